@@ -1,0 +1,35 @@
+// @ts-check
+import { defineConfig } from 'astro/config';
+import mdx from '@astrojs/mdx';
+import node from '@astrojs/node';
+import preact from '@astrojs/preact';
+import { unified } from '@astrojs/markdown-remark';
+import { rehypeMermaidSvg } from './src/build/rehype-mermaid-svg.ts';
+
+// In `npm run dev` the companion server runs beside Vite (see server/dev.ts);
+// Vite forwards the server's paths to it, WebSocket upgrades included.
+const companion = process.env.COMPANION_URL ?? 'http://127.0.0.1:4322';
+const forwarded = { target: companion, changeOrigin: false };
+
+export default defineConfig({
+  // Every page is prerendered; the adapter renders the few that are not, inside server/app.ts.
+  adapter: node({ mode: 'middleware' }),
+  integrations: [mdx(), preact()],
+  markdown: {
+    processor: unified({ rehypePlugins: [rehypeMermaidSvg] }),
+    // Mermaid blocks become SVG at build time; Shiki must leave them alone.
+    syntaxHighlight: { type: 'shiki', excludeLangs: ['mermaid'] },
+    shikiConfig: { themes: { light: 'github-light', dark: 'github-dark' } },
+  },
+  server: { port: 4321 },
+  vite: {
+    server: {
+      proxy: {
+        '/api': forwarded,
+        '/healthz': forwarded,
+        '/readyz': forwarded,
+        '/ws': { ...forwarded, ws: true },
+      },
+    },
+  },
+});

@@ -1,0 +1,211 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import { paths } from '../src/protocol/paths.ts';
+import { type ServerConfig } from './config.ts';
+import { InMemoryEventBus, type EventBus } from './events/event-bus.ts';
+import { loadAstroSite, type AstroSite } from './http/astro-site.ts';
+import { HttpProblem, sendProblem } from './http/problem.ts';
+import { parseRequestUrl } from './http/request-url.ts';
+import { Router } from './http/router.ts';
+import { createStaticFileHandler } from './http/static-files.ts';
+import { JobSimulation, type JobSimulationLimits } from './jobs/job-simulation.ts';
+import { consoleLogger, type Logger } from './logger.ts';
+import { publishEventRoute } from './routes/channel-events.ts';
+import { livenessRoute, readinessRoute } from './routes/health.ts';
+import { startJobRoute } from './routes/jobs.ts';
+import { getJobRoute } from './techniques/short-polling.ts';
+
+/** The companion server, built but not listening. */
+export interface WorkbookApp {
+  /** The HTTP server; call `listen()` on it (port 0 in tests). */
+  readonly server: Server;
+  /** The event bus every technique publishes to and subscribes on. */
+  readonly bus: EventBus;
+  /** The simulated jobs behind the short-polling lesson. */
+  readonly jobs: JobSimulation;
+  /**
+   * Aborted when draining begins. Long-lived responses (long polls, SSE
+   * streams, WebSockets) listen to it and end themselves, so a shutdown is
+   * not held up by connections that would never finish on their own.
+   */
+  readonly draining: AbortSignal;
+  /** Resolves once the app can serve everything (the built site is loaded); rejects if it cannot load. */
+  ready(): Promise<void>;
+  /** True when ready and not draining: what `/readyz` reports. */
+  isReady(): boolean;
+  /** Number of requests whose response has not finished yet. */
+  inFlightRequests(): number;
+  /**
+   * Starts draining: `/readyz` turns 503, `draining` is aborted, responses
+   * ask clients to close their connection. Still accepts connections, so a
+   * load balancer has time to notice. Idempotent.
+   */
+  beginDraining(): void;
+  /**
+   * Drains (if not yet), stops accepting connections, closes idle keep-alive
+   * connections, waits for in-flight requests to finish, and stops every job
+   * timer. Idempotent; resolves when the last connection has closed.
+   */
+  close(): Promise<void>;
+}
+
+/** Collaborators of {@link createApp}; tests replace them. */
+export interface AppOptions {
+  logger?: Logger;
+  bus?: EventBus;
+  /** Overrides of the job timings and bounds, e.g. a long `queuedMs` so a test's job holds still. */
+  jobLimits?: Partial<JobSimulationLimits>;
+}
+
+/**
+ * Builds the companion server: the API (`/api/…`, `/healthz`, `/readyz`) and,
+ * unless `config.apiOnly`, the built Astro site (static files first, then the
+ * Astro renderer for on-demand pages and the 404 page). It does not listen.
+ */
+export function createApp(config: ServerConfig, options: AppOptions = {}): WorkbookApp {
+  const logger = options.logger ?? consoleLogger;
+  const bus =
+    options.bus ??
+    new InMemoryEventBus({
+      onListenerError: (error, event) => logger.error(`A listener failed on event ${event.id} (${event.type}):`, error),
+    });
+  const jobs = new JobSimulation({
+    bus,
+    limits: options.jobLimits,
+    onError: (error) => logger.error('Could not publish a job change:', error),
+  });
+  const drainController = new AbortController();
+  let siteLoaded = false;
+
+  const router = new Router()
+    .on('GET', paths.health, livenessRoute())
+    .on(
+      'GET',
+      paths.ready,
+      readinessRoute(() => isReady()),
+    )
+    .on('POST', paths.jobs, startJobRoute(jobs))
+    .on('GET', '/api/jobs/:id', getJobRoute(jobs))
+    .on('POST', '/api/channels/:channel/events', publishEventRoute(bus));
+
+  // The site loads in the background; `ready()` exposes the outcome, page requests wait for it.
+  const site: Promise<AstroSite | undefined> = config.apiOnly
+    ? Promise.resolve(undefined)
+    : loadAstroSite(config.siteDir, (message) => logger.warn(message));
+  site.then(
+    () => (siteLoaded = true),
+    () => {}, // reported through ready(); this handler only keeps the rejection from being "unhandled"
+  );
+  const serveStaticFile = createStaticFileHandler(path.join(config.siteDir, 'client'));
+
+  /** Responses not yet finished, so draining can close their connection once they are. */
+  const inFlight = new Set<ServerResponse>();
+
+  const server = createServer((request, response) => {
+    inFlight.add(response);
+    response.once('close', () => inFlight.delete(response));
+    handleRequest(request, response).catch((error: unknown) => answerError(request, response, error));
+  });
+
+  async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // Browsers must not guess a type other than the declared one (the Fetch standard's X-Content-Type-Options).
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    if (drainController.signal.aborted) closeConnectionAfter(response);
+    const url = parseRequestUrl(request);
+
+    if (config.apiOnly || isApiPath(url.pathname)) {
+      const method = request.method ?? 'GET';
+      const match = router.match(method, url.pathname);
+      if (match.kind === 'found') return match.handler({ request, response, url, params: match.params });
+      if (match.kind === 'wrong-method') {
+        throw new HttpProblem({
+          status: 405,
+          detail: `${url.pathname} does not accept ${method}; it accepts ${match.allow.join(', ')}.`,
+          // RFC 9110 §15.5.6: a 405 must list the methods the resource supports.
+          headers: { Allow: match.allow.join(', ') },
+        });
+      }
+      throw new HttpProblem({
+        status: 404,
+        detail: isApiPath(url.pathname)
+          ? `There is no API endpoint at ${url.pathname}; docs/api.md lists them all.`
+          : `This server runs with API_ONLY=1 and serves no pages; open the site with \`npm run dev\` or \`npm start\`.`,
+      });
+    }
+
+    if (await serveStaticFile(request, response, url)) return;
+    const loaded = await site;
+    await loaded?.render(request, response);
+  }
+
+  function answerError(request: IncomingMessage, response: ServerResponse, error: unknown): void {
+    if (response.headersSent) {
+      // Too late for a status: cut the response so the client sees it is incomplete.
+      if (!(error instanceof HttpProblem))
+        logger.error(`Failed while answering ${request.method} ${request.url}:`, error);
+      response.destroy();
+      return;
+    }
+    if (error instanceof HttpProblem) {
+      sendProblem(response, error.init);
+      return;
+    }
+    if (request.destroyed || request.socket.destroyed) {
+      // The client left while we read its body: nobody is listening for an answer.
+      response.destroy();
+      return;
+    }
+    logger.error(`Unexpected error while answering ${request.method} ${request.url}:`, error);
+    sendProblem(response, { status: 500, detail: 'The server failed unexpectedly; the error is in its log.' });
+  }
+
+  /** While draining, a keep-alive connection must not wait for another request once its response is done. */
+  function closeConnectionAfter(response: ServerResponse): void {
+    // RFC 9112 §9.6: "Connection: close" tells the client to open a new connection (to another instance, if balanced).
+    if (!response.headersSent) response.setHeader('Connection', 'close');
+    response.once('finish', () => setImmediate(() => server.closeIdleConnections()));
+  }
+
+  function beginDraining(): void {
+    if (drainController.signal.aborted) return;
+    drainController.abort();
+    for (const response of inFlight) closeConnectionAfter(response);
+  }
+
+  function isReady(): boolean {
+    return (siteLoaded || config.apiOnly) && !drainController.signal.aborted;
+  }
+
+  let closing: Promise<void> | undefined;
+
+  return {
+    server,
+    bus,
+    jobs,
+    draining: drainController.signal,
+    ready: async () => {
+      await site;
+    },
+    isReady,
+    inFlightRequests: () => inFlight.size,
+    beginDraining,
+    close() {
+      beginDraining();
+      closing ??= new Promise<void>((resolve) => {
+        jobs.close();
+        if (!server.listening) {
+          resolve();
+          return;
+        }
+        server.close(() => resolve());
+        // Keep-alive connections with no request in flight would otherwise hold close() open for their timeout.
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function isApiPath(pathname: string): boolean {
+  return pathname === paths.health || pathname === paths.ready || pathname === '/api' || pathname.startsWith('/api/');
+}

@@ -1,0 +1,94 @@
+import { fileURLToPath } from 'node:url';
+
+/** Everything the companion server reads from its environment, validated. */
+export interface ServerConfig {
+  /** TCP port to listen on; 0 lets the OS choose a free one. `PORT`, default 4321. */
+  port: number;
+  /** Interface to listen on: `localhost`, `127.0.0.1`, `0.0.0.0` for a LAN workshop… `HOST`, default `localhost`. */
+  host: string;
+  /** Output of `astro build` (holds `client/` and `server/entry.mjs`). `SITE_DIR`, default `<repo>/dist`. */
+  siteDir: string;
+  /** Serve only the API (`/api`, `/healthz`, `/readyz`): in `npm run dev`, Vite serves the pages. `API_ONLY=1`. */
+  apiOnly: boolean;
+  /**
+   * After SIGTERM/SIGINT, how long the shutdown (drain delay included) may take before the
+   * process closes the remaining connections and exits anyway. `SHUTDOWN_GRACE_MS`, default 10 000.
+   */
+  shutdownGraceMs: number;
+  /**
+   * After SIGTERM/SIGINT, how long `/readyz` answers 503 while the server still
+   * accepts connections, so a load balancer notices before connections are refused.
+   * `DRAIN_DELAY_MS`, default 0 (nothing in front of a laptop to notify).
+   */
+  drainDelayMs: number;
+}
+
+/** Thrown by {@link readConfig} with one line per invalid variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Reads and validates the server configuration from environment variables.
+ * Every invalid variable is reported at once, so one restart fixes them all.
+ *
+ * @throws {ConfigError} when a variable has a value the server cannot use.
+ */
+export function readConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
+  const errors: string[] = [];
+
+  const port = readInteger(env, 'PORT', 4321, 0, 65_535, errors);
+  const host = readString(env, 'HOST', 'localhost', errors);
+  const siteDir = readString(env, 'SITE_DIR', `${repoRoot}dist`, errors);
+  const apiOnly = readFlag(env, 'API_ONLY', errors);
+  // An hour is far beyond any sensible drain; a larger value is more likely a typo (seconds × 1000 twice).
+  const shutdownGraceMs = readInteger(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000, errors);
+  const drainDelayMs = readInteger(env, 'DRAIN_DELAY_MS', 0, 0, 3_600_000, errors);
+  // The grace period counts from the signal, so the delay must leave time to finish requests.
+  if (drainDelayMs > 0 && drainDelayMs >= shutdownGraceMs) {
+    errors.push(`DRAIN_DELAY_MS (${drainDelayMs}) must be shorter than SHUTDOWN_GRACE_MS (${shutdownGraceMs}).`);
+  }
+
+  if (errors.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  ${errors.join('\n  ')}`);
+  }
+  return { port, host, siteDir, apiOnly, shutdownGraceMs, drainDelayMs };
+}
+
+function readInteger(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  errors: string[],
+): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  // Number('1e3') and Number('0x10') are valid numbers; a config value should be plain digits.
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    errors.push(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}.`);
+    return fallback;
+  }
+  return Number(raw);
+}
+
+function readString(env: Record<string, string | undefined>, name: string, fallback: string, errors: string[]): string {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  if (raw.trim() === '') {
+    errors.push(`${name} is set but empty: unset it to use the default (${fallback}).`);
+    return fallback;
+  }
+  return raw.trim();
+}
+
+function readFlag(env: Record<string, string | undefined>, name: string, errors: string[]): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  errors.push(`${name}=${JSON.stringify(env[name])}: expected 1 or 0 (true or false).`);
+  return false;
+}

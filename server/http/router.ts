@@ -1,0 +1,97 @@
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { HttpProblem } from './problem.ts';
+
+/** What a route handler receives. */
+export interface RouteContext {
+  request: IncomingMessage;
+  response: ServerResponse;
+  /** The request URL, parsed (path and query). */
+  url: URL;
+  /** Values of the `:name` segments of the route's pattern, percent-decoded. */
+  params: Record<string, string>;
+}
+
+/** Answers one request; throwing an {@link HttpProblem} answers with that problem. */
+export type RouteHandler = (context: RouteContext) => void | Promise<void>;
+
+/** What {@link Router.match} found for a method and path. */
+export type RouteMatch =
+  | { kind: 'found'; handler: RouteHandler; params: Record<string, string> }
+  /** The path exists but not for this method; `allow` lists the methods that do (RFC 9110 §15.5.6). */
+  | { kind: 'wrong-method'; allow: string[] }
+  | { kind: 'not-found' };
+
+interface Route {
+  segments: string[];
+  handlers: Map<string, RouteHandler>;
+}
+
+/**
+ * A method + path router for the API. Patterns are literal segments and
+ * `:name` parameters, e.g. `/api/jobs/:id`; a parameter matches one non-empty
+ * segment. HEAD is answered by the GET handler (Node then sends no body).
+ */
+export class Router {
+  readonly #routes: Route[] = [];
+
+  /** Registers `handler` for `method` on `pattern`. */
+  on(method: string, pattern: string, handler: RouteHandler): this {
+    const segments = pattern.split('/');
+    let route = this.#routes.find((candidate) => candidate.segments.join('/') === segments.join('/'));
+    if (!route) {
+      route = { segments, handlers: new Map() };
+      this.#routes.push(route);
+    }
+    route.handlers.set(method.toUpperCase(), handler);
+    return this;
+  }
+
+  /**
+   * Finds the handler for `method` and `pathname` (still percent-encoded).
+   *
+   * @throws {HttpProblem} 400 when a parameter is not valid percent-encoding.
+   */
+  match(method: string, pathname: string): RouteMatch {
+    const requestSegments = pathname.split('/');
+    for (const route of this.#routes) {
+      const params = matchSegments(route.segments, requestSegments);
+      if (!params) continue;
+      const handler = route.handlers.get(method) ?? (method === 'HEAD' ? route.handlers.get('GET') : undefined);
+      if (handler) return { kind: 'found', handler, params };
+      return { kind: 'wrong-method', allow: allowedMethods(route) };
+    }
+    return { kind: 'not-found' };
+  }
+}
+
+function matchSegments(pattern: string[], actual: string[]): Record<string, string> | undefined {
+  if (pattern.length !== actual.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [index, segment] of pattern.entries()) {
+    const value = actual[index] ?? '';
+    if (segment.startsWith(':')) {
+      if (value === '') return undefined;
+      params[segment.slice(1)] = decodeSegment(value);
+    } else if (segment !== value) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpProblem({
+      status: 400,
+      detail: `The URL segment "${segment}" is not valid percent-encoding (RFC 3986 §2.1).`,
+    });
+  }
+}
+
+function allowedMethods(route: Route): string[] {
+  const methods = new Set(route.handlers.keys());
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}

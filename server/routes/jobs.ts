@@ -1,0 +1,35 @@
+import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
+import { paths } from '../../src/protocol/paths.ts';
+import { type StartJobResponse } from '../../src/protocol/jobs.ts';
+import { HttpProblem } from '../http/problem.ts';
+import { readJsonBody } from '../http/read-json-body.ts';
+import { type RouteHandler } from '../http/router.ts';
+import { sendJson } from '../http/send-json.ts';
+import { JobSimulation, TooManyJobsError } from '../jobs/job-simulation.ts';
+import { parseStartJobRequest } from '../jobs/start-job-request.ts';
+
+/**
+ * `POST /api/jobs`: starts a simulated job → `201 {id, channel}` with
+ * `Location: /api/jobs/{id}`, the URL to poll. The body is optional.
+ */
+export function startJobRoute(jobs: JobSimulation): RouteHandler {
+  return async ({ request, response }) => {
+    const plan = parseStartJobRequest(await readJsonBody(request, { allowEmpty: true }));
+    let id: string;
+    try {
+      id = jobs.start(plan).id;
+    } catch (error) {
+      if (!(error instanceof TooManyJobsError)) throw error;
+      throw new HttpProblem({
+        status: 503,
+        type: PROBLEM_TYPES.tooManyJobs,
+        detail: `All job slots are taken by unfinished jobs; one should finish within ${error.retryAfterSeconds} s.`,
+        // RFC 9110 §10.2.3: how long the client should wait before retrying.
+        headers: { 'Retry-After': String(error.retryAfterSeconds) },
+      });
+    }
+    const body: StartJobResponse = { id, channel: plan.channel };
+    // RFC 9110 §15.3.2: a 201 names the created resource in Location.
+    sendJson(response, 201, body, { Location: paths.job(id) });
+  };
+}

@@ -1,0 +1,15 @@
+import { useEffect, useState } from 'preact/hooks';
+import { progress, type Progress } from '../../progress/local-progress.ts';
+
+const nothingYet: Progress = { lessons: {} };
+
+/**
+ * The reader's progress for rendering. The server-rendered HTML cannot know it,
+ * so the first render matches the HTML (nothing yet) and the real progress
+ * arrives right after hydration, as an ordinary re-render.
+ */
+export function useProgress(): Progress {
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => setMounted(true), []);
+  return mounted ? progress.value : nothingYet;
+}

@@ -1,0 +1,531 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { isTerminal, JOB_LIMITS, type Job } from '../../protocol/jobs.ts';
+import { markExerciseDone } from '../../progress/local-progress.ts';
+import { useProgress } from '../../components/progress/use-progress.ts';
+import { widgetChannel } from './channel.ts';
+import { createShortPollingClient, type ShortPollingClient } from './client.ts';
+import { formatBytes, formatInterval, formatMs } from './format.ts';
+import {
+  EXERCISE,
+  INTERVAL,
+  createShortPollingModel,
+  describePoll,
+  type ExerciseCheck,
+  type PollOutcome,
+  type PollRecord,
+  type PollStats,
+  type PublishRecord,
+  type ShortPollingModel,
+} from './model.ts';
+import './ShortPollingDemo.css';
+
+export interface ShortPollingDemoProps {
+  /** Tells apart several demos on one page: each keeps its own channel. */
+  instance?: string;
+  /** Where the companion server is; default: the page's origin. */
+  baseUrl?: string;
+}
+
+/**
+ * Lesson 2's live demo: start a simulated job, poll it at the reader's
+ * interval, with or without ETag, and watch requests, 200s, 304s, bytes and
+ * staleness add up. It renders only; the loop lives in model.ts, HTTP in
+ * client.ts. Used from MDX as `<ShortPollingDemo client:visible />`.
+ */
+export default function ShortPollingDemo({ instance = 'default', baseUrl }: ShortPollingDemoProps) {
+  const [{ model, client }] = useState(() => createDemo(baseUrl));
+  const progress = useProgress();
+  const ids = useId();
+  const [note, setNote] = useState('Hello #1');
+
+  useEffect(() => {
+    model.channel.value = widgetChannel(instance);
+    const onVisibility = () => model.setPageVisible(document.visibilityState !== 'hidden');
+    document.addEventListener('visibilitychange', onVisibility);
+    onVisibility();
+    return () => {
+      document.removeEventListener('visibilitychange', onVisibility);
+      model.dispose();
+      client.dispose?.();
+    };
+  }, [model, client, instance]);
+
+  const phase = model.phase.value;
+  const job = model.job.value;
+  const stats = model.stats.value;
+  const interval = model.intervalMs.value;
+  const polling = phase === 'polling';
+  const canPublish = polling && job !== null && !isTerminal(job.state) && !model.publishing.value;
+  const doneBefore = progress.lessons[EXERCISE.lesson]?.exercises?.[EXERCISE.id] !== undefined;
+
+  const publish = async () => {
+    const text = note;
+    await model.publish(text);
+    // The server ignores a note equal to the current one, so offer a fresh one each time.
+    setNote((current) => (current === text ? nextNote(text) : current));
+  };
+
+  return (
+    <section class="sp" data-widget="short-polling" aria-label="Short-polling demo" data-phase={phase}>
+      <div class="sp-controls">
+        <div class="sp-buttons">
+          <button type="button" class="sp-button sp-primary" onClick={() => void model.start()} disabled={phase === 'starting'}>
+            Start job
+          </button>
+          <button type="button" class="sp-button" onClick={() => model.stop()} disabled={!polling}>
+            Stop polling
+          </button>
+        </div>
+
+        <div class="sp-field sp-interval">
+          <label for={`${ids}-interval`}>Polling interval</label>
+          <div class="sp-slider">
+            <input
+              id={`${ids}-interval`}
+              type="range"
+              min={INTERVAL.min}
+              max={INTERVAL.max}
+              step={INTERVAL.step}
+              value={interval}
+              aria-valuetext={formatInterval(interval)}
+              onInput={(event) => model.setInterval(Number(event.currentTarget.value))}
+            />
+            <output for={`${ids}-interval`} class="sp-mono">
+              {formatInterval(interval)}
+            </output>
+          </div>
+        </div>
+
+        <div class="sp-field">
+          <label class="sp-check">
+            <input
+              type="checkbox"
+              checked={model.useEtag.value}
+              onChange={(event) => (model.useEtag.value = event.currentTarget.checked)}
+            />
+            Use ETag (If-None-Match)
+          </label>
+          <p class="sp-hint">Send the last ETag back; an unchanged job then costs a body-less 304.</p>
+        </div>
+
+        <div class="sp-field sp-publish">
+          <label for={`${ids}-note`}>Note to publish</label>
+          <div class="sp-publish-row">
+            <input
+              id={`${ids}-note`}
+              type="text"
+              value={note}
+              maxLength={JOB_LIMITS.maxNoteLength}
+              onInput={(event) => setNote(event.currentTarget.value)}
+              onKeyDown={(event) => {
+                if (event.key === 'Enter' && canPublish) void publish();
+              }}
+            />
+            <button type="button" class="sp-button" onClick={() => void publish()} disabled={!canPublish}>
+              Publish a change
+            </button>
+          </div>
+          <p class="sp-hint">Sets the job’s note on the server right away. When will the poller notice?</p>
+        </div>
+      </div>
+
+      <p class="sp-status" role="status" aria-live="polite">
+        {model.status.value}
+      </p>
+      {model.error.value && (
+        <p class="sp-error" role="alert">
+          {model.error.value}
+        </p>
+      )}
+
+      <JobCard job={job} phase={phase} channel={model.channel.value} />
+
+      <StatTiles stats={stats} interval={interval} />
+
+      <p class="sp-summary">{model.summary.value}</p>
+
+      <Timeline model={model} />
+
+      <Exercise check={model.exercise.value} phase={phase} done={model.exerciseDone.value || doneBefore} />
+    </section>
+  );
+}
+
+function createDemo(baseUrl: string | undefined): { model: ShortPollingModel; client: ShortPollingClient } {
+  const client = createShortPollingClient({ baseUrl });
+  const model = createShortPollingModel(client, undefined, {
+    onExerciseComplete: () => markExerciseDone(EXERCISE.lesson, EXERCISE.id),
+  });
+  return { model, client };
+}
+
+/** `Hello #1` → `Hello #2`; other text gets ` #2`. */
+function nextNote(text: string): string {
+  const match = /^(.*#)(\d+)$/.exec(text);
+  return match ? `${match[1]}${Number(match[2]) + 1}` : `${text} #2`;
+}
+
+const STATE_LABEL: Record<Job['state'], string> = {
+  queued: 'Queued',
+  running: 'Running',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+};
+
+function JobCard({ job, phase, channel }: { job: Job | null; phase: string; channel: string | null }) {
+  const progress = job?.progress ?? 0;
+  return (
+    <div class="sp-job" data-job-state={job?.state ?? 'none'}>
+      <div class="sp-job-head">
+        <span class="sp-job-title">What the poller knows</span>
+        {job ? (
+          <span class={`sp-badge sp-badge-${job.state}`}>{STATE_LABEL[job.state]}</span>
+        ) : (
+          <span class="sp-badge">{phase === 'starting' ? 'Starting…' : 'No job yet'}</span>
+        )}
+      </div>
+      <div
+        class="sp-bar"
+        role="progressbar"
+        aria-label="Job progress"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={progress}
+      >
+        <div class={`sp-bar-fill${job?.state === 'failed' ? ' sp-bar-failed' : ''}`} style={{ width: `${progress}%` }} />
+      </div>
+      <dl class="sp-job-facts">
+        <div>
+          <dt>Progress</dt>
+          <dd class="sp-mono">{job ? `${progress} %` : '–'}</dd>
+        </div>
+        <div>
+          <dt>Version</dt>
+          <dd class="sp-mono">{job?.version ?? '–'}</dd>
+        </div>
+        <div class="sp-job-note">
+          <dt>Note</dt>
+          <dd>{job?.note ?? '–'}</dd>
+        </div>
+        <div>
+          <dt>Channel</dt>
+          <dd class="sp-mono">{channel ?? '–'}</dd>
+        </div>
+      </dl>
+    </div>
+  );
+}
+
+function StatTiles({ stats, interval }: { stats: PollStats; interval: number }) {
+  const bytesNote = {
+    measured: 'as the browser reports it: body + a flat 300 B for headers (Resource Timing)',
+    estimated: 'estimated: the response headers we can see + body',
+    mixed: 'reported by the browser, a few estimated',
+    none: 'response headers + bodies',
+  }[stats.bytesSource];
+  const answered = stats.requests - stats.errors;
+  return (
+    <ul class="sp-stats" aria-label="Counters">
+      <Tile
+        stat="requests"
+        label="Requests"
+        value={String(stats.requests)}
+        note={stats.errors > 0 ? `${stats.errors} failed` : `one per ${formatInterval(interval)} + round trip`}
+      />
+      <Tile stat="changed" outcome="changed" label="200 changed" value={String(stats.changed)} note="a new version" />
+      <Tile
+        stat="unchanged"
+        outcome="unchanged"
+        label="200 nothing changed"
+        value={String(stats.unchanged)}
+        note={stats.unchanged ? `${formatBytes(stats.repeatedBodyBytes)} of bodies you had` : 'same version, whole body'}
+      />
+      <Tile stat="not-modified" outcome="not-modified" label="304 Not Modified" value={String(stats.notModified)} note="headers only, no body" />
+      <Tile
+        stat="bytes"
+        label="Bytes received"
+        value={formatBytes(stats.bytes)}
+        raw={stats.bytes}
+        note={`${bytesNote}${answered > 0 ? `; ≈ ${formatBytes(stats.bytes / answered)} per answer` : ''}`}
+      />
+      <Tile
+        stat="staleness"
+        label="Staleness"
+        value={stats.avgStalenessMs === null ? '–' : formatMs(stats.avgStalenessMs)}
+        raw={stats.avgStalenessMs === null ? undefined : Math.round(stats.avgStalenessMs)}
+        note={stats.maxStalenessMs === null ? 'how late you see each change' : `average; worst ${formatMs(stats.maxStalenessMs)}`}
+      />
+    </ul>
+  );
+}
+
+function Tile(props: { stat: string; label: string; value: string; note: string; outcome?: PollOutcome; raw?: number }) {
+  return (
+    <li class="sp-tile" data-stat={props.stat}>
+      <span class="sp-tile-label">
+        {props.outcome && <span class={`sp-key sp-key-${props.outcome}`} aria-hidden="true" />}
+        {props.label}
+      </span>
+      <span class="sp-tile-value sp-mono" data-value={props.raw ?? props.value}>
+        {props.value}
+      </span>
+      <span class="sp-tile-note">{props.note}</span>
+    </li>
+  );
+}
+
+/** Horizontal scale of the timeline. Fixed, so intervals compare by eye. */
+const PX_PER_SECOND = 48;
+const TRACK_PADDING_PX = 12;
+
+/**
+ * The polls on a time axis: server changes on top, each joined by a bar to
+ * the poll that finally saw it (the staleness), polls below, colored and
+ * sized by outcome. One mark is in the tab order; arrow keys move between
+ * marks (a roving tabindex), so 80 polls are not 80 tab stops.
+ */
+function Timeline({ model }: { model: ShortPollingModel }) {
+  const origin = model.startedAt.value;
+  const polls = model.polls.value;
+  const publishes = model.publishes.value;
+  const live = model.phase.value === 'polling' || model.phase.value === 'starting';
+  const [now, setNow] = useState<number | null>(null);
+  const [active, setActive] = useState<number | null>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  const stickToEnd = useRef(true);
+
+  // While polling, move a "now" line along, so the wait between polls is visible.
+  useEffect(() => {
+    if (!live) {
+      setNow(null);
+      return;
+    }
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 200);
+    return () => clearInterval(timer);
+  }, [live]);
+
+  useEffect(() => {
+    setActive(null);
+    stickToEnd.current = true;
+  }, [origin]);
+
+  const last = polls.at(-1);
+  const end = Math.max(now ?? 0, last?.receivedAt ?? 0, origin ?? 0);
+  const x = (time: number) => TRACK_PADDING_PX + ((time - (origin ?? 0)) / 1000) * PX_PER_SECOND;
+  const widthPx = Math.max(320, x(end) + 3 * PX_PER_SECOND);
+
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (element && stickToEnd.current) element.scrollLeft = element.scrollWidth;
+  }, [widthPx]);
+
+  if (origin === null) {
+    return (
+      <figure class="sp-timeline">
+        <figcaption class="sp-timeline-caption">Timeline of polls</figcaption>
+        <p class="sp-empty">Start a job: each poll will appear here as a mark, each server change as a tick above it.</p>
+      </figure>
+    );
+  }
+
+  const activePoll = active === null ? undefined : polls[active];
+  const focusIndex = active ?? polls.length - 1;
+  const seconds = Math.floor((end - origin) / 1000) + 3;
+
+  const move = (event: KeyboardEvent) => {
+    if (polls.length === 0) return;
+    const keys: Record<string, number> = {
+      ArrowLeft: focusIndex - 1,
+      ArrowRight: focusIndex + 1,
+      Home: 0,
+      End: polls.length - 1,
+    };
+    const target = keys[event.key];
+    if (target === undefined) return;
+    event.preventDefault();
+    const index = Math.min(polls.length - 1, Math.max(0, target));
+    setActive(index);
+    scroller.current?.querySelector<HTMLButtonElement>(`[data-poll="${index}"]`)?.focus();
+  };
+
+  return (
+    <figure class="sp-timeline">
+      <figcaption class="sp-timeline-caption">
+        Timeline of polls <span class="sp-hint">(hover, or focus and use ← →, for details)</span>
+      </figcaption>
+      <div
+        class="sp-scroll"
+        ref={scroller}
+        onScroll={(event) => {
+          const element = event.currentTarget;
+          stickToEnd.current = element.scrollLeft + element.clientWidth >= element.scrollWidth - 24;
+        }}
+      >
+        <div class="sp-track" style={{ width: `${widthPx}px` }} role="group" aria-label="Polls, oldest first" onKeyDown={move}>
+          {Array.from({ length: seconds }, (_, second) => (
+            <span key={second} class="sp-tick" style={{ left: `${x(origin + second * 1000)}px` }} aria-hidden="true">
+              <span class="sp-tick-label">{second} s</span>
+            </span>
+          ))}
+          {polls.map((poll) =>
+            poll.outcome === 'changed' && poll.changedAt !== null ? <ChangeMark key={`c${poll.seq}`} poll={poll} x={x} /> : null,
+          )}
+          {publishes.map((entry) => (
+            <PublishMark key={`p${entry.seq}`} entry={entry} x={x} now={now} />
+          ))}
+          {polls.map((poll, index) => (
+            <button
+              type="button"
+              key={poll.seq}
+              data-poll={index}
+              data-outcome={poll.outcome}
+              class={`sp-poll sp-poll-${poll.outcome}${active === index ? ' sp-poll-active' : ''}`}
+              style={{ left: `${x(poll.sentAt)}px`, width: `${Math.max(5, x(poll.receivedAt) - x(poll.sentAt))}px` }}
+              tabIndex={index === focusIndex ? 0 : -1}
+              aria-label={describePoll(poll, origin)}
+              onFocus={() => setActive(index)}
+              onMouseEnter={() => setActive(index)}
+              onClick={() => setActive(index)}
+            />
+          ))}
+          {now !== null && <span class="sp-now" style={{ left: `${x(now)}px` }} aria-hidden="true" />}
+        </div>
+      </div>
+      <p class="sp-detail">
+        {activePoll
+          ? describePoll(activePoll, origin)
+          : last
+            ? `Latest: ${describePoll(last, origin)}`
+            : 'Waiting for the first answer…'}
+      </p>
+      <ul class="sp-legend" aria-label="Legend">
+        <LegendItem outcome="changed" text="200 changed" />
+        <LegendItem outcome="unchanged" text="200 nothing changed" />
+        <LegendItem outcome="not-modified" text="304" />
+        <LegendItem outcome="error" text="failed" />
+        <li>
+          <span class="sp-key sp-key-change" aria-hidden="true" /> server change
+        </li>
+        <li>
+          <span class="sp-key sp-key-publish" aria-hidden="true" /> your note
+        </li>
+        <li>
+          <span class="sp-key sp-key-gap" aria-hidden="true" /> waiting to be seen
+        </li>
+      </ul>
+    </figure>
+  );
+}
+
+function LegendItem({ outcome, text }: { outcome: PollOutcome; text: string }) {
+  return (
+    <li>
+      <span class={`sp-key sp-key-${outcome}`} aria-hidden="true" /> {text}
+    </li>
+  );
+}
+
+function ChangeMark({ poll, x }: { poll: PollRecord; x: (time: number) => number }) {
+  const from = x(poll.changedAt!);
+  const to = x(poll.receivedAt);
+  return (
+    <>
+      <span class="sp-gap" style={{ left: `${from}px`, width: `${Math.max(1, to - from)}px` }} aria-hidden="true" />
+      <span
+        class="sp-change"
+        style={{ left: `${from}px` }}
+        title={`Version ${poll.version}: seen ${formatMs(poll.stalenessMs ?? 0)} later`}
+        aria-hidden="true"
+      />
+    </>
+  );
+}
+
+function PublishMark({ entry, x, now }: { entry: PublishRecord; x: (time: number) => number; now: number | null }) {
+  if (entry.changedAt === null) return null;
+  const from = x(entry.changedAt);
+  const until = entry.seenAt ?? (entry.status === 'pending' ? now : null);
+  return (
+    <>
+      {until !== null && (
+        <span class="sp-gap sp-gap-publish" style={{ left: `${from}px`, width: `${Math.max(1, x(until) - from)}px` }} aria-hidden="true" />
+      )}
+      <span
+        class="sp-publish-mark"
+        style={{ left: `${from}px` }}
+        title={`Your note “${entry.text}”: ${publishText(entry)}`}
+        aria-hidden="true"
+      />
+    </>
+  );
+}
+
+function publishText(entry: PublishRecord): string {
+  switch (entry.status) {
+    case 'seen':
+      return `seen ${formatMs(entry.stalenessMs ?? 0)} after the server stored it`;
+    case 'pending':
+      return 'waiting for the next poll';
+    case 'overwritten':
+      return 'replaced by a later note before any poll saw it';
+    case 'not-applied':
+      return 'arrived after the job had finished';
+    case 'no-change':
+      return 'the job already had this note';
+    default:
+      return entry.status;
+  }
+}
+
+function Exercise({ check, phase, done }: { check: ExerciseCheck; phase: string; done: boolean }) {
+  const ended = phase === 'finished';
+  const finish =
+    check.finishWorstCaseMs === null
+      ? 'Not finished yet.'
+      : `Seen ${formatMs(check.finishStalenessMs ?? 0)} after it happened; it could have waited up to ${formatMs(check.finishWorstCaseMs)}.`;
+  return (
+    <section class="sp-exercise" aria-label="Exercise: tune the poller">
+      <p class="sp-exercise-title">
+        <strong>Exercise: tune the poller.</strong> Run a job to the end so that the poller is sure to see the finish
+        within {formatMs(EXERCISE.maxFinishWorstCaseMs)} (one interval plus the round trip, at worst), while re-downloading
+        under {formatBytes(EXERCISE.maxRepeatedBodyBytes)} of bodies it already had.
+      </p>
+      <ul class="sp-checks">
+        <Check state={!ended ? 'pending' : check.finishOk ? 'met' : 'missed'}>
+          Finish within {formatMs(EXERCISE.maxFinishWorstCaseMs)} at worst. {finish}
+        </Check>
+        <Check state={!check.bytesOk ? 'missed' : ended ? 'met' : 'pending'}>
+          Repeated bodies under {formatBytes(EXERCISE.maxRepeatedBodyBytes)}: {formatBytes(check.repeatedBodyBytes)}
+          {ended ? '.' : ' so far.'}
+        </Check>
+      </ul>
+      {ended && !check.passed && (
+        <p class="sp-exercise-hint">
+          {!check.finishOk && 'The finish could wait a whole interval for the next poll: shorten the interval. '}
+          {!check.bytesOk && 'Most polls found nothing new, and each brought the whole body again: make them cheap. '}
+          Then start another job.
+        </p>
+      )}
+      <p class="sp-exercise-done" role="status">
+        {done ? 'Exercise complete ✓' : ''}
+      </p>
+    </section>
+  );
+}
+
+function Check({ state, children }: { state: 'met' | 'missed' | 'pending'; children: ComponentChildren }) {
+  const icon = { met: '✓', missed: '✗', pending: '…' }[state];
+  const word = { met: 'met', missed: 'missed', pending: 'not decided yet' }[state];
+  return (
+    <li class={`sp-check-item sp-check-${state}`}>
+      <span class="sp-check-icon" aria-hidden="true">
+        {icon}
+      </span>
+      <span class="sp-visually-hidden">{word}: </span>
+      <span>{children}</span>
+    </li>
+  );
+}
+

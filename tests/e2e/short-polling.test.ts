@@ -1,0 +1,61 @@
+import { expect, test } from '@playwright/test';
+import { screenshot } from './screenshot.ts';
+
+test('a new reader goes from the home page to lesson 2, runs the poller to the end and completes the lesson', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('How servers push fresh data to browsers');
+  await expect(page.getByRole('progressbar', { name: 'Course progress' })).toHaveAttribute('aria-valuenow', '0');
+
+  await page.getByRole('link', { name: '2. Short polling' }).first().click();
+  await expect(page).toHaveURL(/\/lessons\/short-polling\/$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Short polling' })).toBeVisible();
+
+  // The page shows the real handler, imported from the server's source.
+  await expect(page.locator('figure.source-region').first()).toContainText('server/techniques/short-polling.ts');
+  // Diagrams arrive as SVG, with no mermaid code in the page.
+  await expect(page.locator('figure.diagram svg').first()).toBeAttached();
+
+  const widget = page.locator('[data-widget="short-polling"]');
+  await widget.scrollIntoViewIfNeeded();
+  await widget.getByRole('checkbox', { name: 'Use ETag (If-None-Match)' }).check();
+  await widget.getByRole('slider', { name: 'Polling interval' }).fill('500');
+  await widget.getByRole('button', { name: 'Start job' }).click();
+  await widget.getByRole('button', { name: 'Publish a change' }).click();
+
+  await expect(widget.locator('[data-job-state]')).toHaveAttribute('data-job-state', 'succeeded', { timeout: 45_000 });
+  await expect(widget.getByText('Polling stopped: the job succeeded')).toBeVisible();
+  const notModified = Number(await widget.locator('[data-stat="not-modified"] [data-value]').textContent());
+  expect(notModified).toBeGreaterThan(0);
+
+  await page.getByRole('button', { name: 'Mark complete' }).click();
+  await page.reload();
+  await expect(page.getByRole('button', { name: '✓ Completed' })).toBeVisible();
+  await expect(page.getByRole('link', { name: /Complete\s*2\. Short polling/ })).toBeVisible();
+
+  await page.goto('/');
+  await expect(page.getByRole('progressbar', { name: 'Course progress' })).not.toHaveAttribute('aria-valuenow', '0');
+  await expect(page.getByRole('link', { name: 'Continue: Short polling' })).toBeVisible();
+});
+
+test('lesson pages read well in dark mode on a desktop and on a 360 px phone', async ({ browser }) => {
+  for (const [name, viewport] of [
+    ['desktop', { width: 1366, height: 900 }],
+    ['phone', { width: 360, height: 780 }],
+  ] as const) {
+    for (const colorScheme of ['dark', 'light'] as const) {
+      const context = await browser.newContext({ viewport, colorScheme });
+      const page = await context.newPage();
+      await page.goto('/lessons/short-polling/');
+      await expect(page.locator('html')).toHaveAttribute('data-theme', colorScheme);
+      // Nothing may overflow the viewport sideways.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${name} ${colorScheme} page is wider than the viewport`).toBeLessThanOrEqual(0);
+      await screenshot(page, `short-polling-${name}-${colorScheme}`);
+      await page.goto('/');
+      await screenshot(page, `home-${name}-${colorScheme}`);
+      await context.close();
+    }
+  }
+});

@@ -1,0 +1,51 @@
+import { type AddressInfo } from 'node:net';
+import { createApp, type AppOptions, type WorkbookApp } from '../../../server/app.ts';
+import { readConfig, type ServerConfig } from '../../../server/config.ts';
+import { type Logger } from '../../../server/logger.ts';
+
+/** A companion server running in this process for one test file. */
+export interface RunningServer {
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  baseUrl: string;
+  app: WorkbookApp;
+  /** What the server logged as errors: a test of bad input expects none. */
+  errors: string[];
+  /** What the server logged as warnings. */
+  warnings: string[];
+  /** Closes the server and clears its timers. */
+  stop(): Promise<void>;
+}
+
+/** What {@link startServer} accepts: configuration and app options overrides. */
+export interface StartServerOptions extends Omit<AppOptions, 'logger'> {
+  config?: Partial<ServerConfig>;
+}
+
+/**
+ * Starts the real app on 127.0.0.1, port 0 (a free port the OS picks).
+ * API only unless `config.apiOnly` is false; logs are captured, not printed.
+ */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const logger: Logger = {
+    info: () => {},
+    warn: (message) => warnings.push(message),
+    error: (message, error) => errors.push(`${message} ${error instanceof Error ? error.stack : (error ?? '')}`),
+  };
+  const config: ServerConfig = {
+    ...readConfig({ API_ONLY: '1' }),
+    ...options.config,
+    port: 0,
+    host: '127.0.0.1',
+  };
+  const { config: _ignored, ...appOptions } = options;
+  const app = createApp(config, { ...appOptions, logger });
+  await app.ready();
+  await new Promise<void>((resolve, reject) => {
+    app.server.once('error', reject);
+    app.server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = app.server.address() as AddressInfo;
+  return { baseUrl: `http://127.0.0.1:${port}`, app, errors, warnings, stop: () => app.close() };
+}
