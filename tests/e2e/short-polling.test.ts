@@ -39,6 +39,21 @@ test('a new reader goes from the home page to lesson 2, runs the poller to the e
   await expect(page.getByRole('link', { name: 'Continue: Short polling' })).toBeVisible();
 });
 
+test('the exercise checks a run and completes the lesson when the poller is fast and cheap', async ({ page }) => {
+  await page.goto('/lessons/short-polling/');
+  const widget = page.locator('[data-widget="short-polling"]');
+  // The widget wakes up (hydrates) when the reader scrolls to it.
+  await widget.scrollIntoViewIfNeeded();
+  await widget.getByRole('checkbox', { name: 'Use ETag (If-None-Match)' }).check();
+  await widget.getByRole('slider', { name: 'Polling interval' }).fill('250');
+  await widget.getByRole('button', { name: 'Start job' }).click();
+
+  await expect(widget.getByText('Exercise complete ✓')).toBeVisible({ timeout: 45_000 });
+  // Finishing the exercise completes the lesson: the button and the sidebar say so.
+  await expect(page.getByRole('button', { name: '✓ Completed' })).toBeVisible();
+  await expect(page.getByRole('link', { name: /Complete\s*2\. Short polling/ })).toBeVisible();
+});
+
 test('lesson pages read well in dark mode on a desktop and on a 360 px phone', async ({ browser }) => {
   for (const [name, viewport] of [
     ['desktop', { width: 1366, height: 900 }],

@@ -38,9 +38,17 @@ export default function ShortPollingDemo({ instance = 'default', baseUrl }: Shor
   const progress = useProgress();
   const ids = useId();
   const [note, setNote] = useState('Hello #1');
+  // The server-rendered controls do nothing until hydration: keep them disabled until then,
+  // so an early click or toggle is never silently lost.
+  const [hydrated, setHydrated] = useState(false);
 
+  // The channel lives in sessionStorage, which only the browser has: read it after mount.
   useEffect(() => {
     model.channel.value = widgetChannel(instance);
+    setHydrated(true);
+  }, [model, instance]);
+
+  useEffect(() => {
     const onVisibility = () => model.setPageVisible(document.visibilityState !== 'hidden');
     document.addEventListener('visibilitychange', onVisibility);
     onVisibility();
@@ -49,7 +57,7 @@ export default function ShortPollingDemo({ instance = 'default', baseUrl }: Shor
       model.dispose();
       client.dispose?.();
     };
-  }, [model, client, instance]);
+  }, [model, client]);
 
   const phase = model.phase.value;
   const job = model.job.value;
@@ -68,7 +76,8 @@ export default function ShortPollingDemo({ instance = 'default', baseUrl }: Shor
 
   return (
     <section class="sp" data-widget="short-polling" aria-label="Short-polling demo" data-phase={phase}>
-      <div class="sp-controls">
+      <fieldset class="sp-controls" disabled={!hydrated}>
+        <legend class="visually-hidden">Poller settings</legend>
         <div class="sp-buttons">
           <button type="button" class="sp-button sp-primary" onClick={() => void model.start()} disabled={phase === 'starting'}>
             Start job
@@ -128,7 +137,7 @@ export default function ShortPollingDemo({ instance = 'default', baseUrl }: Shor
           </div>
           <p class="sp-hint">Sets the job’s note on the server right away. When will the poller notice?</p>
         </div>
-      </div>
+      </fieldset>
 
       <p class="sp-status" role="status" aria-live="polite">
         {model.status.value}
@@ -219,9 +228,9 @@ function JobCard({ job, phase, channel }: { job: Job | null; phase: string; chan
 
 function StatTiles({ stats, interval }: { stats: PollStats; interval: number }) {
   const bytesNote = {
-    measured: 'as the browser reports it: body + a flat 300 B for headers (Resource Timing)',
-    estimated: 'estimated: the response headers we can see + body',
-    mixed: 'reported by the browser, a few estimated',
+    measured: 'Resource Timing: body + a flat 300 B for headers',
+    estimated: 'estimated: visible headers + body',
+    mixed: 'Resource Timing, a few estimated',
     none: 'response headers + bodies',
   }[stats.bytesSource];
   const answered = stats.requests - stats.errors;
