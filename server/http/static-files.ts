@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { ifNoneMatchMatches } from '../techniques/short-polling.ts';
+import { acceptsGzip, createGzipCache, isCompressible } from './gzip-cache.ts';
 
 /** Serves one request from a directory, or says it has no such file. */
 export type StaticFileHandler = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;
@@ -42,6 +43,7 @@ const CONTENT_TYPES: Record<string, string> = {
  */
 export function createStaticFileHandler(root: string): StaticFileHandler {
   const absoluteRoot = path.resolve(root);
+  const gzipped = createGzipCache();
 
   return async (request, response, url) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false;
@@ -49,21 +51,31 @@ export function createStaticFileHandler(root: string): StaticFileHandler {
     if (!found) return false;
     const { file, stats } = found;
 
+    const version = `${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}`;
+    const compressible = isCompressible(file, stats.size);
+    const gzip = compressible && acceptsGzip(request);
     // A weak validator: size and modification time say "same file", not "same bytes" (RFC 9110 §8.8.1).
-    const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
+    // Each content coding is its own representation, so it gets its own tag.
+    const etag = `W/"${version}${gzip ? '-gz' : ''}"`;
     response.setHeader('ETag', etag);
     response.setHeader('Last-Modified', stats.mtime.toUTCString());
     response.setHeader('Cache-Control', cacheControlFor(url.pathname, file));
+    if (compressible) response.setHeader('Vary', 'Accept-Encoding');
 
     if (isNotModified(request, etag, stats)) {
       response.writeHead(304).end();
       return true;
     }
 
-    response.writeHead(200, {
-      'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': stats.size,
-    });
+    const contentType = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    if (gzip) {
+      const body = await gzipped(file, version);
+      response.writeHead(200, { 'Content-Type': contentType, 'Content-Encoding': 'gzip', 'Content-Length': body.length });
+      response.end(request.method === 'HEAD' ? undefined : body);
+      return true;
+    }
+
+    response.writeHead(200, { 'Content-Type': contentType, 'Content-Length': stats.size });
     if (request.method === 'HEAD') {
       response.end();
       return true;

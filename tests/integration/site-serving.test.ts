@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { startServer, type RunningServer } from './helpers/start-server.ts';
 
 /**
@@ -32,6 +33,7 @@ const files: Record<string, string> = {
   'client/about.html': '<h1>about</h1>',
   'client/_astro/app.3f2a1b.js': 'console.log(1)',
   'client/_astro/style.9c8d.css': 'h1{color:red}',
+  'client/_astro/big.77aa.js': 'export const words = "' + 'poll, push, stream, '.repeat(200) + '";',
   'client/favicon.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>',
   'client/manifest.webmanifest': '{}',
   'client/.secret': 'hidden',
@@ -39,14 +41,20 @@ const files: Record<string, string> = {
   'secret.txt': 'outside the client directory',
 };
 
-/** GET exactly `rawPath` (fetch would normalize `..` away before sending). */
-function getRaw(baseUrl: string, rawPath: string): Promise<{ status: number; text: string }> {
+/** GET exactly `rawPath` (fetch would normalize `..` away and decompress bodies before we see them). */
+function getRaw(
+  baseUrl: string,
+  rawPath: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; body: Buffer; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(`${baseUrl}/`, { path: rawPath }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    const request = httpRequest(`${baseUrl}/`, { path: rawPath, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const body = Buffer.concat(chunks);
+        resolve({ status: response.statusCode ?? 0, text: body.toString('utf8'), body, headers: response.headers });
+      });
     });
     request.on('error', reject);
     request.end();
@@ -122,6 +130,24 @@ describe('serving the built site', () => {
     const changed = await get('/about', { headers: { 'If-None-Match': '"something-else"' } });
     assert.equal(changed.status, 200);
     await changed.arrayBuffer();
+  });
+
+  it('compresses text files with gzip for clients that accept it, with their own ETag', async () => {
+    const original = files['client/_astro/big.77aa.js']!;
+    const zipped = await getRaw(server.baseUrl, '/_astro/big.77aa.js', { 'Accept-Encoding': 'br;q=1, gzip;q=0.8' });
+    assert.equal(zipped.headers['content-encoding'], 'gzip');
+    assert.equal(zipped.headers['vary'], 'Accept-Encoding');
+    assert.ok(Number(zipped.headers['content-length']) < original.length / 10, 'the repetitive file shrinks');
+    assert.equal(gunzipSync(zipped.body).toString(), original);
+
+    const plain = await getRaw(server.baseUrl, '/_astro/big.77aa.js', { 'Accept-Encoding': 'gzip;q=0' });
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(plain.body.toString(), original);
+    assert.notEqual(plain.headers.etag, zipped.headers.etag, 'each coding is its own representation');
+
+    // Tiny files are not worth it.
+    const small = await getRaw(server.baseUrl, '/_astro/app.3f2a1b.js', { 'Accept-Encoding': 'gzip' });
+    assert.equal(small.headers['content-encoding'], undefined);
   });
 
   it('answers HEAD with the length and no body', async () => {
