@@ -1,5 +1,4 @@
 import { expect, test } from '@playwright/test';
-import { screenshot } from './screenshot.ts';
 
 test('a new reader goes from the home page to lesson 2, runs the poller to the end and completes the lesson', async ({
   page,
@@ -52,25 +51,4 @@ test('the exercise checks a run and completes the lesson when the poller is fast
   // Finishing the exercise completes the lesson: the button and the sidebar say so.
   await expect(page.getByRole('button', { name: '✓ Completed' })).toBeVisible();
   await expect(page.getByRole('link', { name: /Complete\s*2\. Short polling/ })).toBeVisible();
-});
-
-test('lesson pages read well in dark mode on a desktop and on a 360 px phone', async ({ browser }) => {
-  for (const [name, viewport] of [
-    ['desktop', { width: 1366, height: 900 }],
-    ['phone', { width: 360, height: 780 }],
-  ] as const) {
-    for (const colorScheme of ['dark', 'light'] as const) {
-      const context = await browser.newContext({ viewport, colorScheme });
-      const page = await context.newPage();
-      await page.goto('/lessons/short-polling/');
-      await expect(page.locator('html')).toHaveAttribute('data-theme', colorScheme);
-      // Nothing may overflow the viewport sideways.
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      expect(overflow, `${name} ${colorScheme} page is wider than the viewport`).toBeLessThanOrEqual(0);
-      await screenshot(page, `short-polling-${name}-${colorScheme}`);
-      await page.goto('/');
-      await screenshot(page, `home-${name}-${colorScheme}`);
-      await context.close();
-    }
-  }
 });

@@ -1,0 +1,34 @@
+import { expect, test } from '@playwright/test';
+import { screenshot } from './screenshot.ts';
+
+test('pages read well in light and dark mode on a desktop and on a 360 px phone', async ({ browser }) => {
+  const pages = { home: '/', 'why-real-time': '/lessons/why-real-time/', 'short-polling': '/lessons/short-polling/' };
+  for (const [device, viewport] of [
+    ['desktop', { width: 1366, height: 900 }],
+    ['phone', { width: 360, height: 780 }],
+  ] as const) {
+    for (const colorScheme of ['dark', 'light'] as const) {
+      const context = await browser.newContext({ viewport, colorScheme });
+      const page = await context.newPage();
+      for (const [name, url] of Object.entries(pages)) {
+        await page.goto(url);
+        await expect(page.locator('html')).toHaveAttribute('data-theme', colorScheme);
+        // Nothing may overflow the viewport sideways.
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `${name} (${device}, ${colorScheme}) is wider than the viewport`).toBeLessThanOrEqual(0);
+        await screenshot(page, `${name}-${device}-${colorScheme}`);
+      }
+      await context.close();
+    }
+  }
+});
+
+test('the theme toggle switches to dark and the choice survives a reload', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(page.getByRole('button', { name: 'Switch to light theme' })).toBeVisible();
+});
