@@ -23,6 +23,16 @@ export default defineConfig({
   },
   server: { port: 4321 },
   vite: {
+    build: {
+      rolldownOptions: {
+        // Astro's MDX modules carry a "use astro:head-inject" directive that Astro
+        // itself handles; the bundler warns about it once per lesson. Keep the log readable.
+        onLog(level, log, handler) {
+          if (log.code === 'MODULE_LEVEL_DIRECTIVE' && log.message.includes('astro:head-inject')) return;
+          handler(level, log);
+        },
+      },
+    },
     server: {
       proxy: {
         '/api': forwarded,
