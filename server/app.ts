@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { paths } from '../src/protocol/paths.ts';
+import { BuildSimulation, type BuildSimulationLimits } from './builds/build-simulation.ts';
 import { type ServerConfig } from './config.ts';
 import { InMemoryEventBus, type EventBus } from './events/event-bus.ts';
+import { FaultRegistry } from './faults/fault-registry.ts';
 import { loadAstroSite, type AstroSite } from './http/astro-site.ts';
 import { HttpProblem, sendProblem } from './http/problem.ts';
 import { parseRequestUrl } from './http/request-url.ts';
@@ -10,10 +12,16 @@ import { Router } from './http/router.ts';
 import { createStaticFileHandler } from './http/static-files.ts';
 import { JobSimulation, type JobSimulationLimits } from './jobs/job-simulation.ts';
 import { consoleLogger, type Logger } from './logger.ts';
+import { startBuildRoute } from './routes/builds.ts';
 import { publishEventRoute } from './routes/channel-events.ts';
+import { injectFaultRoute } from './routes/faults.ts';
 import { livenessRoute, readinessRoute } from './routes/health.ts';
 import { startJobRoute } from './routes/jobs.ts';
+import { createLongPolling } from './techniques/long-polling.ts';
 import { getJobRoute } from './techniques/short-polling.ts';
+import { sseRoute, type SseSettings } from './techniques/sse.ts';
+import { SseStreamRegistry } from './techniques/sse-streams.ts';
+import { createWebSocketEndpoint } from './techniques/websocket.ts';
 
 /** The companion server, built but not listening. */
 export interface WorkbookApp {
@@ -23,6 +31,10 @@ export interface WorkbookApp {
   readonly bus: EventBus;
   /** The simulated jobs behind the short-polling lesson. */
   readonly jobs: JobSimulation;
+  /** The simulated builds behind the SSE lesson. */
+  readonly builds: BuildSimulation;
+  /** Faults readers armed on channels (`POST /api/channels/{channel}/faults`). */
+  readonly faults: FaultRegistry;
   /**
    * Aborted when draining begins. Long-lived responses (long polls, SSE
    * streams, WebSockets) listen to it and end themselves, so a shutdown is
@@ -35,6 +47,12 @@ export interface WorkbookApp {
   isReady(): boolean;
   /** Number of requests whose response has not finished yet. */
   inFlightRequests(): number;
+  /** Long polls held open now, on `channel` or in all. */
+  heldPolls(channel?: string): number;
+  /** SSE streams open now, on `channel` or in all. */
+  openStreams(channel?: string): number;
+  /** WebSocket connections open now (`/ws`). */
+  openWebSockets(): number;
   /**
    * Starts draining: `/readyz` turns 503, `draining` is aborted, responses
    * ask clients to close their connection. Still accepts connections, so a
@@ -44,7 +62,7 @@ export interface WorkbookApp {
   /**
    * Drains (if not yet), stops accepting connections, closes idle keep-alive
    * connections, waits for in-flight requests to finish, and stops every job
-   * timer. Idempotent; resolves when the last connection has closed.
+   * and build timer. Idempotent; resolves when the last connection has closed.
    */
   close(): Promise<void>;
 }
@@ -55,6 +73,10 @@ export interface AppOptions {
   bus?: EventBus;
   /** Overrides of the job timings and bounds, e.g. a long `queuedMs` so a test's job holds still. */
   jobLimits?: Partial<JobSimulationLimits>;
+  /** Overrides of the build bounds, e.g. `maxRunning: 1`. */
+  buildLimits?: Partial<BuildSimulationLimits>;
+  /** Overrides of the SSE timings (`retryMs`, `maxBufferedBytes`; `heartbeatMs` defaults to `config.sseHeartbeatMs`). */
+  sse?: Partial<SseSettings>;
 }
 
 /**
@@ -74,7 +96,22 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     limits: options.jobLimits,
     onError: (error) => logger.error('Could not publish a job change:', error),
   });
+  const builds = new BuildSimulation({
+    bus,
+    limits: options.buildLimits,
+    onError: (error) => logger.error('Could not publish a build event:', error),
+  });
   const drainController = new AbortController();
+  const faults = new FaultRegistry();
+  const sseStreams = new SseStreamRegistry();
+  const longPolling = createLongPolling({ bus, faults, draining: drainController.signal });
+  const webSocket = createWebSocketEndpoint({
+    bus,
+    logger,
+    heartbeatMs: config.wsHeartbeatMs,
+    allowedOrigins: config.allowedOrigins,
+    draining: drainController.signal,
+  });
   let siteLoaded = false;
 
   const router = new Router()
@@ -86,7 +123,21 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     )
     .on('POST', paths.jobs, startJobRoute(jobs))
     .on('GET', '/api/jobs/:id', getJobRoute(jobs))
-    .on('POST', '/api/channels/:channel/events', publishEventRoute(bus));
+    .on('POST', '/api/channels/:channel/events', publishEventRoute(bus))
+    .on('POST', '/api/channels/:channel/faults', injectFaultRoute(faults, sseStreams))
+    .on('GET', '/api/long-poll/:channel', longPolling.route)
+    .on(
+      'GET',
+      '/api/sse/:channel',
+      sseRoute({
+        bus,
+        faults,
+        streams: sseStreams,
+        draining: drainController.signal,
+        settings: { heartbeatMs: config.sseHeartbeatMs, ...options.sse },
+      }),
+    )
+    .on('POST', paths.builds, startBuildRoute(builds));
 
   // The site loads in the background; `ready()` exposes the outcome, page requests wait for it.
   const site: Promise<AstroSite | undefined> = config.apiOnly
@@ -106,6 +157,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     response.once('close', () => inFlight.delete(response));
     handleRequest(request, response).catch((error: unknown) => answerError(request, response, error));
   });
+  // WebSocket upgrades (`GET /ws`) never reach the request handler.
+  server.on('upgrade', webSocket.handleUpgrade);
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // Browsers must not guess a type other than the declared one (the Fetch standard's X-Content-Type-Options).
@@ -182,17 +235,24 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     server,
     bus,
     jobs,
+    builds,
+    faults,
     draining: drainController.signal,
     ready: async () => {
       await site;
     },
     isReady,
     inFlightRequests: () => inFlight.size,
+    heldPolls: (channel) => longPolling.heldPolls(channel),
+    openStreams: (channel) => sseStreams.count(channel),
+    openWebSockets: () => webSocket.connectionCount,
     beginDraining,
     close() {
       beginDraining();
       closing ??= new Promise<void>((resolve) => {
         jobs.close();
+        builds.close();
+        webSocket.close();
         if (!server.listening) {
           resolve();
           return;

@@ -1,4 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import { SSE_DEFAULTS } from '../src/protocol/sse.ts';
+import { WS_DEFAULTS } from '../src/protocol/websocket.ts';
+import { parseOriginList } from './websocket/origin-check.ts';
 
 /** Everything the companion server reads from its environment, validated. */
 export interface ServerConfig {
@@ -21,6 +24,21 @@ export interface ServerConfig {
    * `DRAIN_DELAY_MS`, default 0 (nothing in front of a laptop to notify).
    */
   drainDelayMs: number;
+  /**
+   * Interval of the `: heartbeat` comments on SSE streams that do not ask for
+   * their own (`?heartbeat=`). `SSE_HEARTBEAT_MS`, default 15 000.
+   */
+  sseHeartbeatMs: number;
+  /**
+   * Interval of the WebSocket pings; a socket that misses one is cut at the next.
+   * `WS_HEARTBEAT_MS`, default 15 000.
+   */
+  wsHeartbeatMs: number;
+  /**
+   * Origins whose pages may open a WebSocket besides the server's own (e.g. the
+   * `astro dev` origin). `ALLOWED_ORIGINS`, comma-separated, default none.
+   */
+  allowedOrigins: string[];
 }
 
 /** Thrown by {@link readConfig} with one line per invalid variable. */
@@ -46,6 +64,14 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   // An hour is far beyond any sensible drain; a larger value is more likely a typo (seconds × 1000 twice).
   const shutdownGraceMs = readInteger(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000, errors);
   const drainDelayMs = readInteger(env, 'DRAIN_DELAY_MS', 0, 0, 3_600_000, errors);
+  // Below 10 ms a heartbeat is a busy loop; above 10 min most proxies have long cut the idle stream.
+  const sseHeartbeatMs = readInteger(env, 'SSE_HEARTBEAT_MS', SSE_DEFAULTS.heartbeatMs, 10, 600_000, errors);
+  const wsHeartbeatMs = readInteger(env, 'WS_HEARTBEAT_MS', WS_DEFAULTS.heartbeatMs, 10, 600_000, errors);
+  const { origins: allowedOrigins, invalid: invalidOrigins } = parseOriginList(env.ALLOWED_ORIGINS ?? '');
+  if (invalidOrigins.length > 0) {
+    const shown = invalidOrigins.map((origin) => JSON.stringify(origin)).join(', ');
+    errors.push(`ALLOWED_ORIGINS has ${shown}: expected origins like https://example.com:8443 (no path).`);
+  }
   // The grace period counts from the signal, so the delay must leave time to finish requests.
   if (drainDelayMs > 0 && drainDelayMs >= shutdownGraceMs) {
     errors.push(`DRAIN_DELAY_MS (${drainDelayMs}) must be shorter than SHUTDOWN_GRACE_MS (${shutdownGraceMs}).`);
@@ -54,7 +80,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   if (errors.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${errors.join('\n  ')}`);
   }
-  return { port, host, siteDir, apiOnly, shutdownGraceMs, drainDelayMs };
+  return { port, host, siteDir, apiOnly, shutdownGraceMs, drainDelayMs, sseHeartbeatMs, wsHeartbeatMs, allowedOrigins };
 }
 
 function readInteger(

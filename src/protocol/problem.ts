@@ -32,4 +32,10 @@ export const PROBLEM_TYPES = {
   unknownJob: 'tag:realtime-workbook,2026:unknown-job',
   /** Too many jobs are running; retry after `Retry-After` seconds. */
   tooManyJobs: 'tag:realtime-workbook,2026:too-many-jobs',
+  /** Too many builds are running; retry after `Retry-After` seconds. */
+  tooManyBuilds: 'tag:realtime-workbook,2026:too-many-builds',
+  /** A fault the reader injected (`server-errors`) answered this request; retry after `Retry-After` seconds. */
+  injectedFault: 'tag:realtime-workbook,2026:injected-fault',
+  /** The server is shutting down (graceful restart); retry after `Retry-After` seconds, maybe on another instance. */
+  draining: 'tag:realtime-workbook,2026:draining',
 } as const;

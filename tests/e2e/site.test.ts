@@ -2,7 +2,14 @@ import { expect, test } from '@playwright/test';
 import { screenshot } from './screenshot.ts';
 
 test('pages read well in light and dark mode on a desktop and on a 360 px phone', async ({ browser }) => {
-  const pages = { home: '/', 'why-real-time': '/lessons/why-real-time/', 'short-polling': '/lessons/short-polling/' };
+  const pages = {
+    home: '/',
+    'why-real-time': '/lessons/why-real-time/',
+    'short-polling': '/lessons/short-polling/',
+    'long-polling': '/lessons/long-polling/',
+    'server-sent-events': '/lessons/server-sent-events/',
+    websockets: '/lessons/websockets/',
+  };
   for (const [device, viewport] of [
     ['desktop', { width: 1366, height: 900 }],
     ['phone', { width: 360, height: 780 }],

@@ -1,0 +1,204 @@
+import { type ServerResponse } from 'node:http';
+import { type ChannelEvent } from '../../src/protocol/events.ts';
+import { LONG_POLL_LIMITS, type LongPollResponse } from '../../src/protocol/long-polling.ts';
+import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
+import { type EventBus } from '../events/event-bus.ts';
+import { type FaultRegistry } from '../faults/fault-registry.ts';
+import { HttpProblem, sendProblem } from '../http/problem.ts';
+import { readWholeNumberParam } from '../http/query.ts';
+import { type RouteHandler } from '../http/router.ts';
+import { sendJson } from '../http/send-json.ts';
+import { assertValidChannel } from '../http/validate.ts';
+
+/** What the long-polling endpoint needs. */
+export interface LongPollingOptions {
+  bus: EventBus;
+  /** Faults armed on channels: `server-errors`, `drop-next-response`, `slow`. */
+  faults: Pick<FaultRegistry, 'takeServerError' | 'takeDropNextResponse' | 'slowDelayMs'>;
+  /** Aborted when the server starts draining: held polls answer 503 at once. */
+  draining: AbortSignal;
+}
+
+/** The endpoint and what it holds, for tests and metrics. */
+export interface LongPolling {
+  route: RouteHandler;
+  /** Polls held open right now (on `channel`, or in all). */
+  heldPolls(channel?: string): number;
+}
+
+/** A validated poll: `GET /api/long-poll/{channel}?cursor=N&timeout=MS`. */
+interface Poll {
+  channel: string;
+  cursor: number;
+  timeoutMs: number;
+  response: ServerResponse;
+}
+
+/** How a poll ends. */
+type PollOutcome =
+  | ({ kind: 'events' } & LongPollResponse)
+  | { kind: 'timeout' }
+  | { kind: 'draining' }
+  /** The client went away (aborted, closed the tab, lost the network): nobody to answer. */
+  | { kind: 'gone' };
+
+/** Seconds a client should wait after a 503 (`Retry-After`): short, these outages are brief or elsewhere. */
+const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * `GET /api/long-poll/{channel}?cursor=N&timeout=MS` — long polling. Events
+ * with `id > cursor` are answered at once (`200 {events, cursor}`); with
+ * none, the request is held until one is published (`200`), or the timeout
+ * passes (`204 No Content`: ask again). The client sends back `cursor` from
+ * each answer, so nothing is missed or delivered twice between two polls.
+ */
+export function createLongPolling({ bus, faults, draining }: LongPollingOptions): LongPolling {
+  /** Held polls and how to end each one when the server drains. */
+  const held = new Map<() => void, string>();
+  draining.addEventListener('abort', () => [...held.keys()].forEach((drain) => drain()), { once: true });
+
+  /** The poll's answer if the log has something after its cursor, else `undefined`. */
+  function readAfter(poll: Poll): PollOutcome | undefined {
+    const read = bus.since(poll.channel, poll.cursor);
+    // A cursor the log cannot continue from (evicted, or ahead after a restart) is answered at once,
+    // even with no events: holding would skip everything between the log's newest id and the cursor.
+    if (read.events.length === 0 && !read.reset) return undefined;
+    const events: ChannelEvent[] = read.events.slice(0, LONG_POLL_LIMITS.maxEvents);
+    const cursor = events.at(-1)?.id ?? read.latestId;
+    return read.reset ? { kind: 'events', events, cursor, reset: true } : { kind: 'events', events, cursor };
+  }
+
+  // #region hold
+  /**
+   * The heart of long polling. Answer at once when the log has events after
+   * the cursor; otherwise hold the request open until the first of:
+   *   - an event is published on the channel → 200 with the events,
+   *   - the timeout passes                    → 204, the client asks again,
+   *   - the client goes away                  → nothing to send,
+   *   - the server starts draining            → 503, retry (elsewhere).
+   * The first one settles the poll, and settling releases the subscription
+   * and the timer: a thousand abandoned polls leave nothing behind.
+   */
+  function hold(poll: Poll, reply: (outcome: PollOutcome) => void): void {
+    let settled = false;
+    const settle = (outcome: PollOutcome) => {
+      if (settled) return;
+      settled = true;
+      unsubscribe();
+      clearTimeout(timer);
+      held.delete(onDrain);
+      reply(outcome);
+    };
+    // Subscribe *before* reading the log, so an event published in between cannot slip past.
+    // No sleep loop: the bus calls us the moment an event is published.
+    const unsubscribe = bus.subscribe(poll.channel, () => {
+      const outcome = readAfter(poll);
+      if (outcome) settle(outcome);
+    });
+    const timer = setTimeout(() => settle({ kind: 'timeout' }), poll.timeoutMs);
+    const onDrain = () => settle({ kind: 'draining' });
+    held.set(onDrain, poll.channel);
+    // 'close' fires when the client aborts or its connection drops (and, harmlessly, after we answer).
+    poll.response.once('close', () => settle({ kind: 'gone' }));
+
+    // Already something after the cursor? Then there is nothing to wait for.
+    const waiting = readAfter(poll);
+    if (waiting) settle(waiting);
+    else if (draining.aborted) settle({ kind: 'draining' });
+  }
+  // #endregion hold
+
+  /** Sends the outcome, applying the channel's `drop-next-response` and `slow` faults to answers with events. */
+  function reply(poll: Poll, outcome: PollOutcome): void {
+    const { response } = poll;
+    switch (outcome.kind) {
+      case 'gone':
+        return;
+      case 'timeout':
+        // Nothing happened: 204 has no body (RFC 9110 §15.3.5); the client polls again with the same cursor.
+        response.writeHead(204, { 'Cache-Control': 'no-store' }).end();
+        return;
+      case 'draining':
+        sendProblem(response, {
+          status: 503,
+          type: PROBLEM_TYPES.draining,
+          detail: 'The server is restarting; poll again with the same cursor.',
+          // The next poll should open a new connection, which a load balancer can send to another instance.
+          headers: { 'Retry-After': String(RETRY_AFTER_SECONDS), Connection: 'close' },
+        });
+        return;
+      case 'events': {
+        const delayMs = faults.slowDelayMs(poll.channel);
+        if (delayMs === 0) return sendEvents(poll, outcome);
+        // The `slow` fault delays the answer only: the events were already taken when the poll woke.
+        const send = () => {
+          clearTimeout(timer);
+          held.delete(send);
+          sendEvents(poll, outcome);
+        };
+        const timer = setTimeout(send, delayMs);
+        held.set(send, poll.channel); // a drain sends it at once
+        response.once('close', () => {
+          clearTimeout(timer);
+          held.delete(send);
+        });
+      }
+    }
+  }
+
+  function sendEvents(poll: Poll, { events, cursor, reset }: LongPollResponse): void {
+    if (poll.response.destroyed) return;
+    const body: LongPollResponse = reset ? { events, cursor, reset } : { events, cursor };
+    if (faults.takeDropNextResponse(poll.channel)) {
+      // The lost response: the events were taken, then the connection dies halfway through the body.
+      // Dying before the first byte would not do: browsers silently resend a request whose reused
+      // keep-alive connection closed with no answer, and the loss would never be seen. Cut mid-body,
+      // the client sees a network error and must ask again with its old cursor to get the events.
+      const json = JSON.stringify(body);
+      poll.response.writeHead(200, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': Buffer.byteLength(json),
+      });
+      poll.response.write(json.slice(0, Math.floor(json.length / 2)), () => poll.response.destroy());
+      return;
+    }
+    sendJson(poll.response, 200, body);
+  }
+
+  const route: RouteHandler = ({ response, url, params }) => {
+    const channel = params.channel;
+    assertValidChannel(channel, 'path');
+    const { cursor, timeoutMs } = parseLongPollQuery(url.searchParams);
+
+    if (faults.takeServerError(channel)) {
+      throw new HttpProblem({
+        status: 503,
+        type: PROBLEM_TYPES.injectedFault,
+        detail: `A "server-errors" fault is armed on channel ${channel}; poll again with the same cursor.`,
+        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+      });
+    }
+    response.setHeader('Cache-Control', 'no-store');
+    const poll: Poll = { channel, cursor, timeoutMs, response };
+    hold(poll, (outcome) => reply(poll, outcome));
+  };
+
+  return {
+    route,
+    heldPolls: (channel) =>
+      channel === undefined ? held.size : [...held.values()].filter((name) => name === channel).length,
+  };
+}
+
+/**
+ * Reads `cursor` (required, 0 to 2^53 − 1) and `timeout` (optional, ms, default
+ * 25 000; more than 30 000 is cut to 30 000) from a long poll's query.
+ * @throws {HttpProblem} 400 `invalid-query` naming the parameter.
+ */
+export function parseLongPollQuery(query: URLSearchParams): { cursor: number; timeoutMs: number } {
+  const cursor = readWholeNumberParam(query, 'cursor', { required: true }) as number;
+  const requested = readWholeNumberParam(query, 'timeout', { max: Infinity });
+  // Longer holds are cut rather than refused: a client asking for 60 s still gets a working poll.
+  const timeoutMs = Math.min(requested ?? LONG_POLL_LIMITS.defaultTimeoutMs, LONG_POLL_LIMITS.maxTimeoutMs);
+  return { cursor, timeoutMs };
+}

@@ -1,0 +1,184 @@
+import { type IncomingMessage } from 'node:http';
+import { type ChannelEvent } from '../../src/protocol/events.ts';
+import {
+  HEARTBEAT_PARAM,
+  LAST_EVENT_ID_PARAM,
+  SSE_DEFAULTS,
+  SSE_HEARTBEAT,
+  SSE_LIMITS,
+  SSE_RESET_EVENT,
+  SSE_RESUMING_COMMENT,
+  type SseResetData,
+} from '../../src/protocol/sse.ts';
+import { type EventBus } from '../events/event-bus.ts';
+import { type FaultRegistry } from '../faults/fault-registry.ts';
+import { readWholeNumberParam } from '../http/query.ts';
+import { type RouteHandler } from '../http/router.ts';
+import { assertValidChannel } from '../http/validate.ts';
+import { SseStream, SseStreamRegistry } from './sse-streams.ts';
+
+/** Timings and bounds of the SSE endpoint; tests shrink them. */
+export interface SseSettings {
+  /** Interval of `: heartbeat` comments when the stream does not ask (`SSE_HEARTBEAT_MS`). */
+  heartbeatMs: number;
+  /** The `retry:` sent first, unless a `retry` fault is armed on the channel. */
+  retryMs: number;
+  /** A stream with more than this waiting to be sent is cut (see {@link SseStream}). */
+  maxBufferedBytes: number;
+}
+
+/** What the SSE endpoint needs. */
+export interface SseOptions {
+  bus: EventBus;
+  /** Faults armed on channels: `heartbeats` and `retry`. */
+  faults: Pick<FaultRegistry, 'heartbeatsEnabled' | 'retryMs'>;
+  /** Where open streams are kept, so faults and draining can reach them. */
+  streams: SseStreamRegistry;
+  /** Aborted when the server starts draining: every stream ends, so the shutdown is not held up. */
+  draining: AbortSignal;
+  settings?: Partial<SseSettings>;
+}
+
+/**
+ * `GET /api/sse/{channel}` — Server-Sent Events (WHATWG HTML §9.2). One long
+ * response of `text/event-stream`: `retry:` first, then (when the client
+ * resumes) the events it missed, then every event published on the channel,
+ * with `: heartbeat` comments while nothing happens.
+ *
+ * Query: `heartbeat=MS` (1 000–60 000) sets this stream's heartbeat;
+ * `lastEventId=N` resumes like the `Last-Event-ID` header (which wins).
+ */
+export function sseRoute({ bus, faults, streams, draining, settings }: SseOptions): RouteHandler {
+  const { heartbeatMs, retryMs, maxBufferedBytes } = {
+    heartbeatMs: SSE_DEFAULTS.heartbeatMs,
+    retryMs: SSE_DEFAULTS.retryMs,
+    maxBufferedBytes: SSE_LIMITS.maxBufferedBytes,
+    ...settings,
+  };
+  // One listener for all streams (not one per stream): a drain ends them all.
+  draining.addEventListener('abort', () => streams.all().forEach((stream) => stream.end()), { once: true });
+
+  return ({ request, response, url, params }) => {
+    const channel = params.channel;
+    assertValidChannel(channel, 'path');
+    // Checked before the stream starts: once the 200 is sent, an error can no longer be a status.
+    const interval =
+      readWholeNumberParam(url.searchParams, HEARTBEAT_PARAM, {
+        min: SSE_LIMITS.minHeartbeatMs,
+        max: SSE_LIMITS.maxHeartbeatMs,
+      }) ?? heartbeatMs;
+    const lastEventId = readLastEventId(request, url);
+
+    response.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      // The stream must reach the client as it is written, never from a cache.
+      'Cache-Control': 'no-cache',
+      // nginx buffers proxied responses by default, which would hold events back; this turns it off.
+      'X-Accel-Buffering': 'no',
+      Connection: draining.aborted ? 'close' : 'keep-alive',
+    });
+    // Headers now, not with the first event: the client's `open` fires at once.
+    response.flushHeaders();
+    if (request.method === 'HEAD') {
+      response.end();
+      return;
+    }
+
+    const stream = new SseStream(channel, response, maxBufferedBytes);
+    // How long the browser waits before reconnecting once this stream ends.
+    stream.write(`retry: ${faults.retryMs(channel) ?? retryMs}\n\n`);
+    if (draining.aborted) {
+      // Restarting: the browser reconnects after `retry`, to another instance if balanced.
+      stream.end();
+      return;
+    }
+    streams.add(stream);
+
+    // The in-memory bus is synchronous: nothing can be published between reading
+    // the log (the replay) and subscribing, so there is no gap and no duplicate.
+    stream.write(resumeText(bus, channel, lastEventId));
+    const unsubscribe = bus.subscribe(channel, (event) => stream.write(formatEvent(event)));
+    // A comment line: EventSource ignores it, but it keeps proxies and NATs from
+    // closing an idle connection, and lets the client notice a dead one.
+    const heartbeat = setInterval(() => {
+      if (faults.heartbeatsEnabled(channel)) stream.write(SSE_HEARTBEAT);
+    }, interval);
+
+    // Every way a stream ends (client left, fault, drain, slow consumer) closes the response: release all.
+    response.once('close', () => {
+      unsubscribe();
+      clearInterval(heartbeat);
+      streams.delete(stream);
+    });
+  };
+}
+
+// #region format-event
+/**
+ * One event as `text/event-stream` text (WHATWG HTML §9.2.6):
+ *
+ *     id: 42
+ *     event: log
+ *     data: first line
+ *     data: second line
+ *     (blank line: dispatch)
+ *
+ * The payload is the event's `data` itself when it is a string, else its JSON.
+ * A line break ends a field, so the payload is split on every kind the parser
+ * knows (CRLF, CR, LF) and each line gets its own `data:` — the browser joins
+ * them back with `\n`. A payload holding "\n\ndata: x" therefore stays inside
+ * this event instead of dispatching an extra one.
+ */
+export function formatEvent(event: ChannelEvent): string {
+  const payload = typeof event.data === 'string' ? event.data : (JSON.stringify(event.data) ?? 'null');
+  const data = payload
+    .split(/\r\n|\r|\n/)
+    .map((line) => `data: ${line}\n`)
+    .join('');
+  // `type` matches [A-Za-z0-9._-]{1,64} (checked when published), so it cannot break a line either.
+  return `id: ${event.id}\nevent: ${event.type}\n${data}\n`;
+}
+// #endregion format-event
+
+/** The id the client last saw: the `Last-Event-ID` header (sent by EventSource on reconnect), else `?lastEventId=`. */
+function readLastEventId(request: IncomingMessage, url: URL): string | undefined {
+  // An empty id means "none": EventSource does not even send the header then.
+  const header = request.headers['last-event-id'];
+  if (typeof header === 'string' && header !== '') return header;
+  const query = url.searchParams.get(LAST_EVENT_ID_PARAM);
+  return query === null || query === '' ? undefined : query;
+}
+
+// #region resume
+/**
+ * What a (re)connecting client gets before live events, from the last id it
+ * saw — EventSource sends it as `Last-Event-ID` when it reconnects:
+ * - no id (a first connection): an `id:` line with the newest id and no data.
+ *   It dispatches no event, yet it sets the browser's last event ID (WHATWG
+ *   HTML §9.2.6: the id is taken before an empty event is dropped), so a
+ *   reconnect before the first real event still resumes from here, not from
+ *   "now" — events published while reconnecting are not lost;
+ * - an id the log can continue from: a comment, then every event after it
+ *   (no gap, no duplicate);
+ * - an id it cannot continue from (evicted, ahead of the log after a restart,
+ *   or not an id at all): a `reset` event whose `id:` is the newest id, so the
+ *   next reconnect resumes from there; the client refetches its state.
+ */
+export function resumeText(bus: EventBus, channel: string, lastEventId: string | undefined): string {
+  if (lastEventId === undefined) return `id: ${bus.latestId(channel)}\n\n`;
+  // Only plain digits: this value comes from the client, and a CR/LF or NUL in it must never reach the wire.
+  const cursor = /^\d{1,16}$/.test(lastEventId) ? Number(lastEventId) : NaN;
+  const read = Number.isSafeInteger(cursor) ? bus.since(channel, cursor) : undefined;
+  if (read && !read.reset) {
+    return `${SSE_RESUMING_COMMENT}${cursor}\n\n${read.events.map(formatEvent).join('')}`;
+  }
+  const latestId = read?.latestId ?? bus.latestId(channel);
+  const reason: SseResetData['reason'] = !read
+    ? 'invalid-last-event-id'
+    : cursor > latestId
+      ? 'cursor-ahead'
+      : 'cursor-evicted';
+  const data: SseResetData = { reason, latestId };
+  return formatEvent({ id: latestId, type: SSE_RESET_EVENT, data, ts: Date.now() });
+}
+// #endregion resume

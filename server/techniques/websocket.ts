@@ -1,0 +1,362 @@
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage } from 'node:http';
+import { type Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { type ChannelEvent } from '../../src/protocol/events.ts';
+import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
+import { WS_CLOSE, WS_LIMITS, WS_PATH, type ClientMessage } from '../../src/protocol/websocket.ts';
+import { type EventBus } from '../events/event-bus.ts';
+import { parseRequestUrl } from '../http/request-url.ts';
+import { type Logger } from '../logger.ts';
+import { broadcast, encodeMessage } from '../websocket/broadcast.ts';
+import { ChannelFanout } from '../websocket/channel-fanout.ts';
+import { ChatRooms, type ChatRoomsOptions } from '../websocket/chat-rooms.ts';
+import { ChannelSubscription, WsConnection } from '../websocket/connection.ts';
+import { describeHandshake } from '../websocket/handshake.ts';
+import { Heartbeat } from '../websocket/heartbeat.ts';
+import { parseClientMessage } from '../websocket/message-validation.ts';
+import { isOriginAllowed } from '../websocket/origin-check.ts';
+import { MessageRateLimiter } from '../websocket/rate-limiter.ts';
+import { rejectUpgrade } from '../websocket/reject-upgrade.ts';
+
+/** What the WebSocket endpoint needs from the app. */
+export interface WebSocketEndpointOptions {
+  bus: EventBus;
+  logger: Logger;
+  /** Interval of the pings (`WS_HEARTBEAT_MS`). */
+  heartbeatMs: number;
+  /** Origins allowed besides the server's own (`ALLOWED_ORIGINS`), normalised. */
+  allowedOrigins: readonly string[];
+  /** Aborted when the app starts draining: new upgrades get 503, open sockets are closed with 1001. */
+  draining: AbortSignal;
+  /** Bounds of the chat state; tests shorten them. */
+  rooms?: ChatRoomsOptions;
+}
+
+/** `GET /ws`: the upgrade handler and the open connections. */
+export interface WebSocketEndpoint {
+  /** The `upgrade` listener of the HTTP server: `server.on('upgrade', endpoint.handleUpgrade)`. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Open connections (not yet closing). */
+  readonly connectionCount: number;
+  /** Closes every socket with 1001 Going Away and stops the heartbeat timer. Idempotent. */
+  close(): void;
+}
+
+/** Close reasons (≤ 123 bytes of UTF-8, RFC 6455 §5.5.1) the client may show. */
+const REASONS = {
+  draining: 'Server shutting down: reconnect',
+  restart: 'Simulated restart: reconnect after a short wait',
+  abuse: 'Too many messages over the rate limit',
+} as const;
+
+/**
+ * Creates the WebSocket endpoint of the companion server (the protocol is in
+ * `src/protocol/websocket.ts`, the wire format in `docs/websocket.md`).
+ *
+ * One `ws` server in `noServer` mode shares the HTTP server's port: the app's
+ * `upgrade` listener hands it only `/ws` upgrades that passed the checks.
+ */
+export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebSocketEndpoint {
+  const { bus, heartbeatMs, allowedOrigins, draining } = options;
+  const wss = new WebSocketServer({
+    noServer: true,
+    // Larger frames are refused with 1009 by `ws` before they are buffered (its default is 100 MiB).
+    maxPayload: WS_LIMITS.maxPayloadBytes,
+    // Compression keeps a zlib context per socket (~300 KB with the defaults) and fragments memory.
+    perMessageDeflate: false,
+    // We keep our own set of connections.
+    clientTracking: false,
+    // No subprotocol is defined: never echo one a client offers (`ws` would accept the first by default).
+    handleProtocols: () => false,
+  });
+  // `ws` found the handshake malformed (key, version, Upgrade header): answer it in the same problem format.
+  wss.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) => {
+    const versionWrong = request.headers['sec-websocket-version'] !== '13';
+    rejectUpgrade(socket, {
+      status: 400,
+      detail: `Not a valid WebSocket handshake: ${error.message}.`,
+      // RFC 6455 §4.4: tell the client which version this server speaks.
+      headers: versionWrong ? { 'Sec-WebSocket-Version': '13' } : {},
+    });
+  });
+
+  const connections = new Map<WebSocket, WsConnection>();
+  const rooms = new ChatRooms<WsConnection>(options.rooms);
+  const encodeEvent = (channel: string, event: ChannelEvent) => encodeMessage({ type: 'event', channel, event });
+  const fanout = new ChannelFanout(bus, encodeEvent);
+  const heartbeat = new Heartbeat({
+    intervalMs: heartbeatMs,
+    onSilent: (socket) => {
+      const connection = connections.get(socket);
+      if (connection) connection.terminate();
+      else socket.terminate();
+    },
+    onTick: () => rooms.sweep(),
+  });
+  const untrackHeartbeat = new Map<WsConnection, () => void>();
+
+  const closeAll = (code: number, reason: string, targets: Iterable<WsConnection>) => {
+    const closing = [...targets];
+    // Mark all first: the survivors of a mass close must not be sent presence updates about each other.
+    for (const connection of closing) connection.beginClosing();
+    for (const connection of closing) connection.close(code, reason);
+  };
+  const onDraining = () => closeAll(WS_CLOSE.goingAway, REASONS.draining, connections.values());
+  draining.addEventListener('abort', onDraining, { once: true });
+
+  // #region upgrade
+  function handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // First, before anything can fail: an 'error' with no listener would crash the process.
+    const onSocketError = () => socket.destroy();
+    socket.on('error', onSocketError);
+
+    let pathname: string;
+    try {
+      pathname = parseRequestUrl(request).pathname;
+    } catch {
+      return rejectUpgrade(socket, { status: 400, detail: 'The request target is not a path.' });
+    }
+    if (pathname !== WS_PATH) {
+      return rejectUpgrade(socket, { status: 404, detail: `WebSockets are served at ${WS_PATH} only.` });
+    }
+    if (draining.aborted) {
+      return rejectUpgrade(socket, {
+        status: 503,
+        type: PROBLEM_TYPES.draining,
+        detail: 'This server is shutting down; reconnect in a moment (maybe to another instance).',
+        headers: { 'Retry-After': '1' },
+      });
+    }
+    if (request.method !== 'GET') {
+      // RFC 6455 §4.1: the opening handshake is a GET.
+      return rejectUpgrade(socket, {
+        status: 405,
+        detail: `A WebSocket handshake is a GET, not ${request.method}.`,
+        headers: { Allow: 'GET' },
+      });
+    }
+    // Before the upgrade: a refused page must get no socket at all (RFC 6455 §10.2).
+    if (!isOriginAllowed(request.headers.origin, request.headers.host, allowedOrigins)) {
+      return rejectUpgrade(socket, {
+        status: 403,
+        detail: `Pages from ${request.headers.origin} may not open a WebSocket here; only this site's own pages (and ALLOWED_ORIGINS) may.`,
+      });
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      // `ws` listens for socket errors from here on.
+      socket.off('error', onSocketError);
+      accept(ws, request);
+    });
+  }
+  // #endregion upgrade
+
+  function accept(ws: WebSocket, request: IncomingMessage): void {
+    const connection = new WsConnection({
+      socket: ws,
+      id: randomUUID(),
+      limiter: new MessageRateLimiter({
+        ratePerSecond: WS_LIMITS.ratePerSecond,
+        burst: WS_LIMITS.burst,
+        abuseThreshold: WS_LIMITS.abuseThreshold,
+        abuseWindowMs: WS_LIMITS.abuseWindowMs,
+      }),
+      maxBufferedBytes: WS_LIMITS.maxBufferedBytes,
+      release,
+    });
+    // Protocol errors of the peer (oversize frame, invalid UTF-8, bad opcode): `ws` has already
+    // sent the close frame with the precise code (1009, 1007, 1002); nothing is left to do here.
+    ws.on('error', () => {});
+    connections.set(ws, connection);
+    untrackHeartbeat.set(connection, heartbeat.track(ws));
+
+    connection.send({
+      type: 'hello',
+      connectionId: connection.id,
+      heartbeatMs,
+      limits: WS_LIMITS,
+      handshake: describeHandshake(request),
+    });
+    ws.on('message', (data, isBinary) => onMessage(connection, data, isBinary));
+    // `ws` answers pings by itself; they still count, so that a ping flood ends like a message flood.
+    ws.on('ping', () => {
+      if (!connection.closed && connection.limiter.check() === 'abusive') {
+        connection.close(WS_CLOSE.policyViolation, REASONS.abuse);
+      }
+    });
+  }
+
+  /** Everything a connection holds outside itself, given back once when it closes. */
+  function release(connection: WsConnection): void {
+    connections.delete(connection.socket);
+    untrackHeartbeat.get(connection)?.();
+    untrackHeartbeat.delete(connection);
+    for (const subscription of connection.subscriptions.values()) fanout.remove(subscription.channel, subscription);
+    connection.subscriptions.clear();
+    leaveRoom(connection);
+  }
+
+  // #region rate-limit
+  function onMessage(connection: WsConnection, data: RawData, isBinary: boolean): void {
+    if (connection.closed) return;
+    const verdict = connection.limiter.check();
+    if (verdict === 'abusive') {
+      return connection.close(WS_CLOSE.policyViolation, REASONS.abuse);
+    }
+    if (verdict === 'refused') {
+      connection.send({
+        type: 'error',
+        code: 'rate-limited',
+        message: `Over ${WS_LIMITS.ratePerSecond} messages a second (bursts of ${WS_LIMITS.burst}): this one was dropped.`,
+      });
+      return;
+    }
+    const parsed = parseClientMessage(toBuffer(data), isBinary);
+    if (!parsed.ok) {
+      connection.send({ type: 'error', ...parsed.problem });
+      return;
+    }
+    try {
+      handle(connection, parsed.message);
+    } catch (error) {
+      // A bug must cost one connection, not the process (a throwing 'message' listener would crash it).
+      options.logger.error(`The WebSocket handler failed on a "${parsed.message.type}" message:`, error);
+      connection.close(WS_CLOSE.internalError, 'Server error: reconnect');
+    }
+  }
+  // #endregion rate-limit
+
+  function handle(connection: WsConnection, message: ClientMessage): void {
+    switch (message.type) {
+      case 'subscribe':
+        return subscribe(connection, message.channel, message.cursor);
+      case 'unsubscribe': {
+        const subscription = connection.subscriptions.get(message.channel);
+        if (subscription) {
+          fanout.remove(message.channel, subscription);
+          connection.subscriptions.delete(message.channel);
+        }
+        connection.send({ type: 'unsubscribed', channel: message.channel });
+        return;
+      }
+      case 'join':
+        return join(connection, message.room, message.name);
+      case 'leave': {
+        const room = connection.room;
+        if (room === undefined) return notInRoom(connection, 'leave');
+        leaveRoom(connection);
+        connection.send({ type: 'left', room });
+        return;
+      }
+      case 'message':
+        return postMessage(connection, message.text, message.clientId);
+      case 'typing': {
+        const room = connection.room;
+        if (room === undefined) return notInRoom(connection, 'typing');
+        const others = rooms.participants(room).filter((participant) => participant !== connection);
+        broadcast(others, { type: 'typing', room, member: connection.member, typing: message.typing });
+        return;
+      }
+      case 'simulate':
+        if (message.fault === 'drop') return connection.terminate();
+        if (connection.room === undefined) return notInRoom(connection, 'simulate a restart');
+        return closeAll(WS_CLOSE.serviceRestart, REASONS.restart, rooms.participants(connection.room));
+    }
+  }
+
+  // #region subscribe
+  /**
+   * Replays the channel's log after `cursor`, then follows it live: the same
+   * events, with the same ids, as SSE and long polling read. The in-memory
+   * bus is synchronous, so nothing can be published between the read and the
+   * subscription; with an asynchronous bus, the subscription's `lastId` would
+   * still drop an event delivered twice.
+   */
+  function subscribe(connection: WsConnection, channel: string, cursor: number): void {
+    const existing = connection.subscriptions.get(channel);
+    if (existing) {
+      // Subscribing again restarts from the new cursor.
+      fanout.remove(channel, existing);
+      connection.subscriptions.delete(channel);
+    } else if (connection.subscriptions.size >= WS_LIMITS.maxSubscriptions) {
+      connection.send({
+        type: 'error',
+        code: 'too-many-subscriptions',
+        message: `A connection may follow ${WS_LIMITS.maxSubscriptions} channels at most; unsubscribe from one first.`,
+      });
+      return;
+    }
+    const subscription = new ChannelSubscription(connection, channel, cursor);
+    connection.send({ type: 'subscribed', channel, cursor });
+    const read = bus.since(channel, cursor);
+    if (read.reset) {
+      // Resuming exactly is impossible: say so, and continue after the newest event.
+      const reason = cursor > read.latestId ? 'cursor-ahead' : 'cursor-evicted';
+      connection.send({ type: 'reset', channel, latestId: read.latestId, reason });
+      subscription.lastId = read.latestId;
+    } else {
+      for (const event of read.events) subscription.receive(event, encodeEvent(channel, event));
+    }
+    // A replay can overflow a slow reader's buffer and close the connection: then hold nothing.
+    if (connection.closed) return;
+    connection.subscriptions.set(channel, subscription);
+    fanout.add(channel, subscription);
+  }
+  // #endregion subscribe
+
+  function join(connection: WsConnection, room: string, name: string): void {
+    if (connection.room !== undefined && connection.room !== room) leaveRoom(connection);
+    connection.member = { id: connection.id, name };
+    const { history, members } = rooms.join(room, connection);
+    connection.room = room;
+    connection.send({ type: 'joined', room, you: connection.member, history, members });
+    const others = rooms.participants(room).filter((participant) => participant !== connection);
+    broadcast(others, { type: 'presence', room, members });
+  }
+
+  /** Takes the connection out of its room, if any, and tells the members left. */
+  function leaveRoom(connection: WsConnection): void {
+    const room = connection.room;
+    if (room === undefined) return;
+    connection.room = undefined;
+    const members = rooms.leave(room, connection.id);
+    if (members && members.length > 0) broadcast(rooms.participants(room), { type: 'presence', room, members });
+  }
+
+  // #region chat-message
+  function postMessage(connection: WsConnection, text: string, clientId: string): void {
+    const room = connection.room;
+    if (room === undefined) return notInRoom(connection, 'send a message');
+    const { message, duplicate } = rooms.post(room, connection.member, text, clientId);
+    connection.send({ type: 'ack', clientId, id: message.id });
+    // A resend (the first ack was lost): acknowledged again, delivered once.
+    if (!duplicate) broadcast(rooms.participants(room), { type: 'message', room, message });
+  }
+  // #endregion chat-message
+
+  function notInRoom(connection: WsConnection, action: string): void {
+    connection.send({ type: 'error', code: 'not-in-room', message: `Join a room before you ${action}.` });
+  }
+
+  let closed = false;
+  return {
+    handleUpgrade,
+    get connectionCount() {
+      return connections.size;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      heartbeat.stop();
+      draining.removeEventListener('abort', onDraining);
+      closeAll(WS_CLOSE.goingAway, REASONS.draining, connections.values());
+    },
+  };
+}
+
+/** `ws` hands a text message over as one Buffer; fragments (`Buffer[]`) and ArrayBuffers only with other settings. */
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

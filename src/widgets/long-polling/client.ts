@@ -1,0 +1,182 @@
+import { type PublishRequest, type PublishResponse } from '../../protocol/events.ts';
+import { type FaultRequest, type FaultResponse } from '../../protocol/faults.ts';
+import { type LongPollResponse } from '../../protocol/long-polling.ts';
+import { paths } from '../../protocol/paths.ts';
+import { ApiError, errorFrom, estimateResponseBytes, isAbort, TransferSizes, utf8Length } from '../shared/http.ts';
+
+export { ApiError } from '../shared/http.ts';
+
+/**
+ * The long-polling widget's HTTP calls, and nothing else: no state, no timers.
+ * The model (model.ts) decides when to call; tests replace this with a fake.
+ */
+
+/** One answer to `GET /api/long-poll/{channel}`. All times are the client's clock, ms since the epoch. */
+export interface LongPollResult {
+  /** `200` (events after the cursor) or `204` (the hold timed out: nothing new). */
+  status: 200 | 204;
+  /** The events and the next cursor, on a 200 only. */
+  body?: LongPollResponse;
+  /** Size of the response: headers plus body (see {@link bytesMeasured}). */
+  bytes: number;
+  /**
+   * True when {@link bytes} is the browser's Resource Timing `transferSize`
+   * (which, per that spec, counts the headers as a flat 300 B, so as not to
+   * reveal them); false when it is our estimate: status line + the response
+   * headers scripts can see + body.
+   */
+  bytesMeasured: boolean;
+  /** Bytes of the response body (0 for a 204): exact, the UTF-8 length of the JSON. */
+  bodyBytes: number;
+  /** When the request was sent. */
+  sentAt: number;
+  /** When the whole answer (body included) had arrived. */
+  receivedAt: number;
+}
+
+/** What the widget needs from the server. */
+export interface LongPollingClient {
+  /**
+   * `GET /api/long-poll/{channel}?cursor=N&timeout=MS`: held by the server
+   * until an event after `cursor` exists (200) or `timeoutMs` passes (204).
+   * Rejects with an {@link ApiError}: `status` null when no answer arrived
+   * (the connection broke, even halfway through the body), else the HTTP
+   * status with the problem's `detail` and `Retry-After`. Aborting `signal`
+   * rejects with the abort error itself.
+   */
+  poll(channel: string, cursor: number, timeoutMs: number, signal?: AbortSignal): Promise<LongPollResult>;
+  /** `POST /api/channels/{channel}/events` `{type, data}` → `{id, ts}`. */
+  publish(channel: string, type: string, data: unknown, signal?: AbortSignal): Promise<PublishResponse>;
+  /** `POST /api/channels/{channel}/faults` → `{type, affected}`. */
+  injectFault(channel: string, fault: FaultRequest, signal?: AbortSignal): Promise<FaultResponse>;
+  /** Releases what the client holds (a PerformanceObserver). */
+  dispose?(): void;
+}
+
+export interface LongPollingClientOptions {
+  /** Origin (and path prefix) of the companion server; default: the page's own origin. */
+  baseUrl?: string;
+  /** The fetch to use; default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** The client clock, ms since the epoch; default `Date.now`. Must be the model's clock too. */
+  now?: () => number;
+}
+
+/** What the reader reads when no answer came: we cannot tell a dropped response from a dead server. */
+export const NO_ANSWER_MESSAGE = 'No answer: the connection closed before a response arrived (network error).';
+
+/** Creates the client. Touches no browser API until a call is made (safe during SSR). */
+export function createLongPollingClient(options: LongPollingClientOptions = {}): LongPollingClient {
+  const doFetch = (input: string, init: RequestInit) => (options.fetch ?? globalThis.fetch)(input, init);
+  const now = options.now ?? (() => Date.now());
+  let transferSizes: TransferSizes | undefined;
+
+  const url = (path: string): string => {
+    const base = options.baseUrl ?? globalThis.location?.href;
+    if (!base) throw new ApiError('No server address: pass baseUrl when not running in a page.');
+    // Absolute, because Resource Timing entries are named by absolute URL.
+    return new URL(path, base).href;
+  };
+
+  /** fetch, with a network failure turned into an ApiError (status null); aborts pass through. */
+  async function call(target: string, init: RequestInit): Promise<Response> {
+    try {
+      return await doFetch(target, init);
+    } catch (error) {
+      if (isAbort(error) || init.signal?.aborted) throw error;
+      throw new ApiError(NO_ANSWER_MESSAGE, { cause: error });
+    }
+  }
+
+  /** Reads the body; a connection that dies halfway through it is a network error too. */
+  async function readText(response: Response, signal: AbortSignal | undefined): Promise<string> {
+    try {
+      return await response.text();
+    } catch (error) {
+      if (isAbort(error) || signal?.aborted) throw error;
+      throw new ApiError(NO_ANSWER_MESSAGE, { cause: error });
+    }
+  }
+
+  async function postJson<T>(path: string, body: unknown, expected: number, signal?: AbortSignal): Promise<T> {
+    const response = await call(url(path), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      cache: 'no-store',
+      signal,
+    });
+    if (response.status !== expected) throw await errorFrom(response);
+    const text = await readText(response, signal);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(`The server answered ${expected} with something that is not JSON.`, { status: expected });
+    }
+  }
+
+  return {
+    async poll(channel, cursor, timeoutMs, signal) {
+      const target = url(paths.longPoll(channel, cursor, timeoutMs));
+      transferSizes ??= TransferSizes.create('/api/long-poll/');
+      const startMark = transferSizes?.mark();
+      const sentAt = now();
+      // `no-store`: a held answer must never come from (or go into) the HTTP cache.
+      const response = await call(target, { method: 'GET', headers: { accept: 'application/json' }, cache: 'no-store', signal });
+      if (response.status !== 200 && response.status !== 204) throw await errorFrom(response);
+      const text = response.status === 204 ? '' : await readText(response, signal);
+      const receivedAt = now();
+
+      let body: LongPollResponse | undefined;
+      if (response.status === 200) {
+        body = parseLongPollResponse(text);
+        if (!body) throw new ApiError('The server answered 200 with something that is not {events, cursor}.', { status: 200 });
+      }
+      const bodyBytes = utf8Length(text);
+      const measured = startMark === undefined ? null : await transferSizes!.take(target, startMark);
+      return {
+        status: response.status as 200 | 204,
+        body,
+        bytes: measured ?? estimateResponseBytes(response, bodyBytes),
+        bytesMeasured: measured !== null,
+        bodyBytes,
+        sentAt,
+        receivedAt,
+      };
+    },
+
+    async publish(channel, type, data, signal) {
+      const body: PublishRequest = { type, data };
+      const answer = await postJson<PublishResponse>(paths.channelEvents(channel), body, 201, signal);
+      if (typeof answer?.id !== 'number') throw new ApiError('The server accepted the event but sent no id.', { status: 201 });
+      return answer;
+    },
+
+    async injectFault(channel, fault, signal) {
+      return postJson<FaultResponse>(paths.channelFaults(channel), fault, 202, signal);
+    },
+
+    dispose() {
+      transferSizes?.dispose();
+      transferSizes = undefined;
+    },
+  };
+}
+
+/** The 200 body, checked enough that the model can trust it; undefined when it is not one. */
+export function parseLongPollResponse(text: string): LongPollResponse | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== 'object') return undefined;
+  const { events, cursor, reset } = value as Partial<LongPollResponse>;
+  if (!Array.isArray(events) || typeof cursor !== 'number') return undefined;
+  const wellFormed = events.every(
+    (event) => event && typeof event === 'object' && Number.isInteger(event.id) && typeof event.type === 'string' && typeof event.ts === 'number',
+  );
+  if (!wellFormed) return undefined;
+  return reset === true ? { events, cursor, reset } : { events, cursor };
+}

@@ -1,0 +1,30 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
+/**
+ * Polls `condition` every few milliseconds until it holds. A bounded wait, not
+ * a timing assertion: past `timeoutMs` it fails with `message`, so a hang fails
+ * fast instead of stalling the run.
+ */
+export async function waitUntil(
+  condition: () => boolean,
+  message: string | (() => string),
+  timeoutMs = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`Gave up after ${timeoutMs} ms waiting until ${typeof message === 'string' ? message : message()}`);
+    }
+    await delay(5);
+  }
+}
+
+/** Active ref'd timers of this process (`setTimeout`/`setInterval` not yet fired, cleared or unref'd). */
+export function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+}
+
+/** JSON body of a POST, for `fetch`. */
+export function postJson(body: unknown): RequestInit {
+  return { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+}
