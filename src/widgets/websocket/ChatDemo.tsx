@@ -21,7 +21,7 @@ import {
   type PaneId,
 } from './model.ts';
 import { type FrameRecord, type HelloMessage, type TrafficTotals } from './reconnecting-socket.ts';
-import { widgetRoom } from './room.ts';
+import { chosenRoom, inviteLink } from './room.ts';
 import './ChatDemo.css';
 
 export interface ChatDemoProps {
@@ -42,9 +42,12 @@ export default function ChatDemo({ instance = 'default' }: ChatDemoProps) {
   // The server-rendered controls do nothing until hydration: keep them disabled until then.
   const [hydrated, setHydrated] = useState(false);
 
-  // The room lives in sessionStorage and the sockets need a page: both only after mount.
+  // The room lives in sessionStorage (or an invite link) and the sockets need a page: both only after mount.
+  const [invite, setInvite] = useState<string | null>(null);
   useEffect(() => {
-    model.start(widgetRoom(instance));
+    const room = chosenRoom(location.search, instance);
+    model.start(room);
+    setInvite(inviteLink(location, room));
     setHydrated(true);
     return () => model.dispose();
   }, [model, instance]);
@@ -65,6 +68,16 @@ export default function ChatDemo({ instance = 'default' }: ChatDemoProps) {
             {model.room.value ?? '…'}
           </span>
           . Join in both, chat, then break things.
+          {invite && (
+            <>
+              {' '}
+              To chat from another window or device, open{' '}
+              <a href={invite} data-invite-link>
+                this room’s invite link
+              </a>
+              .
+            </>
+          )}
         </p>
         <fieldset class="wsc-shared" disabled={!hydrated}>
           <legend class="visually-hidden">Both panes</legend>
