@@ -11,12 +11,21 @@ import { parseRequestUrl } from './http/request-url.ts';
 import { Router } from './http/router.ts';
 import { createStaticFileHandler } from './http/static-files.ts';
 import { JobSimulation, type JobSimulationLimits } from './jobs/job-simulation.ts';
+import { LabRegistry } from './lab/lab-registry.ts';
+import { registerLabRoutes } from './lab/lab-routes.ts';
+import { attachTrafficMeter } from './lab/traffic-meter.ts';
 import { consoleLogger, type Logger } from './logger.ts';
+import { createProduction, type Production, type ProductionSettings } from './production/production-routes.ts';
+import { readKnownLessons } from './progress/known-lessons.ts';
+import { ProgressStore } from './progress/progress-store.ts';
 import { startBuildRoute } from './routes/builds.ts';
 import { publishEventRoute } from './routes/channel-events.ts';
 import { injectFaultRoute } from './routes/faults.ts';
 import { livenessRoute, readinessRoute } from './routes/health.ts';
 import { startJobRoute } from './routes/jobs.ts';
+import { createProgressRoutes } from './routes/progress.ts';
+import { openDatabase } from './store/database.ts';
+import { channelLatestRoute } from './techniques/channel-latest.ts';
 import { createLongPolling } from './techniques/long-polling.ts';
 import { getJobRoute } from './techniques/short-polling.ts';
 import { sseRoute, type SseSettings } from './techniques/sse.ts';
@@ -53,6 +62,8 @@ export interface WorkbookApp {
   openStreams(channel?: string): number;
   /** WebSocket connections open now (`/ws`). */
   openWebSockets(): number;
+  /** Lesson 7's experiments: storms, the idle hop, slow consumers, channel drains. */
+  readonly production: Production;
   /**
    * Starts draining: `/readyz` turns 503, `draining` is aborted, responses
    * ask clients to close their connection. Still accepts connections, so a
@@ -77,6 +88,8 @@ export interface AppOptions {
   buildLimits?: Partial<BuildSimulationLimits>;
   /** Overrides of the SSE timings (`retryMs`, `maxBufferedBytes`; `heartbeatMs` defaults to `config.sseHeartbeatMs`). */
   sse?: Partial<SseSettings>;
+  /** Overrides of lesson 7's experiments (storm, slow consumer and drain timings, jitter). */
+  production?: ProductionSettings;
 }
 
 /**
@@ -103,6 +116,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   });
   const drainController = new AbortController();
   const faults = new FaultRegistry();
+  const labs = new LabRegistry({ bus, onError: (error) => logger.error('A lab could not publish:', error) });
   const sseStreams = new SseStreamRegistry();
   const longPolling = createLongPolling({ bus, faults, draining: drainController.signal });
   const webSocket = createWebSocketEndpoint({
@@ -112,7 +126,20 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     allowedOrigins: config.allowedOrigins,
     draining: drainController.signal,
   });
+  const production = createProduction({
+    bus,
+    logger,
+    sseStreams,
+    webSocket,
+    longPolling,
+    draining: drainController.signal,
+    sseCapBytes: options.sse?.maxBufferedBytes === undefined ? undefined : { sse: options.sse.maxBufferedBytes },
+    settings: options.production,
+  });
   let siteLoaded = false;
+  // SQLite (node:sqlite): the learners' progress. Opened now, so a bad DATA_DIR stops the server at start.
+  const database = openDatabase(config.dataDir);
+  const progress = createProgressRoutes({ store: new ProgressStore(database), knownLessons: readKnownLessons() });
 
   const router = new Router()
     .on('GET', paths.health, livenessRoute())
@@ -123,7 +150,11 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     )
     .on('POST', paths.jobs, startJobRoute(jobs))
     .on('GET', '/api/jobs/:id', getJobRoute(jobs))
+    .on('GET', paths.progress, progress.get)
+    .on('PUT', paths.progress, progress.put)
+    .on('DELETE', paths.progress, progress.reset)
     .on('POST', '/api/channels/:channel/events', publishEventRoute(bus))
+    .on('GET', '/api/channels/:channel/latest', channelLatestRoute(bus))
     .on('POST', '/api/channels/:channel/faults', injectFaultRoute(faults, sseStreams))
     .on('GET', '/api/long-poll/:channel', longPolling.route)
     .on(
@@ -138,6 +169,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       }),
     )
     .on('POST', paths.builds, startBuildRoute(builds));
+  registerLabRoutes(router, labs);
+  production.register(router);
 
   // The site loads in the background; `ready()` exposes the outcome, page requests wait for it.
   const site: Promise<AstroSite | undefined> = config.apiOnly
@@ -159,6 +192,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   });
   // WebSocket upgrades (`GET /ws`) never reach the request handler.
   server.on('upgrade', webSocket.handleUpgrade);
+  // Counts the bytes of requests tagged `?lab=…&via=…` (lesson 6), per lab and technique.
+  attachTrafficMeter(server, (tag, socket) => labs.lane(tag, socket));
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // Browsers must not guess a type other than the declared one (the Fetch standard's X-Content-Type-Options).
@@ -212,6 +247,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     sendProblem(response, { status: 500, detail: 'The server failed unexpectedly; the error is in its log.' });
   }
 
+  // #region begin-draining
   /** While draining, a keep-alive connection must not wait for another request once its response is done. */
   function closeConnectionAfter(response: ServerResponse): void {
     // RFC 9112 §9.6: "Connection: close" tells the client to open a new connection (to another instance, if balanced).
@@ -224,6 +260,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     drainController.abort();
     for (const response of inFlight) closeConnectionAfter(response);
   }
+  // #endregion begin-draining
 
   function isReady(): boolean {
     return (siteLoaded || config.apiOnly) && !drainController.signal.aborted;
@@ -246,12 +283,15 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     heldPolls: (channel) => longPolling.heldPolls(channel),
     openStreams: (channel) => sseStreams.count(channel),
     openWebSockets: () => webSocket.connectionCount,
+    production,
     beginDraining,
     close() {
       beginDraining();
       closing ??= new Promise<void>((resolve) => {
         jobs.close();
         builds.close();
+        labs.close();
+        production.close();
         webSocket.close();
         if (!server.listening) {
           resolve();
@@ -260,7 +300,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
         server.close(() => resolve());
         // Keep-alive connections with no request in flight would otherwise hold close() open for their timeout.
         server.closeIdleConnections();
-      });
+      }).then(() => database.close());
       return closing;
     },
   };

@@ -39,6 +39,12 @@ export interface ServerConfig {
    * `astro dev` origin). `ALLOWED_ORIGINS`, comma-separated, default none.
    */
   allowedOrigins: string[];
+  /**
+   * Where the SQLite database lives (`<dataDir>/workbook.sqlite`, created if
+   * missing). `DATA_DIR`, default `<repo>/data`; `:memory:` keeps it in memory
+   * (tests: nothing survives a restart).
+   */
+  dataDir: string;
 }
 
 /** Thrown by {@link readConfig} with one line per invalid variable. */
@@ -67,6 +73,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   // Below 10 ms a heartbeat is a busy loop; above 10 min most proxies have long cut the idle stream.
   const sseHeartbeatMs = readInteger(env, 'SSE_HEARTBEAT_MS', SSE_DEFAULTS.heartbeatMs, 10, 600_000, errors);
   const wsHeartbeatMs = readInteger(env, 'WS_HEARTBEAT_MS', WS_DEFAULTS.heartbeatMs, 10, 600_000, errors);
+  const dataDir = readString(env, 'DATA_DIR', `${repoRoot}data`, errors);
   const { origins: allowedOrigins, invalid: invalidOrigins } = parseOriginList(env.ALLOWED_ORIGINS ?? '');
   if (invalidOrigins.length > 0) {
     const shown = invalidOrigins.map((origin) => JSON.stringify(origin)).join(', ');
@@ -80,7 +87,18 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   if (errors.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${errors.join('\n  ')}`);
   }
-  return { port, host, siteDir, apiOnly, shutdownGraceMs, drainDelayMs, sseHeartbeatMs, wsHeartbeatMs, allowedOrigins };
+  return {
+    port,
+    host,
+    siteDir,
+    apiOnly,
+    shutdownGraceMs,
+    drainDelayMs,
+    sseHeartbeatMs,
+    wsHeartbeatMs,
+    allowedOrigins,
+    dataDir,
+  };
 }
 
 function readInteger(

@@ -43,6 +43,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => void shutDown(signal));
 }
 
+// #region shutdown
 /**
  * Graceful shutdown: readiness goes false, new connections stop, in-flight
  * requests finish, then the process exits 0. Past the grace period (or on a
@@ -75,6 +76,7 @@ async function shutDown(signal: NodeJS.Signals): Promise<void> {
   console.log('Drained: every request finished. Bye.');
   process.exit(0);
 }
+// #endregion shutdown
 
 function readConfigOrExit(): ServerConfig {
   try {

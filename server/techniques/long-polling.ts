@@ -24,6 +24,12 @@ export interface LongPolling {
   route: RouteHandler;
   /** Polls held open right now (on `channel`, or in all). */
   heldPolls(channel?: string): number;
+  /**
+   * Answers the polls held on `channel` at once with 503 and `Retry-After`
+   * (a channel drain, lesson 7), as a draining server answers all of them.
+   * @returns how many it answered.
+   */
+  drainChannel(channel: string, retryAfterSeconds: number): number;
 }
 
 /** A validated poll: `GET /api/long-poll/{channel}?cursor=N&timeout=MS`. */
@@ -38,7 +44,8 @@ interface Poll {
 type PollOutcome =
   | ({ kind: 'events' } & LongPollResponse)
   | { kind: 'timeout' }
-  | { kind: 'draining' }
+  /** `retryAfterSeconds` defaults to {@link RETRY_AFTER_SECONDS}. */
+  | { kind: 'draining'; retryAfterSeconds?: number }
   /** The client went away (aborted, closed the tab, lost the network): nobody to answer. */
   | { kind: 'gone' };
 
@@ -53,8 +60,8 @@ const RETRY_AFTER_SECONDS = 1;
  * each answer, so nothing is missed or delivered twice between two polls.
  */
 export function createLongPolling({ bus, faults, draining }: LongPollingOptions): LongPolling {
-  /** Held polls and how to end each one when the server drains. */
-  const held = new Map<() => void, string>();
+  /** Held polls and how to end each one when the server (or their channel) drains. */
+  const held = new Map<(retryAfterSeconds?: number) => void, string>();
   draining.addEventListener('abort', () => [...held.keys()].forEach((drain) => drain()), { once: true });
 
   /** The poll's answer if the log has something after its cursor, else `undefined`. */
@@ -96,7 +103,7 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
       if (outcome) settle(outcome);
     });
     const timer = setTimeout(() => settle({ kind: 'timeout' }), poll.timeoutMs);
-    const onDrain = () => settle({ kind: 'draining' });
+    const onDrain = (retryAfterSeconds?: number) => settle({ kind: 'draining', retryAfterSeconds });
     held.set(onDrain, poll.channel);
     // 'close' fires when the client aborts or its connection drops (and, harmlessly, after we answer).
     poll.response.once('close', () => settle({ kind: 'gone' }));
@@ -124,7 +131,7 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
           type: PROBLEM_TYPES.draining,
           detail: 'The server is restarting; poll again with the same cursor.',
           // The next poll should open a new connection, which a load balancer can send to another instance.
-          headers: { 'Retry-After': String(RETRY_AFTER_SECONDS), Connection: 'close' },
+          headers: { 'Retry-After': String(outcome.retryAfterSeconds ?? RETRY_AFTER_SECONDS), Connection: 'close' },
         });
         return;
       case 'events': {
@@ -187,6 +194,11 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
     route,
     heldPolls: (channel) =>
       channel === undefined ? held.size : [...held.values()].filter((name) => name === channel).length,
+    drainChannel(channel, retryAfterSeconds) {
+      const onChannel = [...held].filter(([, name]) => name === channel).map(([drain]) => drain);
+      onChannel.forEach((drain) => drain(retryAfterSeconds));
+      return onChannel.length;
+    },
   };
 }
 

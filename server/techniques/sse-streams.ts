@@ -37,6 +37,7 @@ export class SseStream {
     return this.#response.writableLength;
   }
 
+  // #region write
   /** Writes wire text; does nothing once the stream has ended. */
   write(text: string): void {
     // An empty chunk would read as the end of a chunked body; there is nothing to send anyway.
@@ -50,6 +51,7 @@ export class SseStream {
     }
     if (!this.#response.write(text)) this.congestedWrites += 1;
   }
+  // #endregion write
 
   /** Ends the stream cleanly (the last chunk is sent): EventSource reconnects after its `retry` delay. */
   end(): void {

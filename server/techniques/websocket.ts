@@ -39,6 +39,13 @@ export interface WebSocketEndpoint {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Open connections (not yet closing). */
   readonly connectionCount: number;
+  /**
+   * Closes the sockets subscribed to `channel` with `code` (a channel drain, lesson 7).
+   * @returns how many it closed.
+   */
+  closeChannel(channel: string, code: number, reason: string): number;
+  /** `bufferedAmount` of each socket subscribed to `channel`: what the backpressure limit watches. */
+  bufferedAmounts(channel: string): number[];
   /** Closes every socket with 1001 Going Away and stops the heartbeat timer. Idempotent. */
   close(): void;
 }
@@ -343,6 +350,16 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     handleUpgrade,
     get connectionCount() {
       return connections.size;
+    },
+    closeChannel(channel, code, reason) {
+      const subscribed = [...connections.values()].filter((connection) => connection.subscriptions.has(channel));
+      closeAll(code, reason, subscribed);
+      return subscribed.length;
+    },
+    bufferedAmounts(channel) {
+      return [...connections.values()]
+        .filter((connection) => connection.subscriptions.has(channel))
+        .map((connection) => connection.socket.bufferedAmount);
     },
     close() {
       if (closed) return;

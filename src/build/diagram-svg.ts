@@ -21,8 +21,11 @@ export function parseDiagramSvg(svg: string): Element {
     throw new Error(`Mermaid's output is not a single well-formed <svg>: ${problems[0] ?? svg.slice(0, 80)}`);
   }
   const referenced = referencedIds(element);
+  const flowchartNodeId = flowchartNodeIdReader(element);
   visit(element, 'element', (node) => {
     const { properties } = node;
+    const nodeId = flowchartNodeId(node);
+    if (nodeId !== undefined) properties.dataNodeId = nodeId;
     if (properties.id !== undefined && !referenced.has(String(properties.id))) delete properties.id;
     // hast names both `data-type` and RDFa's `datatype` `dataType`, and writes it
     // back as `datatype`; mermaid only ever means `data-type`.
@@ -36,6 +39,23 @@ export function parseDiagramSvg(svg: string): Element {
   removeElements(element, (node) => node.tagName === 'symbol' && node.properties.id === undefined);
   removeElements(element, (node) => node.tagName === 'defs' && node.children.length === 0);
   return element;
+}
+
+/**
+ * Flowchart nodes lose their mermaid ids (`<prefix>-flowchart-<node id>-<n>`) with
+ * the other unreferenced ids; the node id stays as `data-node-id`, so that page
+ * scripts can find a node by the id its source gave it. Edges need nothing: mermaid
+ * already marks them `data-id="L_<from>_<to>_<n>"`.
+ */
+function flowchartNodeIdReader(svg: Element): (node: Element) => string | undefined {
+  const prefix = svg.properties.id;
+  if (typeof prefix !== 'string') return () => undefined;
+  const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-flowchart-(.+)-\\d+$`);
+  return (node) => {
+    const className = node.properties.className;
+    if (node.tagName !== 'g' || !Array.isArray(className) || !className.includes('node')) return undefined;
+    return pattern.exec(String(node.properties.id ?? ''))?.[1];
+  };
 }
 
 /** The text of the SVG's own `<title>`, which mermaid writes from `accTitle`. */

@@ -8,6 +8,7 @@
  */
 import { relative, resolve } from 'node:path';
 import type { Element, ElementContent, Root } from 'hast';
+import { toHtml } from 'hast-util-to-html';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { DEFAULT_DIAGRAM_CACHE_DIR, diagramCacheKey, readCachedSvg, writeCachedSvg } from './diagram-cache.ts';
@@ -58,40 +59,96 @@ export function rehypeMermaidSvg(options: RehypeMermaidSvgOptions = {}) {
     // numbered copy of its ids.
     const prefixUses = new Map<string, number>();
 
-    async function themedSvg(source: string, theme: DiagramTheme, pre: Element): Promise<Element> {
-      const key = diagramCacheKey({ source, theme, rendererVersion: renderer.version });
-      const prefix = `mmd-${key.slice(0, 12)}`;
-      const uses = (prefixUses.get(prefix) ?? 0) + 1;
-      prefixUses.set(prefix, uses);
-      let svg: string;
-      try {
-        svg = readCachedSvg(cacheDir, key) ?? (await renderToCache(cacheDir, key, () => renderer.render(source, theme, prefix)));
-      } catch (error) {
-        const line = pre.position ? ` at line ${pre.position.start.line}` : '';
-        file.fail(
-          `The mermaid diagram${line} (${theme} theme) is not in the diagram cache ` +
-            `${relative(process.cwd(), cacheDir) || '.'}, and rendering it failed.\n${(error as Error).message}`,
-          { place: pre.position, source: 'rehype-mermaid-svg' },
-        );
-      }
-      return parseDiagramSvg(uses === 1 ? svg : svg.replaceAll(prefix, `${prefix}-${uses}`));
-    }
-
     await Promise.all(
-      blocks.map(async ({ pre, parent, source: text }) => {
-        const { caption, source } = splitCaption(text);
-        const svgs = await Promise.all(DIAGRAM_THEMES.map((theme) => themedSvg(source, theme, pre)));
-        const label = diagramTitle(svgs[0]) ?? caption ?? 'Diagram';
-        svgs.forEach((svg, i) => labelDiagramSvg(svg, `diagram-${DIAGRAM_THEMES[i]}`, label));
-        const children: ElementContent[] = [...svgs];
-        if (caption) {
-          children.push({ type: 'element', tagName: 'figcaption', properties: {}, children: [{ type: 'text', value: caption }] });
-        }
-        const figure: Element = { type: 'element', tagName: 'figure', properties: { className: ['diagram'] }, children };
+      blocks.map(async ({ pre, parent, source }) => {
+        const figure = await diagramFigure(source, {
+          renderer,
+          cacheDir,
+          prefixUses,
+          fail(message) {
+            const line = pre.position ? ` at line ${pre.position.start.line}` : '';
+            file.fail(message.replace('The mermaid diagram', `The mermaid diagram${line}`), {
+              place: pre.position,
+              source: 'rehype-mermaid-svg',
+            });
+          },
+        });
         parent.children[parent.children.indexOf(pre)] = figure;
       }),
     );
   };
+}
+
+/** Options of {@link renderMermaidFigure}. */
+export interface MermaidFigureOptions extends RehypeMermaidSvgOptions {
+  /** Classes of the `<figure>` besides `diagram`. */
+  className?: string[];
+  /** Attributes of the `<figure>`, e.g. `{ 'data-decision-tree': '' }`. */
+  attributes?: Record<string, string>;
+}
+
+/**
+ * Renders one mermaid source, with an optional first-line `%% caption: …`, to the
+ * same `<figure class="diagram">` HTML as a ```` ```mermaid ```` block, through the
+ * same cache and renderer. For Astro components that generate a diagram from data
+ * at build time (`<Fragment set:html={await renderMermaidFigure(source)} />`).
+ * Ids get the same per-source prefix as in a lesson, so one page should not show
+ * a generated diagram and an identical fenced one.
+ */
+export async function renderMermaidFigure(text: string, options: MermaidFigureOptions = {}): Promise<string> {
+  const renderer = options.renderer ?? (sharedRenderer ??= createChromiumRenderer());
+  const figure = await diagramFigure(text, {
+    renderer,
+    cacheDir: resolve(options.cacheDir ?? DEFAULT_DIAGRAM_CACHE_DIR),
+    prefixUses: new Map(),
+    fail(message) {
+      throw new Error(message);
+    },
+  });
+  figure.properties.className = ['diagram', ...(options.className ?? [])];
+  Object.assign(figure.properties, options.attributes);
+  return toHtml(figure);
+}
+
+interface FigureContext {
+  renderer: DiagramRenderer;
+  cacheDir: string;
+  /** Uses of each id prefix so far on this page. */
+  prefixUses: Map<string, number>;
+  /** Reports an unrenderable diagram; must throw. */
+  fail(message: string): never;
+}
+
+/** The `<figure class="diagram">` of one mermaid block's text (caption line included). */
+async function diagramFigure(text: string, context: FigureContext): Promise<Element> {
+  const { renderer, cacheDir, prefixUses } = context;
+  const { caption, source } = splitCaption(text);
+
+  async function themedSvg(theme: DiagramTheme): Promise<Element> {
+    const key = diagramCacheKey({ source, theme, rendererVersion: renderer.version });
+    const prefix = `mmd-${key.slice(0, 12)}`;
+    const uses = (prefixUses.get(prefix) ?? 0) + 1;
+    prefixUses.set(prefix, uses);
+    let svg: string;
+    try {
+      svg = readCachedSvg(cacheDir, key) ?? (await renderToCache(cacheDir, key, () => renderer.render(source, theme, prefix)));
+    } catch (error) {
+      context.fail(
+        `The mermaid diagram (${theme} theme) is not in the diagram cache ` +
+          `${relative(process.cwd(), cacheDir) || '.'}, and rendering it failed.\n${(error as Error).message}`,
+      );
+    }
+    return parseDiagramSvg(uses === 1 ? svg : svg.replaceAll(prefix, `${prefix}-${uses}`));
+  }
+
+  const svgs = await Promise.all(DIAGRAM_THEMES.map(themedSvg));
+  const label = diagramTitle(svgs[0]) ?? caption ?? 'Diagram';
+  svgs.forEach((svg, i) => labelDiagramSvg(svg, `diagram-${DIAGRAM_THEMES[i]}`, label));
+  const children: ElementContent[] = [...svgs];
+  if (caption) {
+    children.push({ type: 'element', tagName: 'figcaption', properties: {}, children: [{ type: 'text', value: caption }] });
+  }
+  return { type: 'element', tagName: 'figure', properties: { className: ['diagram'] }, children };
 }
 
 /** Renders in progress by cache file, so that pages sharing a new diagram render it once. */

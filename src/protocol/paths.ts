@@ -11,4 +11,18 @@ export const paths = {
     `/api/long-poll/${encodeURIComponent(channel)}?cursor=${cursor}` +
     (timeoutMs === undefined ? '' : `&timeout=${timeoutMs}`),
   sse: (channel: string) => `/api/sse/${encodeURIComponent(channel)}`,
+  /** The reader's progress, for the learner in the `rtw_learner` cookie (`src/protocol/progress.ts`). */
+  progress: '/api/progress',
+  channelLatest: (channel: string) => `/api/channels/${encodeURIComponent(channel)}/latest`,
+  labs: '/api/labs',
+  labRun: (id: string) => `/api/labs/${encodeURIComponent(id)}/run`,
+  labStop: (id: string) => `/api/labs/${encodeURIComponent(id)}/stop`,
+  labStats: (id: string) => `/api/labs/${encodeURIComponent(id)}/stats`,
+  labDropConnections: (id: string) => `/api/labs/${encodeURIComponent(id)}/drop-connections`,
+  /** Lesson 7's experiments (`src/protocol/production.ts`). */
+  storms: '/api/production/storms',
+  stormConnect: (id: string) => `/api/production/storms/${encodeURIComponent(id)}/connect`,
+  idleHop: (idleMs: number, channel: string) => `/api/production/idle-hop/${idleMs}/sse/${encodeURIComponent(channel)}`,
+  slowConsumers: '/api/production/slow-consumers',
+  drains: '/api/production/drains',
 } as const;

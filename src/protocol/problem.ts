@@ -38,4 +38,14 @@ export const PROBLEM_TYPES = {
   injectedFault: 'tag:realtime-workbook,2026:injected-fault',
   /** The server is shutting down (graceful restart); retry after `Retry-After` seconds, maybe on another instance. */
   draining: 'tag:realtime-workbook,2026:draining',
+  /** The progress body is not a valid `Progress`; `field` is a JSON Pointer to the first problem, `problems` lists them. */
+  invalidProgress: 'tag:realtime-workbook,2026:invalid-progress',
+  /** The progress names lessons this workbook does not have; `lessons` lists them. */
+  unknownLesson: 'tag:realtime-workbook,2026:unknown-lesson',
+  /** The `rtw_learner` cookie is not a learner id this server issues (22 characters of base64url). */
+  invalidLearner: 'tag:realtime-workbook,2026:invalid-learner',
+  /** An experiment of lesson 7 (storm, slow consumer, drain) is already running on this channel. */
+  experimentRunning: 'tag:realtime-workbook,2026:experiment-running',
+  /** Too many lesson 7 experiments are running over all channels; retry after `Retry-After` seconds. */
+  tooManyExperiments: 'tag:realtime-workbook,2026:too-many-experiments',
 } as const;

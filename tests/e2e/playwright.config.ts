@@ -1,9 +1,13 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { defineConfig, devices } from '@playwright/test';
 import { chromiumLaunchOptions } from '../../src/build/find-chromium.ts';
 
 // The e2e tests run the built workbook exactly as `npm start` serves it.
 const port = Number(process.env.E2E_PORT ?? 4391);
 const baseURL = `http://127.0.0.1:${port}`;
+// Progress goes to a scratch database, never to the repository's data/ (each test's browser is a new learner).
+const dataDir = path.join(tmpdir(), `realtime-workbook-e2e-${port}`);
 
 export default defineConfig({
   testDir: '.',
@@ -24,7 +28,7 @@ export default defineConfig({
     command: 'node server/index.ts',
     cwd: '../..',
     url: `${baseURL}/healthz`,
-    env: { PORT: String(port), HOST: '127.0.0.1' },
+    env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir },
     reuseExistingServer: false,
     timeout: 30_000,
     stdout: 'pipe',

@@ -9,6 +9,7 @@ test('pages read well in light and dark mode on a desktop and on a 360 px phone'
     'long-polling': '/lessons/long-polling/',
     'server-sent-events': '/lessons/server-sent-events/',
     websockets: '/lessons/websockets/',
+    progress: '/progress/',
   };
   for (const [device, viewport] of [
     ['desktop', { width: 1366, height: 900 }],

@@ -2,7 +2,16 @@ import { type PublishRequest, type PublishResponse } from '../../protocol/events
 import { type FaultRequest, type FaultResponse } from '../../protocol/faults.ts';
 import { type LongPollResponse } from '../../protocol/long-polling.ts';
 import { paths } from '../../protocol/paths.ts';
-import { ApiError, errorFrom, estimateResponseBytes, isAbort, TransferSizes, utf8Length } from '../shared/http.ts';
+import {
+  ApiError,
+  companionServer,
+  errorFrom,
+  estimateResponseBytes,
+  isAbort,
+  TransferSizes,
+  utf8Length,
+  type ServerOptions,
+} from '../shared/http.ts';
 
 export { ApiError } from '../shared/http.ts';
 
@@ -53,11 +62,7 @@ export interface LongPollingClient {
   dispose?(): void;
 }
 
-export interface LongPollingClientOptions {
-  /** Origin (and path prefix) of the companion server; default: the page's own origin. */
-  baseUrl?: string;
-  /** The fetch to use; default `globalThis.fetch`. */
-  fetch?: typeof fetch;
+export interface LongPollingClientOptions extends ServerOptions {
   /** The client clock, ms since the epoch; default `Date.now`. Must be the model's clock too. */
   now?: () => number;
 }
@@ -67,26 +72,9 @@ export const NO_ANSWER_MESSAGE = 'No answer: the connection closed before a resp
 
 /** Creates the client. Touches no browser API until a call is made (safe during SSR). */
 export function createLongPollingClient(options: LongPollingClientOptions = {}): LongPollingClient {
-  const doFetch = (input: string, init: RequestInit) => (options.fetch ?? globalThis.fetch)(input, init);
+  const server = companionServer(options, NO_ANSWER_MESSAGE);
   const now = options.now ?? (() => Date.now());
   let transferSizes: TransferSizes | undefined;
-
-  const url = (path: string): string => {
-    const base = options.baseUrl ?? globalThis.location?.href;
-    if (!base) throw new ApiError('No server address: pass baseUrl when not running in a page.');
-    // Absolute, because Resource Timing entries are named by absolute URL.
-    return new URL(path, base).href;
-  };
-
-  /** fetch, with a network failure turned into an ApiError (status null); aborts pass through. */
-  async function call(target: string, init: RequestInit): Promise<Response> {
-    try {
-      return await doFetch(target, init);
-    } catch (error) {
-      if (isAbort(error) || init.signal?.aborted) throw error;
-      throw new ApiError(NO_ANSWER_MESSAGE, { cause: error });
-    }
-  }
 
   /** Reads the body; a connection that dies halfway through it is a network error too. */
   async function readText(response: Response, signal: AbortSignal | undefined): Promise<string> {
@@ -99,14 +87,7 @@ export function createLongPollingClient(options: LongPollingClientOptions = {}):
   }
 
   async function postJson<T>(path: string, body: unknown, expected: number, signal?: AbortSignal): Promise<T> {
-    const response = await call(url(path), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(body),
-      cache: 'no-store',
-      signal,
-    });
-    if (response.status !== expected) throw await errorFrom(response);
+    const response = await server.postJson(path, body, expected, signal);
     const text = await readText(response, signal);
     try {
       return JSON.parse(text) as T;
@@ -117,12 +98,12 @@ export function createLongPollingClient(options: LongPollingClientOptions = {}):
 
   return {
     async poll(channel, cursor, timeoutMs, signal) {
-      const target = url(paths.longPoll(channel, cursor, timeoutMs));
+      const target = server.url(paths.longPoll(channel, cursor, timeoutMs));
       transferSizes ??= TransferSizes.create('/api/long-poll/');
       const startMark = transferSizes?.mark();
       const sentAt = now();
       // `no-store`: a held answer must never come from (or go into) the HTTP cache.
-      const response = await call(target, { method: 'GET', headers: { accept: 'application/json' }, cache: 'no-store', signal });
+      const response = await server.call(target, { method: 'GET', headers: { accept: 'application/json' }, cache: 'no-store', signal });
       if (response.status !== 200 && response.status !== 204) throw await errorFrom(response);
       const text = response.status === 204 ? '' : await readText(response, signal);
       const receivedAt = now();

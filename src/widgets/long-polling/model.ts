@@ -5,6 +5,7 @@ import { LONG_POLL_LIMITS } from '../../protocol/long-polling.ts';
 import { fullJitterBackoff, type BackoffDelay, type BackoffPolicy } from '../shared/backoff.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { formatInterval, formatMs, plural } from '../shared/format.ts';
+import { errorMessage } from '../shared/http.ts';
 import { ApiError, type LongPollingClient, type LongPollResult } from './client.ts';
 
 export { systemClock, type Clock } from '../shared/clock.ts';
@@ -536,7 +537,7 @@ export function createLongPollingModel(
     if (!result) {
       const message = abandoned
         ? `No answer within ${formatMs(timeoutMs + answerGraceMs)}: the client gave up on request ${seq}.`
-        : explain(failure);
+        : errorMessage(failure);
       onFailure(current, seq, cursorSent, failure, message, abandoned);
     } else if (result.status === 204) {
       onTimeout(current, seq, cursorSent, timeoutMs, result);
@@ -799,8 +800,8 @@ export function createLongPollingModel(
       if (session !== current) return; // Listening restarted: this record is gone with the old session.
       batch(() => {
         publishing.value--;
-        update({ status: 'failed', error: explain(failure) });
-        error.value = `Could not send “${entry.text}”: ${explain(failure)}`;
+        update({ status: 'failed', error: errorMessage(failure) });
+        error.value = `Could not send “${entry.text}”: ${errorMessage(failure)}`;
       });
       return;
     }
@@ -838,7 +839,7 @@ export function createLongPollingModel(
       await client.injectFault(name, request);
       return true;
     } catch (failure) {
-      error.value = `Could not arm the fault: ${explain(failure)}`;
+      error.value = `Could not arm the fault: ${errorMessage(failure)}`;
       return false;
     } finally {
       faults.value = { ...faults.peek(), busy: false };
@@ -969,11 +970,6 @@ export function notificationText(seq: number): string {
   return `#${seq} ${SAMPLES[(seq - 1) % SAMPLES.length]}`;
 }
 
-function explain(failure: unknown): string {
-  if (failure instanceof ApiError) return failure.message;
-  if (failure instanceof Error) return failure.message || failure.name;
-  return String(failure);
-}
 
 function ordinal(n: number): string {
   const tens = n % 100;

@@ -1,8 +1,9 @@
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from '../../protocol/problem.ts';
 
 /**
- * HTTP helpers shared by the widgets' clients: one error type carrying what
- * the reader should read, Retry-After, and response sizes.
+ * HTTP helpers shared by the widgets' clients: how they reach the companion
+ * server, one error type carrying what the reader should read, Retry-After,
+ * and response sizes.
  */
 
 /**
@@ -24,6 +25,75 @@ export class ApiError extends Error {
     this.problem = options.problem;
     this.retryAfterMs = options.retryAfterMs;
   }
+}
+
+/** Where a widget's client finds the companion server. */
+export interface ServerOptions {
+  /** Origin (and path prefix) of the companion server; default: the page's own origin. */
+  baseUrl?: string;
+  /** The fetch to use; default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+}
+
+/** The calls every widget client makes the same way; built by {@link companionServer}. */
+export interface CompanionServer {
+  /** `path` as an absolute URL (Resource Timing names its entries by absolute URL). */
+  url(path: string): string;
+  /** fetch, with a network failure turned into an {@link ApiError} (status null); aborts pass through. */
+  call(target: string, init: RequestInit): Promise<Response>;
+  /**
+   * `POST path` with a JSON body, bypassing the HTTP cache. Any status but
+   * `expected` becomes an {@link ApiError}; the response comes back with its body unread.
+   */
+  postJson(path: string, body: unknown, expected: number, signal?: AbortSignal): Promise<Response>;
+}
+
+/** What the reader reads when a call got no answer at all. */
+export const UNREACHABLE_MESSAGE = 'Could not reach the companion server (network error). Is it running?';
+
+/**
+ * The companion server as one widget client sees it. Touches no browser API
+ * until a call is made (safe during SSR).
+ * @param noAnswerMessage the {@link ApiError} message of a call that got no answer.
+ */
+export function companionServer(options: ServerOptions = {}, noAnswerMessage = UNREACHABLE_MESSAGE): CompanionServer {
+  const url = (path: string): string => {
+    const base = options.baseUrl ?? globalThis.location?.href;
+    if (!base) throw new ApiError('No server address: pass baseUrl when not running in a page.');
+    return new URL(path, base).href;
+  };
+
+  async function call(target: string, init: RequestInit): Promise<Response> {
+    try {
+      return await (options.fetch ?? globalThis.fetch)(target, init);
+    } catch (error) {
+      if (isAbort(error) || init.signal?.aborted) throw error;
+      throw new ApiError(noAnswerMessage, { cause: error });
+    }
+  }
+
+  async function postJson(path: string, body: unknown, expected: number, signal?: AbortSignal): Promise<Response> {
+    const response = await call(url(path), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      cache: 'no-store',
+      signal,
+    });
+    if (response.status !== expected) throw await errorFrom(response);
+    return response;
+  }
+
+  return { url, call, postJson };
+}
+
+/**
+ * What the reader reads about a failure: its message (for an {@link ApiError},
+ * the server's problem `detail` or a plain explanation), else its name.
+ */
+export function errorMessage(failure: unknown): string {
+  if (failure instanceof Error) return failure.message || failure.name;
+  return String(failure);
 }
 
 /** True for the rejection of an aborted fetch (our own AbortController or AbortSignal.timeout). */

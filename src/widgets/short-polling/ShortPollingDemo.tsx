@@ -1,11 +1,16 @@
-import type { ComponentChildren } from 'preact';
-import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useState } from 'preact/hooks';
 import { isTerminal, JOB_LIMITS, type Job } from '../../protocol/jobs.ts';
 import { markExerciseDone } from '../../progress/local-progress.ts';
-import { useProgress } from '../../components/progress/use-progress.ts';
+import { type DemoProps } from '../shared/demo-props.ts';
+import { ExerciseBox } from '../shared/ExerciseBox.tsx';
+import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
+import { formatBytes, formatInterval, formatMs } from '../shared/format.ts';
+import { StatTile } from '../shared/StatTile.tsx';
+import { StatusLines } from '../shared/StatusLines.tsx';
+import { useDoneBefore } from '../shared/use-done-before.ts';
+import { useStickToEnd } from '../shared/use-stick-to-end.ts';
 import { widgetChannel } from './channel.ts';
 import { createShortPollingClient, type ShortPollingClient } from './client.ts';
-import { formatBytes, formatInterval, formatMs } from './format.ts';
 import {
   EXERCISE,
   INTERVAL,
@@ -18,14 +23,10 @@ import {
   type PublishRecord,
   type ShortPollingModel,
 } from './model.ts';
+import '../../styles/widget.css';
 import './ShortPollingDemo.css';
 
-export interface ShortPollingDemoProps {
-  /** Tells apart several demos on one page: each keeps its own channel. */
-  instance?: string;
-  /** Where the companion server is; default: the page's origin. */
-  baseUrl?: string;
-}
+export type ShortPollingDemoProps = DemoProps;
 
 /**
  * Lesson 2's live demo: start a simulated job, poll it at the reader's
@@ -35,7 +36,6 @@ export interface ShortPollingDemoProps {
  */
 export default function ShortPollingDemo({ instance = 'default', baseUrl }: ShortPollingDemoProps) {
   const [{ model, client }] = useState(() => createDemo(baseUrl));
-  const progress = useProgress();
   const ids = useId();
   const [note, setNote] = useState('Hello #1');
   // The server-rendered controls do nothing until hydration: keep them disabled until then,
@@ -65,7 +65,7 @@ export default function ShortPollingDemo({ instance = 'default', baseUrl }: Shor
   const interval = model.intervalMs.value;
   const polling = phase === 'polling';
   const canPublish = polling && job !== null && !isTerminal(job.state) && !model.publishing.value;
-  const doneBefore = progress.lessons[EXERCISE.lesson]?.exercises?.[EXERCISE.id] !== undefined;
+  const doneBefore = useDoneBefore(EXERCISE);
 
   const publish = async () => {
     const text = note;
@@ -75,21 +75,21 @@ export default function ShortPollingDemo({ instance = 'default', baseUrl }: Shor
   };
 
   return (
-    <section class="sp" data-widget="short-polling" aria-label="Short-polling demo" data-phase={phase}>
-      <fieldset class="sp-controls" disabled={!hydrated}>
+    <section class="widget sp" data-widget="short-polling" aria-label="Short-polling demo" data-phase={phase}>
+      <fieldset class="widget-controls" disabled={!hydrated}>
         <legend class="visually-hidden">Poller settings</legend>
-        <div class="sp-buttons">
-          <button type="button" class="sp-button sp-primary" onClick={() => void model.start()} disabled={phase === 'starting'}>
+        <div class="widget-row">
+          <button type="button" class="widget-button widget-primary" onClick={() => void model.start()} disabled={phase === 'starting'}>
             Start job
           </button>
-          <button type="button" class="sp-button" onClick={() => model.stop()} disabled={!polling}>
+          <button type="button" class="widget-button" onClick={() => model.stop()} disabled={!polling}>
             Stop polling
           </button>
         </div>
 
-        <div class="sp-field sp-interval">
+        <div class="widget-field sp-interval">
           <label for={`${ids}-interval`}>Polling interval</label>
-          <div class="sp-slider">
+          <div class="widget-row widget-slider">
             <input
               id={`${ids}-interval`}
               type="range"
@@ -100,14 +100,14 @@ export default function ShortPollingDemo({ instance = 'default', baseUrl }: Shor
               aria-valuetext={formatInterval(interval)}
               onInput={(event) => model.setInterval(Number(event.currentTarget.value))}
             />
-            <output for={`${ids}-interval`} class="sp-mono">
+            <output for={`${ids}-interval`} class="widget-mono">
               {formatInterval(interval)}
             </output>
           </div>
         </div>
 
-        <div class="sp-field">
-          <label class="sp-check">
+        <div class="widget-field">
+          <label class="widget-check">
             <input
               type="checkbox"
               checked={model.useEtag.value}
@@ -115,15 +115,16 @@ export default function ShortPollingDemo({ instance = 'default', baseUrl }: Shor
             />
             Use ETag (If-None-Match)
           </label>
-          <p class="sp-hint">Send the last ETag back; an unchanged job then costs a body-less 304.</p>
+          <p class="widget-hint">Send the last ETag back; an unchanged job then costs a body-less 304.</p>
         </div>
 
-        <div class="sp-field sp-publish">
+        <div class="widget-field sp-publish">
           <label for={`${ids}-note`}>Note to publish</label>
-          <div class="sp-publish-row">
+          <div class="widget-row sp-publish-row">
             <input
               id={`${ids}-note`}
               type="text"
+              class="widget-input"
               value={note}
               maxLength={JOB_LIMITS.maxNoteLength}
               onInput={(event) => setNote(event.currentTarget.value)}
@@ -131,28 +132,21 @@ export default function ShortPollingDemo({ instance = 'default', baseUrl }: Shor
                 if (event.key === 'Enter' && canPublish) void publish();
               }}
             />
-            <button type="button" class="sp-button" onClick={() => void publish()} disabled={!canPublish}>
+            <button type="button" class="widget-button" onClick={() => void publish()} disabled={!canPublish}>
               Publish a change
             </button>
           </div>
-          <p class="sp-hint">Sets the job’s note on the server right away. When will the poller notice?</p>
+          <p class="widget-hint">Sets the job’s note on the server right away. When will the poller notice?</p>
         </div>
       </fieldset>
 
-      <p class="sp-status" role="status" aria-live="polite">
-        {model.status.value}
-      </p>
-      {model.error.value && (
-        <p class="sp-error" role="alert">
-          {model.error.value}
-        </p>
-      )}
+      <StatusLines status={model.status.value} error={model.error.value} />
 
       <JobCard job={job} phase={phase} channel={model.channel.value} />
 
       <StatTiles stats={stats} interval={interval} />
 
-      <p class="sp-summary">{model.summary.value}</p>
+      <p class="widget-summary">{model.summary.value}</p>
 
       <Timeline model={model} />
 
@@ -185,33 +179,33 @@ const STATE_LABEL: Record<Job['state'], string> = {
 function JobCard({ job, phase, channel }: { job: Job | null; phase: string; channel: string | null }) {
   const progress = job?.progress ?? 0;
   return (
-    <div class="sp-job" data-job-state={job?.state ?? 'none'}>
-      <div class="sp-job-head">
-        <span class="sp-job-title">What the poller knows</span>
+    <div class="widget-card sp-job" data-job-state={job?.state ?? 'none'}>
+      <div class="widget-card-head">
+        <span class="widget-card-title">What the poller knows</span>
         {job ? (
-          <span class={`sp-badge sp-badge-${job.state}`}>{STATE_LABEL[job.state]}</span>
+          <span class={`widget-badge sp-badge-${job.state}`}>{STATE_LABEL[job.state]}</span>
         ) : (
-          <span class="sp-badge">{phase === 'starting' ? 'Starting…' : 'No job yet'}</span>
+          <span class="widget-badge">{phase === 'starting' ? 'Starting…' : 'No job yet'}</span>
         )}
       </div>
       <div
-        class="sp-bar"
+        class="widget-bar"
         role="progressbar"
         aria-label="Job progress"
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={progress}
       >
-        <div class={`sp-bar-fill${job?.state === 'failed' ? ' sp-bar-failed' : ''}`} style={{ width: `${progress}%` }} />
+        <div class={`widget-bar-fill${job?.state === 'failed' ? ' sp-bar-failed' : ''}`} style={{ width: `${progress}%` }} />
       </div>
       <dl class="sp-job-facts">
         <div>
           <dt>Progress</dt>
-          <dd class="sp-mono">{job ? `${progress} %` : '–'}</dd>
+          <dd class="widget-mono">{job ? `${progress} %` : '–'}</dd>
         </div>
         <div>
           <dt>Version</dt>
-          <dd class="sp-mono">{job?.version ?? '–'}</dd>
+          <dd class="widget-mono">{job?.version ?? '–'}</dd>
         </div>
         <div class="sp-job-note">
           <dt>Note</dt>
@@ -219,7 +213,7 @@ function JobCard({ job, phase, channel }: { job: Job | null; phase: string; chan
         </div>
         <div>
           <dt>Channel</dt>
-          <dd class="sp-mono">{channel ?? '–'}</dd>
+          <dd class="widget-mono">{channel ?? '–'}</dd>
         </div>
       </dl>
     </div>
@@ -235,30 +229,30 @@ function StatTiles({ stats, interval }: { stats: PollStats; interval: number }) 
   }[stats.bytesSource];
   const answered = stats.requests - stats.errors;
   return (
-    <ul class="sp-stats" aria-label="Counters">
-      <Tile
+    <ul class="widget-stats sp-stats" aria-label="Counters">
+      <StatTile
         stat="requests"
         label="Requests"
         value={String(stats.requests)}
         note={stats.errors > 0 ? `${stats.errors} failed` : `one per ${formatInterval(interval)} + round trip`}
       />
-      <Tile stat="changed" outcome="changed" label="200 changed" value={String(stats.changed)} note="a new version" />
-      <Tile
+      <StatTile stat="changed" keyClass={keyClass('changed')} label="200 changed" value={String(stats.changed)} note="a new version" />
+      <StatTile
         stat="unchanged"
-        outcome="unchanged"
+        keyClass={keyClass('unchanged')}
         label="200 nothing changed"
         value={String(stats.unchanged)}
         note={stats.unchanged ? `${formatBytes(stats.repeatedBodyBytes)} of bodies you had` : 'same version, whole body'}
       />
-      <Tile stat="not-modified" outcome="not-modified" label="304 Not Modified" value={String(stats.notModified)} note="headers only, no body" />
-      <Tile
+      <StatTile stat="not-modified" keyClass={keyClass('not-modified')} label="304 Not Modified" value={String(stats.notModified)} note="headers only, no body" />
+      <StatTile
         stat="bytes"
         label="Bytes received"
         value={formatBytes(stats.bytes)}
         raw={stats.bytes}
         note={`${bytesNote}${answered > 0 ? `; ≈ ${formatBytes(stats.bytes / answered)} per answer` : ''}`}
       />
-      <Tile
+      <StatTile
         stat="staleness"
         label="Staleness"
         value={stats.avgStalenessMs === null ? '–' : formatMs(stats.avgStalenessMs)}
@@ -269,19 +263,9 @@ function StatTiles({ stats, interval }: { stats: PollStats; interval: number }) 
   );
 }
 
-function Tile(props: { stat: string; label: string; value: string; note: string; outcome?: PollOutcome; raw?: number }) {
-  return (
-    <li class="sp-tile" data-stat={props.stat}>
-      <span class="sp-tile-label">
-        {props.outcome && <span class={`sp-key sp-key-${props.outcome}`} aria-hidden="true" />}
-        {props.label}
-      </span>
-      <span class="sp-tile-value sp-mono" data-value={props.raw ?? props.value}>
-        {props.value}
-      </span>
-      <span class="sp-tile-note">{props.note}</span>
-    </li>
-  );
+/** The color key of an outcome, as on the timeline. */
+function keyClass(outcome: PollOutcome): string {
+  return `widget-key sp-key-${outcome}`;
 }
 
 /** Horizontal scale of the timeline. Fixed, so intervals compare by eye. */
@@ -301,8 +285,6 @@ function Timeline({ model }: { model: ShortPollingModel }) {
   const live = model.phase.value === 'polling' || model.phase.value === 'starting';
   const [now, setNow] = useState<number | null>(null);
   const [active, setActive] = useState<number | null>(null);
-  const scroller = useRef<HTMLDivElement>(null);
-  const stickToEnd = useRef(true);
 
   // While polling, move a "now" line along, so the wait between polls is visible.
   useEffect(() => {
@@ -315,26 +297,22 @@ function Timeline({ model }: { model: ShortPollingModel }) {
     return () => clearInterval(timer);
   }, [live]);
 
-  useEffect(() => {
-    setActive(null);
-    stickToEnd.current = true;
-  }, [origin]);
-
   const last = polls.at(-1);
   const end = Math.max(now ?? 0, last?.receivedAt ?? 0, origin ?? 0);
   const x = (time: number) => TRACK_PADDING_PX + ((time - (origin ?? 0)) / 1000) * PX_PER_SECOND;
   const widthPx = Math.max(320, x(end) + 3 * PX_PER_SECOND);
+  const scroller = useStickToEnd<HTMLDivElement>(widthPx, 'x');
 
-  useLayoutEffect(() => {
-    const element = scroller.current;
-    if (element && stickToEnd.current) element.scrollLeft = element.scrollWidth;
-  }, [widthPx]);
+  useEffect(() => {
+    setActive(null);
+    scroller.stick();
+  }, [origin]);
 
   if (origin === null) {
     return (
       <figure class="sp-timeline">
         <figcaption class="sp-timeline-caption">Timeline of polls</figcaption>
-        <p class="sp-empty">Start a job: each poll will appear here as a mark, each server change as a tick above it.</p>
+        <p class="widget-empty">Start a job: each poll will appear here as a mark, each server change as a tick above it.</p>
       </figure>
     );
   }
@@ -356,22 +334,15 @@ function Timeline({ model }: { model: ShortPollingModel }) {
     event.preventDefault();
     const index = Math.min(polls.length - 1, Math.max(0, target));
     setActive(index);
-    scroller.current?.querySelector<HTMLButtonElement>(`[data-poll="${index}"]`)?.focus();
+    scroller.ref.current?.querySelector<HTMLButtonElement>(`[data-poll="${index}"]`)?.focus();
   };
 
   return (
     <figure class="sp-timeline">
       <figcaption class="sp-timeline-caption">
-        Timeline of polls <span class="sp-hint">(hover, or focus and use ← →, for details)</span>
+        Timeline of polls <span class="widget-hint">(hover, or focus and use ← →, for details)</span>
       </figcaption>
-      <div
-        class="sp-scroll"
-        ref={scroller}
-        onScroll={(event) => {
-          const element = event.currentTarget;
-          stickToEnd.current = element.scrollLeft + element.clientWidth >= element.scrollWidth - 24;
-        }}
-      >
+      <div class="sp-scroll" ref={scroller.ref} onScroll={scroller.onScroll}>
         <div class="sp-track" style={{ width: `${widthPx}px` }} role="group" aria-label="Polls, oldest first" onKeyDown={move}>
           {Array.from({ length: seconds }, (_, second) => (
             <span key={second} class="sp-tick" style={{ left: `${x(origin + second * 1000)}px` }} aria-hidden="true">
@@ -409,19 +380,19 @@ function Timeline({ model }: { model: ShortPollingModel }) {
             ? `Latest: ${describePoll(last, origin)}`
             : 'Waiting for the first answer…'}
       </p>
-      <ul class="sp-legend" aria-label="Legend">
+      <ul class="widget-legend" aria-label="Legend">
         <LegendItem outcome="changed" text="200 changed" />
         <LegendItem outcome="unchanged" text="200 nothing changed" />
         <LegendItem outcome="not-modified" text="304" />
         <LegendItem outcome="error" text="failed" />
         <li>
-          <span class="sp-key sp-key-change" aria-hidden="true" /> server change
+          <span class="widget-key sp-key-change" aria-hidden="true" /> server change
         </li>
         <li>
-          <span class="sp-key sp-key-publish" aria-hidden="true" /> your note
+          <span class="widget-key sp-key-publish" aria-hidden="true" /> your note
         </li>
         <li>
-          <span class="sp-key sp-key-gap" aria-hidden="true" /> waiting to be seen
+          <span class="widget-key sp-key-gap" aria-hidden="true" /> waiting to be seen
         </li>
       </ul>
     </figure>
@@ -431,7 +402,7 @@ function Timeline({ model }: { model: ShortPollingModel }) {
 function LegendItem({ outcome, text }: { outcome: PollOutcome; text: string }) {
   return (
     <li>
-      <span class={`sp-key sp-key-${outcome}`} aria-hidden="true" /> {text}
+      <span class={keyClass(outcome)} aria-hidden="true" /> {text}
     </li>
   );
 }
@@ -488,6 +459,9 @@ function publishText(entry: PublishRecord): string {
   }
 }
 
+/** What a screen reader hears for a check not decided yet: the run decides it when the job ends. */
+const PENDING_WORD = 'not decided yet';
+
 function Exercise({ check, phase, done }: { check: ExerciseCheck; phase: string; done: boolean }) {
   const ended = phase === 'finished';
   const finish =
@@ -495,20 +469,20 @@ function Exercise({ check, phase, done }: { check: ExerciseCheck; phase: string;
       ? 'Not finished yet.'
       : `Seen ${formatMs(check.finishStalenessMs ?? 0)} after it happened; it could have waited up to ${formatMs(check.finishWorstCaseMs)}.`;
   return (
-    <section class="sp-exercise" aria-label="Exercise: tune the poller">
+    <ExerciseBox title="tune the poller" done={done}>
       <p class="sp-exercise-title">
         <strong>Exercise: tune the poller.</strong> Run a job to the end so that the poller is sure to see the finish
         within {formatMs(EXERCISE.maxFinishWorstCaseMs)} (one interval plus the round trip, at worst), while re-downloading
         under {formatBytes(EXERCISE.maxRepeatedBodyBytes)} of bodies it already had.
       </p>
-      <ul class="sp-checks">
-        <Check state={!ended ? 'pending' : check.finishOk ? 'met' : 'missed'}>
+      <ul class="widget-checks">
+        <ExerciseCheckItem state={!ended ? 'pending' : check.finishOk ? 'met' : 'missed'} pendingWord={PENDING_WORD}>
           Finish within {formatMs(EXERCISE.maxFinishWorstCaseMs)} at worst. {finish}
-        </Check>
-        <Check state={!check.bytesOk ? 'missed' : ended ? 'met' : 'pending'}>
+        </ExerciseCheckItem>
+        <ExerciseCheckItem state={!check.bytesOk ? 'missed' : ended ? 'met' : 'pending'} pendingWord={PENDING_WORD}>
           Repeated bodies under {formatBytes(EXERCISE.maxRepeatedBodyBytes)}: {formatBytes(check.repeatedBodyBytes)}
           {ended ? '.' : ' so far.'}
-        </Check>
+        </ExerciseCheckItem>
       </ul>
       {ended && !check.passed && (
         <p class="sp-exercise-hint">
@@ -517,24 +491,6 @@ function Exercise({ check, phase, done }: { check: ExerciseCheck; phase: string;
           Then start another job.
         </p>
       )}
-      <p class="sp-exercise-done" role="status">
-        {done ? 'Exercise complete ✓' : ''}
-      </p>
-    </section>
+    </ExerciseBox>
   );
 }
-
-function Check({ state, children }: { state: 'met' | 'missed' | 'pending'; children: ComponentChildren }) {
-  const icon = { met: '✓', missed: '✗', pending: '…' }[state];
-  const word = { met: 'met', missed: 'missed', pending: 'not decided yet' }[state];
-  return (
-    <li class={`sp-check-item sp-check-${state}`}>
-      <span class="sp-check-icon" aria-hidden="true">
-        {icon}
-      </span>
-      <span class="sp-visually-hidden">{word}: </span>
-      <span>{children}</span>
-    </li>
-  );
-}
-

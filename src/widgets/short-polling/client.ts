@@ -1,7 +1,17 @@
 import { NOTE_EVENT_TYPE, SERVER_TIME_HEADER, type Job, type StartJobRequest, type StartJobResponse } from '../../protocol/jobs.ts';
 import { type PublishRequest, type PublishResponse } from '../../protocol/events.ts';
 import { paths } from '../../protocol/paths.ts';
-import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from '../../protocol/problem.ts';
+import {
+  ApiError,
+  companionServer,
+  errorFrom,
+  estimateResponseBytes,
+  TransferSizes,
+  utf8Length,
+  type ServerOptions,
+} from '../shared/http.ts';
+
+export { ApiError, estimateResponseBytes } from '../shared/http.ts';
 
 /**
  * The short-polling widget's HTTP calls, and nothing else: no state, no timers.
@@ -47,85 +57,37 @@ export interface ShortPollingClient {
   dispose?(): void;
 }
 
-/**
- * A failed call. `message` is what the reader should read: the server's
- * problem `detail` when there is one (RFC 9457), else a plain explanation.
- */
-export class ApiError extends Error {
-  override name = 'ApiError';
-  /** HTTP status, or null when no answer arrived (network error, timeout). */
-  readonly status: number | null;
-  /** The problem document, when the server sent one. */
-  readonly problem: ProblemDetails | undefined;
-  /** From `Retry-After` (RFC 9110 §10.2.3), in ms, when the server asked us to wait. */
-  readonly retryAfterMs: number | undefined;
-
-  constructor(message: string, options: { status?: number | null; problem?: ProblemDetails; retryAfterMs?: number; cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
-    this.status = options.status ?? null;
-    this.problem = options.problem;
-    this.retryAfterMs = options.retryAfterMs;
-  }
-}
-
-export interface ShortPollingClientOptions {
-  /** Origin (and path prefix) of the companion server; default: the page's own origin. */
-  baseUrl?: string;
-  /** The fetch to use; default `globalThis.fetch`. */
-  fetch?: typeof fetch;
+export interface ShortPollingClientOptions extends ServerOptions {
   /** The client clock, ms since the epoch; default `Date.now`. Must be the model's clock too. */
   now?: () => number;
 }
 
 /** Creates the client. Touches no browser API until a call is made (safe during SSR). */
 export function createShortPollingClient(options: ShortPollingClientOptions = {}): ShortPollingClient {
-  const doFetch = (input: string, init: RequestInit) => (options.fetch ?? globalThis.fetch)(input, init);
+  const server = companionServer(options);
   const now = options.now ?? (() => Date.now());
   let transferSizes: TransferSizes | undefined;
 
-  const url = (path: string): string => {
-    const base = options.baseUrl ?? globalThis.location?.href;
-    if (!base) throw new ApiError('No server address: pass baseUrl when not running in a page.');
-    // Absolute, because Resource Timing entries are named by absolute URL.
-    return new URL(path, base).href;
-  };
-
-  async function call(target: string, init: RequestInit): Promise<Response> {
-    try {
-      return await doFetch(target, init);
-    } catch (error) {
-      if (isAbort(error)) throw error;
-      throw new ApiError('Could not reach the companion server (network error). Is it running?', { cause: error });
-    }
-  }
-
   return {
     async startJob(request, signal) {
-      const response = await call(url(paths.jobs), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(request),
-        cache: 'no-store',
-        signal,
-      });
-      if (response.status !== 201) throw await errorFrom(response);
+      const response = await server.postJson(paths.jobs, request, 201, signal);
       const body = (await response.json()) as StartJobResponse;
       if (typeof body?.id !== 'string') throw new ApiError('The server answered POST /api/jobs without a job id.');
       return body;
     },
 
     async pollJob(id, etag, signal) {
-      const target = url(paths.job(id));
+      const target = server.url(paths.job(id));
       const headers: Record<string, string> = { accept: 'application/json' };
       // We send the validator ourselves (RFC 9110 §13.1.2). With `cache: 'no-store'`
       // the browser's HTTP cache neither adds its own validators nor turns a 304
       // into a 200 from its store, so the 304 reaches us as a 304 (Fetch Standard,
       // "HTTP-network-or-cache fetch").
       if (etag) headers['if-none-match'] = etag;
-      transferSizes ??= TransferSizes.create();
+      transferSizes ??= TransferSizes.create('/api/jobs/');
       const startMark = transferSizes?.mark();
       const sentAt = now();
-      const response = await call(target, { method: 'GET', headers, cache: 'no-store', signal });
+      const response = await server.call(target, { method: 'GET', headers, cache: 'no-store', signal });
       if (response.status !== 200 && response.status !== 304) throw await errorFrom(response);
       const text = response.status === 304 ? '' : await response.text();
       const receivedAt = now();
@@ -153,14 +115,7 @@ export function createShortPollingClient(options: ShortPollingClientOptions = {}
 
     async publishNote(channel, text, signal) {
       const body: PublishRequest = { type: NOTE_EVENT_TYPE, data: { text } };
-      const response = await call(url(paths.channelEvents(channel)), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
-        cache: 'no-store',
-        signal,
-      });
-      if (response.status !== 201) throw await errorFrom(response);
+      const response = await server.postJson(paths.channelEvents(channel), body, 201, signal);
       return (await response.json()) as PublishResponse;
     },
 
@@ -169,36 +124,6 @@ export function createShortPollingClient(options: ShortPollingClientOptions = {}
       transferSizes = undefined;
     },
   };
-}
-
-function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
-}
-
-/** Turns a non-success answer into an {@link ApiError} carrying the problem's `detail`. */
-async function errorFrom(response: Response): Promise<ApiError> {
-  const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-  let problem: ProblemDetails | undefined;
-  if ((response.headers.get('content-type') ?? '').includes(PROBLEM_CONTENT_TYPE)) {
-    try {
-      problem = (await response.json()) as ProblemDetails;
-    } catch {
-      problem = undefined; // A broken problem document still leaves us the status line.
-    }
-  }
-  const message =
-    typeof problem?.detail === 'string' && problem.detail
-      ? problem.detail
-      : `The server answered ${response.status} ${response.statusText || 'with an error'}.`;
-  return new ApiError(message, { status: response.status, problem, retryAfterMs: retryAfter });
-}
-
-/** `Retry-After` is delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
-function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function parseJob(text: string): Job | undefined {
@@ -211,92 +136,4 @@ function parseJob(text: string): Job | undefined {
     // Not JSON: reported by the caller as "not a job".
   }
   return undefined;
-}
-
-function utf8Length(text: string): number {
-  return new TextEncoder().encode(text).length;
-}
-
-/**
- * Our estimate of a response's size on the wire (HTTP/1.1): status line,
- * header lines, blank line, body. It undercounts the headers a browser hides
- * from scripts (Set-Cookie), and ignores TLS and HTTP/2 header compression.
- */
-export function estimateResponseBytes(response: Pick<Response, 'status' | 'statusText' | 'headers'>, bodyBytes: number): number {
-  let size = `HTTP/1.1 ${response.status} ${response.statusText}\r\n`.length + 2;
-  response.headers.forEach((value, name) => {
-    size += utf8Length(`${name}: ${value}\r\n`);
-  });
-  return size + bodyBytes;
-}
-
-/**
- * Finds the Resource Timing entry (W3C Resource Timing §4.3) of each poll to
- * read its `transferSize`: what the browser says it received, headers included.
- *
- * Why an observer: the performance timeline's resource buffer holds only 250
- * entries by default and then drops new ones, which a 250 ms poller fills in a
- * minute. A PerformanceObserver is told of every entry regardless, and
- * `takeRecords()` hands over the ones not yet delivered, synchronously.
- * Every poll of one job has the same URL; polls never overlap, so the entry
- * that started after the poll was sent is the poll's own.
- */
-class TransferSizes {
-  readonly #entries: PerformanceResourceTiming[] = [];
-  readonly #observer: PerformanceObserver;
-
-  private constructor() {
-    this.#observer = new PerformanceObserver((list) => this.#add(list.getEntries()));
-    this.#observer.observe({ type: 'resource', buffered: false });
-  }
-
-  static create(): TransferSizes | undefined {
-    if (typeof PerformanceObserver === 'undefined' || typeof performance === 'undefined') return undefined;
-    if (!PerformanceObserver.supportedEntryTypes?.includes('resource')) return undefined;
-    try {
-      return new TransferSizes();
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** A timestamp on the entries' clock, taken just before a request is sent. */
-  mark(): number {
-    return performance.now();
-  }
-
-  /**
-   * The `transferSize` of the request to `url` that started after `startMark`,
-   * or null when the browser reports none (0: cross-origin without
-   * Timing-Allow-Origin, or a browser that does not tell).
-   */
-  async take(url: string, startMark: number): Promise<number | null> {
-    // The entry is added when the network layer reports the load finished, which
-    // can come a few ms after the body reached us: wait a little, then give up.
-    for (const waitMs of [0, 2, 5, 10, 20]) {
-      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-      this.#add(this.#observer.takeRecords());
-      const index = this.#entries.findIndex((entry) => entry.name === url && entry.startTime >= startMark - 1);
-      if (index >= 0) {
-        const [entry] = this.#entries.splice(0, index + 1).slice(-1);
-        return entry && entry.transferSize > 0 ? entry.transferSize : null;
-      }
-    }
-    return null;
-  }
-
-  dispose(): void {
-    this.#observer.disconnect();
-    this.#entries.length = 0;
-  }
-
-  #add(entries: PerformanceEntryList): void {
-    for (const entry of entries) {
-      if (entry.entryType === 'resource' && entry.name.includes('/api/jobs/')) {
-        this.#entries.push(entry as PerformanceResourceTiming);
-      }
-    }
-    // Entries nobody claimed (e.g. the reader's own fetches) must not pile up.
-    if (this.#entries.length > 50) this.#entries.splice(0, this.#entries.length - 50);
-  }
 }

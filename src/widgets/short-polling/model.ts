@@ -1,8 +1,13 @@
 import { batch, computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { isTerminal, JOB_LIMITS, type Job, type JobState, type StartJobResponse } from '../../protocol/jobs.ts';
 import { type PublishResponse } from '../../protocol/events.ts';
+import { backoffCeiling } from '../shared/backoff.ts';
+import { systemClock, type Clock } from '../shared/clock.ts';
+import { formatBytes, formatInterval, formatMs, formatOffset } from '../shared/format.ts';
+import { errorMessage } from '../shared/http.ts';
 import { ApiError, type PollResult, type ShortPollingClient } from './client.ts';
-import { formatBytes, formatInterval, formatMs, formatOffset } from './format.ts';
+
+export { systemClock, type Clock } from '../shared/clock.ts';
 
 /**
  * The short-polling widget's state and poll loop, with no DOM and no JSX, so
@@ -14,20 +19,6 @@ import { formatBytes, formatInterval, formatMs, formatOffset } from './format.ts
  * One `effect` owns the pending timer and returns its cleanup, so stopping,
  * changing the interval or hiding the tab can never leave a stray timer.
  */
-
-/** Time and timers, injectable for tests. `now()` must be the client's clock too (see client.ts `now`). */
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** Date.now and the global timers, looked up at call time (so node:test's mock.timers applies). */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /** The reader's polling interval slider, in ms. */
 export const INTERVAL = { min: 250, max: 10_000, step: 250, initial: 1_000 } as const;
@@ -407,7 +398,7 @@ export function createShortPollingModel(
       result = await client.pollJob(current.jobId, conditional ? current.etag : null, controller.signal);
     } catch (failure) {
       if (!current.active) return; // Stopped or replaced meanwhile: nobody is waiting for this answer.
-      const message = timedOut ? `No answer within ${formatMs(requestTimeoutMs)}.` : explain(failure);
+      const message = timedOut ? `No answer within ${formatMs(requestTimeoutMs)}.` : errorMessage(failure);
       onPollError(current, seq, sentAt, conditional, failure, message);
       return;
     } finally {
@@ -566,7 +557,7 @@ export function createShortPollingModel(
       const failures = countTrailingErrors(polls.value);
       // Exponential backoff with full jitter: a random wait up to a doubling
       // ceiling, so many clients failing together do not return together.
-      const ceiling = Math.min(MAX_BACKOFF_MS, Math.max(intervalMs.peek(), 1_000) * 2 ** (failures - 1));
+      const ceiling = backoffCeiling(failures, { baseMs: Math.max(intervalMs.peek(), 1_000), capMs: MAX_BACKOFF_MS });
       const retryAfter = failure instanceof ApiError ? (failure.retryAfterMs ?? 0) : 0;
       const delay = Math.round(Math.max(intervalMs.peek(), retryAfter, random() * ceiling));
       retryDelayMs.value = delay;
@@ -611,7 +602,7 @@ export function createShortPollingModel(
       current.active = false;
       batch(() => {
         phase.value = 'idle';
-        error.value = explain(failure);
+        error.value = errorMessage(failure);
         status.value = 'Could not start a job.';
       });
       return;
@@ -704,8 +695,8 @@ export function createShortPollingModel(
       if (run !== current) return;
       batch(() => {
         publishing.value = false;
-        update({ status: 'failed', error: explain(failure) });
-        error.value = explain(failure);
+        update({ status: 'failed', error: errorMessage(failure) });
+        error.value = errorMessage(failure);
       });
       return;
     }
@@ -781,11 +772,6 @@ function countTrailingErrors(list: readonly PollRecord[]): number {
   return count;
 }
 
-function explain(failure: unknown): string {
-  if (failure instanceof ApiError) return failure.message;
-  if (failure instanceof Error) return failure.message || failure.name;
-  return String(failure);
-}
 
 /**
  * The live sentence under the numbers, e.g. "Polling every 2 s: on average you

@@ -38,14 +38,14 @@ export function SixConnectionLimit({ model, channel }: { model: ConnectionLimitM
         demo’s own two streams (the EventSource and the wire view hold two of the six), then opens {EXPERIMENT_STREAMS} EventSources
         to separate channels.
       </p>
-      <div class="sse-buttons">
-        <button type="button" class="sse-button sse-primary" onClick={() => channel && model.start(channel)} disabled={running || !channel}>
+      <div class="widget-row">
+        <button type="button" class="widget-button widget-primary" onClick={() => channel && model.start(channel)} disabled={running || !channel}>
           Open {EXPERIMENT_STREAMS} streams
         </button>
-        <button type="button" class="sse-button" onClick={() => model.closeOne()} disabled={!running || model.openCount.value === 0}>
+        <button type="button" class="widget-button" onClick={() => model.closeOne()} disabled={!running || model.openCount.value === 0}>
           Close one
         </button>
-        <button type="button" class="sse-button" onClick={() => model.stop()} disabled={!running}>
+        <button type="button" class="widget-button" onClick={() => model.stop()} disabled={!running}>
           Stop experiment
         </button>
       </div>
@@ -53,16 +53,16 @@ export function SixConnectionLimit({ model, channel }: { model: ConnectionLimitM
         <ol class="sse-streams" aria-label="Experiment streams">
           {rows.map((row) => (
             <li key={row.index} class={`sse-stream sse-stream-${row.state}`} data-stream-state={row.state}>
-              <span class="sse-stream-name sse-mono">#{row.index}</span>
+              <span class="sse-stream-name widget-mono">#{row.index}</span>
               <span class="sse-stream-state">{describeRow(row, now)}</span>
             </li>
           ))}
         </ol>
       )}
-      <p class="sse-hint" role="status">
+      <p class="widget-hint" role="status">
         {running ? summary(model.openCount.value, model.stalledCount.value) : rows.length > 0 ? 'Experiment stopped: the demo’s streams are back.' : ''}
       </p>
-      <p class="sse-hint">
+      <p class="widget-hint">
         {protocol ? `This page came over ${protocolName(protocol)}. ` : ''}
         HTTP/2 (and HTTP/3) carry many streams over one connection, multiplexed: servers typically allow 100 at once, so there
         all {EXPERIMENT_STREAMS} open at once and the six-connection limit no longer bites. Over HTTP/1.1, a reader with the lesson

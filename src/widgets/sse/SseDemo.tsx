@@ -1,8 +1,13 @@
-import type { ComponentChildren } from 'preact';
-import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useState } from 'preact/hooks';
 import { markExerciseDone } from '../../progress/local-progress.ts';
-import { useProgress } from '../../components/progress/use-progress.ts';
+import { type DemoProps } from '../shared/demo-props.ts';
+import { ExerciseBox } from '../shared/ExerciseBox.tsx';
+import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
 import { formatBytes, formatMs } from '../shared/format.ts';
+import { StatTile } from '../shared/StatTile.tsx';
+import { StatusLines } from '../shared/StatusLines.tsx';
+import { useDoneBefore } from '../shared/use-done-before.ts';
+import { useStickToEnd } from '../shared/use-stick-to-end.ts';
 import { complete, type BuildTrack, type LogLine } from './build-tracker.ts';
 import { widgetChannel } from './channel.ts';
 import { createSseClient } from './client.ts';
@@ -20,13 +25,10 @@ import {
 } from './model.ts';
 import { SixConnectionLimit } from './SixConnectionLimit.tsx';
 import { WireView } from './WireView.tsx';
+import '../../styles/widget.css';
 import './SseDemo.css';
 
-export interface SseDemoProps {
-  /** Tells apart several demos on one page: each keeps its own channel. */
-  instance?: string;
-  /** Where the companion server is; default: the page's origin. */
-  baseUrl?: string;
+export interface SseDemoProps extends DemoProps {
   /** How long each build runs; default 20 s. */
   buildDurationMs?: number;
 }
@@ -42,7 +44,6 @@ export interface SseDemoProps {
  */
 export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs }: SseDemoProps) {
   const [{ model, limit }] = useState(() => createDemo(baseUrl, buildDurationMs));
-  const progress = useProgress();
   const ids = useId();
   // The server-rendered controls do nothing until hydration: keep them disabled until then.
   const [hydrated, setHydrated] = useState(false);
@@ -69,33 +70,33 @@ export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs
   const retryMs = model.retryMs.value;
   const building = phase === 'starting' || phase === 'running';
   const connected = connection === 'open' || connection === 'reconnecting' || connection === 'connecting';
-  const doneBefore = progress.lessons[EXERCISE.lesson]?.exercises?.[EXERCISE.id] !== undefined;
+  const doneBefore = useDoneBefore(EXERCISE);
   const retryChoices = (RETRY_CHOICES as readonly number[]).includes(retryMs) ? RETRY_CHOICES : [...RETRY_CHOICES, retryMs].sort((a, b) => a - b);
 
   return (
-    <section class="sse" data-widget="sse" aria-label="Server-Sent Events demo" data-connection-state={connection}>
-      <fieldset class="sse-controls" disabled={!hydrated}>
+    <section class="widget sse" data-widget="sse" aria-label="Server-Sent Events demo" data-connection-state={connection}>
+      <fieldset class="widget-controls" disabled={!hydrated}>
         <legend class="visually-hidden">Stream controls</legend>
-        <div class="sse-buttons sse-wide">
+        <div class="widget-row sse-wide">
           <button
             type="button"
-            class="sse-button sse-primary"
+            class="widget-button widget-primary"
             onClick={() => void model.startBuild()}
             disabled={building || connection === 'paused'}
           >
             Start build
           </button>
-          <button type="button" class="sse-button" onClick={() => void model.kill()} disabled={connection !== 'open' || sending !== null}>
+          <button type="button" class="widget-button" onClick={() => void model.kill()} disabled={connection !== 'open' || sending !== null}>
             Kill the connection
           </button>
-          <button type="button" class="sse-button" onClick={() => void model.restart()} disabled={connection !== 'open' || sending !== null}>
+          <button type="button" class="widget-button" onClick={() => void model.restart()} disabled={connection !== 'open' || sending !== null}>
             Restart the stream
           </button>
           <ConnectionBadge state={connection} />
         </div>
 
-        <div class="sse-field">
-          <label class="sse-check">
+        <div class="widget-field">
+          <label class="widget-check">
             <input
               type="checkbox"
               checked={model.heartbeats.value}
@@ -104,18 +105,18 @@ export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs
             />
             Heartbeats
           </label>
-          <p class="sse-hint">
+          <p class="widget-hint">
             Proxies and load balancers close a connection that carries nothing for a while (often 60 s). A comment line,{' '}
             <code>: heartbeat</code> (here every {formatMs(model.heartbeatMs)}), keeps it busy; the browser ignores it.{' '}
             <HeartbeatAge at={model.lastHeartbeatAt.value} enabled={model.heartbeats.value} live={connection === 'open'} />
           </p>
         </div>
 
-        <div class="sse-field">
+        <div class="widget-field">
           <label for={`${ids}-retry`}>Reconnect delay (retry)</label>
           <select
             id={`${ids}-retry`}
-            class="sse-select"
+            class="widget-input sse-select"
             value={String(retryMs)}
             disabled={sending === 'retry'}
             onChange={(event) => void model.setRetry(Number(event.currentTarget.value))}
@@ -126,21 +127,14 @@ export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs
               </option>
             ))}
           </select>
-          <p class="sse-hint">
+          <p class="widget-hint">
             The server writes <code>retry: {retryMs}</code> to the open streams; after a loss the browser waits that long before it
             reconnects.
           </p>
         </div>
       </fieldset>
 
-      <p class="sse-status" role="status" aria-live="polite">
-        {model.status.value}
-      </p>
-      {model.error.value && (
-        <p class="sse-error" role="alert">
-          {model.error.value}
-        </p>
-      )}
+      <StatusLines status={model.status.value} error={model.error.value} />
 
       <BuildCard
         phase={phase}
@@ -187,9 +181,9 @@ const CONNECTION_LABEL: Record<ConnectionState, string> = {
 
 function ConnectionBadge({ state }: { state: ConnectionState }) {
   return (
-    <span class={`sse-badge sse-conn sse-conn-${state}`} data-connection={state}>
-      <span class="sse-visually-hidden">EventSource: </span>
-      <span class="sse-dot" aria-hidden="true" />
+    <span class={`widget-badge sse-conn-${state}`} data-connection={state}>
+      <span class="visually-hidden">EventSource: </span>
+      <span class="widget-dot" aria-hidden="true" />
       {CONNECTION_LABEL[state]}
     </span>
   );
@@ -201,7 +195,7 @@ function HeartbeatAge({ at, enabled, live }: { at: number | null; enabled: boole
   if (!live || at === null) return null;
   const seconds = Math.floor(Math.max(0, now - at) / 1000);
   return (
-    <span class="sse-mono">
+    <span class="widget-mono">
       Last one {seconds < 1 ? 'just now' : `${seconds} s ago`}
       {enabled ? '' : ' — the line is silent now'}.
     </span>
@@ -225,31 +219,31 @@ function BuildCard(props: { phase: BuildPhase; track: BuildTrack | null; verific
   const gaps = track?.gaps ?? [];
   const exact = track !== null && complete(track);
   return (
-    <div class="sse-build" data-build-state={state}>
-      <div class="sse-build-head">
-        <span class="sse-build-title">
-          Build{track?.buildId ? <span class="sse-mono"> {track.buildId}</span> : null}
+    <div class="widget-card sse-build" data-build-state={state}>
+      <div class="widget-card-head">
+        <span class="widget-card-title">
+          Build{track?.buildId ? <span class="widget-mono"> {track.buildId}</span> : null}
         </span>
-        <span class={`sse-badge sse-badge-${state}`}>{PHASE_LABEL[phase]}</span>
+        <span class={`widget-badge sse-badge-${state}`}>{PHASE_LABEL[phase]}</span>
       </div>
-      <div class="sse-bar" role="progressbar" aria-label="Build progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
-        <div class="sse-bar-fill" style={{ width: `${percent}%` }} />
+      <div class="widget-bar" role="progressbar" aria-label="Build progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
+        <div class="widget-bar-fill" style={{ width: `${percent}%` }} />
       </div>
       <p class="sse-step">
-        <span class="sse-mono">{percent} %</span> {track?.progress?.step ?? (phase === 'idle' ? '' : 'waiting for the first step…')}
+        <span class="widget-mono">{percent} %</span> {track?.progress?.step ?? (phase === 'idle' ? '' : 'waiting for the first step…')}
       </p>
-      <p class={`sse-verification sse-mono${exact ? ' sse-verification-ok' : ''}`} data-verification>
+      <p class={`sse-verification widget-mono${exact ? ' sse-verification-ok' : ''}`} data-verification>
         {props.verification || 'Lines received 0 of ? · missing 0 · repeated 0'}
       </p>
       {gaps.length > 0 && (
-        <p class="sse-warning">
+        <p class="widget-error sse-warning">
           Never arrived: {gaps.map((gap) => (gap.from === gap.to ? `event ${gap.from}` : `events ${gap.from}–${gap.to}`)).join(', ')}
           {track?.reset ? ' (the server could not resume and sent a reset)' : ''}.
         </p>
       )}
-      {track && track.repeatedEvents > 0 && <p class="sse-warning">{track.repeatedEvents} events came twice (their ids had been seen).</p>}
-      <p class="sse-hint">
-        Channel <span class="sse-mono">{props.channel ?? '–'}</span>. The log numbers each line as it arrives; the event ids (strictly
+      {track && track.repeatedEvents > 0 && <p class="widget-error sse-warning">{track.repeatedEvents} events came twice (their ids had been seen).</p>}
+      <p class="widget-hint">
+        Channel <span class="widget-mono">{props.channel ?? '–'}</span>. The log numbers each line as it arrives; the event ids (strictly
         increasing) show any gap or repeat, and the build’s line count says whether all arrived.
         {!props.connected && phase === 'idle' ? ' “Start build” opens the stream, then starts the build.' : ''}
       </p>
@@ -260,7 +254,7 @@ function BuildCard(props: { phase: BuildPhase; track: BuildTrack | null; verific
 function LastReconnect({ record, wireResume }: { record: ReconnectRecord | null; wireResume: { id: number; at: number } | null }) {
   if (!record) {
     return (
-      <div class="sse-reconnect" data-last-reconnect>
+      <div class="widget-card sse-reconnect" data-last-reconnect>
         No reconnect yet. Kill the connection during a build and watch the browser come back by itself.
       </div>
     );
@@ -276,11 +270,11 @@ function LastReconnect({ record, wireResume }: { record: ReconnectRecord | null;
   else if (record.nextEventId <= sentId) next = `The next event was id ${record.nextEventId}: already seen, a repeat.`;
   else next = `The next event was id ${record.nextEventId}: ids ${sentId + 1}–${record.nextEventId - 1} were lost.`;
   return (
-    <div class="sse-reconnect" data-last-reconnect>
+    <div class="widget-card sse-reconnect" data-last-reconnect>
       <p class="sse-reconnect-main">
         Reconnected after {Math.round(record.afterMs)} ms, {sent ? `sent Last-Event-ID: ${sent}` : 'sent no Last-Event-ID (no event had arrived)'}
       </p>
-      <p class="sse-hint">
+      <p class="widget-hint">
         Reconnect {record.n}: {cause}.{' '}
         {confirmed !== null ? `The wire view’s reconnect was answered “: resuming after Last-Event-ID ${confirmed}”. ` : ''}
         {next}
@@ -291,11 +285,11 @@ function LastReconnect({ record, wireResume }: { record: ReconnectRecord | null;
 
 function StatTiles({ stats }: { stats: SseStats }) {
   return (
-    <ul class="sse-stats" aria-label="Counters">
-      <Tile stat="events" label="Events" value={String(stats.events)} note="delivered by EventSource" />
-      <Tile stat="reconnects" label="Reconnects" value={String(stats.reconnects)} note="made by the browser itself" />
-      <Tile stat="heartbeats" label="Heartbeats seen" value={String(stats.heartbeats)} note="comments, in the wire view" />
-      <Tile
+    <ul class="widget-stats sse-stats" aria-label="Counters">
+      <StatTile stat="events" label="Events" value={String(stats.events)} note="delivered by EventSource" />
+      <StatTile stat="reconnects" label="Reconnects" value={String(stats.reconnects)} note="made by the browser itself" />
+      <StatTile stat="heartbeats" label="Heartbeats seen" value={String(stats.heartbeats)} note="comments, in the wire view" />
+      <StatTile
         stat="bytes"
         label="Bytes on the wire"
         value={formatBytes(stats.bytes)}
@@ -306,44 +300,24 @@ function StatTiles({ stats }: { stats: SseStats }) {
   );
 }
 
-function Tile(props: { stat: string; label: string; value: string; note: string; raw?: number }) {
-  return (
-    <li class="sse-tile" data-stat={props.stat}>
-      <span class="sse-tile-label">{props.label}</span>
-      <span class="sse-tile-value sse-mono" data-value={props.raw ?? props.value}>
-        {props.value}
-      </span>
-      <span class="sse-tile-note">{props.note}</span>
-    </li>
-  );
-}
-
 function BuildLog({ lines, received }: { lines: readonly LogLine[]; received: number }) {
-  const scroller = useRef<HTMLDivElement>(null);
-  const stickToEnd = useRef(true);
-  useLayoutEffect(() => {
-    const element = scroller.current;
-    if (element && stickToEnd.current) element.scrollTop = element.scrollHeight;
-  }, [received]);
+  const scroller = useStickToEnd<HTMLDivElement>(received);
   const hidden = received - lines.length;
   return (
     <figure class="sse-pane sse-log">
       <figcaption class="sse-pane-caption">
         <span>
-          Build log <span class="sse-hint">(delivered by EventSource)</span>
+          Build log <span class="widget-hint">(delivered by EventSource)</span>
         </span>
-        <span class="sse-hint sse-mono">{received} lines</span>
+        <span class="widget-hint widget-mono">{received} lines</span>
       </figcaption>
       <div
-        class="sse-scroll sse-mono"
-        ref={scroller}
+        class="sse-scroll widget-mono"
+        ref={scroller.ref}
         role="region"
         aria-label="Build log lines"
         tabIndex={0}
-        onScroll={(event) => {
-          const element = event.currentTarget;
-          stickToEnd.current = element.scrollTop + element.clientHeight >= element.scrollHeight - 24;
-        }}
+        onScroll={scroller.onScroll}
       >
         {hidden > 0 && <p class="sse-log-more">… {hidden} earlier lines not shown</p>}
         {lines.length === 0 ? (
@@ -368,49 +342,35 @@ function BuildLog({ lines, received }: { lines: readonly LogLine[]; received: nu
   );
 }
 
+/** What a screen reader hears for a check not decided yet: the build decides it when it ends. */
+const PENDING_WORD = 'not decided yet';
+
 function Exercise({ check, phase, done }: { check: ExerciseCheck; phase: BuildPhase; done: boolean }) {
   const ended = phase === 'passed' || phase === 'failed' || phase === 'lost';
   const building = phase === 'starting' || phase === 'running';
   return (
-    <section class="sse-exercise" aria-label="Exercise: resume without gaps">
+    <ExerciseBox title="resume without gaps" done={done}>
       <p>
         <strong>Exercise: resume without gaps.</strong> Start a build and, while it streams, kill the connection at least once. Do
         not reload: let the browser reconnect by itself. You are done when the build finishes with every log line received
         exactly once — as many lines as the build announced, none missing, none repeated.
       </p>
-      <ul class="sse-checks">
-        <Check state={check.kills > 0 && check.reconnects > 0 ? 'met' : ended ? 'missed' : 'pending'}>
+      <ul class="widget-checks">
+        <ExerciseCheckItem state={check.kills > 0 && check.reconnects > 0 ? 'met' : ended ? 'missed' : 'pending'} pendingWord={PENDING_WORD}>
           Connection killed during the build and reconnected: {check.kills} {check.kills === 1 ? 'kill' : 'kills'},{' '}
           {check.reconnects} {check.reconnects === 1 ? 'reconnect' : 'reconnects'}.
-        </Check>
-        <Check state={!check.finished ? (ended ? 'missed' : 'pending') : check.exact ? 'met' : 'missed'}>
+        </ExerciseCheckItem>
+        <ExerciseCheckItem state={!check.finished ? (ended ? 'missed' : 'pending') : check.exact ? 'met' : 'missed'} pendingWord={PENDING_WORD}>
           Every line exactly once{check.finished ? (check.exact ? '.' : ': some lines are missing or repeated.') : building ? ' (checked when the build ends).' : '.'}
-        </Check>
+        </ExerciseCheckItem>
       </ul>
       {ended && !check.passed && (
-        <p class="sse-hint">
+        <p class="widget-hint">
           {check.kills === 0 ? 'Kill the connection while the build is still running. ' : ''}
           Then start another build.
         </p>
       )}
-      <p class="sse-exercise-done" role="status">
-        {done ? 'Exercise complete ✓' : ''}
-      </p>
-    </section>
-  );
-}
-
-function Check({ state, children }: { state: 'met' | 'missed' | 'pending'; children: ComponentChildren }) {
-  const icon = { met: '✓', missed: '✗', pending: '…' }[state];
-  const word = { met: 'met', missed: 'missed', pending: 'not decided yet' }[state];
-  return (
-    <li class={`sse-check-item sse-check-${state}`}>
-      <span class="sse-check-icon" aria-hidden="true">
-        {icon}
-      </span>
-      <span class="sse-visually-hidden">{word}: </span>
-      <span>{children}</span>
-    </li>
+    </ExerciseBox>
   );
 }
 

@@ -1,5 +1,5 @@
-import { useLayoutEffect, useRef } from 'preact/hooks';
 import { formatBytes } from '../shared/format.ts';
+import { useStickToEnd } from '../shared/use-stick-to-end.ts';
 import { WIRE_MAX_LINES, type WireEntry } from './model.ts';
 import type { WireLine } from './wire-parser.ts';
 
@@ -9,35 +9,25 @@ import type { WireLine } from './wire-parser.ts';
  * ending included). The text is shown exactly; `↵` marks a line ending.
  */
 export function WireView({ entries, bytes, open }: { entries: readonly WireEntry[]; bytes: number; open: boolean }) {
-  const scroller = useRef<HTMLDivElement>(null);
-  const stickToEnd = useRef(true);
-  const last = entries.at(-1)?.seq ?? 0;
-
-  useLayoutEffect(() => {
-    const element = scroller.current;
-    if (element && stickToEnd.current) element.scrollTop = element.scrollHeight;
-  }, [last]);
+  const scroller = useStickToEnd<HTMLDivElement>(entries.at(-1)?.seq ?? 0);
 
   return (
     <figure class="sse-pane sse-wire">
       <figcaption class="sse-pane-caption">
         <span>
-          Wire view <span class="sse-hint">(a second reader: fetch() of the same URL)</span>
+          Wire view <span class="widget-hint">(a second reader: fetch() of the same URL)</span>
         </span>
-        <span class="sse-hint sse-mono">
+        <span class="widget-hint widget-mono">
           {formatBytes(bytes)} · {open ? 'reading' : 'not connected'}
         </span>
       </figcaption>
       <div
-        class="sse-scroll sse-wire-lines sse-mono"
-        ref={scroller}
+        class="sse-scroll sse-wire-lines widget-mono"
+        ref={scroller.ref}
         role="region"
         aria-label="Raw bytes of the stream"
         tabIndex={0}
-        onScroll={(event) => {
-          const element = event.currentTarget;
-          stickToEnd.current = element.scrollTop + element.clientHeight >= element.scrollHeight - 24;
-        }}
+        onScroll={scroller.onScroll}
       >
         {entries.length === 0 ? (
           <p class="sse-empty">The bytes of the stream will appear here once it opens (“Start build” opens it).</p>
@@ -53,7 +43,7 @@ export function WireView({ entries, bytes, open }: { entries: readonly WireEntry
           )
         )}
       </div>
-      <p class="sse-hint">
+      <p class="widget-hint">
         Keeps the last {WIRE_MAX_LINES} lines. <span class="sse-f sse-f-id">id</span> <span class="sse-f sse-f-event">event</span>{' '}
         <span class="sse-f sse-f-data">data</span> <span class="sse-f sse-f-retry">retry</span>{' '}
         <span class="sse-f-comment">: comment</span> · ↵ ends a line; an empty line dispatches the event above it.

@@ -2,7 +2,7 @@ import { type StartBuildRequest, type StartBuildResponse } from '../../protocol/
 import { type FaultRequest, type FaultResponse } from '../../protocol/faults.ts';
 import { paths } from '../../protocol/paths.ts';
 import { HEARTBEAT_PARAM, LAST_EVENT_ID_PARAM } from '../../protocol/sse.ts';
-import { ApiError, errorFrom, isAbort } from '../shared/http.ts';
+import { ApiError, companionServer, type ServerOptions } from '../shared/http.ts';
 
 /**
  * The SSE widget's I/O, and nothing else: no state, no timers. The model
@@ -47,48 +47,18 @@ export interface SseClient {
   sendFault(channel: string, fault: FaultRequest, signal?: AbortSignal): Promise<FaultResponse>;
 }
 
-export interface SseClientOptions {
-  /** Origin (and path prefix) of the companion server; default: the page's own origin. */
-  baseUrl?: string;
-  fetch?: typeof fetch;
+export interface SseClientOptions extends ServerOptions {
   /** Default: the browser's `EventSource`. */
   EventSource?: new (url: string) => EventSourceLike;
 }
 
 /** Creates the client. Touches no browser API until a call is made (safe during SSR). */
 export function createSseClient(options: SseClientOptions = {}): SseClient {
-  const doFetch = (input: string, init: RequestInit) => (options.fetch ?? globalThis.fetch)(input, init);
-
-  const url = (path: string): string => {
-    const base = options.baseUrl ?? globalThis.location?.href;
-    if (!base) throw new ApiError('No server address: pass baseUrl when not running in a page.');
-    return new URL(path, base).href;
-  };
-
-  async function call(target: string, init: RequestInit): Promise<Response> {
-    try {
-      return await doFetch(target, init);
-    } catch (error) {
-      if (isAbort(error)) throw error;
-      throw new ApiError('Could not reach the companion server (network error). Is it running?', { cause: error });
-    }
-  }
-
-  async function postJson(path: string, body: unknown, expected: number, signal?: AbortSignal): Promise<unknown> {
-    const response = await call(url(path), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(body),
-      cache: 'no-store',
-      signal,
-    });
-    if (response.status !== expected) throw await errorFrom(response);
-    return response.json();
-  }
+  const server = companionServer(options);
 
   return {
     streamUrl(channel, streamOptions = {}) {
-      const target = new URL(url(paths.sse(channel)));
+      const target = new URL(server.url(paths.sse(channel)));
       if (streamOptions.heartbeatMs !== undefined) target.searchParams.set(HEARTBEAT_PARAM, String(streamOptions.heartbeatMs));
       if (streamOptions.lastEventId) target.searchParams.set(LAST_EVENT_ID_PARAM, streamOptions.lastEventId);
       return target.href;
@@ -102,11 +72,12 @@ export function createSseClient(options: SseClientOptions = {}): SseClient {
 
     fetchStream(target, signal) {
       // `no-store`: a stream must never come from a cache; the server says so too.
-      return call(target, { method: 'GET', headers: { accept: 'text/event-stream' }, cache: 'no-store', signal });
+      return server.call(target, { method: 'GET', headers: { accept: 'text/event-stream' }, cache: 'no-store', signal });
     },
 
     async startBuild(request, signal) {
-      const body = (await postJson(paths.builds, request, 201, signal)) as StartBuildResponse;
+      const response = await server.postJson(paths.builds, request, 201, signal);
+      const body = (await response.json()) as StartBuildResponse;
       if (typeof body?.id !== 'string' || typeof body.totalLines !== 'number') {
         throw new ApiError('The server answered POST /api/builds without a build id or line count.');
       }
@@ -114,7 +85,8 @@ export function createSseClient(options: SseClientOptions = {}): SseClient {
     },
 
     async sendFault(channel, fault, signal) {
-      return (await postJson(paths.channelFaults(channel), fault, 202, signal)) as FaultResponse;
+      const response = await server.postJson(paths.channelFaults(channel), fault, 202, signal);
+      return (await response.json()) as FaultResponse;
     },
   };
 }

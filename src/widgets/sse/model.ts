@@ -13,7 +13,7 @@ import {
   withBuild,
   type BuildTrack,
 } from './build-tracker.ts';
-import { ApiError } from '../shared/http.ts';
+import { ApiError, errorMessage } from '../shared/http.ts';
 import { READY_STATE, type EventSourceLike, type SseClient } from './client.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { isHeartbeat, resumeIdOf, type WireLine } from './wire-parser.ts';
@@ -246,7 +246,7 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
     } catch (failure) {
       batch(() => {
         connection.value = 'closed';
-        error.value = explain(failure);
+        error.value = errorMessage(failure);
       });
       return;
     }
@@ -492,32 +492,29 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
       error.value = null;
       status.value = connection.peek() === 'open' ? 'Starting a build…' : 'Opening the stream first, so that no event is missed…';
     });
+    const notStarted = (failure: unknown, message: string) => {
+      if (disposed) return;
+      batch(() => {
+        phase.value = 'idle';
+        build.value = null;
+        error.value = errorMessage(failure);
+        status.value = message;
+      });
+    };
     connect();
     try {
       // The build's events go only to streams open when they are published:
       // open first, then start it, so the first line is not missed.
       await waitForOpen();
     } catch (failure) {
-      if (disposed) return;
-      batch(() => {
-        phase.value = 'idle';
-        build.value = null;
-        error.value = explain(failure);
-        status.value = '';
-      });
+      notStarted(failure, '');
       return;
     }
     let started: StartBuildResponse;
     try {
       started = await client.startBuild({ channel: ch, durationMs: buildDurationMs });
     } catch (failure) {
-      if (disposed) return;
-      batch(() => {
-        phase.value = 'idle';
-        build.value = null;
-        error.value = explain(failure);
-        status.value = 'Could not start a build.';
-      });
+      notStarted(failure, 'Could not start a build.');
       return;
     }
     if (disposed || phase.peek() !== 'starting') return;
@@ -546,7 +543,7 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
     try {
       return await client.sendFault(ch, request);
     } catch (failure) {
-      if (!disposed) error.value = explain(failure);
+      if (!disposed) error.value = errorMessage(failure);
       return null;
     } finally {
       if (!disposed && sending.peek() === request.type) sending.value = null;
@@ -669,10 +666,6 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
   };
 }
 
-function explain(failure: unknown): string {
-  if (failure instanceof Error) return failure.message || failure.name;
-  return String(failure);
-}
 
 function safeJson<T>(text: string): T | null {
   try {

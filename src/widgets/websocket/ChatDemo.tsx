@@ -1,9 +1,11 @@
-import type { ComponentChildren } from 'preact';
-import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useState } from 'preact/hooks';
 import { WS_LIMITS } from '../../protocol/websocket.ts';
 import { markExerciseDone } from '../../progress/local-progress.ts';
-import { useProgress } from '../../components/progress/use-progress.ts';
+import { ExerciseBox } from '../shared/ExerciseBox.tsx';
+import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
 import { formatBytes } from '../shared/format.ts';
+import { useDoneBefore } from '../shared/use-done-before.ts';
+import { useStickToEnd } from '../shared/use-stick-to-end.ts';
 import {
   EXERCISE,
   FLOOD_COUNT,
@@ -22,6 +24,7 @@ import {
 } from './model.ts';
 import { type FrameRecord, type HelloMessage, type TrafficTotals } from './reconnecting-socket.ts';
 import { chosenRoom, inviteLink } from './room.ts';
+import '../../styles/widget.css';
 import './ChatDemo.css';
 
 export interface ChatDemoProps {
@@ -38,7 +41,6 @@ export interface ChatDemoProps {
  */
 export default function ChatDemo({ instance = 'default' }: ChatDemoProps) {
   const [model] = useState(() => createDemo());
-  const progress = useProgress();
   // The server-rendered controls do nothing until hydration: keep them disabled until then.
   const [hydrated, setHydrated] = useState(false);
 
@@ -57,14 +59,14 @@ export default function ChatDemo({ instance = 'default' }: ChatDemoProps) {
     return status === 'reconnecting' || status === 'offline';
   });
   const now = useNow(ticking);
-  const doneBefore = progress.lessons[EXERCISE.lesson]?.exercises?.[EXERCISE.id] !== undefined;
+  const doneBefore = useDoneBefore(EXERCISE);
 
   return (
-    <section class="wsc" data-widget="websocket" aria-label="WebSocket chat demo">
+    <section class="widget wsc" data-widget="websocket" aria-label="WebSocket chat demo">
       <div class="wsc-top">
         <p class="wsc-intro">
           Two panes, two real WebSockets, one room{' '}
-          <span class="wsc-mono" data-room={model.room.value ?? ''}>
+          <span class="widget-mono" data-room={model.room.value ?? ''}>
             {model.room.value ?? '…'}
           </span>
           . Join in both, chat, then break things.
@@ -81,10 +83,10 @@ export default function ChatDemo({ instance = 'default' }: ChatDemoProps) {
         </p>
         <fieldset class="wsc-shared" disabled={!hydrated}>
           <legend class="visually-hidden">Both panes</legend>
-          <button type="button" class="wsc-button" onClick={() => model.restart()} disabled={!model.canRestart.value}>
+          <button type="button" class="widget-button" onClick={() => model.restart()} disabled={!model.canRestart.value}>
             Restart the server side
           </button>
-          <p class="wsc-hint">
+          <p class="widget-hint">
             Closes every socket in this room with 1012 Service Restart. Both reconnect after a random wait (full jitter),
             so they do not come back at the same instant.
           </p>
@@ -141,14 +143,14 @@ function Pane({ pane, hydrated, now }: { pane: ChatPane; hydrated: boolean; now:
   };
 
   return (
-    <section class="wsc-pane" data-pane={pane.id} aria-label={`${pane.displayName.value}'s chat`}>
-      <div class="wsc-pane-head">
+    <section class="widget-card wsc-pane" data-pane={pane.id} aria-label={`${pane.displayName.value}'s chat`}>
+      <div class="widget-card-head">
         <span class="wsc-pane-title">{pane.displayName.value}</span>
-        <span class={`wsc-badge wsc-badge-${status}`} data-connection-state={status}>
-          <span class="wsc-badge-dot" aria-hidden="true" />
+        <span class={`widget-badge wsc-badge-${status}`} data-connection-state={status}>
+          <span class="widget-dot" aria-hidden="true" />
           {badgeLabel(state)}
           {countdown && (
-            <span class="wsc-countdown wsc-mono" aria-hidden="true">
+            <span class="wsc-countdown widget-mono" aria-hidden="true">
               {countdown}
             </span>
           )}
@@ -162,21 +164,21 @@ function Pane({ pane, hydrated, now }: { pane: ChatPane; hydrated: boolean; now:
       <fieldset class="wsc-join" disabled={!hydrated}>
         <legend class="visually-hidden">Join the room</legend>
         {joined ? (
-          <div class="wsc-row">
-            <span class="wsc-hint">
+          <div class="widget-row">
+            <span class="widget-hint">
               {inRoom ? `In the room as ${pane.displayName.value}.` : `Joining as ${pane.displayName.value} whenever connected.`}
             </span>
-            <button type="button" class="wsc-button wsc-small" onClick={() => pane.leave()}>
+            <button type="button" class="widget-button wsc-small" onClick={() => pane.leave()}>
               Leave
             </button>
           </div>
         ) : (
-          <div class="wsc-row">
+          <div class="widget-row">
             <label for={`${ids}-name`}>Name</label>
             <input
               id={`${ids}-name`}
               type="text"
-              class="wsc-input wsc-name"
+              class="widget-input wsc-input wsc-name"
               value={pane.name.value}
               maxLength={WS_LIMITS.maxNameLength}
               autoComplete="off"
@@ -185,7 +187,7 @@ function Pane({ pane, hydrated, now }: { pane: ChatPane; hydrated: boolean; now:
                 if (event.key === 'Enter') pane.join();
               }}
             />
-            <button type="button" class="wsc-button wsc-primary" onClick={() => pane.join()}>
+            <button type="button" class="widget-button widget-primary" onClick={() => pane.join()}>
               Join
             </button>
           </div>
@@ -206,7 +208,7 @@ function Pane({ pane, hydrated, now }: { pane: ChatPane; hydrated: boolean; now:
         <input
           id={`${ids}-message`}
           type="text"
-          class="wsc-input"
+          class="widget-input wsc-input"
           placeholder={joined ? 'Say something' : 'Join first'}
           value={text}
           maxLength={WS_LIMITS.maxTextLength}
@@ -219,45 +221,45 @@ function Pane({ pane, hydrated, now }: { pane: ChatPane; hydrated: boolean; now:
             if (event.key === 'Enter') send();
           }}
         />
-        <button type="button" class="wsc-button wsc-primary" onClick={send} disabled={!joined}>
+        <button type="button" class="widget-button widget-primary" onClick={send} disabled={!joined}>
           Send
         </button>
       </fieldset>
-      <p class="wsc-outbox wsc-hint" data-outbox={outbox.length}>
+      <p class="wsc-outbox widget-hint" data-outbox={outbox.length}>
         {outbox.length === 0
           ? 'Outbox empty: every message acknowledged.'
           : `Outbox: ${outbox.length} waiting for an ack; ${inRoom ? 'sent, waiting for the server.' : 'they go with the same clientId once the socket is back.'}`}
       </p>
       {pane.notice.value && (
-        <p class="wsc-notice" role="alert">
+        <p class="widget-error wsc-notice" role="alert">
           {pane.notice.value}
         </p>
       )}
 
       <fieldset class="wsc-faults" disabled={!hydrated}>
         <legend class="wsc-legend">Break it</legend>
-        <div class="wsc-row">
-          <button type="button" class="wsc-button" onClick={() => pane.kill()} disabled={status !== 'open'}>
+        <div class="widget-row">
+          <button type="button" class="widget-button" onClick={() => pane.kill()} disabled={status !== 'open'}>
             Kill my socket
           </button>
           <button
             type="button"
-            class="wsc-button"
+            class="widget-button"
             onClick={() => pane.goOffline(OFFLINE_MS)}
             disabled={status === 'offline' || status === 'idle'}
           >
             Go offline for 10 s
           </button>
-          <button type="button" class="wsc-button" onClick={() => pane.sendFlood(FLOOD_COUNT)} disabled={!inRoom}>
+          <button type="button" class="widget-button" onClick={() => pane.sendFlood(FLOOD_COUNT)} disabled={!inRoom}>
             Flood
           </button>
           {status === 'closed' && (
-            <button type="button" class="wsc-button wsc-primary" onClick={() => pane.reconnect()}>
+            <button type="button" class="widget-button widget-primary" onClick={() => pane.reconnect()}>
               Reconnect
             </button>
           )}
         </div>
-        <p class="wsc-hint">
+        <p class="widget-hint">
           Kill: the server cuts the socket with no close frame (you see 1006). Offline: the pane closes its socket and
           stays away for 10 s. Flood: {FLOOD_COUNT} messages at once, more than the server’s burst of {limits.burst}.
         </p>
@@ -296,19 +298,13 @@ function Presence({ pane }: { pane: ChatPane }) {
           </li>
         ))}
       </ul>
-      {members.length === 0 && <span class="wsc-hint">{pane.joinWanted.value ? 'nobody known (not connected)' : 'not joined'}</span>}
+      {members.length === 0 && <span class="widget-hint">{pane.joinWanted.value ? 'nobody known (not connected)' : 'not joined'}</span>}
     </div>
   );
 }
 
 function MessageList({ items }: { items: readonly ChatItem[] }) {
-  const scroller = useRef<HTMLUListElement>(null);
-  const stickToEnd = useRef(true);
-
-  useLayoutEffect(() => {
-    const element = scroller.current;
-    if (element && stickToEnd.current) element.scrollTop = element.scrollHeight;
-  }, [items]);
+  const scroller = useStickToEnd<HTMLUListElement>(items);
 
   return (
     <div class="wsc-messages-box">
@@ -316,12 +312,9 @@ function MessageList({ items }: { items: readonly ChatItem[] }) {
         class="wsc-messages"
         role="list"
         aria-label="Messages"
-        ref={scroller}
+        ref={scroller.ref}
         tabIndex={0}
-        onScroll={(event) => {
-          const element = event.currentTarget;
-          stickToEnd.current = element.scrollTop + element.clientHeight >= element.scrollHeight - 24;
-        }}
+        onScroll={scroller.onScroll}
       >
         {items.map((item) => (
           <li
@@ -350,7 +343,7 @@ function Handshake({ hello }: { hello: HelloMessage | null }) {
       <summary>Handshake</summary>
       {hello ? (
         <div class="wsc-handshake">
-          <p class="wsc-hint">
+          <p class="widget-hint">
             The HTTP/1.1 Upgrade that opened this socket, as the server saw and answered it (RFC 6455 §4). After the 101,
             the same TCP connection carries frames, not HTTP.
           </p>
@@ -362,13 +355,13 @@ function Handshake({ hello }: { hello: HelloMessage | null }) {
             <figcaption>Response (server → browser)</figcaption>
             <pre class="wsc-pre">{['HTTP/1.1 101 Switching Protocols', ...headerLines(hello.handshake.response)].join('\n')}</pre>
           </figure>
-          <p class="wsc-hint">
+          <p class="widget-hint">
             Connection {hello.connectionId}; the server pings every {Math.round(hello.heartbeatMs / 1000)} s. Pings and pongs
             are control frames the browser answers itself: scripts never see them.
           </p>
         </div>
       ) : (
-        <p class="wsc-hint">It appears with the server’s first message (hello).</p>
+        <p class="widget-hint">It appears with the server’s first message (hello).</p>
       )}
     </details>
   );
@@ -383,9 +376,9 @@ function FrameLog({ frames, totals }: { frames: readonly FrameRecord[]; totals: 
   return (
     <details class="wsc-details">
       <summary>
-        Frame log <span class="wsc-hint">({totals.framesUp} ↑ {formatBytes(totals.bytesUp)}, {totals.framesDown} ↓ {formatBytes(totals.bytesDown)})</span>
+        Frame log <span class="widget-hint">({totals.framesUp} ↑ {formatBytes(totals.bytesUp)}, {totals.framesDown} ↓ {formatBytes(totals.bytesDown)})</span>
       </summary>
-      <p class="wsc-hint">
+      <p class="widget-hint">
         Newest first, the last {frames.length}. Bytes are the payload (the JSON, UTF-8). On the wire each frame adds a 2–14 B
         header: 2 B up to 125 B of payload, 4 B up to 64 KiB, 10 B beyond, plus a 4-byte mask on frames the browser sends
         (RFC 6455 §5.2). Header bytes so far: {formatBytes(totals.headerBytesUp)} ↑, {formatBytes(totals.headerBytesDown)} ↓.
@@ -399,10 +392,10 @@ function FrameLog({ frames, totals }: { frames: readonly FrameRecord[]; totals: 
               </span>
               <span class="visually-hidden">{frame.direction === 'up' ? 'sent' : 'received'}</span>
               <span class="wsc-frame-type">{frame.type}</span>
-              <span class="wsc-mono">
+              <span class="widget-mono">
                 {frame.type === 'lost' ? 'no frame' : `${frame.bytes} B + ${frame.headerBytes} B`}
               </span>
-              <span class="wsc-mono wsc-frame-time">{formatClock(frame.at)}</span>
+              <span class="widget-mono wsc-frame-time">{formatClock(frame.at)}</span>
             </span>
             <code class="wsc-frame-text">{frame.text}</code>
           </li>
@@ -422,41 +415,24 @@ function formatClock(at: number): string {
 function Exercise({ check, done, nameOf }: { check: ExerciseCheck; done: boolean; nameOf: (id: PaneId) => string }) {
   const sent = check.sentWhileOffline;
   return (
-    <section class="wsc-exercise" aria-label="Exercise: exactly once, even offline">
+    <ExerciseBox title="exactly once, even offline" done={done}>
       <p>
         <strong>Exercise: exactly once, even offline.</strong> Join in both panes. In one pane, press “Go offline for 10 s”
         and send at least {EXERCISE.minMessages} messages while it is offline: they wait in the outbox (“sending”). When the
         socket comes back, the outbox sends them again with the same clientId. The exercise passes when the other pane has
         each of them exactly once.
       </p>
-      <ul class="wsc-checks">
-        <Check state={check.wentOffline ? 'met' : 'pending'}>Went offline{check.pane && check.wentOffline ? ` (${nameOf(check.pane)}’s pane)` : ''}.</Check>
-        <Check state={sent >= EXERCISE.minMessages ? 'met' : 'pending'}>
+      <ul class="widget-checks">
+        <ExerciseCheckItem state={check.wentOffline ? 'met' : 'pending'}>Went offline{check.pane && check.wentOffline ? ` (${nameOf(check.pane)}’s pane)` : ''}.</ExerciseCheckItem>
+        <ExerciseCheckItem state={sent >= EXERCISE.minMessages ? 'met' : 'pending'}>
           Sent while offline: {sent} of at least {EXERCISE.minMessages}.
-        </Check>
-        <Check state={check.passed ? 'met' : check.duplicates > 0 ? 'missed' : 'pending'}>
+        </ExerciseCheckItem>
+        <ExerciseCheckItem state={check.passed ? 'met' : check.duplicates > 0 ? 'missed' : 'pending'}>
           {sent === 0
             ? 'Each delivered exactly once to the other pane.'
             : `Back online and acknowledged: ${check.back ? `${check.acked} of ${sent}` : 'not yet'}; in the other pane exactly once: ${check.deliveredOnce} of ${sent}${check.duplicates ? `; duplicated: ${check.duplicates}` : ''}.`}
-        </Check>
+        </ExerciseCheckItem>
       </ul>
-      <p class="wsc-exercise-done" role="status">
-        {done ? 'Exercise complete ✓' : ''}
-      </p>
-    </section>
-  );
-}
-
-function Check({ state, children }: { state: 'met' | 'missed' | 'pending'; children: ComponentChildren }) {
-  const icon = { met: '✓', missed: '✗', pending: '…' }[state];
-  const word = { met: 'met', missed: 'missed', pending: 'not yet' }[state];
-  return (
-    <li class={`wsc-check wsc-check-${state}`}>
-      <span class="wsc-check-icon" aria-hidden="true">
-        {icon}
-      </span>
-      <span class="visually-hidden">{word}: </span>
-      <span>{children}</span>
-    </li>
+    </ExerciseBox>
   );
 }

@@ -24,7 +24,7 @@ export interface ServerProcess {
 export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['server/index.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, API_ONLY: '1', PORT: '0', HOST: '127.0.0.1', ...env },
+    env: { ...process.env, API_ONLY: '1', PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

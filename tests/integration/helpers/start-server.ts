@@ -35,6 +35,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   };
   const config: ServerConfig = {
     ...readConfig({ API_ONLY: '1' }),
+    // Progress in memory unless a test gives a DATA_DIR: tests never write to the repository's data/.
+    dataDir: ':memory:',
     ...options.config,
     port: 0,
     host: '127.0.0.1',

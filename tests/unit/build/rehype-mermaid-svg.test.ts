@@ -9,7 +9,7 @@ import { unified } from 'unified';
 import { VFile } from 'vfile';
 import { findChromium } from '../../../src/build/find-chromium.ts';
 import { type DiagramRenderer, createChromiumRenderer } from '../../../src/build/mermaid-renderer.ts';
-import { rehypeMermaidSvg, splitCaption } from '../../../src/build/rehype-mermaid-svg.ts';
+import { rehypeMermaidSvg, renderMermaidFigure, splitCaption } from '../../../src/build/rehype-mermaid-svg.ts';
 
 /** The hast Astro hands to rehype plugins for a ```mermaid fence (Shiki excludes mermaid). */
 function pageWith(...sources: string[]): Root {
@@ -123,6 +123,50 @@ describe('rehypeMermaidSvg with a stand-in renderer', () => {
   it('fails the build on a cache miss that cannot be rendered, naming the cache', async () => {
     await assert.rejects(
       run(pageWith('flowchart LR\n  new --> diagram'), { cacheDir: temporaryCache(), renderer: refusingRenderer }),
+      (error: Error) => /not in the diagram cache/.test(error.message) && /no browser here/.test(error.message),
+    );
+  });
+});
+
+describe('renderMermaidFigure', () => {
+  /** A stand-in that draws flowchart nodes the way mermaid ids them. */
+  const flowchartRenderer: DiagramRenderer = {
+    version: 'fake flowchart 1',
+    async render(_source, _theme, prefix) {
+      return (
+        `<svg id="${prefix}" xmlns="http://www.w3.org/2000/svg"><style>#${prefix} .node{fill:#eee}</style>` +
+        `<g class="nodes"><g class="node default" id="${prefix}-flowchart-two-way-0"><rect/></g>` +
+        `<g class="node default leaf" id="${prefix}-flowchart-sse-2"><rect/></g></g>` +
+        `<path class="flowchart-link" id="${prefix}-L_two-way_sse_0" data-id="L_two-way_sse_0"/></svg>`
+      );
+    },
+  };
+
+  it('renders a generated diagram to the same figure as a fenced one, with its own attributes', async () => {
+    const cacheDir = temporaryCache();
+    const source = '%% caption: A tree\nflowchart TD\n  two-way --> sse';
+    const figure = { className: ['decision-tree'], attributes: { 'data-decision-tree': '', id: 'decision-tree' } };
+    const html = await renderMermaidFigure(source, { cacheDir, renderer: flowchartRenderer, ...figure });
+    assert.match(html, /^<figure class="diagram decision-tree" data-decision-tree="" id="decision-tree"><svg /);
+    assert.match(html, /<figcaption>A tree<\/figcaption><\/figure>$/);
+    assert.equal(html.match(/ class="diagram-(light|dark)"/g)?.length, 2);
+    assert.equal(readdirSync(cacheDir).filter((name) => name.endsWith('.svg')).length, 2);
+    // Served from the cache the second time, with no renderer at all.
+    const offline = { ...refusingRenderer, version: flowchartRenderer.version };
+    assert.equal(await renderMermaidFigure(source, { cacheDir, renderer: offline, ...figure }), html);
+  });
+
+  it('keeps each flowchart node id as data-node-id once the unreferenced ids are gone', async () => {
+    const html = await renderMermaidFigure('flowchart TD\n  two-way --> sse', { cacheDir: temporaryCache(), renderer: flowchartRenderer });
+    assert.equal(html.match(/data-node-id="two-way"/g)?.length, 2);
+    assert.equal(html.match(/data-node-id="sse"/g)?.length, 2);
+    assert.equal(html.match(/data-id="L_two-way_sse_0"/g)?.length, 2);
+    assert.doesNotMatch(html, /flowchart-two-way-0/);
+  });
+
+  it('fails with the cache and the reason when a diagram can be neither found nor rendered', async () => {
+    await assert.rejects(
+      renderMermaidFigure('flowchart TD\n  a --> b', { cacheDir: temporaryCache(), renderer: refusingRenderer }),
       (error: Error) => /not in the diagram cache/.test(error.message) && /no browser here/.test(error.message),
     );
   });

@@ -10,6 +10,7 @@ import {
 } from '../../../src/widgets/long-polling/client.ts';
 import { parseRetryAfter } from '../../../src/widgets/shared/http.ts';
 import { formatBytes, formatMs, plural } from '../../../src/widgets/shared/format.ts';
+import { fakeFetch } from './helpers/fake-fetch.ts';
 
 const answer = {
   events: [
@@ -18,16 +19,6 @@ const answer = {
   ],
   cursor: 5,
 };
-
-/** A fetch that records its calls and answers with `respond`. */
-function fakeFetch(respond: (url: string, init: RequestInit) => Response | Promise<Response>) {
-  const calls: { url: string; init: RequestInit }[] = [];
-  const fetch = (async (url: string, init: RequestInit) => {
-    calls.push({ url, init });
-    return respond(url, init);
-  }) as unknown as typeof globalThis.fetch;
-  return { fetch, calls };
-}
 
 function problem(status: number, detail: string, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify({ type: 'about:blank', title: 'Error', status, detail }), {

@@ -2,9 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SERVER_TIME_HEADER } from '../../../src/protocol/jobs.ts';
 import { PROBLEM_CONTENT_TYPE } from '../../../src/protocol/problem.ts';
-import { CHANNEL_PREFIX, randomChannel, widgetChannel } from '../../../src/widgets/short-polling/channel.ts';
-import { ApiError, createShortPollingClient, estimateResponseBytes } from '../../../src/widgets/short-polling/client.ts';
-import { formatBytes, formatInterval, formatMs } from '../../../src/widgets/short-polling/format.ts';
+import { randomChannel } from '../../../src/widgets/shared/channel.ts';
+import { formatBytes, formatInterval, formatMs } from '../../../src/widgets/shared/format.ts';
+import { estimateResponseBytes } from '../../../src/widgets/shared/http.ts';
+import { CHANNEL_PREFIX, widgetChannel } from '../../../src/widgets/short-polling/channel.ts';
+import { ApiError, createShortPollingClient } from '../../../src/widgets/short-polling/client.ts';
+import { fakeFetch } from './helpers/fake-fetch.ts';
 
 const job = {
   id: 'abc',
@@ -16,16 +19,6 @@ const job = {
   createdAt: 1_000,
   updatedAt: 5_000,
 };
-
-/** A fetch that records its calls and answers with `respond`. */
-function fakeFetch(respond: (url: string, init: RequestInit) => Response) {
-  const calls: { url: string; init: RequestInit }[] = [];
-  const fetch = (async (url: string, init: RequestInit) => {
-    calls.push({ url, init });
-    return respond(url, init);
-  }) as unknown as typeof globalThis.fetch;
-  return { fetch, calls };
-}
 
 function header(init: RequestInit, name: string): string | undefined {
   return (init.headers as Record<string, string>)[name];
@@ -140,9 +133,9 @@ describe('the short-polling client', () => {
 
 describe('the widget channel', () => {
   it('is sp- and 8 random characters', () => {
-    const channel = randomChannel();
+    const channel = randomChannel(CHANNEL_PREFIX);
     assert.match(channel, /^sp-[a-z0-9]{8}$/);
-    assert.notEqual(randomChannel(), channel);
+    assert.notEqual(randomChannel(CHANNEL_PREFIX), channel);
   });
 
   it('is kept in session storage per widget instance', () => {

@@ -4,15 +4,7 @@ import { PROBLEM_CONTENT_TYPE } from '../../../src/protocol/problem.ts';
 import { ApiError } from '../../../src/widgets/shared/http.ts';
 import { CHANNEL_PREFIX, experimentChannel, widgetChannel } from '../../../src/widgets/sse/channel.ts';
 import { createSseClient } from '../../../src/widgets/sse/client.ts';
-
-function fakeFetch(respond: (url: string, init: RequestInit) => Response) {
-  const calls: { url: string; init: RequestInit }[] = [];
-  const fetch = (async (url: string, init: RequestInit) => {
-    calls.push({ url, init });
-    return respond(url, init);
-  }) as unknown as typeof globalThis.fetch;
-  return { fetch, calls };
-}
+import { fakeFetch } from './helpers/fake-fetch.ts';
 
 describe('the SSE client', () => {
   it('builds stream URLs with the heartbeat and, for readers that cannot send the header, the last id', () => {

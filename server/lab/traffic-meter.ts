@@ -1,0 +1,71 @@
+import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type Socket } from 'node:net';
+import { type Duplex } from 'node:stream';
+import { type Exchange, type LaneTraffic, type SocketMark } from './lane-traffic.ts';
+import { readTrafficTag, type TrafficTag } from './traffic-tag.ts';
+
+/** Where tagged traffic is counted: the lane of a lab, or undefined for an unknown (or forgotten) lab. */
+export type TrafficLookup = (tag: TrafficTag, socket: Socket) => LaneTraffic | undefined;
+
+const NOTHING_YET: SocketMark = { read: 0, written: 0 };
+
+// #region meter
+/**
+ * Counts the real bytes of lab traffic, per TCP connection, on the server
+ * side: `socket.bytesRead` and `socket.bytesWritten` are what crossed the
+ * connection above TCP — request lines, headers, bodies, chunked framing,
+ * the WebSocket handshake and every frame — not an estimate from the body.
+ *
+ * A keep-alive connection carries many requests, some not lab traffic (the
+ * widget's stats polls, page assets), so each request gets the bytes from
+ * the end of the previous request on its connection to the end of its own
+ * response. Browsers do not pipeline: the next request's first byte arrives
+ * only after the previous response has gone, so nothing is counted twice.
+ *
+ * @returns a function that detaches the meter from the server.
+ */
+export function attachTrafficMeter(server: Server, lookup: TrafficLookup): () => void {
+  /** Each connection's counters at the end of its last response. */
+  const marks = new WeakMap<object, SocketMark>();
+  const markNow = (socket: Socket): SocketMark => ({ read: socket.bytesRead, written: socket.bytesWritten });
+
+  const onRequest = (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    const start = marks.get(socket) ?? NOTHING_YET;
+    const tag = readTrafficTag(request.url);
+    const lane = tag ? lookup(tag, socket) : undefined;
+    const exchange: Exchange | undefined = lane?.begin(socket, start);
+    let ended = false;
+    // Every request moves the mark, counted or not, so the next request starts after it.
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      const mark = markNow(socket);
+      marks.set(socket, mark);
+      if (lane && exchange) lane.end(exchange, mark);
+    };
+    response.once('finish', end);
+    // A response cut before it finished (the client left, a drop): count what crossed until then.
+    response.once('close', end);
+  };
+
+  // A WebSocket handshake is not a 'request': the socket is handed over whole,
+  // and counted until it closes — the 101, then every frame both ways.
+  const onUpgrade = (request: IncomingMessage, duplex: Duplex) => {
+    const socket = duplex as Socket;
+    const tag = readTrafficTag(request.url);
+    const lane = tag ? lookup(tag, socket) : undefined;
+    if (!lane) return;
+    const exchange = lane.begin(socket, marks.get(socket) ?? NOTHING_YET);
+    socket.once('close', () => lane.end(exchange, markNow(socket)));
+  };
+
+  // First in line, before the app's own listeners can answer (and so write) anything.
+  server.prependListener('request', onRequest);
+  server.prependListener('upgrade', onUpgrade);
+  return () => {
+    server.off('request', onRequest);
+    server.off('upgrade', onUpgrade);
+  };
+}
+// #endregion meter

@@ -1,0 +1,99 @@
+import { paths } from '../../src/protocol/paths.ts';
+import { EXPERIMENT_LIMITS, type SlowConsumerTransport } from '../../src/protocol/production.ts';
+import { type EventBus } from '../events/event-bus.ts';
+import { type Router } from '../http/router.ts';
+import { type Logger } from '../logger.ts';
+import { type LongPolling } from '../techniques/long-polling.ts';
+import { type SseStreamRegistry } from '../techniques/sse-streams.ts';
+import { type WebSocketEndpoint } from '../techniques/websocket.ts';
+import { createDrainDrills, type DrainDrillsOptions } from './drain-drill.ts';
+import { ExperimentSlots } from './experiment-slots.ts';
+import { createIdleHop, type IdleHop } from './idle-hop.ts';
+import { createSlowConsumers, type SlowConsumersOptions } from './slow-consumer.ts';
+import { createStorms, type StormsOptions } from './storm.ts';
+
+/** Timings of the experiments, shrunk by tests. */
+export interface ProductionSettings {
+  storm?: StormsOptions['limits'];
+  slowConsumer?: SlowConsumersOptions['limits'];
+  drain?: DrainDrillsOptions['limits'];
+  /** Experiments at once over all channels (default `EXPERIMENT_LIMITS.maxRunning`). */
+  maxRunning?: number;
+  /** [0, 1) like Math.random, for every jitter; tests pass a seeded one. */
+  random?: () => number;
+}
+
+/** What lesson 7's experiments need from the app. */
+export interface ProductionOptions {
+  bus: EventBus;
+  logger: Logger;
+  sseStreams: SseStreamRegistry;
+  webSocket: Pick<WebSocketEndpoint, 'closeChannel' | 'bufferedAmounts'>;
+  longPolling: Pick<LongPolling, 'drainChannel'>;
+  /** Aborted when the server starts draining: every experiment stops, so none holds the shutdown up. */
+  draining: AbortSignal;
+  /** The SSE backpressure cap in force, when a test overrides it. */
+  sseCapBytes?: Partial<Record<SlowConsumerTransport, number>>;
+  settings?: ProductionSettings;
+}
+
+/** Lesson 7's experiments, mounted on the app's router. */
+export interface Production {
+  /** Adds the routes under `/api/production/`. */
+  register(router: Router): void;
+  readonly idleHop: IdleHop;
+  /** Storms, slow consumers and drains running now. */
+  running(): number;
+  /** Stops every experiment and cuts every hop. Idempotent. */
+  close(): void;
+}
+
+/**
+ * Lesson 7, "In production": experiments that run real clients against this
+ * very server (`docs/api.md`, "Production experiments").
+ */
+export function createProduction(options: ProductionOptions): Production {
+  const { bus, logger, sseStreams, webSocket, longPolling, draining, settings = {} } = options;
+  const slots = new ExperimentSlots(settings.maxRunning ?? EXPERIMENT_LIMITS.maxRunning);
+  const storms = createStorms({ bus, logger, slots, random: settings.random, limits: settings.storm });
+  const idleHop = createIdleHop();
+  const slowConsumers = createSlowConsumers({
+    bus,
+    logger,
+    slots,
+    sseStreams,
+    webSocket,
+    capBytes: options.sseCapBytes,
+    limits: settings.slowConsumer,
+  });
+  const drains = createDrainDrills({
+    bus,
+    logger,
+    slots,
+    targets: { sseStreams, webSocket, longPolling },
+    random: settings.random,
+    limits: settings.drain,
+  });
+
+  const close = (reason: string) => {
+    storms.close(reason);
+    slowConsumers.close(reason);
+    drains.close(reason);
+    idleHop.close();
+  };
+  draining.addEventListener('abort', () => close('the server began shutting down'), { once: true });
+
+  return {
+    register(router) {
+      router
+        .on('POST', paths.storms, storms.start)
+        .on('GET', '/api/production/storms/:id/connect', storms.connect)
+        .on('GET', '/api/production/idle-hop/:idleMs/sse/:channel', idleHop.route)
+        .on('POST', paths.slowConsumers, slowConsumers.start)
+        .on('POST', paths.drains, drains.start);
+    },
+    idleHop,
+    running: () => storms.running() + slowConsumers.running() + drains.running(),
+    close: () => close('the server is closing'),
+  };
+}

@@ -1,0 +1,311 @@
+import { randomBytes } from 'node:crypto';
+import { type ChannelEvent } from '../../src/protocol/events.ts';
+import {
+  PRODUCTION_EVENTS,
+  SLOW_CONSUMER_LIMITS,
+  isSlowConsumerTransport,
+  type SlowConsumerCut,
+  type SlowConsumerDone,
+  type SlowConsumerResumed,
+  type SlowConsumerSample,
+  type SlowConsumerTransport,
+  type StartSlowConsumerResponse,
+} from '../../src/protocol/production.ts';
+import { SSE_LIMITS } from '../../src/protocol/sse.ts';
+import { WS_LIMITS } from '../../src/protocol/websocket.ts';
+import { type EventBus } from '../events/event-bus.ts';
+import { readJsonBody } from '../http/read-json-body.ts';
+import { type RouteHandler } from '../http/router.ts';
+import { sendJson } from '../http/send-json.ts';
+import { assertJsonObject, assertValidChannel, invalidBody } from '../http/validate.ts';
+import { type Logger } from '../logger.ts';
+import { formatEvent } from '../techniques/sse.ts';
+import { type SseStream, type SseStreamRegistry } from '../techniques/sse-streams.ts';
+import { type WebSocketEndpoint } from '../techniques/websocket.ts';
+import { readWholeNumber } from './body-number.ts';
+import { type ExperimentSlots } from './experiment-slots.ts';
+import { loopbackTarget, type LoopbackTarget } from './loopback-target.ts';
+import { SlowSseReader, SlowWsReader, type SlowReader } from './slow-readers.ts';
+
+export interface SlowConsumersOptions {
+  bus: EventBus;
+  logger: Logger;
+  slots: ExperimentSlots;
+  sseStreams: Pick<SseStreamRegistry, 'on'>;
+  webSocket: Pick<WebSocketEndpoint, 'bufferedAmounts'>;
+  /** The caps the techniques enforce, to report them (the SSE one can be overridden in tests). */
+  capBytes?: Partial<Record<SlowConsumerTransport, number>>;
+  limits?: Partial<Record<'sampleMs' | 'maxRunMs' | 'publishPerSecond' | 'eventBytes', number>>;
+}
+
+export interface SlowConsumers {
+  /** `POST /api/production/slow-consumers`. */
+  start: RouteHandler;
+  running(): number;
+  close(reason: string): void;
+}
+
+/** How often the publisher publishes its batch. */
+const PUBLISH_TICK_MS = 50;
+/** After the cut, how long the consumer may take to read what was already on its way, and to resume. */
+const AFTERMATH_TIMEOUT_MS = 10_000;
+
+/** The channel a slow-consumer run floods: the widget's channel and a suffix, within the 64-character limit. */
+export function firehoseChannel(channel: string): string {
+  return `${channel.slice(0, 55)}-firehose`;
+}
+
+/**
+ * A slow consumer against a fast publisher, both real and both inside the
+ * server: the publisher puts ~650 kB/s of events on a channel; the consumer
+ * follows it over SSE or a WebSocket but reads only `readBytesPerSecond`.
+ * The server's own buffer for that consumer is sampled every 100 ms, until
+ * the technique's backpressure limit cuts it (the SSE stream is destroyed;
+ * the WebSocket is closed with 1013). Then the consumer reads what was
+ * already on its way, reconnects with its cursor, and reports what the
+ * server's log could still give it.
+ */
+export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumers {
+  const { bus, logger, slots, sseStreams, webSocket } = options;
+  const limits = { ...SLOW_CONSUMER_LIMITS, ...options.limits };
+  const caps: Record<SlowConsumerTransport, number> = {
+    sse: SSE_LIMITS.maxBufferedBytes,
+    websocket: WS_LIMITS.maxBufferedBytes,
+    ...options.capBytes,
+  };
+  const runs = new Map<string, SlowConsumerRun>();
+
+  class SlowConsumerRun {
+    readonly id = randomBytes(9).toString('base64url');
+    readonly #channel: string;
+    readonly #firehose: string;
+    readonly #transport: SlowConsumerTransport;
+    readonly #target: LoopbackTarget;
+    readonly #release: () => void;
+    readonly #reader: SlowReader;
+    readonly #startedAt = performance.now();
+    readonly #timers = new Set<NodeJS.Timeout>();
+    readonly #padding: string;
+    /** The consumer's stream on the server, once it is open (SSE). */
+    #stream: SseStream | undefined;
+    /** The consumer's subscription is live on the server. */
+    #connected = false;
+    #sentBytes = 0;
+    #seq = 0;
+    #maxBuffered = 0;
+    #cut = false;
+    #resume: SlowReader | undefined;
+    #done = false;
+
+    constructor(channel: string, transport: SlowConsumerTransport, bytesPerSecond: number, target: LoopbackTarget, release: () => void) {
+      this.#channel = channel;
+      this.#firehose = firehoseChannel(channel);
+      this.#transport = transport;
+      this.#target = target;
+      this.#release = release;
+      // JSON `{"seq":1,"pad":"…"}` of about `eventBytes`.
+      this.#padding = 'x'.repeat(Math.max(0, limits.eventBytes - 30));
+      const cursor = bus.latestId(this.#firehose);
+      const Reader = transport === 'sse' ? SlowSseReader : SlowWsReader;
+      this.#reader = new Reader({ target, channel: this.#firehose, bytesPerSecond, cursor });
+      this.#every(limits.sampleMs, () => this.#sample());
+      this.#every(PUBLISH_TICK_MS, () => this.#publishBatch());
+      this.#after(limits.maxRunMs, () => this.finish());
+      void this.#reader.ended.then(() => {
+        // Ended before any cut (e.g. the server began draining): nothing more to watch.
+        if (!this.#cut) this.finish(this.#connected ? 'the connection ended before the server cut it' : 'the consumer could not connect');
+      });
+    }
+
+    /** ms since the consumer connected. */
+    #t(): number {
+      return Math.round(performance.now() - this.#startedAt);
+    }
+
+    /** The server's buffer for the consumer, or undefined when it has no connection (any more). */
+    #serverBuffered(): number | undefined {
+      if (this.#transport === 'sse') {
+        this.#stream ??= sseStreams.on(this.#firehose).at(-1);
+        return this.#stream?.open ? this.#stream.bufferedBytes : undefined;
+      }
+      return webSocket.bufferedAmounts(this.#firehose)[0];
+    }
+
+    #publishBatch(): void {
+      if (!this.#connected || this.#cut) return;
+      const batch = Math.max(1, Math.round((limits.publishPerSecond * PUBLISH_TICK_MS) / 1000));
+      for (let index = 0; index < batch; index += 1) {
+        this.#seq += 1;
+        bus
+          .publish(this.#firehose, 'firehose', { seq: this.#seq, pad: this.#padding })
+          .then((event) => (this.#sentBytes += wireBytes(this.#transport, this.#firehose, event)))
+          .catch((error: unknown) => logger.error('Could not publish to the firehose:', error));
+      }
+    }
+
+    // #region sample
+    #sample(): void {
+      const buffered = this.#serverBuffered();
+      if (!this.#connected) {
+        this.#connected = buffered !== undefined;
+        return;
+      }
+      if (buffered === undefined) {
+        // SSE says why its stream ended; a WebSocket subscription only ends at the cap here (or on a drain).
+        const endedBy = this.#stream?.endedBy;
+        if (endedBy !== undefined && endedBy !== 'slow-consumer') return this.finish(`the stream ended (${endedBy})`);
+        return this.#onCut();
+      }
+      this.#maxBuffered = Math.max(this.#maxBuffered, buffered);
+      const sample: SlowConsumerSample = {
+        run: this.id,
+        t: this.#t(),
+        serverBufferedBytes: buffered,
+        sentBytes: this.#sentBytes,
+        readBytes: this.#reader.readBytes,
+        publishedId: bus.latestId(this.#firehose),
+        readId: this.#reader.lastId,
+      };
+      this.#publish(PRODUCTION_EVENTS.slowSample, sample);
+    }
+    // #endregion sample
+
+    /** The server dropped the consumer: report it, let the consumer read what was on its way, then resume. */
+    #onCut(): void {
+      if (this.#cut) return;
+      this.#cut = true;
+      const cut: SlowConsumerCut = {
+        run: this.id,
+        t: this.#t(),
+        transport: this.#transport,
+        action: this.#transport === 'sse' ? 'sse-stream-cut' : 'websocket-1013',
+        serverBufferedBytes: this.#maxBuffered,
+        unreadBytes: Math.max(0, this.#sentBytes - this.#reader.readBytes),
+      };
+      this.#publish(PRODUCTION_EVENTS.slowCut, cut);
+      // Waiting for the consumer to crawl through megabytes at its speed would take minutes: speed it up.
+      this.#reader.fullSpeed();
+      const gaveUp = delay(AFTERMATH_TIMEOUT_MS, this.#timers);
+      void Promise.race([this.#reader.ended, gaveUp]).then(() => this.#resumeByCursor());
+    }
+
+    async #resumeByCursor(): Promise<void> {
+      if (this.#done) return;
+      this.#reader.stop();
+      const cursor = this.#reader.lastId;
+      const latestId = bus.latestId(this.#firehose);
+      const Reader = this.#transport === 'sse' ? SlowSseReader : SlowWsReader;
+      const resume = new Reader({ target: this.#target, channel: this.#firehose, bytesPerSecond: 0, cursor });
+      this.#resume = resume;
+      resume.fullSpeed();
+      const answer = await Promise.race([resume.resumed, delay(AFTERMATH_TIMEOUT_MS, this.#timers)]);
+      if (this.#done) return;
+      // No sign within the wait: nothing was published after the cursor, so nothing was missing.
+      const outcome = answer?.outcome ?? 'replay';
+      const resumed: SlowConsumerResumed = {
+        run: this.id,
+        t: this.#t(),
+        cursor,
+        latestId,
+        outcome,
+        replayed: outcome === 'replay' ? latestId - cursor : 0,
+      };
+      this.#publish(PRODUCTION_EVENTS.slowResumed, resumed);
+      this.finish();
+    }
+
+    finish(aborted?: string): void {
+      if (this.#done) return;
+      this.#done = true;
+      for (const timer of this.#timers) clearTimeout(timer);
+      this.#timers.clear();
+      this.#reader.stop();
+      this.#resume?.stop();
+      const done: SlowConsumerDone = {
+        run: this.id,
+        t: this.#t(),
+        cut: this.#cut,
+        maxServerBufferedBytes: this.#maxBuffered,
+        ...(aborted === undefined ? {} : { aborted }),
+      };
+      this.#publish(PRODUCTION_EVENTS.slowDone, done);
+      runs.delete(this.id);
+      this.#release();
+    }
+
+    #every(ms: number, run: () => void): void {
+      this.#timers.add(setInterval(run, ms));
+    }
+
+    #after(ms: number, run: () => void): void {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        run();
+      }, ms);
+      this.#timers.add(timer);
+    }
+
+    #publish(type: string, data: unknown): void {
+      bus.publish(this.#channel, type, data).catch((error: unknown) => logger.error(`Could not publish ${type}:`, error));
+    }
+  }
+
+  const start: RouteHandler = async ({ request, response }) => {
+    const body = await readJsonBody(request);
+    assertJsonObject(body, ['channel', 'transport', 'readBytesPerSecond']);
+    assertValidChannel(body.channel, 'body');
+    if (!isSlowConsumerTransport(body.transport)) {
+      throw invalidBody(`transport is ${JSON.stringify(body.transport) ?? 'missing'}; it must be sse or websocket.`, 'transport');
+    }
+    const transport = body.transport;
+    const readBytesPerSecond = readWholeNumber(body, 'readBytesPerSecond', {
+      min: 0,
+      max: SLOW_CONSUMER_LIMITS.maxReadBytesPerSecond,
+      fallback: SLOW_CONSUMER_LIMITS.defaultReadBytesPerSecond,
+    });
+    const channel = body.channel;
+    const release = slots.acquire(channel, limits.maxRunMs);
+    const run = new SlowConsumerRun(channel, transport, readBytesPerSecond, loopbackTarget(request), release);
+    runs.set(run.id, run);
+    const answer: StartSlowConsumerResponse = {
+      id: run.id,
+      channel,
+      firehose: firehoseChannel(channel),
+      transport,
+      readBytesPerSecond,
+      capBytes: caps[transport],
+    };
+    sendJson(response, 202, answer);
+  };
+
+  return {
+    start,
+    running: () => runs.size,
+    close(reason) {
+      for (const run of [...runs.values()]) run.finish(reason);
+    },
+  };
+}
+
+/** Bytes `event` takes on the consumer's connection: SSE text in one HTTP/1.1 chunk, or a WebSocket frame. */
+function wireBytes(transport: SlowConsumerTransport, channel: string, event: ChannelEvent): number {
+  if (transport === 'sse') {
+    const text = Buffer.byteLength(formatEvent(event));
+    // Chunked transfer coding (RFC 9112 §7.1): the size in hex, CRLF, the data, CRLF.
+    return text + text.toString(16).length + 4;
+  }
+  const payload = Buffer.byteLength(JSON.stringify({ type: 'event', channel, event }));
+  // RFC 6455 §5.2: 2 bytes of header up to 125 bytes of payload, 4 up to 64 KiB, 10 beyond.
+  return payload + (payload <= 125 ? 2 : payload <= 0xffff ? 4 : 10);
+}
+
+/** Resolves undefined after `ms`, with its timer kept in `timers` so the run can clear it. */
+function delay(ms: number, timers: Set<NodeJS.Timeout>): Promise<undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      resolve(undefined);
+    }, ms);
+    timers.add(timer);
+  });
+}

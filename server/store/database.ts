@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { MIGRATIONS, type Migration } from './migrations.ts';
+
+/** The file name of the database inside `DATA_DIR`. */
+export const DATABASE_FILE = 'workbook.sqlite';
+
+/** `DATA_DIR` value that keeps the database in memory (tests; nothing survives a restart). */
+export const IN_MEMORY = ':memory:';
+
+/**
+ * Opens (creating if needed) the workbook's SQLite database in `dataDir`
+ * (`<dataDir>/workbook.sqlite`, or in memory for {@link IN_MEMORY}) and
+ * brings its schema up to date.
+ *
+ * - WAL journal: readers do not block the writer, and a crash loses at most
+ *   the last transactions, never the file (https://sqlite.org/wal.html).
+ *   `synchronous=NORMAL` is the setting SQLite recommends with WAL.
+ * - `busy_timeout`: another process holding the write lock (a second
+ *   instance on the same file) makes a write wait up to 5 s instead of failing.
+ * - `foreign_keys`: off by default in SQLite, for compatibility.
+ *
+ * @throws {Error} naming the path when the directory or file cannot be opened.
+ */
+export function openDatabase(dataDir: string, migrations: readonly Migration[] = MIGRATIONS): DatabaseSync {
+  let location = IN_MEMORY;
+  if (dataDir !== IN_MEMORY) {
+    location = path.join(dataDir, DATABASE_FILE);
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (error) {
+      throw new Error(`Cannot create DATA_DIR ${dataDir}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  let database: DatabaseSync;
+  try {
+    database = new DatabaseSync(location);
+  } catch (error) {
+    throw new Error(`Cannot open the database ${location}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    database.exec('PRAGMA journal_mode = WAL');
+    database.exec('PRAGMA synchronous = NORMAL');
+    database.exec('PRAGMA busy_timeout = 5000');
+    database.exec('PRAGMA foreign_keys = ON');
+    migrate(database, migrations);
+  } catch (error) {
+    database.close();
+    throw new Error(`Cannot prepare the database ${location}: ${(error as Error).message}`, { cause: error });
+  }
+  return database;
+}
+
+/** The schema version of `database` (`PRAGMA user_version`): how many migrations it has had. */
+export function schemaVersion(database: DatabaseSync): number {
+  const row = database.prepare('PRAGMA user_version').get() as { user_version: number };
+  return row.user_version;
+}
+
+/**
+ * Applies the migrations `database` has not had yet, each in a transaction
+ * with its version bump. `BEGIN IMMEDIATE` takes the write lock first, so two
+ * instances starting on one file cannot both run a migration: the second
+ * waits, then sees the new version and skips it.
+ *
+ * @returns how many were applied.
+ * @throws {Error} when the database is newer than this code (a downgrade).
+ */
+export function migrate(database: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): number {
+  let applied = 0;
+  for (;;) {
+    database.exec('BEGIN IMMEDIATE');
+    try {
+      const version = schemaVersion(database);
+      if (version > migrations.length) {
+        throw new Error(
+          `The database has schema version ${version}; this server knows ${migrations.length}. Run a newer server, or use another DATA_DIR.`,
+        );
+      }
+      const next = migrations[version];
+      if (!next) {
+        database.exec('COMMIT');
+        return applied;
+      }
+      database.exec(next.sql);
+      // PRAGMA takes no parameters; the value is an integer computed here.
+      database.exec(`PRAGMA user_version = ${version + 1}`);
+      database.exec('COMMIT');
+      applied += 1;
+    } catch (error) {
+      database.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,217 @@
+import { batch, computed, signal, type ReadonlySignal, type Signal } from '@preact/signals';
+import {
+  PRODUCTION_EVENTS,
+  STORM_LIMITS,
+  STORM_STRATEGIES,
+  STORM_STRATEGY_LABELS,
+  peakOf,
+  type StormBin,
+  type StormDone,
+  type StormStrategy,
+} from '../../protocol/production.ts';
+import { formatMs } from '../shared/format.ts';
+import { type ProductionClient } from './client.ts';
+import { ExperimentFeed } from './experiment-feed.ts';
+
+/**
+ * The reconnect storm widget's state, with no DOM and no JSX: node:test
+ * drives it with a fake client. One storm at a time; the last run of each
+ * strategy is kept, so the chart can overlay them.
+ */
+
+/** Fleet sizes the reader can choose. */
+export const CLIENT_CHOICES = [10, 25, 50, 100, 200] as const;
+
+/** The lesson's exercise, checked by this widget. */
+export const STORM_EXERCISE = {
+  lesson: 'in-production',
+  id: 'flatten-the-storm',
+  /** The fleet must be at least this big… */
+  minClients: 100,
+  /** …and full jitter's peak at most 1/this of no backoff's. */
+  factor: 3,
+} as const;
+
+/** One storm as the widget saw it: live while it runs, complete after `storm-done`. */
+export interface StormRun {
+  storm: string;
+  strategy: StormStrategy;
+  clients: number;
+  /** Attempts per 100 ms bin, from the restart. */
+  bins: number[];
+  /** Clients connected at the end of the last bin received. */
+  connected: number;
+  done: boolean;
+  peak: number;
+  attempts: number;
+  /** From the restart until the last client was back (null while running, or if some never came back). */
+  allBackMs: number | null;
+  aborted?: string;
+}
+
+export type StormPhase = 'idle' | 'starting' | 'running';
+
+export interface StormExerciseCheck {
+  none?: StormRun;
+  jitter?: StormRun;
+  /** Both ran, with the same fleet of at least `minClients`. */
+  comparable: boolean;
+  /** …and full jitter's peak is at most a third of no backoff's. */
+  met: boolean;
+}
+
+export interface StormModel {
+  /** The widget's channel (set after mount). */
+  readonly channel: Signal<string>;
+  readonly clients: Signal<number>;
+  readonly strategy: Signal<StormStrategy>;
+  readonly phase: ReadonlySignal<StormPhase>;
+  readonly status: ReadonlySignal<string>;
+  readonly error: ReadonlySignal<string | null>;
+  /** The last run of each strategy. */
+  readonly runs: ReadonlySignal<Partial<Record<StormStrategy, StormRun>>>;
+  readonly exercise: ReadonlySignal<StormExerciseCheck>;
+  /** Starts a storm with the chosen fleet and strategy. */
+  restart(): Promise<void>;
+  dispose(): void;
+}
+
+export function createStormModel(client: ProductionClient): StormModel {
+  const channel = signal('');
+  const clients = signal<number>(STORM_LIMITS.defaultClients);
+  const strategy = signal<StormStrategy>('none');
+  const phase = signal<StormPhase>('idle');
+  const status = signal('Pick a fleet and a strategy, then restart the fleet.');
+  const error = signal<string | null>(null);
+  const runs = signal<Partial<Record<StormStrategy, StormRun>>>({});
+  const feed = new ExperimentFeed(client);
+  /** The storm this widget started and follows; events of any other are ignored. */
+  let current: string | undefined;
+  /** Events that came before the answer to the POST said which storm is ours. */
+  let early: { type: string; data: StormBin | StormDone }[] = [];
+  let disposed = false;
+
+  const exercise = computed<StormExerciseCheck>(() => {
+    const none = runs.value.none;
+    const jitter = runs.value['full-jitter'];
+    const comparable =
+      none?.done === true &&
+      jitter?.done === true &&
+      !none.aborted &&
+      !jitter.aborted &&
+      none.clients === jitter.clients &&
+      none.clients >= STORM_EXERCISE.minClients;
+    return { none, jitter, comparable, met: comparable && jitter!.peak * STORM_EXERCISE.factor <= none!.peak };
+  });
+
+  function update(strategyOfRun: StormStrategy, change: (run: StormRun) => StormRun): void {
+    const run = runs.value[strategyOfRun];
+    if (run) runs.value = { ...runs.value, [strategyOfRun]: change(run) };
+  }
+
+  function onBin(bin: StormBin): void {
+    if (current === undefined) return void early.push({ type: PRODUCTION_EVENTS.stormBin, data: bin });
+    if (bin.storm !== current) return;
+    update(bin.strategy, (run) => {
+      const bins = run.bins.slice();
+      while (bins.length < bin.bin) bins.push(0);
+      bins[bin.bin] = bin.attempts;
+      return { ...run, bins, connected: bin.connected, ...peakAndTotal(bins) };
+    });
+    const run = runs.value[bin.strategy];
+    if (run && !run.done) {
+      status.value = `${STORM_STRATEGY_LABELS[run.strategy]}: ${run.connected} of ${run.clients} clients back after ${formatMs((bin.bin + 1) * STORM_LIMITS.binMs)}; ${run.attempts} attempts so far.`;
+    }
+  }
+
+  function onDone(done: StormDone): void {
+    if (current === undefined) return void early.push({ type: PRODUCTION_EVENTS.stormDone, data: done });
+    if (done.storm !== current) return;
+    current = undefined;
+    feed.close();
+    batch(() => {
+      update(done.strategy, (run) => ({
+        ...run,
+        bins: done.bins,
+        peak: done.peak,
+        attempts: done.attempts,
+        connected: done.back,
+        allBackMs: done.allBackMs,
+        done: true,
+        ...(done.aborted === undefined ? {} : { aborted: done.aborted }),
+      }));
+      phase.value = 'idle';
+      status.value = done.aborted
+        ? `The storm stopped early: ${done.aborted}.`
+        : `${STORM_STRATEGY_LABELS[done.strategy]}: peak of ${done.peak} attempts in one 100 ms, ${done.attempts} in all; ` +
+          (done.allBackMs === null
+            ? `${done.back} of ${done.clients} clients back when the storm ended.`
+            : `every client back after ${formatMs(done.allBackMs)}.`);
+    });
+  }
+
+  async function restart(): Promise<void> {
+    if (phase.value !== 'idle' || !channel.value) return;
+    const chosen = strategy.value;
+    const size = clients.value;
+    batch(() => {
+      phase.value = 'starting';
+      error.value = null;
+      status.value = `Connecting ${size} clients…`;
+    });
+    current = undefined;
+    early = [];
+    try {
+      // Follow the results first: the storm publishes its first bin within a second.
+      await feed.follow(channel.value, {
+        [PRODUCTION_EVENTS.stormBin]: (data) => onBin(data as StormBin),
+        [PRODUCTION_EVENTS.stormDone]: (data) => onDone(data as StormDone),
+      });
+      const started = await client.startStorm({ channel: channel.value, clients: size, strategy: chosen });
+      if (disposed) return;
+      batch(() => {
+        runs.value = {
+          ...runs.value,
+          [chosen]: { storm: started.id, strategy: chosen, clients: size, bins: [], connected: 0, done: false, peak: 0, attempts: 0, allBackMs: null },
+        };
+        phase.value = 'running';
+        status.value = `${size} clients connected; the server restarts and refuses everyone for ${formatMs(started.outageMs)}…`;
+      });
+      current = started.id;
+      for (const { type, data } of early.splice(0)) {
+        if (type === PRODUCTION_EVENTS.stormBin) onBin(data as StormBin);
+        else onDone(data as StormDone);
+      }
+    } catch (failure) {
+      feed.close();
+      batch(() => {
+        phase.value = 'idle';
+        error.value = failure instanceof Error ? failure.message : String(failure);
+        status.value = 'The storm did not start.';
+      });
+    }
+  }
+
+  return {
+    channel,
+    clients,
+    strategy,
+    phase,
+    status,
+    error,
+    runs,
+    exercise,
+    restart,
+    dispose() {
+      disposed = true;
+      feed.close();
+    },
+  };
+}
+
+function peakAndTotal(bins: number[]): { peak: number; attempts: number } {
+  return { peak: peakOf(bins).peak, attempts: bins.reduce((sum, count) => sum + count, 0) };
+}
+
+/** The strategies in the order the widget lists them. */
+export const STRATEGIES = STORM_STRATEGIES;

@@ -1,0 +1,147 @@
+import { expect, test, type Locator } from '@playwright/test';
+import { screenshot } from './screenshot.ts';
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/lessons/in-production/');
+});
+
+/** The peak the widget printed for `strategy`, once its storm is over. */
+async function peakOf(widget: Locator, strategy: string): Promise<number> {
+  const row = widget.locator(`[data-strategy="${strategy}"]`);
+  await expect(row).toHaveAttribute('data-done', 'true', { timeout: 40_000 });
+  return Number(await row.locator('[data-peak]').getAttribute('data-peak'));
+}
+
+test('the storm chart shows a lower peak with full jitter than with no backoff', async ({ page }) => {
+  test.setTimeout(120_000);
+  const widget = page.locator('[data-widget="reconnect-storm"]');
+  await widget.scrollIntoViewIfNeeded();
+  await widget.getByRole('combobox', { name: 'Clients' }).selectOption('50');
+  const restart = widget.getByRole('button', { name: 'Restart the fleet' });
+  const peaks: Record<string, number> = {};
+  for (const [strategy, label] of [
+    ['none', 'No backoff'],
+    ['exponential', 'Exponential backoff'],
+    ['full-jitter', 'Full jitter'],
+  ] as const) {
+    await widget.getByRole('radio', { name: label }).check();
+    await expect(restart).toBeEnabled();
+    await restart.click();
+    peaks[strategy] = await peakOf(widget, strategy);
+  }
+  // Counts of attempts the server saw, not timings: no backoff hammers the restart, jitter spreads it.
+  expect(peaks['full-jitter']).toBeGreaterThan(0);
+  expect(peaks['full-jitter']).toBeLessThan(peaks.none!);
+  expect(peaks['full-jitter']).toBeLessThan(peaks.exponential!);
+  await expect(widget.locator('.prod-chart canvas').first()).toBeVisible();
+  console.log(`storm peaks with 50 clients: ${JSON.stringify(peaks)}`);
+  await screenshot(page, 'in-production-storm');
+});
+
+test('the idle hop cuts a silent stream, and heartbeats below its limit keep one open', async ({ page }) => {
+  test.setTimeout(60_000);
+  const widget = page.locator('[data-widget="idle-hop"]');
+  await widget.scrollIntoViewIfNeeded();
+  await widget.getByRole('combobox', { name: "Hop's idle limit" }).selectOption('3000');
+  await widget.getByRole('checkbox', { name: 'Heartbeats' }).uncheck();
+  await widget.getByRole('button', { name: 'Open stream through the hop' }).click();
+  await expect(widget).toHaveAttribute('data-hop-state', 'open');
+  await expect(widget).toHaveAttribute('data-hop-cuts', '1', { timeout: 10_000 });
+  await expect(widget.getByText(/Cut by the hop after [\d.]+ s of silence \(its limit: 3 s\)/)).toBeVisible();
+  // The widget reconnects after `retry`, as EventSource would.
+  await expect(widget).toHaveAttribute('data-hop-state', 'open', { timeout: 5_000 });
+
+  // Heartbeats every second through a 3 s hop: the stream lives on.
+  await widget.getByRole('checkbox', { name: 'Heartbeats' }).check();
+  await widget.getByRole('combobox', { name: 'Heartbeat every' }).selectOption('1000');
+  await expect(widget).toHaveAttribute('data-hop-state', 'open');
+  const cuts = await widget.getAttribute('data-hop-cuts');
+  await page.waitForTimeout(4_500); // longer than the hop's limit: a bounded wait, not a timing assertion
+  await expect(widget).toHaveAttribute('data-hop-cuts', cuts!);
+  await expect(widget).toHaveAttribute('data-hop-state', 'open');
+  await expect(widget.locator('[data-stat="heartbeats"] [data-value]')).not.toHaveText('0');
+  await widget.getByRole('button', { name: 'Close the stream' }).click();
+  await expect(widget).toHaveAttribute('data-hop-state', 'closed');
+});
+
+test('a slow consumer is cut at the cap and resumes from its cursor', async ({ page }) => {
+  test.setTimeout(60_000);
+  const widget = page.locator('[data-widget="slow-consumer"]');
+  await widget.scrollIntoViewIfNeeded();
+  await widget.getByRole('radio', { name: 'Server-Sent Events' }).check();
+  await widget.getByRole('combobox', { name: 'The consumer reads' }).selectOption('0');
+  await widget.getByRole('button', { name: 'Start the firehose' }).click();
+  await expect(widget).toHaveAttribute('data-state', 'running');
+  await expect(widget.locator('[data-outcome="cut"]')).toContainText('destroyed the stream', { timeout: 30_000 });
+  await expect(widget).toHaveAttribute('data-state', 'done', { timeout: 20_000 });
+  await expect(widget.locator('[data-outcome="reset"], [data-outcome="replay"]')).toContainText('reconnected from its cursor');
+});
+
+/**
+ * Hides or shows the page for the widget. Playwright cannot hide a tab, so
+ * the test fakes the Page Visibility API: it overrides `visibilityState` and
+ * `hidden` and dispatches `visibilitychange`, as the browser would.
+ */
+async function fakeVisibility(page: import('@playwright/test').Page, state: 'hidden' | 'visible'): Promise<void> {
+  await page.evaluate((next) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => next });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => next === 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, state);
+}
+
+test('a hidden tab stops polling and catches up by cursor when it is shown again', async ({ page }) => {
+  test.setTimeout(60_000);
+  const widget = page.locator('[data-widget="background-tabs"]');
+  await widget.scrollIntoViewIfNeeded();
+  await widget.getByRole('button', { name: 'Start the feed' }).click();
+  await expect(widget.locator('[data-stat="received"] [data-value]')).not.toHaveText('0', { timeout: 15_000 });
+
+  await fakeVisibility(page, 'hidden');
+  await expect(widget).toHaveAttribute('data-visibility', 'hidden');
+  await expect(widget.getByText(/the long poll is aborted/)).toBeVisible();
+  await page.waitForTimeout(6_000); // the build publishes an event every 2 s or so meanwhile
+  await fakeVisibility(page, 'visible');
+
+  await expect(widget).toHaveAttribute('data-visibility', 'visible');
+  await expect(widget.getByText(/Caught up: \d+ events? missed while hidden, in one request/)).toBeVisible({ timeout: 10_000 });
+  await expect(widget.locator('[data-stat="caught-up"] [data-value]')).not.toHaveText('0');
+  await expect(widget.locator('[data-stat="polls-hidden"] [data-value]')).toHaveText('0');
+  await widget.getByRole('button', { name: 'Stop the feed' }).click();
+});
+
+test('draining a channel tells each client to come back later, and the fleet comes back', async ({ page }) => {
+  test.setTimeout(60_000);
+  const widget = page.locator('[data-widget="graceful-restart"]');
+  await widget.scrollIntoViewIfNeeded();
+  await widget.getByRole('combobox', { name: 'Simulated EventSource clients' }).selectOption('50');
+  await widget.getByRole('button', { name: 'Drain this channel' }).click();
+  const row = (kind: string) => widget.locator(`[data-client="${kind}"]`);
+  await expect(row('sse').locator('[data-told]')).toContainText('retry: 2000', { timeout: 15_000 });
+  await expect(row('websocket').locator('[data-told]')).toContainText('1012');
+  await expect(row('long-poll').locator('[data-told]')).toContainText('503 with Retry-After: 2');
+  await expect(widget.locator('[data-mode="same"]')).toHaveAttribute('data-done', 'true', { timeout: 30_000 });
+  for (const kind of ['sse', 'websocket', 'long-poll']) {
+    await expect(row(kind)).toHaveAttribute('data-state', 'open', { timeout: 10_000 });
+  }
+  expect(Number(await widget.locator('[data-mode="same"] [data-peak]').getAttribute('data-peak'))).toBeGreaterThan(0);
+  await widget.getByRole('button', { name: "Disconnect the page's clients" }).click();
+});
+
+test('the lesson reads well on a 360 px phone in dark mode and on a desktop in light mode', async ({ browser }) => {
+  for (const [name, viewport, colorScheme] of [
+    ['phone-dark', { width: 360, height: 780 }, 'dark'],
+    ['desktop-light', { width: 1366, height: 900 }, 'light'],
+  ] as const) {
+    const context = await browser.newContext({ viewport, colorScheme });
+    const page = await context.newPage();
+    await page.goto('/lessons/in-production/');
+    for (const widget of ['reconnect-storm', 'idle-hop', 'slow-consumer', 'background-tabs', 'graceful-restart']) {
+      await page.locator(`[data-widget="${widget}"]`).scrollIntoViewIfNeeded();
+    }
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, `the page is wider than the ${name} viewport`).toBeLessThanOrEqual(0);
+    await screenshot(page, `in-production-${name}`);
+    await context.close();
+  }
+});

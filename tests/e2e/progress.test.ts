@@ -1,0 +1,161 @@
+import { readFile } from 'node:fs/promises';
+import { expect, test, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
+
+/** The progress the server holds for the context's learner (the request shares the context's cookies). */
+async function serverProgress(request: APIRequestContext) {
+  const response = await request.get('/api/progress');
+  expect(response.status()).toBe(200);
+  return ((await response.json()) as { progress: { lessons: Record<string, { completedAt?: number }>; quiz?: unknown[] } })
+    .progress;
+}
+
+/** Waits until the server has lesson `slug` complete (uploads are debounced by about a second). */
+async function expectCompleteOnServer(context: BrowserContext, slug: string): Promise<void> {
+  await expect
+    .poll(async () => (await serverProgress(context.request)).lessons[slug]?.completedAt, { timeout: 10_000 })
+    .toBeGreaterThan(0);
+}
+
+async function markLessonComplete(page: Page, slug: string): Promise<void> {
+  await page.goto(`/lessons/${slug}/`);
+  await page.getByRole('button', { name: 'Mark complete' }).click();
+  await expect(page.getByRole('button', { name: '✓ Completed' })).toBeVisible();
+}
+
+/**
+ * Saves one finished quiz round (4 of 5) exactly as lesson 9's quiz saves it,
+ * in this browser's progress, then reloads so the page uploads it. Swap the
+ * body for clicks through the quiz (`/lessons/choosing/`) to cover the quiz
+ * UI too.
+ */
+async function finishQuizRound(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const key = 'rtw:progress:v1';
+    const saved = JSON.parse(localStorage.getItem(key) ?? '{"lessons":{}}');
+    saved.quiz = [
+      ...(saved.quiz ?? []),
+      { id: 'e2e-attempt-1', at: Date.now(), score: 4, total: 5, answers: { 'support-chat': 'websocket' } },
+    ];
+    localStorage.setItem(key, JSON.stringify(saved));
+  });
+  await page.reload();
+}
+
+function lessonRow(page: Page, title: string) {
+  return page.getByRole('row').filter({ hasText: title });
+}
+
+test('a completed lesson and a quiz round survive a reload, and come back from the server in a new browser context', async ({
+  browser,
+}) => {
+  const first = await browser.newContext();
+  const page = await first.newPage();
+  await markLessonComplete(page, 'why-real-time');
+  await finishQuizRound(page);
+
+  await expect(page.getByRole('button', { name: '✓ Completed' })).toBeVisible();
+  await expect(page.getByRole('link', { name: /Complete\s*1\. Why real-time/ })).toBeVisible();
+
+  await expectCompleteOnServer(first, 'why-real-time');
+  await expect.poll(async () => (await serverProgress(first.request)).quiz?.length ?? 0).toBe(1);
+
+  const cookies = await first.cookies();
+  const learner = cookies.find((cookie) => cookie.name === 'rtw_learner');
+  expect(learner).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+  await first.close();
+
+  // A new context: empty localStorage, only the cookie. The progress comes from the server.
+  const second = await browser.newContext();
+  await second.addCookies(cookies);
+  const again = await second.newPage();
+  await again.goto('/');
+  const card = again.getByRole('listitem').filter({ hasText: '1. Why real-time' });
+  await expect(card).toHaveClass(/\bcomplete\b/);
+  await expect(again.getByRole('progressbar', { name: 'Course progress' })).not.toHaveAttribute('aria-valuenow', '0');
+
+  await again.getByRole('link', { name: 'Progress', exact: true }).click();
+  await expect(again.getByRole('heading', { level: 1, name: 'Your progress' })).toBeVisible();
+  await expect(lessonRow(again, 'Why real-time')).toHaveAttribute('data-state', 'complete');
+  await expect(again.getByRole('row').filter({ hasText: '4 / 5' })).toBeVisible();
+  await second.close();
+});
+
+test('progress exported as JSON imports into a fresh browser, by merging or replacing', async ({ browser }, testInfo) => {
+  const source = await browser.newContext();
+  const page = await source.newPage();
+  await markLessonComplete(page, 'short-polling');
+  await page.goto('/progress/');
+  await expect(lessonRow(page, 'Short polling')).toHaveAttribute('data-state', 'complete');
+
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export as JSON' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('realtime-workbook-progress.json');
+  const file = testInfo.outputPath('realtime-workbook-progress.json');
+  await download.saveAs(file);
+  const exported = JSON.parse(await readFile(file, 'utf8'));
+  expect(exported).toMatchObject({ format: 'realtime-workbook-progress', version: 1 });
+  expect(exported.progress.lessons['short-polling'].completedAt).toBeGreaterThan(0);
+  await source.close();
+
+  const fresh = await browser.newContext();
+  const other = await fresh.newPage();
+  await markLessonComplete(other, 'long-polling');
+  await other.goto('/progress/');
+  await expect(lessonRow(other, 'Short polling')).toHaveAttribute('data-state', 'not-started');
+
+  // A file that is not a progress file is refused with the reason.
+  await other.getByLabel('Progress file').setInputFiles({
+    name: 'notes.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{"lessons": {}}'),
+  });
+  await other.getByRole('button', { name: 'Import progress' }).click();
+  await expect(other.getByRole('alert')).toContainText('not a Realtime Workbook progress file');
+
+  // Merge: both lessons complete.
+  await other.getByLabel('Progress file').setInputFiles(file);
+  await other.getByRole('button', { name: 'Import progress' }).click();
+  await expect(other.getByRole('status').filter({ hasText: 'Imported and merged' })).toBeVisible();
+  await expect(lessonRow(other, 'Short polling')).toHaveAttribute('data-state', 'complete');
+  await expect(lessonRow(other, 'Long polling')).toHaveAttribute('data-state', 'complete');
+  await expectCompleteOnServer(fresh, 'short-polling');
+  await other.reload();
+  await expect(lessonRow(other, 'Short polling')).toHaveAttribute('data-state', 'complete');
+
+  // Replace, after a confirmation: only the file's lesson stays, here and on the server.
+  await other.getByLabel('Progress file').setInputFiles(file);
+  await other.getByLabel('Replace my progress with the file').check();
+  await other.getByRole('button', { name: 'Import progress' }).click();
+  const confirm = other.getByRole('dialog', { name: 'Replace your progress?' });
+  await confirm.getByRole('button', { name: 'Yes, replace it' }).click();
+  await expect(lessonRow(other, 'Long polling')).toHaveAttribute('data-state', 'not-started');
+  await expect(lessonRow(other, 'Short polling')).toHaveAttribute('data-state', 'complete');
+  await expect
+    .poll(async () => Object.keys((await serverProgress(fresh.request)).lessons).sort(), { timeout: 10_000 })
+    .toEqual(['short-polling']);
+  await fresh.close();
+});
+
+test('reset asks first, then empties the progress here and on the server', async ({ page, context }) => {
+  await markLessonComplete(page, 'websockets');
+  await expectCompleteOnServer(context, 'websockets');
+  await page.getByRole('link', { name: 'Progress', exact: true }).click();
+  await expect(lessonRow(page, 'WebSockets')).toHaveAttribute('data-state', 'complete');
+
+  await page.getByRole('button', { name: 'Reset progress' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Reset all progress?' });
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(lessonRow(page, 'WebSockets')).toHaveAttribute('data-state', 'complete');
+
+  await page.getByRole('button', { name: 'Reset progress' }).click();
+  await dialog.getByRole('button', { name: 'Yes, reset everything' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Your progress was reset' })).toBeVisible();
+  await expect(lessonRow(page, 'WebSockets')).toHaveAttribute('data-state', 'not-started');
+  expect((await serverProgress(context.request)).lessons).toEqual({});
+
+  await page.goto('/');
+  await expect(page.getByRole('progressbar', { name: 'Course progress' })).toHaveAttribute('aria-valuenow', '0');
+  await expect(page.getByRole('link', { name: /^Start with lesson 1/ })).toBeVisible();
+});
