@@ -44,7 +44,7 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 // ——— the server ———
 const child = spawn(process.execPath, ['server/index.ts'], {
   cwd: repoRoot,
-  env: { ...process.env, API_ONLY: '1', PORT: '0', HOST: '127.0.0.1' },
+  env: { ...process.env, API_ONLY: '1', PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -27,7 +27,7 @@ const BATCH = 250;
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const child = spawn(process.execPath, ['server/index.ts'], {
   cwd: repoRoot,
-  env: { ...process.env, API_ONLY: '1', PORT: '0', HOST: '127.0.0.1' },
+  env: { ...process.env, API_ONLY: '1', PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const baseUrl = await new Promise<string>((resolve, reject) => {

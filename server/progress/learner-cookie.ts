@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage } from 'node:http';
-import {
-  LEARNER_COOKIE,
-  LEARNER_COOKIE_MAX_AGE,
-  LEARNER_ID_PATTERN,
-} from '../../src/protocol/progress.ts';
+import { LEARNER_COOKIE, LEARNER_COOKIE_MAX_AGE, LEARNER_ID_PATTERN } from '../../src/protocol/progress.ts';
 
 /** A fresh learner id: 128 random bits as base64url (22 characters). */
 export function newLearnerId(): string {
@@ -31,7 +27,9 @@ export function readLearnerCookie(request: IncomingMessage): LearnerCookie {
     let value = pair.slice(separator + 1).trim();
     // RFC 6265 §4.1.1 allows a quoted cookie value.
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    return LEARNER_ID_PATTERN.test(value) ? { kind: 'valid', id: value } : { kind: 'invalid', value: value.slice(0, 40) };
+    return LEARNER_ID_PATTERN.test(value)
+      ? { kind: 'valid', id: value }
+      : { kind: 'invalid', value: value.slice(0, 40) };
   }
   return { kind: 'absent' };
 }
@@ -43,7 +41,13 @@ export function readLearnerCookie(request: IncomingMessage): LearnerCookie {
  * (directly, or through a proxy that says so in `X-Forwarded-Proto`).
  */
 export function learnerSetCookie(id: string, request: IncomingMessage): string {
-  const attributes = [`${LEARNER_COOKIE}=${id}`, 'Path=/', `Max-Age=${LEARNER_COOKIE_MAX_AGE}`, 'HttpOnly', 'SameSite=Lax'];
+  const attributes = [
+    `${LEARNER_COOKIE}=${id}`,
+    'Path=/',
+    `Max-Age=${LEARNER_COOKIE_MAX_AGE}`,
+    'HttpOnly',
+    'SameSite=Lax',
+  ];
   if (cameOverHttps(request)) attributes.push('Secure');
   return attributes.join('; ');
 }

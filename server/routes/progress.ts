@@ -1,10 +1,6 @@
 import { type IncomingMessage } from 'node:http';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
-import {
-  LEARNER_COOKIE,
-  PROGRESS_LIMITS,
-  type ProgressResponse,
-} from '../../src/protocol/progress.ts';
+import { LEARNER_COOKIE, PROGRESS_LIMITS, type ProgressResponse } from '../../src/protocol/progress.ts';
 import { validateProgress } from '../../src/progress/validate-progress.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';

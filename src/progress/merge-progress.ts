@@ -129,7 +129,11 @@ function normalizeQuiz(attempts: QuizAttempt[]): QuizAttempt[] {
       at: attempt.at,
       score: attempt.score,
       total: attempt.total,
-      answers: Object.fromEntries(Object.keys(attempt.answers).sort().map((key) => [key, attempt.answers[key]!])),
+      answers: Object.fromEntries(
+        Object.keys(attempt.answers)
+          .sort()
+          .map((key) => [key, attempt.answers[key]!]),
+      ),
     }));
 }
 

@@ -2,12 +2,7 @@ import { signal, type Signal } from '@preact/signals';
 import { paths } from '../protocol/paths.ts';
 import { PROBLEM_TYPES } from '../protocol/problem.ts';
 import { type Progress, type ProgressResponse } from '../protocol/progress.ts';
-import {
-  adoptProgress,
-  onLocalChange,
-  readProgress,
-  resetProgress as resetLocalProgress,
-} from './local-progress.ts';
+import { adoptProgress, onLocalChange, readProgress, resetProgress as resetLocalProgress } from './local-progress.ts';
 import { normalizeProgress } from './merge-progress.ts';
 
 /**
@@ -104,6 +99,12 @@ export class ServerSync {
   async pull(): Promise<void> {
     this.#setStatus({ state: 'syncing' });
     const answer = await this.#request('GET');
+    if (answer.kind === 'refused' && answer.problem.type === PROBLEM_TYPES.invalidLearner) {
+      // The server expired the bad cookie: the next save starts a new learner with what this browser has.
+      this.#serverCopy = undefined;
+      this.schedule(0);
+      return;
+    }
     if (answer.kind !== 'ok') return this.#failed(answer);
     this.#adopt(answer.body);
     if (this.hasUnsyncedChanges()) this.schedule(0);
@@ -230,7 +231,9 @@ export class ServerSync {
     try {
       response = await this.#fetch(paths.progress, {
         method,
-        headers: body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
+        headers: body
+          ? { 'Content-Type': 'application/json', Accept: 'application/json' }
+          : { Accept: 'application/json' },
         body: body ? JSON.stringify(body) : undefined,
         cache: 'no-store',
       });

@@ -234,11 +234,7 @@ class Checker {
   }
 
   #id(value: unknown, at: string, what: string): boolean {
-    if (
-      typeof value === 'string' &&
-      value.length <= PROGRESS_LIMITS.maxIdLength &&
-      PROGRESS_ID_PATTERN.test(value)
-    ) {
+    if (typeof value === 'string' && value.length <= PROGRESS_LIMITS.maxIdLength && PROGRESS_ID_PATTERN.test(value)) {
       return true;
     }
     if (value !== undefined) {
@@ -263,7 +259,10 @@ class Checker {
     if (members) {
       for (const key of Object.keys(value)) {
         if (!members.includes(key)) {
-          this.#problem(`${at}/${escape(key)}`, `Unknown member "${key.slice(0, 80)}"; allowed: ${members.join(', ')}.`);
+          this.#problem(
+            `${at}/${escape(key)}`,
+            `Unknown member "${key.slice(0, 80)}"; allowed: ${members.join(', ')}.`,
+          );
         }
       }
     }

@@ -5,8 +5,9 @@ import { expect, test, type APIRequestContext, type BrowserContext, type Page } 
 async function serverProgress(request: APIRequestContext) {
   const response = await request.get('/api/progress');
   expect(response.status()).toBe(200);
-  return ((await response.json()) as { progress: { lessons: Record<string, { completedAt?: number }>; quiz?: unknown[] } })
-    .progress;
+  return (
+    (await response.json()) as { progress: { lessons: Record<string, { completedAt?: number }>; quiz?: unknown[] } }
+  ).progress;
 }
 
 /** Waits until the server has lesson `slug` complete (uploads are debounced by about a second). */
@@ -80,7 +81,9 @@ test('a completed lesson and a quiz round survive a reload, and come back from t
   await second.close();
 });
 
-test('progress exported as JSON imports into a fresh browser, by merging or replacing', async ({ browser }, testInfo) => {
+test('progress exported as JSON imports into a fresh browser, by merging or replacing', async ({
+  browser,
+}, testInfo) => {
   const source = await browser.newContext();
   const page = await source.newPage();
   await markLessonComplete(page, 'short-polling');
@@ -158,4 +161,20 @@ test('reset asks first, then empties the progress here and on the server', async
   await page.goto('/');
   await expect(page.getByRole('progressbar', { name: 'Course progress' })).toHaveAttribute('aria-valuenow', '0');
   await expect(page.getByRole('link', { name: /^Start with lesson 1/ })).toBeVisible();
+});
+
+test('two open tabs show the same progress, and only the tab that made a change uploads it', async ({ context }) => {
+  const first = await context.newPage();
+  const second = await context.newPage();
+  await first.goto('/lessons/long-polling/');
+  await second.goto('/');
+  const uploads = { first: 0, second: 0 };
+  first.on('request', (request) => request.method() === 'PUT' && (uploads.first += 1));
+  second.on('request', (request) => request.method() === 'PUT' && (uploads.second += 1));
+
+  await first.getByRole('button', { name: 'Mark complete' }).click();
+  await expect(second.getByRole('listitem').filter({ hasText: '3. Long polling' })).toHaveClass(/\bcomplete\b/);
+  await expectCompleteOnServer(context, 'long-polling');
+  expect(uploads.first).toBeGreaterThan(0);
+  expect(uploads.second).toBe(0);
 });

@@ -1,35 +1,40 @@
 import { expect, test } from '@playwright/test';
 import { screenshot } from './screenshot.ts';
 
-test('pages read well in light and dark mode on a desktop and on a 360 px phone', async ({ browser }) => {
-  const pages = {
-    home: '/',
-    'why-real-time': '/lessons/why-real-time/',
-    'short-polling': '/lessons/short-polling/',
-    'long-polling': '/lessons/long-polling/',
-    'server-sent-events': '/lessons/server-sent-events/',
-    websockets: '/lessons/websockets/',
-    progress: '/progress/',
-  };
-  for (const [device, viewport] of [
-    ['desktop', { width: 1366, height: 900 }],
-    ['phone', { width: 360, height: 780 }],
-  ] as const) {
-    for (const colorScheme of ['dark', 'light'] as const) {
-      const context = await browser.newContext({ viewport, colorScheme });
-      const page = await context.newPage();
-      for (const [name, url] of Object.entries(pages)) {
+const pages = {
+  home: '/',
+  'why-real-time': '/lessons/why-real-time/',
+  'short-polling': '/lessons/short-polling/',
+  'long-polling': '/lessons/long-polling/',
+  'server-sent-events': '/lessons/server-sent-events/',
+  websockets: '/lessons/websockets/',
+  'side-by-side': '/lessons/side-by-side/',
+  'in-production': '/lessons/in-production/',
+  choosing: '/lessons/choosing/',
+  progress: '/progress/',
+};
+
+// One test per page, so each long lesson gets its own time budget.
+for (const [name, url] of Object.entries(pages)) {
+  test(`${name} reads well in light and dark mode on a desktop and on a 360 px phone`, async ({ browser }) => {
+    for (const [device, viewport] of [
+      ['desktop', { width: 1366, height: 900 }],
+      ['phone', { width: 360, height: 780 }],
+    ] as const) {
+      for (const colorScheme of ['dark', 'light'] as const) {
+        const context = await browser.newContext({ viewport, colorScheme });
+        const page = await context.newPage();
         await page.goto(url);
         await expect(page.locator('html')).toHaveAttribute('data-theme', colorScheme);
         // Nothing may overflow the viewport sideways.
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         expect(overflow, `${name} (${device}, ${colorScheme}) is wider than the viewport`).toBeLessThanOrEqual(0);
-        await screenshot(page, `${name}-${device}-${colorScheme}`);
+        await screenshot(page, `${name}-${device}-${colorScheme}`, { fullPage: false });
+        await context.close();
       }
-      await context.close();
     }
-  }
-});
+  });
+}
 
 test('the theme toggle switches to dark and the choice survives a reload', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'light' });

@@ -6,12 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
-import {
-  LEARNER_COOKIE,
-  PROGRESS_LIMITS,
-  type Progress,
-  type ProgressResponse,
-} from '../../src/protocol/progress.ts';
+import { LEARNER_COOKIE, PROGRESS_LIMITS, type Progress, type ProgressResponse } from '../../src/protocol/progress.ts';
 import { DATABASE_FILE, migrate, openDatabase, schemaVersion } from '../../server/store/database.ts';
 import { MIGRATIONS } from '../../server/store/migrations.ts';
 import { startServer, type RunningServer } from './helpers/start-server.ts';
@@ -323,7 +318,10 @@ describe('the database', () => {
 
   it('applies only the new migrations, and refuses a database newer than the code', () => {
     const database = openDatabase(':memory:', MIGRATIONS);
-    const extra = [...MIGRATIONS, { description: 'a later table', sql: 'CREATE TABLE later (id INTEGER PRIMARY KEY) STRICT;' }];
+    const extra = [
+      ...MIGRATIONS,
+      { description: 'a later table', sql: 'CREATE TABLE later (id INTEGER PRIMARY KEY) STRICT;' },
+    ];
     assert.equal(migrate(database, extra), 1);
     assert.equal(schemaVersion(database), extra.length);
     assert.throws(() => migrate(database, MIGRATIONS), /schema version 2; this server knows 1/);

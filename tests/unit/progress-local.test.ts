@@ -48,7 +48,10 @@ describe('local progress (the actions the islands and widgets call)', () => {
     markIncomplete('sse');
     assert.equal(lessonState(readProgress(), 'sse'), 'not-started');
     // And the undo survives merging with the stale copy again.
-    const stale = { ...readProgress(), lessons: { sse: { completedAt: readProgress().lessons.sse!.uncompletedAt! - 1 } } };
+    const stale = {
+      ...readProgress(),
+      lessons: { sse: { completedAt: readProgress().lessons.sse!.uncompletedAt! - 1 } },
+    };
     assert.equal(lessonState(mergeProgress(readProgress(), stale), 'sse'), 'not-started');
   });
 

@@ -134,22 +134,30 @@ describe('mergeProgress: two devices, one learner', () => {
 
   it('normalizes: sorted keys, no empty members, tombstones drop what they hide', () => {
     const messy: Progress = {
-      lessons: { websockets: {}, sse: { completedAt: 5, uncompletedAt: 9, exercises: {} }, 'long-polling': { visitedAt: 1 } },
+      lessons: {
+        websockets: {},
+        sse: { completedAt: 5, uncompletedAt: 9, exercises: {} },
+        'long-polling': { visitedAt: 1 },
+      },
       quiz: [],
       resetAt: 2,
       epoch: 0,
     };
     assert.deepEqual(normalizeProgress(messy), { lessons: { sse: { uncompletedAt: 9 } }, resetAt: 2 });
-    assert.deepEqual(Object.keys(normalizeProgress({ lessons: { b: { visitedAt: 1 }, a: { visitedAt: 1 } } }).lessons), [
-      'a',
-      'b',
-    ]);
+    assert.deepEqual(
+      Object.keys(normalizeProgress({ lessons: { b: { visitedAt: 1 }, a: { visitedAt: 1 } } }).lessons),
+      ['a', 'b'],
+    );
   });
 
   it('finds the latest time anywhere in a copy', () => {
     assert.equal(latestTime({ lessons: {} }), 0);
     assert.equal(
-      latestTime({ lessons: { sse: { exercises: { x: 70 } } }, quiz: [attempt('q', 40)], last: { lesson: 'sse', at: 50 } }),
+      latestTime({
+        lessons: { sse: { exercises: { x: 70 } } },
+        quiz: [attempt('q', 40)],
+        last: { lesson: 'sse', at: 50 },
+      }),
       70,
     );
   });
@@ -196,10 +204,15 @@ describe('mergeProgress: algebra (random copies)', () => {
 
   const runs = 400;
   const next = random(20_261_125);
-  const samples = Array.from({ length: runs }, () => [randomProgress(next), randomProgress(next), randomProgress(next)]);
+  const samples = Array.from({ length: runs }, () => [
+    randomProgress(next),
+    randomProgress(next),
+    randomProgress(next),
+  ]);
 
   it('is commutative: a ⊔ b = b ⊔ a', () => {
-    for (const [a, b] of samples) assert.deepEqual(mergeProgress(a!, b!), mergeProgress(b!, a!), JSON.stringify({ a, b }));
+    for (const [a, b] of samples)
+      assert.deepEqual(mergeProgress(a!, b!), mergeProgress(b!, a!), JSON.stringify({ a, b }));
   });
 
   it('is associative: (a ⊔ b) ⊔ c = a ⊔ (b ⊔ c)', () => {

@@ -32,11 +32,17 @@ class FakeServer {
   requests: string[] = [];
   reachable = true;
   unknownLessons = new Set<string>();
+  /** The browser sends a malformed cookie: the next answer is 400 and expires it. */
+  badCookie = false;
 
   fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const method = init.method ?? 'GET';
     this.requests.push(method);
     if (!this.reachable) throw new TypeError('Failed to fetch');
+    if (this.badCookie) {
+      this.badCookie = false;
+      return Response.json({ type: PROBLEM_TYPES.invalidLearner, status: 400 }, { status: 400 });
+    }
     if (method === 'PUT') {
       const body = JSON.parse(String(init.body)) as Progress;
       const unknown = Object.keys(body.lessons).filter((slug) => this.unknownLessons.has(slug));
@@ -157,6 +163,16 @@ describe('ServerSync', () => {
     assert.deepEqual(server.stored.lessons, { sse: { completedAt: 7 } });
     assert.ok(local.progress.lessons['lesson-from-a-newer-site'], 'kept in the browser');
     assert.equal(sync.hasUnsyncedChanges(), false, 'and not uploaded again and again');
+  });
+
+  it('after a malformed cookie was refused (and expired), saves what the browser has as a new learner', async () => {
+    server.badCookie = true;
+    local.progress = { lessons: { sse: { completedAt: 7 } } };
+    await sync.start();
+    mock.timers.tick(0);
+    await settle();
+    assert.deepEqual(server.requests, ['GET', 'PUT']);
+    assert.deepEqual(server.stored.lessons, { sse: { completedAt: 7 } });
   });
 
   it('resets on the server and adopts the reset', async () => {

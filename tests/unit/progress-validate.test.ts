@@ -57,7 +57,14 @@ describe('validateProgress', () => {
     assert.deepEqual(unknownLessons, []);
     assert.deepEqual(
       problems.map((problem) => problem.field),
-      ['/lessons/sse/visitedAt', '/lessons/sse/completedAt', '/lessons/sse/exercises/a~1b', '/quiz', '/resetAt', '/epoch'],
+      [
+        '/lessons/sse/visitedAt',
+        '/lessons/sse/completedAt',
+        '/lessons/sse/exercises/a~1b',
+        '/quiz',
+        '/resetAt',
+        '/epoch',
+      ],
     );
   });
 

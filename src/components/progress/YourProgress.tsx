@@ -1,4 +1,4 @@
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LessonSummary } from '../../lessons/course.ts';
 import { PROGRESS_EXPORT_FILE_NAME, type Progress } from '../../protocol/progress.ts';
 import { exportProgress, importProgress, lessonState } from '../../progress/local-progress.ts';
@@ -41,7 +41,7 @@ export default function YourProgress({ lessons }: Props) {
         >
           <span style={{ width: `${percent}%` }} />
         </div>
-        <SyncLine status={syncStatus.value} />
+        <SyncLine />
       </section>
 
       <section aria-labelledby="lessons-title">
@@ -117,7 +117,11 @@ export default function YourProgress({ lessons }: Props) {
   );
 }
 
-function SyncLine({ status }: { status: SyncStatus }) {
+function SyncLine() {
+  // Like useProgress: the server-rendered HTML says "idle"; the real status arrives after hydration.
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => setMounted(true), []);
+  const status: SyncStatus = mounted ? syncStatus.value : { state: 'idle' };
   const synced = status.syncedAt ? ` Last synced with the server at ${formatTime(status.syncedAt)}.` : '';
   const text: Record<SyncStatus['state'], string> = {
     idle: 'Saved in this browser.',
@@ -149,7 +153,9 @@ function ExportPanel() {
   return (
     <div class="your-progress-panel">
       <h3>Export</h3>
-      <p class="your-progress-muted">A JSON file with everything on this page, to keep or to bring to another browser.</p>
+      <p class="your-progress-muted">
+        A JSON file with everything on this page, to keep or to bring to another browser.
+      </p>
       <button type="button" class="button secondary" onClick={download}>
         Export as JSON
       </button>
@@ -158,9 +164,7 @@ function ExportPanel() {
 }
 
 type ImportOutcome =
-  | { kind: 'none' }
-  | { kind: 'problems'; problems: ProgressProblem[] }
-  | { kind: 'done'; message: string };
+  { kind: 'none' } | { kind: 'problems'; problems: ProgressProblem[] } | { kind: 'done'; message: string };
 
 function ImportPanel({ lessons }: { lessons: LessonSummary[] }) {
   const fileInput = useRef<HTMLInputElement>(null);
@@ -228,7 +232,12 @@ function ImportPanel({ lessons }: { lessons: LessonSummary[] }) {
       <p class="your-progress-muted">Bring in a file made with “Export as JSON”, here or in another browser.</p>
       <label class="your-progress-file">
         Progress file
-        <input ref={fileInput} type="file" accept="application/json,.json" onChange={() => setOutcome({ kind: 'none' })} />
+        <input
+          ref={fileInput}
+          type="file"
+          accept="application/json,.json"
+          onChange={() => setOutcome({ kind: 'none' })}
+        />
       </label>
       <fieldset class="your-progress-mode">
         <legend>How</legend>
@@ -259,7 +268,12 @@ function ImportPanel({ lessons }: { lessons: LessonSummary[] }) {
       <p role="status" class="your-progress-done">
         {outcome.kind === 'done' ? outcome.message : ''}
       </p>
-      <dialog ref={dialog} class="your-progress-dialog" aria-labelledby="replace-title" onClose={() => setPending(undefined)}>
+      <dialog
+        ref={dialog}
+        class="your-progress-dialog"
+        aria-labelledby="replace-title"
+        onClose={() => setPending(undefined)}
+      >
         <h3 id="replace-title">Replace your progress?</h3>
         <p>
           Your progress in this browser and on the server becomes exactly what the file holds. What is not in the file
@@ -289,7 +303,9 @@ function ResetPanel() {
   return (
     <div class="your-progress-panel">
       <h3>Reset</h3>
-      <p class="your-progress-muted">Start over: forget every lesson, exercise and quiz attempt, here and on the server.</p>
+      <p class="your-progress-muted">
+        Start over: forget every lesson, exercise and quiz attempt, here and on the server.
+      </p>
       <button type="button" class="button danger" onClick={() => dialog.current?.showModal()}>
         Reset progress
       </button>
