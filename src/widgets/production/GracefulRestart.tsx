@@ -15,6 +15,7 @@ import {
   type OwnClient,
 } from './graceful-restart-model.ts';
 import { TimeChart, type ChartSeries } from './TimeChart.tsx';
+import { StatusLines } from '../shared/StatusLines.tsx';
 import '../../styles/widget.css';
 import './production.css';
 
@@ -113,14 +114,7 @@ export default function GracefulRestart({ baseUrl }: { baseUrl?: string }) {
         </div>
       </fieldset>
 
-      <p class="widget-status" role="status" aria-live="polite">
-        {model.status.value}
-      </p>
-      {model.error.value && (
-        <p class="widget-error" role="alert">
-          {model.error.value}
-        </p>
-      )}
+      <StatusLines status={model.status.value} error={model.error.value} />
 
       <OwnClients clients={clients} />
       <DrillChart runs={model.runs.value} />

@@ -7,6 +7,7 @@ import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import { READ_RATE_CHOICES, TRANSPORT_LABELS, createSlowConsumerModel, type SlowRun } from './slow-consumer-model.ts';
 import { TimeChart, type ChartSeries } from './TimeChart.tsx';
+import { StatusLines } from '../shared/StatusLines.tsx';
 import '../../styles/widget.css';
 import './production.css';
 
@@ -82,14 +83,7 @@ export default function SlowConsumer({ baseUrl }: { baseUrl?: string }) {
         </div>
       </fieldset>
 
-      <p class="widget-status" role="status" aria-live="polite">
-        {model.status.value}
-      </p>
-      {model.error.value && (
-        <p class="widget-error" role="alert">
-          {model.error.value}
-        </p>
-      )}
+      <StatusLines status={model.status.value} error={model.error.value} />
 
       {run ? <SlowRunView run={run} /> : <p class="widget-empty">The server's buffer for the consumer is charted here while the firehose runs.</p>}
     </section>

@@ -9,6 +9,7 @@ import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import { CLIENT_CHOICES, STORM_EXERCISE, STRATEGIES, createStormModel, type StormExerciseCheck, type StormRun } from './storm-model.ts';
 import { TimeChart, type ChartSeries } from './TimeChart.tsx';
+import { StatusLines } from '../shared/StatusLines.tsx';
 import '../../styles/widget.css';
 import './production.css';
 
@@ -101,14 +102,7 @@ export default function StormSimulator({ baseUrl }: { baseUrl?: string }) {
         </div>
       </fieldset>
 
-      <p class="widget-status" role="status" aria-live="polite">
-        {model.status.value}
-      </p>
-      {model.error.value && (
-        <p class="widget-error" role="alert">
-          {model.error.value}
-        </p>
-      )}
+      <StatusLines status={model.status.value} error={model.error.value} />
 
       <StormChart runs={runs} />
       <StormTable runs={runs} />
