@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { paths } from '../src/protocol/paths.ts';
+import { SSE_DEFAULTS, SSE_LIMITS } from '../src/protocol/sse.ts';
 import { BuildSimulation, type BuildSimulationLimits } from './builds/build-simulation.ts';
 import { type ServerConfig } from './config.ts';
 import { InMemoryEventBus, type EventBus } from './events/event-bus.ts';
@@ -24,6 +25,7 @@ import { injectFaultRoute } from './routes/faults.ts';
 import { livenessRoute, readinessRoute } from './routes/health.ts';
 import { startJobRoute } from './routes/jobs.ts';
 import { createProgressRoutes } from './routes/progress.ts';
+import { registerWorkshopRoutes } from './routes/workshops.ts';
 import { openDatabase } from './store/database.ts';
 import { channelLatestRoute } from './techniques/channel-latest.ts';
 import { createLongPolling } from './techniques/long-polling.ts';
@@ -31,6 +33,8 @@ import { getJobRoute } from './techniques/short-polling.ts';
 import { sseRoute, type SseSettings } from './techniques/sse.ts';
 import { SseStreamRegistry } from './techniques/sse-streams.ts';
 import { createWebSocketEndpoint } from './techniques/websocket.ts';
+import { WorkshopHub, type WorkshopTimings } from './workshops/workshop-hub.ts';
+import { WorkshopStore } from './workshops/workshop-store.ts';
 
 /** The companion server, built but not listening. */
 export interface WorkbookApp {
@@ -90,6 +94,8 @@ export interface AppOptions {
   sse?: Partial<SseSettings>;
   /** Overrides of lesson 7's experiments (storm, slow consumer and drain timings, jitter). */
   production?: ProductionSettings;
+  /** Overrides of the workshops' presence timings (`presenceTtlMs`, `streamGraceMs`, `sweepMs`). */
+  workshops?: Partial<WorkshopTimings>;
 }
 
 /**
@@ -139,7 +145,31 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   let siteLoaded = false;
   // SQLite (node:sqlite): the learners' progress. Opened now, so a bad DATA_DIR stops the server at start.
   const database = openDatabase(config.dataDir);
-  const progress = createProgressRoutes({ store: new ProgressStore(database), knownLessons: readKnownLessons() });
+  const progressStore = new ProgressStore(database);
+  const knownLessons = readKnownLessons();
+  const sseSettings: SseSettings = {
+    retryMs: SSE_DEFAULTS.retryMs,
+    maxBufferedBytes: SSE_LIMITS.maxBufferedBytes,
+    heartbeatMs: config.sseHeartbeatMs,
+    ...options.sse,
+  };
+  const workshops = new WorkshopHub({
+    store: new WorkshopStore(database),
+    progress: progressStore,
+    publicBus: bus,
+    knownLessons,
+    listenHost: config.host,
+    streams: sseSettings,
+    draining: drainController.signal,
+    timings: options.workshops,
+    onError: (error) => logger.error('A workshop stream listener failed:', error),
+  });
+  const progress = createProgressRoutes({
+    store: progressStore,
+    knownLessons,
+    // A member's synced progress updates their row on the host's dashboard.
+    onSaved: (learnerId, saved) => workshops.progressSaved(learnerId, saved),
+  });
 
   const router = new Router()
     .on('GET', paths.health, livenessRoute())
@@ -165,11 +195,12 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
         faults,
         streams: sseStreams,
         draining: drainController.signal,
-        settings: { heartbeatMs: config.sseHeartbeatMs, ...options.sse },
+        settings: sseSettings,
       }),
     )
     .on('POST', paths.builds, startBuildRoute(builds));
   registerLabRoutes(router, labs);
+  registerWorkshopRoutes(router, workshops);
   production.register(router);
 
   // The site loads in the background; `ready()` exposes the outcome, page requests wait for it.
@@ -293,6 +324,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
         labs.close();
         production.close();
         webSocket.close();
+        workshops.close();
         if (!server.listening) {
           resolve();
           return;

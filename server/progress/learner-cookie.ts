@@ -52,7 +52,8 @@ export function learnerSetCookie(id: string, request: IncomingMessage): string {
   return attributes.join('; ');
 }
 
-function cameOverHttps(request: IncomingMessage): boolean {
+/** True when the request came over HTTPS: directly, or through a proxy that says so in `X-Forwarded-Proto`. */
+export function cameOverHttps(request: IncomingMessage): boolean {
   if ((request.socket as { encrypted?: boolean }).encrypted) return true;
   const forwarded = request.headers['x-forwarded-proto'];
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim().toLowerCase();

@@ -1,6 +1,6 @@
 import { type IncomingMessage } from 'node:http';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
-import { LEARNER_COOKIE, PROGRESS_LIMITS, type ProgressResponse } from '../../src/protocol/progress.ts';
+import { LEARNER_COOKIE, PROGRESS_LIMITS, type Progress, type ProgressResponse } from '../../src/protocol/progress.ts';
 import { validateProgress } from '../../src/progress/validate-progress.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
@@ -24,6 +24,8 @@ export interface ProgressRoutesOptions {
   store: ProgressStore;
   /** Lesson slugs a body may name (`readKnownLessons()`). */
   knownLessons: readonly string[];
+  /** Told after every save and reset, with the stored result (workshops follow their members' progress). */
+  onSaved?: (learnerId: string, progress: Progress) => void;
 }
 
 const nothingStored: ProgressResponse = { progress: { lessons: {} }, updatedAt: null };
@@ -33,7 +35,7 @@ const nothingStored: ProgressResponse = { progress: { lessons: {} }, updatedAt: 
  * id in the `rtw_learner` cookie. Every refusal happens before the store is
  * touched, so a bad request changes nothing.
  */
-export function createProgressRoutes({ store, knownLessons }: ProgressRoutesOptions): ProgressRoutes {
+export function createProgressRoutes({ store, knownLessons, onSaved }: ProgressRoutesOptions): ProgressRoutes {
   const known = new Set(knownLessons);
 
   return {
@@ -76,6 +78,7 @@ export function createProgressRoutes({ store, knownLessons }: ProgressRoutesOpti
       }
       const id = learner ?? newLearnerId();
       const saved = store.merge(id, checked.progress);
+      onSaved?.(id, saved.progress);
       // Sent on every save: it renews the cookie's year.
       response.setHeader('Set-Cookie', learnerSetCookie(id, request));
       sendJson(response, 200, saved satisfies ProgressResponse);
@@ -84,6 +87,7 @@ export function createProgressRoutes({ store, knownLessons }: ProgressRoutesOpti
     reset: ({ request, response }) => {
       const learner = learnerFrom(request);
       const reset = learner && store.reset(learner);
+      if (reset) onSaved?.(learner, reset.progress);
       sendJson(response, 200, reset ?? nothingStored);
     },
   };
@@ -94,7 +98,7 @@ export function createProgressRoutes({ store, knownLessons }: ProgressRoutesOpti
  * @throws {HttpProblem} 400 `invalid-learner` for a malformed cookie, which
  *   the answer also expires, so the browser's next save starts afresh.
  */
-function learnerFrom(request: IncomingMessage): string | undefined {
+export function learnerFrom(request: IncomingMessage): string | undefined {
   const cookie = readLearnerCookie(request);
   if (cookie.kind === 'absent') return undefined;
   if (cookie.kind === 'valid') return cookie.id;

@@ -27,4 +27,31 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    description: 'workshops and their members',
+    // No foreign key from workshop_members to learners: a learner may join before saving any progress.
+    sql: `
+      CREATE TABLE workshops (
+        id TEXT PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        host_secret_hash TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('open', 'locked', 'closed')),
+        focus_lesson TEXT,
+        focus_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE workshop_members (
+        id TEXT PRIMARY KEY,
+        workshop_id TEXT NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+        learner_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        joined_at INTEGER NOT NULL,
+        left_at INTEGER,
+        done_at INTEGER,
+        UNIQUE (workshop_id, learner_id)
+      ) STRICT;
+    `,
+  },
 ];

@@ -1,4 +1,4 @@
-import { type IncomingMessage } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type ChannelEvent } from '../../src/protocol/events.ts';
 import {
   HEARTBEAT_PARAM,
@@ -69,48 +69,100 @@ export function sseRoute({ bus, faults, streams, draining, settings }: SseOption
       }) ?? heartbeatMs;
     const lastEventId = readLastEventId(request, url);
 
-    response.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      // The stream must reach the client as it is written, never from a cache.
-      'Cache-Control': 'no-cache',
-      // nginx buffers proxied responses by default, which would hold events back; this turns it off.
-      'X-Accel-Buffering': 'no',
-      Connection: draining.aborted ? 'close' : 'keep-alive',
-    });
-    // Headers now, not with the first event: the client's `open` fires at once.
-    response.flushHeaders();
-    if (request.method === 'HEAD') {
-      response.end();
-      return;
-    }
-
-    const stream = new SseStream(channel, response, maxBufferedBytes);
-    // How long the browser waits before reconnecting once this stream ends.
-    stream.write(`retry: ${faults.retryMs(channel) ?? retryMs}\n\n`);
-    if (draining.aborted) {
-      // Restarting: the browser reconnects after `retry`, to another instance if balanced.
-      stream.end();
-      return;
-    }
-    streams.add(stream);
-
-    // The in-memory bus is synchronous: nothing can be published between reading
-    // the log (the replay) and subscribing, so there is no gap and no duplicate.
-    stream.write(resumeText(bus, channel, lastEventId));
-    const unsubscribe = bus.subscribe(channel, (event) => stream.write(formatEvent(event)));
-    // A comment line: EventSource ignores it, but it keeps proxies and NATs from
-    // closing an idle connection, and lets the client notice a dead one.
-    const heartbeat = setInterval(() => {
-      if (faults.heartbeatsEnabled(channel)) stream.write(SSE_HEARTBEAT);
-    }, interval);
-
-    // Every way a stream ends (client left, fault, drain, slow consumer) closes the response: release all.
-    response.once('close', () => {
-      unsubscribe();
-      clearInterval(heartbeat);
-      streams.delete(stream);
-    });
+    streamEvents(
+      { request, response },
+      {
+        bus,
+        channel,
+        lastEventId,
+        streams,
+        draining,
+        heartbeatMs: interval,
+        retryMs: faults.retryMs(channel) ?? retryMs,
+        maxBufferedBytes,
+        heartbeatsEnabled: () => faults.heartbeatsEnabled(channel),
+      },
+    );
   };
+}
+
+/** What {@link streamEvents} streams, and how. */
+export interface EventStreamOptions {
+  bus: EventBus;
+  channel: string;
+  /** The id the client last saw (`Last-Event-ID`), or undefined on a first connection. */
+  lastEventId: string | undefined;
+  /** The stream is kept here while open, so faults and draining can reach it. */
+  streams: SseStreamRegistry;
+  /** Already aborted: the stream sends `retry:` and ends at once. */
+  draining: AbortSignal;
+  heartbeatMs: number;
+  /** The `retry:` sent first. */
+  retryMs: number;
+  /** A stream with more than this waiting to be sent is cut (see {@link SseStream}). */
+  maxBufferedBytes: number;
+  /** Asked before each heartbeat comment (a fault can silence them); default always. */
+  heartbeatsEnabled?: () => boolean;
+}
+
+/**
+ * Answers with the events of `channel` on `bus` as one long
+ * `text/event-stream` response: `retry:` first, then the replay from
+ * `lastEventId` ({@link resumeText}), then every event published, with
+ * `: heartbeat` comments while nothing happens. Everything it creates is
+ * released when the response closes. The caller validates the request first:
+ * once the 200 is sent, an error can no longer be a status.
+ *
+ * @returns the open stream, or undefined when there is none (a `HEAD`, or draining).
+ */
+export function streamEvents(
+  { request, response }: { request: IncomingMessage; response: ServerResponse },
+  options: EventStreamOptions,
+): SseStream | undefined {
+  const { bus, channel, streams, draining } = options;
+  response.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    // The stream must reach the client as it is written, never from a cache.
+    'Cache-Control': 'no-cache',
+    // nginx buffers proxied responses by default, which would hold events back; this turns it off.
+    'X-Accel-Buffering': 'no',
+    Connection: draining.aborted ? 'close' : 'keep-alive',
+  });
+  // Headers now, not with the first event: the client's `open` fires at once.
+  response.flushHeaders();
+  if (request.method === 'HEAD') {
+    response.end();
+    return undefined;
+  }
+
+  const stream = new SseStream(channel, response, options.maxBufferedBytes);
+  // How long the browser waits before reconnecting once this stream ends.
+  stream.write(`retry: ${options.retryMs}\n\n`);
+  if (draining.aborted) {
+    // Restarting: the browser reconnects after `retry`, to another instance if balanced.
+    stream.end();
+    return undefined;
+  }
+  streams.add(stream);
+
+  // The in-memory bus is synchronous: nothing can be published between reading
+  // the log (the replay) and subscribing, so there is no gap and no duplicate.
+  stream.write(resumeText(bus, channel, options.lastEventId));
+  const unsubscribe = bus.subscribe(channel, (event) => stream.write(formatEvent(event)));
+  // A comment line: EventSource ignores it, but it keeps proxies and NATs from
+  // closing an idle connection, and lets the client notice a dead one.
+  const heartbeatsEnabled = options.heartbeatsEnabled ?? (() => true);
+  const heartbeat = setInterval(() => {
+    if (heartbeatsEnabled()) stream.write(SSE_HEARTBEAT);
+  }, options.heartbeatMs);
+
+  // Every way a stream ends (client left, fault, drain, slow consumer) closes the response: release all.
+  response.once('close', () => {
+    unsubscribe();
+    clearInterval(heartbeat);
+    streams.delete(stream);
+  });
+  return stream;
 }
 
 // #region format-event
@@ -141,7 +193,7 @@ export function formatEvent(event: ChannelEvent): string {
 // #endregion format-event
 
 /** The id the client last saw: the `Last-Event-ID` header (sent by EventSource on reconnect), else `?lastEventId=`. */
-function readLastEventId(request: IncomingMessage, url: URL): string | undefined {
+export function readLastEventId(request: IncomingMessage, url: URL): string | undefined {
   // An empty id means "none": EventSource does not even send the header then.
   const header = request.headers['last-event-id'];
   if (typeof header === 'string' && header !== '') return header;
@@ -179,6 +231,11 @@ export function resumeText(bus: EventBus, channel: string, lastEventId: string |
       ? 'cursor-ahead'
       : 'cursor-evicted';
   const data: SseResetData = { reason, latestId };
-  return formatEvent({ id: latestId, type: SSE_RESET_EVENT, data, ts: Date.now() });
+  return formatEvent({
+    id: latestId,
+    type: SSE_RESET_EVENT,
+    data,
+    ts: Date.now(),
+  });
 }
 // #endregion resume

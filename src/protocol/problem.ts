@@ -48,4 +48,24 @@ export const PROBLEM_TYPES = {
   experimentRunning: 'tag:realtime-workbook,2026:experiment-running',
   /** Too many lesson 7 experiments are running over all channels; retry after `Retry-After` seconds. */
   tooManyExperiments: 'tag:realtime-workbook,2026:too-many-experiments',
+  /** No workshop has this join code. */
+  unknownWorkshop: 'tag:realtime-workbook,2026:unknown-workshop',
+  /** The join code is not 6 characters of `JOIN_CODE_ALPHABET` (after upper-casing and removing spaces and dashes). */
+  invalidJoinCode: 'tag:realtime-workbook,2026:invalid-join-code',
+  /** The workshop is locked: its members stay, nobody new joins. */
+  workshopLocked: 'tag:realtime-workbook,2026:workshop-locked',
+  /** The workshop is closed: nobody joins or reports any more, and it cannot be reopened. */
+  workshopClosed: 'tag:realtime-workbook,2026:workshop-closed',
+  /** The workshop has as many members as it may (`WORKSHOP_LIMITS.maxMembers`). */
+  workshopFull: 'tag:realtime-workbook,2026:workshop-full',
+  /** Another member of the workshop already has this display name (case-insensitive). */
+  nameTaken: 'tag:realtime-workbook,2026:name-taken',
+  /** The display name is empty, too long, or holds control characters or `<` `>`. */
+  invalidName: 'tag:realtime-workbook,2026:invalid-name',
+  /** The learner (the `rtw_learner` cookie) is not a member of this workshop, or left it. */
+  notAMember: 'tag:realtime-workbook,2026:not-a-member',
+  /** A host endpoint was called without the workshop's secret (`Authorization: Bearer …` or the `rtw_host` cookie). */
+  hostSecretRequired: 'tag:realtime-workbook,2026:host-secret-required',
+  /** The secret given is not this workshop's. */
+  hostSecretWrong: 'tag:realtime-workbook,2026:host-secret-wrong',
 } as const;

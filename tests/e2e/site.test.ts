@@ -12,6 +12,9 @@ const pages = {
   'in-production': '/lessons/in-production/',
   choosing: '/lessons/choosing/',
   progress: '/progress/',
+  workshops: '/workshops/',
+  // Without a key in the link: the dashboard explains where the key is.
+  'workshop-host': '/workshops/host/',
 };
 
 // One test per page, so each long lesson gets its own time budget.

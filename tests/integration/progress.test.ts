@@ -324,7 +324,10 @@ describe('the database', () => {
     ];
     assert.equal(migrate(database, extra), 1);
     assert.equal(schemaVersion(database), extra.length);
-    assert.throws(() => migrate(database, MIGRATIONS), /schema version 2; this server knows 1/);
+    assert.throws(
+      () => migrate(database, MIGRATIONS),
+      new RegExp(`schema version ${extra.length}; this server knows ${MIGRATIONS.length}`),
+    );
     database.close();
   });
 

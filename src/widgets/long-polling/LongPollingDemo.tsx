@@ -435,10 +435,14 @@ function Feed({ feed, publishes }: { feed: readonly FeedItem[]; publishes: reado
       <ul class="lp-feed-list" role="list" aria-label="Notifications">
         {feed.map((item) => {
           const sent = mine.get(item.key);
-          const latency = sent ? `${formatMs(Math.max(0, item.receivedAt - sent.clickedAt))} after you sent it` : 'from another sender';
+          const latency = sent
+            ? `${formatMs(Math.max(0, item.receivedAt - sent.clickedAt))} after you sent it`
+            : item.broadcast
+              ? 'from your workshop’s instructor'
+              : 'from another sender';
           return (
-            <li key={item.key} class="lp-item" data-event-id={item.id}>
-              <span class="lp-item-text">{item.type === 'notification' ? item.text : `${item.type}: ${item.text}`}</span>
+            <li key={item.key} class={item.broadcast ? 'lp-item lp-item-broadcast' : 'lp-item'} data-event-id={item.id}>
+              <span class="lp-item-text">{item.type === 'notification' || item.broadcast ? item.text : `${item.type}: ${item.text}`}</span>
               <span class="lp-item-meta">
                 <span class="widget-mono">id {item.id}</span> · request #{item.requestSeq} · {latency}
                 {item.recovered && <span class="lp-badge lp-badge-ok">recovered</span>}

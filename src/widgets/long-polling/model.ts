@@ -1,5 +1,6 @@
 import { batch, computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { type ChannelEvent } from '../../protocol/events.ts';
+import { broadcastLine, demoBroadcastOf } from '../../workshops/demo-broadcast.ts';
 import { FAULT_LIMITS } from '../../protocol/faults.ts';
 import { LONG_POLL_LIMITS } from '../../protocol/long-polling.ts';
 import { fullJitterBackoff, type BackoffDelay, type BackoffPolicy } from '../shared/backoff.ts';
@@ -128,8 +129,10 @@ export interface FeedItem {
   /** Bumped when the server's ids began again (it restarted). */
   epoch: number;
   type: string;
-  /** `data.text` for a notification; the JSON of `data` otherwise. */
+  /** `data.text` for a notification; `📣 <workshop>: <text>` for a workshop broadcast; the JSON of `data` otherwise. */
   text: string;
+  /** A workshop's broadcast (src/protocol/workshops.ts), which the feed calls out. */
+  broadcast: boolean;
   /** Server time it was published. */
   ts: number;
   receivedAt: number;
@@ -948,10 +951,27 @@ function keyOf(epoch: number, id: number): string {
   return `${epoch}:${id}`;
 }
 
-function toFeedItem(event: ChannelEvent, epoch: number, receivedAt: number, requestSeq: number, recovered: boolean): FeedItem {
+/** One event as the feed shows it. */
+export function toFeedItem(event: ChannelEvent, epoch: number, receivedAt: number, requestSeq: number, recovered: boolean): FeedItem {
+  const broadcast = demoBroadcastOf(event.type, event.data);
   const data = event.data as { text?: unknown } | null;
-  const text = data && typeof data === 'object' && typeof data.text === 'string' ? data.text : JSON.stringify(event.data ?? null);
-  return { key: keyOf(epoch, event.id), id: event.id, epoch, type: event.type, text, ts: event.ts, receivedAt, requestSeq, recovered };
+  const text = broadcast
+    ? broadcastLine(broadcast)
+    : data && typeof data === 'object' && typeof data.text === 'string'
+      ? data.text
+      : JSON.stringify(event.data ?? null);
+  return {
+    key: keyOf(epoch, event.id),
+    id: event.id,
+    epoch,
+    type: event.type,
+    text,
+    broadcast: broadcast !== null,
+    ts: event.ts,
+    receivedAt,
+    requestSeq,
+    recovered,
+  };
 }
 
 const SAMPLES = [

@@ -1,4 +1,5 @@
 import { isValidChannel } from '../../protocol/channel.ts';
+import { registerDemoChannel } from '../../workshops/demo-channels.ts';
 
 /** What a widget stores in sessionStorage: only reading and writing single keys. */
 export type SessionStore = Pick<Storage, 'getItem' | 'setItem'>;
@@ -17,6 +18,8 @@ export function randomChannel(prefix: string): string {
  * The channel of one widget instance: made up once, then kept in
  * sessionStorage so a reload (or a return to the page in the same tab) keeps
  * it, while another tab gets its own. Call it in the browser only (after mount).
+ * The channel is also registered as one of the page's demo channels, where a
+ * workshop's broadcasts arrive (src/workshops/demo-channels.ts).
  *
  * @param widget names the widget in the storage key (`rtw:<widget>:channel:<instance>`).
  * @param prefix starts every channel of this widget, so server logs tell whose traffic it is.
@@ -28,6 +31,12 @@ export function widgetChannel(
   instance = 'default',
   storage: SessionStore | undefined = safeSessionStorage(),
 ): string {
+  const channel = pickChannel(widget, prefix, instance, storage);
+  registerDemoChannel(channel);
+  return channel;
+}
+
+function pickChannel(widget: string, prefix: string, instance: string, storage: SessionStore | undefined): string {
   const key = `rtw:${widget}:channel:${instance}`;
   try {
     const saved = storage?.getItem(key);

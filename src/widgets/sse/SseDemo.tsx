@@ -16,6 +16,7 @@ import {
   EXERCISE,
   RETRY_CHOICES,
   createSseModel,
+  type BroadcastEntry,
   type BuildPhase,
   type ConnectionState,
   type ExerciseCheck,
@@ -145,6 +146,8 @@ export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs
       />
 
       <LastReconnect record={model.lastReconnect.value} wireResume={model.wireResume.value} />
+
+      <Broadcasts entries={model.broadcasts.value} />
 
       <StatTiles stats={stats} />
 
@@ -279,6 +282,24 @@ function LastReconnect({ record, wireResume }: { record: ReconnectRecord | null;
         {confirmed !== null ? `The wire view’s reconnect was answered “: resuming after Last-Event-ID ${confirmed}”. ` : ''}
         {next}
       </p>
+    </div>
+  );
+}
+
+/** Texts the instructor of a workshop sent into the demo's stream: events like the build's, on the same channel. */
+function Broadcasts({ entries }: { entries: readonly BroadcastEntry[] }) {
+  if (entries.length === 0) return null;
+  return (
+    <div class="widget-card sse-broadcasts" data-broadcasts>
+      <p class="widget-card-title">From your workshop</p>
+      <ul role="list" aria-live="polite">
+        {entries.map((entry) => (
+          <li key={entry.key} class="sse-broadcast">
+            {entry.line}
+          </li>
+        ))}
+      </ul>
+      <p class="widget-hint">Delivered by this demo’s EventSource, as an event of type <code>workshop-broadcast</code>.</p>
     </div>
   );
 }

@@ -2,6 +2,8 @@ import { batch, computed, signal, type ReadonlySignal, type Signal } from '@prea
 import { BUILD_EVENT_TYPES, type StartBuildResponse } from '../../protocol/builds.ts';
 import { type FaultRequest, type FaultResponse } from '../../protocol/faults.ts';
 import { SSE_DEFAULTS, SSE_RESET_EVENT, type SseResetData } from '../../protocol/sse.ts';
+import { BROADCAST_EVENT_TYPE } from '../../protocol/workshops.ts';
+import { broadcastLine, demoBroadcastOf } from '../../workshops/demo-broadcast.ts';
 import { formatMs } from '../shared/format.ts';
 import {
   complete,
@@ -45,6 +47,9 @@ export const LOST_GRACE_MS = 30_000;
 
 /** Lines the wire view keeps, to bound memory on a stream left open for hours. */
 export const WIRE_MAX_LINES = 200;
+
+/** Workshop broadcasts the demo keeps on show (the newest last). */
+export const MAX_BROADCASTS = 5;
 
 /** The choices of "Reconnect delay (retry)". */
 export const RETRY_CHOICES = [1_000, 2_000, 5_000, 10_000] as const;
@@ -98,6 +103,15 @@ export interface ReconnectRecord {
   nextEventId: number | null;
 }
 
+/** A workshop broadcast the EventSource delivered on the demo's channel (src/protocol/workshops.ts). */
+export interface BroadcastEntry {
+  /** The event's id: unique on the channel. */
+  key: string;
+  /** `📣 <workshop>: <text>`. */
+  line: string;
+  at: number;
+}
+
 export interface SseStats {
   /** Events the EventSource delivered. */
   events: number;
@@ -143,6 +157,8 @@ export interface SseModel {
   /** True while the wire view's reader has a response open. */
   readonly wireOpen: ReadonlySignal<boolean>;
   readonly wire: ReadonlySignal<readonly WireEntry[]>;
+  /** Workshop broadcasts received, oldest first, at most {@link MAX_BROADCASTS}. */
+  readonly broadcasts: ReadonlySignal<readonly BroadcastEntry[]>;
   readonly stats: ReadonlySignal<SseStats>;
   readonly phase: ReadonlySignal<BuildPhase>;
   readonly build: ReadonlySignal<BuildTrack | null>;
@@ -190,6 +206,7 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
   const connection = signal<ConnectionState>('idle');
   const wireOpen = signal(false);
   const wire = signal<readonly WireEntry[]>([]);
+  const broadcasts = signal<readonly BroadcastEntry[]>([]);
   const stats = signal<SseStats>({ events: 0, reconnects: 0, heartbeats: 0, bytes: 0, wireConnections: 0 });
   const phase = signal<BuildPhase>('idle');
   const build = signal<BuildTrack | null>(null);
@@ -259,7 +276,10 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
     es.onerror = () => {
       if (source === es) onError(es);
     };
-    for (const type of [BUILD_EVENT_TYPES.log, BUILD_EVENT_TYPES.progress, BUILD_EVENT_TYPES.done, SSE_RESET_EVENT, 'message']) {
+    // A workshop's broadcast arrives on the same channel with an id of its own: it
+    // goes through the build tracker too, so its id does not look like a gap.
+    const types = [BUILD_EVENT_TYPES.log, BUILD_EVENT_TYPES.progress, BUILD_EVENT_TYPES.done, SSE_RESET_EVENT, BROADCAST_EVENT_TYPE, 'message'];
+    for (const type of types) {
       es.addEventListener(type, (event) => {
         if (source === es) onEvent(type, event);
       });
@@ -326,6 +346,11 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
       stats.value = { ...stats.peek(), events: stats.peek().events + 1 };
       const record = lastReconnect.peek();
       if (record && record.nextEventId === null && id !== null) lastReconnect.value = { ...record, nextEventId: id };
+      const broadcast = demoBroadcastOf(type, event.data);
+      if (broadcast) {
+        const entry = { key: event.lastEventId || String(clock.now()), line: broadcastLine(broadcast), at: clock.now() };
+        broadcasts.value = [...broadcasts.peek().filter((item) => item.key !== entry.key), entry].slice(-MAX_BROADCASTS);
+      }
       if (type === SSE_RESET_EVENT) {
         const data = safeJson<SseResetData>(event.data);
         status.value = `The server could not resume after the id the browser sent (${data?.reason ?? 'reset'}): events were skipped. It continues from id ${data?.latestId ?? event.lastEventId}.`;
@@ -640,6 +665,7 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
     connection,
     wireOpen,
     wire,
+    broadcasts,
     stats,
     phase,
     build,

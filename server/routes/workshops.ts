@@ -1,0 +1,327 @@
+import { type IncomingMessage } from 'node:http';
+import { isValidChannel } from '../../src/protocol/channel.ts';
+import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
+import {
+  JOIN_CODE_PATTERN,
+  WORKSHOP_LIMITS,
+  WORKSHOP_STATES,
+  normalizeJoinCode,
+  workshopPages,
+  workshopPaths,
+  type BroadcastReceipt,
+  type CreatedWorkshop,
+  type HostSnapshot,
+  type Membership,
+  type WorkshopState,
+} from '../../src/protocol/workshops.ts';
+import { HttpProblem } from '../http/problem.ts';
+import { readJsonBody } from '../http/read-json-body.ts';
+import { type RouteContext, type RouteHandler, type Router } from '../http/router.ts';
+import { sendJson } from '../http/send-json.ts';
+import { assertJsonObject, describe, invalidBody } from '../http/validate.ts';
+import { learnerSetCookie, newLearnerId } from '../progress/learner-cookie.ts';
+import { readLastEventId } from '../techniques/sse.ts';
+import { readDisplayName, readPlainText } from '../workshops/display-text.ts';
+import { hostSecretMatches, hostSetCookie, presentedHostSecret } from '../workshops/host-secret.ts';
+import { type LiveMember, type LiveWorkshop, type WorkshopHub } from '../workshops/workshop-hub.ts';
+import { learnerFrom } from './progress.ts';
+
+/** The pattern of every route below `/api/workshops/{code}`. */
+const base = '/api/workshops/:code';
+
+/**
+ * The workshop endpoints (docs/api.md, "Workshops"). Each checks, in order:
+ * the code (400 malformed, 404 unknown), who is asking (the learner cookie, or
+ * the host secret: 401 none, 403 wrong), then the body — so a refused request
+ * reads no body and changes nothing.
+ */
+export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
+  const knownLessons = new Set(hub.knownLessons);
+
+  /** A learner route: the workshop and the caller's active membership. */
+  const asMember =
+    (handler: (context: RouteContext, workshop: LiveWorkshop, member: LiveMember) => void | Promise<void>) =>
+    (context: RouteContext) => {
+      const workshop = findWorkshop(hub, context.params.code);
+      return handler(context, workshop, requireMember(hub, workshop, context.request));
+    };
+
+  /** A host route: the workshop, once the secret is checked. */
+  const asHost =
+    (handler: (context: RouteContext, workshop: LiveWorkshop) => void | Promise<void>): RouteHandler =>
+    (context) => {
+      const workshop = findWorkshop(hub, context.params.code);
+      requireHost(workshop, context.request);
+      return handler(context, workshop);
+    };
+
+  const readBody = async (request: IncomingMessage, allowed: readonly string[]) => {
+    const body = await readJsonBody(request, { maxBytes: WORKSHOP_LIMITS.maxBodyBytes });
+    assertJsonObject(body, allowed);
+    return body;
+  };
+
+  const readLesson = (value: unknown, field: string): string => {
+    if (typeof value !== 'string')
+      throw invalidBody(`"${field}" must be a lesson slug, not ${describe(value)}.`, field);
+    if (!knownLessons.has(value)) {
+      // Well-formed, but not a lesson of this workbook: RFC 9110 §15.5.21, as for progress.
+      throw new HttpProblem({
+        status: 422,
+        type: PROBLEM_TYPES.unknownLesson,
+        detail: `This workbook has no lesson ${JSON.stringify(value.slice(0, 80))}; it has ${[...knownLessons].join(', ')}.`,
+        extensions: { field, lessons: [value.slice(0, 80)] },
+      });
+    }
+    return value;
+  };
+
+  router
+    .on('POST', workshopPaths.create, async ({ request, response }) => {
+      const body = await readBody(request, ['title']);
+      const title = readPlainText(body.title, 'title', WORKSHOP_LIMITS.maxTitleLength);
+      const { workshop, secret } = hub.create(title);
+      const created: CreatedWorkshop = {
+        workshop: hub.hostView(workshop, request),
+        secret,
+        hostPath: workshopPages.host(workshop.record.code, secret),
+      };
+      sendJson(response, 201, created, { Location: workshopPaths.workshop(workshop.record.code) });
+    })
+
+    .on('GET', base, ({ response, params }) => {
+      sendJson(response, 200, hub.publicView(findWorkshop(hub, params.code)));
+    })
+
+    // #region learner
+    .on('POST', `${base}/members`, async ({ request, response, params }) => {
+      const workshop = findWorkshop(hub, params.code);
+      const learner = learnerFrom(request);
+      const body = await readBody(request, ['name']);
+      const name = readDisplayName(body.name);
+      const learnerId = learner ?? newLearnerId();
+      const { member, created } = hub.join(workshop, learnerId, name);
+      // A newcomer's identity is the progress API's cookie, so their progress reaches the host.
+      const headers = learner === undefined ? { 'Set-Cookie': learnerSetCookie(learnerId, request) } : {};
+      sendJson(response, created ? 201 : 200, hub.membership(workshop, member) satisfies Membership, headers);
+    })
+
+    .on(
+      'GET',
+      `${base}/me`,
+      asMember(({ response }, workshop, member) => sendJson(response, 200, hub.membership(workshop, member))),
+    )
+
+    .on(
+      'DELETE',
+      `${base}/me`,
+      asMember(({ response }, workshop, member) => {
+        hub.leave(workshop, member);
+        response.writeHead(204).end();
+      }),
+    )
+
+    .on(
+      'POST',
+      `${base}/me/heartbeat`,
+      asMember(async ({ request, response }, workshop, member) => {
+        const body = await readBody(request, ['lesson', 'channels']);
+        const lesson = body.lesson === null ? null : readLesson(body.lesson, 'lesson');
+        const channels = readChannels(body.channels);
+        hub.heartbeat(workshop, member, lesson, channels);
+        response.writeHead(204).end();
+      }),
+    )
+
+    .on(
+      'PUT',
+      `${base}/me/done`,
+      asMember(async ({ request, response }, workshop, member) => {
+        const body = await readBody(request, ['done']);
+        if (typeof body.done !== 'boolean') {
+          throw invalidBody(`"done" must be true or false, not ${describe(body.done)}.`, 'done');
+        }
+        hub.setDone(workshop, member, body.done);
+        sendJson(response, 200, hub.membership(workshop, member));
+      }),
+    )
+
+    .on(
+      'GET',
+      `${base}/me/stream`,
+      asMember(({ request, response, url }, workshop, member) =>
+        hub.openLearnerStream(workshop, member, { request, response }, readLastEventId(request, url)),
+      ),
+    )
+    // #endregion learner
+
+    // #region host
+    .on(
+      'POST',
+      `${base}/host/session`,
+      asHost(({ request, response }, workshop) => {
+        const secret = presentedHostSecret(request)!;
+        response.writeHead(204, { 'Set-Cookie': hostSetCookie(workshop.record.code, secret, request) }).end();
+      }),
+    )
+
+    .on(
+      'GET',
+      `${base}/host`,
+      asHost(({ request, response }, workshop) =>
+        sendJson(response, 200, hub.snapshot(workshop, request) satisfies HostSnapshot),
+      ),
+    )
+
+    .on(
+      'GET',
+      `${base}/host/stream`,
+      asHost(({ request, response, url }, workshop) =>
+        hub.openHostStream(workshop, { request, response }, readLastEventId(request, url)),
+      ),
+    )
+
+    .on(
+      'POST',
+      `${base}/host/goto`,
+      asHost(async ({ request, response }, workshop) => {
+        const body = await readBody(request, ['lesson']);
+        sendJson(response, 200, hub.goto(workshop, readLesson(body.lesson, 'lesson'), request));
+      }),
+    )
+
+    .on(
+      'POST',
+      `${base}/host/broadcast`,
+      asHost(async ({ request, response }, workshop) => {
+        const body = await readBody(request, ['text']);
+        const text = readPlainText(body.text, 'text', WORKSHOP_LIMITS.maxBroadcastLength);
+        const receipt: BroadcastReceipt = await hub.broadcast(workshop, text);
+        sendJson(response, 202, receipt);
+      }),
+    )
+
+    .on(
+      'PUT',
+      `${base}/host/state`,
+      asHost(async ({ request, response }, workshop) => {
+        const body = await readBody(request, ['state']);
+        if (!WORKSHOP_STATES.includes(body.state as WorkshopState)) {
+          throw invalidBody(
+            `"state" must be one of ${WORKSHOP_STATES.join(', ')}, not ${JSON.stringify(body.state)?.slice(0, 80) ?? 'nothing'}.`,
+            'state',
+          );
+        }
+        sendJson(response, 200, hub.setState(workshop, body.state as WorkshopState, request));
+      }),
+    )
+
+    .on(
+      'GET',
+      `${base}/host/results.csv`,
+      asHost(({ response }, workshop) => {
+        const csv = hub.resultsCsv(workshop);
+        response.writeHead(200, {
+          'Content-Type': 'text/csv; charset=utf-8',
+          // RFC 6266: a download, named after the workshop.
+          'Content-Disposition': `attachment; filename="workshop-${workshop.record.code}-results.csv"`,
+          'Content-Length': Buffer.byteLength(csv),
+          'Cache-Control': 'no-store',
+        });
+        response.end(csv);
+      }),
+    );
+  // #endregion host
+}
+
+/**
+ * The workshop named by the URL's code (normalized: "k7q-x2m" works).
+ * @throws {HttpProblem} 400 `invalid-join-code`, 404 `unknown-workshop`.
+ */
+function findWorkshop(hub: WorkshopHub, typed: string | undefined): LiveWorkshop {
+  const code = normalizeJoinCode(typed ?? '');
+  const shown = JSON.stringify((typed ?? '').slice(0, 40));
+  if (!JOIN_CODE_PATTERN.test(code)) {
+    throw new HttpProblem({
+      status: 400,
+      type: PROBLEM_TYPES.invalidJoinCode,
+      detail: `${shown} is not a join code: a join code is 6 letters and digits, without 0, O, 1, I or L.`,
+    });
+  }
+  const workshop = hub.find(code);
+  if (!workshop) {
+    throw new HttpProblem({
+      status: 404,
+      type: PROBLEM_TYPES.unknownWorkshop,
+      detail: `No workshop has the code ${code}; check it with the host.`,
+    });
+  }
+  return workshop;
+}
+
+/**
+ * The caller's membership, from the `rtw_learner` cookie.
+ * @throws {HttpProblem} 400 `invalid-learner` (malformed cookie), 404 `not-a-member` (never joined, or left).
+ */
+function requireMember(hub: WorkshopHub, workshop: LiveWorkshop, request: IncomingMessage): LiveMember {
+  const learner = learnerFrom(request);
+  const member = learner === undefined ? undefined : hub.memberOf(workshop, learner);
+  if (!member || member.record.leftAt !== null) {
+    throw new HttpProblem({
+      status: 404,
+      type: PROBLEM_TYPES.notAMember,
+      detail: `You are not a member of the workshop ${workshop.record.code}; join it first (POST ${workshopPaths.members(workshop.record.code)}).`,
+    });
+  }
+  return member;
+}
+
+/**
+ * Checks the host secret (`Authorization: Bearer …` or the `rtw_host` cookie).
+ * @throws {HttpProblem} 401 `host-secret-required` (with `WWW-Authenticate`, RFC 9110 §11.6.1), 403 `host-secret-wrong`.
+ */
+function requireHost(workshop: LiveWorkshop, request: IncomingMessage): void {
+  const secret = presentedHostSecret(request);
+  if (secret === undefined) {
+    throw new HttpProblem({
+      status: 401,
+      type: PROBLEM_TYPES.hostSecretRequired,
+      detail: `Host endpoints need the workshop's secret: "Authorization: Bearer <secret>", or the cookie POST ${workshopPaths.hostSession(workshop.record.code)} sets.`,
+      headers: { 'WWW-Authenticate': 'Bearer realm="workshop"' },
+    });
+  }
+  if (!hostSecretMatches(secret, workshop.record.hostSecretHash)) {
+    throw new HttpProblem({
+      status: 403,
+      type: PROBLEM_TYPES.hostSecretWrong,
+      detail: `This is not the secret of the workshop ${workshop.record.code}; open the host link you got when you created it.`,
+    });
+  }
+}
+
+/**
+ * The heartbeat's demo channels: valid names, each once, at most `maxChannelsPerMember`.
+ * @throws {HttpProblem} 400 `invalid-body` or `invalid-channel`.
+ */
+function readChannels(value: unknown): string[] {
+  if (!Array.isArray(value))
+    throw invalidBody(`"channels" must be an array of channel names, not ${describe(value)}.`, 'channels');
+  for (const [index, channel] of value.entries()) {
+    if (typeof channel !== 'string' || !isValidChannel(channel)) {
+      throw new HttpProblem({
+        status: 400,
+        type: PROBLEM_TYPES.invalidChannel,
+        detail: `channels[${index}] is not a channel name (1–64 characters of A–Z a–z 0–9 _ -).`,
+        extensions: { field: `channels/${index}` },
+      });
+    }
+  }
+  const channels = [...new Set(value as string[])];
+  if (channels.length > WORKSHOP_LIMITS.maxChannelsPerMember) {
+    throw invalidBody(
+      `A page may register at most ${WORKSHOP_LIMITS.maxChannelsPerMember} demo channels; this one has ${channels.length}.`,
+      'channels',
+    );
+  }
+  return channels;
+}

@@ -1,0 +1,30 @@
+import { type Progress } from '../../src/protocol/progress.ts';
+import { type MemberQuiz } from '../../src/protocol/workshops.ts';
+import { normalizeProgress } from '../../src/progress/merge-progress.ts';
+
+/** What the host sees of a learner's synced progress. */
+export interface ProgressSummary {
+  /** Lesson slug → when it was completed. */
+  completed: Record<string, number>;
+  /** The latest quiz attempt, or null. */
+  quiz: MemberQuiz | null;
+}
+
+export const NO_PROGRESS: ProgressSummary = { completed: {}, quiz: null };
+
+/** The completed lessons and the latest quiz attempt (by `at`) of `progress`. */
+export function summarizeProgress(progress: Progress): ProgressSummary {
+  // Normalized first: an undone completion or one older than a reset does not count.
+  const normalized = normalizeProgress(progress);
+  const completed: Record<string, number> = {};
+  for (const [slug, lesson] of Object.entries(normalized.lessons)) {
+    if (lesson.completedAt !== undefined) completed[slug] = lesson.completedAt;
+  }
+  let quiz: MemberQuiz | null = null;
+  for (const attempt of normalized.quiz ?? []) {
+    if (quiz === null || attempt.at > quiz.at) {
+      quiz = { at: attempt.at, score: attempt.score, total: attempt.total, answers: attempt.answers };
+    }
+  }
+  return { completed, quiz };
+}

@@ -1,0 +1,624 @@
+import { Component } from 'preact';
+import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
+import { WORKSHOP_LIMITS, workshopPages, workshopPaths, type HostWorkshop, type MemberView } from '../protocol/workshops.ts';
+import { TECHNIQUES, TECHNIQUE_NAMES, type Technique } from '../quiz/techniques.ts';
+import { plural } from '../widgets/shared/format.ts';
+import { createWorkshopClient } from './client.ts';
+import { createHostModel, type HostConnection, type HostModel } from './host-model.ts';
+import { completionCounts, quizTakers, quizTallies, raisedHands, type Roster } from './host-state.ts';
+import { QrCode } from './QrCode.tsx';
+import './workshops.css';
+
+export interface DashboardLesson {
+  slug: string;
+  title: string;
+  order: number;
+}
+
+export interface DashboardScenario {
+  id: string;
+  title: string;
+  answer: Technique;
+}
+
+interface Props {
+  lessons: DashboardLesson[];
+  scenarios: DashboardScenario[];
+}
+
+/**
+ * `/workshops/host/?code=…#key=…`: the instructor's live view of a
+ * workshop. The code comes from the query, the secret from the fragment
+ * (never sent to the server in a URL). Renders only; host-model.ts holds the
+ * state and the connection.
+ */
+export default function HostDashboard({ lessons, scenarios }: Props) {
+  const [model, setModel] = useState<HostModel | null>(null);
+  const [code, setCode] = useState('');
+
+  useEffect(() => {
+    const fromQuery = new URLSearchParams(location.search).get('code') ?? '';
+    const secret = new URLSearchParams(location.hash.slice(1)).get('key');
+    const created = createHostModel(createWorkshopClient(), fromQuery, fromQuery ? secret : null);
+    setCode(fromQuery);
+    setModel(created);
+    void created.start();
+    return () => created.dispose();
+  }, []);
+
+  if (!model) {
+    return (
+      <div class="workshop-host">
+        <p class="workshop-muted" role="status">
+          Loading the dashboard…
+        </p>
+      </div>
+    );
+  }
+
+  const phase = model.phase.value;
+  if (phase === 'no-key') {
+    return (
+      <div class="workshop-host">
+        <h1>Workshop dashboard</h1>
+        <div class="workshop-panel workshop-notice" role="alert">
+          <p>
+            <strong>This link has no host key.</strong> Open the host link you bookmarked when you started the workshop: it ends
+            with <code>#key=…</code>. The key is shown only once, so without it the dashboard cannot open.
+          </p>
+          <p>
+            <a href={workshopPages.create}>Start a new workshop</a>
+          </p>
+        </div>
+      </div>
+    );
+  }
+  if (phase === 'refused') {
+    return (
+      <div class="workshop-host">
+        <h1>Workshop dashboard</h1>
+        <div class="workshop-panel workshop-notice" role="alert">
+          <p>
+            <strong>The dashboard could not open.</strong> {model.error.value}
+          </p>
+          <p>
+            <a href={workshopPages.create}>Start a new workshop</a>
+          </p>
+        </div>
+      </div>
+    );
+  }
+  const workshop = model.workshop.value;
+  if (!workshop) {
+    return (
+      <div class="workshop-host">
+        <h1>Workshop dashboard</h1>
+        <p class="workshop-muted" role="status">
+          {model.status.value || `Opening workshop ${code}…`}
+        </p>
+      </div>
+    );
+  }
+  return <Dashboard model={model} workshop={workshop} lessons={lessons} scenarios={scenarios} />;
+}
+
+function Dashboard({ model, workshop, lessons, scenarios }: { model: HostModel; workshop: HostWorkshop } & Props) {
+  const roster = model.roster.value;
+  const counts = model.counts.value;
+  const closed = workshop.state === 'closed';
+  const titles = useMemo(() => Object.fromEntries(lessons.map((lesson) => [lesson.slug, lesson.title])), [lessons]);
+  return (
+    <div class="workshop-host" data-workshop-state={workshop.state}>
+      <header class="workshop-host-head">
+        <p class="workshop-kicker">Workshop dashboard</p>
+        <h1>{workshop.title}</h1>
+        <div class="workshop-badges">
+          <StateBadge state={workshop.state} />
+          <ConnectionBadge state={model.connection.value} />
+        </div>
+        <p class="workshop-status" role="status" aria-live="polite">
+          {model.status.value}
+        </p>
+        {model.error.value && (
+          <p class="workshop-error" role="alert">
+            {model.error.value}
+          </p>
+        )}
+      </header>
+
+      {!closed && <JoinPanel workshop={workshop} />}
+
+      <section class="workshop-panel" aria-labelledby="room-title">
+        <h2 id="room-title">The room</h2>
+        <ul class="workshop-tiles" aria-label="Counts">
+          <li data-count="online">
+            <span class="workshop-tile-value">{counts.online}</span> online
+          </li>
+          <li data-count="present">
+            <span class="workshop-tile-value">{counts.present}</span> {counts.present === 1 ? 'member' : 'members'}
+          </li>
+          <li data-count="done">
+            <span class="workshop-tile-value">{counts.done}</span> done with this step
+          </li>
+        </ul>
+        <Hands roster={roster} />
+      </section>
+
+      {!closed && <Actions model={model} workshop={workshop} lessons={lessons} />}
+      {closed && (
+        <section class="workshop-panel">
+          <p>
+            The workshop is closed: nobody can join or report any more. The results stay here and in the CSV.{' '}
+            <a href={workshopPaths.results(workshop.code)} download>
+              Export CSV
+            </a>
+          </p>
+        </section>
+      )}
+
+      <Grid roster={roster} lessons={lessons} titles={titles} />
+      <Quiz roster={roster} scenarios={scenarios} />
+      <BroadcastLog model={model} />
+    </div>
+  );
+}
+
+const STATE_LABEL = { open: 'Open', locked: 'Locked', closed: 'Closed' } as const;
+
+function StateBadge({ state }: { state: HostWorkshop['state'] }) {
+  return (
+    <span class={`workshop-badge workshop-state-${state}`} data-state={state}>
+      {STATE_LABEL[state]}
+    </span>
+  );
+}
+
+const CONNECTION_LABEL: Record<HostConnection, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  ended: 'Not following (closed)',
+};
+
+function ConnectionBadge({ state }: { state: HostConnection }) {
+  return (
+    <span class={`workshop-badge workshop-conn-${state}`} data-connection={state}>
+      <span class="workshop-dot" aria-hidden="true" />
+      <span class="visually-hidden">Updates: </span>
+      {CONNECTION_LABEL[state]}
+    </span>
+  );
+}
+
+/** The code, the join link and its QR code, and the projector view of the three. */
+function JoinPanel({ workshop }: { workshop: HostWorkshop }) {
+  const ids = useId();
+  const urls = useMemo(() => {
+    if (workshop.joinUrls.length > 0) return workshop.joinUrls;
+    return [new URL(workshopPages.join(workshop.code), location.origin).href];
+  }, [workshop.joinUrls, workshop.code]);
+  const [picked, setPicked] = useState(0);
+  const url = urls[Math.min(picked, urls.length - 1)]!;
+  const loopbackOnly = workshop.joinUrls.length === 0;
+  const projector = useRef<HTMLDialogElement>(null);
+  const [copied, setCopied] = useState<string | null>(null);
+
+  async function copyHostLink() {
+    try {
+      await navigator.clipboard.writeText(location.href);
+      setCopied('Host link copied. Keep it private: it opens this dashboard.');
+    } catch {
+      setCopied('Could not copy: select the address bar and copy it from there.');
+    }
+  }
+
+  function showProjector() {
+    projector.current?.showModal();
+    document.documentElement.requestFullscreen?.().catch(() => {});
+  }
+
+  function closeProjector() {
+    projector.current?.close();
+  }
+
+  return (
+    <section class="workshop-panel workshop-join-panel" aria-labelledby={`${ids}-title`}>
+      <h2 id={`${ids}-title`} class="visually-hidden">
+        How to join
+      </h2>
+      <div class="workshop-join-text">
+        <p class="workshop-muted">Join code</p>
+        <p class="workshop-code" data-join-code aria-label={`Join code ${workshop.code.split('').join(' ')}`}>
+          {workshop.code}
+        </p>
+        {urls.length > 1 ? (
+          <div class="workshop-field">
+            <label for={`${ids}-url`}>Join link (pick the address the room can reach)</label>
+            <select id={`${ids}-url`} class="workshop-input" value={String(picked)} onChange={(event) => setPicked(Number(event.currentTarget.value))}>
+              {urls.map((candidate, index) => (
+                <option key={candidate} value={String(index)}>
+                  {candidate}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : (
+          <p class="workshop-muted">Join link</p>
+        )}
+        <p class="workshop-url">
+          <a href={url} data-join-url>
+            {url}
+          </a>
+        </p>
+        {loopbackOnly && (
+          <p class="workshop-hint">
+            This address works on this computer only. For a room, restart the server with <code>HOST=0.0.0.0 npm start</code> and open
+            this dashboard through one of the LAN addresses it prints.
+          </p>
+        )}
+        <div class="workshop-row">
+          <button type="button" class="button" onClick={showProjector}>
+            Show full screen
+          </button>
+          <button type="button" class="button secondary" onClick={() => void copyHostLink()}>
+            Copy host link
+          </button>
+        </div>
+        {copied && (
+          <p class="workshop-hint" role="status">
+            {copied}
+          </p>
+        )}
+      </div>
+      <QrCode text={url} label={`QR code of the join link ${url}`} class="workshop-qr" />
+
+      <dialog
+        ref={projector}
+        class="workshop-projector"
+        aria-label="Join this workshop"
+        onClose={() => {
+          if (document.fullscreenElement) void document.exitFullscreen().catch(() => {});
+        }}
+      >
+        <div class="workshop-projector-body">
+          <p class="workshop-projector-title">{workshop.title}</p>
+          <QrCode text={url} label={`QR code of the join link ${url}`} class="workshop-projector-qr" />
+          <div class="workshop-projector-text">
+            <p class="workshop-muted">Join code</p>
+            <p class="workshop-projector-code">{workshop.code}</p>
+            <p class="workshop-projector-url">{url}</p>
+          </div>
+          <button type="button" class="button secondary workshop-projector-close" onClick={closeProjector}>
+            Close full screen
+          </button>
+        </div>
+      </dialog>
+    </section>
+  );
+}
+
+function Actions({ model, workshop, lessons }: { model: HostModel; workshop: HostWorkshop; lessons: DashboardLesson[] }) {
+  const ids = useId();
+  const [lesson, setLesson] = useState(workshop.focus?.lesson ?? lessons[0]?.slug ?? '');
+  const [text, setText] = useState('');
+  const closeDialog = useRef<HTMLDialogElement>(null);
+  const busy = model.busy.value;
+  const receipt = model.lastReceipt.value;
+  const focusTitle = lessons.find((entry) => entry.slug === workshop.focus?.lesson)?.title;
+
+  return (
+    <section class="workshop-panel workshop-actions" aria-labelledby={`${ids}-title`}>
+      <h2 id={`${ids}-title`}>Lead the room</h2>
+
+      <form
+        class="workshop-action"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (lesson) void model.goto(lesson);
+        }}
+      >
+        <label for={`${ids}-lesson`}>Send everyone to</label>
+        <div class="workshop-row">
+          <select id={`${ids}-lesson`} class="workshop-input" value={lesson} onChange={(event) => setLesson(event.currentTarget.value)}>
+            {lessons.map((entry) => (
+              <option key={entry.slug} value={entry.slug}>
+                {entry.order}. {entry.title}
+              </option>
+            ))}
+          </select>
+          <button type="submit" class="button" disabled={busy !== null}>
+            Send everyone there
+          </button>
+        </div>
+        <p class="workshop-hint">
+          {focusTitle ? `Now: ${focusTitle}. ` : ''}Each learner is asked to open the lesson, and every “done” is lowered.
+        </p>
+      </form>
+
+      <form
+        class="workshop-action"
+        onSubmit={async (event) => {
+          event.preventDefault();
+          if (text.trim() && (await model.broadcast(text.trim()))) setText('');
+        }}
+      >
+        <label for={`${ids}-text`}>Broadcast into the live demos</label>
+        <div class="workshop-row">
+          <input
+            id={`${ids}-text`}
+            class="workshop-input workshop-grow"
+            maxLength={WORKSHOP_LIMITS.maxBroadcastLength}
+            value={text}
+            onInput={(event) => setText(event.currentTarget.value)}
+            placeholder="e.g. Now kill the connection and watch it resume"
+          />
+          <button type="submit" class="button" disabled={busy !== null || text.trim() === ''}>
+            Send broadcast
+          </button>
+        </div>
+        <p class="workshop-hint" data-receipt aria-live="polite">
+          {receipt
+            ? `Sent to ${plural(receipt.members, 'learner')}, ${plural(receipt.channels, 'demo channel')}.`
+            : 'An event on the channel of every demo open on learners’ pages: their SSE and long-polling demos show it.'}
+        </p>
+      </form>
+
+      <div class="workshop-action">
+        <p class="workshop-label">The workshop</p>
+        <div class="workshop-row">
+          {workshop.state === 'open' ? (
+            <button type="button" class="button secondary" disabled={busy !== null} onClick={() => void model.setState('locked')}>
+              Lock (nobody new joins)
+            </button>
+          ) : (
+            <button type="button" class="button secondary" disabled={busy !== null} onClick={() => void model.setState('open')}>
+              Unlock
+            </button>
+          )}
+          <a class="button secondary" href={workshopPaths.results(workshop.code)} download>
+            Export CSV
+          </a>
+          <button type="button" class="button secondary workshop-danger" disabled={busy !== null} onClick={() => closeDialog.current?.showModal()}>
+            Close the workshop…
+          </button>
+        </div>
+      </div>
+
+      <dialog ref={closeDialog} class="workshop-dialog" aria-labelledby={`${ids}-close-title`}>
+        <form
+          method="dialog"
+          onSubmit={(event) => {
+            const submitter = (event as SubmitEvent).submitter as HTMLButtonElement | null;
+            if (submitter?.value === 'close') void model.setState('closed');
+          }}
+        >
+          <h2 id={`${ids}-close-title`}>Close “{workshop.title}”?</h2>
+          <p>
+            Learners are told the workshop has ended and nobody can join or report any more. You keep this dashboard and the CSV.
+            Closing cannot be undone.
+          </p>
+          <div class="workshop-row">
+            <button type="submit" class="button workshop-danger-solid" value="close">
+              Close the workshop
+            </button>
+            <button type="submit" class="button secondary" value="cancel" autofocus>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </dialog>
+    </section>
+  );
+}
+
+function Hands({ roster }: { roster: Roster }) {
+  const hands = raisedHands(roster);
+  if (hands.length === 0) return <p class="workshop-muted">No hand raised: nobody has said “done with this step” yet.</p>;
+  return (
+    <div>
+      <p class="workshop-label">
+        <span aria-hidden="true">✋ </span>Done with this step
+      </p>
+      <ul class="workshop-hands" aria-label="Done with this step">
+        {hands.map((member) => (
+          <li key={member.id}>{member.name}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function Grid({ roster, lessons, titles }: { roster: Roster; lessons: DashboardLesson[]; titles: Record<string, string> }) {
+  const slugs = useMemo(() => lessons.map((lesson) => lesson.slug), [lessons]);
+  const members = [...roster.values()];
+  const totals = completionCounts(roster, slugs);
+  return (
+    <section class="workshop-panel" aria-labelledby="grid-title">
+      <h2 id="grid-title">Learners</h2>
+      {members.length === 0 ? (
+        <p class="workshop-muted">Nobody has joined yet. Show the code or the QR code to the room.</p>
+      ) : (
+        <div class="workshop-table-wrap" tabIndex={0} role="region" aria-label="Learners and completed lessons">
+          <table class="workshop-grid">
+            <thead>
+              <tr>
+                <th scope="col">Learner</th>
+                <th scope="col">Reading</th>
+                <th scope="col">Done</th>
+                {lessons.map((lesson) => (
+                  <th scope="col" key={lesson.slug} class="workshop-grid-lesson">
+                    <abbr title={lesson.title}>{lesson.order}</abbr>
+                    <span class="visually-hidden"> {lesson.title}</span>
+                  </th>
+                ))}
+                <th scope="col">Quiz</th>
+              </tr>
+            </thead>
+            <tbody>
+              {members.map((member) => (
+                <MemberRow key={member.id} member={member} slugs={slugs} titles={titles} />
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row" colSpan={3}>
+                  Completed
+                </th>
+                {slugs.map((slug) => (
+                  <td key={slug} class="workshop-grid-cell">
+                    {totals[slug]}
+                  </td>
+                ))}
+                <td />
+              </tr>
+            </tfoot>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+interface RowProps {
+  member: MemberView;
+  slugs: string[];
+  titles: Record<string, string>;
+}
+
+/**
+ * One learner's row. A `member` event replaces one MemberView object, so a
+ * row re-renders only when its own member changed: 200 learners stay cheap.
+ */
+class MemberRow extends Component<RowProps> {
+  override shouldComponentUpdate(next: RowProps): boolean {
+    return next.member !== this.props.member || next.slugs !== this.props.slugs || next.titles !== this.props.titles;
+  }
+
+  override render({ member, slugs, titles }: RowProps) {
+    const left = member.leftAt !== null;
+    const presence = left ? 'left' : member.online ? 'online' : 'offline';
+    return (
+      <tr data-member={member.id} data-presence={presence} class={left ? 'workshop-left' : undefined}>
+        <th scope="row" class="workshop-grid-name">
+          <span class={`workshop-dot workshop-presence-${presence}`} aria-hidden="true" />
+          <span class="workshop-name">{member.name}</span>
+          <span class="visually-hidden">, {presence}</span>
+          {left && <span class="workshop-hint"> (left)</span>}
+        </th>
+        <td class="workshop-grid-where">{member.lesson ? (titles[member.lesson] ?? member.lesson) : '—'}</td>
+        <td class="workshop-grid-cell" data-done={member.doneAt !== null}>
+          {member.doneAt !== null ? (
+            <>
+              <span aria-hidden="true">✋</span>
+              <span class="visually-hidden">done</span>
+            </>
+          ) : (
+            ''
+          )}
+        </td>
+        {slugs.map((slug) => {
+          const complete = member.completed[slug] !== undefined;
+          return (
+            <td key={slug} class={complete ? 'workshop-grid-cell workshop-complete' : 'workshop-grid-cell'} data-lesson={slug} data-complete={complete}>
+              {complete ? (
+                <>
+                  <span aria-hidden="true">✓</span>
+                  <span class="visually-hidden">complete</span>
+                </>
+              ) : (
+                <span aria-hidden="true">·</span>
+              )}
+            </td>
+          );
+        })}
+        <td class="workshop-grid-cell">{member.quiz ? `${member.quiz.score}/${member.quiz.total}` : '—'}</td>
+      </tr>
+    );
+  }
+}
+
+function Quiz({ roster, scenarios }: { roster: Roster; scenarios: DashboardScenario[] }) {
+  const ids = useMemo(() => scenarios.map((scenario) => scenario.id), [scenarios]);
+  const tallies = quizTallies(roster, ids);
+  const takers = quizTakers(roster);
+  return (
+    <section class="workshop-panel" aria-labelledby="quiz-title">
+      <h2 id="quiz-title">Quiz answers</h2>
+      <p class="workshop-muted">
+        What each member picked in their latest round of lesson 9’s quiz ({plural(takers, 'member')} so far). ✓ marks the right
+        answer.
+      </p>
+      {takers > 0 && (
+        <div class="workshop-table-wrap" tabIndex={0} role="region" aria-label="Quiz answers per scenario">
+          <table class="workshop-quiz">
+            <thead>
+              <tr>
+                <th scope="col">Scenario</th>
+                {TECHNIQUES.map((technique) => (
+                  <th scope="col" key={technique}>
+                    {TECHNIQUE_NAMES[technique]}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {scenarios.map((scenario, index) => {
+                const tally = tallies[index]!;
+                return (
+                  <tr key={scenario.id} data-scenario={scenario.id}>
+                    <th scope="row">{scenario.title}</th>
+                    {TECHNIQUES.map((technique) => {
+                      const right = technique === scenario.answer;
+                      const count = tally.counts[technique];
+                      const share = tally.answered ? Math.round((count / tally.answered) * 100) : 0;
+                      return (
+                        <td key={technique} class={right ? 'workshop-quiz-right' : undefined} data-count={count}>
+                          <span class="workshop-quiz-count">
+                            {count}
+                            {right && (
+                              <>
+                                <span aria-hidden="true"> ✓</span>
+                                <span class="visually-hidden"> (right answer)</span>
+                              </>
+                            )}
+                          </span>
+                          <span class="workshop-quiz-bar" aria-hidden="true">
+                            <span style={{ width: `${share}%` }} />
+                          </span>
+                        </td>
+                      );
+                    })}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function BroadcastLog({ model }: { model: HostModel }) {
+  const log = model.broadcasts.value;
+  return (
+    <section class="workshop-panel" aria-labelledby="log-title">
+      <h2 id="log-title">Recent broadcasts</h2>
+      {log.length === 0 ? (
+        <p class="workshop-muted">None yet.</p>
+      ) : (
+        <ol class="workshop-log" data-broadcast-log>
+          {log.map((record) => (
+            <li key={`${record.at}:${record.text}`}>
+              <span class="workshop-log-text">{record.text}</span>
+              <span class="workshop-hint">
+                {new Date(record.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} · to {plural(record.members, 'learner')},{' '}
+                {plural(record.channels, 'demo channel')}
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { LEARNER_COOKIE } from '../../../src/protocol/progress.ts';
+import {
+  workshopPaths,
+  type CreatedWorkshop,
+  type HostSnapshot,
+  type Membership,
+} from '../../../src/protocol/workshops.ts';
+
+/** JSON request options for `fetch`, with extra headers (a cookie, a bearer secret). */
+export function jsonRequest(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method,
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  };
+}
+
+/** `Authorization: Bearer <secret>`. */
+export const bearer = (secret: string): Record<string, string> => ({ Authorization: `Bearer ${secret}` });
+
+/** The `Cookie` header of a learner. */
+export const asLearner = (learnerId: string): Record<string, string> => ({ Cookie: `${LEARNER_COOKIE}=${learnerId}` });
+
+/** The learner id a response set in its `rtw_learner` cookie, if any. */
+export function learnerIdFrom(response: Response): string | undefined {
+  const cookie = response.headers.getSetCookie().find((value) => value.startsWith(`${LEARNER_COOKIE}=`));
+  return cookie && /^rtw_learner=([^;]+)/.exec(cookie)![1];
+}
+
+/** Calls on one running server, as the pages would. */
+export function workshopClient(baseUrl: string) {
+  const url = (path: string) => `${baseUrl}${path}`;
+  return {
+    url,
+    async create(title = 'Realtime 101'): Promise<CreatedWorkshop> {
+      const response = await fetch(url(workshopPaths.create), jsonRequest('POST', { title }));
+      assert.equal(response.status, 201, await response.clone().text());
+      return (await response.json()) as CreatedWorkshop;
+    },
+    /** Joins as a new learner (or as `learnerId`); returns the learner id and the membership. */
+    async join(code: string, name: string, learnerId?: string): Promise<{ learnerId: string; membership: Membership }> {
+      const response = await fetch(
+        url(workshopPaths.members(code)),
+        jsonRequest('POST', { name }, learnerId ? asLearner(learnerId) : {}),
+      );
+      assert.ok(response.status === 201 || response.status === 200, await response.clone().text());
+      const id = learnerId ?? learnerIdFrom(response);
+      assert.ok(id, 'joining sets the learner cookie');
+      return { learnerId: id, membership: (await response.json()) as Membership };
+    },
+    async heartbeat(code: string, learnerId: string, lesson: string | null, channels: string[] = []): Promise<void> {
+      const response = await fetch(
+        url(workshopPaths.heartbeat(code)),
+        jsonRequest('POST', { lesson, channels }, asLearner(learnerId)),
+      );
+      assert.equal(response.status, 204, await response.clone().text());
+    },
+    async snapshot(code: string, secret: string): Promise<HostSnapshot> {
+      const response = await fetch(url(workshopPaths.host(code)), { headers: bearer(secret) });
+      assert.equal(response.status, 200, await response.clone().text());
+      return (await response.json()) as HostSnapshot;
+    },
+    /** A host call with a JSON body. */
+    host(method: string, path: string, secret: string, body: unknown): Promise<Response> {
+      return fetch(url(path), jsonRequest(method, body, bearer(secret)));
+    },
+  };
+}
