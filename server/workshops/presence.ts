@@ -12,7 +12,8 @@ export interface PresenceTimings {
  * holds a learner stream open; a closed tab stops both, but only the stream's
  * end is seen at once. So a member is online while seen recently and either
  * streaming, or within a short grace after their last stream closed (a
- * reload), or never streaming at all (a page that only sends heartbeats).
+ * reload), or seen since it closed (a page that lent its connection to an
+ * experiment, or only sends heartbeats).
  */
 export class Presence {
   lastSeenAt: number;
@@ -50,6 +51,7 @@ export class Presence {
   online(now: number, timings: PresenceTimings): boolean {
     if (!this.#seenHere || now - this.lastSeenAt >= timings.presenceTtlMs) return false;
     if (this.#openStreams > 0 || this.#lastStreamClosedAt === undefined) return true;
+    if (this.lastSeenAt > this.#lastStreamClosedAt) return true;
     return now - this.#lastStreamClosedAt < timings.streamGraceMs;
   }
 }

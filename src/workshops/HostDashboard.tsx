@@ -417,7 +417,7 @@ function Hands({ roster }: { roster: Roster }) {
   return (
     <div>
       <p class="workshop-label">
-        <span aria-hidden="true">✋ </span>Done with this step
+        Done with this step
       </p>
       <ul class="workshop-hands" aria-label="Done with this step">
         {hands.map((member) => (
@@ -509,7 +509,7 @@ class MemberRow extends Component<RowProps> {
         <td class="workshop-grid-cell" data-done={member.doneAt !== null}>
           {member.doneAt !== null ? (
             <>
-              <span aria-hidden="true">✋</span>
+              <span aria-hidden="true">✓</span>
               <span class="visually-hidden">done</span>
             </>
           ) : (

@@ -60,7 +60,7 @@ export function WorkshopBar({ model, lessonTitles, onGone, navigate = (url) => l
             disabled={model.busy.value}
             onClick={() => void model.toggleDone()}
           >
-            <span aria-hidden="true">✋ </span>Done with this step
+            {done && <span aria-hidden="true">✓ </span>}Done with this step
           </button>
           <button
             type="button"

@@ -24,7 +24,7 @@ export function demoBroadcastOf(type: string, data: unknown): DemoBroadcast | nu
   return { workshop, text };
 }
 
-/** `📣 Friday class: Look at the wire view now` — one line, as a demo's log shows it. */
+/** `From Friday class: Look at the wire view now` — one line, as a demo's log shows it. */
 export function broadcastLine(broadcast: DemoBroadcast): string {
-  return `📣 ${broadcast.workshop}: ${broadcast.text}`;
+  return `From ${broadcast.workshop}: ${broadcast.text}`;
 }

@@ -2,6 +2,7 @@ import { batch, effect, signal, type ReadonlySignal } from '@preact/signals';
 import { LEARNER_EVENTS, WORKSHOP_LIMITS, WORKSHOP_TIMINGS, type Membership, type WorkshopFocus, type WorkshopState } from '../protocol/workshops.ts';
 import { systemClock, type Clock } from '../widgets/shared/clock.ts';
 import { ApiError, errorMessage } from '../widgets/shared/http.ts';
+import { connectionsLent } from '../widgets/shared/lent-connections.ts';
 import type { WorkshopClient } from './client.ts';
 import { demoChannels as pageChannels } from './demo-channels.ts';
 import {
@@ -36,6 +37,8 @@ export interface LearnerModelOptions {
   openEventSource?: (url: string) => LearnerEventSource;
   /** The page's demo channels; default: the page-wide registry. */
   channels?: ReadonlySignal<readonly string[]>;
+  /** True while an experiment borrows the stream's connection; default: the page-wide `connectionsLent`. */
+  connectionsLent?: ReadonlySignal<boolean>;
   /** Replaces the membership's storage (tests). */
   store?: { write(entry: StoredMembership): void; clear(): void };
   heartbeatMs?: number;
@@ -70,6 +73,7 @@ export function createLearnerModel(client: WorkshopClient, stored: StoredMembers
   const clock = options.clock ?? systemClock;
   const openEventSource = options.openEventSource ?? ((url: string) => new EventSource(url) as LearnerEventSource);
   const channels = options.channels ?? pageChannels;
+  const lent = options.connectionsLent ?? connectionsLent;
   const store = options.store ?? { write: (entry: StoredMembership) => writeMembership(entry), clear: () => clearMembership() };
   const heartbeatMs = options.heartbeatMs ?? WORKSHOP_TIMINGS.heartbeatMs;
   const code = stored.code;
@@ -86,6 +90,9 @@ export function createLearnerModel(client: WorkshopClient, stored: StoredMembers
   let heartbeatTimer: unknown = null;
   let channelTimer: unknown = null;
   let stopChannels: (() => void) | null = null;
+  let stopLending: (() => void) | null = null;
+  /** The stream's last event id: the previous page's (this tab's sessionStorage), then this page's. */
+  let lastEventId = readLastEventId(code);
   let disposed = false;
 
   function save(entry: StoredMembership): void {
@@ -158,12 +165,15 @@ export function createLearnerModel(client: WorkshopClient, stored: StoredMembers
   }
 
   function openStream(): void {
-    const es = openEventSource(client.learnerStreamUrl(code, readLastEventId(code)));
+    const es = openEventSource(client.learnerStreamUrl(code, lastEventId));
     source = es;
     const on = (type: string, handle: (data: unknown) => void) =>
       es.addEventListener(type, (event) => {
         if (source !== es) return;
-        if (event.lastEventId) writeLastEventId(code, event.lastEventId);
+        if (event.lastEventId) {
+          lastEventId = event.lastEventId;
+          writeLastEventId(code, lastEventId);
+        }
         try {
           handle(JSON.parse(event.data));
         } catch {
@@ -193,6 +203,8 @@ export function createLearnerModel(client: WorkshopClient, stored: StoredMembers
     channelTimer = null;
     stopChannels?.();
     stopChannels = null;
+    stopLending?.();
+    stopLending = null;
   }
 
   async function start(): Promise<void> {
@@ -213,7 +225,16 @@ export function createLearnerModel(client: WorkshopClient, stored: StoredMembers
     }
     void heartbeat();
     scheduleHeartbeats();
-    openStream();
+    stopLending = effect(() => {
+      if (lent.value) {
+        source?.close();
+        source = null;
+        // Says "this page is still here" now that the stream has closed, so presence stays online.
+        void heartbeat();
+      } else if (source === null && ended.peek() === null && !disposed) {
+        openStream();
+      }
+    });
     // A demo that hydrates later (islands load when scrolled into view) adds its channel: report it soon.
     let first = true;
     stopChannels = effect(() => {

@@ -6,7 +6,7 @@ import { JOIN_CODE_PATTERN, type Membership } from '../protocol/workshops.ts';
  * there is one. What the server knows is the truth; this is a note of it.
  */
 
-/** localStorage key; BaseLayout's inline check reads it too. */
+/** localStorage key; BaseLayout reads it to load the workshop bar only for members. */
 export const MEMBERSHIP_KEY = 'rtw:workshop:v1';
 
 export interface StoredMembership {

@@ -120,7 +120,7 @@ test('an instructor runs a workshop: learners join, report, follow the instructo
     await expect(host.locator('[data-receipt]')).toContainText('Sent to 3 learners, 3 demo channels', { timeout: 2_000 });
   }).toPass({ timeout: 20_000 });
   for (const page of learners) {
-    await expect(page.locator('[data-widget="sse"] [data-broadcasts]')).toContainText(`📣 Friday class: ${text}`);
+    await expect(page.locator('[data-widget="sse"] [data-broadcasts]')).toContainText(`From Friday class: ${text}`);
   }
   await expect(host.locator('[data-broadcast-log]')).toContainText(text);
 

@@ -173,6 +173,27 @@ describe('workshops', () => {
     assert.equal(snapshot.members[0]!.online, false);
   });
 
+  it('counts a heartbeat after the stream closed as the page still being there (a lent connection)', async () => {
+    const { workshop, secret } = await client.create();
+    const { learnerId } = await client.join(workshop.code, 'Frances');
+    const host = await open(workshopPaths.hostStream(workshop.code), bearer(secret));
+    const learner = await open(workshopPaths.learnerStream(workshop.code), asLearner(learnerId));
+    await learner.waitFor('retry: 20');
+    learner.destroy();
+    await waitUntil(() => memberEvents(host).some((member) => !member.online), 'the member turns offline', 2_000);
+
+    const heartbeat = await fetch(
+      client.url(workshopPaths.heartbeat(workshop.code)),
+      jsonRequest('POST', { lesson: 'server-sent-events', channels: [] }, asLearner(learnerId)),
+    );
+    assert.equal(heartbeat.status, 204);
+    await waitUntil(() => memberEvents(host).at(-1)?.online === true, 'the member is back online', 2_000);
+    // Many sweeps past the 100 ms grace: the stream's end no longer counts against them.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const snapshot = await client.snapshot(workshop.code, secret);
+    assert.equal(snapshot.members[0]!.online, true);
+  });
+
   it('sends "goto" to learners, lowering every "done"', async () => {
     const { workshop, secret } = await client.create();
     const { learnerId } = await client.join(workshop.code, 'Barbara');

@@ -83,13 +83,13 @@ describe('workshop broadcasts in the demos', () => {
     assert.equal(demoBroadcastOf('notification', data), null);
     assert.equal(demoBroadcastOf(BROADCAST_EVENT_TYPE, '{not json'), null);
     assert.equal(demoBroadcastOf(BROADCAST_EVENT_TYPE, { workshop: 'x' }), null);
-    assert.equal(broadcastLine(data), '📣 Friday class: Kill it now');
+    assert.equal(broadcastLine(data), 'From Friday class: Kill it now');
   });
 
   it('the long-polling feed calls a broadcast out', () => {
     const item = toFeedItem({ id: 7, type: BROADCAST_EVENT_TYPE, data: { workshop: 'W', text: 'hello' }, ts: 1 }, 0, 2, 3, false);
     assert.equal(item.broadcast, true);
-    assert.equal(item.text, '📣 W: hello');
+    assert.equal(item.text, 'From W: hello');
     const plain = toFeedItem({ id: 8, type: 'notification', data: { text: 'Build passed' }, ts: 1 }, 0, 2, 3, false);
     assert.equal(plain.broadcast, false);
     assert.equal(plain.text, 'Build passed');
@@ -312,6 +312,7 @@ describe('the learner model', () => {
     const saved: { entry: StoredMembership | null } = { entry: null };
     const heartbeats: unknown[] = [];
     const channels = signal<readonly string[]>(['sse-aaaa1111']);
+    const lent = signal(false);
     const model = createLearnerModel(
       fakeClient({
         heartbeat: async (_code, heartbeat) => void heartbeats.push(heartbeat),
@@ -321,12 +322,13 @@ describe('the learner model', () => {
       {
         currentLesson,
         channels,
+        connectionsLent: lent,
         openEventSource: (url) => sources[sources.push(new FakeSource(url)) - 1]!,
         store: { write: (entry) => (saved.entry = entry), clear: () => (saved.entry = null) },
         heartbeatMs: 60_000,
       },
     );
-    return { model, sources, saved, heartbeats, channels };
+    return { model, sources, saved, heartbeats, channels, lent };
   }
 
   it('asks to open a focused lesson on load and on "go to", and reports its channels', async (t) => {
@@ -350,6 +352,23 @@ describe('the learner model', () => {
     assert.equal(model.prompt.value, null);
     assert.equal(saved.entry?.focusAckAt, 9);
     model.dispose();
+  });
+
+  it('gives its connection to the six-connection experiment, then resumes after the last event it saw', async (t) => {
+    const { model, sources, heartbeats, lent } = setup({ me: async () => membership(null) });
+    t.after(() => model.dispose());
+    await model.start();
+    sources[0]!.emit('goto', { lesson: 'long-polling', at: 3 }, '7');
+    const before = heartbeats.length;
+
+    lent.value = true;
+    assert.equal(sources[0]!.closed, true);
+    // A heartbeat right away: the page is still here although its stream closed.
+    assert.equal(heartbeats.length, before + 1);
+
+    lent.value = false;
+    assert.equal(sources.length, 2);
+    assert.match(sources[1]!.url, /lastEventId=7/);
   });
 
   it('ends when the workshop closes, or when the server no longer knows the member', async () => {

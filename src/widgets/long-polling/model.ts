@@ -129,7 +129,7 @@ export interface FeedItem {
   /** Bumped when the server's ids began again (it restarted). */
   epoch: number;
   type: string;
-  /** `data.text` for a notification; `📣 <workshop>: <text>` for a workshop broadcast; the JSON of `data` otherwise. */
+  /** `data.text` for a notification; `From <workshop>: <text>` for a workshop broadcast; the JSON of `data` otherwise. */
   text: string;
   /** A workshop's broadcast (src/protocol/workshops.ts), which the feed calls out. */
   broadcast: boolean;

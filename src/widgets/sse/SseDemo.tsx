@@ -4,6 +4,7 @@ import { type DemoProps } from '../shared/demo-props.ts';
 import { ExerciseBox } from '../shared/ExerciseBox.tsx';
 import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
 import { formatBytes, formatMs } from '../shared/format.ts';
+import { lendConnections } from '../shared/lent-connections.ts';
 import { StatTile } from '../shared/StatTile.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import { useDoneBefore } from '../shared/use-done-before.ts';
@@ -169,7 +170,17 @@ function createDemo(baseUrl: string | undefined, buildDurationMs: number | undef
     buildDurationMs,
     onExerciseComplete: () => markExerciseDone(EXERCISE.lesson, EXERCISE.id),
   });
-  const limit = createConnectionLimitModel(client, undefined, { pauseDemo: model.pause, resumeDemo: model.resume });
+  // The experiment needs all six connections: the demo's own streams and page-wide ones (a workshop's) step aside.
+  const limit = createConnectionLimitModel(client, undefined, {
+    pauseDemo: () => {
+      model.pause();
+      lendConnections(true);
+    },
+    resumeDemo: () => {
+      lendConnections(false);
+      model.resume();
+    },
+  });
   return { model, limit };
 }
 

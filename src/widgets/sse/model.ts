@@ -107,7 +107,7 @@ export interface ReconnectRecord {
 export interface BroadcastEntry {
   /** The event's id: unique on the channel. */
   key: string;
-  /** `📣 <workshop>: <text>`. */
+  /** `From <workshop>: <text>`. */
   line: string;
   at: number;
 }
