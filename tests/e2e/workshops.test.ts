@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { screenshot } from './screenshot.ts';
 
 /** A learner's browser: its own context, so its own `rtw_learner` cookie and storage. */
 async function learnerPage(browser: Browser): Promise<Page> {
@@ -96,7 +97,7 @@ test('an instructor runs a workshop: learners join, report, follow the instructo
   for (const page of learners) {
     const prompt = page.getByRole('region', { name: 'From your instructor' });
     await expect(prompt).toContainText('Your instructor asks everyone to open Server-Sent Events');
-    if (page === ada) await page.screenshot({ path: '/tmp/shots/workshop-learner-prompt.png' });
+    if (page === ada) await screenshot(page, 'workshop-learner-prompt', { fullPage: false });
     await prompt.getByRole('button', { name: 'Go' }).click();
     await expect(page).toHaveURL(/\/lessons\/server-sent-events\/$/);
     await expect(page.getByRole('region', { name: 'From your instructor' })).toHaveCount(0);
@@ -123,6 +124,17 @@ test('an instructor runs a workshop: learners join, report, follow the instructo
     await expect(page.locator('[data-widget="sse"] [data-broadcasts]')).toContainText(`From Friday class: ${text}`);
   }
   await expect(host.locator('[data-broadcast-log]')).toContainText(text);
+
+  // The six-connection experiment still finds six free connections: the workshop's stream steps aside…
+  await ada.getByRole('button', { name: 'Open 7 streams' }).click();
+  await expect(ada.locator('[data-stream-state="open"]')).toHaveCount(6, { timeout: 15_000 });
+  await expect(ada.locator('[data-stream-state="stalled"]')).toHaveCount(1);
+  await ada.getByRole('button', { name: 'Stop experiment' }).click();
+  await expect(host.getByRole('row').filter({ hasText: 'Ada' })).toHaveAttribute('data-presence', 'online');
+  // …and comes back: the next "go to" reaches Ada.
+  await host.getByLabel('Send everyone to').selectOption('websockets');
+  await host.getByRole('button', { name: 'Send everyone there' }).click();
+  await expect(ada.getByRole('region', { name: 'From your instructor' })).toContainText('open WebSockets');
 
   // The results as CSV: a header and one row per learner, with the completed lesson.
   const downloading = host.waitForEvent('download');
@@ -152,10 +164,11 @@ test('an instructor runs a workshop: learners join, report, follow the instructo
       ['phone', { width: 360, height: 780 }],
     ] as const) {
       await host.setViewportSize(viewport);
-      await host.screenshot({ path: `/tmp/shots/workshop-dashboard-${device}-${colorScheme}.png`, fullPage: true });
+      await screenshot(host, `workshop-dashboard-${device}-${colorScheme}`);
       const overflow = await host.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, `the dashboard (${device}, ${colorScheme}) is wider than the viewport`).toBeLessThanOrEqual(0);
     }
   }
-  await ada.locator('[data-widget="sse"] [data-broadcasts]').screenshot({ path: '/tmp/shots/workshop-learner-sse-broadcast.png' });
+  await ada.locator('[data-widget="sse"] [data-broadcasts]').scrollIntoViewIfNeeded();
+  await screenshot(ada, 'workshop-learner-sse-broadcast', { fullPage: false });
 });
