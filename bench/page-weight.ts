@@ -5,7 +5,9 @@
  *   npm run build && node bench/page-weight.ts
  *
  * It reads dist/client: each page's scripts, island components and renderers,
- * then every chunk they import, statically or dynamically, counted once.
+ * then every chunk they import, statically or dynamically, counted once. The
+ * workshop bar, which a page imports only for a reader who joined a workshop,
+ * is counted apart: "JS gzip" is what everyone loads, "in a workshop" adds it.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -30,18 +32,22 @@ function htmlPages(dir: string): string[] {
   });
 }
 
-/** Every JS file a page pulls in, following imports (`from "./x.js"`, `import("./x.js")`). */
-function scriptClosure(html: string): Set<string> {
+/** Loaded only for a workshop member (BaseLayout imports it on demand). */
+const MEMBERS_ONLY = /\/workshop-bar\.[^/]+\.js$/;
+
+/** Every JS file a page pulls in, following imports (`from "./x.js"`, `import("./x.js")`), except those matching `skip`. */
+function scriptClosure(html: string, skip?: RegExp): Set<string> {
   const seen = new Set<string>();
   const entries = [
     ...html.matchAll(/<script[^>]*\ssrc="(\/_astro\/[^"]+\.js)"/g),
     ...html.matchAll(/(?:component|renderer)-url="(\/_astro\/[^"]+\.js)"/g),
   ].map((match) => match[1]!);
   const visit = (url: string) => {
-    if (seen.has(url)) return;
+    if (seen.has(url) || skip?.test(url)) return;
     seen.add(url);
     const code = readFileSync(path.join(clientDir, url), 'utf8');
-    for (const match of code.matchAll(/(?:from|import)\s*\(?\s*["'](\.\/[^"']+\.js)["']/g)) {
+    // The bundler quotes dynamic imports with backticks: import(`./x.js`).
+    for (const match of code.matchAll(/(?:from|import)\s*\(?\s*["'`](\.\/[^"'`]+\.js)["'`]/g)) {
       visit(path.posix.join(path.posix.dirname(url), match[1]!));
     }
   };
@@ -58,14 +64,18 @@ const stylesheets = (html: string) =>
 const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
 const rows = htmlPages(clientDir).map((file) => {
   const html = readFileSync(file, 'utf8');
-  const scripts = [...scriptClosure(html)];
-  const js = scripts.reduce((sum, url) => add(sum, weigh(readFileSync(path.join(clientDir, url), 'utf8'))), weigh(inlineScripts(html)));
+  const jsOf = (scripts: string[]) =>
+    scripts.reduce((sum, url) => add(sum, weigh(readFileSync(path.join(clientDir, url), 'utf8'))), weigh(inlineScripts(html)));
+  const scripts = [...scriptClosure(html, MEMBERS_ONLY)];
+  const js = jsOf(scripts);
+  const member = jsOf([...scriptClosure(html)]);
   const css = stylesheets(html).reduce((sum, url) => add(sum, weigh(readFileSync(path.join(clientDir, url), 'utf8'))), zero);
   return {
     page: '/' + path.relative(clientDir, file).replace(/index\.html$/, ''),
     'JS files': scripts.length,
     'JS gzip': kB(js.gzip),
     'JS raw': kB(js.raw),
+    'in a workshop': kB(member.gzip),
     'CSS gzip': kB(css.gzip),
     'HTML gzip': kB(weigh(html).gzip),
   };
