@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { paths } from '../src/protocol/paths.ts';
+import { WS_PATH } from '../src/protocol/websocket.ts';
 import { SSE_DEFAULTS, SSE_LIMITS } from '../src/protocol/sse.ts';
 import { BuildSimulation, type BuildSimulationLimits } from './builds/build-simulation.ts';
 import { type ServerConfig } from './config.ts';
@@ -232,6 +233,14 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     if (drainController.signal.aborted) closeConnectionAfter(response);
     const url = parseRequestUrl(request);
 
+    if (url.pathname === WS_PATH) {
+      // A plain request to the WebSocket endpoint: RFC 9110 §15.5.22, 426 names the protocol to upgrade to.
+      throw new HttpProblem({
+        status: 426,
+        detail: `${WS_PATH} speaks WebSocket only: send a GET with "Upgrade: websocket" (RFC 6455 §4.1), e.g. new WebSocket(url) in a browser.`,
+        headers: { Upgrade: 'websocket', Connection: 'Upgrade' },
+      });
+    }
     if (config.apiOnly || isApiPath(url.pathname)) {
       const method = request.method ?? 'GET';
       const match = router.match(method, url.pathname);

@@ -118,6 +118,20 @@ describe('WebSocket connections over time', () => {
     }
   });
 
+  it('answers a plain GET of /ws with 426 Upgrade Required, naming websocket', async () => {
+    const server = await startServer();
+    try {
+      const response = await fetch(`${server.baseUrl}${WS_PATH}`);
+      assert.equal(response.status, 426);
+      assert.equal(response.headers.get('upgrade'), 'websocket');
+      assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
+      assert.match(((await response.json()) as { detail: string }).detail, /Upgrade: websocket/);
+      assert.deepEqual(server.errors, []);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('accepts pages of the origins in ALLOWED_ORIGINS, and still refuses others', async () => {
     const server = await startServer({ config: { allowedOrigins: ['https://dev.example:8443'] } });
     try {
