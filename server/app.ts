@@ -69,6 +69,8 @@ export interface WorkbookApp {
   openWebSockets(): number;
   /** Lesson 7's experiments: storms, the idle hop, slow consumers, channel drains. */
   readonly production: Production;
+  /** Workshops in memory now: those in use (idle ones are unloaded; the store keeps them). */
+  loadedWorkshops(): number;
   /**
    * Starts draining: `/readyz` turns 503, `draining` is aborted, responses
    * ask clients to close their connection. Still accepts connections, so a
@@ -95,7 +97,7 @@ export interface AppOptions {
   sse?: Partial<SseSettings>;
   /** Overrides of lesson 7's experiments (storm, slow consumer and drain timings, jitter). */
   production?: ProductionSettings;
-  /** Overrides of the workshops' presence timings (`presenceTtlMs`, `streamGraceMs`, `sweepMs`). */
+  /** Overrides of the workshops' timings (`presenceTtlMs`, `streamGraceMs`, `sweepMs`, `unloadAfterMs`). */
   workshops?: Partial<WorkshopTimings>;
 }
 
@@ -324,6 +326,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     openStreams: (channel) => sseStreams.count(channel),
     openWebSockets: () => webSocket.connectionCount,
     production,
+    loadedWorkshops: () => workshops.loadedWorkshops(),
     beginDraining,
     close() {
       beginDraining();

@@ -125,10 +125,13 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
       'POST',
       `${base}/me/heartbeat`,
       asMember(async ({ request, response }, workshop, member) => {
-        const body = await readBody(request, ['lesson', 'channels']);
+        const body = await readBody(request, ['lesson', 'channels', 'streaming']);
         const lesson = body.lesson === null ? null : readLesson(body.lesson, 'lesson');
         const channels = readChannels(body.channels);
-        hub.heartbeat(workshop, member, lesson, channels);
+        if (body.streaming !== undefined && typeof body.streaming !== 'boolean') {
+          throw invalidBody(`"streaming" must be true or false, not ${describe(body.streaming)}.`, 'streaming');
+        }
+        hub.heartbeat(workshop, member, { lesson, channels, streaming: body.streaming !== false });
         response.writeHead(204).end();
       }),
     )

@@ -3,8 +3,8 @@ import { NAME_FORBIDDEN, WORKSHOP_LIMITS } from '../../src/protocol/workshops.ts
 import { HttpProblem } from '../http/problem.ts';
 import { describe, invalidBody } from '../http/validate.ts';
 
-/** Control, format and line/paragraph separator characters: never part of a title or a broadcast. */
-const CONTROL_CHARACTERS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+/** Control, format and line/paragraph separator characters, and lone surrogates: never part of a title or a broadcast. */
+const CONTROL_CHARACTERS = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
 /**
  * A display name as stored: NFC, trimmed, runs of spaces collapsed to one.

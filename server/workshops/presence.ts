@@ -12,13 +12,16 @@ export interface PresenceTimings {
  * holds a learner stream open; a closed tab stops both, but only the stream's
  * end is seen at once. So a member is online while seen recently and either
  * streaming, or within a short grace after their last stream closed (a
- * reload), or seen since it closed (a page that lent its connection to an
- * experiment, or only sends heartbeats).
+ * reload), or never streaming, or streaming no more on purpose (a page that
+ * lent its connection to an experiment says so in its heartbeat; that flag
+ * is what tells it from a closed tab, whichever reaches the server first).
  */
 export class Presence {
   lastSeenAt: number;
   #openStreams = 0;
   #lastStreamClosedAt: number | undefined;
+  /** The page said it closed its stream on purpose (`Heartbeat.streaming: false`); cleared when one opens. */
+  #withoutStream = false;
   /** False for a member loaded from the store: nothing of their page has been seen by this process yet. */
   #seenHere: boolean;
 
@@ -33,13 +36,15 @@ export class Presence {
     return new Presence(lastSeenAt, false);
   }
 
-  seen(now: number): void {
+  seen(now: number, { streaming }: { streaming?: boolean } = {}): void {
     this.lastSeenAt = Math.max(this.lastSeenAt, now);
     this.#seenHere = true;
+    if (streaming === false) this.#withoutStream = true;
   }
 
   streamOpened(now: number): void {
     this.#openStreams += 1;
+    this.#withoutStream = false;
     this.seen(now);
   }
 
@@ -50,8 +55,7 @@ export class Presence {
 
   online(now: number, timings: PresenceTimings): boolean {
     if (!this.#seenHere || now - this.lastSeenAt >= timings.presenceTtlMs) return false;
-    if (this.#openStreams > 0 || this.#lastStreamClosedAt === undefined) return true;
-    if (this.lastSeenAt > this.#lastStreamClosedAt) return true;
+    if (this.#openStreams > 0 || this.#lastStreamClosedAt === undefined || this.#withoutStream) return true;
     return now - this.#lastStreamClosedAt < timings.streamGraceMs;
   }
 }

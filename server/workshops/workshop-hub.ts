@@ -9,6 +9,7 @@ import {
   WORKSHOP_TIMINGS,
   type BroadcastRecord,
   type DemoBroadcast,
+  type Heartbeat,
   type HostSnapshot,
   type HostWorkshop,
   type MemberView,
@@ -33,12 +34,15 @@ import { type MemberRecord, type WorkshopRecord, type WorkshopStore } from './wo
 export interface WorkshopTimings extends PresenceTimings {
   /** How often presence is re-evaluated, so a member who went quiet turns offline on the host's grid. */
   sweepMs: number;
+  /** A loaded workshop with nobody online and no stream open for this long leaves memory (the store keeps it). */
+  unloadAfterMs: number;
 }
 
 export const DEFAULT_WORKSHOP_TIMINGS: WorkshopTimings = {
   presenceTtlMs: WORKSHOP_TIMINGS.presenceTtlMs,
   streamGraceMs: WORKSHOP_TIMINGS.streamGraceMs,
   sweepMs: 2_000,
+  unloadAfterMs: 10 * 60_000,
 };
 
 /** How workshop streams are written (the SSE endpoint's settings). */
@@ -90,6 +94,8 @@ export interface LiveWorkshop {
   byLearner: Map<string, LiveMember>;
   /** The newest broadcasts, oldest first. */
   broadcasts: BroadcastRecord[];
+  /** Since when nobody has been online and no stream open (undefined while someone is). */
+  idleSince?: number;
 }
 
 /** Broadcasts kept per workshop for the host's snapshot. */
@@ -279,11 +285,11 @@ export class WorkshopHub {
   }
 
   /** What the learner's page reports: where they are and which demo channels it shows. */
-  heartbeat(workshop: LiveWorkshop, member: LiveMember, lesson: string | null, channels: string[]): void {
+  heartbeat(workshop: LiveWorkshop, member: LiveMember, { lesson, channels, streaming }: Required<Heartbeat>): void {
     assertNotClosed(workshop);
     member.lesson = lesson;
     member.channels = channels;
-    member.presence.seen(Date.now());
+    member.presence.seen(Date.now(), { streaming });
     this.#emitIfChanged(workshop, member);
   }
 
@@ -481,12 +487,39 @@ export class WorkshopHub {
   #sweepPresence(): void {
     const now = Date.now();
     for (const workshop of this.#byCode.values()) {
+      let anyoneOnline = false;
       for (const member of workshop.members.values()) {
         // Only presence can change with time alone; the rest is sent as it happens.
         const online = member.record.leftAt === null && member.presence.online(now, this.#timings);
         if (online !== member.sentOnline) this.#emitIfChanged(workshop, member, now);
+        anyoneOnline ||= online;
       }
+      const idle =
+        !anyoneOnline &&
+        this.#streams.count(hostChannel(workshop)) === 0 &&
+        this.#streams.count(learnersChannel(workshop)) === 0;
+      workshop.idleSince = idle ? (workshop.idleSince ?? now) : undefined;
+      if (workshop.idleSince !== undefined && now - workshop.idleSince >= this.#timings.unloadAfterMs) this.#unload(workshop);
     }
+  }
+
+  /**
+   * Forgets a workshop nobody uses, so memory follows the workshops running
+   * now, not every one ever created. `find()` loads it again from the store;
+   * only its presence (all offline) and recent broadcasts are not kept.
+   */
+  #unload(workshop: LiveWorkshop): void {
+    this.#byCode.delete(workshop.record.code);
+    for (const member of workshop.members.values()) {
+      const memberships = this.#byLearner.get(member.record.learnerId);
+      memberships?.delete(member);
+      if (memberships?.size === 0) this.#byLearner.delete(member.record.learnerId);
+    }
+  }
+
+  /** Workshops in memory now (the bench and tests read it). */
+  loadedWorkshops(): number {
+    return this.#byCode.size;
   }
 
   #publish(channel: string, type: string, data: unknown): void {

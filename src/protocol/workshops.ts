@@ -65,11 +65,12 @@ export const WORKSHOP_TIMINGS = {
 
 /**
  * Display names: plain text. Refused: empty, longer than
- * {@link WORKSHOP_LIMITS.maxNameLength}, control or format characters, and
- * `<` `>` (a name is never markup; pages render it as text anyway).
+ * {@link WORKSHOP_LIMITS.maxNameLength}, control or format characters,
+ * `<` `>` (a name is never markup; pages render it as text anyway), and
+ * lone UTF-16 surrogates (`\udfff` in JSON: not a character; SQLite would store U+FFFD).
  * Two active members of one workshop cannot share a name (case-insensitive).
  */
-export const NAME_FORBIDDEN = /[<>\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+export const NAME_FORBIDDEN = /[<>\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
 /** The cookie carrying the host secret for one workshop's host endpoints. */
 export const HOST_COOKIE = 'rtw_host';
@@ -170,6 +171,12 @@ export interface Heartbeat {
   lesson: string | null;
   /** The channels of the live demos on the page (`[A-Za-z0-9_-]{1,64}`), where broadcasts go. */
   channels: string[];
+  /**
+   * False while the page has closed its learner stream on purpose (it lent
+   * the connection to lesson 4's experiment): until the stream reopens,
+   * heartbeats alone say the page is there. Absent means true.
+   */
+  streaming?: boolean;
 }
 
 /** The latest quiz attempt of a member. */

@@ -1,6 +1,6 @@
 import { Component } from 'preact';
 import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
-import { WORKSHOP_LIMITS, workshopPages, workshopPaths, type HostWorkshop, type MemberView } from '../protocol/workshops.ts';
+import { WORKSHOP_LIMITS, normalizeJoinCode, workshopPages, workshopPaths, type HostWorkshop, type MemberView } from '../protocol/workshops.ts';
 import { TECHNIQUES, TECHNIQUE_NAMES, type Technique } from '../quiz/techniques.ts';
 import { plural } from '../widgets/shared/format.ts';
 import { createWorkshopClient } from './client.ts';
@@ -37,7 +37,8 @@ export default function HostDashboard({ lessons, scenarios }: Props) {
   const [code, setCode] = useState('');
 
   useEffect(() => {
-    const fromQuery = new URLSearchParams(location.search).get('code') ?? '';
+    // Typed or pasted links may carry `k7q-x2m`: the server and the host cookie's path use the canonical code.
+    const fromQuery = normalizeJoinCode(new URLSearchParams(location.search).get('code') ?? '');
     const secret = new URLSearchParams(location.hash.slice(1)).get('key');
     const created = createHostModel(createWorkshopClient(), fromQuery, fromQuery ? secret : null);
     setCode(fromQuery);

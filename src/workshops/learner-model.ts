@@ -1,5 +1,6 @@
 import { batch, effect, signal, type ReadonlySignal } from '@preact/signals';
 import { LEARNER_EVENTS, WORKSHOP_LIMITS, WORKSHOP_TIMINGS, type Membership, type WorkshopFocus, type WorkshopState } from '../protocol/workshops.ts';
+import { SSE_RESET_EVENT } from '../protocol/sse.ts';
 import { systemClock, type Clock } from '../widgets/shared/clock.ts';
 import { ApiError, errorMessage } from '../widgets/shared/http.ts';
 import { connectionsLent } from '../widgets/shared/lent-connections.ts';
@@ -141,12 +142,24 @@ export function createLearnerModel(client: WorkshopClient, stored: StoredMembers
     save({ ...current, focusAckAt: at });
   }
 
+  /** Adopts the server's membership, and asks to follow its focus unless already answered or there. */
+  function catchUp(answer: Membership): void {
+    if (disposed) return;
+    adopt(answer);
+    const focus = answer.workshop.focus;
+    if (ended.peek() !== null || !focus) return;
+    if (shouldPrompt(focus, membership.peek().focusAckAt, options.currentLesson)) prompt.value = focus;
+    else ackFocus(focus.at);
+  }
+
   async function heartbeat(): Promise<void> {
     if (disposed || ended.peek() !== null) return;
     try {
       await client.heartbeat(code, {
         lesson: options.currentLesson,
         channels: channels.peek().slice(0, WORKSHOP_LIMITS.maxChannelsPerMember),
+        // While the stream is lent the server must not take its end for a closed tab.
+        ...(lent.peek() ? { streaming: false } : {}),
       });
       if (!disposed) error.value = null;
     } catch (failure) {
@@ -181,6 +194,8 @@ export function createLearnerModel(client: WorkshopClient, stored: StoredMembers
         }
       });
     on(LEARNER_EVENTS.goto, (data) => onFocus(data as WorkshopFocus));
+    // The server could not resume after our id (restarted, or too far behind): ask what we missed.
+    on(SSE_RESET_EVENT, () => void client.me(code).then(catchUp, fail));
     on(LEARNER_EVENTS.state, (data) => {
       const next = (data as { state?: WorkshopState }).state;
       if (next === 'closed') end(`The workshop “${membership.peek().title}” has ended.`);
@@ -211,13 +226,8 @@ export function createLearnerModel(client: WorkshopClient, stored: StoredMembers
     try {
       const answer = await client.me(code);
       if (disposed) return;
-      adopt(answer);
+      catchUp(answer);
       if (ended.peek() !== null) return;
-      const focus = answer.workshop.focus;
-      if (focus) {
-        if (shouldPrompt(focus, membership.peek().focusAckAt, options.currentLesson)) prompt.value = focus;
-        else ackFocus(focus.at);
-      }
     } catch (failure) {
       fail(failure);
       if (ended.peek() !== null || disposed) return;
@@ -229,7 +239,7 @@ export function createLearnerModel(client: WorkshopClient, stored: StoredMembers
       if (lent.value) {
         source?.close();
         source = null;
-        // Says "this page is still here" now that the stream has closed, so presence stays online.
+        // "This page is still here, without its stream": presence stays online.
         void heartbeat();
       } else if (source === null && ended.peek() === null && !disposed) {
         openStream();

@@ -151,6 +151,7 @@ describe('workshops refuse what they must, and change nothing when they do', () 
         'Eve\u0007',
         'Eve\nBob',
         'E\u200Bve',
+        'Eve\udfff',
         42,
         null,
       ]) {
@@ -201,6 +202,7 @@ describe('workshops refuse what they must, and change nothing when they do', () 
       const tooMany = Array.from({ length: WORKSHOP_LIMITS.maxChannelsPerMember + 1 }, (_, index) => `c${index}`);
       await assertProblem(await heartbeat({ lesson: null, channels: tooMany }), 400, PROBLEM_TYPES.invalidBody);
       await assertProblem(await heartbeat({ lesson: null }), 400, PROBLEM_TYPES.invalidBody);
+      await assertProblem(await heartbeat({ lesson: null, channels: [], streaming: 'no' }), 400, PROBLEM_TYPES.invalidBody);
     });
 
     it('refuses a bad "done", title, state, lesson or broadcast', async () => {

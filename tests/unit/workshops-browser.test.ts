@@ -363,8 +363,9 @@ describe('the learner model', () => {
 
     lent.value = true;
     assert.equal(sources[0]!.closed, true);
-    // A heartbeat right away: the page is still here although its stream closed.
+    // A heartbeat right away: the page is still here, without its stream on purpose.
     assert.equal(heartbeats.length, before + 1);
+    assert.equal((heartbeats.at(-1) as { streaming?: boolean }).streaming, false);
 
     lent.value = false;
     assert.equal(sources.length, 2);
