@@ -99,19 +99,53 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   return { promise, resolve };
 }
 
-/** A slow EventSource-like reader of `GET /api/sse/{channel}`, resuming with `Last-Event-ID`. */
-export class SlowSseReader implements SlowReader {
+/** What both readers share: the counters, the two outcomes, and the pace of reading. */
+abstract class PacedReader implements SlowReader {
   readBytes = 0;
   lastId: number;
   events = 0;
-  readonly #ended = deferred<SlowReaderEnd>();
-  readonly #resumed = deferred<ResumeOutcome>();
-  readonly #request: ClientRequest;
+  protected readonly endedWith = deferred<SlowReaderEnd>();
+  protected readonly resumedWith = deferred<ResumeOutcome>();
   #pacer: Pacer | undefined;
   #fast = false;
 
-  constructor({ target, channel, bytesPerSecond, cursor }: SlowReaderOptions) {
+  constructor(cursor: number) {
     this.lastId = cursor;
+    void this.endedWith.promise.then(() => this.#pacer?.stop());
+  }
+
+  get ended(): Promise<SlowReaderEnd> {
+    return this.endedWith.promise;
+  }
+
+  get resumed(): Promise<ResumeOutcome> {
+    return this.resumedWith.promise;
+  }
+
+  fullSpeed(): void {
+    this.#fast = true;
+    this.#pacer?.fullSpeed();
+  }
+
+  abstract stop(): void;
+
+  /** Reads `stream` at `bytesPerSecond` from now on (at full speed if that was asked for before). */
+  protected pace(stream: Readable, bytesPerSecond: number, onChunk: (chunk: Buffer) => void): void {
+    this.#pacer = new Pacer(stream, bytesPerSecond, onChunk);
+    if (this.#fast) this.#pacer.fullSpeed();
+  }
+
+  protected stopPacing(): void {
+    this.#pacer?.stop();
+  }
+}
+
+/** A slow EventSource-like reader of `GET /api/sse/{channel}`, resuming with `Last-Event-ID`. */
+export class SlowSseReader extends PacedReader {
+  readonly #request: ClientRequest;
+
+  constructor({ target, channel, bytesPerSecond, cursor }: SlowReaderOptions) {
+    super(cursor);
     const parser = new WireParser(String(cursor));
     const decoder = new TextDecoder();
     this.#request = httpRequest({
@@ -121,50 +155,35 @@ export class SlowSseReader implements SlowReader {
       headers: { Accept: 'text/event-stream', 'Last-Event-ID': String(cursor) },
       agent: false,
     });
-    this.#request.on('error', () => this.#ended.resolve({ how: 'cut' }));
+    this.#request.on('error', () => this.endedWith.resolve({ how: 'cut' }));
     this.#request.on('response', (response: IncomingMessage) => {
-      this.#pacer = new Pacer(response, bytesPerSecond, (chunk) => {
+      this.pace(response, bytesPerSecond, (chunk) => {
         this.readBytes += chunk.length;
         const { lines, events } = parser.push(decoder.decode(chunk, { stream: true }));
         for (const line of lines) {
-          if (resumeIdOf(line) !== null) this.#resumed.resolve({ outcome: 'replay' });
+          if (resumeIdOf(line) !== null) this.resumedWith.resolve({ outcome: 'replay' });
         }
         for (const event of events) {
           this.events += 1;
           if (event.type === 'reset') {
-            this.#resumed.resolve({ outcome: 'reset', latestId: Number(event.lastEventId) });
+            this.resumedWith.resolve({ outcome: 'reset', latestId: Number(event.lastEventId) });
           }
         }
         const id = Number(parser.lastEventId);
         if (Number.isSafeInteger(id)) this.lastId = id;
       });
-      if (this.#fast) this.#pacer.fullSpeed();
-      response.once('end', () => this.#ended.resolve({ how: 'ended' }));
+      response.once('end', () => this.endedWith.resolve({ how: 'ended' }));
       // Cut before the last chunk: `aborted` (then an error) once the reader got to the end of what arrived.
-      response.once('error', () => this.#ended.resolve({ how: 'cut' }));
-      response.once('close', () => this.#ended.resolve({ how: response.complete ? 'ended' : 'cut' }));
+      response.once('error', () => this.endedWith.resolve({ how: 'cut' }));
+      response.once('close', () => this.endedWith.resolve({ how: response.complete ? 'ended' : 'cut' }));
     });
     this.#request.end();
-    void this.#ended.promise.then(() => this.#pacer?.stop());
-  }
-
-  get ended(): Promise<SlowReaderEnd> {
-    return this.#ended.promise;
-  }
-
-  get resumed(): Promise<ResumeOutcome> {
-    return this.#resumed.promise;
-  }
-
-  fullSpeed(): void {
-    this.#fast = true;
-    this.#pacer?.fullSpeed();
   }
 
   stop(): void {
-    this.#pacer?.stop();
+    this.stopPacing();
     this.#request.destroy();
-    this.#ended.resolve({ how: 'cut' });
+    this.endedWith.resolve({ how: 'cut' });
   }
 }
 
@@ -173,24 +192,17 @@ export class SlowSseReader implements SlowReader {
  * on a TCP socket (RFC 6455 §4.1 handshake, §5.2 framing) because a library
  * client reads its socket as fast as it can: this one takes `bytesPerSecond`.
  */
-export class SlowWsReader implements SlowReader {
-  readBytes = 0;
-  lastId: number;
-  events = 0;
-  readonly #ended = deferred<SlowReaderEnd>();
-  readonly #resumed = deferred<ResumeOutcome>();
+export class SlowWsReader extends PacedReader {
   readonly #socket: Socket;
-  #pacer: Pacer | undefined;
-  #fast = false;
   #pending: Buffer = Buffer.alloc(0);
   #closeCode: number | undefined;
 
   constructor({ target, channel, bytesPerSecond, cursor }: SlowReaderOptions) {
-    this.lastId = cursor;
+    super(cursor);
     const socket = connect({ host: target.host, port: target.port });
     this.#socket = socket;
     socket.on('error', () => {});
-    socket.once('close', () => this.#ended.resolve(this.#closeCode === undefined ? { how: 'cut' } : { how: 'ended', closeCode: this.#closeCode }));
+    socket.once('close', () => this.endedWith.resolve(this.#closeCode === undefined ? { how: 'cut' } : { how: 'ended', closeCode: this.#closeCode }));
     const key = randomBytes(16).toString('base64');
     socket.write(
       `GET ${WS_PATH} HTTP/1.1\r\nHost: ${target.host}:${target.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
@@ -210,33 +222,18 @@ export class SlowWsReader implements SlowReader {
       this.#pending = head.subarray(end + 4);
       this.readBytes += this.#pending.length;
       this.#sendFrame({ type: 'subscribe', channel, cursor });
-      this.#pacer = new Pacer(socket, bytesPerSecond, (frameBytes) => {
+      this.pace(socket, bytesPerSecond, (frameBytes) => {
         this.readBytes += frameBytes.length;
         this.#pending = Buffer.concat([this.#pending, frameBytes]);
         this.#readFrames();
       });
-      if (this.#fast) this.#pacer.fullSpeed();
       this.#readFrames();
     };
     socket.on('data', onHandshake);
-    void this.#ended.promise.then(() => this.#pacer?.stop());
-  }
-
-  get ended(): Promise<SlowReaderEnd> {
-    return this.#ended.promise;
-  }
-
-  get resumed(): Promise<ResumeOutcome> {
-    return this.#resumed.promise;
-  }
-
-  fullSpeed(): void {
-    this.#fast = true;
-    this.#pacer?.fullSpeed();
   }
 
   stop(): void {
-    this.#pacer?.stop();
+    this.stopPacing();
     this.#socket.destroy();
   }
 
@@ -273,10 +270,10 @@ export class SlowWsReader implements SlowReader {
     if (message.type === 'event') {
       this.events += 1;
       this.lastId = message.event.id;
-      this.#resumed.resolve({ outcome: 'replay' });
+      this.resumedWith.resolve({ outcome: 'replay' });
     } else if (message.type === 'reset') {
       this.lastId = message.latestId;
-      this.#resumed.resolve({ outcome: 'reset', latestId: message.latestId });
+      this.resumedWith.resolve({ outcome: 'reset', latestId: message.latestId });
     }
   }
 
