@@ -21,6 +21,7 @@ import { drainChannel, type DrainTargets } from './channel-drain.ts';
 import { type ExperimentSlots } from './experiment-slots.ts';
 import { loopbackTarget, type LoopbackTarget } from './loopback-target.ts';
 import { SseFleetReader } from './sse-fleet-reader.ts';
+import { RunTimers } from './run-timers.ts';
 
 export interface DrainDrillsOptions {
   bus: EventBus;
@@ -61,7 +62,7 @@ export function createDrainDrills(options: DrainDrillsOptions): DrainDrills {
     readonly #spreadMs: number;
     readonly #release: () => void;
     readonly #readers: SseFleetReader[] = [];
-    readonly #timers = new Set<NodeJS.Timeout>();
+    readonly #timers = new RunTimers();
     #opened = 0;
     #back = 0;
     #bins: BinCounter | undefined;
@@ -83,7 +84,7 @@ export function createDrainDrills(options: DrainDrillsOptions): DrainDrills {
         setImmediate(() => this.#drain());
         return;
       }
-      this.#after(GATHER_TIMEOUT_MS, () => this.#drain());
+      this.#timers.after(GATHER_TIMEOUT_MS, () => this.#drain());
       for (const reader of this.#readers) reader.start();
     }
 
@@ -115,9 +116,8 @@ export function createDrainDrills(options: DrainDrillsOptions): DrainDrills {
       const started: DrainStarted = { drain: this.id, fleet: this.#fleet, retryMs: this.#retryMs, spreadMs: this.#spreadMs };
       this.#publish(PRODUCTION_EVENTS.drainStarted, started);
       if (this.#fleet === 0) return this.finish();
-      const ticker = setInterval(() => this.#publishClosedBins(), limits.binMs);
-      this.#timers.add(ticker);
-      this.#after(limits.maxRecordMs, () => this.finish());
+      this.#timers.every(limits.binMs, () => this.#publishClosedBins());
+      this.#timers.after(limits.maxRecordMs, () => this.finish());
     }
 
     #publishClosedBins(includeCurrent = false): void {
@@ -130,7 +130,6 @@ export function createDrainDrills(options: DrainDrillsOptions): DrainDrills {
     finish(aborted?: string): void {
       if (this.#done) return;
       this.#done = true;
-      for (const timer of this.#timers) clearTimeout(timer);
       this.#timers.clear();
       this.#publishClosedBins(true);
       const bins = this.#bins?.bins() ?? [];
@@ -150,14 +149,6 @@ export function createDrainDrills(options: DrainDrillsOptions): DrainDrills {
       for (const reader of this.#readers) reader.stop();
       drills.delete(this.id);
       this.#release();
-    }
-
-    #after(ms: number, run: () => void): void {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        run();
-      }, ms);
-      this.#timers.add(timer);
     }
 
     #publish(type: string, data: unknown): void {

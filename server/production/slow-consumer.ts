@@ -26,6 +26,7 @@ import { readWholeNumber } from './body-number.ts';
 import { type ExperimentSlots } from './experiment-slots.ts';
 import { loopbackTarget, type LoopbackTarget } from './loopback-target.ts';
 import { SlowSseReader, SlowWsReader, type SlowReader } from './slow-readers.ts';
+import { RunTimers } from './run-timers.ts';
 
 export interface SlowConsumersOptions {
   bus: EventBus;
@@ -84,7 +85,7 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
     readonly #release: () => void;
     readonly #reader: SlowReader;
     readonly #startedAt = performance.now();
-    readonly #timers = new Set<NodeJS.Timeout>();
+    readonly #timers = new RunTimers();
     readonly #padding: string;
     /** The consumer's stream on the server, once it is open (SSE). */
     #stream: SseStream | undefined;
@@ -108,9 +109,9 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
       const cursor = bus.latestId(this.#firehose);
       const Reader = transport === 'sse' ? SlowSseReader : SlowWsReader;
       this.#reader = new Reader({ target, channel: this.#firehose, bytesPerSecond, cursor });
-      this.#every(limits.sampleMs, () => this.#sample());
-      this.#every(PUBLISH_TICK_MS, () => this.#publishBatch());
-      this.#after(limits.maxRunMs, () => this.finish());
+      this.#timers.every(limits.sampleMs, () => this.#sample());
+      this.#timers.every(PUBLISH_TICK_MS, () => this.#publishBatch());
+      this.#timers.after(limits.maxRunMs, () => this.finish());
       void this.#reader.ended.then(() => {
         // Ended before any cut (e.g. the server began draining): nothing more to watch.
         if (!this.#cut) this.finish(this.#connected ? 'the connection ended before the server cut it' : 'the consumer could not connect');
@@ -185,7 +186,7 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
       this.#publish(PRODUCTION_EVENTS.slowCut, cut);
       // Waiting for the consumer to crawl through megabytes at its speed would take minutes: speed it up.
       this.#reader.fullSpeed();
-      const gaveUp = delay(AFTERMATH_TIMEOUT_MS, this.#timers);
+      const gaveUp = this.#timers.delay(AFTERMATH_TIMEOUT_MS);
       void Promise.race([this.#reader.ended, gaveUp]).then(() => this.#resumeByCursor());
     }
 
@@ -198,7 +199,7 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
       const resume = new Reader({ target: this.#target, channel: this.#firehose, bytesPerSecond: 0, cursor });
       this.#resume = resume;
       resume.fullSpeed();
-      const answer = await Promise.race([resume.resumed, delay(AFTERMATH_TIMEOUT_MS, this.#timers)]);
+      const answer = await Promise.race([resume.resumed, this.#timers.delay(AFTERMATH_TIMEOUT_MS)]);
       if (this.#done) return;
       // No sign within the wait: nothing was published after the cursor, so nothing was missing.
       const outcome = answer?.outcome ?? 'replay';
@@ -217,7 +218,6 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
     finish(aborted?: string): void {
       if (this.#done) return;
       this.#done = true;
-      for (const timer of this.#timers) clearTimeout(timer);
       this.#timers.clear();
       this.#reader.stop();
       this.#resume?.stop();
@@ -231,18 +231,6 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
       this.#publish(PRODUCTION_EVENTS.slowDone, done);
       runs.delete(this.id);
       this.#release();
-    }
-
-    #every(ms: number, run: () => void): void {
-      this.#timers.add(setInterval(run, ms));
-    }
-
-    #after(ms: number, run: () => void): void {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        run();
-      }, ms);
-      this.#timers.add(timer);
     }
 
     #publish(type: string, data: unknown): void {
@@ -297,15 +285,4 @@ function wireBytes(transport: SlowConsumerTransport, channel: string, event: Cha
   const payload = Buffer.byteLength(JSON.stringify({ type: 'event', channel, event }));
   // RFC 6455 §5.2: 2 bytes of header up to 125 bytes of payload, 4 up to 64 KiB, 10 beyond.
   return payload + (payload <= 125 ? 2 : payload <= 0xffff ? 4 : 10);
-}
-
-/** Resolves undefined after `ms`, with its timer kept in `timers` so the run can clear it. */
-function delay(ms: number, timers: Set<NodeJS.Timeout>): Promise<undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      resolve(undefined);
-    }, ms);
-    timers.add(timer);
-  });
 }

@@ -23,6 +23,7 @@ import { readWholeNumber } from './body-number.ts';
 import { type ExperimentSlots } from './experiment-slots.ts';
 import { loopbackTarget, type LoopbackTarget } from './loopback-target.ts';
 import { StormClient } from './storm-client.ts';
+import { RunTimers } from './run-timers.ts';
 
 /** What the storms need from the app. */
 export interface StormsOptions {
@@ -75,7 +76,7 @@ export function createStorms(options: StormsOptions): Storms {
     #bins: BinCounter | undefined;
     readonly #accepted: number[] = [];
     #allBackMs: number | null = null;
-    readonly #timers = new Set<NodeJS.Timeout>();
+    readonly #timers = new RunTimers();
 
     constructor(channel: string, strategy: StormStrategy, size: number, target: LoopbackTarget, release: () => void) {
       this.channel = channel;
@@ -92,7 +93,7 @@ export function createStorms(options: StormsOptions): Storms {
         });
         this.#clients.push(client);
       }
-      this.#after(limits.connectTimeoutMs, () => {
+      this.#timers.after(limits.connectTimeoutMs, () => {
         if (this.#phase === 'gathering') this.finish(`only ${this.#held.size} of ${size} clients connected before the restart`);
       });
       for (const client of this.#clients) client.connect();
@@ -140,12 +141,11 @@ export function createStorms(options: StormsOptions): Storms {
       this.#bins = new BinCounter(limits.binMs);
       for (const response of [...this.#held]) response.end();
       this.#held.clear();
-      this.#after(limits.outageMs, () => {
+      this.#timers.after(limits.outageMs, () => {
         if (this.#phase === 'outage') this.#phase = 'recovering';
       });
-      const ticker = setInterval(() => this.#publishClosedBins(), limits.binMs);
-      this.#timers.add(ticker);
-      this.#after(limits.maxRecordMs, () => this.finish());
+      this.#timers.every(limits.binMs, () => this.#publishClosedBins());
+      this.#timers.after(limits.maxRecordMs, () => this.finish());
     }
     // #endregion restart
 
@@ -170,7 +170,6 @@ export function createStorms(options: StormsOptions): Storms {
       if (this.#phase === 'done') return;
       const wasRunning = this.#bins !== undefined;
       this.#phase = 'done';
-      for (const timer of this.#timers) clearTimeout(timer);
       this.#timers.clear();
       this.#publishClosedBins(true);
       const bins = this.#bins?.bins() ?? [];
@@ -191,14 +190,6 @@ export function createStorms(options: StormsOptions): Storms {
       this.#held.clear();
       runs.delete(this.id);
       this.#release();
-    }
-
-    #after(ms: number, run: () => void): void {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        run();
-      }, ms);
-      this.#timers.add(timer);
     }
 
     #publish(type: string, data: unknown): void {
