@@ -20,9 +20,6 @@
  * headers than a browser (~100–200 B against ~500–800 B), so requests cost
  * less here than in the widget. Figures, never pass/fail.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { EventSource } from 'eventsource';
 import { createLabApi } from '../src/widgets/lab/lab-api.ts';
 import { createLongPollLane } from '../src/widgets/lab/long-poll-lane.ts';
@@ -32,29 +29,18 @@ import { createShortPollLane } from '../src/widgets/lab/short-poll-lane.ts';
 import { createSseLane } from '../src/widgets/lab/sse-lane.ts';
 import { describeRun, tableCells, TABLE_HEADER } from '../src/widgets/lab/summary.ts';
 import { createWebSocketLane } from '../src/widgets/lab/websocket-lane.ts';
+import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';
 
 const intervalMs = Number(process.argv[2] ?? 5_000);
 const slowMs = Number(process.argv[3] ?? 90_000);
 const fastMs = Number(process.argv[4] ?? 30_000);
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 // The lanes use the browser's EventSource; Node 24 has fetch and WebSocket but not this one.
 (globalThis as { EventSource?: unknown }).EventSource ??= EventSource;
 
 // ——— the server ———
-const child = spawn(process.execPath, ['server/index.ts'], {
-  cwd: repoRoot,
-  env: { ...process.env, API_ONLY: '1', PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-const baseUrl = await new Promise<string>((resolve, reject) => {
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const match = /→ (http:\/\/127\.0\.0\.1:\d+)\//.exec(line);
-    if (match) resolve(`${match[1]!}/`);
-  });
-  void exited.then(() => reject(new Error('The server exited before listening.')));
-});
+const server = await spawnServer();
+const baseUrl = `${server.baseUrl}/`;
 
 /** One model, as the widget makes it, with settings outside the sliders' steps allowed. */
 function labAt(rateShort: string, durationMs: number): LabModel {
@@ -128,5 +114,5 @@ for (const { rate, model } of labs) {
 }
 
 for (const { model } of labs) model.dispose();
-child.kill('SIGTERM');
-await exited;
+server.child.kill('SIGTERM');
+await server.exited;

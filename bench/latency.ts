@@ -16,20 +16,17 @@
  * the same turn; sub-millisecond gaps between the two are that, not the
  * technique. The tail (p99, max) is garbage collection and a busy machine.
  */
-import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { type LongPollResponse } from '../src/protocol/long-polling.ts';
 import { paths } from '../src/protocol/paths.ts';
+import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';
 
 const eventCount = Number(process.argv[2] ?? 1_000);
 const intervalMs = Number(process.argv[3] ?? 5);
 const channel = `bench-${process.pid}`;
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /** Per technique: when each event arrived, and what the wire carried. */
 interface Client {
@@ -42,19 +39,8 @@ interface Client {
 }
 
 // ——— the server ———
-const child = spawn(process.execPath, ['server/index.ts'], {
-  cwd: repoRoot,
-  env: { ...process.env, API_ONLY: '1', PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-const baseUrl = await new Promise<string>((resolve, reject) => {
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const match = /→ (http:\/\/127\.0\.0\.1:\d+)\//.exec(line);
-    if (match) resolve(match[1]!);
-  });
-  void exited.then(() => reject(new Error('The server exited before listening.')));
-});
+const server = await spawnServer();
+const baseUrl = server.baseUrl;
 
 /** GET with the given agent; resolves with the response and its whole body. */
 function get(path: string, agent: Agent | false, sockets: Set<Socket>): Promise<{ message: IncomingMessage; body: string }> {
@@ -208,5 +194,5 @@ for (const client of clients) {
 
 clients.forEach((client) => client.stop());
 publishAgent.destroy();
-child.kill('SIGTERM');
-await exited;
+server.child.kill('SIGTERM');
+await server.exited;

@@ -10,33 +10,20 @@
  *
  * It prints figures only; timings depend on the machine.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { paths } from '../src/protocol/paths.ts';
 import { WS_LIMITS, WS_PATH, type ServerMessage } from '../src/protocol/websocket.ts';
+import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';
 
 const PUBLISHES = 1000;
 const CHAT_MESSAGES = 500;
 const IDLE_CONNECTIONS = 5000;
 const BATCH = 250;
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const child = spawn(process.execPath, ['server/index.ts'], {
-  cwd: repoRoot,
-  env: { ...process.env, API_ONLY: '1', PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const baseUrl = await new Promise<string>((resolve, reject) => {
-  child.once('exit', (code) => reject(new Error(`The server exited with ${code} before listening`)));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const match = /→ (http:\/\/127\.0\.0\.1:\d+)\//.exec(line);
-    if (match) resolve(match[1]!);
-  });
-});
+const server = await spawnServer();
+const { baseUrl, child } = server;
 const wsUrl = `${baseUrl.replace('http', 'ws')}${WS_PATH}`;
 
 /** Opens a socket and resolves once its `hello` arrived; `onMessage` sees every later message. */
@@ -145,4 +132,4 @@ function summary(label: string, samples: number[]): string {
 }
 
 child.kill('SIGTERM');
-await new Promise((resolve) => child.once('exit', resolve));
+await server.exited;
