@@ -1,4 +1,4 @@
-import { Component } from 'preact';
+import { Component, type ComponentChildren } from 'preact';
 import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
 import { WORKSHOP_LIMITS, normalizeJoinCode, workshopPages, workshopPaths, type HostWorkshop, type MemberView } from '../protocol/workshops.ts';
 import { TECHNIQUES, TECHNIQUE_NAMES, type Technique } from '../quiz/techniques.ts';
@@ -60,33 +60,17 @@ export default function HostDashboard({ lessons, scenarios }: Props) {
   const phase = model.phase.value;
   if (phase === 'no-key') {
     return (
-      <div class="workshop-host">
-        <h1>Workshop dashboard</h1>
-        <div class="workshop-panel workshop-notice" role="alert">
-          <p>
-            <strong>This link has no host key.</strong> Open the host link you bookmarked when you started the workshop: it ends
-            with <code>#key=…</code>. The key is shown only once, so without it the dashboard cannot open.
-          </p>
-          <p>
-            <a href={workshopPages.create}>Start a new workshop</a>
-          </p>
-        </div>
-      </div>
+      <CannotOpen>
+        <strong>This link has no host key.</strong> Open the host link you bookmarked when you started the workshop: it ends
+        with <code>#key=…</code>. The key is shown only once, so without it the dashboard cannot open.
+      </CannotOpen>
     );
   }
   if (phase === 'refused') {
     return (
-      <div class="workshop-host">
-        <h1>Workshop dashboard</h1>
-        <div class="workshop-panel workshop-notice" role="alert">
-          <p>
-            <strong>The dashboard could not open.</strong> {model.error.value}
-          </p>
-          <p>
-            <a href={workshopPages.create}>Start a new workshop</a>
-          </p>
-        </div>
-      </div>
+      <CannotOpen>
+        <strong>The dashboard could not open.</strong> {model.error.value}
+      </CannotOpen>
     );
   }
   const workshop = model.workshop.value;
@@ -165,6 +149,21 @@ function Dashboard({ model, workshop, lessons, scenarios }: { model: HostModel; 
 }
 
 const STATE_LABEL = { open: 'Open', locked: 'Locked', closed: 'Closed' } as const;
+
+/** The dashboard in place of a workshop it cannot show: why, and a way on. */
+function CannotOpen({ children }: { children: ComponentChildren }) {
+  return (
+    <div class="workshop-host">
+      <h1>Workshop dashboard</h1>
+      <div class="workshop-panel workshop-notice" role="alert">
+        <p>{children}</p>
+        <p>
+          <a href={workshopPages.create}>Start a new workshop</a>
+        </p>
+      </div>
+    </div>
+  );
+}
 
 function StateBadge({ state }: { state: HostWorkshop['state'] }) {
   return (
