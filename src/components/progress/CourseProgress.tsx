@@ -1,5 +1,6 @@
 import type { LessonSummary } from '../../lessons/course.ts';
 import { lessonState } from '../../progress/local-progress.ts';
+import { CourseBar } from './CourseBar.tsx';
 import { LessonStateIcon } from './LessonStateIcon.tsx';
 import { useProgress } from './use-progress.ts';
 import './progress.css';
@@ -13,7 +14,6 @@ export default function CourseProgress({ lessons }: Props) {
   const progress = useProgress();
   const states = lessons.map((lesson) => lessonState(progress, lesson.slug));
   const done = states.filter((state) => state === 'complete').length;
-  const percent = lessons.length ? Math.round((done / lessons.length) * 100) : 0;
   const last = lessons.find((lesson) => lesson.slug === progress.last?.lesson);
   const nextUnfinished = lessons.find((_, i) => states[i] !== 'complete');
   const resume = last ?? nextUnfinished ?? lessons[0];
@@ -27,16 +27,7 @@ export default function CourseProgress({ lessons }: Props) {
           {done} of {lessons.length} complete
         </p>
       </div>
-      <div
-        class="progress-bar"
-        role="progressbar"
-        aria-label="Course progress"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={percent}
-      >
-        <span style={{ width: `${percent}%` }} />
-      </div>
+      <CourseBar done={done} total={lessons.length} />
       {resume && (
         <p class="course-progress-resume">
           <a class="button" href={resumeHref}>

@@ -4,6 +4,7 @@ import { PROGRESS_EXPORT_FILE_NAME, type Progress } from '../../protocol/progres
 import { exportProgress, importProgress, lessonState } from '../../progress/local-progress.ts';
 import { resetEverywhere, syncStatus, type SyncStatus } from '../../progress/server-sync.ts';
 import { validateProgressExport, type ProgressProblem } from '../../progress/validate-progress.ts';
+import { CourseBar } from './CourseBar.tsx';
 import { LessonStateIcon } from './LessonStateIcon.tsx';
 import { useProgress } from './use-progress.ts';
 import './progress.css';
@@ -19,7 +20,6 @@ export default function YourProgress({ lessons }: Props) {
   const progress = useProgress();
   const states = lessons.map((lesson) => lessonState(progress, lesson.slug));
   const done = states.filter((state) => state === 'complete').length;
-  const percent = lessons.length ? Math.round((done / lessons.length) * 100) : 0;
   const attempts = [...(progress.quiz ?? [])].reverse();
 
   return (
@@ -31,16 +31,7 @@ export default function YourProgress({ lessons }: Props) {
         <p class="your-progress-count">
           {done} of {lessons.length} lessons complete
         </p>
-        <div
-          class="progress-bar"
-          role="progressbar"
-          aria-label="Course progress"
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={percent}
-        >
-          <span style={{ width: `${percent}%` }} />
-        </div>
+        <CourseBar done={done} total={lessons.length} />
         <SyncLine />
       </section>
 
