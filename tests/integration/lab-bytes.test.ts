@@ -5,6 +5,7 @@ import { WebSocket } from 'ws';
 import { labQuery, type CreateLabResponse, type LabStats, type LabTechnique, type LabTraffic } from '../../src/protocol/lab.ts';
 import { paths } from '../../src/protocol/paths.ts';
 import { WS_PATH } from '../../src/protocol/websocket.ts';
+import { publishEvent } from './helpers/channel-api.ts';
 import { startServer, type RunningServer } from './helpers/start-server.ts';
 import { postJson, waitUntil } from './helpers/wait-until.ts';
 
@@ -151,10 +152,7 @@ describe('lab byte accounting', () => {
     return (await response.json()) as LabStats;
   };
   const traffic = async (labId: string, via: LabTechnique): Promise<LabTraffic> => (await stats(labId)).traffic[via];
-  const publish = async (channel: string, data: unknown) => {
-    const response = await fetch(url(paths.channelEvents(channel)), postJson({ type: 'tick', data }));
-    assert.equal(response.status, 201);
-  };
+  const publish = (channel: string, data: unknown) => publishEvent(server.baseUrl, channel, 'tick', data);
 
   it('counts keep-alive short polls exactly as the client sent and read them, and not the requests between them', async () => {
     const lab = await createLab();

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { get as httpGet } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { type PublishResponse } from '../../src/protocol/events.ts';
-import { type FaultRequest, type FaultResponse } from '../../src/protocol/faults.ts';
+import { type FaultRequest } from '../../src/protocol/faults.ts';
 import { LONG_POLL_LIMITS, type LongPollResponse } from '../../src/protocol/long-polling.ts';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { ChannelLog } from '../../server/events/channel-log.ts';
 import { InMemoryEventBus } from '../../server/events/event-bus.ts';
+import { injectFault as injectChannelFault, publishEvent } from './helpers/channel-api.ts';
 import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { activeTimers, postJson, waitUntil } from './helpers/wait-until.ts';
+import { activeTimers, waitUntil } from './helpers/wait-until.ts';
 
 describe('long polling', () => {
   let server: RunningServer;
@@ -18,16 +18,9 @@ describe('long polling', () => {
   /** A channel of its own for each test, so tests cannot see each other's events. */
   const freshChannel = () => `lp-${(channelNumber += 1)}`;
 
-  const publish = async (channel: string, data: unknown = null, type = 'tick'): Promise<number> => {
-    const response = await fetch(url(paths.channelEvents(channel)), postJson({ type, data }));
-    assert.equal(response.status, 201);
-    return ((await response.json()) as PublishResponse).id;
-  };
-  const injectFault = async (channel: string, fault: FaultRequest): Promise<FaultResponse> => {
-    const response = await fetch(url(paths.channelFaults(channel)), postJson(fault));
-    assert.equal(response.status, 202);
-    return (await response.json()) as FaultResponse;
-  };
+  const publish = async (channel: string, data: unknown = null, type = 'tick'): Promise<number> =>
+    (await publishEvent(server.baseUrl, channel, type, data)).id;
+  const injectFault = (channel: string, fault: FaultRequest) => injectChannelFault(server.baseUrl, channel, fault);
   const poll = (channel: string, cursor: number, timeoutMs?: number, init?: RequestInit) =>
     fetch(url(paths.longPoll(channel, cursor, timeoutMs)), init);
   /** Resolves once the server holds `count` polls on `channel`: the request is truly waiting. */

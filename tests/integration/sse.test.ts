@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
-import { type PublishResponse } from '../../src/protocol/events.ts';
-import { type FaultRequest, type FaultResponse } from '../../src/protocol/faults.ts';
+import { type FaultRequest } from '../../src/protocol/faults.ts';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { SSE_DEFAULTS, SSE_HEARTBEAT, type SseResetData } from '../../src/protocol/sse.ts';
 import { ChannelLog } from '../../server/events/channel-log.ts';
 import { InMemoryEventBus } from '../../server/events/event-bus.ts';
 import { openRawStream, parseWire, type RawStream } from './helpers/raw-stream.ts';
+import { injectFault as injectChannelFault, publishEvent } from './helpers/channel-api.ts';
 import { startServer, type RunningServer } from './helpers/start-server.ts';
 import { activeTimers, postJson, waitUntil } from './helpers/wait-until.ts';
 
@@ -27,16 +27,9 @@ describe('Server-Sent Events', () => {
   /** Streams and EventSources a test opened, closed after it whatever happens. */
   const cleanups: (() => void)[] = [];
 
-  const publish = async (channel: string, data: unknown = null, type = 'tick'): Promise<number> => {
-    const response = await fetch(url(paths.channelEvents(channel)), postJson({ type, data }));
-    assert.equal(response.status, 201);
-    return ((await response.json()) as PublishResponse).id;
-  };
-  const injectFault = async (channel: string, fault: FaultRequest): Promise<FaultResponse> => {
-    const response = await fetch(url(paths.channelFaults(channel)), postJson(fault));
-    assert.equal(response.status, 202);
-    return (await response.json()) as FaultResponse;
-  };
+  const publish = async (channel: string, data: unknown = null, type = 'tick'): Promise<number> =>
+    (await publishEvent(server.baseUrl, channel, type, data)).id;
+  const injectFault = (channel: string, fault: FaultRequest) => injectChannelFault(server.baseUrl, channel, fault);
   const openStream = async (path: string, headers: Record<string, string> = {}): Promise<RawStream> => {
     const stream = await openRawStream(url(path), headers);
     cleanups.push(() => stream.destroy());

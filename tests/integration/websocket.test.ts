@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, type ClientOptions } from 'ws';
-import { type PublishResponse } from '../../src/protocol/events.ts';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_CONTENT_TYPE } from '../../src/protocol/problem.ts';
 import { WS_CLOSE, WS_LIMITS, WS_PATH } from '../../src/protocol/websocket.ts';
+import { publishEvent } from './helpers/channel-api.ts';
 import { startServer, type RunningServer } from './helpers/start-server.ts';
 import { clientFrame, rawUpgrade, TestSocket, until, withTimeout } from './helpers/websocket-client.ts';
 
@@ -17,15 +17,7 @@ describe('the WebSocket endpoint', () => {
     sockets.push(socket);
     return socket;
   };
-  const publish = async (channel: string, type: string, data: unknown = null) => {
-    const response = await fetch(`${server.baseUrl}${paths.channelEvents(channel)}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ type, data }),
-    });
-    assert.equal(response.status, 201);
-    return (await response.json()) as PublishResponse;
-  };
+  const publish = (channel: string, type: string, data: unknown = null) => publishEvent(server.baseUrl, channel, type, data);
 
   before(async () => {
     server = await startServer();
