@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { WS_LIMITS, type ChatMessage, type ClientMessage, type Member, type ServerMessage } from '../../../src/protocol/websocket.ts';
-import { ReconnectingSocket, type WebSocketLike } from '../../../src/widgets/websocket/reconnecting-socket.ts';
+import { WS_LIMITS, type ChatMessage, type ClientMessage, type Member } from '../../../src/protocol/websocket.ts';
+import { ReconnectingSocket } from '../../../src/widgets/websocket/reconnecting-socket.ts';
 import {
   EXERCISE,
   FLOOD_COUNT,
@@ -16,104 +16,12 @@ import {
   type ChatPane,
   type PaneId,
 } from '../../../src/widgets/websocket/model.ts';
+import { FakeWebSocket, fakeHello, type FakeServerSide } from './fake-websocket.ts';
 
 /**
- * Test doubles for the WebSocket widget: a fake browser WebSocket that the
- * test (or {@link FakeChatServer}) drives from the "server" side, and a small
- * in-memory chat server with the real one's rules (rooms, presence, acks,
- * dedupe by clientId, a token bucket).
+ * A small in-memory chat server with the real one's rules (rooms, presence,
+ * acks, dedupe by clientId, a token bucket), answering the fake sockets.
  */
-
-export class FakeWebSocket implements WebSocketLike {
-  /** Every socket created, oldest first. */
-  static instances: FakeWebSocket[] = [];
-  /** When set, new sockets attach to it (it opens them and answers them). */
-  static server: FakeChatServer | null = null;
-
-  readonly url: string;
-  readyState = 0;
-  onopen: WebSocketLike['onopen'] = null;
-  onmessage: WebSocketLike['onmessage'] = null;
-  onclose: WebSocketLike['onclose'] = null;
-  onerror: WebSocketLike['onerror'] = null;
-  /** Raw frames this client sent. */
-  readonly sent: string[] = [];
-  /** How the client closed it, if it did. */
-  closedWith: { code?: number; reason?: string } | null = null;
-
-  constructor(url: string) {
-    this.url = url;
-    FakeWebSocket.instances.push(this);
-    FakeWebSocket.server?.attach(this);
-  }
-
-  static reset(): void {
-    FakeWebSocket.instances = [];
-    FakeWebSocket.server = null;
-  }
-
-  static get last(): FakeWebSocket {
-    return FakeWebSocket.instances.at(-1)!;
-  }
-
-  send(data: string): void {
-    if (this.readyState !== 1) throw new Error('InvalidStateError: not open');
-    this.sent.push(data);
-    FakeWebSocket.server?.receive(this, data);
-  }
-
-  close(code?: number, reason?: string): void {
-    this.closedWith = { code, reason };
-    if (this.readyState === 3) return;
-    this.readyState = 2;
-    // The closing handshake completes later; a client that detached its handlers never hears of it.
-    setTimeout(() => {
-      this.readyState = 3;
-      FakeWebSocket.server?.detach(this);
-      this.onclose?.({ code: code ?? 1005, reason: reason ?? '', wasClean: true });
-    }, 1);
-  }
-
-  /** The messages this client sent, parsed. */
-  messages(): ClientMessage[] {
-    return this.sent.map((text) => JSON.parse(text) as ClientMessage);
-  }
-
-  // ── the server's side ──
-
-  serverOpen(): void {
-    this.readyState = 1;
-    this.onopen?.({});
-  }
-
-  serverSend(message: ServerMessage | Record<string, unknown>): void {
-    this.onmessage?.({ data: JSON.stringify(message) });
-  }
-
-  /** A close frame from the server (clean), or a dead connection (`wasClean: false`, 1006). */
-  serverClose(code: number, reason = '', wasClean = true): void {
-    if (this.readyState === 3) return;
-    this.readyState = 3;
-    FakeWebSocket.server?.detach(this);
-    this.onclose?.({ code, reason, wasClean });
-  }
-
-  /** The connection dies: no close frame, the browser reports 1006. */
-  drop(): void {
-    this.serverClose(1006, '', false);
-  }
-}
-
-export const fakeHello = (connectionId = 'c1'): ServerMessage => ({
-  type: 'hello',
-  connectionId,
-  heartbeatMs: 30_000,
-  limits: WS_LIMITS,
-  handshake: {
-    request: { host: 'localhost', upgrade: 'websocket', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
-    response: { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-accept': 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=' },
-  },
-});
 
 interface Connection {
   ws: FakeWebSocket;
@@ -126,7 +34,7 @@ interface Connection {
  * The real server's chat rules, in memory. Answers arrive 1 ms after the
  * request (a mocked timer), never inside `send()`, as on a network.
  */
-export class FakeChatServer {
+export class FakeChatServer implements FakeServerSide {
   readonly rooms = new Map<string, { nextId: number; history: ChatMessage[]; byClientId: Map<string, ChatMessage> }>();
   readonly connections = new Map<FakeWebSocket, Connection>();
   /** Messages stored (not counting deduped resends). */

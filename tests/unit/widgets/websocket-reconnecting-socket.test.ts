@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { WS_LIMITS, type ClientMessage, type ServerMessage } from '../../../src/protocol/websocket.ts';
 import {
   ACK_TIMEOUT_MS,
   BACKOFF_BASE_MS,
@@ -14,80 +13,9 @@ import {
   randomClientId,
   type ConnectionState,
   type ReconnectingSocketOptions,
-  type WebSocketLike,
 } from '../../../src/widgets/websocket/reconnecting-socket.ts';
 import { closeCodeName, isRetryable } from '../../../src/widgets/websocket/close-codes.ts';
-
-/**
- * A browser WebSocket stand-in that the test drives from the server's side:
- * open it, send it messages, close it cleanly or let it die (1006).
- */
-class FakeWebSocket implements WebSocketLike {
-  static instances: FakeWebSocket[] = [];
-  readonly url: string;
-  readyState = 0;
-  onopen: WebSocketLike['onopen'] = null;
-  onmessage: WebSocketLike['onmessage'] = null;
-  onclose: WebSocketLike['onclose'] = null;
-  onerror: WebSocketLike['onerror'] = null;
-  readonly sent: string[] = [];
-  closedWith: { code?: number; reason?: string } | null = null;
-
-  constructor(url: string) {
-    this.url = url;
-    FakeWebSocket.instances.push(this);
-  }
-
-  static get last(): FakeWebSocket {
-    return FakeWebSocket.instances.at(-1)!;
-  }
-
-  send(data: string): void {
-    if (this.readyState !== 1) throw new Error('InvalidStateError');
-    this.sent.push(data);
-  }
-
-  close(code?: number, reason?: string): void {
-    this.closedWith = { code, reason };
-    this.readyState = 2;
-    // The closing handshake finishes later; the client has detached by then and must not react.
-    setTimeout(() => {
-      this.readyState = 3;
-      this.onclose?.({ code: code ?? 1005, reason: reason ?? '', wasClean: true });
-    }, 5);
-  }
-
-  messages(): ClientMessage[] {
-    return this.sent.map((text) => JSON.parse(text) as ClientMessage);
-  }
-
-  /** Opening handshake done, and the server's hello. */
-  accept(connectionId = 'c1'): void {
-    this.readyState = 1;
-    this.onopen?.({});
-    this.push({
-      type: 'hello',
-      connectionId,
-      heartbeatMs: 30_000,
-      limits: WS_LIMITS,
-      handshake: { request: { upgrade: 'websocket' }, response: { upgrade: 'websocket' } },
-    });
-  }
-
-  push(message: ServerMessage): void {
-    this.onmessage?.({ data: JSON.stringify(message) });
-  }
-
-  serverClose(code: number, reason = '', wasClean = true): void {
-    this.readyState = 3;
-    this.onclose?.({ code, reason, wasClean });
-  }
-
-  /** The connection dies without a close frame (or never opens): the browser reports 1006. */
-  die(): void {
-    this.serverClose(1006, '', false);
-  }
-}
+import { FakeWebSocket } from './fake-websocket.ts';
 
 const T0 = 1_800_000_000_000;
 let socket: ReconnectingSocket;
@@ -106,7 +34,7 @@ function makeSocket(options: ReconnectingSocketOptions = {}): ReconnectingSocket
 
 /** A joined room: open, hello, join acknowledged. */
 function joinRoom(ws: FakeWebSocket, name = 'Ada'): void {
-  ws.push({ type: 'joined', room: 'ws-room', you: { id: 'm1', name }, history: [], members: [{ id: 'm1', name }] });
+  ws.serverSend({ type: 'joined', room: 'ws-room', you: { id: 'm1', name }, history: [], members: [{ id: 'm1', name }] });
 }
 
 beforeEach(() => {
@@ -142,7 +70,7 @@ describe('backoff with full jitter', () => {
       makeSocket({ random: Math.random });
       socket.connect();
       for (let attempt = 0; attempt < 7; attempt++) {
-        FakeWebSocket.last.die();
+        FakeWebSocket.last.drop();
         const state: ConnectionState = socket.state.value;
         assert.equal(state.status, 'reconnecting');
         if (state.status !== 'reconnecting') return;
@@ -164,7 +92,7 @@ describe('backoff with full jitter', () => {
 
     const delays: number[] = [];
     for (let failure = 0; failure < 8; failure++) {
-      FakeWebSocket.last.die(); // connection refused: never opened
+      FakeWebSocket.last.drop(); // connection refused: never opened
       const state: ConnectionState = socket.state.value;
       assert.equal(state.status, 'reconnecting');
       if (state.status !== 'reconnecting') return;
@@ -194,7 +122,7 @@ describe('backoff with full jitter', () => {
     makeSocket({ random: () => 0.5 });
     socket.connect();
     for (let attempt = 0; attempt < 4; attempt++) {
-      FakeWebSocket.last.die();
+      FakeWebSocket.last.drop();
       mock.timers.tick(backoffCeiling(attempt));
     }
     FakeWebSocket.last.accept();
@@ -265,7 +193,7 @@ describe('a deliberate close', () => {
   it('cancels a pending reconnect', () => {
     makeSocket();
     socket.connect();
-    FakeWebSocket.last.die();
+    FakeWebSocket.last.drop();
     assert.equal(socket.state.value.status, 'reconnecting');
     socket.close();
     mock.timers.tick(120_000);
@@ -281,7 +209,7 @@ describe('a deliberate close', () => {
     socket.sendMessage('unacked');
     socket.dispose();
     assert.equal(FakeWebSocket.last.closedWith?.code, 1000);
-    FakeWebSocket.last.push({ type: 'presence', room: 'r', members: [] });
+    FakeWebSocket.last.serverSend({ type: 'presence', room: 'r', members: [] });
     mock.timers.tick(120_000);
     assert.equal(FakeWebSocket.instances.length, 1);
     assert.deepEqual(seen, ['hello']);
@@ -302,12 +230,12 @@ describe('resume by cursor', () => {
       { type: 'subscribe', channel: 'news', cursor: 0 },
       { type: 'join', room: 'ws-room', name: 'Ada' },
     ]);
-    for (const id of [1, 2, 3]) first.push({ type: 'event', channel: 'news', event: { id, type: 'note', data: id, ts: Date.now() } });
-    first.push({ type: 'event', channel: 'other', event: { id: 99, type: 'note', data: null, ts: Date.now() } });
+    for (const id of [1, 2, 3]) first.serverSend({ type: 'event', channel: 'news', event: { id, type: 'note', data: id, ts: Date.now() } });
+    first.serverSend({ type: 'event', channel: 'other', event: { id: 99, type: 'note', data: null, ts: Date.now() } });
     assert.equal(socket.cursorOf('news'), 3);
     assert.equal(socket.cursorOf('other'), undefined, 'events of channels we did not subscribe to move nothing');
 
-    first.die();
+    first.drop();
     mock.timers.tick(BACKOFF_BASE_MS);
     const second = FakeWebSocket.last;
     assert.notEqual(second, first);
@@ -324,11 +252,11 @@ describe('resume by cursor', () => {
     FakeWebSocket.last.accept();
     socket.subscribe('a', 40);
     socket.subscribe('b', 7);
-    FakeWebSocket.last.push({ type: 'reset', channel: 'a', latestId: 12 });
+    FakeWebSocket.last.serverSend({ type: 'reset', channel: 'a', latestId: 12 });
     assert.equal(socket.cursorOf('a'), 12);
     socket.unsubscribe('b');
     assert.deepEqual(FakeWebSocket.last.messages().at(-1), { type: 'unsubscribe', channel: 'b' });
-    FakeWebSocket.last.die();
+    FakeWebSocket.last.drop();
     mock.timers.tick(BACKOFF_BASE_MS);
     FakeWebSocket.last.accept();
     assert.deepEqual(FakeWebSocket.last.messages(), [{ type: 'subscribe', channel: 'a', cursor: 12 }]);
@@ -354,14 +282,14 @@ describe('the outbox', () => {
         { type: 'message', text: 'two', clientId: two },
       ],
     );
-    first.push({ type: 'ack', clientId: one, id: 1 });
+    first.serverSend({ type: 'ack', clientId: one, id: 1 });
     assert.deepEqual(
       socket.outbox.value.map((entry) => entry.clientId),
       [two],
       'an acked message leaves the outbox',
     );
 
-    first.die(); // "two" may or may not have reached the server: we cannot know
+    first.drop(); // "two" may or may not have reached the server: we cannot know
     const three = socket.sendMessage('three'); // while disconnected: queued only
     assert.equal(socket.outbox.value.length, 2);
     assert.equal(socket.outbox.value[1]!.sends, 0);
@@ -377,11 +305,11 @@ describe('the outbox', () => {
     ]);
     assert.equal(socket.outbox.value[0]!.sends, 2);
 
-    second.push({ type: 'ack', clientId: two, id: 2 });
-    second.push({ type: 'ack', clientId: three, id: 3 });
+    second.serverSend({ type: 'ack', clientId: two, id: 2 });
+    second.serverSend({ type: 'ack', clientId: three, id: 3 });
     assert.deepEqual(socket.outbox.value, []);
 
-    second.die();
+    second.drop();
     mock.timers.tick(BACKOFF_BASE_MS);
     FakeWebSocket.last.accept('c3');
     joinRoom(FakeWebSocket.last);
@@ -399,7 +327,7 @@ describe('the outbox', () => {
     FakeWebSocket.last.accept();
     joinRoom(FakeWebSocket.last);
     const id = socket.sendMessage('refused');
-    FakeWebSocket.last.push({ type: 'error', code: 'rate-limited', message: 'slow down' });
+    FakeWebSocket.last.serverSend({ type: 'error', code: 'rate-limited', message: 'slow down' });
     const sends = () => FakeWebSocket.last.messages().filter((m) => m.type === 'message' && m.clientId === id).length;
     mock.timers.tick(ACK_TIMEOUT_MS - 1);
     assert.equal(sends(), 1);
@@ -419,7 +347,7 @@ describe('the outbox', () => {
     const id = socket.sendMessageOnce('flood');
     assert.ok(id);
     assert.deepEqual(socket.outbox.value, []);
-    FakeWebSocket.last.die();
+    FakeWebSocket.last.drop();
     mock.timers.tick(BACKOFF_BASE_MS);
     FakeWebSocket.last.accept();
     joinRoom(FakeWebSocket.last);
@@ -459,7 +387,7 @@ describe('going offline', () => {
   it('also holds back a reconnect that was already scheduled', () => {
     makeSocket();
     socket.connect();
-    FakeWebSocket.last.die();
+    FakeWebSocket.last.drop();
     assert.equal(socket.state.value.status, 'reconnecting');
     socket.goOffline(5_000);
     mock.timers.tick(4_999);
@@ -487,7 +415,7 @@ describe('the frame log', () => {
     assert.equal(socket.totals.value.framesUp, 1);
     assert.equal(socket.totals.value.framesDown, 1);
 
-    FakeWebSocket.last.die();
+    FakeWebSocket.last.drop();
     assert.equal(socket.frames.value.at(-1)!.type, 'lost');
     assert.equal(socket.totals.value.framesDown, 1, 'a lost connection is not a frame');
   });
