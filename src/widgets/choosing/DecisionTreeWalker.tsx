@@ -5,6 +5,7 @@ import type { RecommendationNode, QuestionNode } from '../../quiz/decision-tree.
 import { TECHNIQUE_NAMES, lessonPath } from '../../quiz/techniques.ts';
 import { highlightPath } from './highlight-path.ts';
 import { createWalkerModel, type WalkerModel } from './walker-model.ts';
+import '../../styles/widget.css';
 import './choosing.css';
 
 /**
@@ -45,7 +46,7 @@ export default function DecisionTreeWalker() {
   const answer = (answerId: string) => act(() => model.answer(answerId))();
 
   return (
-    <section class="ch ch-walker" data-widget="decision-tree" aria-label="Decision tree walker" data-node={node.id}>
+    <section class="widget ch ch-walker" data-widget="decision-tree" aria-label="Decision tree walker" data-node={node.id}>
       <fieldset class="ch-fieldset" disabled={!hydrated}>
         <legend class="visually-hidden">Walk the decision tree</legend>
         {node.kind === 'question' ? (
@@ -54,11 +55,11 @@ export default function DecisionTreeWalker() {
           <Recommendation leaf={node} heading={heading} />
         )}
 
-        <div class="ch-row">
-          <button type="button" class="ch-button" onClick={act(() => model.back())} disabled={steps.length === 0}>
+        <div class="widget-row ch-row">
+          <button type="button" class="widget-button ch-button" onClick={act(() => model.back())} disabled={steps.length === 0}>
             Back
           </button>
-          <button type="button" class="ch-button" onClick={act(() => model.restart())} disabled={steps.length === 0}>
+          <button type="button" class="widget-button ch-button" onClick={act(() => model.restart())} disabled={steps.length === 0}>
             Start over
           </button>
           <a class="ch-link" href="#decision-tree">
@@ -93,7 +94,7 @@ function Question({
       <p class="ch-help">{question.help}</p>
       <div class="ch-choices" role="group" aria-labelledby={id}>
         {question.answers.map((answer) => (
-          <button key={answer.id} type="button" class="ch-choice" onClick={() => onAnswer(answer.id)}>
+          <button key={answer.id} type="button" class="widget-button ch-choice" onClick={() => onAnswer(answer.id)}>
             {answer.label}
           </button>
         ))}

@@ -7,6 +7,7 @@ import { walk } from '../../quiz/decision-tree.ts';
 import { passMark, type Scenario } from '../../quiz/scenarios.ts';
 import { TECHNIQUES, TECHNIQUE_NAMES, type Technique } from '../../quiz/techniques.ts';
 import { createQuizModel, type QuizModel, type RoundResult } from './quiz-model.ts';
+import '../../styles/widget.css';
 import './choosing.css';
 
 /** Lesson 9's exercise, as saved in progress. */
@@ -45,7 +46,7 @@ export default function ScenarioQuiz() {
   const done = progress.lessons[QUIZ_EXERCISE.lesson]?.exercises?.[QUIZ_EXERCISE.id] !== undefined;
 
   return (
-    <section class="ch ch-quiz" data-widget="scenario-quiz" aria-label="Scenario quiz" data-phase={phase}>
+    <section class="widget ch ch-quiz" data-widget="scenario-quiz" aria-label="Scenario quiz" data-phase={phase}>
       {phase !== 'finished' && <SavedResult last={attempts.at(-1)} count={attempts.length} done={done} />}
       <fieldset class="ch-fieldset" disabled={!hydrated}>
         <legend class="visually-hidden">Pick a technique for each scenario</legend>
@@ -110,7 +111,7 @@ function ScenarioCard({ model, heading, act }: { model: QuizModel; heading: RefO
           <button
             key={technique}
             type="button"
-            class="ch-choice"
+            class="widget-button ch-choice"
             data-technique={technique}
             data-verdict={picked ? verdict(technique, scenario, picked) : undefined}
             aria-pressed={picked ? technique === picked : undefined}
@@ -125,8 +126,8 @@ function ScenarioCard({ model, heading, act }: { model: QuizModel; heading: RefO
       </div>
       {picked && <Feedback scenario={scenario} picked={picked} heading={heading} />}
       {picked && (
-        <div class="ch-row">
-          <button type="button" class="ch-button ch-primary" onClick={act(() => model.next())}>
+        <div class="widget-row ch-row">
+          <button type="button" class="widget-button widget-primary ch-button" onClick={act(() => model.next())}>
             {index < round.length - 1 ? 'Next scenario' : 'See your score'}
           </button>
         </div>
@@ -213,13 +214,13 @@ function Result({ model, heading, act, done }: { model: QuizModel; heading: RefO
       <p class="ch-saved" role="status">
         Saved to your progress.{done ? ' Exercise complete ✓' : ''}
       </p>
-      <div class="ch-row">
+      <div class="widget-row ch-row">
         {result.missed.length > 0 && (
-          <button type="button" class="ch-button ch-primary" onClick={act(() => model.retryMissed())}>
+          <button type="button" class="widget-button widget-primary ch-button" onClick={act(() => model.retryMissed())}>
             Retry the missed ones
           </button>
         )}
-        <button type="button" class="ch-button" onClick={act(() => model.restart())}>
+        <button type="button" class="widget-button ch-button" onClick={act(() => model.restart())}>
           Start the quiz again
         </button>
       </div>

@@ -134,7 +134,7 @@ export function LabChart({ label, data, version, scale, formatY, style, floor = 
   return (
     <div class="lab-chart" role="img" aria-label={label}>
       <div ref={container} class="lab-chart-canvas" />
-      {failed && <p class="lab-hint">The chart could not load; the table below has the same numbers.</p>}
+      {failed && <p class="widget-hint">The chart could not load; the table below has the same numbers.</p>}
     </div>
   );
 }

@@ -29,6 +29,7 @@ import { createShortPollLane } from './short-poll-lane.ts';
 import { createSseLane } from './sse-lane.ts';
 import { TABLE_HEADER, formatLatency, tableCells, tableHtml, tableMarkdown } from './summary.ts';
 import { createWebSocketLane } from './websocket-lane.ts';
+import '../../styles/widget.css';
 import './SideBySideLab.css';
 
 export interface SideBySideLabProps {
@@ -64,8 +65,8 @@ export default function SideBySideLab({ baseUrl }: SideBySideLabProps) {
   const doneBefore = progress.lessons[EXERCISE.lesson]?.exercises?.[EXERCISE.id] !== undefined;
 
   return (
-    <section class="lab" data-widget="side-by-side" data-phase={phase} aria-label="Side-by-side lab">
-      <fieldset class="lab-controls" disabled={!hydrated}>
+    <section class="widget lab" data-widget="side-by-side" data-phase={phase} aria-label="Side-by-side lab">
+      <fieldset class="widget-controls lab-controls" disabled={!hydrated}>
         <legend class="lab-visually-hidden">Lab settings</legend>
         <Slider
           id={`${ids}-rate`}
@@ -104,23 +105,23 @@ export default function SideBySideLab({ baseUrl }: SideBySideLabProps) {
           disabled={busy}
           onInput={(value) => model.setDurationMs(DURATION_STEPS[value]!)}
         />
-        <div class="lab-actions">
-          <button type="button" class="lab-button lab-primary" onClick={() => void model.start()} disabled={busy}>
+        <div class="widget-row widget-wide lab-actions">
+          <button type="button" class="widget-button widget-primary" onClick={() => void model.start()} disabled={busy}>
             Start
           </button>
-          <button type="button" class="lab-button" onClick={() => void model.stop()} disabled={!busy}>
+          <button type="button" class="widget-button" onClick={() => void model.stop()} disabled={!busy}>
             Stop
           </button>
           <button
             type="button"
-            class="lab-button lab-fault"
+            class="widget-button lab-fault"
             onClick={() => void model.dropConnections()}
             disabled={phase !== 'running'}
             aria-describedby={`${ids}-drop`}
           >
             Drop every connection
           </button>
-          <p class="lab-hint" id={`${ids}-drop`}>
+          <p class="widget-hint" id={`${ids}-drop`}>
             {model.dropped.value === null
               ? 'Break it: the server cuts every connection of the lab at once, with no goodbye.'
               : `The server cut ${plural(model.dropped.value, 'connection')}. Watch each lane recover, and the latency chart.`}
@@ -128,11 +129,11 @@ export default function SideBySideLab({ baseUrl }: SideBySideLabProps) {
         </div>
       </fieldset>
 
-      <p class="lab-status" role="status" aria-live="polite">
+      <p class="widget-status lab-status" role="status" aria-live="polite">
         {model.status.value}
       </p>
       {model.error.value && (
-        <p class="lab-error" role="alert">
+        <p class="widget-error" role="alert">
           {model.error.value}
         </p>
       )}
@@ -149,7 +150,7 @@ export default function SideBySideLab({ baseUrl }: SideBySideLabProps) {
         <figure class="lab-figure">
           <figcaption>
             <strong>Latency of each event</strong>{' '}
-            <span class="lab-hint">
+            <span class="widget-hint">
               one dot per event and technique, by when it was published; log scale (values under 1 ms are drawn at 1 ms)
             </span>
           </figcaption>
@@ -165,7 +166,7 @@ export default function SideBySideLab({ baseUrl }: SideBySideLabProps) {
         <figure class="lab-figure">
           <figcaption>
             <strong>Bytes on the wire</strong>{' '}
-            <span class="lab-hint">up and down, added up since the lab opened, as counted by the server each second</span>
+            <span class="widget-hint">up and down, added up since the lab opened, as counted by the server each second</span>
           </figcaption>
           <LabChart
             label="Cumulative bytes on the wire, by technique. The summary table holds the totals."
@@ -225,9 +226,9 @@ function Slider(props: {
   onInput: (value: number) => void;
 }) {
   return (
-    <div class="lab-field">
+    <div class="widget-field lab-field">
       <label for={props.id}>{props.label}</label>
-      <div class="lab-slider">
+      <div class="widget-row widget-slider lab-slider">
         <input
           id={props.id}
           type="range"
@@ -240,11 +241,11 @@ function Slider(props: {
           disabled={props.disabled}
           onInput={(event) => props.onInput(Number(event.currentTarget.value))}
         />
-        <output for={props.id} class="lab-mono">
+        <output for={props.id} class="widget-mono">
           {props.text}
         </output>
       </div>
-      <p class="lab-hint" id={`${props.id}-hint`}>
+      <p class="widget-hint" id={`${props.id}-hint`}>
         {props.hint}
       </p>
     </div>
@@ -257,16 +258,16 @@ function RunFacts({ model, phase }: { model: LabModel; phase: Phase }) {
   const offset = model.offset.value;
   if (phase === 'idle' && !run) return null;
   return (
-    <p class="lab-facts">
+    <p class="widget-facts">
       <span>
-        Published <span class="lab-mono lab-strong" data-published={published}>{published}</span>
+        Published <span class="widget-mono widget-strong" data-published={published}>{published}</span>
       </span>
       <span>
-        Elapsed <span class="lab-mono">{formatDuration(Math.floor(model.elapsedMs.value / 1000) * 1000)}</span>
+        Elapsed <span class="widget-mono">{formatDuration(Math.floor(model.elapsedMs.value / 1000) * 1000)}</span>
       </span>
       <span title="Server clock minus your clock, from the stats request with the shortest round trip (NTP-style).">
         Clock offset{' '}
-        <span class="lab-mono">
+        <span class="widget-mono">
           {offset ? `${signed(offset.offsetMs)} ± ${precise(offset.roundTripMs / 2)}` : '–'}
         </span>
       </span>
@@ -317,7 +318,7 @@ function Lane({ lane, published, interval }: { lane: LaneFigures; published: num
         <span class="lab-swatch" aria-hidden="true" />
         {LAB_TECHNIQUE_LABELS[lane.technique]}
       </h3>
-      <p class="lab-hint">{HOW[lane.technique](interval)}</p>
+      <p class="widget-hint">{HOW[lane.technique](interval)}</p>
       <dl class="lab-figures">
         <Figure name="received" label="Events received" value={String(lane.received)} note={`of ${published} published`} />
         <Figure
@@ -351,8 +352,8 @@ function Figure({ name, label, value, note }: { name: string; label: string; val
     <div class="lab-figure-row" data-figure={name}>
       <dt>{label}</dt>
       <dd>
-        <span class="lab-value lab-mono">{value}</span>
-        <span class="lab-note">{note}</span>
+        <span class="lab-value widget-mono">{value}</span>
+        <span class="widget-stat-note lab-note">{note}</span>
       </dd>
     </div>
   );
@@ -379,17 +380,17 @@ function SummaryTable({ model, phase }: { model: LabModel; phase: Phase }) {
       <div class="lab-summary-head">
         <p>
           <strong>{phase === 'done' ? 'Summary' : 'Summary so far'}</strong>{' '}
-          <span class="lab-hint">
+          <span class="widget-hint">
             {description.rate.label}, polling every {formatInterval(description.intervalMs)},{' '}
             {formatDuration(Math.round(description.ranMs / 1000) * 1000)}
             {description.stoppedEarly ? ' (stopped early)' : ''}
           </span>
         </p>
-        <button type="button" class="lab-button" onClick={() => void copy()}>
+        <button type="button" class="widget-button" onClick={() => void copy()}>
           Copy table
         </button>
       </div>
-      <p class="lab-hint" role="status">
+      <p class="widget-hint" role="status">
         {copied ?? ''}
       </p>
       <div class="lab-table-scroll" tabIndex={0} role="region" aria-label="Summary table, scrolls sideways">
@@ -413,7 +414,7 @@ function SummaryTable({ model, phase }: { model: LabModel; phase: Phase }) {
                       {cell}
                     </th>
                   ) : (
-                    <td key={column} class="lab-mono">
+                    <td key={column} class="widget-mono">
                       {cell}
                     </td>
                   ),
@@ -480,16 +481,16 @@ function Conclusions({ items }: { items: readonly string[] }) {
 
 function Exercise({ check, done }: { check: ExerciseCheck; done: boolean }) {
   return (
-    <section class="lab-exercise" aria-label="Exercise: find the crossover">
+    <section class="widget-exercise" aria-label="Exercise: find the crossover">
       <p>
         <strong>Exercise: find the crossover.</strong> Find one setting where long polling sends fewer requests than short
         polling with ETag, and one where it sends more. Each run must last at least {formatDuration(EXERCISE_MIN_RUN_MS)}.
       </p>
-      <ul class="lab-checks">
+      <ul class="widget-checks">
         <Check met={check.fewer !== null}>Long polling sent fewer requests. {describeRecord(check.fewer)}</Check>
         <Check met={check.more !== null}>Long polling sent more requests. {describeRecord(check.more)}</Check>
       </ul>
-      <p class="lab-exercise-done" role="status">
+      <p class="widget-exercise-done" role="status">
         {done ? 'Exercise complete ✓' : ''}
       </p>
     </section>
@@ -503,8 +504,8 @@ function describeRecord(record: RunRecord | null): string {
 
 function Check({ met, children }: { met: boolean; children: ComponentChildren }) {
   return (
-    <li class={`lab-check lab-check-${met ? 'met' : 'pending'}`}>
-      <span class="lab-check-icon" aria-hidden="true">
+    <li class={`widget-check-item widget-check-${met ? 'met' : 'pending'}`}>
+      <span class="widget-check-icon" aria-hidden="true">
         {met ? '✓' : '…'}
       </span>
       <span class="lab-visually-hidden">{met ? 'met' : 'not yet'}: </span>

@@ -171,9 +171,9 @@ export default function LongPollingDemo({ instance = 'default', baseUrl }: LongP
 
       <StatusLines status={model.status.value} error={model.error.value} />
 
-      <p class="lp-facts">
+      <p class="widget-facts">
         <span>
-          Cursor <span class="widget-mono lp-strong">{model.cursor.value}</span>
+          Cursor <span class="widget-mono widget-strong">{model.cursor.value}</span>
         </span>
         <span>
           Channel <span class="widget-mono">{model.channel.value ?? '–'}</span>

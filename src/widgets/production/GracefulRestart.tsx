@@ -65,7 +65,7 @@ export default function GracefulRestart({ baseUrl }: { baseUrl?: string }) {
           <label for={`${ids}-fleet`}>Simulated EventSource clients</label>
           <select
             id={`${ids}-fleet`}
-            class="widget-input prod-select"
+            class="widget-input widget-select"
             value={String(model.fleet.value)}
             disabled={busy}
             onChange={(event) => (model.fleet.value = Number(event.currentTarget.value))}
@@ -82,7 +82,7 @@ export default function GracefulRestart({ baseUrl }: { baseUrl?: string }) {
           <label for={`${ids}-retry`}>Come back after (retry)</label>
           <select
             id={`${ids}-retry`}
-            class="widget-input prod-select"
+            class="widget-input widget-select"
             value={String(model.retryMs.value)}
             disabled={busy}
             onChange={(event) => (model.retryMs.value = Number(event.currentTarget.value))}
@@ -104,7 +104,7 @@ export default function GracefulRestart({ baseUrl }: { baseUrl?: string }) {
           </label>
           <p class="widget-hint">Each stream then gets its own <code>retry:</code>, up to {SPREAD_MS / 1000} s more.</p>
         </div>
-        <div class="widget-row prod-wide">
+        <div class="widget-row widget-wide">
           <button type="button" class="widget-button widget-primary" disabled={busy} onClick={() => void model.drain()}>
             Drain this channel
           </button>

@@ -58,7 +58,7 @@ export default function IdleTimeoutHop({ baseUrl }: { baseUrl?: string }) {
           <label for={`${ids}-idle`}>Hop's idle limit</label>
           <select
             id={`${ids}-idle`}
-            class="widget-input prod-select"
+            class="widget-input widget-select"
             value={String(model.idleMs.value)}
             onChange={(event) => change(() => (model.idleMs.value = Number(event.currentTarget.value)))}
           >
@@ -85,7 +85,7 @@ export default function IdleTimeoutHop({ baseUrl }: { baseUrl?: string }) {
             </label>
             <select
               id={`${ids}-beat`}
-              class="widget-input prod-select"
+              class="widget-input widget-select"
               value={String(model.heartbeatMs.value)}
               disabled={!model.heartbeats.value}
               onChange={(event) => change(() => (model.heartbeatMs.value = Number(event.currentTarget.value)))}
@@ -101,7 +101,7 @@ export default function IdleTimeoutHop({ baseUrl }: { baseUrl?: string }) {
             A <code>: heartbeat</code> comment, 13 bytes the browser ignores. Off: the stream asks for one every 60 s, too late for any limit here.
           </p>
         </div>
-        <div class="widget-row prod-wide">
+        <div class="widget-row widget-wide">
           {live ? (
             <button type="button" class="widget-button" onClick={() => model.close()}>
               Close the stream

@@ -61,7 +61,7 @@ export default function SlowConsumer({ baseUrl }: { baseUrl?: string }) {
           <label for={`${ids}-rate`}>The consumer reads</label>
           <select
             id={`${ids}-rate`}
-            class="widget-input prod-select"
+            class="widget-input widget-select"
             value={String(model.readBytesPerSecond.value)}
             onChange={(event) => (model.readBytesPerSecond.value = Number(event.currentTarget.value))}
           >
@@ -76,7 +76,7 @@ export default function SlowConsumer({ baseUrl }: { baseUrl?: string }) {
             about {formatBytes(PUBLISH_BYTES_PER_SECOND)}/s.
           </p>
         </div>
-        <div class="widget-row prod-wide">
+        <div class="widget-row widget-wide">
           <button type="button" class="widget-button widget-primary" onClick={() => void model.start()}>
             Start the firehose
           </button>

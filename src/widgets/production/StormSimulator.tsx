@@ -63,7 +63,7 @@ export default function StormSimulator({ baseUrl }: { baseUrl?: string }) {
           <label for={`${ids}-clients`}>Clients</label>
           <select
             id={`${ids}-clients`}
-            class="widget-input prod-select"
+            class="widget-input widget-select"
             value={String(model.clients.value)}
             disabled={busy}
             onChange={(event) => (model.clients.value = Number(event.currentTarget.value))}
@@ -95,7 +95,7 @@ export default function StormSimulator({ baseUrl }: { baseUrl?: string }) {
             </label>
           ))}
         </fieldset>
-        <div class="widget-row prod-wide">
+        <div class="widget-row widget-wide">
           <button type="button" class="widget-button widget-primary" disabled={busy} onClick={() => void model.restart()}>
             Restart the fleet
           </button>

@@ -79,7 +79,7 @@ export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs
     <section class="widget sse" data-widget="sse" aria-label="Server-Sent Events demo" data-connection-state={connection}>
       <fieldset class="widget-controls" disabled={!hydrated}>
         <legend class="visually-hidden">Stream controls</legend>
-        <div class="widget-row sse-wide">
+        <div class="widget-row widget-wide">
           <button
             type="button"
             class="widget-button widget-primary"
@@ -118,7 +118,7 @@ export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs
           <label for={`${ids}-retry`}>Reconnect delay (retry)</label>
           <select
             id={`${ids}-retry`}
-            class="widget-input sse-select"
+            class="widget-input widget-select sse-select"
             value={String(retryMs)}
             disabled={sending === 'retry'}
             onChange={(event) => void model.setRetry(Number(event.currentTarget.value))}
