@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { StatTile } from '../shared/StatTile.tsx';
-import { formatMs, formatOffset } from '../shared/format.ts';
-import { createBackgroundTabsModel, documentVisibility, median, TICK_MS, type BackgroundTabsModel, type TabLogEntry } from './background-tabs-model.ts';
+import { formatMs } from '../shared/format.ts';
+import { createBackgroundTabsModel, documentVisibility, median, TICK_MS, type BackgroundTabsModel } from './background-tabs-model.ts';
 import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import '../../styles/widget.css';
+import { ExperimentLog } from './ExperimentLog.tsx';
 import './production.css';
 
 /**
@@ -98,7 +99,11 @@ export default function BackgroundTabs({ baseUrl }: { baseUrl?: string }) {
       </ul>
 
       <div class="prod-columns">
-        <TabLog entries={model.log.value} />
+        <ExperimentLog
+          entries={model.log.value}
+          label="What the feed did, oldest first"
+          empty="Visibility changes, pauses and catch-ups appear here."
+        />
         <FeedList model={model} />
       </div>
     </section>
@@ -117,22 +122,6 @@ function TimerTile({ model }: { model: BackgroundTabsModel }) {
       value={`${show(visibleMedian)} / ${show(hiddenMedian)}`}
       note={`median while visible / hidden; longest hidden gap ${show(hidden.length ? Math.max(...hidden) : null)}`}
     />
-  );
-}
-
-function TabLog({ entries }: { entries: TabLogEntry[] }) {
-  if (entries.length === 0) {
-    return <p class="widget-empty">Visibility changes, pauses and catch-ups appear here.</p>;
-  }
-  return (
-    <ol class="prod-log" aria-label="What the feed did, oldest first">
-      {entries.map((entry) => (
-        <li key={entry.seq} class="prod-log-entry" data-kind={entry.kind}>
-          <span class="prod-log-time widget-mono">{formatOffset(entry.t)}</span>
-          <span>{entry.text}</span>
-        </li>
-      ))}
-    </ol>
   );
 }
 

@@ -3,9 +3,10 @@ import { StatTile } from '../shared/StatTile.tsx';
 import { formatMs, formatOffset } from '../shared/format.ts';
 import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
-import { HEARTBEAT_CHOICES, IDLE_LIMIT_CHOICES, createIdleHopModel, type HopLogEntry, type HopState } from './idle-hop-model.ts';
+import { HEARTBEAT_CHOICES, IDLE_LIMIT_CHOICES, createIdleHopModel, type HopState } from './idle-hop-model.ts';
 import { useNow } from './use-now.ts';
 import '../../styles/widget.css';
+import { ExperimentLog } from './ExperimentLog.tsx';
 import './production.css';
 
 const STATE_LABELS: Record<HopState, string> = {
@@ -136,7 +137,11 @@ export default function IdleTimeoutHop({ baseUrl }: { baseUrl?: string }) {
         <StatTile stat="events" label="Events" value={String(stats.events)} note="received" />
       </ul>
 
-      <HopLog entries={model.log.value} />
+      <ExperimentLog
+        entries={model.log.value}
+        label="What happened to the stream, oldest first"
+        empty="What the stream goes through appears here: opens, events, and the hop's cuts."
+      />
     </section>
   );
 }
@@ -167,18 +172,3 @@ function SilenceMeter({ model }: { model: ReturnType<typeof createIdleHopModel> 
   );
 }
 
-function HopLog({ entries }: { entries: HopLogEntry[] }) {
-  if (entries.length === 0) {
-    return <p class="widget-empty">What the stream goes through appears here: opens, events, and the hop's cuts.</p>;
-  }
-  return (
-    <ol class="prod-log" aria-label="What happened to the stream, oldest first">
-      {entries.map((entry) => (
-        <li key={entry.seq} class="prod-log-entry" data-kind={entry.kind}>
-          <span class="prod-log-time widget-mono">{formatOffset(entry.t)}</span>
-          <span>{entry.text}</span>
-        </li>
-      ))}
-    </ol>
-  );
-}
