@@ -21,14 +21,11 @@
  * less here than in the widget. Figures, never pass/fail.
  */
 import { EventSource } from 'eventsource';
+import { ALL_LANES } from '../src/widgets/lab/all-lanes.ts';
 import { createLabApi } from '../src/widgets/lab/lab-api.ts';
-import { createLongPollLane } from '../src/widgets/lab/long-poll-lane.ts';
 import { createLabModel, type LabModel } from '../src/widgets/lab/model.ts';
 import { DURATION_STEPS, INTERVAL_STEPS, RATE_STEPS } from '../src/widgets/lab/settings.ts';
-import { createShortPollLane } from '../src/widgets/lab/short-poll-lane.ts';
-import { createSseLane } from '../src/widgets/lab/sse-lane.ts';
 import { describeRun, tableCells, TABLE_HEADER } from '../src/widgets/lab/summary.ts';
-import { createWebSocketLane } from '../src/widgets/lab/websocket-lane.ts';
 import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';
 
 const intervalMs = Number(process.argv[2] ?? 5_000);
@@ -47,13 +44,7 @@ function labAt(rateShort: string, durationMs: number): LabModel {
   const model = createLabModel({
     api: createLabApi({ baseUrl }),
     baseUrl: () => baseUrl,
-    lanes: {
-      'short-polling': (context) => createShortPollLane(context, { etag: false }),
-      'short-polling-etag': (context) => createShortPollLane(context, { etag: true }),
-      'long-polling': createLongPollLane,
-      sse: createSseLane,
-      websocket: createWebSocketLane,
-    },
+    lanes: ALL_LANES,
   });
   model.setRateIndex(RATE_STEPS.findIndex((step) => step.short === rateShort));
   model.intervalMs.value = intervalMs; // the signals accept any value; the setters keep to the sliders' steps

@@ -4,9 +4,9 @@ import { useProgress } from '../../components/progress/use-progress.ts';
 import { markExerciseDone } from '../../progress/local-progress.ts';
 import { LAB_TECHNIQUE_LABELS, type LabTechnique } from '../../protocol/lab.ts';
 import { formatBytes, formatInterval, formatMs, plural } from '../shared/format.ts';
+import { ALL_LANES } from './all-lanes.ts';
 import { LabChart } from './LabChart.tsx';
 import { createLabApi, resolveBase } from './lab-api.ts';
-import { createLongPollLane } from './long-poll-lane.ts';
 import {
   EXERCISE,
   EXERCISE_MIN_RUN_MS,
@@ -25,10 +25,7 @@ import {
   formatDuration,
   maxDurationFor,
 } from './settings.ts';
-import { createShortPollLane } from './short-poll-lane.ts';
-import { createSseLane } from './sse-lane.ts';
 import { TABLE_HEADER, formatLatency, tableCells, tableHtml, tableMarkdown } from './summary.ts';
-import { createWebSocketLane } from './websocket-lane.ts';
 import '../../styles/widget.css';
 import './SideBySideLab.css';
 
@@ -192,13 +189,7 @@ function createDemo(baseUrl: string | undefined): LabModel {
   return createLabModel({
     api: createLabApi({ baseUrl }),
     baseUrl: () => resolveBase(baseUrl),
-    lanes: {
-      'short-polling': (context) => createShortPollLane(context, { etag: false }),
-      'short-polling-etag': (context) => createShortPollLane(context, { etag: true }),
-      'long-polling': createLongPollLane,
-      sse: createSseLane,
-      websocket: createWebSocketLane,
-    },
+    lanes: ALL_LANES,
     onExerciseComplete: () => markExerciseDone(EXERCISE.lesson, EXERCISE.id),
   });
 }
