@@ -19,7 +19,6 @@ import { attachTrafficMeter } from './lab/traffic-meter.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { createProduction, type Production, type ProductionSettings } from './production/production-routes.ts';
 import { readKnownLessons } from './progress/known-lessons.ts';
-import { ProgressStore } from './progress/progress-store.ts';
 import { startBuildRoute } from './routes/builds.ts';
 import { publishEventRoute } from './routes/channel-events.ts';
 import { injectFaultRoute } from './routes/faults.ts';
@@ -27,7 +26,7 @@ import { livenessRoute, readinessRoute } from './routes/health.ts';
 import { startJobRoute } from './routes/jobs.ts';
 import { createProgressRoutes } from './routes/progress.ts';
 import { registerWorkshopRoutes } from './routes/workshops.ts';
-import { openDatabase } from './store/database.ts';
+import { openStores } from './store/open-stores.ts';
 import { channelLatestRoute } from './techniques/channel-latest.ts';
 import { createLongPolling } from './techniques/long-polling.ts';
 import { getJobRoute } from './techniques/short-polling.ts';
@@ -35,7 +34,6 @@ import { sseRoute, type SseSettings } from './techniques/sse.ts';
 import { SseStreamRegistry } from './techniques/sse-streams.ts';
 import { createWebSocketEndpoint } from './techniques/websocket.ts';
 import { WorkshopHub, type WorkshopTimings } from './workshops/workshop-hub.ts';
-import { WorkshopStore } from './workshops/workshop-store.ts';
 
 /** The companion server, built but not listening. */
 export interface WorkbookApp {
@@ -55,7 +53,10 @@ export interface WorkbookApp {
    * not held up by connections that would never finish on their own.
    */
   readonly draining: AbortSignal;
-  /** Resolves once the app can serve everything (the built site is loaded); rejects if it cannot load. */
+  /**
+   * Resolves once the app can serve everything: the built site is loaded and
+   * the database open and migrated. Rejects if either cannot (a `DatabaseStartError` for the database).
+   */
   ready(): Promise<void>;
   /** True when ready and not draining: what `/readyz` reports. */
   isReady(): boolean;
@@ -146,9 +147,11 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     settings: options.production,
   });
   let siteLoaded = false;
-  // SQLite (node:sqlite): the learners' progress. Opened now, so a bad DATA_DIR stops the server at start.
-  const database = openDatabase(config.dataDir);
-  const progressStore = new ProgressStore(database);
+  // Progress and workshops: PostgreSQL with DATABASE_URL (shared by instances), else SQLite in DATA_DIR,
+  // opened now so a bad DATA_DIR stops the server at start. ready() waits for PostgreSQL and its migrations.
+  const stores = openStores(config, {
+    onError: (error) => logger.error('The database reported a problem:', error),
+  });
   const knownLessons = readKnownLessons();
   const sseSettings: SseSettings = {
     retryMs: SSE_DEFAULTS.retryMs,
@@ -157,8 +160,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     ...options.sse,
   };
   const workshops = new WorkshopHub({
-    store: new WorkshopStore(database),
-    progress: progressStore,
+    store: stores.workshops,
+    progress: stores.progress,
     publicBus: bus,
     knownLessons,
     listenHost: config.host,
@@ -168,7 +171,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     onError: (error) => logger.error('A workshop stream listener failed:', error),
   });
   const progress = createProgressRoutes({
-    store: progressStore,
+    store: stores.progress,
     knownLessons,
     // A member's synced progress updates their row on the host's dashboard.
     onSaved: (learnerId, saved) => workshops.progressSaved(learnerId, saved),
@@ -318,7 +321,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     faults,
     draining: drainController.signal,
     ready: async () => {
-      await site;
+      await Promise.all([site, stores.ready()]);
     },
     isReady,
     inFlightRequests: () => inFlight.size,
@@ -344,7 +347,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
         server.close(() => resolve());
         // Keep-alive connections with no request in flight would otherwise hold close() open for their timeout.
         server.closeIdleConnections();
-      }).then(() => database.close());
+      }).then(() => stores.close());
       return closing;
     },
   };

@@ -42,9 +42,15 @@ export interface ServerConfig {
   /**
    * Where the SQLite database lives (`<dataDir>/workbook.sqlite`, created if
    * missing). `DATA_DIR`, default `<repo>/data`; `:memory:` keeps it in memory
-   * (tests: nothing survives a restart).
+   * (tests: nothing survives a restart). Unused when `databaseUrl` is set.
    */
   dataDir: string;
+  /**
+   * PostgreSQL instead of SQLite for progress and workshops, so that several
+   * instances share them. `DATABASE_URL` (`postgres://` or `postgresql://`),
+   * default none: SQLite in `dataDir`.
+   */
+  databaseUrl: string | undefined;
 }
 
 /** Thrown by {@link readConfig} with one line per invalid variable. */
@@ -74,6 +80,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   const sseHeartbeatMs = readInteger(env, 'SSE_HEARTBEAT_MS', SSE_DEFAULTS.heartbeatMs, 10, 600_000, errors);
   const wsHeartbeatMs = readInteger(env, 'WS_HEARTBEAT_MS', WS_DEFAULTS.heartbeatMs, 10, 600_000, errors);
   const dataDir = readString(env, 'DATA_DIR', `${repoRoot}data`, errors);
+  const databaseUrl = readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], errors);
   const { origins: allowedOrigins, invalid: invalidOrigins } = parseOriginList(env.ALLOWED_ORIGINS ?? '');
   if (invalidOrigins.length > 0) {
     const shown = invalidOrigins.map((origin) => JSON.stringify(origin)).join(', ');
@@ -98,6 +105,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     wsHeartbeatMs,
     allowedOrigins,
     dataDir,
+    databaseUrl,
   };
 }
 

@@ -9,6 +9,7 @@ import { networkInterfaces } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createApp } from './app.ts';
 import { ConfigError, readConfig, type ServerConfig } from './config.ts';
+import { DatabaseStartError } from './store/database-start-error.ts';
 
 const config = readConfigOrExit();
 const app = createApp(config);
@@ -16,7 +17,9 @@ const app = createApp(config);
 try {
   await app.ready();
 } catch (error) {
-  console.error(`Could not load the built site from ${config.siteDir}:`, error);
+  // A database that cannot be used is the operator's to fix, and its message says how: no stack trace.
+  if (error instanceof DatabaseStartError) console.error(error.message);
+  else console.error(`Could not load the built site from ${config.siteDir}:`, error);
   process.exit(1);
 }
 

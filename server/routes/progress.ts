@@ -39,9 +39,9 @@ export function createProgressRoutes({ store, knownLessons, onSaved }: ProgressR
   const known = new Set(knownLessons);
 
   return {
-    get: ({ request, response }) => {
+    get: async ({ request, response }) => {
       const learner = learnerFrom(request);
-      const stored = learner && store.get(learner);
+      const stored = learner && (await store.get(learner));
       sendJson(response, 200, stored ?? nothingStored);
     },
 
@@ -77,16 +77,16 @@ export function createProgressRoutes({ store, knownLessons, onSaved }: ProgressR
         );
       }
       const id = learner ?? newLearnerId();
-      const saved = store.merge(id, checked.progress);
+      const saved = await store.merge(id, checked.progress);
       onSaved?.(id, saved.progress);
       // Sent on every save: it renews the cookie's year.
       response.setHeader('Set-Cookie', learnerSetCookie(id, request));
       sendJson(response, 200, saved satisfies ProgressResponse);
     },
 
-    reset: ({ request, response }) => {
+    reset: async ({ request, response }) => {
       const learner = learnerFrom(request);
-      const reset = learner && store.reset(learner);
+      const reset = learner && (await store.reset(learner));
       if (reset) onSaved?.(learner, reset.progress);
       sendJson(response, 200, reset ?? nothingStored);
     },

@@ -41,16 +41,16 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
   /** A learner route: the workshop and the caller's active membership. */
   const asMember =
     (handler: (context: RouteContext, workshop: LiveWorkshop, member: LiveMember) => void | Promise<void>) =>
-    (context: RouteContext) => {
-      const workshop = findWorkshop(hub, context.params.code);
+    async (context: RouteContext) => {
+      const workshop = await findWorkshop(hub, context.params.code);
       return handler(context, workshop, requireMember(hub, workshop, context.request));
     };
 
   /** A host route: the workshop, once the secret is checked. */
   const asHost =
     (handler: (context: RouteContext, workshop: LiveWorkshop) => void | Promise<void>): RouteHandler =>
-    (context) => {
-      const workshop = findWorkshop(hub, context.params.code);
+    async (context) => {
+      const workshop = await findWorkshop(hub, context.params.code);
       requireHost(workshop, context.request);
       return handler(context, workshop);
     };
@@ -80,7 +80,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
     .on('POST', workshopPaths.create, async ({ request, response }) => {
       const body = await readBody(request, ['title']);
       const title = readPlainText(body.title, 'title', WORKSHOP_LIMITS.maxTitleLength);
-      const { workshop, secret } = hub.create(title);
+      const { workshop, secret } = await hub.create(title);
       const created: CreatedWorkshop = {
         workshop: hub.hostView(workshop, request),
         secret,
@@ -89,18 +89,18 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
       sendJson(response, 201, created, { Location: workshopPaths.workshop(workshop.record.code) });
     })
 
-    .on('GET', base, ({ response, params }) => {
-      sendJson(response, 200, hub.publicView(findWorkshop(hub, params.code)));
+    .on('GET', base, async ({ response, params }) => {
+      sendJson(response, 200, hub.publicView(await findWorkshop(hub, params.code)));
     })
 
     // #region learner
     .on('POST', `${base}/members`, async ({ request, response, params }) => {
-      const workshop = findWorkshop(hub, params.code);
+      const workshop = await findWorkshop(hub, params.code);
       const learner = learnerFrom(request);
       const body = await readBody(request, ['name']);
       const name = readDisplayName(body.name);
       const learnerId = learner ?? newLearnerId();
-      const { member, created } = hub.join(workshop, learnerId, name);
+      const { member, created } = await hub.join(workshop, learnerId, name);
       // A newcomer's identity is the progress API's cookie, so their progress reaches the host.
       const headers = learner === undefined ? { 'Set-Cookie': learnerSetCookie(learnerId, request) } : {};
       sendJson(response, created ? 201 : 200, hub.membership(workshop, member) satisfies Membership, headers);
@@ -115,8 +115,8 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
     .on(
       'DELETE',
       `${base}/me`,
-      asMember(({ response }, workshop, member) => {
-        hub.leave(workshop, member);
+      asMember(async ({ response }, workshop, member) => {
+        await hub.leave(workshop, member);
         response.writeHead(204).end();
       }),
     )
@@ -144,7 +144,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
         if (typeof body.done !== 'boolean') {
           throw invalidBody(`"done" must be true or false, not ${describe(body.done)}.`, 'done');
         }
-        hub.setDone(workshop, member, body.done);
+        await hub.setDone(workshop, member, body.done);
         sendJson(response, 200, hub.membership(workshop, member));
       }),
     )
@@ -189,7 +189,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
       `${base}/host/goto`,
       asHost(async ({ request, response }, workshop) => {
         const body = await readBody(request, ['lesson']);
-        sendJson(response, 200, hub.goto(workshop, readLesson(body.lesson, 'lesson'), request));
+        sendJson(response, 200, await hub.goto(workshop, readLesson(body.lesson, 'lesson'), request));
       }),
     )
 
@@ -215,7 +215,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
             'state',
           );
         }
-        sendJson(response, 200, hub.setState(workshop, body.state as WorkshopState, request));
+        sendJson(response, 200, await hub.setState(workshop, body.state as WorkshopState, request));
       }),
     )
 
@@ -241,7 +241,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
  * The workshop named by the URL's code (normalized: "k7q-x2m" works).
  * @throws {HttpProblem} 400 `invalid-join-code`, 404 `unknown-workshop`.
  */
-function findWorkshop(hub: WorkshopHub, typed: string | undefined): LiveWorkshop {
+async function findWorkshop(hub: WorkshopHub, typed: string | undefined): Promise<LiveWorkshop> {
   const code = normalizeJoinCode(typed ?? '');
   const shown = JSON.stringify((typed ?? '').slice(0, 40));
   if (!JOIN_CODE_PATTERN.test(code)) {
@@ -251,7 +251,7 @@ function findWorkshop(hub: WorkshopHub, typed: string | undefined): LiveWorkshop
       detail: `${shown} is not a join code: a join code is 6 letters and digits, without 0, O, 1, I or L.`,
     });
   }
-  const workshop = hub.find(code);
+  const workshop = await hub.find(code);
   if (!workshop) {
     throw new HttpProblem({
       status: 404,

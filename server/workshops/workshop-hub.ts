@@ -28,7 +28,8 @@ import { Presence, type PresenceTimings } from './presence.ts';
 import { NO_PROGRESS, summarizeProgress, type ProgressSummary } from './progress-summary.ts';
 import { resultsCsv } from './results-csv.ts';
 import { nameKey } from './display-text.ts';
-import { type MemberRecord, type WorkshopRecord, type WorkshopStore } from './workshop-store.ts';
+import { SerialQueue } from './serial-queue.ts';
+import { NameTaken, type MemberRecord, type WorkshopRecord, type WorkshopStore } from './workshop-store.ts';
 
 /** Presence timings and the sweep that applies them; tests shrink them. */
 export interface WorkshopTimings extends PresenceTimings {
@@ -96,6 +97,8 @@ export interface LiveWorkshop {
   broadcasts: BroadcastRecord[];
   /** Since when nobody has been online and no stream open (undefined while someone is). */
   idleSince?: number;
+  /** The changes that write to the store (join, leave, done, goto, state), one at a time. */
+  writes: SerialQueue;
 }
 
 /** Broadcasts kept per workshop for the host's snapshot. */
@@ -119,6 +122,8 @@ export class WorkshopHub {
   readonly #bus: InMemoryEventBus;
   readonly #streams = new SseStreamRegistry();
   readonly #byCode = new Map<string, LiveWorkshop>();
+  /** Workshops being read from the store, so two requests at once load one copy. */
+  readonly #loading = new Map<string, Promise<LiveWorkshop | undefined>>();
   /** Learner id → their members in loaded workshops, so a progress save finds them. */
   readonly #byLearner = new Map<string, Set<LiveMember>>();
   readonly #sweep: NodeJS.Timeout;
@@ -140,22 +145,39 @@ export class WorkshopHub {
   }
 
   /** Creates a workshop; the secret is returned once and only its hash is kept. */
-  create(title: string): { workshop: LiveWorkshop; secret: string } {
+  async create(title: string): Promise<{ workshop: LiveWorkshop; secret: string }> {
     const secret = newHostSecret();
-    const record = this.#options.store.create(title, hashHostSecret(secret), Date.now());
-    return { workshop: this.find(record.code)!, secret };
+    const record = await this.#options.store.create(title, hashHostSecret(secret), Date.now());
+    return { workshop: (await this.find(record.code))!, secret };
   }
 
   /** The workshop with this (normalized, valid) code, loaded into memory on first use. */
-  find(code: string): LiveWorkshop | undefined {
+  async find(code: string): Promise<LiveWorkshop | undefined> {
     const loaded = this.#byCode.get(code);
     if (loaded) return loaded;
-    const record = this.#options.store.byCode(code);
-    if (!record) return undefined;
-    const workshop: LiveWorkshop = { record, members: new Map(), byLearner: new Map(), broadcasts: [] };
-    for (const member of this.#options.store.members(record.id)) {
-      this.#addLive(workshop, member, Presence.restored(member.leftAt ?? member.joinedAt));
+    let loading = this.#loading.get(code);
+    if (!loading) {
+      loading = this.#load(code).finally(() => this.#loading.delete(code));
+      this.#loading.set(code, loading);
     }
+    return loading;
+  }
+
+  async #load(code: string): Promise<LiveWorkshop | undefined> {
+    const record = await this.#options.store.byCode(code);
+    if (!record) return undefined;
+    const members = await this.#options.store.members(record.id);
+    const progress = await Promise.all(members.map((member) => this.#readProgress(member.learnerId)));
+    const workshop: LiveWorkshop = {
+      record,
+      members: new Map(),
+      byLearner: new Map(),
+      broadcasts: [],
+      writes: new SerialQueue(),
+    };
+    members.forEach((member, index) => {
+      this.#addLive(workshop, member, Presence.restored(member.leftAt ?? member.joinedAt), progress[index]!);
+    });
     this.#byCode.set(code, workshop);
     return workshop;
   }
@@ -227,61 +249,62 @@ export class WorkshopHub {
   /**
    * Joins `learnerId` as `name`, or renames and brings back a learner who
    * already joined (even if they left, even if the workshop is locked).
-   * @throws {HttpProblem} 409 closed, locked (for a newcomer), name taken, full.
+   * @throws {HttpProblem} 409 closed, locked (for a newcomer), name taken
+   *   (here, or through another instance: the store checks too), full.
    */
-  join(workshop: LiveWorkshop, learnerId: string, name: string): { member: LiveMember; created: boolean } {
-    assertNotClosed(workshop);
-    const existing = workshop.byLearner.get(learnerId);
-    if (!existing && workshop.record.state === 'locked') {
-      throw new HttpProblem({
-        status: 409,
-        type: PROBLEM_TYPES.workshopLocked,
-        detail: `The workshop "${workshop.record.title}" is locked: nobody new can join. Ask the host to reopen it.`,
-      });
-    }
-    const key = nameKey(name);
-    for (const other of workshop.members.values()) {
-      if (other !== existing && other.record.leftAt === null && nameKey(other.record.name) === key) {
+  join(workshop: LiveWorkshop, learnerId: string, name: string): Promise<{ member: LiveMember; created: boolean }> {
+    return workshop.writes.run(async () => {
+      assertNotClosed(workshop);
+      const existing = workshop.byLearner.get(learnerId);
+      if (!existing && workshop.record.state === 'locked') {
         throw new HttpProblem({
           status: 409,
-          type: PROBLEM_TYPES.nameTaken,
-          detail: `Someone in this workshop is already called "${other.record.name}"; pick another name.`,
-          extensions: { field: 'name' },
+          type: PROBLEM_TYPES.workshopLocked,
+          detail: `The workshop "${workshop.record.title}" is locked: nobody new can join. Ask the host to reopen it.`,
         });
       }
-    }
-    const now = Date.now();
-    if (existing) {
-      const rejoining = existing.record.leftAt !== null;
-      existing.record.name = name;
-      existing.record.leftAt = null;
-      this.#options.store.saveMember(existing.record);
-      // Their progress was not followed while they were away.
-      if (rejoining) existing.progress = this.#readProgress(learnerId);
-      existing.presence.seen(now);
-      this.#emitIfChanged(workshop, existing);
-      return { member: existing, created: false };
-    }
-    if (workshop.members.size >= WORKSHOP_LIMITS.maxMembers) {
-      throw new HttpProblem({
-        status: 409,
-        type: PROBLEM_TYPES.workshopFull,
-        detail: `The workshop already has ${WORKSHOP_LIMITS.maxMembers} members, as many as it may.`,
-      });
-    }
-    const record = this.#options.store.addMember(workshop.record.id, learnerId, name, now);
-    const member = this.#addLive(workshop, record, new Presence(now));
-    this.#publishMember(workshop, member);
-    return { member, created: true };
+      const key = nameKey(name);
+      for (const other of workshop.members.values()) {
+        if (other !== existing && other.record.leftAt === null && nameKey(other.record.name) === key) {
+          throw new NameTaken(other.record.name);
+        }
+      }
+      const now = Date.now();
+      if (existing) {
+        const rejoining = existing.record.leftAt !== null;
+        await this.#options.store.saveMember({ ...existing.record, name, leftAt: null });
+        existing.record.name = name;
+        existing.record.leftAt = null;
+        // Their progress was not followed while they were away.
+        if (rejoining) existing.progress = await this.#readProgress(learnerId);
+        existing.presence.seen(now);
+        this.#emitIfChanged(workshop, existing);
+        return { member: existing, created: false };
+      }
+      if (workshop.members.size >= WORKSHOP_LIMITS.maxMembers) {
+        throw new HttpProblem({
+          status: 409,
+          type: PROBLEM_TYPES.workshopFull,
+          detail: `The workshop already has ${WORKSHOP_LIMITS.maxMembers} members, as many as it may.`,
+        });
+      }
+      const record = await this.#options.store.addMember(workshop.record.id, learnerId, name, now);
+      const member = this.#addLive(workshop, record, new Presence(now), await this.#readProgress(learnerId));
+      this.#publishMember(workshop, member);
+      return { member, created: true };
+    });
   }
 
   /** The member leaves: they stay in the grid and the CSV with `leftAt`; their streams end. */
-  leave(workshop: LiveWorkshop, member: LiveMember): void {
-    assertNotClosed(workshop);
-    member.record.leftAt = Date.now();
-    this.#options.store.saveMember(member.record);
-    for (const stream of [...member.streams]) stream.end();
-    this.#emitIfChanged(workshop, member);
+  leave(workshop: LiveWorkshop, member: LiveMember): Promise<void> {
+    return workshop.writes.run(async () => {
+      assertNotClosed(workshop);
+      const leftAt = Date.now();
+      await this.#options.store.saveMember({ ...member.record, leftAt });
+      member.record.leftAt = leftAt;
+      for (const stream of [...member.streams]) stream.end();
+      this.#emitIfChanged(workshop, member);
+    });
   }
 
   /** What the learner's page reports: where they are and which demo channels it shows. */
@@ -294,15 +317,17 @@ export class WorkshopHub {
   }
 
   /** Raises (keeping the first time) or lowers "done with this step". */
-  setDone(workshop: LiveWorkshop, member: LiveMember, done: boolean): void {
-    assertNotClosed(workshop);
-    const doneAt = done ? (member.record.doneAt ?? Date.now()) : null;
-    if (doneAt !== member.record.doneAt) {
-      member.record.doneAt = doneAt;
-      this.#options.store.saveMember(member.record);
-    }
-    member.presence.seen(Date.now());
-    this.#emitIfChanged(workshop, member);
+  setDone(workshop: LiveWorkshop, member: LiveMember, done: boolean): Promise<void> {
+    return workshop.writes.run(async () => {
+      assertNotClosed(workshop);
+      const doneAt = done ? (member.record.doneAt ?? Date.now()) : null;
+      if (doneAt !== member.record.doneAt) {
+        await this.#options.store.saveMember({ ...member.record, doneAt });
+        member.record.doneAt = doneAt;
+      }
+      member.presence.seen(Date.now());
+      this.#emitIfChanged(workshop, member);
+    });
   }
 
   /** The learner's SSE stream ({@link LEARNER_EVENTS}); while open, the member is present. */
@@ -337,21 +362,23 @@ export class WorkshopHub {
   }
 
   /** Points everyone to `lesson` (a known slug) and lowers every "done". */
-  goto(workshop: LiveWorkshop, lesson: string, request: IncomingMessage): HostWorkshop {
-    assertNotClosed(workshop);
-    const now = Date.now();
-    const focus = { lesson, at: now };
-    this.#options.store.setFocus(workshop.record.id, focus, now);
-    workshop.record.focus = focus;
-    for (const member of workshop.members.values()) {
-      if (member.record.doneAt === null) continue;
-      member.record.doneAt = null;
-      this.#emitIfChanged(workshop, member);
-    }
-    this.#publish(learnersChannel(workshop), LEARNER_EVENTS.goto, focus);
-    const view = this.hostView(workshop, request);
-    this.#publish(hostChannel(workshop), HOST_EVENTS.workshop, view);
-    return view;
+  goto(workshop: LiveWorkshop, lesson: string, request: IncomingMessage): Promise<HostWorkshop> {
+    return workshop.writes.run(async () => {
+      assertNotClosed(workshop);
+      const now = Date.now();
+      const focus = { lesson, at: now };
+      await this.#options.store.setFocus(workshop.record.id, focus, now);
+      workshop.record.focus = focus;
+      for (const member of workshop.members.values()) {
+        if (member.record.doneAt === null) continue;
+        member.record.doneAt = null;
+        this.#emitIfChanged(workshop, member);
+      }
+      this.#publish(learnersChannel(workshop), LEARNER_EVENTS.goto, focus);
+      const view = this.hostView(workshop, request);
+      this.#publish(hostChannel(workshop), HOST_EVENTS.workshop, view);
+      return view;
+    });
   }
 
   /**
@@ -385,18 +412,20 @@ export class WorkshopHub {
    * (after the `state` event), and nothing but the host's reads work after.
    * @throws {HttpProblem} 409 `workshop-closed` to change a closed workshop.
    */
-  setState(workshop: LiveWorkshop, state: WorkshopState, request: IncomingMessage): HostWorkshop {
-    if (state === workshop.record.state) return this.hostView(workshop, request);
-    assertNotClosed(workshop);
-    workshop.record.state = state;
-    this.#options.store.setState(workshop.record.id, state, Date.now());
-    this.#publish(learnersChannel(workshop), LEARNER_EVENTS.state, { state });
-    const view = this.hostView(workshop, request);
-    this.#publish(hostChannel(workshop), HOST_EVENTS.workshop, view);
-    if (state === 'closed') {
-      for (const member of workshop.members.values()) for (const stream of [...member.streams]) stream.end();
-    }
-    return view;
+  setState(workshop: LiveWorkshop, state: WorkshopState, request: IncomingMessage): Promise<HostWorkshop> {
+    return workshop.writes.run(async () => {
+      if (state === workshop.record.state) return this.hostView(workshop, request);
+      assertNotClosed(workshop);
+      await this.#options.store.setState(workshop.record.id, state, Date.now());
+      workshop.record.state = state;
+      this.#publish(learnersChannel(workshop), LEARNER_EVENTS.state, { state });
+      const view = this.hostView(workshop, request);
+      this.#publish(hostChannel(workshop), HOST_EVENTS.workshop, view);
+      if (state === 'closed') {
+        for (const member of workshop.members.values()) for (const stream of [...member.streams]) stream.end();
+      }
+      return view;
+    });
   }
   // #endregion host
 
@@ -421,13 +450,13 @@ export class WorkshopHub {
     clearInterval(this.#sweep);
   }
 
-  #addLive(workshop: LiveWorkshop, record: MemberRecord, presence: Presence): LiveMember {
+  #addLive(workshop: LiveWorkshop, record: MemberRecord, presence: Presence, progress: ProgressSummary): LiveMember {
     const member: LiveMember = {
       record,
       presence,
       lesson: null,
       channels: [],
-      progress: this.#readProgress(record.learnerId),
+      progress,
       streams: new Set<SseStream>(),
       sentKey: '',
       sentOnline: false,
@@ -445,8 +474,8 @@ export class WorkshopHub {
     return member;
   }
 
-  #readProgress(learnerId: string): ProgressSummary {
-    const stored = this.#options.progress.get(learnerId);
+  async #readProgress(learnerId: string): Promise<ProgressSummary> {
+    const stored = await this.#options.progress.get(learnerId);
     return stored ? summarizeProgress(stored.progress) : NO_PROGRESS;
   }
 

@@ -7,8 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { LEARNER_COOKIE, PROGRESS_LIMITS, type Progress, type ProgressResponse } from '../../src/protocol/progress.ts';
-import { DATABASE_FILE, migrate, openDatabase, schemaVersion } from '../../server/store/database.ts';
-import { MIGRATIONS } from '../../server/store/migrations.ts';
+import {
+  DATABASE_FILE,
+  migrateSqlite,
+  openSqliteDatabase,
+  sqliteSchemaVersion,
+} from '../../server/store/sqlite-database.ts';
+import { SQLITE_MIGRATIONS } from '../../server/store/sqlite-migrations.ts';
 import { startServer, type RunningServer } from './helpers/start-server.ts';
 
 const completedShortPolling: Progress = {
@@ -291,7 +296,7 @@ describe('the progress API', () => {
 
     const database = new DatabaseSync(path.join(dataDir, DATABASE_FILE), { readOnly: true });
     try {
-      assert.equal(schemaVersion(database), MIGRATIONS.length);
+      assert.equal(sqliteSchemaVersion(database), SQLITE_MIGRATIONS.length);
       assert.equal((database.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
     } finally {
       database.close();
@@ -303,13 +308,13 @@ describe('the database', () => {
   it('runs each migration once, tracked by user_version', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'rtw-db-'));
     try {
-      const first = openDatabase(dataDir);
-      assert.equal(schemaVersion(first), MIGRATIONS.length);
-      assert.equal(migrate(first), 0, 'nothing left to apply');
+      const first = openSqliteDatabase(dataDir);
+      assert.equal(sqliteSchemaVersion(first), SQLITE_MIGRATIONS.length);
+      assert.equal(migrateSqlite(first), 0, 'nothing left to apply');
       first.close();
 
-      const again = openDatabase(dataDir);
-      assert.equal(schemaVersion(again), MIGRATIONS.length);
+      const again = openSqliteDatabase(dataDir);
+      assert.equal(sqliteSchemaVersion(again), SQLITE_MIGRATIONS.length);
       again.close();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -317,25 +322,25 @@ describe('the database', () => {
   });
 
   it('applies only the new migrations, and refuses a database newer than the code', () => {
-    const database = openDatabase(':memory:', MIGRATIONS);
+    const database = openSqliteDatabase(':memory:', SQLITE_MIGRATIONS);
     const extra = [
-      ...MIGRATIONS,
+      ...SQLITE_MIGRATIONS,
       { description: 'a later table', sql: 'CREATE TABLE later (id INTEGER PRIMARY KEY) STRICT;' },
     ];
-    assert.equal(migrate(database, extra), 1);
-    assert.equal(schemaVersion(database), extra.length);
+    assert.equal(migrateSqlite(database, extra), 1);
+    assert.equal(sqliteSchemaVersion(database), extra.length);
     assert.throws(
-      () => migrate(database, MIGRATIONS),
-      new RegExp(`schema version ${extra.length}; this server knows ${MIGRATIONS.length}`),
+      () => migrateSqlite(database, SQLITE_MIGRATIONS),
+      new RegExp(`schema version ${extra.length}; this server knows ${SQLITE_MIGRATIONS.length}`),
     );
     database.close();
   });
 
   it('rolls back a migration that fails, leaving the version as it was', () => {
-    const database = openDatabase(':memory:');
-    const broken = [...MIGRATIONS, { description: 'broken', sql: 'CREATE TABLE ok (id INTEGER); NOT SQL' }];
-    assert.throws(() => migrate(database, broken));
-    assert.equal(schemaVersion(database), MIGRATIONS.length);
+    const database = openSqliteDatabase(':memory:');
+    const broken = [...SQLITE_MIGRATIONS, { description: 'broken', sql: 'CREATE TABLE ok (id INTEGER); NOT SQL' }];
+    assert.throws(() => migrateSqlite(database, broken));
+    assert.equal(sqliteSchemaVersion(database), SQLITE_MIGRATIONS.length);
     assert.equal(database.prepare("SELECT name FROM sqlite_master WHERE name = 'ok'").get(), undefined);
     database.close();
   });
@@ -346,7 +351,7 @@ describe('the database', () => {
       // A directory cannot be made inside a file.
       const file = path.join(parent, 'a-file');
       writeFileSync(file, '');
-      assert.throws(() => openDatabase(path.join(file, 'data')), /Cannot create DATA_DIR .*a-file\/data/);
+      assert.throws(() => openSqliteDatabase(path.join(file, 'data')), /Cannot create DATA_DIR .*a-file\/data/);
     } finally {
       rmSync(parent, { recursive: true, force: true });
     }

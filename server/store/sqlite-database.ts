@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { MIGRATIONS, type Migration } from './migrations.ts';
+import { type Migration } from './migration.ts';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
+import { immediateTransaction } from './sqlite-transaction.ts';
 
 /** The file name of the database inside `DATA_DIR`. */
 export const DATABASE_FILE = 'workbook.sqlite';
@@ -23,7 +25,10 @@ export const IN_MEMORY = ':memory:';
  *
  * @throws {Error} naming the path when the directory or file cannot be opened.
  */
-export function openDatabase(dataDir: string, migrations: readonly Migration[] = MIGRATIONS): DatabaseSync {
+export function openSqliteDatabase(
+  dataDir: string,
+  migrations: readonly Migration[] = SQLITE_MIGRATIONS,
+): DatabaseSync {
   let location = IN_MEMORY;
   if (dataDir !== IN_MEMORY) {
     location = path.join(dataDir, DATABASE_FILE);
@@ -44,7 +49,7 @@ export function openDatabase(dataDir: string, migrations: readonly Migration[] =
     database.exec('PRAGMA synchronous = NORMAL');
     database.exec('PRAGMA busy_timeout = 5000');
     database.exec('PRAGMA foreign_keys = ON');
-    migrate(database, migrations);
+    migrateSqlite(database, migrations);
   } catch (error) {
     database.close();
     throw new Error(`Cannot prepare the database ${location}: ${(error as Error).message}`, { cause: error });
@@ -53,7 +58,7 @@ export function openDatabase(dataDir: string, migrations: readonly Migration[] =
 }
 
 /** The schema version of `database` (`PRAGMA user_version`): how many migrations it has had. */
-export function schemaVersion(database: DatabaseSync): number {
+export function sqliteSchemaVersion(database: DatabaseSync): number {
   const row = database.prepare('PRAGMA user_version').get() as { user_version: number };
   return row.user_version;
 }
@@ -67,30 +72,24 @@ export function schemaVersion(database: DatabaseSync): number {
  * @returns how many were applied.
  * @throws {Error} when the database is newer than this code (a downgrade).
  */
-export function migrate(database: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): number {
+export function migrateSqlite(database: DatabaseSync, migrations: readonly Migration[] = SQLITE_MIGRATIONS): number {
   let applied = 0;
   for (;;) {
-    database.exec('BEGIN IMMEDIATE');
-    try {
-      const version = schemaVersion(database);
+    const appliedOne = immediateTransaction(database, () => {
+      const version = sqliteSchemaVersion(database);
       if (version > migrations.length) {
         throw new Error(
           `The database has schema version ${version}; this server knows ${migrations.length}. Run a newer server, or use another DATA_DIR.`,
         );
       }
       const next = migrations[version];
-      if (!next) {
-        database.exec('COMMIT');
-        return applied;
-      }
+      if (!next) return false;
       database.exec(next.sql);
       // PRAGMA takes no parameters; the value is an integer computed here.
       database.exec(`PRAGMA user_version = ${version + 1}`);
-      database.exec('COMMIT');
-      applied += 1;
-    } catch (error) {
-      database.exec('ROLLBACK');
-      throw error;
-    }
+      return true;
+    });
+    if (!appliedOne) return applied;
+    applied += 1;
   }
 }

@@ -1,16 +1,7 @@
-/**
- * The database schema, as an ordered list of migrations. Migration `n`
- * (1-based) takes a database from `PRAGMA user_version` n−1 to n. Never edit
- * one that has shipped: append a new one. Each runs in its own transaction
- * with the version bump, so a failure leaves the database as it was.
- */
-export interface Migration {
-  /** What it changes, for the log and for people reading this list. */
-  description: string;
-  sql: string;
-}
+import { type Migration } from './migration.ts';
 
-export const MIGRATIONS: readonly Migration[] = [
+/** The SQLite schema (`node:sqlite`), tracked by `PRAGMA user_version`; `postgres-migrations.ts` is its PostgreSQL twin. */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
     description: 'learners and their progress',
     // STRICT tables (SQLite 3.37): a value of the wrong type is an error, not silently stored.

@@ -1,0 +1,70 @@
+import { type ServerConfig } from '../config.ts';
+import { PostgresProgressStore } from '../progress/postgres-progress-store.ts';
+import { type ProgressStore } from '../progress/progress-store.ts';
+import { SqliteProgressStore } from '../progress/sqlite-progress-store.ts';
+import { PostgresWorkshopStore } from '../workshops/postgres-workshop-store.ts';
+import { SqliteWorkshopStore } from '../workshops/sqlite-workshop-store.ts';
+import { type WorkshopStore } from '../workshops/workshop-store.ts';
+import { type Migration } from './migration.ts';
+import { preparePostgres } from './postgres-database.ts';
+import { PostgresPool } from './postgres-pool.ts';
+import { openSqliteDatabase } from './sqlite-database.ts';
+
+/** The durable stores of one app, on one database. */
+export interface Stores {
+  /** `sqlite` under `DATA_DIR`, or `postgres` at `DATABASE_URL`. */
+  readonly engine: 'sqlite' | 'postgres';
+  readonly progress: ProgressStore;
+  readonly workshops: WorkshopStore;
+  /**
+   * Resolves once the database answers and its schema is up to date: nothing
+   * may be served before. Rejects with a `DatabaseStartError`.
+   */
+  ready(): Promise<void>;
+  /** Closes the database (SQLite) or waits for the pool's connections to close (PostgreSQL). */
+  close(): Promise<void>;
+}
+
+export interface OpenStoresOptions {
+  /** Told of database trouble after the start (PostgreSQL: an outage, a connection the server cut). */
+  onError: (error: unknown) => void;
+  /** The schema to bring the database to, instead of the engine's own list (tests). */
+  migrations?: readonly Migration[];
+}
+
+/**
+ * Opens the stores on PostgreSQL when `databaseUrl` is set, so that several
+ * instances share them, and on SQLite in `dataDir` otherwise.
+ *
+ * SQLite opens and migrates here, synchronously, so a bad `DATA_DIR` throws at
+ * once. PostgreSQL only builds its pool here: the first connection and the
+ * migrations happen in `ready()`.
+ */
+export function openStores(
+  { dataDir, databaseUrl }: Pick<ServerConfig, 'dataDir' | 'databaseUrl'>,
+  { onError, migrations }: OpenStoresOptions,
+): Stores {
+  if (databaseUrl !== undefined) {
+    const pool = new PostgresPool(databaseUrl, { onError });
+    const prepared = preparePostgres(pool, databaseUrl, migrations).then(() => {});
+    // Reported through ready(); this only keeps an early failure from being an unhandled rejection.
+    prepared.catch(() => {});
+    return {
+      engine: 'postgres',
+      progress: new PostgresProgressStore(pool),
+      workshops: new PostgresWorkshopStore(pool),
+      ready: () => prepared,
+      close: () => pool.close(),
+    };
+  }
+  const database = openSqliteDatabase(dataDir, migrations);
+  return {
+    engine: 'sqlite',
+    progress: new SqliteProgressStore(database),
+    workshops: new SqliteWorkshopStore(database),
+    ready: async () => {},
+    close: async () => {
+      if (database.isOpen) database.close();
+    },
+  };
+}
