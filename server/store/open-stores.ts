@@ -12,8 +12,6 @@ import { openSqliteDatabase } from './sqlite-database.ts';
 
 /** The durable stores of one app, on one database. */
 export interface Stores {
-  /** `sqlite` under `DATA_DIR`, or `postgres` at `DATABASE_URL`. */
-  readonly engine: 'sqlite' | 'postgres';
   readonly progress: ProgressStore;
   readonly workshops: WorkshopStore;
   /**
@@ -50,7 +48,6 @@ export function openStores(
     // Reported through ready(); this only keeps an early failure from being an unhandled rejection.
     prepared.catch(() => {});
     return {
-      engine: 'postgres',
       progress: new PostgresProgressStore(pool),
       workshops: new PostgresWorkshopStore(pool),
       ready: () => prepared,
@@ -59,7 +56,6 @@ export function openStores(
   }
   const database = openSqliteDatabase(dataDir, migrations);
   return {
-    engine: 'sqlite',
     progress: new SqliteProgressStore(database),
     workshops: new SqliteWorkshopStore(database),
     ready: async () => {},

@@ -16,8 +16,6 @@ export interface PostgresPoolOptions {
    * succeeds), and of idle connections the server closed.
    */
   onError: (error: unknown) => void;
-  /** Connections at most (pg's default, 10, is plenty for a few queries per request). */
-  max?: number;
 }
 
 /** How long a query waits for a connection before the request gets a 503 (pg waits forever by default). */
@@ -38,14 +36,14 @@ export class PostgresPool implements SqlRunner {
   /** False until a query succeeds, and again from a failure to the next success: an outage is reported once. */
   #reachable = false;
 
-  constructor(url: string, { onError, max }: PostgresPoolOptions) {
+  constructor(url: string, { onError }: PostgresPoolOptions) {
     // The stores' bigints are milliseconds since the epoch, far below 2^53, so
     // they read as numbers (pg reads int8 as a string, to be safe for any value).
     const types = new TypeOverrides();
     types.setTypeParser(INT8_OID, Number);
     this.#pool = new Pool({
       connectionString: url,
-      max,
+      // pg's default of 10 connections is plenty for a few queries per request.
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: 'realtime-workbook',
       types,
