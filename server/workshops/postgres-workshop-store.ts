@@ -5,6 +5,7 @@ import {
   assertNameFree,
   createWithFreshCode,
   newMember,
+  returning,
   type MemberRecord,
   type WorkshopRecord,
   type WorkshopStore,
@@ -69,9 +70,19 @@ export class PostgresWorkshopStore implements WorkshopStore {
   }
 
   addMember(workshopId: string, learnerId: string, name: string, now: number): Promise<MemberRecord> {
-    const member = newMember(workshopId, learnerId, name, now);
     return this.#pool.transaction(async (sql) => {
-      assertNameFree(await lockPresent(sql, workshopId), name);
+      const present = await lockPresent(sql, workshopId);
+      const [known] = await sql.query<MemberRow>(
+        'SELECT * FROM workshop_members WHERE workshop_id = $1 AND learner_id = $2',
+        [workshopId, learnerId],
+      );
+      assertNameFree(present, name, known?.id);
+      if (known) {
+        const back = returning(toMember(known), name);
+        await updateMember(sql, back);
+        return back;
+      }
+      const member = newMember(workshopId, learnerId, name, now);
       await sql.query(
         `INSERT INTO workshop_members (id, workshop_id, learner_id, name, joined_at, left_at, done_at)
          VALUES ($1, $2, $3, $4, $5, NULL, NULL)`,
@@ -85,14 +96,18 @@ export class PostgresWorkshopStore implements WorkshopStore {
     return this.#pool.transaction(async (sql) => {
       const present = await lockPresent(sql, member.workshopId);
       if (member.leftAt === null) assertNameFree(present, member.name, member.id);
-      await sql.query('UPDATE workshop_members SET name = $2, left_at = $3, done_at = $4 WHERE id = $1', [
-        member.id,
-        member.name,
-        member.leftAt,
-        member.doneAt,
-      ]);
+      await updateMember(sql, member);
     });
   }
+}
+
+async function updateMember(sql: SqlRunner, member: MemberRecord): Promise<void> {
+  await sql.query('UPDATE workshop_members SET name = $2, left_at = $3, done_at = $4 WHERE id = $1', [
+    member.id,
+    member.name,
+    member.leftAt,
+    member.doneAt,
+  ]);
 }
 
 /**

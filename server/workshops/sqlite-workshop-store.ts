@@ -6,6 +6,7 @@ import {
   assertNameFree,
   createWithFreshCode,
   newMember,
+  returning,
   type MemberRecord,
   type WorkshopRecord,
   type WorkshopStore,
@@ -25,6 +26,7 @@ export class SqliteWorkshopStore implements WorkshopStore {
   readonly #updateFocus: StatementSync;
   readonly #selectMembers: StatementSync;
   readonly #selectPresent: StatementSync;
+  readonly #selectLearner: StatementSync;
   readonly #insertMember: StatementSync;
   readonly #updateMember: StatementSync;
   readonly #clearDone: StatementSync;
@@ -45,6 +47,9 @@ export class SqliteWorkshopStore implements WorkshopStore {
     );
     this.#selectPresent = database.prepare(
       'SELECT id, name FROM workshop_members WHERE workshop_id = ? AND left_at IS NULL',
+    );
+    this.#selectLearner = database.prepare(
+      'SELECT * FROM workshop_members WHERE workshop_id = ? AND learner_id = ?',
     );
     this.#insertMember = database.prepare(
       `INSERT INTO workshop_members (id, workshop_id, learner_id, name, joined_at, left_at, done_at)
@@ -84,12 +89,18 @@ export class SqliteWorkshopStore implements WorkshopStore {
   }
 
   async addMember(workshopId: string, learnerId: string, name: string, now: number): Promise<MemberRecord> {
-    const member = newMember(workshopId, learnerId, name, now);
-    immediateTransaction(this.#database, () => {
-      assertNameFree(this.#present(workshopId), name);
+    return immediateTransaction(this.#database, () => {
+      const known = this.#selectLearner.get(workshopId, learnerId) as MemberRow | undefined;
+      assertNameFree(this.#present(workshopId), name, known?.id);
+      if (known) {
+        const back = returning(toMember(known), name);
+        this.#updateMember.run(back.name, back.leftAt, back.doneAt, back.id);
+        return back;
+      }
+      const member = newMember(workshopId, learnerId, name, now);
       this.#insertMember.run(member.id, workshopId, learnerId, name, now);
+      return member;
     });
-    return member;
   }
 
   async saveMember(member: MemberRecord): Promise<void> {

@@ -48,7 +48,12 @@ export interface WorkshopStore {
   setFocus(workshopId: string, focus: WorkshopFocus, now: number): Promise<void>;
   /** Every member who ever joined, in join order. */
   members(workshopId: string): Promise<MemberRecord[]>;
-  /** @throws {NameTaken} when a member present in the workshop already has `name` (case-insensitive). */
+  /**
+   * Adds the learner as a member; one who already is (they joined through
+   * another instance, which this one's hub has not seen) is brought back under
+   * `name` instead, never added twice.
+   * @throws {NameTaken} when a member present in the workshop already has `name` (case-insensitive).
+   */
   addMember(workshopId: string, learnerId: string, name: string, now: number): Promise<MemberRecord>;
   /**
    * Saves the member's name, `leftAt` and `doneAt`.
@@ -107,6 +112,11 @@ export async function createWithFreshCode(
     if (created) return created;
   }
   throw new Error(`No free join code after ${CODE_ATTEMPTS} tries.`);
+}
+
+/** A member who joins again, as `name`: present from now on, the rest as it was. */
+export function returning(member: MemberRecord, name: string): MemberRecord {
+  return { ...member, name, leftAt: null };
 }
 
 /** A new member's record, with a fresh public id. */

@@ -219,6 +219,17 @@ for (const engine of engines) {
         );
       });
 
+      it('brings back a learner who is already a member (through another instance) rather than adding them twice', async () => {
+        const location = await engine.fresh();
+        const [first, second] = [await open(location), await open(location)];
+        const { id } = await first.workshops.create('Twice', 'hash', 1_000);
+        const joined = await first.workshops.addMember(id, 'learner-a', 'Ada', 1_000);
+        await first.workshops.saveMember({ ...joined, leftAt: 2_000 });
+        const back = await second.workshops.addMember(id, 'learner-a', 'Ada L.', 3_000);
+        assert.deepEqual(back, { ...joined, name: 'Ada L.', leftAt: null });
+        assert.deepEqual(await first.workshops.members(id), [back]);
+      });
+
       it('lets one of two instances take a name when both add it at once', async () => {
         const location = await engine.fresh();
         const instances = [await open(location), await open(location)];
