@@ -135,6 +135,9 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     heartbeatMs: config.wsHeartbeatMs,
     allowedOrigins: config.allowedOrigins,
     draining: drainController.signal,
+    // With Redis, the chat is shared by every instance too.
+    redis,
+    presenceTtlMs: config.presenceTtlMs,
   });
   const production = createProduction({
     bus,

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { SSE_DEFAULTS } from '../src/protocol/sse.ts';
 import { WS_DEFAULTS } from '../src/protocol/websocket.ts';
 import { parseOriginList } from './websocket/origin-check.ts';
+import { DEFAULT_PRESENCE_TTL_MS } from './websocket/presence-timings.ts';
 
 /** Everything the companion server reads from its environment, validated. */
 export interface ServerConfig {
@@ -51,6 +52,13 @@ export interface ServerConfig {
    * default none: SQLite in `dataDir`.
    */
   databaseUrl: string | undefined;
+  /**
+   * With Redis: how long a chat member's presence outlives the last renewal by
+   * its instance (renewed every third of it), so the members of an instance
+   * that died leave every other instance's list by themselves.
+   * `PRESENCE_TTL_MS`, default 30 000.
+   */
+  presenceTtlMs: number;
 }
 
 /** Thrown by {@link readConfig} with one line per invalid variable. */
@@ -81,6 +89,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   const wsHeartbeatMs = readInteger(env, 'WS_HEARTBEAT_MS', WS_DEFAULTS.heartbeatMs, 10, 600_000, errors);
   const dataDir = readString(env, 'DATA_DIR', `${repoRoot}data`, errors);
   const databaseUrl = readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], errors);
+  // Under 300 ms renewals would be a busy loop; over an hour a dead instance's members would linger.
+  const presenceTtlMs = readInteger(env, 'PRESENCE_TTL_MS', DEFAULT_PRESENCE_TTL_MS, 300, 3_600_000, errors);
   const { origins: allowedOrigins, invalid: invalidOrigins } = parseOriginList(env.ALLOWED_ORIGINS ?? '');
   if (invalidOrigins.length > 0) {
     const shown = invalidOrigins.map((origin) => JSON.stringify(origin)).join(', ');
@@ -106,6 +116,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     allowedOrigins,
     dataDir,
     databaseUrl,
+    presenceTtlMs,
   };
 }
 

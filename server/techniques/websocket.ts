@@ -8,15 +8,19 @@ import { WS_CLOSE, WS_LIMITS, WS_PATH, type ClientMessage } from '../../src/prot
 import { type EventBus } from '../events/event-bus.ts';
 import { parseRequestUrl } from '../http/request-url.ts';
 import { type Logger } from '../logger.ts';
-import { broadcast, encodeMessage } from '../websocket/broadcast.ts';
+import { type RedisConnection } from '../redis/redis-connection.ts';
+import { encodeMessage } from '../websocket/broadcast.ts';
 import { ChannelFanout } from '../websocket/channel-fanout.ts';
-import { ChatRooms, type ChatRoomsOptions } from '../websocket/chat-rooms.ts';
+import { ChatUnavailableError, type ChatBackend, type ChatBackendHooks } from '../websocket/chat-backend.ts';
+import { type ChatRoomsOptions } from '../websocket/chat-rooms.ts';
 import { ChannelSubscription, WsConnection } from '../websocket/connection.ts';
 import { describeHandshake } from '../websocket/handshake.ts';
 import { Heartbeat } from '../websocket/heartbeat.ts';
+import { InMemoryChatBackend } from '../websocket/in-memory-chat-backend.ts';
 import { parseClientMessage } from '../websocket/message-validation.ts';
 import { isOriginAllowed } from '../websocket/origin-check.ts';
 import { MessageRateLimiter } from '../websocket/rate-limiter.ts';
+import { RedisChatBackend } from '../websocket/redis-chat-backend.ts';
 import { rejectUpgrade } from '../websocket/reject-upgrade.ts';
 
 /** What the WebSocket endpoint needs from the app. */
@@ -31,6 +35,13 @@ export interface WebSocketEndpointOptions {
   draining: AbortSignal;
   /** Bounds of the chat state; tests shorten them. */
   rooms?: ChatRoomsOptions;
+  /**
+   * Redis (`REDIS_URL`): the chat is then shared by every instance that uses
+   * it (presence, history, ids, resends); without, it lives in this process.
+   */
+  redis?: RedisConnection;
+  /** With `redis`: how long a member's presence outlives its instance's last renewal (`PRESENCE_TTL_MS`). */
+  presenceTtlMs?: number;
 }
 
 /** `GET /ws`: the upgrade handler and the open connections. */
@@ -89,7 +100,17 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
   });
 
   const connections = new Map<WebSocket, WsConnection>();
-  const rooms = new ChatRooms<WsConnection>(options.rooms);
+  const chatHooks: ChatBackendHooks<WsConnection> = {
+    closeForRestart: (participants) => closeAll(WS_CLOSE.serviceRestart, REASONS.restart, participants),
+  };
+  const chat: ChatBackend<WsConnection> = options.redis
+    ? new RedisChatBackend(chatHooks, {
+        redis: options.redis,
+        logger: options.logger,
+        presenceTtlMs: options.presenceTtlMs,
+        rooms: options.rooms,
+      })
+    : new InMemoryChatBackend(chatHooks, options.rooms);
   const encodeEvent = (channel: string, event: ChannelEvent) => encodeMessage({ type: 'event', channel, event });
   const fanout = new ChannelFanout(bus, encodeEvent);
   const heartbeat = new Heartbeat({
@@ -99,7 +120,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
       if (connection) connection.terminate();
       else socket.terminate();
     },
-    onTick: () => rooms.sweep(),
+    onTick: () => chat.sweep(),
   });
   const untrackHeartbeat = new Map<WsConnection, () => void>();
 
@@ -200,40 +221,58 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     untrackHeartbeat.delete(connection);
     for (const subscription of connection.subscriptions.values()) fanout.remove(subscription.channel, subscription);
     connection.subscriptions.clear();
-    leaveRoom(connection);
+    // After the requests it sent before closing: they are handled, as they would be had they been quicker.
+    void connection.requests.run(() => leaveRoom(connection));
   }
 
   // #region rate-limit
   function onMessage(connection: WsConnection, data: RawData, isBinary: boolean): void {
     if (connection.closed) return;
     const verdict = connection.limiter.check();
-    if (verdict === 'abusive') {
-      return connection.close(WS_CLOSE.policyViolation, REASONS.abuse);
-    }
-    if (verdict === 'refused') {
-      connection.send({
-        type: 'error',
-        code: 'rate-limited',
-        message: `Over ${WS_LIMITS.ratePerSecond} messages a second (bursts of ${WS_LIMITS.burst}): this one was dropped.`,
-      });
-      return;
-    }
-    const parsed = parseClientMessage(toBuffer(data), isBinary);
-    if (!parsed.ok) {
-      connection.send({ type: 'error', ...parsed.problem });
-      return;
-    }
-    try {
-      handle(connection, parsed.message);
-    } catch (error) {
-      // A bug must cost one connection, not the process (a throwing 'message' listener would crash it).
-      options.logger.error(`The WebSocket handler failed on a "${parsed.message.type}" message:`, error);
-      connection.close(WS_CLOSE.internalError, 'Server error: reconnect');
-    }
+    // Counted on arrival, answered in turn: replies (and the close of a flood) keep the order of the requests.
+    void connection.requests.run(async () => {
+      if (verdict === 'abusive') {
+        return connection.close(WS_CLOSE.policyViolation, REASONS.abuse);
+      }
+      if (verdict === 'refused') {
+        connection.send({
+          type: 'error',
+          code: 'rate-limited',
+          message: `Over ${WS_LIMITS.ratePerSecond} messages a second (bursts of ${WS_LIMITS.burst}): this one was dropped.`,
+        });
+        return;
+      }
+      const parsed = parseClientMessage(toBuffer(data), isBinary);
+      if (!parsed.ok) {
+        connection.send({ type: 'error', ...parsed.problem });
+        return;
+      }
+      await handleSafely(connection, parsed.message);
+    });
   }
   // #endregion rate-limit
 
-  function handle(connection: WsConnection, message: ClientMessage): void {
+  async function handleSafely(connection: WsConnection, message: ClientMessage): Promise<void> {
+    try {
+      await handle(connection, message);
+    } catch (error) {
+      if (error instanceof ChatUnavailableError) {
+        // Redis is out of reach: this request is dropped, the connection stays (the client tries again).
+        const where = message.type === 'join' && connection.room === undefined ? ' You are in no room now.' : '';
+        connection.send({
+          type: 'error',
+          code: 'backend-unavailable',
+          message: `The chat cannot be reached right now: this "${message.type}" was dropped; send it again in a few seconds.${where}`,
+        });
+        return;
+      }
+      // A bug must cost one connection, not the process (a throwing 'message' listener would crash it).
+      options.logger.error(`The WebSocket handler failed on a "${message.type}" message:`, error);
+      connection.close(WS_CLOSE.internalError, 'Server error: reconnect');
+    }
+  }
+
+  async function handle(connection: WsConnection, message: ClientMessage): Promise<void> {
     switch (message.type) {
       case 'subscribe':
         return subscribe(connection, message.channel, message.cursor);
@@ -251,23 +290,19 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
       case 'leave': {
         const room = connection.room;
         if (room === undefined) return notInRoom(connection, 'leave');
-        leaveRoom(connection);
+        await leaveRoom(connection);
         connection.send({ type: 'left', room });
         return;
       }
       case 'message':
         return postMessage(connection, message.text, message.clientId);
-      case 'typing': {
-        const room = connection.room;
-        if (room === undefined) return notInRoom(connection, 'typing');
-        const others = rooms.participants(room).filter((participant) => participant !== connection);
-        broadcast(others, { type: 'typing', room, member: connection.member, typing: message.typing });
-        return;
-      }
+      case 'typing':
+        if (connection.room === undefined) return notInRoom(connection, 'typing');
+        return chat.typing(connection.room, connection, message.typing);
       case 'simulate':
         if (message.fault === 'drop') return connection.terminate();
         if (connection.room === undefined) return notInRoom(connection, 'simulate a restart');
-        return closeAll(WS_CLOSE.serviceRestart, REASONS.restart, rooms.participants(connection.room));
+        return chat.restart(connection.room);
     }
   }
 
@@ -311,33 +346,40 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
   }
   // #endregion subscribe
 
-  function join(connection: WsConnection, room: string, name: string): void {
-    if (connection.room !== undefined && connection.room !== room) leaveRoom(connection);
+  /** `join`: leaves the current room if it is another one; the backend sends `joined` and tells the others. */
+  async function join(connection: WsConnection, room: string, name: string): Promise<void> {
+    if (connection.room !== undefined && connection.room !== room) await leaveRoom(connection);
+    const previous = connection.member;
+    // A new object: the history keeps the name each message was sent under.
     connection.member = { id: connection.id, name };
-    const { history, members } = rooms.join(room, connection);
+    try {
+      await chat.join(room, connection);
+    } catch (error) {
+      connection.member = previous;
+      throw error;
+    }
     connection.room = room;
-    connection.send({ type: 'joined', room, you: connection.member, history, members });
-    const others = rooms.participants(room).filter((participant) => participant !== connection);
-    broadcast(others, { type: 'presence', room, members });
   }
 
   /** Takes the connection out of its room, if any, and tells the members left. */
-  function leaveRoom(connection: WsConnection): void {
+  async function leaveRoom(connection: WsConnection): Promise<void> {
     const room = connection.room;
     if (room === undefined) return;
     connection.room = undefined;
-    const members = rooms.leave(room, connection.id);
-    if (members && members.length > 0) broadcast(rooms.participants(room), { type: 'presence', room, members });
+    await chat.leave(room, connection);
   }
 
   // #region chat-message
-  function postMessage(connection: WsConnection, text: string, clientId: string): void {
+  /**
+   * `message {text, clientId}`: the room's next id, or — for a `clientId` the
+   * room has seen — the original one (`ChatRooms.post` in memory, one script
+   * in Redis). The sender gets `ack` first, then every member the `message`,
+   * once: a resend after a lost ack is acknowledged again, never delivered again.
+   */
+  async function postMessage(connection: WsConnection, text: string, clientId: string): Promise<void> {
     const room = connection.room;
     if (room === undefined) return notInRoom(connection, 'send a message');
-    const { message, duplicate } = rooms.post(room, connection.member, text, clientId);
-    connection.send({ type: 'ack', clientId, id: message.id });
-    // A resend (the first ack was lost): acknowledged again, delivered once.
-    if (!duplicate) broadcast(rooms.participants(room), { type: 'message', room, message });
+    await chat.post(room, connection, text, clientId);
   }
   // #endregion chat-message
 
@@ -367,6 +409,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
       heartbeat.stop();
       draining.removeEventListener('abort', onDraining);
       closeAll(WS_CLOSE.goingAway, REASONS.draining, connections.values());
+      chat.close();
     },
   };
 }

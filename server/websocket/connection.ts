@@ -1,6 +1,7 @@
 import { WebSocket } from 'ws';
 import { type ChannelEvent } from '../../src/protocol/events.ts';
 import { WS_CLOSE, type Member, type ServerMessage } from '../../src/protocol/websocket.ts';
+import { SerialQueue } from '../workshops/serial-queue.ts';
 import { encodeMessage, type EncodedRecipient } from './broadcast.ts';
 import { type ChannelSubscriber } from './channel-fanout.ts';
 import { type ChatParticipant } from './chat-rooms.ts';
@@ -36,6 +37,12 @@ export class WsConnection implements ChatParticipant, EncodedRecipient {
   /** The room joined, if any. */
   room: string | undefined;
   readonly subscriptions = new Map<string, ChannelSubscription>();
+  /**
+   * The client's messages are handled through this, one at a time, in the
+   * order they came: a chat request may wait for Redis, and the messages after
+   * it (and the leave when the socket closes) must wait too.
+   */
+  readonly requests = new SerialQueue();
   readonly #maxBufferedBytes: number;
   readonly #release: (connection: WsConnection) => void;
   #closed = false;

@@ -18,6 +18,12 @@ describe('the WebSocket settings of the configuration', () => {
     assert.deepEqual(config.allowedOrigins, ['https://dev.example', 'http://localhost:3000']);
   });
 
+  it('reads the chat presence TTL (PRESENCE_TTL_MS), 30 s by default, and refuses one under 300 ms', () => {
+    assert.equal(readConfig({}).presenceTtlMs, 30_000);
+    assert.equal(readConfig({ PRESENCE_TTL_MS: '1500' }).presenceTtlMs, 1_500);
+    assert.throws(() => readConfig({ PRESENCE_TTL_MS: '100' }), /PRESENCE_TTL_MS="100"/);
+  });
+
   it('refuses an origin with a path and a heartbeat out of range, naming both', () => {
     assert.throws(
       () => readConfig({ WS_HEARTBEAT_MS: '5', ALLOWED_ORIGINS: 'https://ok.example, https://a.example/app' }),
