@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { paths } from '../src/protocol/paths.ts';
+import { PROBLEM_TYPES } from '../src/protocol/problem.ts';
 import { WS_PATH } from '../src/protocol/websocket.ts';
 import { SSE_DEFAULTS, SSE_LIMITS } from '../src/protocol/sse.ts';
 import { BuildSimulation, type BuildSimulationLimits } from './builds/build-simulation.ts';
 import { type ServerConfig } from './config.ts';
-import { InMemoryEventBus, type EventBus } from './events/event-bus.ts';
+import { BusUnavailableError, InMemoryEventBus, type EventBus } from './events/event-bus.ts';
+import { RedisEventBus } from './events/redis-event-bus.ts';
 import { FaultRegistry } from './faults/fault-registry.ts';
 import { loadAstroSite, type AstroSite } from './http/astro-site.ts';
 import { HttpProblem, sendProblem } from './http/problem.ts';
@@ -17,6 +19,7 @@ import { LabRegistry } from './lab/lab-registry.ts';
 import { registerLabRoutes } from './lab/lab-routes.ts';
 import { attachTrafficMeter } from './lab/traffic-meter.ts';
 import { consoleLogger, type Logger } from './logger.ts';
+import { connectRedis } from './redis/redis-connection.ts';
 import { createProduction, type Production, type ProductionSettings } from './production/production-routes.ts';
 import { readKnownLessons } from './progress/known-lessons.ts';
 import { startBuildRoute } from './routes/builds.ts';
@@ -109,11 +112,15 @@ export interface AppOptions {
  */
 export function createApp(config: ServerConfig, options: AppOptions = {}): WorkbookApp {
   const logger = options.logger ?? consoleLogger;
+  // With REDIS_URL, instances share one log and one fan-out (lesson 8); without, all of it lives here.
+  const redis = config.redisUrl === undefined ? undefined : connectRedis(config.redisUrl, config.redisPrefix, logger);
   const bus =
     options.bus ??
-    new InMemoryEventBus({
-      onListenerError: (error, event) => logger.error(`A listener failed on event ${event.id} (${event.type}):`, error),
-    });
+    (redis
+      ? new RedisEventBus({ redis, logger })
+      : new InMemoryEventBus({
+          onListenerError: (error, event) => logger.error(`A listener failed on event ${event.id} (${event.type}):`, error),
+        }));
   const jobs = new JobSimulation({
     bus,
     limits: options.jobLimits,
@@ -182,11 +189,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
 
   const router = new Router()
     .on('GET', paths.health, livenessRoute())
-    .on(
-      'GET',
-      paths.ready,
-      readinessRoute(() => isReady()),
-    )
+    .on('GET', paths.ready, readinessRoute(notReadyReason))
     .on('POST', paths.jobs, startJobRoute(jobs))
     .on('GET', '/api/jobs/:id', getJobRoute(jobs))
     .on('GET', paths.progress, progress.get)
@@ -286,6 +289,16 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       sendProblem(response, error.init);
       return;
     }
+    if (error instanceof BusUnavailableError) {
+      // Redis is down: a clear answer now beats a request hanging until it is back.
+      sendProblem(response, {
+        status: 503,
+        type: PROBLEM_TYPES.backendUnavailable,
+        detail: `${error.message}. Nothing was published or changed; try again in a few seconds.`,
+        headers: { 'Retry-After': '2' },
+      });
+      return;
+    }
     if (request.destroyed || request.socket.destroyed) {
       // The client left while we read its body: nobody is listening for an answer.
       response.destroy();
@@ -310,8 +323,14 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   }
   // #endregion begin-draining
 
+  function notReadyReason(): string | undefined {
+    if (!siteLoaded && !config.apiOnly) return 'the built site is still loading';
+    if (drainController.signal.aborted) return 'draining for a shutdown';
+    return bus.unavailableReason();
+  }
+
   function isReady(): boolean {
-    return (siteLoaded || config.apiOnly) && !drainController.signal.aborted;
+    return notReadyReason() === undefined;
   }
 
   let closing: Promise<void> | undefined;
@@ -350,7 +369,11 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
         server.close(() => resolve());
         // Keep-alive connections with no request in flight would otherwise hold close() open for their timeout.
         server.closeIdleConnections();
-      }).then(() => stores.close());
+      }).then(async () => {
+        await bus.close();
+        await redis?.close();
+        await stores.close();
+      });
       return closing;
     },
   };

@@ -53,6 +53,14 @@ export interface ServerConfig {
    */
   databaseUrl: string | undefined;
   /**
+   * Redis for running several instances: the shared event log, Pub/Sub
+   * fan-out and presence. `REDIS_URL` (`redis://` or `rediss://`), default
+   * none: one process with the in-memory bus.
+   */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key and Pub/Sub channel, so workbooks (or tests) can share one Redis. `REDIS_PREFIX`, default `rtw:`. */
+  redisPrefix: string;
+  /**
    * With Redis: how long a chat member's presence outlives the last renewal by
    * its instance (renewed every third of it), so the members of an instance
    * that died leave every other instance's list by themselves.
@@ -89,6 +97,11 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   const wsHeartbeatMs = readInteger(env, 'WS_HEARTBEAT_MS', WS_DEFAULTS.heartbeatMs, 10, 600_000, errors);
   const dataDir = readString(env, 'DATA_DIR', `${repoRoot}data`, errors);
   const databaseUrl = readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], errors);
+  const redisUrl = readUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], errors);
+  const redisPrefix = readString(env, 'REDIS_PREFIX', 'rtw:', errors);
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisPrefix)) {
+    errors.push(`REDIS_PREFIX=${JSON.stringify(redisPrefix)}: expected 1–64 of A–Z a–z 0–9 : _ . -`);
+  }
   // Under 300 ms renewals would be a busy loop; over an hour a dead instance's members would linger.
   const presenceTtlMs = readInteger(env, 'PRESENCE_TTL_MS', DEFAULT_PRESENCE_TTL_MS, 300, 3_600_000, errors);
   const { origins: allowedOrigins, invalid: invalidOrigins } = parseOriginList(env.ALLOWED_ORIGINS ?? '');
@@ -116,8 +129,33 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     allowedOrigins,
     dataDir,
     databaseUrl,
+    redisUrl,
+    redisPrefix,
     presenceTtlMs,
   };
+}
+
+/** An optional URL whose scheme is one of `protocols`; the value is kept as given. */
+function readUrl(
+  env: Record<string, string | undefined>,
+  name: string,
+  protocols: string[],
+  errors: string[],
+): string | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol === undefined || !protocols.includes(protocol)) {
+    // Never echo the value: it may hold a password.
+    errors.push(`${name} is not a ${protocols.map((scheme) => `${scheme}//`).join(' or ')} URL.`);
+    return undefined;
+  }
+  return raw;
 }
 
 function readInteger(

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type ChannelEvent } from '../../src/protocol/events.ts';
 import { ChannelLog, type LogRead } from './channel-log.ts';
 
@@ -7,22 +8,50 @@ export type EventListener = (event: ChannelEvent) => void;
 /**
  * Publish/subscribe per channel, with the log behind it. Every technique
  * (short and long polling, SSE, WebSockets) and every simulation talks to
- * this interface only, so a Redis backplane can replace the in-memory one.
+ * this interface only, so the Redis backplane (`redis-event-bus.ts`) can
+ * replace the in-memory one.
+ *
+ * Reads are asynchronous because the log may live in another process. A
+ * consumer that resumes from a cursor therefore subscribes first, then reads
+ * the log, and lets a {@link ReplayGate} drop what it receives twice.
  */
 export interface EventBus {
-  /** Appends the event to the channel's log, then delivers it to the channel's subscribers. */
+  /**
+   * Appends the event to the channel's log, then delivers it to the channel's subscribers.
+   * @throws {BusUnavailableError} when the backplane cannot be reached.
+   */
   publish(channel: string, type: string, data: unknown): Promise<ChannelEvent>;
   /**
-   * Calls `listener` for every event published to `channel` from now on.
+   * Calls `listener` for every event published to `channel` from now on, in
+   * id order, each once. Live at once: an event whose publish completes after
+   * this call returns reaches the listener.
    * @returns a function that removes the listener; call it when the client leaves.
    */
   subscribe(channel: string, listener: EventListener): () => void;
   /** Retained events after `cursor` (see {@link ChannelLog.since}). */
-  since(channel: string, cursor: number): LogRead;
+  since(channel: string, cursor: number): Promise<LogRead>;
   /** The newest event id of `channel`, 0 when none. */
-  latestId(channel: string): number;
-  /** Number of listeners on `channel` (for tests and metrics). */
+  latestId(channel: string): Promise<number>;
+  /** Number of listeners on `channel` in this process (for tests and metrics). */
   listenerCount(channel: string): number;
+  /**
+   * Names the log's lifetime: it changes whenever ids may start over at 1
+   * (a restart of the process that keeps the log), so an ETag built from it
+   * and an id never matches a different history.
+   */
+  readonly epoch: string;
+  /** Why the bus cannot serve now (the backplane is down), or undefined when it can: `/readyz` reports it. */
+  unavailableReason(): string | undefined;
+  /** Releases connections and timers. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The backplane is unreachable: a publish or a read could not be done (HTTP answers 503). */
+export class BusUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BusUnavailableError';
+  }
 }
 
 /** Options of {@link InMemoryEventBus}. */
@@ -35,31 +64,68 @@ export interface InMemoryEventBusOptions {
 /** The embedded {@link EventBus}: one process, events kept in a {@link ChannelLog}. */
 export class InMemoryEventBus implements EventBus {
   readonly #log: ChannelLog;
-  readonly #onListenerError: (error: unknown, event: ChannelEvent) => void;
-  readonly #listeners = new Map<string, Set<EventListener>>();
+  readonly #listeners: ChannelListeners;
+  // The log lives as long as this process: a restart starts every channel over at id 1.
+  readonly epoch = randomBytes(6).toString('base64url');
 
   constructor(options: InMemoryEventBusOptions = {}) {
     this.#log = options.log ?? new ChannelLog();
-    this.#onListenerError =
+    this.#listeners = new ChannelListeners(
       options.onListenerError ??
-      ((error, event) => console.error(`A listener failed on event ${event.id} (${event.type}):`, error));
+        ((error, event) => console.error(`A listener failed on event ${event.id} (${event.type}):`, error)),
+    );
   }
 
   publish(channel: string, type: string, data: unknown): Promise<ChannelEvent> {
     const event = this.#log.append(channel, type, data);
-    const listeners = this.#listeners.get(channel);
-    // A copy: a listener may unsubscribe (itself or another) while we deliver.
-    for (const listener of listeners ? [...listeners] : []) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#onListenerError(error, event);
-      }
-    }
+    this.#listeners.deliver(channel, event);
     return Promise.resolve(event);
   }
 
   subscribe(channel: string, listener: EventListener): () => void {
+    return this.#listeners.add(channel, listener);
+  }
+
+  since(channel: string, cursor: number): Promise<LogRead> {
+    return Promise.resolve(this.#log.since(channel, cursor));
+  }
+
+  latestId(channel: string): Promise<number> {
+    return Promise.resolve(this.#log.latestId(channel));
+  }
+
+  listenerCount(channel: string): number {
+    return this.#listeners.count(channel);
+  }
+
+  unavailableReason(): undefined {
+    return undefined;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** The listeners of each channel in this process; both buses deliver through it. */
+export class ChannelListeners {
+  readonly #listeners = new Map<string, Set<EventListener>>();
+  readonly #onListenerError: (error: unknown, event: ChannelEvent) => void;
+
+  constructor(onListenerError: (error: unknown, event: ChannelEvent) => void) {
+    this.#onListenerError = onListenerError;
+  }
+
+  /** Channels with at least one listener. */
+  channels(): IterableIterator<string> {
+    return this.#listeners.keys();
+  }
+
+  count(channel: string): number {
+    return this.#listeners.get(channel)?.size ?? 0;
+  }
+
+  add(channel: string, listener: EventListener): () => void {
     let listeners = this.#listeners.get(channel);
     if (!listeners) {
       listeners = new Set();
@@ -78,15 +144,16 @@ export class InMemoryEventBus implements EventBus {
     };
   }
 
-  since(channel: string, cursor: number): LogRead {
-    return this.#log.since(channel, cursor);
-  }
-
-  latestId(channel: string): number {
-    return this.#log.latestId(channel);
-  }
-
-  listenerCount(channel: string): number {
-    return this.#listeners.get(channel)?.size ?? 0;
+  deliver(channel: string, event: ChannelEvent): void {
+    const listeners = this.#listeners.get(channel);
+    if (!listeners) return;
+    // A copy: a listener may unsubscribe (itself or another) while we deliver.
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#onListenerError(error, event);
+      }
+    }
   }
 }

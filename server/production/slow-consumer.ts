@@ -92,13 +92,22 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
     /** The consumer's subscription is live on the server. */
     #connected = false;
     #sentBytes = 0;
+    /** The newest id published on the firehose. */
+    #publishedId = 0;
     #seq = 0;
     #maxBuffered = 0;
     #cut = false;
     #resume: SlowReader | undefined;
     #done = false;
 
-    constructor(channel: string, transport: SlowConsumerTransport, bytesPerSecond: number, target: LoopbackTarget, release: () => void) {
+    constructor(
+      channel: string,
+      transport: SlowConsumerTransport,
+      bytesPerSecond: number,
+      target: LoopbackTarget,
+      cursor: number,
+      release: () => void,
+    ) {
       this.#channel = channel;
       this.#firehose = firehoseChannel(channel);
       this.#transport = transport;
@@ -106,7 +115,7 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
       this.#release = release;
       // JSON `{"seq":1,"pad":"…"}` of about `eventBytes`.
       this.#padding = 'x'.repeat(Math.max(0, limits.eventBytes - 30));
-      const cursor = bus.latestId(this.#firehose);
+      this.#publishedId = cursor;
       const Reader = transport === 'sse' ? SlowSseReader : SlowWsReader;
       this.#reader = new Reader({ target, channel: this.#firehose, bytesPerSecond, cursor });
       this.#timers.every(limits.sampleMs, () => this.#sample());
@@ -139,7 +148,10 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
         this.#seq += 1;
         bus
           .publish(this.#firehose, 'firehose', { seq: this.#seq, pad: this.#padding })
-          .then((event) => (this.#sentBytes += wireBytes(this.#transport, this.#firehose, event)))
+          .then((event) => {
+            this.#sentBytes += wireBytes(this.#transport, this.#firehose, event);
+            this.#publishedId = Math.max(this.#publishedId, event.id);
+          })
           .catch((error: unknown) => logger.error('Could not publish to the firehose:', error));
       }
     }
@@ -164,7 +176,7 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
         serverBufferedBytes: buffered,
         sentBytes: this.#sentBytes,
         readBytes: this.#reader.readBytes,
-        publishedId: bus.latestId(this.#firehose),
+        publishedId: this.#publishedId,
         readId: this.#reader.lastId,
       };
       this.#publish(PRODUCTION_EVENTS.slowSample, sample);
@@ -194,7 +206,7 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
       if (this.#done) return;
       this.#reader.stop();
       const cursor = this.#reader.lastId;
-      const latestId = bus.latestId(this.#firehose);
+      const latestId = await bus.latestId(this.#firehose).catch(() => this.#publishedId);
       const Reader = this.#transport === 'sse' ? SlowSseReader : SlowWsReader;
       const resume = new Reader({ target: this.#target, channel: this.#firehose, bytesPerSecond: 0, cursor });
       this.#resume = resume;
@@ -253,7 +265,14 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
     });
     const channel = body.channel;
     const release = slots.acquire(channel, limits.maxRunMs);
-    const run = new SlowConsumerRun(channel, transport, readBytesPerSecond, loopbackTarget(request), release);
+    let cursor: number;
+    try {
+      cursor = await bus.latestId(firehoseChannel(channel));
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const run = new SlowConsumerRun(channel, transport, readBytesPerSecond, loopbackTarget(request), cursor, release);
     runs.set(run.id, run);
     const answer: StartSlowConsumerResponse = {
       id: run.id,

@@ -8,12 +8,14 @@ export function livenessRoute(): RouteHandler {
 
 /**
  * `GET /readyz`: readiness — whether a load balancer should send traffic here.
- * `200 {ready: true}` once the site is loaded; `503 {ready: false}` before that
- * and while draining for a shutdown, so new traffic goes to other instances.
+ * `200 {ready: true}` once the site is loaded; `503 {ready: false, reason}`
+ * before that, while draining for a shutdown, and while a shared backend
+ * (Redis, PostgreSQL) is unreachable, so new traffic goes to other instances.
+ * It turns ready again by itself once the backend is back.
  */
-export function readinessRoute(isReady: () => boolean): RouteHandler {
+export function readinessRoute(notReadyReason: () => string | undefined): RouteHandler {
   return ({ response }) => {
-    const ready = isReady();
-    sendJson(response, ready ? 200 : 503, { ready });
+    const reason = notReadyReason();
+    sendJson(response, reason === undefined ? 200 : 503, reason === undefined ? { ready: true } : { ready: false, reason });
   };
 }

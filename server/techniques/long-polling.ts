@@ -2,7 +2,9 @@ import { type ServerResponse } from 'node:http';
 import { type ChannelEvent } from '../../src/protocol/events.ts';
 import { LONG_POLL_LIMITS, type LongPollResponse } from '../../src/protocol/long-polling.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
+import { type LogRead } from '../events/channel-log.ts';
 import { type EventBus } from '../events/event-bus.ts';
+import { ReplayGate } from '../events/replay-gate.ts';
 import { type FaultRegistry } from '../faults/fault-registry.ts';
 import { HttpProblem, sendProblem } from '../http/problem.ts';
 import { readWholeNumberParam } from '../http/query.ts';
@@ -47,7 +49,9 @@ type PollOutcome =
   /** `retryAfterSeconds` defaults to {@link RETRY_AFTER_SECONDS}. */
   | { kind: 'draining'; retryAfterSeconds?: number }
   /** The client went away (aborted, closed the tab, lost the network): nobody to answer. */
-  | { kind: 'gone' };
+  | { kind: 'gone' }
+  /** The shared log (Redis) cannot be read now. */
+  | { kind: 'unavailable' };
 
 /** Seconds a client should wait after a 503 (`Retry-After`): short, these outages are brief or elsewhere. */
 const RETRY_AFTER_SECONDS = 1;
@@ -64,9 +68,8 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
   const held = new Map<(retryAfterSeconds?: number) => void, string>();
   draining.addEventListener('abort', () => [...held.keys()].forEach((drain) => drain()), { once: true });
 
-  /** The poll's answer if the log has something after its cursor, else `undefined`. */
-  function readAfter(poll: Poll): PollOutcome | undefined {
-    const read = bus.since(poll.channel, poll.cursor);
+  /** The poll's answer from a read of the log, or `undefined` when it holds nothing after the cursor. */
+  function answerFrom(read: LogRead): PollOutcome | undefined {
     // A cursor the log cannot continue from (evicted, or ahead after a restart) is answered at once,
     // even with no events: holding would skip everything between the log's newest id and the cursor.
     if (read.events.length === 0 && !read.reset) return undefined;
@@ -96,12 +99,11 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
       held.delete(onDrain);
       reply(outcome);
     };
-    // Subscribe *before* reading the log, so an event published in between cannot slip past.
-    // No sleep loop: the bus calls us the moment an event is published.
-    const unsubscribe = bus.subscribe(poll.channel, () => {
-      const outcome = readAfter(poll);
-      if (outcome) settle(outcome);
-    });
+    // Subscribe *before* reading the log, so an event published in between cannot slip past;
+    // the gate drops it if the read already had it. No sleep loop: the bus calls us the moment
+    // an event is published, on whichever instance it was published.
+    const gate = new ReplayGate((event) => settle({ kind: 'events', events: [event], cursor: event.id }));
+    const unsubscribe = bus.subscribe(poll.channel, gate.push);
     const timer = setTimeout(() => settle({ kind: 'timeout' }), poll.timeoutMs);
     const onDrain = (retryAfterSeconds?: number) => settle({ kind: 'draining', retryAfterSeconds });
     held.set(onDrain, poll.channel);
@@ -109,9 +111,15 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
     poll.response.once('close', () => settle({ kind: 'gone' }));
 
     // Already something after the cursor? Then there is nothing to wait for.
-    const waiting = readAfter(poll);
-    if (waiting) settle(waiting);
-    else if (draining.aborted) settle({ kind: 'draining' });
+    bus.since(poll.channel, poll.cursor).then(
+      (read) => {
+        const waiting = answerFrom(read);
+        if (waiting) settle(waiting);
+        else if (draining.aborted) settle({ kind: 'draining' });
+        else gate.open(read.latestId);
+      },
+      () => settle({ kind: 'unavailable' }),
+    );
   }
   // #endregion hold
 
@@ -124,6 +132,14 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
       case 'timeout':
         // Nothing happened: 204 has no body (RFC 9110 §15.3.5); the client polls again with the same cursor.
         response.writeHead(204, { 'Cache-Control': 'no-store' }).end();
+        return;
+      case 'unavailable':
+        sendProblem(response, {
+          status: 503,
+          type: PROBLEM_TYPES.backendUnavailable,
+          detail: 'The event log cannot be reached right now; poll again with the same cursor.',
+          headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        });
         return;
       case 'draining':
         sendProblem(response, {

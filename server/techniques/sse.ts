@@ -11,6 +11,7 @@ import {
   type SseResetData,
 } from '../../src/protocol/sse.ts';
 import { type EventBus } from '../events/event-bus.ts';
+import { ReplayGate } from '../events/replay-gate.ts';
 import { type FaultRegistry } from '../faults/fault-registry.ts';
 import { readWholeNumberParam } from '../http/query.ts';
 import { type RouteHandler } from '../http/router.ts';
@@ -145,10 +146,19 @@ export function streamEvents(
   }
   streams.add(stream);
 
-  // The in-memory bus is synchronous: nothing can be published between reading
-  // the log (the replay) and subscribing, so there is no gap and no duplicate.
-  stream.write(resumeText(bus, channel, options.lastEventId));
-  const unsubscribe = bus.subscribe(channel, (event) => stream.write(formatEvent(event)));
+  // Subscribe first, then read the log: an event published in between is in
+  // both, and the gate lets it through once, after the replay.
+  const gate = new ReplayGate((event) => stream.write(formatEvent(event)));
+  const unsubscribe = bus.subscribe(channel, gate.push);
+  resume(bus, channel, options.lastEventId).then(
+    ({ text, lastId }) => {
+      stream.write(text);
+      gate.open(lastId);
+    },
+    // The log cannot be read (the backplane is down): end the stream; EventSource
+    // reconnects after `retry` with the same Last-Event-ID and loses nothing.
+    () => stream.end(),
+  );
   // A comment line: EventSource ignores it, but it keeps proxies and NATs from
   // closing an idle connection, and lets the client notice a dead one.
   const heartbeatsEnabled = options.heartbeatsEnabled ?? (() => true);
@@ -202,6 +212,13 @@ export function readLastEventId(request: IncomingMessage, url: URL): string | un
 }
 
 // #region resume
+/** What a (re)connecting stream starts with, and the id it covers up to. */
+export interface Resume {
+  text: string;
+  /** Live events after this id follow the text. */
+  lastId: number;
+}
+
 /**
  * What a (re)connecting client gets before live events, from the last id it
  * saw — EventSource sends it as `Last-Event-ID` when it reconnects:
@@ -215,27 +232,29 @@ export function readLastEventId(request: IncomingMessage, url: URL): string | un
  * - an id it cannot continue from (evicted, ahead of the log after a restart,
  *   or not an id at all): a `reset` event whose `id:` is the newest id, so the
  *   next reconnect resumes from there; the client refetches its state.
+ * The log is shared by every instance (lesson 8), so this works whichever
+ * instance the reconnect lands on.
  */
-export function resumeText(bus: EventBus, channel: string, lastEventId: string | undefined): string {
-  if (lastEventId === undefined) return `id: ${bus.latestId(channel)}\n\n`;
+export async function resume(bus: EventBus, channel: string, lastEventId: string | undefined): Promise<Resume> {
+  if (lastEventId === undefined) {
+    const latestId = await bus.latestId(channel);
+    return { text: `id: ${latestId}\n\n`, lastId: latestId };
+  }
   // Only plain digits: this value comes from the client, and a CR/LF or NUL in it must never reach the wire.
   const cursor = /^\d{1,16}$/.test(lastEventId) ? Number(lastEventId) : NaN;
-  const read = Number.isSafeInteger(cursor) ? bus.since(channel, cursor) : undefined;
+  const read = Number.isSafeInteger(cursor) ? await bus.since(channel, cursor) : undefined;
   if (read && !read.reset) {
-    return `${SSE_RESUMING_COMMENT}${cursor}\n\n${read.events.map(formatEvent).join('')}`;
+    const text = `${SSE_RESUMING_COMMENT}${cursor}\n\n${read.events.map(formatEvent).join('')}`;
+    return { text, lastId: read.latestId };
   }
-  const latestId = read?.latestId ?? bus.latestId(channel);
+  const latestId = read?.latestId ?? (await bus.latestId(channel));
   const reason: SseResetData['reason'] = !read
     ? 'invalid-last-event-id'
     : cursor > latestId
       ? 'cursor-ahead'
       : 'cursor-evicted';
   const data: SseResetData = { reason, latestId };
-  return formatEvent({
-    id: latestId,
-    type: SSE_RESET_EVENT,
-    data,
-    ts: Date.now(),
-  });
+  const text = formatEvent({ id: latestId, type: SSE_RESET_EVENT, data, ts: Date.now() });
+  return { text, lastId: latestId };
 }
 // #endregion resume

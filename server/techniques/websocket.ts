@@ -277,11 +277,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
       case 'subscribe':
         return subscribe(connection, message.channel, message.cursor);
       case 'unsubscribe': {
-        const subscription = connection.subscriptions.get(message.channel);
-        if (subscription) {
-          fanout.remove(message.channel, subscription);
-          connection.subscriptions.delete(message.channel);
-        }
+        unsubscribeFrom(connection, message.channel);
         connection.send({ type: 'unsubscribed', channel: message.channel });
         return;
       }
@@ -309,17 +305,15 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
   // #region subscribe
   /**
    * Replays the channel's log after `cursor`, then follows it live: the same
-   * events, with the same ids, as SSE and long polling read. The in-memory
-   * bus is synchronous, so nothing can be published between the read and the
-   * subscription; with an asynchronous bus, the subscription's `lastId` would
-   * still drop an event delivered twice.
+   * events, with the same ids, as SSE and long polling read. The subscription
+   * joins the channel's fan-out *before* the log is read, so an event
+   * published meanwhile cannot slip between the two; it waits in the
+   * subscription, which sends it once, after the replay.
    */
   function subscribe(connection: WsConnection, channel: string, cursor: number): void {
-    const existing = connection.subscriptions.get(channel);
-    if (existing) {
+    if (connection.subscriptions.has(channel)) {
       // Subscribing again restarts from the new cursor.
-      fanout.remove(channel, existing);
-      connection.subscriptions.delete(channel);
+      unsubscribeFrom(connection, channel);
     } else if (connection.subscriptions.size >= WS_LIMITS.maxSubscriptions) {
       connection.send({
         type: 'error',
@@ -328,23 +322,43 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
       });
       return;
     }
-    const subscription = new ChannelSubscription(connection, channel, cursor);
-    connection.send({ type: 'subscribed', channel, cursor });
-    const read = bus.since(channel, cursor);
-    if (read.reset) {
-      // Resuming exactly is impossible: say so, and continue after the newest event.
-      const reason = cursor > read.latestId ? 'cursor-ahead' : 'cursor-evicted';
-      connection.send({ type: 'reset', channel, latestId: read.latestId, reason });
-      subscription.lastId = read.latestId;
-    } else {
-      for (const event of read.events) subscription.receive(event, encodeEvent(channel, event));
-    }
-    // A replay can overflow a slow reader's buffer and close the connection: then hold nothing.
-    if (connection.closed) return;
+    const subscription = new ChannelSubscription(connection, channel);
     connection.subscriptions.set(channel, subscription);
     fanout.add(channel, subscription);
+    connection.send({ type: 'subscribed', channel, cursor });
+    const current = () => !connection.closed && connection.subscriptions.get(channel) === subscription;
+    bus.since(channel, cursor).then(
+      (read) => {
+        if (!current()) return; // unsubscribed, resubscribed or closed while the log was read
+        if (read.reset) {
+          // Resuming exactly is impossible: say so, and continue after the newest event.
+          const reason = cursor > read.latestId ? 'cursor-ahead' : 'cursor-evicted';
+          connection.send({ type: 'reset', channel, latestId: read.latestId, reason });
+        } else {
+          // A replay can overflow a slow reader's buffer and close the connection: it then releases all.
+          for (const event of read.events) connection.sendEncoded(encodeEvent(channel, event));
+        }
+        subscription.open(read.latestId);
+      },
+      () => {
+        if (!current()) return;
+        unsubscribeFrom(connection, channel);
+        connection.send({
+          type: 'error',
+          code: 'backend-unavailable',
+          message: `The event log of ${channel} cannot be reached right now; subscribe again with the same cursor.`,
+        });
+      },
+    );
   }
   // #endregion subscribe
+
+  function unsubscribeFrom(connection: WsConnection, channel: string): void {
+    const subscription = connection.subscriptions.get(channel);
+    if (!subscription) return;
+    fanout.remove(channel, subscription);
+    connection.subscriptions.delete(channel);
+  }
 
   /** `join`: leaves the current room if it is another one; the backend sends `joined` and tells the others. */
   async function join(connection: WsConnection, room: string, name: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { WebSocket } from 'ws';
 import { type ChannelEvent } from '../../src/protocol/events.ts';
 import { WS_CLOSE, type Member, type ServerMessage } from '../../src/protocol/websocket.ts';
+import { ReplayGate } from '../events/replay-gate.ts';
 import { SerialQueue } from '../workshops/serial-queue.ts';
 import { encodeMessage, type EncodedRecipient } from './broadcast.ts';
 import { type ChannelSubscriber } from './channel-fanout.ts';
@@ -114,22 +115,26 @@ export class WsConnection implements ChatParticipant, EncodedRecipient {
   }
 }
 
-/** A connection's subscription to one channel: remembers the last id sent, so no event goes out twice. */
+/**
+ * A connection's subscription to one channel. Live events wait while the
+ * replay from the log is sent, then go out in order, each once (see
+ * {@link ReplayGate}).
+ */
 export class ChannelSubscription implements ChannelSubscriber {
   readonly channel: string;
-  readonly #connection: WsConnection;
-  /** Id of the last event sent (or the cursor it resumes from). */
-  lastId: number;
+  readonly #gate: ReplayGate<Buffer>;
 
-  constructor(connection: WsConnection, channel: string, cursor: number) {
-    this.#connection = connection;
+  constructor(connection: WsConnection, channel: string) {
     this.channel = channel;
-    this.lastId = cursor;
+    this.#gate = new ReplayGate((_event, payload) => connection.sendEncoded(payload));
   }
 
   receive(event: ChannelEvent, payload: Buffer): void {
-    if (event.id <= this.lastId) return;
-    this.lastId = event.id;
-    this.#connection.sendEncoded(payload);
+    this.#gate.push(event, payload);
+  }
+
+  /** The replay covered every event up to `lastId`: live events after it go out from now on. */
+  open(lastId: number): void {
+    this.#gate.open(lastId);
   }
 }

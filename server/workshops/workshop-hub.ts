@@ -17,6 +17,7 @@ import {
   type PublicWorkshop,
   type WorkshopState,
 } from '../../src/protocol/workshops.ts';
+import { ChannelLog } from '../events/channel-log.ts';
 import { InMemoryEventBus, type EventBus } from '../events/event-bus.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { type ProgressStore } from '../progress/progress-store.ts';
@@ -120,6 +121,8 @@ export class WorkshopHub {
   readonly #options: WorkshopHubOptions;
   readonly #timings: WorkshopTimings;
   readonly #bus: InMemoryEventBus;
+  /** The private bus's log, read synchronously for a snapshot's cursor. */
+  readonly #log = new ChannelLog();
   readonly #streams = new SseStreamRegistry();
   readonly #byCode = new Map<string, LiveWorkshop>();
   /** Workshops being read from the store, so two requests at once load one copy. */
@@ -131,7 +134,7 @@ export class WorkshopHub {
   constructor(options: WorkshopHubOptions) {
     this.#options = options;
     this.#timings = { ...DEFAULT_WORKSHOP_TIMINGS, ...options.timings };
-    this.#bus = new InMemoryEventBus({ onListenerError: (error) => options.onError(error) });
+    this.#bus = new InMemoryEventBus({ log: this.#log, onListenerError: (error) => options.onError(error) });
     options.draining.addEventListener('abort', () => this.#streams.all().forEach((stream) => stream.end()), {
       once: true,
     });
@@ -229,7 +232,7 @@ export class WorkshopHub {
       workshop: this.hostView(workshop, request),
       members: [...workshop.members.values()].map((member) => this.memberView(member, now)),
       broadcasts: [...workshop.broadcasts],
-      cursor: this.#bus.latestId(hostChannel(workshop)),
+      cursor: this.#log.latestId(hostChannel(workshop)),
     };
   }
 

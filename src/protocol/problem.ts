@@ -38,6 +38,8 @@ export const PROBLEM_TYPES = {
   injectedFault: 'tag:realtime-workbook,2026:injected-fault',
   /** The server is shutting down (graceful restart); retry after `Retry-After` seconds, maybe on another instance. */
   draining: 'tag:realtime-workbook,2026:draining',
+  /** The shared backplane (Redis) or database cannot be reached from this instance; retry after `Retry-After` seconds. */
+  backendUnavailable: 'tag:realtime-workbook,2026:backend-unavailable',
   /** The progress body is not a valid `Progress`; `field` is a JSON Pointer to the first problem, `problems` lists them. */
   invalidProgress: 'tag:realtime-workbook,2026:invalid-progress',
   /** The progress names lessons this workbook does not have; `lessons` lists them. */

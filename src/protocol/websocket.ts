@@ -88,7 +88,9 @@ export type WsErrorCode =
   | 'invalid-message'
   | 'not-in-room'
   | 'rate-limited'
-  | 'too-many-subscriptions';
+  | 'too-many-subscriptions'
+  /** The shared backplane (Redis) cannot be reached: subscribe or send again shortly. */
+  | 'backend-unavailable';
 
 /** Close codes this server uses (RFC 6455 §7.4.1, IANA registry). */
 export const WS_CLOSE = {

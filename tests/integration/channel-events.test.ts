@@ -47,7 +47,7 @@ describe('publishing to a channel', () => {
     unsubscribe();
 
     assert.deepEqual(received, [{ id, type: 'ping', data: null, ts }]);
-    assert.deepEqual(server.app.bus.since('delivery', 0).events, received);
+    assert.deepEqual((await server.app.bus.since('delivery', 0)).events, received);
   });
 
   it('accepts any JSON value as data, and the longest channel name', async () => {
@@ -58,7 +58,7 @@ describe('publishing to a channel', () => {
       await response.arrayBuffer();
     }
     assert.deepEqual(
-      server.app.bus.since(channel, 0).events.map((event) => event.data),
+      (await server.app.bus.since(channel, 0)).events.map((event) => event.data),
       [0, 'text', [1, 2], { nested: { deep: true } }, false],
     );
   });

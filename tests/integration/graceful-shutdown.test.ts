@@ -138,7 +138,7 @@ describe('graceful shutdown', () => {
 
       const draining = await fetch(`${server.baseUrl}/readyz`);
       assert.equal(draining.status, 503);
-      assert.deepEqual(await draining.json(), { ready: false });
+      assert.deepEqual(await draining.json(), { ready: false, reason: 'draining for a shutdown' });
       assert.equal(draining.headers.get('connection'), 'close');
       assert.equal(server.app.draining.aborted, true);
       const alive = await fetch(`${server.baseUrl}/healthz`);

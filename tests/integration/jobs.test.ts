@@ -104,7 +104,7 @@ describe('short polling a job', () => {
 
   it('publishes every change of the job as a `job` event on its channel', async () => {
     const { id } = await startJob({ channel: 'job-events-demo' });
-    const read = server.app.bus.since('job-events-demo', 0);
+    const read = await server.app.bus.since('job-events-demo', 0);
 
     assert.deepEqual(
       read.events.map((event) => [event.type, (event.data as Job).id]),

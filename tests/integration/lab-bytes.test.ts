@@ -390,15 +390,15 @@ describe('lab endpoints', () => {
     const lab = (await (await fetch(url(paths.labs), { method: 'POST' })).json()) as CreateLabResponse;
     const started = await fetch(url(paths.labRun(lab.id)), postJson({ ratePerMinute: 3_000, durationMs: 5_000 }));
     assert.equal(started.status, 202);
-    await waitUntil(() => server.app.bus.latestId(lab.channel) >= 5, 'a few events were published', 2_000);
+    await waitUntil(async () => (await server.app.bus.latestId(lab.channel)) >= 5, 'a few events were published', 2_000);
     const stopped = await fetch(url(paths.labStop(lab.id)), { method: 'POST' });
     assert.equal(stopped.status, 200);
     const response = await fetch(url(paths.labStats(lab.id)));
     const counted = (await response.json()) as LabStats;
     assert.ok(Number(response.headers.get('x-server-time')) > 0);
     assert.equal(counted.run?.state, 'stopped');
-    assert.equal(counted.run?.published, server.app.bus.latestId(lab.channel));
-    const events = server.app.bus.since(lab.channel, 0).events;
+    assert.equal(counted.run?.published, await server.app.bus.latestId(lab.channel));
+    const events = (await server.app.bus.since(lab.channel, 0)).events;
     assert.ok(events.every((event, index) => event.type === 'tick' && (event.data as { seq: number }).seq === index + 1));
   });
 

@@ -103,16 +103,16 @@ describe('reconnect storm', () => {
     }
     const unknown = await fetch(`${server.baseUrl}${paths.stormConnect('nope')}`);
     assert.equal(unknown.status, 404);
-    await waitUntil(() => server.app.bus.since('storm-busy', 0).events.some((event) => event.type === 'storm-done'), 'the busy storm ended', 10_000);
+    await waitUntil(async () => (await server.app.bus.since('storm-busy', 0)).events.some((event) => event.type === 'storm-done'), 'the busy storm ended', 10_000);
   });
 
   it('ends, saying why, when the server shuts down', async () => {
     const other = await startServer();
     const response = await fetch(`${other.baseUrl}${paths.storms}`, postJson({ channel: 'storm-close', strategy: 'full-jitter', clients: 20 }));
     assert.equal(response.status, 202);
-    await waitUntil(() => other.app.bus.since('storm-close', 0).events.length > 0, 'the storm to begin');
+    await waitUntil(async () => (await other.app.bus.since('storm-close', 0)).events.length > 0, 'the storm to begin');
     await other.stop();
-    const done = other.app.bus.since('storm-close', 0).events.find((event) => event.type === PRODUCTION_EVENTS.stormDone);
+    const done = (await other.app.bus.since('storm-close', 0)).events.find((event) => event.type === PRODUCTION_EVENTS.stormDone);
     assert.match(String((done?.data as StormDone).aborted), /shutting down/);
   });
 });

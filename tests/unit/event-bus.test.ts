@@ -8,9 +8,10 @@ describe('InMemoryEventBus', () => {
   it('logs a published event, then delivers it to the subscribers of its channel', async () => {
     const bus = new InMemoryEventBus();
     const received: ChannelEvent[] = [];
+    const latestWhenDelivered: Promise<number>[] = [];
     bus.subscribe('room', (event) => {
       // Delivered after logging: a subscriber that reads the log sees its own event.
-      assert.equal(bus.latestId('room'), event.id);
+      latestWhenDelivered.push(bus.latestId('room'));
       received.push(event);
     });
 
@@ -18,7 +19,8 @@ describe('InMemoryEventBus', () => {
 
     assert.equal(event.id, 1);
     assert.deepEqual(received, [event]);
-    assert.deepEqual(bus.since('room', 0).events, [event]);
+    assert.deepEqual(await Promise.all(latestWhenDelivered), [1]);
+    assert.deepEqual((await bus.since('room', 0)).events, [event]);
   });
 
   it('does not deliver to other channels', async () => {
@@ -97,7 +99,7 @@ describe('InMemoryEventBus', () => {
     const bus = new InMemoryEventBus({ log });
     for (const n of [1, 2, 3]) await bus.publish('room', 't', n);
 
-    const read = bus.since('room', 0);
+    const read = await bus.since('room', 0);
     assert.deepEqual(
       read.events.map((event) => event.data),
       [2, 3],

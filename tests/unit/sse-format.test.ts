@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChannelLog } from '../../server/events/channel-log.ts';
 import { InMemoryEventBus } from '../../server/events/event-bus.ts';
-import { formatEvent, resumeText } from '../../server/techniques/sse.ts';
+import { formatEvent, resume } from '../../server/techniques/sse.ts';
 
 const event = (data: unknown, type = 'log', id = 7) => ({ id, type, data, ts: 0 });
 
@@ -52,7 +52,9 @@ describe('formatEvent', () => {
   });
 });
 
-describe('resumeText', () => {
+describe('resume', () => {
+  const resumeText = async (bus: InMemoryEventBus, channel: string, lastEventId: string | undefined) =>
+    (await resume(bus, channel, lastEventId)).text;
   const busWith = (count: number, capacity = 10) => {
     const bus = new InMemoryEventBus({ log: new ChannelLog({ capacity }) });
     for (let n = 1; n <= count; n += 1) void bus.publish('room', 'tick', n);
@@ -60,35 +62,35 @@ describe('resumeText', () => {
   };
   const resetOf = (text: string) => JSON.parse(text.split('\n').find((line) => line.startsWith('data: '))!.slice(6));
 
-  it('stamps a first connection (no last event id) with the newest id and no data: live events only', () => {
-    assert.equal(resumeText(busWith(3), 'room', undefined), 'id: 3\n\n');
+  it('stamps a first connection (no last event id) with the newest id and no data: live events only', async () => {
+    assert.equal(await resumeText(busWith(3), 'room', undefined), 'id: 3\n\n');
   });
 
-  it('replays the events after the id, after a comment naming it', () => {
+  it('replays the events after the id, after a comment naming it', async () => {
     assert.equal(
-      resumeText(busWith(3), 'room', '1'),
+      await resumeText(busWith(3), 'room', '1'),
       ': resuming after Last-Event-ID 1\n\nid: 2\nevent: tick\ndata: 2\n\nid: 3\nevent: tick\ndata: 3\n\n',
     );
-    assert.equal(resumeText(busWith(3), 'room', '3'), ': resuming after Last-Event-ID 3\n\n');
-    assert.equal(resumeText(busWith(0), 'room', '0'), ': resuming after Last-Event-ID 0\n\n');
+    assert.equal(await resumeText(busWith(3), 'room', '3'), ': resuming after Last-Event-ID 3\n\n');
+    assert.equal(await resumeText(busWith(0), 'room', '0'), ': resuming after Last-Event-ID 0\n\n');
   });
 
-  it('resets an id the log no longer holds the events after', () => {
-    const text = resumeText(busWith(15), 'room', '2');
+  it('resets an id the log no longer holds the events after', async () => {
+    const text = await resumeText(busWith(15), 'room', '2');
     assert.match(text, /^id: 15\nevent: reset\n/);
     assert.deepEqual(resetOf(text), { reason: 'cursor-evicted', latestId: 15 });
     // The newest evicted-and-after id still resumes: 5 is the last one gone, 6 the oldest kept.
-    assert.match(resumeText(busWith(15), 'room', '5'), /^: resuming/);
+    assert.match(await resumeText(busWith(15), 'room', '5'), /^: resuming/);
   });
 
-  it('resets an id ahead of the log', () => {
-    assert.deepEqual(resetOf(resumeText(busWith(3), 'room', '4')), { reason: 'cursor-ahead', latestId: 3 });
-    assert.deepEqual(resetOf(resumeText(busWith(0), 'other', '4')), { reason: 'cursor-ahead', latestId: 0 });
+  it('resets an id ahead of the log', async () => {
+    assert.deepEqual(resetOf(await resumeText(busWith(3), 'room', '4')), { reason: 'cursor-ahead', latestId: 3 });
+    assert.deepEqual(resetOf(await resumeText(busWith(0), 'other', '4')), { reason: 'cursor-ahead', latestId: 0 });
   });
 
   for (const id of ['abc', '-1', '1.5', '1e3', ' 1', '0x10', '99999999999999999', '9007199254740992', '1\n', '1\0']) {
-    it(`resets the invalid id ${JSON.stringify(id)} without echoing it`, () => {
-      const text = resumeText(busWith(3), 'room', id);
+    it(`resets the invalid id ${JSON.stringify(id)} without echoing it`, async () => {
+      const text = await resumeText(busWith(3), 'room', id);
       assert.deepEqual(resetOf(text), { reason: 'invalid-last-event-id', latestId: 3 });
       assert.match(text, /^id: 3\nevent: reset\ndata: \{[^\n]*\}\n\n$/);
     });

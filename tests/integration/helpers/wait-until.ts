@@ -6,12 +6,12 @@ import { setTimeout as delay } from 'node:timers/promises';
  * fast instead of stalling the run.
  */
 export async function waitUntil(
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   message: string | (() => string),
   timeoutMs = 5_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) {
       throw new Error(`Gave up after ${timeoutMs} ms waiting until ${typeof message === 'string' ? message : message()}`);
     }

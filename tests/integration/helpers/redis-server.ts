@@ -1,0 +1,102 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { freePort } from './free-port.ts';
+
+/** A Redis server for one test file. */
+export interface TestRedis {
+  /** Why the Redis tests are skipped, or undefined when a server runs: pass it as node:test's `skip`. */
+  skip: string | undefined;
+  /** `redis://127.0.0.1:<port>`. */
+  url: string;
+  /** A fresh key prefix (`REDIS_PREFIX`), so tests sharing the server never see each other's keys. */
+  prefix(): string;
+  /** Stops the server (SIGKILL: like a crash) and starts it again on the same port with the same data. */
+  restart(options?: { downMs?: number }): Promise<void>;
+  /** Stops the server and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A throw-away `redis-server` (Debian's `redis-server` package) on a free
+ * port of 127.0.0.1, with an append-only file so a restart keeps the data,
+ * as a production Redis behind the workbook should.
+ * `TEST_REDIS_URL` set: that server instead (then {@link TestRedis.restart} is not possible).
+ * No binary: the tests skip with a reason, except under `CI`, where it is an error.
+ */
+export async function startTestRedis(): Promise<TestRedis> {
+  const prefix = () => `test-${randomBytes(4).toString('hex')}:`;
+  const given = process.env.TEST_REDIS_URL;
+  if (given) {
+    return {
+      skip: undefined,
+      url: given,
+      prefix,
+      restart: () => Promise.reject(new Error('cannot restart the Redis of TEST_REDIS_URL')),
+      stop: async () => {},
+    };
+  }
+  if (spawnSync('redis-server', ['--version']).error) {
+    const reason = 'no redis-server on PATH: install the redis-server package or set TEST_REDIS_URL';
+    if (process.env.CI) throw new Error(`CI must run the Redis tests, but there is ${reason}.`);
+    console.log(`# skipping the Redis tests: ${reason}`);
+    return { skip: reason, url: '', prefix, restart: () => Promise.reject(new Error(reason)), stop: async () => {} };
+  }
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'rtw-redis-'));
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
+      { stdio: 'ignore' },
+    );
+    await untilAccepting(port);
+  };
+  const kill = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return {
+    skip: undefined,
+    url: `redis://127.0.0.1:${port}`,
+    prefix,
+    async restart({ downMs = 500 } = {}) {
+      await kill();
+      await delay(downMs);
+      await start();
+    },
+    async stop() {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves once a Redis on `port` answers PING. */
+async function untilAccepting(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ port, host: '127.0.0.1' });
+      socket.once('error', () => resolve(false));
+      socket.once('connect', () => socket.write('PING\r\n'));
+      socket.once('data', (data) => {
+        socket.destroy();
+        resolve(data.toString().startsWith('+PONG'));
+      });
+    });
+    if (ok) return;
+    await delay(25);
+  }
+  throw new Error(`redis-server did not start on port ${port}`);
+}
