@@ -8,13 +8,16 @@ import { BuildSimulation, type BuildSimulationLimits } from './builds/build-simu
 import { type ServerConfig } from './config.ts';
 import { BusUnavailableError, InMemoryEventBus, type EventBus } from './events/event-bus.ts';
 import { RedisEventBus } from './events/redis-event-bus.ts';
-import { FaultRegistry } from './faults/fault-registry.ts';
+import { LocalChannelFaults, type ChannelFaults } from './faults/channel-faults.ts';
+import { RedisChannelFaults } from './faults/redis-channel-faults.ts';
 import { loadAstroSite, type AstroSite } from './http/astro-site.ts';
 import { HttpProblem, sendProblem } from './http/problem.ts';
 import { parseRequestUrl } from './http/request-url.ts';
 import { Router } from './http/router.ts';
 import { createStaticFileHandler } from './http/static-files.ts';
 import { JobSimulation, type JobSimulationLimits } from './jobs/job-simulation.ts';
+import { RedisJobStore } from './jobs/redis-job-store.ts';
+import { SharedJobs } from './jobs/shared-jobs.ts';
 import { LabRegistry } from './lab/lab-registry.ts';
 import { registerLabRoutes } from './lab/lab-routes.ts';
 import { attachTrafficMeter } from './lab/traffic-meter.ts';
@@ -49,7 +52,7 @@ export interface WorkbookApp {
   /** The simulated builds behind the SSE lesson. */
   readonly builds: BuildSimulation;
   /** Faults readers armed on channels (`POST /api/channels/{channel}/faults`). */
-  readonly faults: FaultRegistry;
+  readonly faults: ChannelFaults;
   /**
    * Aborted when draining begins. Long-lived responses (long polls, SSE
    * streams, WebSockets) listen to it and end themselves, so a shutdown is
@@ -121,20 +124,28 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       : new InMemoryEventBus({
           onListenerError: (error, event) => logger.error(`A listener failed on event ${event.id} (${event.type}):`, error),
         }));
+  // With Redis, each job's state is kept there, so a poll on any instance finds it (lesson 8).
+  const jobStore = redis ? new RedisJobStore(redis, { retainMs: options.jobLimits?.retainMs }) : undefined;
   const jobs = new JobSimulation({
     bus,
+    store: jobStore,
     limits: options.jobLimits,
     onError: (error) => logger.error('Could not publish a job change:', error),
   });
+  const sharedJobs = jobStore
+    ? new SharedJobs({ simulation: jobs, store: jobStore, onError: (error) => logger.error('A job could not be taken over:', error) })
+    : undefined;
   const builds = new BuildSimulation({
     bus,
     limits: options.buildLimits,
     onError: (error) => logger.error('Could not publish a build event:', error),
   });
   const drainController = new AbortController();
-  const faults = new FaultRegistry();
   const labs = new LabRegistry({ bus, onError: (error) => logger.error('A lab could not publish:', error) });
   const sseStreams = new SseStreamRegistry();
+  // With Redis, a fault armed through any instance acts on the channel's connections on all of them.
+  const localFaults = new LocalChannelFaults(sseStreams);
+  const faults: ChannelFaults = redis ? new RedisChannelFaults({ redis, local: localFaults, logger }) : localFaults;
   const longPolling = createLongPolling({ bus, faults, draining: drainController.signal });
   const webSocket = createWebSocketEndpoint({
     bus,
@@ -190,14 +201,14 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   const router = new Router()
     .on('GET', paths.health, livenessRoute())
     .on('GET', paths.ready, readinessRoute(notReadyReason))
-    .on('POST', paths.jobs, startJobRoute(jobs))
-    .on('GET', '/api/jobs/:id', getJobRoute(jobs))
+    .on('POST', paths.jobs, startJobRoute(sharedJobs ?? jobs))
+    .on('GET', '/api/jobs/:id', getJobRoute(sharedJobs ?? jobs))
     .on('GET', paths.progress, progress.get)
     .on('PUT', paths.progress, progress.put)
     .on('DELETE', paths.progress, progress.reset)
     .on('POST', '/api/channels/:channel/events', publishEventRoute(bus))
     .on('GET', '/api/channels/:channel/latest', channelLatestRoute(bus))
-    .on('POST', '/api/channels/:channel/faults', injectFaultRoute(faults, sseStreams))
+    .on('POST', '/api/channels/:channel/faults', injectFaultRoute(faults))
     .on('GET', '/api/long-poll/:channel', longPolling.route)
     .on(
       'GET',

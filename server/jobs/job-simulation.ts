@@ -17,6 +17,29 @@ export interface JobPlan {
   outcome: 'succeeded' | 'failed';
 }
 
+/** A job's state as kept for other instances: enough to answer its polls, or to take it over. */
+export interface JobSnapshot {
+  job: Job;
+  plan: JobPlan;
+  /** When the job's next change is due; undefined once it is finished. */
+  nextChangeAt: number | undefined;
+}
+
+/**
+ * Where a {@link JobSimulation} saves each change before publishing it, so
+ * that every instance can read its jobs (`redis-job-store.ts`). Without one,
+ * jobs live in this process only.
+ */
+export interface JobStore {
+  /**
+   * Saves the job's new state. Resolves false when another instance has
+   * taken the job over meanwhile: this one must drop it.
+   */
+  save(snapshot: JobSnapshot): Promise<boolean>;
+  /** Hands back the unfinished jobs of an instance that is closing, so another one can take them over at once. */
+  release(ids: string[]): void;
+}
+
 /** Limits of a {@link JobSimulation}; tests shrink them. */
 export interface JobSimulationLimits {
   /** Time spent queued before running; default `JOB_LIMITS.queuedMs`. */
@@ -30,6 +53,8 @@ export interface JobSimulationLimits {
 /** Options of {@link JobSimulation}. */
 export interface JobSimulationOptions {
   bus: EventBus;
+  /** Saves every change before it is published; default none (the jobs live in this process only). */
+  store?: JobStore;
   limits?: Partial<JobSimulationLimits>;
   /** Told when publishing a job change fails; default `console.error`. */
   onError?: (error: unknown) => void;
@@ -57,6 +82,10 @@ interface JobRecord {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** When the job is expected to finish, for `Retry-After`. */
   finishesAt: number;
+  /** When the pending timer makes the next change; undefined once finished. */
+  nextChangeAt: number | undefined;
+  /** The latest change, saved and published (or failed to be). */
+  settled: Promise<void>;
 }
 
 /** Unfinished jobs of one channel and the single bus subscription that brings them notes. */
@@ -81,6 +110,7 @@ interface ChannelWatch {
  */
 export class JobSimulation {
   readonly #bus: EventBus;
+  readonly #store: JobStore | undefined;
   readonly #limits: JobSimulationLimits;
   readonly #onError: (error: unknown) => void;
   /** In creation order, so the first finished job found is the oldest. */
@@ -90,6 +120,7 @@ export class JobSimulation {
 
   constructor(options: JobSimulationOptions) {
     this.#bus = options.bus;
+    this.#store = options.store;
     const { queuedMs, retainMs, maxJobs } = JOB_LIMITS;
     this.#limits = { queuedMs, retainMs, maxJobs, ...options.limits };
     this.#onError = options.onError ?? ((error) => console.error('Could not publish a job change:', error));
@@ -118,17 +149,44 @@ export class JobSimulation {
       createdAt: now,
       updatedAt: now,
     };
-    const record: JobRecord = {
-      job,
-      plan,
-      timer: undefined,
-      finishesAt: now + this.#limits.queuedMs + plan.durationMs,
-    };
-    this.#records.set(job.id, record);
-    this.#watch(record);
-    this.#publish(record);
+    const record = this.#hold(job, plan, now + this.#limits.queuedMs + plan.durationMs);
+    // Scheduled first, so the saved state knows when its next change is due.
     this.#schedule(record, this.#limits.queuedMs, () => this.#run(record));
+    this.#publish(record);
     return job;
+  }
+
+  /**
+   * Takes over a job another instance ran and abandoned (it was killed, or
+   * shut down): its next change is made as soon as it is due, and it goes on
+   * from there as if it had always run here. Does nothing when this instance
+   * is closed or has no free slot (another instance may take it).
+   */
+  adopt({ job, plan, nextChangeAt }: JobSnapshot): void {
+    if (this.#closed || this.#records.has(job.id) || isTerminal(job.state)) return;
+    try {
+      this.#makeRoom();
+    } catch {
+      return;
+    }
+    const dueInMs = Math.max(0, (nextChangeAt ?? 0) - Date.now());
+    const left = job.state === 'queued' ? plan.durationMs : ((100 - job.progress) / 100) * plan.durationMs;
+    const record = this.#hold(job, plan, Date.now() + dueInMs + left);
+    this.#schedule(record, dueInMs, () => (job.state === 'queued' ? this.#run(record) : this.#step(record)));
+  }
+
+  /**
+   * Resolves once the latest change of job `id` is saved (with a store) and
+   * published; rejects when it could not be.
+   */
+  settled(id: string): Promise<void> {
+    return this.#records.get(id)?.settled ?? Promise.resolve();
+  }
+
+  /** Stops job `id` and forgets it, e.g. when its start could not be saved. */
+  discard(id: string): void {
+    const record = this.#records.get(id);
+    if (record) this.#drop(record);
   }
 
   /** The current state of job `id`, or `undefined` if unknown or forgotten. */
@@ -136,31 +194,49 @@ export class JobSimulation {
     return this.#records.get(id)?.job;
   }
 
-  /** Stops every job where it is, clears every timer and subscription. */
+  /** Stops every job where it is, clears every timer and subscription; the store gets the unfinished ones back. */
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
+    const unfinished = [...this.#records.values()].filter((record) => !isTerminal(record.job.state));
+    if (unfinished.length > 0) this.#store?.release(unfinished.map((record) => record.job.id));
     for (const record of this.#records.values()) clearTimeout(record.timer);
     for (const watch of this.#watches.values()) watch.unsubscribe();
     this.#records.clear();
     this.#watches.clear();
   }
 
+  /** Holds a job here: its record, and the channel subscription that brings it notes. */
+  #hold(job: Job, plan: JobPlan, finishesAt: number): JobRecord {
+    const record: JobRecord = {
+      job,
+      plan,
+      timer: undefined,
+      finishesAt,
+      nextChangeAt: undefined,
+      settled: Promise.resolve(),
+    };
+    this.#records.set(job.id, record);
+    this.#watch(record);
+    return record;
+  }
+
   #run(record: JobRecord): void {
-    this.#change(record, { state: 'running', progress: 0 });
     this.#schedule(record, record.plan.durationMs / (100 / PROGRESS_STEP), () => this.#step(record));
+    this.#change(record, { state: 'running', progress: 0 });
   }
 
   #step(record: JobRecord): void {
     const progress = record.job.progress + PROGRESS_STEP;
     if (progress < 100) {
-      this.#change(record, { progress });
       this.#schedule(record, record.plan.durationMs / (100 / PROGRESS_STEP), () => this.#step(record));
+      this.#change(record, { progress });
       return;
     }
     const outcome = record.plan.outcome;
     this.#unwatch(record);
+    this.#forgetLater(record);
     this.#change(record, outcome === 'succeeded' ? { state: outcome, progress: 100 } : { state: outcome });
-    this.#schedule(record, this.#limits.retainMs, () => this.#records.delete(record.job.id));
   }
 
   /** Applies a change: a new job object (snapshots already handed out stay as they were), version + 1, published. */
@@ -169,15 +245,53 @@ export class JobSimulation {
     this.#publish(record);
   }
 
+  /** Saves the change (with a store), then publishes it: whoever sees the event can poll that version anywhere. */
   #publish(record: JobRecord): void {
-    this.#bus.publish(record.job.channel, JOB_EVENT_TYPE, record.job).catch(this.#onError);
+    const { job } = record;
+    const publish = () => this.#bus.publish(job.channel, JOB_EVENT_TYPE, job).then(() => {});
+    const store = this.#store;
+    if (!store) {
+      // Published now, not a tick later: in one process, a change and its event are one step.
+      record.settled = publish();
+    } else {
+      const snapshot: JobSnapshot = { job, plan: record.plan, nextChangeAt: record.nextChangeAt };
+      const previous = record.settled.catch(() => {});
+      // After the previous change's save: events go out in version order.
+      record.settled = previous.then(async () => {
+        // Closed: the job was handed back, and a save now would claim it again.
+        if (this.#closed) return;
+        if (await store.save(snapshot)) return publish();
+        // Another instance took the job over (this one looked dead to it): it is theirs now.
+        this.#drop(record);
+      });
+    }
+    record.settled.catch(this.#onError);
   }
 
+  /** The job's next change, `delayMs` from now. */
   #schedule(record: JobRecord, delayMs: number, next: () => void): void {
+    record.nextChangeAt = Date.now() + delayMs;
+    this.#setTimer(record, delayMs, next);
+  }
+
+  /** A finished job stays readable for `retainMs`, then goes. */
+  #forgetLater(record: JobRecord): void {
+    record.nextChangeAt = undefined;
+    this.#setTimer(record, this.#limits.retainMs, () => this.#records.delete(record.job.id));
+  }
+
+  #setTimer(record: JobRecord, delayMs: number, next: () => void): void {
     clearTimeout(record.timer);
     record.timer = setTimeout(next, delayMs);
     // A simulation must never keep the process alive on its own (tests, graceful shutdown).
     record.timer.unref();
+  }
+
+  /** Stops the job and forgets it at once. */
+  #drop(record: JobRecord): void {
+    clearTimeout(record.timer);
+    this.#unwatch(record);
+    if (this.#records.get(record.job.id) === record) this.#records.delete(record.job.id);
   }
 
   /** Frees one slot when full: the oldest finished job goes; with none finished, refuse. */

@@ -1,23 +1,28 @@
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { paths } from '../../src/protocol/paths.ts';
-import { type StartJobResponse } from '../../src/protocol/jobs.ts';
+import { type Job, type StartJobResponse } from '../../src/protocol/jobs.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import { type RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
-import { JobSimulation, TooManyJobsError } from '../jobs/job-simulation.ts';
+import { TooManyJobsError, type JobPlan } from '../jobs/job-simulation.ts';
 import { parseStartJobRequest } from '../jobs/start-job-request.ts';
+
+/** What starts jobs: the simulation of this process, or `SharedJobs` for every instance. */
+export interface JobStarter {
+  start(plan: JobPlan): Job | Promise<Job>;
+}
 
 /**
  * `POST /api/jobs`: starts a simulated job → `201 {id, channel}` with
  * `Location: /api/jobs/{id}`, the URL to poll. The body is optional.
  */
-export function startJobRoute(jobs: JobSimulation): RouteHandler {
+export function startJobRoute(jobs: JobStarter): RouteHandler {
   return async ({ request, response }) => {
     const plan = parseStartJobRequest(await readJsonBody(request, { allowEmpty: true }));
     let id: string;
     try {
-      id = jobs.start(plan).id;
+      id = (await jobs.start(plan)).id;
     } catch (error) {
       if (!(error instanceof TooManyJobsError)) throw error;
       throw new HttpProblem({

@@ -5,7 +5,7 @@ import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { type LogRead } from '../events/channel-log.ts';
 import { type EventBus } from '../events/event-bus.ts';
 import { ReplayGate } from '../events/replay-gate.ts';
-import { type FaultRegistry } from '../faults/fault-registry.ts';
+import { type ChannelFaults } from '../faults/channel-faults.ts';
 import { HttpProblem, sendProblem } from '../http/problem.ts';
 import { readWholeNumberParam } from '../http/query.ts';
 import { type RouteHandler } from '../http/router.ts';
@@ -16,7 +16,7 @@ import { assertValidChannel } from '../http/validate.ts';
 export interface LongPollingOptions {
   bus: EventBus;
   /** Faults armed on channels: `server-errors`, `drop-next-response`, `slow`. */
-  faults: Pick<FaultRegistry, 'takeServerError' | 'takeDropNextResponse' | 'slowDelayMs'>;
+  faults: Pick<ChannelFaults, 'takeServerError' | 'takeDropNextResponse' | 'slowDelayMs'>;
   /** Aborted when the server starts draining: held polls answer 503 at once. */
   draining: AbortSignal;
 }
@@ -152,12 +152,12 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
         return;
       case 'events': {
         const delayMs = faults.slowDelayMs(poll.channel);
-        if (delayMs === 0) return sendEvents(poll, outcome);
+        if (delayMs === 0) return void sendEvents(poll, outcome);
         // The `slow` fault delays the answer only: the events were already taken when the poll woke.
         const send = () => {
           clearTimeout(timer);
           held.delete(send);
-          sendEvents(poll, outcome);
+          void sendEvents(poll, outcome);
         };
         const timer = setTimeout(send, delayMs);
         held.set(send, poll.channel); // a drain sends it at once
@@ -169,10 +169,14 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
     }
   }
 
-  function sendEvents(poll: Poll, { events, cursor, reset }: LongPollResponse): void {
+  async function sendEvents(poll: Poll, { events, cursor, reset }: LongPollResponse): Promise<void> {
     if (poll.response.destroyed) return;
     const body: LongPollResponse = reset ? { events, cursor, reset } : { events, cursor };
-    if (faults.takeDropNextResponse(poll.channel)) {
+    // Taken only for an answer about to be sent, so exactly one is lost (with Redis: across instances).
+    // A fault that cannot be checked now (Redis down) counts as not armed: the events are ready.
+    const drop = await Promise.resolve(faults.takeDropNextResponse(poll.channel)).catch(() => false);
+    if (poll.response.destroyed) return;
+    if (drop) {
       // The lost response: the events were taken, then the connection dies halfway through the body.
       // Dying before the first byte would not do: browsers silently resend a request whose reused
       // keep-alive connection closed with no answer, and the loss would never be seen. Cut mid-body,
@@ -188,12 +192,12 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
     sendJson(poll.response, 200, body);
   }
 
-  const route: RouteHandler = ({ response, url, params }) => {
+  const route: RouteHandler = async ({ response, url, params }) => {
     const channel = params.channel;
     assertValidChannel(channel, 'path');
     const { cursor, timeoutMs } = parseLongPollQuery(url.searchParams);
 
-    if (faults.takeServerError(channel)) {
+    if (await faults.takeServerError(channel)) {
       throw new HttpProblem({
         status: 503,
         type: PROBLEM_TYPES.injectedFault,

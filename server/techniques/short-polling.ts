@@ -4,9 +4,9 @@ import { HttpProblem } from '../http/problem.ts';
 import { type RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 
-/** Where the handler finds jobs (the job simulation, or a stub in tests). */
+/** Where the handler finds jobs: the job simulation, the jobs of every instance (Redis), or a stub in tests. */
 export interface JobLookup {
-  get(id: string): Job | undefined;
+  get(id: string): Job | undefined | Promise<Job | undefined>;
 }
 
 /**
@@ -20,8 +20,8 @@ export interface JobLookup {
  */
 // #region get-job
 export function getJobRoute(jobs: JobLookup): RouteHandler {
-  return ({ request, response, params }) => {
-    const job = jobs.get(params.id ?? '');
+  return async ({ request, response, params }) => {
+    const job = await jobs.get(params.id ?? '');
     if (!job) {
       throw new HttpProblem({
         status: 404,
