@@ -48,6 +48,13 @@ export class LocalRoom<P extends ChatRecipient> {
   readonly #awaitingAck = new Map<string, P>();
   /** Id of the newest message that came through, to notice a gap. */
   #lastMessageId: number | undefined;
+  /**
+   * The newest member list version and message id that came through Pub/Sub
+   * (not from the history): a re-read, published in order with them, can
+   * only be lower if Redis lost the room.
+   */
+  #streamPresenceVersion = 0;
+  #streamMessageId = 0;
   /** News held while the history is read to fill a gap, in arrival order. */
   #catchingUp: RoomNews[] | undefined;
   #readAgain = false;
@@ -161,7 +168,7 @@ export class LocalRoom<P extends ChatRecipient> {
         const held = this.#catchingUp ?? [];
         this.#catchingUp = undefined;
         // Each member skips what it has: the history may overlap what was delivered, and the held news too.
-        for (const message of history) this.#dispatch({ kind: 'message', message });
+        for (const message of history) this.#dispatch({ kind: 'message', message }, 'history');
         for (const news of held) this.#dispatch(news);
         if (this.#readAgain) this.resync();
       },
@@ -174,13 +181,18 @@ export class LocalRoom<P extends ChatRecipient> {
     );
   }
 
-  #dispatch(news: RoomNews): void {
+  #dispatch(news: RoomNews, source: 'pub/sub' | 'history' = 'pub/sub'): void {
     if (news.kind === 'restart') {
       if (news.origin !== this.#options.instanceId) this.#options.closeForRestart(this.participants());
       return;
     }
+    if (news.kind === 'presence') {
+      if (news.lastMessageId !== undefined) this.#startOverIfCountersWentBack(news.version, news.lastMessageId);
+      this.#streamPresenceVersion = Math.max(this.#streamPresenceVersion, news.version);
+    }
     if (news.kind === 'message') {
       this.#lastMessageId = Math.max(this.#lastMessageId ?? 0, news.message.id);
+      if (source === 'pub/sub') this.#streamMessageId = Math.max(this.#streamMessageId, news.message.id);
       const sender = this.#awaitingAck.get(ackKey(news.message.from.id, news.message.clientId));
       if (sender) this.acknowledge(sender, news.message.clientId, news.message.id);
     }
@@ -192,6 +204,24 @@ export class LocalRoom<P extends ChatRecipient> {
       else if (this.#accepts(entry, news)) recipients.push(entry.participant);
     }
     broadcast(recipients, message);
+  }
+
+  /**
+   * A re-read of the room (in order with its news) found counters lower than
+   * ones that came through: Redis lost the room (restarted without
+   * persistence, flushed). Its ids and versions start over, so each member
+   * goes on from the re-read rather than waiting for the old numbers.
+   */
+  #startOverIfCountersWentBack(version: number, lastMessageId: number): void {
+    if (version >= this.#streamPresenceVersion && lastMessageId >= this.#streamMessageId) return;
+    this.#streamPresenceVersion = version;
+    this.#streamMessageId = lastMessageId;
+    this.#lastMessageId = lastMessageId;
+    for (const entry of this.#entries.values()) {
+      if (entry.waiting) continue;
+      entry.lastMessageId = lastMessageId;
+      entry.presenceVersion = version - 1; // so that the re-read list itself goes out
+    }
   }
 
   /** Whether `entry` is to be sent `news`; records that it was. */

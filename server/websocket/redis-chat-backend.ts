@@ -271,7 +271,7 @@ export class RedisChatBackend<P extends ChatRecipient> implements ChatBackend<P>
       this.#redis
         .runScript(
           READ_PRESENCE,
-          [keys.members, keys.presence],
+          [keys.members, keys.presence, keys.seq],
           [keys.memberPrefix, keys.channel, this.#instanceChannel, `,"room":${JSON.stringify(room)}`],
         )
         .catch(() => {}); // tried again at the next tick

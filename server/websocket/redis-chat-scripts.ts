@@ -116,16 +116,18 @@ return 0
 /**
  * Re-reads a room's members for one instance. If some expired, the change is
  * announced to every instance; otherwise the list goes to the asking
- * instance's own channel only (it compares versions and stays quiet when
- * nothing changed).
+ * instance's own channel only, with the newest message id: the instance
+ * stays quiet when nothing changed, and notices counters that went back
+ * (Redis lost its data) and starts over from them.
  *
- * KEYS: members, presence. ARGV: member prefix, room channel, instance channel, `,"room":"<room>"`.
+ * KEYS: members, presence, seq. ARGV: member prefix, room channel, instance channel, `,"room":"<room>"`.
  */
 export const READ_PRESENCE = luaScript(`${PRESENCE_HELPERS}
 if prune(KEYS[1], now_ms()) > 0 then
   announce(ARGV[2], redis.call('INCR', KEYS[2]), members_json(KEYS[1], ARGV[1]), '')
 else
-  announce(ARGV[3], tonumber(redis.call('GET', KEYS[2]) or '0'), members_json(KEYS[1], ARGV[1]), ARGV[4])
+  local last = ',"lastMessageId":' .. (redis.call('GET', KEYS[3]) or '0')
+  announce(ARGV[3], tonumber(redis.call('GET', KEYS[2]) or '0'), members_json(KEYS[1], ARGV[1]), ARGV[4] .. last)
 end
 return 0
 `);

@@ -9,10 +9,11 @@ export type RoomNews =
   /**
    * The member list, in join order. `version` increases with every change, so
    * a member is never sent a list older than one it has. `cause` is the member
-   * whose join it announces (that member has `joined` instead); `room` is set
-   * when the list was sent to one instance only (a periodic re-read).
+   * whose join it announces (that member has `joined` instead). A periodic
+   * re-read, sent to one instance only, has the `room` and its newest message
+   * id (`lastMessageId`).
    */
-  | { kind: 'presence'; version: number; members: Member[]; cause?: string; room?: string }
+  | { kind: 'presence'; version: number; members: Member[]; cause?: string; room?: string; lastMessageId?: number }
   | { kind: 'message'; message: ChatMessage }
   | { kind: 'typing'; member: Member; typing: boolean }
   /** `simulate restart`: every instance closes its members of the room; `origin` has closed its own already. */

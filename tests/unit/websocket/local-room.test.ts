@@ -53,6 +53,14 @@ const presence = (version: number, names: string[], cause?: string): RoomNews =>
   members: names.map((name) => ({ id: name, name })),
   cause,
 });
+/** The list a periodic re-read sends this instance alone. */
+const reread = (version: number, names: string[], lastMessageId: number): RoomNews => ({
+  kind: 'presence',
+  version,
+  members: names.map((name) => ({ id: name, name })),
+  room: 'r',
+  lastMessageId,
+});
 
 function room(history: ChatMessage[] = [], closed: Recorder[][] = []) {
   const reads: (() => void)[] = [];
@@ -165,6 +173,27 @@ describe('LocalRoom', () => {
     assert.deepEqual(closed, [], 'this instance closed its own already');
     local.receive({ kind: 'restart', origin: 'another' });
     assert.deepEqual(closed, [[ada, bob]]);
+  });
+
+  it('starts over from a re-read whose counters went back (Redis lost the room), and only then', async () => {
+    // The history is read after message 4 was posted: it runs ahead of the re-read below, which is no loss.
+    const { local, reads } = room([chat(1), chat(2), chat(3), chat(4)]);
+    const ada = new Recorder('ada');
+    local.add(ada);
+    local.open(ada, 0, 1);
+    local.receive(presence(2, ['ada', 'bob']));
+    local.receive(message(1));
+    local.receive(message(3)); // 2 was lost
+    local.receive(reread(2, ['ada', 'bob'], 3));
+    reads.shift()!();
+    await new Promise((resolve) => setImmediate(resolve));
+    local.receive(message(4));
+    assert.deepEqual(ada.lines, ['presence ada,bob', 'message 1', 'message 2', 'message 3', 'message 4']);
+    // Flushed: ids and versions start again from 1.
+    local.receive(message(1, 'bob', 'after-flush-1'));
+    local.receive(reread(1, ['bob', 'ada'], 1));
+    local.receive(message(2, 'bob', 'after-flush-2'));
+    assert.deepEqual(ada.lines.slice(5), ['presence bob,ada', 'message 2']);
   });
 
   it('stops sending to a member that left, and owes it no ack', () => {
