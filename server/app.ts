@@ -6,7 +6,8 @@ import { WS_PATH } from '../src/protocol/websocket.ts';
 import { SSE_DEFAULTS, SSE_LIMITS } from '../src/protocol/sse.ts';
 import { BuildSimulation, type BuildSimulationLimits } from './builds/build-simulation.ts';
 import { type ServerConfig } from './config.ts';
-import { BusUnavailableError, InMemoryEventBus, type EventBus } from './events/event-bus.ts';
+import { InMemoryEventBus, type EventBus } from './events/event-bus.ts';
+import { BackplaneUnavailableError } from './redis/backplane-unavailable.ts';
 import { RedisEventBus } from './events/redis-event-bus.ts';
 import { LocalChannelFaults, type ChannelFaults } from './faults/channel-faults.ts';
 import { RedisChannelFaults } from './faults/redis-channel-faults.ts';
@@ -300,7 +301,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       sendProblem(response, error.init);
       return;
     }
-    if (error instanceof BusUnavailableError) {
+    if (error instanceof BackplaneUnavailableError) {
       // Redis is down: a clear answer now beats a request hanging until it is back.
       sendProblem(response, {
         status: 503,

@@ -6,7 +6,8 @@ import {
   type BuildProgress,
   type StartBuildResponse,
 } from '../../src/protocol/builds.ts';
-import { BusUnavailableError, type EventBus } from '../events/event-bus.ts';
+import { type EventBus } from '../events/event-bus.ts';
+import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import { buildScript, countLines, type BuildAction } from './build-script.ts';
 
 /** A validated request to start a build (see `parseStartBuildRequest`). */
@@ -86,12 +87,12 @@ export class BuildSimulation {
   /**
    * Starts a build following `plan`.
    * @throws {TooManyBuildsError} when `maxRunning` builds are running.
-   * @throws {BusUnavailableError} when the shared bus (Redis) is down: no event could reach a stream.
+   * @throws {BackplaneUnavailableError} when the shared bus (Redis) is down: no event could reach a stream.
    */
   start(plan: BuildPlan): StartBuildResponse {
     if (this.#closed) throw new Error('The build simulation is closed.');
     const unavailable = this.#bus.unavailableReason();
-    if (unavailable !== undefined) throw new BusUnavailableError(unavailable);
+    if (unavailable !== undefined) throw new BackplaneUnavailableError(unavailable);
     if (this.#running.size >= this.#limits.maxRunning) {
       const first = Math.min(...[...this.#running.values()].map((build) => build.finishesAt));
       throw new TooManyBuildsError(Math.max(1, Math.ceil((first - Date.now()) / 1000)));

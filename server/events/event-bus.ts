@@ -18,7 +18,7 @@ export type EventListener = (event: ChannelEvent) => void;
 export interface EventBus {
   /**
    * Appends the event to the channel's log, then delivers it to the channel's subscribers.
-   * @throws {BusUnavailableError} when the backplane cannot be reached.
+   * @throws {BackplaneUnavailableError} when the backplane (Redis) cannot be reached.
    */
   publish(channel: string, type: string, data: unknown): Promise<ChannelEvent>;
   /**
@@ -44,14 +44,6 @@ export interface EventBus {
   unavailableReason(): string | undefined;
   /** Releases connections and timers. Idempotent. */
   close(): Promise<void>;
-}
-
-/** The backplane is unreachable: a publish or a read could not be done (HTTP answers 503). */
-export class BusUnavailableError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'BusUnavailableError';
-  }
 }
 
 /** Options of {@link InMemoryEventBus}. */

@@ -2,7 +2,8 @@ import { EVENT_LIMITS, type ChannelEvent } from '../../src/protocol/events.ts';
 import { type Logger } from '../logger.ts';
 import { luaScript, type RedisConnection } from '../redis/redis-connection.ts';
 import { type LogRead } from './channel-log.ts';
-import { BusUnavailableError, ChannelListeners, type EventBus, type EventListener } from './event-bus.ts';
+import { callRedis } from '../redis/call-redis.ts';
+import { ChannelListeners, type EventBus, type EventListener } from './event-bus.ts';
 
 /**
  * Appends one event and announces it, atomically: the id comes from the
@@ -191,15 +192,9 @@ export class RedisEventBus implements EventBus {
     return `${this.#redis.prefix}ev:${channel}`;
   }
 
-  /** Runs a Redis call, turning a connection failure into {@link BusUnavailableError}. */
-  async #run<T>(call: () => Promise<T>): Promise<T> {
-    const reason = this.#redis.unavailableReason();
-    if (reason !== undefined && !this.#redis.commands.isReady) throw new BusUnavailableError(reason);
-    try {
-      return await call();
-    } catch (error) {
-      throw new BusUnavailableError(`Redis failed: ${(error as Error).message}`, { cause: error });
-    }
+  /** Runs a Redis call; a connection failure becomes `BackplaneUnavailableError` (a 503). */
+  #run<T>(call: () => Promise<T>): Promise<T> {
+    return callRedis(this.#redis, call);
   }
 
   async #readEpoch(): Promise<void> {

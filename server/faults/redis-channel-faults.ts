@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FAULT_LIMITS, type FaultRequest } from '../../src/protocol/faults.ts';
-import { BusUnavailableError } from '../events/event-bus.ts';
+import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import { assertValidChannel } from '../http/validate.ts';
 import { type Logger } from '../logger.ts';
 import { callRedis } from '../redis/call-redis.ts';
@@ -160,7 +160,7 @@ export class RedisChannelFaults implements ChannelFaults {
   /** Sends `order` to every instance and answers the sum of the streams they touched. */
   async #order(order: FaultOrder): Promise<number> {
     const unavailable = this.#redis.unavailableReason();
-    if (unavailable !== undefined) throw new BusUnavailableError(unavailable);
+    if (unavailable !== undefined) throw new BackplaneUnavailableError(unavailable);
     await this.#subscribed;
     const tally: Tally = { affected: 0, reports: 0, expected: Infinity, done: () => {} };
     const finished = new Promise<void>((resolve) => (tally.done = resolve));

@@ -35,7 +35,7 @@ export class SharedJobs {
   /**
    * Starts a job and resolves once every instance can read it.
    * @throws {TooManyJobsError} when this instance runs `maxJobs` unfinished jobs.
-   * @throws {BusUnavailableError} when Redis cannot be reached (nothing keeps running).
+   * @throws {BackplaneUnavailableError} when Redis cannot be reached (nothing keeps running).
    */
   async start(plan: JobPlan): Promise<Job> {
     const job = this.#simulation.start(plan);
@@ -51,7 +51,7 @@ export class SharedJobs {
 
   /**
    * The current state of job `id`, whichever instance runs it; undefined if unknown or expired.
-   * @throws {BusUnavailableError} when Redis cannot be reached.
+   * @throws {BackplaneUnavailableError} when Redis cannot be reached.
    */
   async get(id: string): Promise<Job | undefined> {
     if (!JOB_ID.test(id)) return undefined;

@@ -104,7 +104,7 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
     // an event is published, on whichever instance it was published.
     const gate = new ReplayGate((event) => settle({ kind: 'events', events: [event], cursor: event.id }));
     const unsubscribe = bus.subscribe(poll.channel, gate.push);
-    const timer = setTimeout(() => settle({ kind: 'timeout' }), poll.timeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const onDrain = (retryAfterSeconds?: number) => settle({ kind: 'draining', retryAfterSeconds });
     held.set(onDrain, poll.channel);
     // 'close' fires when the client aborts or its connection drops (and, harmlessly, after we answer).
@@ -113,10 +113,15 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
     // Already something after the cursor? Then there is nothing to wait for.
     bus.since(poll.channel, poll.cursor).then(
       (read) => {
+        if (settled) return; // the client left, or the server drained, during the read
         const waiting = answerFrom(read);
         if (waiting) settle(waiting);
         else if (draining.aborted) settle({ kind: 'draining' });
-        else gate.open(read.latestId);
+        else {
+          // The hold counts from here: `timeout=0` is a plain poll, answered after the read.
+          timer = setTimeout(() => settle({ kind: 'timeout' }), poll.timeoutMs);
+          gate.open(read.latestId);
+        }
       },
       () => settle({ kind: 'unavailable' }),
     );

@@ -117,7 +117,8 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
     await reader.cancel();
     assert.deepEqual([...text.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1])), [3, 4, 5]);
 
-    const poll = await fetch(`${b.baseUrl}${paths.longPoll('resume', 3)}`);
+    // timeout=0: a plain poll, answered after the read of the shared log.
+    const poll = await fetch(`${b.baseUrl}${paths.longPoll('resume', 3, 0)}`);
     assert.deepEqual(((await poll.json()) as LongPollResponse).events.map((event: ChannelEvent) => event.id), [4, 5]);
     const evicted = await fetch(`${b.baseUrl}${paths.longPoll('resume', 9)}`);
     assert.equal(((await evicted.json()) as LongPollResponse).reset, true, 'a cursor ahead of the shared log is reset');

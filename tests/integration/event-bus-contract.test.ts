@@ -3,7 +3,8 @@ import { after, describe, it } from 'node:test';
 import { createClient } from '@redis/client';
 import { type ChannelEvent } from '../../src/protocol/events.ts';
 import { ChannelLog } from '../../server/events/channel-log.ts';
-import { BusUnavailableError, InMemoryEventBus, type EventBus } from '../../server/events/event-bus.ts';
+import { InMemoryEventBus, type EventBus } from '../../server/events/event-bus.ts';
+import { BackplaneUnavailableError } from '../../server/redis/backplane-unavailable.ts';
 import { RedisEventBus } from '../../server/events/redis-event-bus.ts';
 import { type Logger } from '../../server/logger.ts';
 import { connectRedis, type RedisConnection } from '../../server/redis/redis-connection.ts';
@@ -144,7 +145,7 @@ describe('the Redis event bus when Redis fails', { skip: redis.skip }, () => {
       await bus.publish('outage', 'n', 1);
       const restarted = redis.restart({ downMs: 1_500 });
       await waitUntil(() => bus.unavailableReason() !== undefined, 'the outage is noticed', 10_000);
-      await assert.rejects(bus.publish('outage', 'n', 2), BusUnavailableError);
+      await assert.rejects(bus.publish('outage', 'n', 2), BackplaneUnavailableError);
       await restarted;
       await waitUntil(() => bus.unavailableReason() === undefined, 'Redis is back', 15_000);
       await untilLive(bus, bus);
