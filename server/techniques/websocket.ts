@@ -8,10 +8,11 @@ import { WS_CLOSE, WS_LIMITS, WS_PATH, type ClientMessage } from '../../src/prot
 import { type EventBus } from '../events/event-bus.ts';
 import { parseRequestUrl } from '../http/request-url.ts';
 import { type Logger } from '../logger.ts';
+import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import { type RedisConnection } from '../redis/redis-connection.ts';
 import { encodeMessage } from '../websocket/broadcast.ts';
 import { ChannelFanout } from '../websocket/channel-fanout.ts';
-import { ChatUnavailableError, type ChatBackend, type ChatBackendHooks } from '../websocket/chat-backend.ts';
+import { type ChatBackend, type ChatBackendHooks } from '../websocket/chat-backend.ts';
 import { type ChatRoomsOptions } from '../websocket/chat-rooms.ts';
 import { ChannelSubscription, WsConnection } from '../websocket/connection.ts';
 import { describeHandshake } from '../websocket/handshake.ts';
@@ -256,7 +257,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     try {
       await handle(connection, message);
     } catch (error) {
-      if (error instanceof ChatUnavailableError) {
+      if (error instanceof BackplaneUnavailableError) {
         // Redis is out of reach: this request is dropped, the connection stays (the client tries again).
         const where = message.type === 'join' && connection.room === undefined ? ' You are in no room now.' : '';
         connection.send({

@@ -24,7 +24,7 @@ export interface ChatBackend<P extends ChatRecipient> {
    * Puts `participant` in `room` (or renames it, if it is in already), sends
    * it `joined` (history and members), then the room's traffic; the other
    * members get `presence`.
-   * @throws {ChatUnavailableError} nothing changed and nothing was sent.
+   * @throws {BackplaneUnavailableError} (Redis is down) nothing changed and nothing was sent.
    */
   join(room: string, participant: P): Promise<void>;
   /**
@@ -37,10 +37,10 @@ export interface ChatBackend<P extends ChatRecipient> {
    * Sends the sender `ack {clientId, id}`, then `message` to every member,
    * sender included — unless the room has seen this `clientId`: then only the
    * `ack`, with the original id (a resend after a lost ack).
-   * @throws {ChatUnavailableError} the message was not stored, nobody got it.
+   * @throws {BackplaneUnavailableError} (Redis is down) the message was not stored, nobody got it.
    */
   post(room: string, participant: P, text: string, clientId: string): Promise<void>;
-  /** Tells the other members that `participant` started or stopped typing. @throws {ChatUnavailableError} */
+  /** Tells the other members that `participant` started or stopped typing. @throws {BackplaneUnavailableError} */
   typing(room: string, participant: P, typing: boolean): Promise<void>;
   /** Closes every member of `room`, wherever it is connected, with the endpoint's restart close (a fault to inject). */
   restart(room: string): Promise<void>;
@@ -54,12 +54,4 @@ export interface ChatBackend<P extends ChatRecipient> {
 export interface ChatBackendHooks<P extends ChatRecipient> {
   /** Closes these members because their room was restarted (`simulate restart`). */
   closeForRestart(participants: P[]): void;
-}
-
-/** The shared chat state (Redis) cannot be reached: the request was dropped (`error backend-unavailable`). */
-export class ChatUnavailableError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ChatUnavailableError';
-  }
 }

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { ErrorReply } from '@redis/client';
 import { WS_LIMITS, type ChatMessage, type Member } from '../../src/protocol/websocket.ts';
 import { type Logger } from '../logger.ts';
+import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
+import { callRedis } from '../redis/call-redis.ts';
 import { type RedisConnection } from '../redis/redis-connection.ts';
-import { ChatUnavailableError, type ChatBackend, type ChatBackendHooks, type ChatRecipient } from './chat-backend.ts';
+import { type ChatBackend, type ChatBackendHooks, type ChatRecipient } from './chat-backend.ts';
 import { CHAT_ROOM_DEFAULTS, type ChatRoomsOptions } from './chat-rooms.ts';
 import { LocalRoom } from './local-room.ts';
 import { presenceTimings, type PresenceTimings } from './presence-timings.ts';
@@ -88,7 +90,7 @@ export class RedisChatBackend<P extends ChatRecipient> implements ChatBackend<P>
 
   async join(room: string, participant: P): Promise<void> {
     const reason = this.#redis.unavailableReason();
-    if (reason !== undefined) throw new ChatUnavailableError(reason);
+    if (reason !== undefined) throw new BackplaneUnavailableError(reason);
     const subscribed = this.#subscribe(room);
     const added = subscribed.local.add(participant);
     const { keys } = subscribed;
@@ -113,9 +115,9 @@ export class RedisChatBackend<P extends ChatRecipient> implements ChatBackend<P>
       )) as typeof reply;
     } catch (error) {
       if (added) this.#unsubscribeMember(room, participant);
-      throw error instanceof ChatUnavailableError
+      throw error instanceof BackplaneUnavailableError
         ? error
-        : new ChatUnavailableError('Redis did not answer', { cause: error });
+        : new BackplaneUnavailableError('Redis did not answer', { cause: error });
     }
     const [version, members, lastMessageId, history] = reply;
     participant.send({
@@ -292,37 +294,36 @@ export class RedisChatBackend<P extends ChatRecipient> implements ChatBackend<P>
     return entries.map((json) => JSON.parse(json) as ChatMessage);
   }
 
-  /** Runs a Redis call, turning a connection failure into {@link ChatUnavailableError}. */
+  /** Runs a Redis call for a request; an outage becomes {@link BackplaneUnavailableError} (`error backend-unavailable`). */
   async #run<T>(call: () => Promise<T>): Promise<T> {
-    if (!this.#redis.commands.isReady) {
-      throw new ChatUnavailableError(this.#redis.unavailableReason() ?? 'Redis is out of reach');
-    }
     try {
-      return await call();
+      return await callRedis(this.#redis, call);
     } catch (error) {
       // A script that fails in Redis is a bug here, not an outage: worth an operator's look.
-      if (error instanceof ErrorReply && /script/i.test(error.message))
-        this.#logger.error('A chat script failed in Redis:', error);
-      throw new ChatUnavailableError(`Redis failed: ${(error as Error).message}`, { cause: error });
+      const reply = (error as Error).cause;
+      if (reply instanceof ErrorReply && /script/i.test(reply.message)) {
+        this.#logger.error('A chat script failed in Redis:', reply);
+      }
+      throw error;
     }
   }
 }
 
-/** Rejects with {@link ChatUnavailableError} if `promise` has not settled within `ms`. */
+/** Rejects with {@link BackplaneUnavailableError} if `promise` has not settled within `ms`. */
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new ChatUnavailableError(`Redis did not confirm the subscription within ${ms} ms`)),
+      () => reject(new BackplaneUnavailableError(`Redis did not confirm the subscription within ${ms} ms`)),
       ms,
     );
   });
   try {
     return await Promise.race([promise, timeout]);
   } catch (error) {
-    throw error instanceof ChatUnavailableError
+    throw error instanceof BackplaneUnavailableError
       ? error
-      : new ChatUnavailableError('Redis refused the subscription', { cause: error });
+      : new BackplaneUnavailableError('Redis refused the subscription', { cause: error });
   } finally {
     clearTimeout(timer);
   }
