@@ -6,6 +6,14 @@ import { ChannelLog, type LogRead } from './channel-log.ts';
 export type EventListener = (event: ChannelEvent) => void;
 
 /**
+ * Called when the bus can no longer continue exactly from the last event it
+ * delivered: the shared log was lost (Redis restarted without its data) and
+ * ids started over. The consumer should make its client resume from its
+ * cursor, which then gets a `reset`: end the SSE stream, answer the long poll.
+ */
+export type LostListener = () => void;
+
+/**
  * Publish/subscribe per channel, with the log behind it. Every technique
  * (short and long polling, SSE, WebSockets) and every simulation talks to
  * this interface only, so the Redis backplane (`redis-event-bus.ts`) can
@@ -27,7 +35,7 @@ export interface EventBus {
    * this call returns reaches the listener.
    * @returns a function that removes the listener; call it when the client leaves.
    */
-  subscribe(channel: string, listener: EventListener): () => void;
+  subscribe(channel: string, listener: EventListener, onLost?: LostListener): () => void;
   /** Retained events after `cursor` (see {@link ChannelLog.since}). */
   since(channel: string, cursor: number): Promise<LogRead>;
   /** The newest event id of `channel`, 0 when none. */
@@ -74,6 +82,7 @@ export class InMemoryEventBus implements EventBus {
     return Promise.resolve(event);
   }
 
+  // The log lives and dies with this process: a listener can never outlive it, so `onLost` is never called.
   subscribe(channel: string, listener: EventListener): () => void {
     return this.#listeners.add(channel, listener);
   }
@@ -101,7 +110,7 @@ export class InMemoryEventBus implements EventBus {
 
 /** The listeners of each channel in this process; both buses deliver through it. */
 export class ChannelListeners {
-  readonly #listeners = new Map<string, Set<EventListener>>();
+  readonly #listeners = new Map<string, Set<Subscription>>();
   readonly #onListenerError: (error: unknown, event: ChannelEvent) => void;
 
   constructor(onListenerError: (error: unknown, event: ChannelEvent) => void) {
@@ -117,14 +126,14 @@ export class ChannelListeners {
     return this.#listeners.get(channel)?.size ?? 0;
   }
 
-  add(channel: string, listener: EventListener): () => void {
+  add(channel: string, listener: EventListener, onLost?: LostListener): () => void {
     let listeners = this.#listeners.get(channel);
     if (!listeners) {
       listeners = new Set();
       this.#listeners.set(channel, listeners);
     }
-    // Wrapped, so subscribing the same function twice gives two independent subscriptions.
-    const subscription: EventListener = (event) => listener(event);
+    // A new object each time, so subscribing the same function twice gives two independent subscriptions.
+    const subscription: Subscription = { listener, onLost };
     listeners.add(subscription);
     let subscribed = true;
     return () => {
@@ -140,7 +149,7 @@ export class ChannelListeners {
     const listeners = this.#listeners.get(channel);
     if (!listeners) return;
     // A copy: a listener may unsubscribe (itself or another) while we deliver.
-    for (const listener of [...listeners]) {
+    for (const { listener } of [...listeners]) {
       try {
         listener(event);
       } catch (error) {
@@ -148,4 +157,14 @@ export class ChannelListeners {
       }
     }
   }
+
+  /** Tells the channel's listeners that the log they followed was lost (see {@link LostListener}). */
+  lost(channel: string): void {
+    for (const { onLost } of [...(this.#listeners.get(channel) ?? [])]) onLost?.();
+  }
+}
+
+interface Subscription {
+  listener: EventListener;
+  onLost: LostListener | undefined;
 }

@@ -3,7 +3,7 @@ import { type Logger } from '../logger.ts';
 import { luaScript, type RedisConnection } from '../redis/redis-connection.ts';
 import { type LogRead } from './channel-log.ts';
 import { callRedis } from '../redis/call-redis.ts';
-import { ChannelListeners, type EventBus, type EventListener } from './event-bus.ts';
+import { ChannelListeners, type EventBus, type EventListener, type LostListener } from './event-bus.ts';
 
 /**
  * Appends one event and announces it, atomically: the id comes from the
@@ -42,6 +42,9 @@ local events = {}
 for i, entry in ipairs(redis.call('XRANGE', KEYS[2], ARGV[1], '+')) do events[i] = entry[2][2] end
 return {latest, oldest, events}
 `);
+
+/** The Pub/Sub channel of the liveness probes: `~` is not allowed in a channel name, so no client can publish there. */
+const PROBE_CHANNEL = '~probe';
 
 /** Options of {@link RedisEventBus}. */
 export interface RedisEventBusOptions {
@@ -101,6 +104,10 @@ export class RedisEventBus implements EventBus {
   readonly #pattern: string;
   // Until the shared epoch is read: a value of this process, so no ETag matches by accident.
   #epoch = Math.random().toString(36).slice(2, 10);
+  /** This bus's probe, and whether it came back through the pattern subscription since the last (re)connection. */
+  readonly #probe = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  #live = false;
+  #closed = false;
 
   constructor(options: RedisEventBusOptions) {
     this.#redis = options.redis;
@@ -115,10 +122,14 @@ export class RedisEventBus implements EventBus {
     this.#redis.subscriber
       .pSubscribe(this.#pattern, (message, channel) => this.#receive(channel.slice(prefixLength), message))
       .catch((error: unknown) => this.#logger.error('Could not subscribe to the Redis event channels:', error));
-    // Messages published while the subscription was down are lost: read them from the log.
+    // Messages published while the subscription was down are lost: once it is live again, read them from the log.
     this.#redis.onSubscriberReconnect(() => {
-      for (const channel of this.#sequences.keys()) this.#catchUp(channel);
+      this.#live = false;
+      void this.#untilLive();
+      // A Redis that lost its data has no epoch any more: the next read makes a new one.
+      void this.#readEpoch();
     });
+    void this.#untilLive();
     void this.#readEpoch();
   }
 
@@ -136,7 +147,7 @@ export class RedisEventBus implements EventBus {
     return JSON.parse(String(json)) as ChannelEvent;
   }
 
-  subscribe(channel: string, listener: EventListener): () => void {
+  subscribe(channel: string, listener: EventListener, onLost?: LostListener): () => void {
     if (!this.#sequences.has(channel)) {
       const sequence: ChannelSequence = { lastId: undefined, floor: undefined, queue: undefined };
       this.#sequences.set(channel, sequence);
@@ -146,7 +157,7 @@ export class RedisEventBus implements EventBus {
         () => {}, // Redis is down: the first event starts the sequence
       );
     }
-    const remove = this.#listeners.add(channel, listener);
+    const remove = this.#listeners.add(channel, listener, onLost);
     return () => {
       remove();
       if (this.#listeners.count(channel) === 0) this.#sequences.delete(channel);
@@ -175,11 +186,37 @@ export class RedisEventBus implements EventBus {
   }
 
   unavailableReason(): string | undefined {
-    return this.#redis.unavailableReason();
+    return this.#redis.unavailableReason() ?? (this.#live ? undefined : 'the Redis subscription is being restored');
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     this.#sequences.clear();
+  }
+
+  /**
+   * A connection being ready does not mean its subscription is: the client
+   * subscribes again only after it reconnected, and events published in
+   * between never arrive. So the bus publishes a probe on a channel no
+   * client can name (`~` is not allowed in channel names) until it comes
+   * back; from then on the subscription is live, and what it missed is read
+   * from the log.
+   */
+  async #untilLive(): Promise<void> {
+    for (let attempt = 0; !this.#live && !this.#closed; attempt += 1) {
+      try {
+        await this.#redis.commands.sendCommand(['PUBLISH', this.#pubSubChannel(PROBE_CHANNEL), this.#probe]);
+      } catch {
+        // Redis is still away: try again below.
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)).unref());
+    }
+  }
+
+  #probeReturned(): void {
+    if (this.#live) return;
+    this.#live = true;
+    for (const channel of this.#sequences.keys()) this.#catchUp(channel);
   }
 
   #keys(channel: string): [counter: string, stream: string] {
@@ -215,6 +252,10 @@ export class RedisEventBus implements EventBus {
 
   /** A message from Pub/Sub: deliver it in order, or fill the gap before it first. */
   #receive(channel: string, message: string): void {
+    if (channel === PROBE_CHANNEL) {
+      if (message === this.#probe) this.#probeReturned();
+      return;
+    }
     const sequence = this.#sequences.get(channel);
     if (!sequence) return; // no listener here
     const event = JSON.parse(message) as ChannelEvent;
@@ -249,9 +290,14 @@ export class RedisEventBus implements EventBus {
         const queued = sequence.queue ?? [];
         sequence.queue = undefined;
         if (read.reset) {
-          // The log no longer reaches back to what we delivered (it was lost or trimmed): go on from now.
-          this.#logger.warn(`The shared log of ${channel} cannot continue from ${from}; listeners resume at ${read.latestId}.`);
-          sequence.lastId = read.latestId;
+          // The log no longer reaches back to what we delivered (Redis lost its data, or we fell
+          // more than its capacity behind): start the sequence over, and let every listener make
+          // its client resume from its own cursor, where it gets a `reset`.
+          this.#logger.warn(`The shared log of ${channel} cannot continue from ${from}: its listeners resume.`);
+          sequence.lastId = undefined;
+          sequence.floor = read.latestId;
+          this.#listeners.lost(channel);
+          return;
         }
         for (const event of [...read.events, ...queued]) {
           if (event.id > (sequence.lastId ?? from)) this.#deliver(channel, sequence, event);

@@ -103,7 +103,8 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
     // the gate drops it if the read already had it. No sleep loop: the bus calls us the moment
     // an event is published, on whichever instance it was published.
     const gate = new ReplayGate((event) => settle({ kind: 'events', events: [event], cursor: event.id }));
-    const unsubscribe = bus.subscribe(poll.channel, gate.push);
+    // The shared log was lost (Redis restarted empty): answer 204, the next poll's cursor gets a reset.
+    const unsubscribe = bus.subscribe(poll.channel, gate.push, () => settle({ kind: 'timeout' }));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onDrain = (retryAfterSeconds?: number) => settle({ kind: 'draining', retryAfterSeconds });
     held.set(onDrain, poll.channel);

@@ -149,7 +149,8 @@ export function streamEvents(
   // Subscribe first, then read the log: an event published in between is in
   // both, and the gate lets it through once, after the replay.
   const gate = new ReplayGate((event) => stream.write(formatEvent(event)));
-  const unsubscribe = bus.subscribe(channel, gate.push);
+  // If the shared log is lost (Redis restarted empty), end: the client resumes and gets a `reset`.
+  const unsubscribe = bus.subscribe(channel, gate.push, () => stream.end());
   resume(bus, channel, options.lastEventId).then(
     ({ text, lastId }) => {
       stream.write(text);

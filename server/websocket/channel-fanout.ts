@@ -5,6 +5,8 @@ import { type EventBus } from '../events/event-bus.ts';
 export interface ChannelSubscriber {
   /** Delivers a live event; `payload` is the `event` message, encoded once for every subscriber. */
   receive(event: ChannelEvent, payload: Buffer): void;
+  /** The shared log was lost (Redis restarted empty): the subscription must resume from its cursor. */
+  lost(): void;
 }
 
 /**
@@ -33,11 +35,15 @@ export class ChannelFanout {
     let entry = this.#channels.get(channel);
     if (!entry) {
       const subscribers = new Set<ChannelSubscriber>();
-      const unsubscribe = this.#bus.subscribe(channel, (event) => {
-        const payload = this.#encode(channel, event);
-        // A copy: a subscriber closed for being too slow leaves the set while we deliver.
-        for (const each of [...subscribers]) each.receive(event, payload);
-      });
+      const unsubscribe = this.#bus.subscribe(
+        channel,
+        (event) => {
+          const payload = this.#encode(channel, event);
+          // A copy: a subscriber closed for being too slow leaves the set while we deliver.
+          for (const each of [...subscribers]) each.receive(event, payload);
+        },
+        () => [...subscribers].forEach((each) => each.lost()),
+      );
       entry = { subscribers, unsubscribe };
       this.#channels.set(channel, entry);
     }

@@ -123,14 +123,21 @@ export class WsConnection implements ChatParticipant, EncodedRecipient {
 export class ChannelSubscription implements ChannelSubscriber {
   readonly channel: string;
   readonly #gate: ReplayGate<Buffer>;
+  readonly #onLost: (lastId: number | undefined) => void;
 
-  constructor(connection: WsConnection, channel: string) {
+  /** `onLost` resubscribes from the last id sent (see {@link ChannelSubscriber.lost}). */
+  constructor(connection: WsConnection, channel: string, onLost: (lastId: number | undefined) => void) {
     this.channel = channel;
     this.#gate = new ReplayGate((_event, payload) => connection.sendEncoded(payload));
+    this.#onLost = onLost;
   }
 
   receive(event: ChannelEvent, payload: Buffer): void {
     this.#gate.push(event, payload);
+  }
+
+  lost(): void {
+    this.#onLost(this.#gate.lastId);
   }
 
   /** The replay covered every event up to `lastId`: live events after it go out from now on. */

@@ -26,11 +26,12 @@ after(async () => {
 });
 
 /** An EventSource that records every event id it gets and every time it (re)opens. */
-function follow(url: string): { ids: number[]; opens: number; close(): void } {
+function follow(url: string): { ids: number[]; opens: number; resets: number; close(): void } {
   const source = new EventSource(url);
-  const record = { ids: [] as number[], opens: 0, close: () => source.close() };
+  const record = { ids: [] as number[], opens: 0, resets: 0, close: () => source.close() };
   source.addEventListener('open', () => (record.opens += 1));
   source.addEventListener('n', (message) => record.ids.push(Number(message.lastEventId)));
+  source.addEventListener('reset', () => (record.resets += 1));
   return record;
 }
 
@@ -166,6 +167,26 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
       await publish(b, 'outage', 3);
       await waitUntil(() => stream.ids.includes(2), () => `the stream caught up, got ${stream.ids}`, 15_000);
       assert.deepEqual(stream.ids, [1, 2]);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('tells streams to start over when Redis comes back without its data, then follows the new ids', async () => {
+    const stream = follow(`${nginx.baseUrl}${paths.sse('wiped')}`);
+    try {
+      await waitUntil(() => stream.opens === 1, 'the stream is open');
+      for (let n = 1; n <= 3; n += 1) await publish(a, 'wiped', n);
+      await waitUntil(() => stream.ids.length === 3, 'three events');
+      await redis.restart({ wipe: true });
+      // The instance ends the stream; EventSource resumes from id 3, which the empty log is behind: a reset.
+      await waitUntil(() => stream.resets === 1, 'a reset event', 20_000);
+      for (const server of [a, b]) {
+        await waitUntil(async () => (await fetch(`${server.baseUrl}${paths.ready}`)).status === 200, 'ready again', 20_000);
+      }
+      await publish(b, 'wiped', 4);
+      await waitUntil(() => stream.ids.length === 4, () => `the new event, got ${stream.ids}`, 10_000);
+      assert.deepEqual(stream.ids, [1, 2, 3, 1]);
     } finally {
       stream.close();
     }

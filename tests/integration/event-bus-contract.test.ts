@@ -157,4 +157,28 @@ describe('the Redis event bus when Redis fails', { skip: redis.skip }, () => {
       await connection.close();
     }
   });
+
+  it('tells its listeners when Redis comes back without its data, then follows the new ids', async () => {
+    const connection = connectRedis(redis.url, redis.prefix(), quiet);
+    await waitUntil(() => connection.unavailableReason() === undefined, 'Redis connected');
+    const bus = new RedisEventBus({ redis: connection, logger: quiet });
+    try {
+      await untilLive(bus, bus);
+      const received: number[] = [];
+      let lost = 0;
+      bus.subscribe('wiped', (event) => received.push(event.id), () => (lost += 1));
+      for (let n = 1; n <= 3; n += 1) await bus.publish('wiped', 'n', n);
+      await waitUntil(() => received.length === 3, 'three events');
+      const epoch = bus.epoch;
+      await redis.restart({ wipe: true });
+      await waitUntil(() => lost === 1, 'the listener is told the log was lost', 15_000);
+      // Ids start over at 1: delivered, not taken for duplicates of the old 1.
+      await bus.publish('wiped', 'n', 'after');
+      await waitUntil(() => received.length === 4, () => `the new event, got ${received}`);
+      assert.deepEqual(received, [1, 2, 3, 1]);
+      await waitUntil(() => bus.epoch !== epoch, 'a new epoch, so no old ETag matches');
+    } finally {
+      await connection.close();
+    }
+  });
 });

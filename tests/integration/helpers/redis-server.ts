@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,8 +15,11 @@ export interface TestRedis {
   url: string;
   /** A fresh key prefix (`REDIS_PREFIX`), so tests sharing the server never see each other's keys. */
   prefix(): string;
-  /** Stops the server (SIGKILL: like a crash) and starts it again on the same port with the same data. */
-  restart(options?: { downMs?: number }): Promise<void>;
+  /**
+   * Stops the server (SIGKILL: like a crash) and starts it again on the same
+   * port with the same data, or with none when `wipe` (a Redis run without persistence).
+   */
+  restart(options?: { downMs?: number; wipe?: boolean }): Promise<void>;
   /** Stops the server and removes its directory. */
   stop(): Promise<void>;
 }
@@ -71,8 +74,9 @@ export async function startTestRedis(): Promise<TestRedis> {
     skip: undefined,
     url: `redis://127.0.0.1:${port}`,
     prefix,
-    async restart({ downMs = 500 } = {}) {
+    async restart({ downMs = 500, wipe = false } = {}) {
       await kill();
+      if (wipe) for (const entry of readdirSync(dir)) rmSync(path.join(dir, entry), { recursive: true, force: true });
       await delay(downMs);
       await start();
     },
