@@ -146,6 +146,7 @@ export function streamEvents(
   }
   streams.add(stream);
 
+  // #region subscribe-then-replay
   // Subscribe first, then read the log: an event published in between is in
   // both, and the gate lets it through once, after the replay.
   const gate = new ReplayGate((event) => stream.write(formatEvent(event)));
@@ -160,6 +161,7 @@ export function streamEvents(
     // reconnects after `retry` with the same Last-Event-ID and loses nothing.
     () => stream.end(),
   );
+  // #endregion subscribe-then-replay
   // A comment line: EventSource ignores it, but it keeps proxies and NATs from
   // closing an idle connection, and lets the client notice a dead one.
   const heartbeatsEnabled = options.heartbeatsEnabled ?? (() => true);

@@ -9,7 +9,7 @@ import { paths } from '../../src/protocol/paths.ts';
 import { TAKEOVER_GRACE_MS } from '../../server/jobs/redis-job-store.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { injectFault, publishEvent } from './helpers/channel-api.ts';
-import { freePort } from './helpers/free-port.ts';
+import { freePort } from './helpers/ports.ts';
 import { openRawStream, type RawStream } from './helpers/raw-stream.ts';
 import { startTestRedis } from './helpers/redis-server.ts';
 import { spawnServer } from './helpers/spawn-server.ts';

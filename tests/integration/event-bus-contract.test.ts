@@ -56,6 +56,13 @@ const engines: { name: string; skip: () => string | undefined; pair: (capacity?:
   },
 ];
 
+/** One instance's bus on the test Redis, connected. */
+async function connectedBus(): Promise<{ connection: RedisConnection; bus: RedisEventBus }> {
+  const connection = connectRedis(redis.url, redis.prefix(), quiet);
+  await waitUntil(() => connection.unavailableReason() === undefined, 'Redis connected');
+  return { connection, bus: new RedisEventBus({ redis: connection, logger: quiet }) };
+}
+
 /** Publishes probes on A until B's subscription delivers one. */
 async function untilLive(a: EventBus, b: EventBus): Promise<void> {
   let seen = false;
@@ -135,9 +142,7 @@ describe('the Redis event bus when Redis fails', { skip: redis.skip }, () => {
   });
 
   it('refuses publishes while Redis is down, reports why, and recovers by itself', async () => {
-    const connection = connectRedis(redis.url, redis.prefix(), quiet);
-    await waitUntil(() => connection.unavailableReason() === undefined, 'Redis connected');
-    const bus = new RedisEventBus({ redis: connection, logger: quiet });
+    const { connection, bus } = await connectedBus();
     try {
       await untilLive(bus, bus);
       const received: number[] = [];
@@ -159,9 +164,7 @@ describe('the Redis event bus when Redis fails', { skip: redis.skip }, () => {
   });
 
   it('tells its listeners when Redis comes back without its data, then follows the new ids', async () => {
-    const connection = connectRedis(redis.url, redis.prefix(), quiet);
-    await waitUntil(() => connection.unavailableReason() === undefined, 'Redis connected');
-    const bus = new RedisEventBus({ redis: connection, logger: quiet });
+    const { connection, bus } = await connectedBus();
     try {
       await untilLive(bus, bus);
       const received: number[] = [];

@@ -15,7 +15,7 @@ import { POSTGRES_MIGRATIONS } from '../../server/store/postgres-migrations.ts';
 import { DATABASE_FILE, sqliteSchemaVersion } from '../../server/store/sqlite-database.ts';
 import { SQLITE_MIGRATIONS } from '../../server/store/sqlite-migrations.ts';
 import { NameTaken } from '../../server/workshops/workshop-store.ts';
-import { freePort } from './helpers/free-port.ts';
+import { freePort } from './helpers/ports.ts';
 import { startTestPostgres } from './helpers/postgres-server.ts';
 
 /** Where a database is: a directory (SQLite) or a URL (PostgreSQL). */

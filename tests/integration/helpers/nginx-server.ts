@@ -1,11 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './free-port.ts';
+import { freePort, untilAnswering } from './ports.ts';
 
 /** The shipped configuration, the one the test must exercise. */
 const SHIPPED_CONFIG = fileURLToPath(new URL('../../../deploy/nginx.conf', import.meta.url));
@@ -72,7 +71,7 @@ http {
   const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid;`], {
     stdio: 'ignore',
   });
-  await untilListening(port);
+  await untilAnswering(port, 'nginx');
   const errorLog = () => {
     try {
       return readFileSync(path.join(dir, 'logs', 'error.log'), 'utf8');
@@ -94,20 +93,4 @@ http {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function untilListening(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' });
-      socket.once('error', () => resolve(false));
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-    });
-    if (open) return;
-    await delay(25);
-  }
-  throw new Error(`nginx did not listen on port ${port}`);
 }

@@ -1,11 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { freePort } from './free-port.ts';
+import { freePort, untilAnswering } from './ports.ts';
 
 /** A Redis server for one test file. */
 export interface TestRedis {
@@ -59,7 +58,7 @@ export async function startTestRedis(): Promise<TestRedis> {
       ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
       { stdio: 'ignore' },
     );
-    await untilAccepting(port);
+    await untilAnswering(port, 'redis-server', { hello: 'PING\r\n', answer: /^\+PONG/ });
   };
   const kill = async () => {
     const running = child;
@@ -85,22 +84,4 @@ export async function startTestRedis(): Promise<TestRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Resolves once a Redis on `port` answers PING. */
-async function untilAccepting(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' });
-      socket.once('error', () => resolve(false));
-      socket.once('connect', () => socket.write('PING\r\n'));
-      socket.once('data', (data) => {
-        socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
-      });
-    });
-    if (ok) return;
-    await delay(25);
-  }
-  throw new Error(`redis-server did not start on port ${port}`);
 }
