@@ -33,7 +33,7 @@ import { livenessRoute, readinessRoute } from './routes/health.ts';
 import { startJobRoute } from './routes/jobs.ts';
 import { createProgressRoutes } from './routes/progress.ts';
 import { registerWorkshopRoutes } from './routes/workshops.ts';
-import { openStores } from './store/open-stores.ts';
+import { openStores } from './open-stores.ts';
 import { channelLatestRoute } from './techniques/channel-latest.ts';
 import { createLongPolling } from './techniques/long-polling.ts';
 import { getJobRoute } from './techniques/short-polling.ts';

@@ -10,7 +10,7 @@ import { type ServerConfig } from '../../server/config.ts';
 import { DatabaseStartError } from '../../server/store/database-start-error.ts';
 import { DatabaseUnavailable } from '../../server/store/database-unavailable.ts';
 import { type Migration } from '../../server/store/migration.ts';
-import { openStores, type Stores } from '../../server/store/open-stores.ts';
+import { openStores, type Stores } from '../../server/open-stores.ts';
 import { POSTGRES_MIGRATIONS } from '../../server/store/postgres-migrations.ts';
 import { DATABASE_FILE, sqliteSchemaVersion } from '../../server/store/sqlite-database.ts';
 import { SQLITE_MIGRATIONS } from '../../server/store/sqlite-migrations.ts';
