@@ -77,7 +77,7 @@ export interface WorkbookApp {
   openWebSockets(): number;
   /** Lesson 7's experiments: storms, the idle hop, slow consumers, channel drains. */
   readonly production: Production;
-  /** Workshops in memory now: those in use (idle ones are unloaded; the store keeps them). */
+  /** Workshops this instance watches now: those in use here (idle ones are unloaded; the store keeps them). */
   loadedWorkshops(): number;
   /**
    * Starts draining: `/readyz` turns 503, `draining` is aborted, responses
@@ -185,18 +185,20 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     store: stores.workshops,
     progress: stores.progress,
     publicBus: bus,
+    // With Redis, every instance serves every workshop: live state in Redis, streams on the shared bus.
+    redis,
     knownLessons,
     listenHost: config.host,
     streams: sseSettings,
     draining: drainController.signal,
     timings: options.workshops,
-    onError: (error) => logger.error('A workshop stream listener failed:', error),
+    onError: (error) => logger.error('A workshop stream listener or background update failed:', error),
   });
   const progress = createProgressRoutes({
     store: stores.progress,
     knownLessons,
     // A member's synced progress updates their row on the host's dashboard.
-    onSaved: (learnerId, saved) => workshops.progressSaved(learnerId, saved),
+    onSaved: (learnerId) => workshops.progressSaved(learnerId),
   });
 
   const router = new Router()

@@ -23,7 +23,8 @@ import { learnerSetCookie, newLearnerId } from '../progress/learner-cookie.ts';
 import { readLastEventId } from '../techniques/sse.ts';
 import { readDisplayName, readPlainText } from '../workshops/display-text.ts';
 import { hostSecretMatches, hostSetCookie, presentedHostSecret } from '../workshops/host-secret.ts';
-import { type LiveMember, type LiveWorkshop, type WorkshopHub } from '../workshops/workshop-hub.ts';
+import { type WorkshopHub } from '../workshops/workshop-hub.ts';
+import { type MemberRecord, type WorkshopRecord } from '../workshops/workshop-store.ts';
 import { learnerFrom } from './progress.ts';
 
 /** The pattern of every route below `/api/workshops/{code}`. */
@@ -40,15 +41,15 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
 
   /** A learner route: the workshop and the caller's active membership. */
   const asMember =
-    (handler: (context: RouteContext, workshop: LiveWorkshop, member: LiveMember) => void | Promise<void>) =>
+    (handler: (context: RouteContext, workshop: WorkshopRecord, member: MemberRecord) => void | Promise<void>) =>
     async (context: RouteContext) => {
       const workshop = await findWorkshop(hub, context.params.code);
-      return handler(context, workshop, requireMember(hub, workshop, context.request));
+      return handler(context, workshop, await requireMember(hub, workshop, context.request));
     };
 
   /** A host route: the workshop, once the secret is checked. */
   const asHost =
-    (handler: (context: RouteContext, workshop: LiveWorkshop) => void | Promise<void>): RouteHandler =>
+    (handler: (context: RouteContext, workshop: WorkshopRecord) => void | Promise<void>): RouteHandler =>
     async (context) => {
       const workshop = await findWorkshop(hub, context.params.code);
       requireHost(workshop, context.request);
@@ -84,9 +85,9 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
       const created: CreatedWorkshop = {
         workshop: hub.hostView(workshop, request),
         secret,
-        hostPath: workshopPages.host(workshop.record.code, secret),
+        hostPath: workshopPages.host(workshop.code, secret),
       };
-      sendJson(response, 201, created, { Location: workshopPaths.workshop(workshop.record.code) });
+      sendJson(response, 201, created, { Location: workshopPaths.workshop(workshop.code) });
     })
 
     .on('GET', base, async ({ response, params }) => {
@@ -131,7 +132,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
         if (body.streaming !== undefined && typeof body.streaming !== 'boolean') {
           throw invalidBody(`"streaming" must be true or false, not ${describe(body.streaming)}.`, 'streaming');
         }
-        hub.heartbeat(workshop, member, { lesson, channels, streaming: body.streaming !== false });
+        await hub.heartbeat(workshop, member, { lesson, channels, streaming: body.streaming !== false });
         response.writeHead(204).end();
       }),
     )
@@ -144,8 +145,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
         if (typeof body.done !== 'boolean') {
           throw invalidBody(`"done" must be true or false, not ${describe(body.done)}.`, 'done');
         }
-        await hub.setDone(workshop, member, body.done);
-        sendJson(response, 200, hub.membership(workshop, member));
+        sendJson(response, 200, hub.membership(workshop, await hub.setDone(workshop, member, body.done)));
       }),
     )
 
@@ -164,15 +164,15 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
       `${base}/host/session`,
       asHost(({ request, response }, workshop) => {
         const secret = presentedHostSecret(request)!;
-        response.writeHead(204, { 'Set-Cookie': hostSetCookie(workshop.record.code, secret, request) }).end();
+        response.writeHead(204, { 'Set-Cookie': hostSetCookie(workshop.code, secret, request) }).end();
       }),
     )
 
     .on(
       'GET',
       `${base}/host`,
-      asHost(({ request, response }, workshop) =>
-        sendJson(response, 200, hub.snapshot(workshop, request) satisfies HostSnapshot),
+      asHost(async ({ request, response }, workshop) =>
+        sendJson(response, 200, (await hub.snapshot(workshop, request)) satisfies HostSnapshot),
       ),
     )
 
@@ -222,12 +222,12 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
     .on(
       'GET',
       `${base}/host/results.csv`,
-      asHost(({ response }, workshop) => {
-        const csv = hub.resultsCsv(workshop);
+      asHost(async ({ response }, workshop) => {
+        const csv = await hub.resultsCsv(workshop);
         response.writeHead(200, {
           'Content-Type': 'text/csv; charset=utf-8',
           // RFC 6266: a download, named after the workshop.
-          'Content-Disposition': `attachment; filename="workshop-${workshop.record.code}-results.csv"`,
+          'Content-Disposition': `attachment; filename="workshop-${workshop.code}-results.csv"`,
           'Content-Length': Buffer.byteLength(csv),
           'Cache-Control': 'no-store',
         });
@@ -241,7 +241,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
  * The workshop named by the URL's code (normalized: "k7q-x2m" works).
  * @throws {HttpProblem} 400 `invalid-join-code`, 404 `unknown-workshop`.
  */
-async function findWorkshop(hub: WorkshopHub, typed: string | undefined): Promise<LiveWorkshop> {
+async function findWorkshop(hub: WorkshopHub, typed: string | undefined): Promise<WorkshopRecord> {
   const code = normalizeJoinCode(typed ?? '');
   const shown = JSON.stringify((typed ?? '').slice(0, 40));
   if (!JOIN_CODE_PATTERN.test(code)) {
@@ -266,14 +266,14 @@ async function findWorkshop(hub: WorkshopHub, typed: string | undefined): Promis
  * The caller's membership, from the `rtw_learner` cookie.
  * @throws {HttpProblem} 400 `invalid-learner` (malformed cookie), 404 `not-a-member` (never joined, or left).
  */
-function requireMember(hub: WorkshopHub, workshop: LiveWorkshop, request: IncomingMessage): LiveMember {
+async function requireMember(hub: WorkshopHub, workshop: WorkshopRecord, request: IncomingMessage): Promise<MemberRecord> {
   const learner = learnerFrom(request);
-  const member = learner === undefined ? undefined : hub.memberOf(workshop, learner);
-  if (!member || member.record.leftAt !== null) {
+  const member = learner === undefined ? undefined : await hub.memberOf(workshop, learner);
+  if (!member || member.leftAt !== null) {
     throw new HttpProblem({
       status: 404,
       type: PROBLEM_TYPES.notAMember,
-      detail: `You are not a member of the workshop ${workshop.record.code}; join it first (POST ${workshopPaths.members(workshop.record.code)}).`,
+      detail: `You are not a member of the workshop ${workshop.code}; join it first (POST ${workshopPaths.members(workshop.code)}).`,
     });
   }
   return member;
@@ -283,21 +283,21 @@ function requireMember(hub: WorkshopHub, workshop: LiveWorkshop, request: Incomi
  * Checks the host secret (`Authorization: Bearer …` or the `rtw_host` cookie).
  * @throws {HttpProblem} 401 `host-secret-required` (with `WWW-Authenticate`, RFC 9110 §11.6.1), 403 `host-secret-wrong`.
  */
-function requireHost(workshop: LiveWorkshop, request: IncomingMessage): void {
+function requireHost(workshop: WorkshopRecord, request: IncomingMessage): void {
   const secret = presentedHostSecret(request);
   if (secret === undefined) {
     throw new HttpProblem({
       status: 401,
       type: PROBLEM_TYPES.hostSecretRequired,
-      detail: `Host endpoints need the workshop's secret: "Authorization: Bearer <secret>", or the cookie POST ${workshopPaths.hostSession(workshop.record.code)} sets.`,
+      detail: `Host endpoints need the workshop's secret: "Authorization: Bearer <secret>", or the cookie POST ${workshopPaths.hostSession(workshop.code)} sets.`,
       headers: { 'WWW-Authenticate': 'Bearer realm="workshop"' },
     });
   }
-  if (!hostSecretMatches(secret, workshop.record.hostSecretHash)) {
+  if (!hostSecretMatches(secret, workshop.hostSecretHash)) {
     throw new HttpProblem({
       status: 403,
       type: PROBLEM_TYPES.hostSecretWrong,
-      detail: `This is not the secret of the workshop ${workshop.record.code}; open the host link you got when you created it.`,
+      detail: `This is not the secret of the workshop ${workshop.code}; open the host link you got when you created it.`,
     });
   }
 }

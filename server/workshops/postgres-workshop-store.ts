@@ -69,6 +69,19 @@ export class PostgresWorkshopStore implements WorkshopStore {
     return rows.map(toMember);
   }
 
+  async findMember(workshopId: string, learnerId: string): Promise<MemberRecord | undefined> {
+    const [row] = await this.#pool.query<MemberRow>(
+      'SELECT * FROM workshop_members WHERE workshop_id = $1 AND learner_id = $2',
+      [workshopId, learnerId],
+    );
+    return row && toMember(row);
+  }
+
+  async memberById(memberId: string): Promise<MemberRecord | undefined> {
+    const [row] = await this.#pool.query<MemberRow>('SELECT * FROM workshop_members WHERE id = $1', [memberId]);
+    return row && toMember(row);
+  }
+
   addMember(workshopId: string, learnerId: string, name: string, now: number): Promise<MemberRecord> {
     return this.#pool.transaction(async (sql) => {
       const present = await lockPresent(sql, workshopId);

@@ -27,6 +27,7 @@ export class SqliteWorkshopStore implements WorkshopStore {
   readonly #selectMembers: StatementSync;
   readonly #selectPresent: StatementSync;
   readonly #selectLearner: StatementSync;
+  readonly #selectMember: StatementSync;
   readonly #insertMember: StatementSync;
   readonly #updateMember: StatementSync;
   readonly #clearDone: StatementSync;
@@ -51,6 +52,7 @@ export class SqliteWorkshopStore implements WorkshopStore {
     this.#selectLearner = database.prepare(
       'SELECT * FROM workshop_members WHERE workshop_id = ? AND learner_id = ?',
     );
+    this.#selectMember = database.prepare('SELECT * FROM workshop_members WHERE id = ?');
     this.#insertMember = database.prepare(
       `INSERT INTO workshop_members (id, workshop_id, learner_id, name, joined_at, left_at, done_at)
        VALUES (?, ?, ?, ?, ?, NULL, NULL)`,
@@ -86,6 +88,16 @@ export class SqliteWorkshopStore implements WorkshopStore {
 
   async members(workshopId: string): Promise<MemberRecord[]> {
     return (this.#selectMembers.all(workshopId) as unknown as MemberRow[]).map(toMember);
+  }
+
+  async findMember(workshopId: string, learnerId: string): Promise<MemberRecord | undefined> {
+    const row = this.#selectLearner.get(workshopId, learnerId) as MemberRow | undefined;
+    return row && toMember(row);
+  }
+
+  async memberById(memberId: string): Promise<MemberRecord | undefined> {
+    const row = this.#selectMember.get(memberId) as MemberRow | undefined;
+    return row && toMember(row);
   }
 
   async addMember(workshopId: string, learnerId: string, name: string, now: number): Promise<MemberRecord> {

@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
-import { type Progress } from '../../src/protocol/progress.ts';
 import {
   BROADCAST_EVENT_TYPE,
   HOST_EVENTS,
@@ -17,26 +17,37 @@ import {
   type PublicWorkshop,
   type WorkshopState,
 } from '../../src/protocol/workshops.ts';
-import { ChannelLog } from '../events/channel-log.ts';
 import { InMemoryEventBus, type EventBus } from '../events/event-bus.ts';
+import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { type ProgressStore } from '../progress/progress-store.ts';
+import { type RedisConnection } from '../redis/redis-connection.ts';
 import { streamEvents } from '../techniques/sse.ts';
 import { SseStreamRegistry, type SseStream } from '../techniques/sse-streams.ts';
 import { hashHostSecret, newHostSecret } from './host-secret.ts';
 import { joinUrls } from './join-urls.ts';
-import { Presence, type PresenceTimings } from './presence.ts';
+import { LocalLearnerStreams } from './learner-streams.ts';
+import { type MemberLive, type WorkshopLiveState } from './live-state.ts';
+import { memberView, viewKey } from './member-view.ts';
+import { MemoryLiveState } from './memory-live-state.ts';
+import {
+  offlineDeadline,
+  seen,
+  streamClosed,
+  streamOpened,
+  withoutExpiredLeases,
+  type PresenceTimings,
+} from './presence.ts';
 import { NO_PROGRESS, summarizeProgress, type ProgressSummary } from './progress-summary.ts';
+import { RedisLiveState } from './redis-live-state.ts';
 import { resultsCsv } from './results-csv.ts';
-import { nameKey } from './display-text.ts';
-import { SerialQueue } from './serial-queue.ts';
-import { NameTaken, type MemberRecord, type WorkshopRecord, type WorkshopStore } from './workshop-store.ts';
+import { type MemberRecord, type WorkshopRecord, type WorkshopStore } from './workshop-store.ts';
 
 /** Presence timings and the sweep that applies them; tests shrink them. */
 export interface WorkshopTimings extends PresenceTimings {
   /** How often presence is re-evaluated, so a member who went quiet turns offline on the host's grid. */
   sweepMs: number;
-  /** A loaded workshop with nobody online and no stream open for this long leaves memory (the store keeps it). */
+  /** A workshop with nobody online and no stream open here for this long leaves this instance's watch (the store keeps it). */
   unloadAfterMs: number;
 }
 
@@ -58,8 +69,14 @@ export interface WorkshopHubOptions {
   store: WorkshopStore;
   /** Where members' synced progress is read from. */
   progress: Pick<ProgressStore, 'get'>;
-  /** The app's bus: broadcasts go onto the demo channels there. */
+  /** The app's bus: broadcasts go onto the demo channels there; with Redis, the workshop streams run on it too. */
   publicBus: EventBus;
+  /**
+   * With `REDIS_URL`: the live state (presence, lessons, demo channels,
+   * broadcasts) is kept in Redis and the streams run on the shared bus, so
+   * every instance serves every workshop. Without: all of it lives here.
+   */
+  redis?: RedisConnection;
   knownLessons: readonly string[];
   /** The address the server listens on (`HOST`), for the join links. */
   listenHost: string;
@@ -70,77 +87,73 @@ export interface WorkshopHubOptions {
   onError: (error: unknown) => void;
 }
 
-/** One member while their workshop is in memory. */
-export interface LiveMember {
-  record: MemberRecord;
-  /** The code of their workshop. */
-  workshopCode: string;
-  presence: Presence;
-  /** The lesson their page reads (last heartbeat), or null. */
-  lesson: string | null;
-  /** Their pages' demo channels (last heartbeat): where broadcasts go. */
-  channels: string[];
-  progress: ProgressSummary;
-  /** Their open learner streams, ended when they leave or the workshop closes. */
-  streams: Set<SseStream>;
-  /** The last view sent to the host, without `lastSeenAt` (which alone is no news). */
-  sentKey: string;
-  sentOnline: boolean;
+/** What one member update changes: their record in the store, and their live record. */
+interface MemberChange {
+  /** Writes the member's new record to the store and returns it. */
+  record?: (current: MemberRecord) => Promise<MemberRecord>;
+  /** The live record after the change; `before` is the store's record before `record` changed it. */
+  live?: (live: MemberLive, now: number, before: MemberRecord) => MemberLive;
 }
 
-/** One workshop in memory: loaded from the store on first use, then kept. */
-export interface LiveWorkshop {
+/** A workshop this instance watches: its presence is swept here. */
+interface WatchedWorkshop {
   record: WorkshopRecord;
-  /** Every member who ever joined, by public id, in join order. */
-  members: Map<string, LiveMember>;
-  byLearner: Map<string, LiveMember>;
-  /** The newest broadcasts, oldest first. */
-  broadcasts: BroadcastRecord[];
-  /** Since when nobody has been online and no stream open (undefined while someone is). */
+  /** Since when nobody has been online and no stream open here (undefined while someone is). */
   idleSince?: number;
-  /** The changes that write to the store (join, leave, done, goto, state), one at a time. */
-  writes: SerialQueue;
 }
 
 /** Broadcasts kept per workshop for the host's snapshot. */
 const KEPT_BROADCASTS = 50;
 
 /**
- * The workshops' rules and live state. Durable facts (workshops, members,
- * names, "done", focus) are in the {@link WorkshopStore}; presence, the
- * lesson being read, demo channels and broadcasts live here only.
+ * The workshops' rules, for whichever instance a request lands on. Durable
+ * facts (workshops, members, names, "done", focus) are in the
+ * {@link WorkshopStore}, read afresh by every request; presence, the lesson
+ * being read, demo channels and broadcasts are the {@link WorkshopLiveState}'s
+ * (Redis, or this process's memory).
  *
- * Streams run on a private {@link InMemoryEventBus}: the public
- * `/api/sse/{channel}` and `POST /api/channels/…/events` cannot reach a
- * workshop's channels. Per workshop, `host:<id>` carries {@link HOST_EVENTS}
- * and `learners:<id>` carries {@link LEARNER_EVENTS}. A `member` event goes
- * out only when a member's view really changed, so heartbeats that change
- * nothing cost the host nothing.
+ * Streams: per workshop, `workshop:<id>:host` carries {@link HOST_EVENTS} and
+ * `workshop:<id>:learners` carries {@link LEARNER_EVENTS}. A `:` makes them
+ * names the public `/api/sse/{channel}` and `POST /api/channels/…/events`
+ * refuse, so they may share the app's bus (with Redis, they must: that is
+ * how they reach every instance). A `member` event goes out only when a
+ * member's view really changed, once, by the update that changed it: so
+ * heartbeats that change nothing cost the host nothing.
  */
 export class WorkshopHub {
   readonly #options: WorkshopHubOptions;
+  readonly #store: WorkshopStore;
   readonly #timings: WorkshopTimings;
-  readonly #bus: InMemoryEventBus;
-  /** The private bus's log, read synchronously for a snapshot's cursor. */
-  readonly #log = new ChannelLog();
+  readonly #live: WorkshopLiveState;
+  /** Where the workshop streams run. */
+  readonly #bus: EventBus;
   readonly #streams = new SseStreamRegistry();
-  readonly #byCode = new Map<string, LiveWorkshop>();
-  /** Workshops being read from the store, so two requests at once load one copy. */
-  readonly #loading = new Map<string, Promise<LiveWorkshop | undefined>>();
-  /** Learner id → their members in loaded workshops, so a progress save finds them. */
-  readonly #byLearner = new Map<string, Set<LiveMember>>();
-  readonly #sweep: NodeJS.Timeout;
+  readonly #learnerStreams: LocalLearnerStreams;
+  /** Workshops asked for through this instance, by code. */
+  readonly #watched = new Map<string, WatchedWorkshop>();
+  readonly #timers: NodeJS.Timeout[];
+  #sweeping = false;
+  #closed = false;
 
   constructor(options: WorkshopHubOptions) {
     this.#options = options;
+    this.#store = options.store;
     this.#timings = { ...DEFAULT_WORKSHOP_TIMINGS, ...options.timings };
-    this.#bus = new InMemoryEventBus({ log: this.#log, onListenerError: (error) => options.onError(error) });
+    this.#live = options.redis ? new RedisLiveState({ redis: options.redis }) : new MemoryLiveState();
+    this.#bus = options.redis
+      ? options.publicBus
+      : new InMemoryEventBus({ onListenerError: (error) => options.onError(error) });
+    this.#learnerStreams = new LocalLearnerStreams(this.#bus);
     options.draining.addEventListener('abort', () => this.#streams.all().forEach((stream) => stream.end()), {
       once: true,
     });
-    this.#sweep = setInterval(() => this.#sweepPresence(), this.#timings.sweepMs);
+    this.#timers = [
+      setInterval(() => void this.#sweepPresence(), this.#timings.sweepMs),
+      // A stream's lease lasts the presence TTL and is renewed three times in it.
+      setInterval(() => this.#renewLeases(), this.#timings.presenceTtlMs / 3),
+    ];
     // Presence is bookkeeping: it must not keep a process alive that has nothing else to do.
-    this.#sweep.unref();
+    for (const timer of this.#timers) timer.unref();
   }
 
   get knownLessons(): readonly string[] {
@@ -148,51 +161,27 @@ export class WorkshopHub {
   }
 
   /** Creates a workshop; the secret is returned once and only its hash is kept. */
-  async create(title: string): Promise<{ workshop: LiveWorkshop; secret: string }> {
+  async create(title: string): Promise<{ workshop: WorkshopRecord; secret: string }> {
     const secret = newHostSecret();
-    const record = await this.#options.store.create(title, hashHostSecret(secret), Date.now());
-    return { workshop: (await this.find(record.code))!, secret };
+    const workshop = await this.#store.create(title, hashHostSecret(secret), Date.now());
+    this.#watch(workshop);
+    return { workshop, secret };
   }
 
-  /** The workshop with this (normalized, valid) code, loaded into memory on first use. */
-  async find(code: string): Promise<LiveWorkshop | undefined> {
-    const loaded = this.#byCode.get(code);
-    if (loaded) return loaded;
-    let loading = this.#loading.get(code);
-    if (!loading) {
-      loading = this.#load(code).finally(() => this.#loading.delete(code));
-      this.#loading.set(code, loading);
-    }
-    return loading;
-  }
-
-  async #load(code: string): Promise<LiveWorkshop | undefined> {
-    const record = await this.#options.store.byCode(code);
-    if (!record) return undefined;
-    const members = await this.#options.store.members(record.id);
-    const progress = await Promise.all(members.map((member) => this.#readProgress(member.learnerId)));
-    const workshop: LiveWorkshop = {
-      record,
-      members: new Map(),
-      byLearner: new Map(),
-      broadcasts: [],
-      writes: new SerialQueue(),
-    };
-    members.forEach((member, index) => {
-      this.#addLive(workshop, member, Presence.restored(member.leftAt ?? member.joinedAt), progress[index]!);
-    });
-    this.#byCode.set(code, workshop);
+  /** The workshop with this (normalized, valid) code as the store has it now; this instance watches it from then on. */
+  async find(code: string): Promise<WorkshopRecord | undefined> {
+    const workshop = await this.#store.byCode(code);
+    if (workshop) this.#watch(workshop);
     return workshop;
   }
 
   // #region views
-  publicView(workshop: LiveWorkshop): PublicWorkshop {
-    const { code, title, state } = workshop.record;
+  publicView({ code, title, state }: WorkshopRecord): PublicWorkshop {
     return { code, title, state };
   }
 
-  hostView(workshop: LiveWorkshop, request: IncomingMessage): HostWorkshop {
-    const { createdAt, focus, code } = workshop.record;
+  hostView(workshop: WorkshopRecord, request: IncomingMessage): HostWorkshop {
+    const { createdAt, focus, code } = workshop;
     return {
       ...this.publicView(workshop),
       createdAt,
@@ -201,155 +190,143 @@ export class WorkshopHub {
     };
   }
 
-  membership(workshop: LiveWorkshop, member: LiveMember): Membership {
-    const { id, name, joinedAt, doneAt } = member.record;
+  membership(workshop: WorkshopRecord, member: MemberRecord): Membership {
+    const { id, name, joinedAt, doneAt } = member;
     return {
-      workshop: { ...this.publicView(workshop), focus: workshop.record.focus },
+      workshop: { ...this.publicView(workshop), focus: workshop.focus },
       member: { id, name, joinedAt, doneAt },
     };
   }
 
-  memberView(member: LiveMember, now = Date.now()): MemberView {
-    const { id, name, joinedAt, leftAt, doneAt } = member.record;
-    return {
-      id,
-      name,
-      joinedAt,
-      leftAt,
-      online: leftAt === null && member.presence.online(now, this.#timings),
-      lastSeenAt: member.presence.lastSeenAt,
-      lesson: leftAt === null ? member.lesson : null,
-      completed: member.progress.completed,
-      quiz: member.progress.quiz,
-      doneAt,
-    };
+  /**
+   * The host's dashboard. The stream's cursor is read first, then the state:
+   * what changed after the cursor is also in the stream, as whole views (a
+   * row, the workshop, a broadcast the page already lists), so resuming from
+   * the cursor replays what the snapshot holds harmlessly and misses nothing.
+   */
+  async snapshot(workshop: WorkshopRecord, request: IncomingMessage): Promise<HostSnapshot> {
+    const cursor = await this.#bus.latestId(hostChannel(workshop));
+    const current = await this.#fresh(workshop);
+    const [members, broadcasts] = await Promise.all([this.#memberViews(current), this.#live.broadcasts(current.id)]);
+    return { workshop: this.hostView(current, request), members: members.map(({ view }) => view), broadcasts, cursor };
   }
 
-  /** The host's dashboard: the stream's cursor is read in the same tick as the members, so resuming from it misses nothing. */
-  snapshot(workshop: LiveWorkshop, request: IncomingMessage): HostSnapshot {
-    const now = Date.now();
-    return {
-      workshop: this.hostView(workshop, request),
-      members: [...workshop.members.values()].map((member) => this.memberView(member, now)),
-      broadcasts: [...workshop.broadcasts],
-      cursor: this.#log.latestId(hostChannel(workshop)),
-    };
-  }
-
-  resultsCsv(workshop: LiveWorkshop): string {
-    const now = Date.now();
-    const members = [...workshop.members.values()].map((member) => this.memberView(member, now));
-    return resultsCsv(members, this.#options.knownLessons);
+  async resultsCsv(workshop: WorkshopRecord): Promise<string> {
+    const members = await this.#memberViews(workshop);
+    return resultsCsv(
+      members.map(({ view }) => view),
+      this.#options.knownLessons,
+    );
   }
   // #endregion views
 
   // #region learner
   /** The learner's membership, left or not; undefined if they never joined. */
-  memberOf(workshop: LiveWorkshop, learnerId: string): LiveMember | undefined {
-    return workshop.byLearner.get(learnerId);
+  memberOf(workshop: WorkshopRecord, learnerId: string): Promise<MemberRecord | undefined> {
+    return this.#store.findMember(workshop.id, learnerId);
   }
 
   /**
    * Joins `learnerId` as `name`, or renames and brings back a learner who
-   * already joined (even if they left, even if the workshop is locked).
-   * @throws {HttpProblem} 409 closed, locked (for a newcomer), name taken
-   *   (here, or through another instance: the store checks too), full.
+   * already joined (even if they left, even if the workshop is locked, even
+   * through another instance).
+   * @throws {HttpProblem} 409 closed, locked (for a newcomer), name taken (the store checks it across instances), full.
    */
-  join(workshop: LiveWorkshop, learnerId: string, name: string): Promise<{ member: LiveMember; created: boolean }> {
-    return workshop.writes.run(async () => {
-      assertNotClosed(workshop);
-      const existing = workshop.byLearner.get(learnerId);
-      if (!existing && workshop.record.state === 'locked') {
-        throw new HttpProblem({
-          status: 409,
-          type: PROBLEM_TYPES.workshopLocked,
-          detail: `The workshop "${workshop.record.title}" is locked: nobody new can join. Ask the host to reopen it.`,
-        });
-      }
-      const key = nameKey(name);
-      for (const other of workshop.members.values()) {
-        if (other !== existing && other.record.leftAt === null && nameKey(other.record.name) === key) {
-          throw new NameTaken(other.record.name);
-        }
-      }
-      const now = Date.now();
-      if (existing) {
-        const rejoining = existing.record.leftAt !== null;
-        await this.#options.store.saveMember({ ...existing.record, name, leftAt: null });
-        existing.record.name = name;
-        existing.record.leftAt = null;
-        // Their progress was not followed while they were away.
-        if (rejoining) existing.progress = await this.#readProgress(learnerId);
-        existing.presence.seen(now);
-        this.#emitIfChanged(workshop, existing);
-        return { member: existing, created: false };
-      }
-      if (workshop.members.size >= WORKSHOP_LIMITS.maxMembers) {
-        throw new HttpProblem({
-          status: 409,
-          type: PROBLEM_TYPES.workshopFull,
-          detail: `The workshop already has ${WORKSHOP_LIMITS.maxMembers} members, as many as it may.`,
-        });
-      }
-      const record = await this.#options.store.addMember(workshop.record.id, learnerId, name, now);
-      const member = this.#addLive(workshop, record, new Presence(now), await this.#readProgress(learnerId));
-      this.#publishMember(workshop, member);
-      return { member, created: true };
+  async join(workshop: WorkshopRecord, learnerId: string, name: string): Promise<{ member: MemberRecord; created: boolean }> {
+    assertNotClosed(workshop);
+    const existing = await this.#store.findMember(workshop.id, learnerId);
+    if (existing) {
+      const member = await this.#updateMember(workshop, existing.id, {
+        record: async (current) => {
+          const back = { ...current, name, leftAt: null };
+          await this.#store.saveMember(back);
+          return back;
+        },
+        // Their progress was not followed while they were away: read it again.
+        live: (live, now, before) => ({
+          ...live,
+          presence: seen(live.presence, now),
+          progress: before.leftAt === null ? live.progress : null,
+        }),
+      });
+      return { member, created: false };
+    }
+    if (workshop.state === 'locked') {
+      throw new HttpProblem({
+        status: 409,
+        type: PROBLEM_TYPES.workshopLocked,
+        detail: `The workshop "${workshop.title}" is locked: nobody new can join. Ask the host to reopen it.`,
+      });
+    }
+    if ((await this.#store.members(workshop.id)).length >= WORKSHOP_LIMITS.maxMembers) {
+      throw new HttpProblem({
+        status: 409,
+        type: PROBLEM_TYPES.workshopFull,
+        detail: `The workshop already has ${WORKSHOP_LIMITS.maxMembers} members, as many as it may.`,
+      });
+    }
+    const added = await this.#store.addMember(workshop.id, learnerId, name, Date.now());
+    const member = await this.#updateMember(workshop, added.id, {
+      live: (live, now) => ({ ...live, presence: seen(live.presence, now) }),
     });
+    return { member, created: true };
   }
 
-  /** The member leaves: they stay in the grid and the CSV with `leftAt`; their streams end. */
-  leave(workshop: LiveWorkshop, member: LiveMember): Promise<void> {
-    return workshop.writes.run(async () => {
-      assertNotClosed(workshop);
-      const leftAt = Date.now();
-      await this.#options.store.saveMember({ ...member.record, leftAt });
-      member.record.leftAt = leftAt;
-      for (const stream of [...member.streams]) stream.end();
-      this.#emitIfChanged(workshop, member);
+  /** The member leaves: they stay in the grid and the CSV with `leftAt`; their streams end, on every instance. */
+  async leave(workshop: WorkshopRecord, member: MemberRecord): Promise<void> {
+    assertNotClosed(workshop);
+    await this.#updateMember(workshop, member.id, {
+      record: async (current) => {
+        const left = { ...current, leftAt: Date.now() };
+        await this.#store.saveMember(left);
+        return left;
+      },
     });
   }
 
   /** What the learner's page reports: where they are and which demo channels it shows. */
-  heartbeat(workshop: LiveWorkshop, member: LiveMember, { lesson, channels, streaming }: Required<Heartbeat>): void {
+  async heartbeat(workshop: WorkshopRecord, member: MemberRecord, { lesson, channels, streaming }: Required<Heartbeat>): Promise<void> {
     assertNotClosed(workshop);
-    member.lesson = lesson;
-    member.channels = channels;
-    member.presence.seen(Date.now(), { streaming });
-    this.#emitIfChanged(workshop, member);
+    await this.#updateMember(workshop, member.id, {
+      live: (live, now) => ({ ...live, lesson, channels, presence: seen(live.presence, now, { streaming }) }),
+    });
   }
 
-  /** Raises (keeping the first time) or lowers "done with this step". */
-  setDone(workshop: LiveWorkshop, member: LiveMember, done: boolean): Promise<void> {
-    return workshop.writes.run(async () => {
-      assertNotClosed(workshop);
-      const doneAt = done ? (member.record.doneAt ?? Date.now()) : null;
-      if (doneAt !== member.record.doneAt) {
-        await this.#options.store.saveMember({ ...member.record, doneAt });
-        member.record.doneAt = doneAt;
-      }
-      member.presence.seen(Date.now());
-      this.#emitIfChanged(workshop, member);
+  /** Raises (keeping the first time) or lowers "done with this step"; returns the member as stored now. */
+  setDone(workshop: WorkshopRecord, member: MemberRecord, done: boolean): Promise<MemberRecord> {
+    assertNotClosed(workshop);
+    return this.#updateMember(workshop, member.id, {
+      record: async (current) => {
+        const doneAt = done ? (current.doneAt ?? Date.now()) : null;
+        if (doneAt === current.doneAt) return current;
+        const changed = { ...current, doneAt };
+        await this.#store.saveMember(changed);
+        return changed;
+      },
+      live: (live, now) => ({ ...live, presence: seen(live.presence, now) }),
     });
   }
 
   /** The learner's SSE stream ({@link LEARNER_EVENTS}); while open, the member is present. */
   openLearnerStream(
-    workshop: LiveWorkshop,
-    member: LiveMember,
+    workshop: WorkshopRecord,
+    member: MemberRecord,
     http: { request: IncomingMessage; response: ServerResponse },
     lastEventId: string | undefined,
   ): void {
     assertNotClosed(workshop);
     const stream = this.#openStream(learnersChannel(workshop), http, lastEventId);
     if (!stream) return;
-    member.streams.add(stream);
-    member.presence.streamOpened(Date.now());
-    this.#emitIfChanged(workshop, member);
+    const lease = { id: randomBytes(9).toString('base64url'), expiresAt: Date.now() + this.#timings.presenceTtlMs };
+    const forget = this.#learnerStreams.add(workshop.id, hostChannel(workshop), member.id, lease.id, stream);
+    this.#updateInBackground(workshop, member.id, {
+      live: (live, now) => ({ ...live, presence: streamOpened(live.presence, lease, now) }),
+    });
     http.response.once('close', () => {
-      member.streams.delete(stream);
-      member.presence.streamClosed(Date.now());
-      this.#emitIfChanged(workshop, member);
+      forget();
+      this.#updateInBackground(workshop, member.id, {
+        live: (live, now) => ({ ...live, presence: streamClosed(live.presence, lease.id, now) }),
+      });
     });
   }
   // #endregion learner
@@ -357,7 +334,7 @@ export class WorkshopHub {
   // #region host
   /** The host's SSE stream ({@link HOST_EVENTS}). */
   openHostStream(
-    workshop: LiveWorkshop,
+    workshop: WorkshopRecord,
     http: { request: IncomingMessage; response: ServerResponse },
     lastEventId: string | undefined,
   ): void {
@@ -365,21 +342,19 @@ export class WorkshopHub {
   }
 
   /** Points everyone to `lesson` (a known slug) and lowers every "done". */
-  goto(workshop: LiveWorkshop, lesson: string, request: IncomingMessage): Promise<HostWorkshop> {
-    return workshop.writes.run(async () => {
-      assertNotClosed(workshop);
+  goto(workshop: WorkshopRecord, lesson: string, request: IncomingMessage): Promise<HostWorkshop> {
+    return this.#live.exclusive(workshop.id, async () => {
+      const current = await this.#fresh(workshop);
+      assertNotClosed(current);
       const now = Date.now();
       const focus = { lesson, at: now };
-      await this.#options.store.setFocus(workshop.record.id, focus, now);
-      workshop.record.focus = focus;
-      for (const member of workshop.members.values()) {
-        if (member.record.doneAt === null) continue;
-        member.record.doneAt = null;
-        this.#emitIfChanged(workshop, member);
-      }
-      this.#publish(learnersChannel(workshop), LEARNER_EVENTS.goto, focus);
-      const view = this.hostView(workshop, request);
-      this.#publish(hostChannel(workshop), HOST_EVENTS.workshop, view);
+      const raised = (await this.#store.members(current.id)).filter((member) => member.doneAt !== null);
+      await this.#store.setFocus(current.id, focus, now);
+      // Each hand lowered is a `member` event.
+      await Promise.all(raised.map((member) => this.#updateMember(current, member.id)));
+      await this.#bus.publish(learnersChannel(current), LEARNER_EVENTS.goto, focus);
+      const view = this.hostView({ ...current, focus }, request);
+      await this.#bus.publish(hostChannel(current), HOST_EVENTS.workshop, view);
       return view;
     });
   }
@@ -388,93 +363,149 @@ export class WorkshopHub {
    * Publishes `text` on the public bus, onto every demo channel of the
    * members online now (each channel once), and records it.
    */
-  async broadcast(workshop: LiveWorkshop, text: string): Promise<BroadcastRecord> {
+  async broadcast(workshop: WorkshopRecord, text: string): Promise<BroadcastRecord> {
     assertNotClosed(workshop);
-    const now = Date.now();
     const channels = new Set<string>();
     let members = 0;
-    for (const member of workshop.members.values()) {
-      const view = this.memberView(member, now);
-      if (!view.online || member.channels.length === 0) continue;
+    for (const { view, live } of await this.#memberViews(workshop)) {
+      if (!view.online || live.channels.length === 0) continue;
       members += 1;
-      member.channels.forEach((channel) => channels.add(channel));
+      live.channels.forEach((channel) => channels.add(channel));
     }
-    const data: DemoBroadcast = { workshop: workshop.record.title, text };
+    const data: DemoBroadcast = { workshop: workshop.title, text };
     await Promise.all(
       [...channels].map((channel) => this.#options.publicBus.publish(channel, BROADCAST_EVENT_TYPE, data)),
     );
-    const record: BroadcastRecord = { text, at: now, members, channels: channels.size };
-    workshop.broadcasts.push(record);
-    if (workshop.broadcasts.length > KEPT_BROADCASTS) workshop.broadcasts.shift();
-    this.#publish(hostChannel(workshop), HOST_EVENTS.broadcast, record);
+    const record: BroadcastRecord = { text, at: Date.now(), members, channels: channels.size };
+    await this.#live.addBroadcast(workshop.id, record, KEPT_BROADCASTS);
+    await this.#bus.publish(hostChannel(workshop), HOST_EVENTS.broadcast, record);
     return record;
   }
 
   /**
    * Locks, reopens or closes. Closing is final: the learners' streams end
-   * (after the `state` event), and nothing but the host's reads work after.
+   * (after the `state` event) on every instance, and nothing but the host's
+   * reads work after.
    * @throws {HttpProblem} 409 `workshop-closed` to change a closed workshop.
    */
-  setState(workshop: LiveWorkshop, state: WorkshopState, request: IncomingMessage): Promise<HostWorkshop> {
-    return workshop.writes.run(async () => {
-      if (state === workshop.record.state) return this.hostView(workshop, request);
-      assertNotClosed(workshop);
-      await this.#options.store.setState(workshop.record.id, state, Date.now());
-      workshop.record.state = state;
-      this.#publish(learnersChannel(workshop), LEARNER_EVENTS.state, { state });
-      const view = this.hostView(workshop, request);
-      this.#publish(hostChannel(workshop), HOST_EVENTS.workshop, view);
-      if (state === 'closed') {
-        for (const member of workshop.members.values()) for (const stream of [...member.streams]) stream.end();
-      }
+  setState(workshop: WorkshopRecord, state: WorkshopState, request: IncomingMessage): Promise<HostWorkshop> {
+    return this.#live.exclusive(workshop.id, async () => {
+      const current = await this.#fresh(workshop);
+      if (state === current.state) return this.hostView(current, request);
+      assertNotClosed(current);
+      await this.#store.setState(current.id, state, Date.now());
+      await this.#bus.publish(learnersChannel(current), LEARNER_EVENTS.state, { state });
+      const view = this.hostView({ ...current, state }, request);
+      // On `closed`, each instance ends its learner streams when this event reaches it (LocalLearnerStreams).
+      await this.#bus.publish(hostChannel(current), HOST_EVENTS.workshop, view);
       return view;
     });
   }
   // #endregion host
 
-  /** Told by the progress API after each save or reset of `learnerId`'s progress. */
-  progressSaved(learnerId: string, progress: Progress): void {
-    for (const member of this.#byLearner.get(learnerId) ?? []) {
-      const workshop = this.#byCode.get(member.workshopCode);
-      // A closed workshop's results are final; a member who left is no longer followed.
-      if (!workshop || workshop.record.state === 'closed' || member.record.leftAt !== null) continue;
-      member.progress = summarizeProgress(progress);
-      this.#emitIfChanged(workshop, member);
-    }
+  /**
+   * Told by the progress API after each save or reset of `learnerId`'s
+   * progress, on whichever instance: each membership following the learner
+   * reads it again (the store holds the merge of every save, whichever
+   * instance made it).
+   */
+  progressSaved(learnerId: string): void {
+    const followed = async () => {
+      for (const { code, memberId } of await this.#live.membershipsOf(learnerId)) {
+        const workshop = await this.#store.byCode(code);
+        // A closed workshop's results are final.
+        if (!workshop || workshop.state === 'closed') continue;
+        // A member who left is no longer followed.
+        await this.#updateMember(workshop, memberId, {
+          live: (live, _now, before) => (before.leftAt === null ? { ...live, progress: null } : live),
+        });
+      }
+    };
+    followed().catch((error: unknown) => this.#reportBackgroundError(error));
   }
 
-  /** Workshop streams open now (learners' and hosts'). */
+  /** Workshop streams open here now (learners' and hosts'). */
   openStreams(): number {
     return this.#streams.count();
   }
 
-  /** Stops the presence sweep; draining ends the streams. */
-  close(): void {
-    clearInterval(this.#sweep);
+  /** Workshops this instance watches now (the bench and tests read it). */
+  loadedWorkshops(): number {
+    return this.#watched.size;
   }
 
-  #addLive(workshop: LiveWorkshop, record: MemberRecord, presence: Presence, progress: ProgressSummary): LiveMember {
-    const member: LiveMember = {
-      record,
-      presence,
-      lesson: null,
-      channels: [],
-      progress,
-      streams: new Set<SseStream>(),
-      sentKey: '',
-      sentOnline: false,
-      workshopCode: workshop.record.code,
-    };
-    this.#markSent(member, this.memberView(member));
-    workshop.members.set(record.id, member);
-    workshop.byLearner.set(record.learnerId, member);
-    let memberships = this.#byLearner.get(record.learnerId);
-    if (!memberships) {
-      memberships = new Set();
-      this.#byLearner.set(record.learnerId, memberships);
-    }
-    memberships.add(member);
-    return member;
+  /** Stops the presence sweep and the lease renewals; draining ends the streams. */
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#timers) clearInterval(timer);
+  }
+
+  #watch(workshop: WorkshopRecord): void {
+    if (!this.#watched.has(workshop.code)) this.#watched.set(workshop.code, { record: workshop });
+  }
+
+  /** The workshop as the store has it now (another instance may have changed its state or focus). */
+  async #fresh(workshop: WorkshopRecord): Promise<WorkshopRecord> {
+    return (await this.#store.byCode(workshop.code)) ?? workshop;
+  }
+
+  /**
+   * Changes one member and tells the host if their view changed. The live
+   * state runs it alone for this member (on every instance), so the store's
+   * record read here is the newest and each view is sent after the one
+   * before it, once.
+   * @returns the member's record after the change.
+   */
+  async #updateMember(workshop: WorkshopRecord, memberId: string, change: MemberChange = {}): Promise<MemberRecord> {
+    let updated: MemberRecord | undefined;
+    await this.#live.updateMember(workshop.id, memberId, async (before) => {
+      const stored = await this.#store.memberById(memberId);
+      if (!stored) throw new Error(`Workshop ${workshop.code} has no member ${memberId}.`);
+      const record = change.record ? await change.record(stored) : stored;
+      const now = Date.now();
+      const changed = change.live ? change.live(before, now, stored) : before;
+      const presence = withoutExpiredLeases(changed.presence, now);
+      const progress = changed.progress ?? (await this.#readProgress(record.learnerId));
+      const live: MemberLive = { ...changed, presence, progress };
+      const view = memberView(record, live, progress, now, this.#timings);
+      const key = viewKey(view);
+      if (key !== before.sentKey) await this.#bus.publish(hostChannel(workshop), HOST_EVENTS.member, view);
+      updated = record;
+      return {
+        live: { ...live, sentKey: key },
+        offlineAt: view.online ? offlineDeadline(presence, this.#timings) : null,
+        learner: { id: record.learnerId, membership: { code: workshop.code, memberId }, present: record.leftAt === null },
+      };
+    });
+    return updated!;
+  }
+
+  /** An update nobody waits for (a stream opening or closing): its failure is logged, not answered. */
+  #updateInBackground(workshop: WorkshopRecord, memberId: string, change: MemberChange): void {
+    this.#updateMember(workshop, memberId, change).catch((error: unknown) => this.#reportBackgroundError(error));
+  }
+
+  #reportBackgroundError(error: unknown): void {
+    // Redis out of reach is logged once by its connection; the next heartbeat brings presence up to date.
+    // Closing, the streams' ends may find the store closed: their leases expire by themselves.
+    if (!(error instanceof BackplaneUnavailableError) && !this.#closed) this.#options.onError(error);
+  }
+
+  /** Every member who ever joined, in join order, as the host sees them now, with their live record. */
+  async #memberViews(workshop: WorkshopRecord): Promise<{ view: MemberView; live: MemberLive }[]> {
+    const records = await this.#store.members(workshop.id);
+    const lives = await this.#live.readMembers(
+      workshop.id,
+      records.map((record) => record.id),
+    );
+    const now = Date.now();
+    return Promise.all(
+      records.map(async (record) => {
+        const live = lives.get(record.id)!;
+        const progress = live.progress ?? (await this.#readProgress(record.learnerId));
+        return { view: memberView(record, live, progress, now, this.#timings), live };
+      }),
+    );
   }
 
   async #readProgress(learnerId: string): Promise<ProgressSummary> {
@@ -497,86 +528,69 @@ export class WorkshopHub {
     });
   }
 
-  /** Sends the member's view to the host when something besides `lastSeenAt` changed. */
-  #emitIfChanged(workshop: LiveWorkshop, member: LiveMember, now = Date.now()): void {
-    const view = this.memberView(member, now);
-    if (viewKey(view) === member.sentKey) return;
-    this.#markSent(member, view);
-    this.#publish(hostChannel(workshop), HOST_EVENTS.member, view);
-  }
-
-  #publishMember(workshop: LiveWorkshop, member: LiveMember): void {
-    const view = this.memberView(member);
-    this.#markSent(member, view);
-    this.#publish(hostChannel(workshop), HOST_EVENTS.member, view);
-  }
-
-  #markSent(member: LiveMember, view: MemberView): void {
-    member.sentKey = viewKey(view);
-    member.sentOnline = view.online;
-  }
-
-  #sweepPresence(): void {
-    const now = Date.now();
-    for (const workshop of this.#byCode.values()) {
-      let anyoneOnline = false;
-      for (const member of workshop.members.values()) {
-        // Only presence can change with time alone; the rest is sent as it happens.
-        const online = member.record.leftAt === null && member.presence.online(now, this.#timings);
-        if (online !== member.sentOnline) this.#emitIfChanged(workshop, member, now);
-        anyoneOnline ||= online;
+  /**
+   * Turns offline, on the host's grid, the members whose time has come
+   * (their offline time is indexed by the live state, so this reads nothing
+   * else). Every instance watching the workshop sweeps it; the first update
+   * sends the new view, the others find it sent.
+   */
+  async #sweepPresence(): Promise<void> {
+    if (this.#sweeping) return;
+    this.#sweeping = true;
+    try {
+      const now = Date.now();
+      for (const watched of [...this.#watched.values()]) {
+        try {
+          const { due, online } = await this.#live.dueMembers(watched.record.id, now);
+          await Promise.all(due.map((memberId) => this.#updateMember(watched.record, memberId)));
+          this.#unloadIfIdle(watched, online === 0, now);
+        } catch (error) {
+          this.#reportBackgroundError(error);
+        }
       }
-      const idle =
-        !anyoneOnline &&
-        this.#streams.count(hostChannel(workshop)) === 0 &&
-        this.#streams.count(learnersChannel(workshop)) === 0;
-      workshop.idleSince = idle ? (workshop.idleSince ?? now) : undefined;
-      if (workshop.idleSince !== undefined && now - workshop.idleSince >= this.#timings.unloadAfterMs) this.#unload(workshop);
+    } finally {
+      this.#sweeping = false;
     }
   }
 
   /**
-   * Forgets a workshop nobody uses, so memory follows the workshops running
-   * now, not every one ever created. `find()` loads it again from the store;
-   * only its presence (all offline) and recent broadcasts are not kept.
+   * Stops watching a workshop nobody uses, so memory follows the workshops
+   * running now, not every one ever created. `find()` watches it again; with
+   * no Redis, its presence (all offline) and recent broadcasts are not kept.
    */
-  #unload(workshop: LiveWorkshop): void {
-    this.#byCode.delete(workshop.record.code);
-    for (const member of workshop.members.values()) {
-      const memberships = this.#byLearner.get(member.record.learnerId);
-      memberships?.delete(member);
-      if (memberships?.size === 0) this.#byLearner.delete(member.record.learnerId);
-    }
+  #unloadIfIdle(watched: WatchedWorkshop, nobodyOnline: boolean, now: number): void {
+    const idle =
+      nobodyOnline &&
+      this.#streams.count(hostChannel(watched.record)) === 0 &&
+      this.#learnerStreams.count(watched.record.id) === 0;
+    watched.idleSince = idle ? (watched.idleSince ?? now) : undefined;
+    if (watched.idleSince === undefined || now - watched.idleSince < this.#timings.unloadAfterMs) return;
+    this.#watched.delete(watched.record.code);
+    this.#live.forget(watched.record.id);
   }
 
-  /** Workshops in memory now (the bench and tests read it). */
-  loadedWorkshops(): number {
-    return this.#byCode.size;
-  }
-
-  #publish(channel: string, type: string, data: unknown): void {
-    // The in-memory bus delivers synchronously; its promise never rejects.
-    void this.#bus.publish(channel, type, data);
+  #renewLeases(): void {
+    const open = this.#learnerStreams.open();
+    if (open.length === 0) return;
+    this.#live
+      .renewStreams(open, Date.now() + this.#timings.presenceTtlMs)
+      .catch((error: unknown) => this.#reportBackgroundError(error));
   }
 }
 
-function hostChannel(workshop: LiveWorkshop): string {
-  return `host:${workshop.record.id}`;
+function hostChannel(workshop: WorkshopRecord): string {
+  return `workshop:${workshop.id}:host`;
 }
 
-function learnersChannel(workshop: LiveWorkshop): string {
-  return `learners:${workshop.record.id}`;
+function learnersChannel(workshop: WorkshopRecord): string {
+  return `workshop:${workshop.id}:learners`;
 }
 
-function viewKey(view: MemberView): string {
-  return JSON.stringify({ ...view, lastSeenAt: 0 });
-}
-
-function assertNotClosed(workshop: LiveWorkshop): void {
-  if (workshop.record.state !== 'closed') return;
+function assertNotClosed(workshop: WorkshopRecord): void {
+  if (workshop.state !== 'closed') return;
   throw new HttpProblem({
     status: 409,
     type: PROBLEM_TYPES.workshopClosed,
-    detail: `The workshop "${workshop.record.title}" is closed: it takes no more changes, and cannot be reopened.`,
+    detail: `The workshop "${workshop.title}" is closed: it takes no more changes, and cannot be reopened.`,
   });
 }

@@ -18,7 +18,7 @@ export interface WorkshopRecord {
   updatedAt: number;
 }
 
-/** A member as stored: what survives a restart (presence and location live in memory). */
+/** A member as stored: what survives a restart (presence and location are the live state's). */
 export interface MemberRecord {
   /** The public member id the host sees. */
   id: string;
@@ -48,6 +48,10 @@ export interface WorkshopStore {
   setFocus(workshopId: string, focus: WorkshopFocus, now: number): Promise<void>;
   /** Every member who ever joined, in join order. */
   members(workshopId: string): Promise<MemberRecord[]>;
+  /** The learner's membership of the workshop, left or not; undefined if they never joined. */
+  findMember(workshopId: string, learnerId: string): Promise<MemberRecord | undefined>;
+  /** The member with this public id, if any. */
+  memberById(memberId: string): Promise<MemberRecord | undefined>;
   /**
    * Adds the learner as a member; one who already is (they joined through
    * another instance, which this one's hub has not seen) is brought back under
@@ -64,9 +68,8 @@ export interface WorkshopStore {
 
 /**
  * Another member present in the workshop already has this display name
- * (case-insensitive): `409 name-taken`. The hub throws it from what it holds
- * in memory; the stores throw it from the database, where a member who joined
- * through another instance is visible too.
+ * (case-insensitive): `409 name-taken`. The stores throw it from the
+ * database, where a member who joined through any instance is visible.
  */
 export class NameTaken extends HttpProblem {
   override name = 'NameTaken';

@@ -1,7 +1,8 @@
 /**
- * Workshops: an instructor runs a class on one server (docs/api.md,
- * "Workshops"). Defined once here, used by the server (`server/workshops/`),
- * the pages and widgets (`src/workshops/`), the tests and the bench.
+ * Workshops: an instructor runs a class on the server, one instance or
+ * several (docs/api.md, "Workshops"). Defined once here, used by the server
+ * (`server/workshops/`), the pages and widgets (`src/workshops/`), the tests
+ * and the bench.
  *
  * Who is who:
  * - The **host** holds the workshop's secret (in the host link's fragment,
