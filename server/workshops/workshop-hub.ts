@@ -38,6 +38,7 @@ import {
   withoutExpiredLeases,
   type PresenceTimings,
 } from './presence.ts';
+import { PresenceSweep } from './presence-sweep.ts';
 import { NO_PROGRESS, summarizeProgress, type ProgressSummary } from './progress-summary.ts';
 import { RedisLiveState } from './redis-live-state.ts';
 import { resultsCsv } from './results-csv.ts';
@@ -95,13 +96,6 @@ interface MemberChange {
   live?: (live: MemberLive, now: number, before: MemberRecord) => MemberLive;
 }
 
-/** A workshop this instance watches: its presence is swept here. */
-interface WatchedWorkshop {
-  record: WorkshopRecord;
-  /** Since when nobody has been online and no stream open here (undefined while someone is). */
-  idleSince?: number;
-}
-
 /** Broadcasts kept per workshop for the host's snapshot. */
 const KEPT_BROADCASTS = 50;
 
@@ -129,10 +123,7 @@ export class WorkshopHub {
   readonly #bus: EventBus;
   readonly #streams = new SseStreamRegistry();
   readonly #learnerStreams: LocalLearnerStreams;
-  /** Workshops asked for through this instance, by code. */
-  readonly #watched = new Map<string, WatchedWorkshop>();
-  readonly #timers: NodeJS.Timeout[];
-  #sweeping = false;
+  readonly #sweep: PresenceSweep;
   #closed = false;
 
   constructor(options: WorkshopHubOptions) {
@@ -147,13 +138,14 @@ export class WorkshopHub {
     options.draining.addEventListener('abort', () => this.#streams.all().forEach((stream) => stream.end()), {
       once: true,
     });
-    this.#timers = [
-      setInterval(() => void this.#sweepPresence(), this.#timings.sweepMs),
-      // A stream's lease lasts the presence TTL and is renewed three times in it.
-      setInterval(() => this.#renewLeases(), this.#timings.presenceTtlMs / 3),
-    ];
-    // Presence is bookkeeping: it must not keep a process alive that has nothing else to do.
-    for (const timer of this.#timers) timer.unref();
+    this.#sweep = new PresenceSweep({
+      live: this.#live,
+      timings: this.#timings,
+      learnerStreams: this.#learnerStreams,
+      hostStreams: (workshop) => this.#streams.count(hostChannel(workshop)),
+      refresh: (workshop, memberId) => this.#updateMember(workshop, memberId),
+      onError: (error) => this.#reportBackgroundError(error),
+    });
   }
 
   get knownLessons(): readonly string[] {
@@ -164,14 +156,14 @@ export class WorkshopHub {
   async create(title: string): Promise<{ workshop: WorkshopRecord; secret: string }> {
     const secret = newHostSecret();
     const workshop = await this.#store.create(title, hashHostSecret(secret), Date.now());
-    this.#watch(workshop);
+    this.#sweep.watch(workshop);
     return { workshop, secret };
   }
 
   /** The workshop with this (normalized, valid) code as the store has it now; this instance watches it from then on. */
   async find(code: string): Promise<WorkshopRecord | undefined> {
     const workshop = await this.#store.byCode(code);
-    if (workshop) this.#watch(workshop);
+    if (workshop) this.#sweep.watch(workshop);
     return workshop;
   }
 
@@ -431,17 +423,13 @@ export class WorkshopHub {
 
   /** Workshops this instance watches now (the bench and tests read it). */
   loadedWorkshops(): number {
-    return this.#watched.size;
+    return this.#sweep.size;
   }
 
   /** Stops the presence sweep and the lease renewals; draining ends the streams. */
   close(): void {
     this.#closed = true;
-    for (const timer of this.#timers) clearInterval(timer);
-  }
-
-  #watch(workshop: WorkshopRecord): void {
-    if (!this.#watched.has(workshop.code)) this.#watched.set(workshop.code, { record: workshop });
+    this.#sweep.close();
   }
 
   /** The workshop as the store has it now (another instance may have changed its state or focus). */
@@ -526,55 +514,6 @@ export class WorkshopHub {
       draining: this.#options.draining,
       ...this.#options.streams,
     });
-  }
-
-  /**
-   * Turns offline, on the host's grid, the members whose time has come
-   * (their offline time is indexed by the live state, so this reads nothing
-   * else). Every instance watching the workshop sweeps it; the first update
-   * sends the new view, the others find it sent.
-   */
-  async #sweepPresence(): Promise<void> {
-    if (this.#sweeping) return;
-    this.#sweeping = true;
-    try {
-      const now = Date.now();
-      for (const watched of [...this.#watched.values()]) {
-        try {
-          const { due, online } = await this.#live.dueMembers(watched.record.id, now);
-          await Promise.all(due.map((memberId) => this.#updateMember(watched.record, memberId)));
-          this.#unloadIfIdle(watched, online === 0, now);
-        } catch (error) {
-          this.#reportBackgroundError(error);
-        }
-      }
-    } finally {
-      this.#sweeping = false;
-    }
-  }
-
-  /**
-   * Stops watching a workshop nobody uses, so memory follows the workshops
-   * running now, not every one ever created. `find()` watches it again; with
-   * no Redis, its presence (all offline) and recent broadcasts are not kept.
-   */
-  #unloadIfIdle(watched: WatchedWorkshop, nobodyOnline: boolean, now: number): void {
-    const idle =
-      nobodyOnline &&
-      this.#streams.count(hostChannel(watched.record)) === 0 &&
-      this.#learnerStreams.count(watched.record.id) === 0;
-    watched.idleSince = idle ? (watched.idleSince ?? now) : undefined;
-    if (watched.idleSince === undefined || now - watched.idleSince < this.#timings.unloadAfterMs) return;
-    this.#watched.delete(watched.record.code);
-    this.#live.forget(watched.record.id);
-  }
-
-  #renewLeases(): void {
-    const open = this.#learnerStreams.open();
-    if (open.length === 0) return;
-    this.#live
-      .renewStreams(open, Date.now() + this.#timings.presenceTtlMs)
-      .catch((error: unknown) => this.#reportBackgroundError(error));
   }
 }
 

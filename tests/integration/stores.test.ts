@@ -219,6 +219,20 @@ for (const engine of engines) {
         );
       });
 
+      it("finds a member by learner and by public id, left or not, and only in their own workshop", async () => {
+        const { workshops } = await open(await engine.fresh());
+        const ours = await workshops.create('Ours', 'hash', 1_000);
+        const theirs = await workshops.create('Theirs', 'hash', 1_000);
+        const ada = await workshops.addMember(ours.id, 'learner-a', 'Ada', 2_000);
+        await workshops.saveMember({ ...ada, leftAt: 3_000 });
+        const left = { ...ada, leftAt: 3_000 };
+        assert.deepEqual(await workshops.findMember(ours.id, 'learner-a'), left);
+        assert.deepEqual(await workshops.memberById(ada.id), left);
+        assert.equal(await workshops.findMember(theirs.id, 'learner-a'), undefined);
+        assert.equal(await workshops.findMember(ours.id, 'learner-b'), undefined);
+        assert.equal(await workshops.memberById('nobody'), undefined);
+      });
+
       it('brings back a learner who is already a member (through another instance) rather than adding them twice', async () => {
         const location = await engine.fresh();
         const [first, second] = [await open(location), await open(location)];

@@ -319,3 +319,38 @@ describe('a workshop across two instances sharing Redis and PostgreSQL', { skip 
     }
   });
 });
+
+// Last in this file: it stops the file's Redis for a moment.
+describe('a workshop while Redis is away', { skip }, () => {
+  it('answers 503 backend-unavailable to what needs the live state, keeps the data, and serves again once Redis is back', async () => {
+    const config = { redisUrl: redis.url, redisPrefix: redis.prefix(), databaseUrl: await postgres.createDatabase() };
+    const server = await startServer({ config, workshops: TIMINGS });
+    const client = workshopClient(server.baseUrl);
+    const ready = async () => (await fetch(`${server.baseUrl}/readyz`)).ok;
+    try {
+      await waitUntil(ready, 'the instance reaches Redis');
+      const created = await client.create('Outage');
+      const { code } = created.workshop;
+      const ada = await client.join(code, 'Ada');
+      await client.heartbeat(code, ada.learnerId, 'choosing', ['demo-outage']);
+
+      const restarted = redis.restart({ downMs: 1_000 });
+      await waitUntil(async () => !(await ready()), 'the instance notices');
+      const heartbeat = await fetch(
+        client.url(workshopPaths.heartbeat(code)),
+        jsonRequest('POST', { lesson: 'choosing', channels: [] }, asLearner(ada.learnerId)),
+      );
+      assert.equal(heartbeat.status, 503);
+      assert.equal(((await heartbeat.json()) as { type: string }).type, PROBLEM_TYPES.backendUnavailable);
+      await restarted;
+
+      await waitUntil(ready, 'Redis is back', 10_000);
+      await client.heartbeat(code, ada.learnerId, 'why-real-time', ['demo-outage']);
+      const [row] = (await client.snapshot(code, created.secret)).members;
+      assert.deepEqual({ name: row!.name, lesson: row!.lesson, online: row!.online }, { name: 'Ada', lesson: 'why-real-time', online: true });
+    } finally {
+      await server.stop();
+    }
+    assert.deepEqual(server.errors, []);
+  });
+});
