@@ -105,6 +105,10 @@ export class PostgresWorkshopStore implements WorkshopStore {
     });
   }
 
+  async setDone(memberId: string, doneAt: number | null): Promise<void> {
+    await this.#pool.query('UPDATE workshop_members SET done_at = $2 WHERE id = $1', [memberId, doneAt]);
+  }
+
   saveMember(member: MemberRecord): Promise<void> {
     return this.#pool.transaction(async (sql) => {
       const present = await lockPresent(sql, member.workshopId);

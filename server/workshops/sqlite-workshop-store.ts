@@ -31,6 +31,7 @@ export class SqliteWorkshopStore implements WorkshopStore {
   readonly #insertMember: StatementSync;
   readonly #updateMember: StatementSync;
   readonly #clearDone: StatementSync;
+  readonly #updateDone: StatementSync;
 
   constructor(database: DatabaseSync) {
     this.#database = database;
@@ -61,6 +62,7 @@ export class SqliteWorkshopStore implements WorkshopStore {
       'UPDATE workshop_members SET name = ?, left_at = ?, done_at = ? WHERE id = ?',
     );
     this.#clearDone = database.prepare('UPDATE workshop_members SET done_at = NULL WHERE workshop_id = ?');
+    this.#updateDone = database.prepare('UPDATE workshop_members SET done_at = ? WHERE id = ?');
   }
 
   create(title: string, hostSecretHash: string, now: number): Promise<WorkshopRecord> {
@@ -113,6 +115,10 @@ export class SqliteWorkshopStore implements WorkshopStore {
       this.#insertMember.run(member.id, workshopId, learnerId, name, now);
       return member;
     });
+  }
+
+  async setDone(memberId: string, doneAt: number | null): Promise<void> {
+    this.#updateDone.run(doneAt, memberId);
   }
 
   async saveMember(member: MemberRecord): Promise<void> {

@@ -291,9 +291,8 @@ export class WorkshopHub {
       record: async (current) => {
         const doneAt = done ? (current.doneAt ?? Date.now()) : null;
         if (doneAt === current.doneAt) return current;
-        const changed = { ...current, doneAt };
-        await this.#store.saveMember(changed);
-        return changed;
+        await this.#store.setDone(current.id, doneAt);
+        return { ...current, doneAt };
       },
       live: (live, now) => ({ ...live, presence: seen(live.presence, now) }),
     });
@@ -342,9 +341,9 @@ export class WorkshopHub {
       const focus = { lesson, at: now };
       const raised = (await this.#store.members(current.id)).filter((member) => member.doneAt !== null);
       await this.#store.setFocus(current.id, focus, now);
-      // Each hand lowered is a `member` event.
-      await Promise.all(raised.map((member) => this.#updateMember(current, member.id)));
+      // The learners first: they move on while the hands are lowered, each a `member` event, before the host's `workshop`.
       await this.#bus.publish(learnersChannel(current), LEARNER_EVENTS.goto, focus);
+      await Promise.all(raised.map((member) => this.#updateMember(current, member.id)));
       const view = this.hostView({ ...current, focus }, request);
       await this.#bus.publish(hostChannel(current), HOST_EVENTS.workshop, view);
       return view;

@@ -59,6 +59,8 @@ export interface WorkshopStore {
    * @throws {NameTaken} when a member present in the workshop already has `name` (case-insensitive).
    */
   addMember(workshopId: string, learnerId: string, name: string, now: number): Promise<MemberRecord>;
+  /** Raises (at `doneAt`) or lowers (null) the member's "done": one row, no name to check, so no lock on the workshop. */
+  setDone(memberId: string, doneAt: number | null): Promise<void>;
   /**
    * Saves the member's name, `leftAt` and `doneAt`.
    * @throws {NameTaken} when the member is present and another present member has their name.

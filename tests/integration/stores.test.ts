@@ -190,7 +190,8 @@ for (const engine of engines) {
 
         await workshops.setState(created.id, 'locked', 2_000);
         const member = await workshops.addMember(created.id, 'learner-a', 'Ada', 2_000);
-        await workshops.saveMember({ ...member, doneAt: 2_500 });
+        await workshops.setDone(member.id, 2_500);
+        assert.equal((await workshops.memberById(member.id))!.doneAt, 2_500);
         await workshops.setFocus(created.id, { lesson: 'sse', at: 3_000 }, 3_000);
         const found = await workshops.byCode(created.code);
         assert.deepEqual({ state: found!.state, focus: found!.focus }, { state: 'locked', focus: { lesson: 'sse', at: 3_000 } });
