@@ -30,7 +30,11 @@ export interface QuizAttempt {
   id: string;
   /** When it was finished. */
   at: number;
-  /** Scenarios answered right, of `total`. */
+  /**
+   * Scenarios answered with their best technique, of `total`: a whole number.
+   * The quiz also gives half a point for an acceptable technique; those are
+   * not counted here, and can be recomputed from `answers`.
+   */
   score: number;
   total: number;
   /** Scenario id → the technique the learner picked (`short-polling`, `long-polling`, `sse`, `websocket`). */

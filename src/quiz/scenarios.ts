@@ -1,7 +1,7 @@
 /**
  * The scenario quiz of lesson 9: realistic situations, each with its right
- * technique, feedback for all four techniques, and the answers it gives the
- * decision tree. The data is content/quiz/scenarios.json; this module checks it
+ * technique (a point), any techniques that also work (half a point), feedback
+ * for all four techniques, and the answers it gives the decision tree. The data is content/quiz/scenarios.json; this module checks it
  * against the tree and scores attempts.
  *
  * Imports nothing from the DOM, Node or Astro.
@@ -16,12 +16,35 @@ export interface Scenario {
   title: string;
   /** The situation, with the facts that decide the choice. */
   situation: string;
-  /** The technique that fits. */
+  /** The technique that fits best: a full point. */
   answer: Technique;
+  /**
+   * Techniques that also work here, for half a point ({@link PARTIAL_CREDIT}).
+   * Their feedback says why they're acceptable and why `answer` still fits better.
+   */
+  acceptable?: readonly Technique[];
   /** Its answers to the decision tree (question id → answer id), which must lead to `answer`. */
   path: Record<string, string>;
-  /** For `answer`, why it fits; for each other technique, why it doesn't. */
+  /** For `answer`, why it fits; for each acceptable one, why it works too; for each other technique, why it doesn't. */
   feedback: Record<Technique, string>;
+}
+
+/** How a pick fares: the best fit, a technique that also works, or one that doesn't. */
+export type Verdict = 'right' | 'acceptable' | 'wrong';
+
+/** The points an acceptable pick earns; the best fit earns 1, any other pick 0. */
+export const PARTIAL_CREDIT = 0.5;
+
+/** The verdict on `pick` for `scenario`; no pick at all is wrong. */
+export function verdictOf(scenario: Scenario, pick: Technique | undefined): Verdict {
+  if (pick === scenario.answer) return 'right';
+  return pick !== undefined && scenario.acceptable?.includes(pick) ? 'acceptable' : 'wrong';
+}
+
+/** The points `pick` earns for `scenario`: 1, {@link PARTIAL_CREDIT} or 0. */
+export function creditOf(scenario: Scenario, pick: Technique | undefined): number {
+  const verdict = verdictOf(scenario, pick);
+  return verdict === 'right' ? 1 : verdict === 'acceptable' ? PARTIAL_CREDIT : 0;
 }
 
 /** The learner's pick per scenario id. Scenarios not in it count as missed. */
@@ -29,19 +52,23 @@ export type Picks = Readonly<Record<string, Technique>>;
 
 /** The result of one round of the quiz. */
 export interface AttemptScore {
-  /** Scenarios picked right. */
+  /** Scenarios picked right (the best fit): what a saved attempt's `score` counts. */
   score: number;
+  /** Points: 1 per right pick, {@link PARTIAL_CREDIT} per acceptable one. */
+  points: number;
   /** Scenarios in the round. */
   total: number;
   /** Ids of the scenarios picked right, in quiz order. */
   correct: string[];
+  /** Ids of the scenarios answered with an acceptable technique, in quiz order. */
+  acceptable: string[];
   /** Ids of the scenarios picked wrong or not at all, in quiz order. */
   missed: string[];
 }
 
 /**
- * A first round passes with 10 right answers of 12, or the same share of
- * another number of scenarios, rounded up.
+ * A first round passes with 10 points of 12, or the same share of another
+ * number of scenarios, rounded up. Acceptable picks count half a point.
  */
 export const PASS_RATIO = 10 / 12;
 
@@ -53,15 +80,31 @@ export function passMark(total: number): number {
 
 /** Scores `picks` against `scenarios`. */
 export function scoreAttempt(scenarios: readonly Scenario[], picks: Picks): AttemptScore {
-  const correct: string[] = [];
-  const missed: string[] = [];
-  for (const scenario of scenarios) (picks[scenario.id] === scenario.answer ? correct : missed).push(scenario.id);
-  return { score: correct.length, total: scenarios.length, correct, missed };
+  const lists: Record<Verdict, string[]> = { right: [], acceptable: [], wrong: [] };
+  for (const scenario of scenarios) lists[verdictOf(scenario, picks[scenario.id])].push(scenario.id);
+  return {
+    score: lists.right.length,
+    points: lists.right.length + lists.acceptable.length * PARTIAL_CREDIT,
+    total: scenarios.length,
+    correct: lists.right,
+    acceptable: lists.acceptable,
+    missed: lists.wrong,
+  };
 }
 
-/** The scenarios `picks` got wrong or left out, in quiz order: the next round of "retry the missed ones". */
+/**
+ * The scenarios `picks` earned nothing for (wrong or left out), in quiz order:
+ * the next round of "retry the missed ones". Acceptable picks are not missed.
+ */
 export function missedScenarios(scenarios: readonly Scenario[], picks: Picks): Scenario[] {
-  return scenarios.filter((scenario) => picks[scenario.id] !== scenario.answer);
+  return scenarios.filter((scenario) => verdictOf(scenario, picks[scenario.id]) === 'wrong');
+}
+
+/** `points` as a reader sees it: `9`, or `9½` with a half point (`½` alone). */
+export function formatPoints(points: number): string {
+  const whole = Math.floor(points);
+  if (points - whole < 0.5) return String(whole);
+  return whole === 0 ? '½' : `${whole}½`;
 }
 
 /** Thrown by {@link parseScenarios}; lists every problem found. */
@@ -83,8 +126,9 @@ export function parseScenarios(data: unknown, tree: DecisionTree): Scenario[] {
 
 /**
  * Everything wrong with `data` as quiz scenarios; empty when valid: unique
- * kebab-case ids, non-empty texts, a known technique, feedback for all four
- * techniques, and tree answers that lead exactly to the scenario's technique.
+ * kebab-case ids, non-empty texts, a known technique, acceptable techniques
+ * other than the answer, feedback for all four techniques, and tree answers
+ * that lead exactly to the scenario's technique.
  */
 export function scenarioProblems(data: unknown, tree: DecisionTree): string[] {
   if (!isObject(data) || !Array.isArray(data.scenarios)) return ['expected an object with a `scenarios` array'];
@@ -103,6 +147,18 @@ export function scenarioProblems(data: unknown, tree: DecisionTree): string[] {
       if (typeof raw[key] !== 'string' || raw[key].trim() === '') problems.push(`${name} needs a non-empty \`${key}\``);
     }
     if (!isTechnique(raw.answer)) problems.push(`${name}: answer ${JSON.stringify(raw.answer)} is not one of ${TECHNIQUES.join(', ')}`);
+    if (raw.acceptable !== undefined) {
+      if (!Array.isArray(raw.acceptable)) problems.push(`${name}: acceptable must be an array of techniques`);
+      else {
+        const seen = new Set<unknown>();
+        for (const technique of raw.acceptable as unknown[]) {
+          if (!isTechnique(technique)) problems.push(`${name}: acceptable ${JSON.stringify(technique)} is not one of ${TECHNIQUES.join(', ')}`);
+          else if (technique === raw.answer) problems.push(`${name}: ${technique} is the answer, not merely acceptable`);
+          else if (seen.has(technique)) problems.push(`${name}: ${technique} is acceptable twice`);
+          seen.add(technique);
+        }
+      }
+    }
     for (const technique of TECHNIQUES) {
       const text = isObject(raw.feedback) ? raw.feedback[technique] : undefined;
       if (typeof text !== 'string' || text.trim() === '') problems.push(`${name} has no feedback for ${TECHNIQUE_NAMES[technique]}`);

@@ -7,6 +7,7 @@ interface Scenario {
   id: string;
   title: string;
   answer: 'short-polling' | 'long-polling' | 'sse' | 'websocket';
+  acceptable?: Array<'short-polling' | 'long-polling' | 'sse' | 'websocket'>;
 }
 
 // The quiz's own data, so the test knows the right answers without repeating them.
@@ -145,6 +146,41 @@ test('a first round of 12 or more right completes the exercise at once', async (
   await expect(quiz.locator('[data-quiz-score]')).toHaveText(`${scenarios.length - 1} of ${scenarios.length}`);
   await expect(quiz.getByRole('status')).toHaveText('Saved to your progress. Exercise complete ✓');
   await expect(quiz.getByRole('button', { name: 'Retry the missed ones' })).toBeVisible();
+});
+
+test('an acceptable pick earns half a point, says why the best fit is better, and is not retried', async ({ page }) => {
+  await page.goto('/lessons/choosing/');
+  const quiz = await widget(page, 'scenario-quiz');
+  const half = scenarios.find((scenario) => (scenario.acceptable ?? []).length > 0)!;
+  const halfIndex = scenarios.indexOf(half);
+  const acceptable = half.acceptable![0];
+  for (const [index, scenario] of scenarios.entries()) {
+    const pick = index === halfIndex ? NAMES[acceptable] : NAMES[scenario.answer];
+    await quiz.getByRole('button', { name: pick, exact: true }).click();
+    if (index === halfIndex) {
+      const feedback = quiz.locator('.ch-feedback');
+      await expect(feedback).toHaveAttribute('data-verdict', 'acceptable');
+      await expect(feedback.getByRole('heading')).toHaveText(
+        `Acceptable: ${NAMES[acceptable]} works here, for half a point. The best fit is ${NAMES[half.answer]}.`,
+      );
+      await expect(feedback.locator('li[data-picked]')).toContainText('(your pick, also acceptable, half a point)');
+      await expect(quiz.locator(`.ch-choice[data-technique="${acceptable}"]`)).toHaveAttribute('data-verdict', 'acceptable');
+      await expect(quiz.locator(`.ch-choice[data-technique="${half.answer}"]`)).toHaveAttribute('data-verdict', 'right');
+      await expect(quiz.getByText(`${index === 0 ? '' : index}½ points so far`)).toBeVisible();
+    }
+    await quiz.getByRole('button', { name: index === scenarios.length - 1 ? 'See your score' : 'Next scenario' }).click();
+  }
+  await expect(quiz.locator('[data-quiz-score]')).toHaveText(`${scenarios.length - 1}½ of ${scenarios.length}`);
+  await expect(quiz.locator('.ch-summary > li[data-verdict="acceptable"]')).toHaveCount(1);
+  await expect(quiz.getByRole('status')).toHaveText('Saved to your progress. Exercise complete ✓');
+  // Nothing earned nothing, so there is nothing to retry.
+  await expect(quiz.getByRole('button', { name: 'Retry the missed ones' })).toHaveCount(0);
+  // The saved attempt counts the best fits; the widget shows the half point again after a reload.
+  const saved = await page.evaluate(() => JSON.parse(localStorage.getItem('rtw:progress:v1') ?? '{}'));
+  expect(saved.quiz[0].score).toBe(scenarios.length - 1);
+  await page.reload();
+  const again = await widget(page, 'scenario-quiz');
+  await expect(again.locator('[data-quiz-saved]')).toContainText(`${scenarios.length - 1}½ of ${scenarios.length}`);
 });
 
 test('the walker, the diagram and the quiz fit a 360 px phone in dark mode', async ({ browser }) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decisionTree, scenarios } from '../../src/quiz/data.ts';
+import { PARTIAL_CREDIT, passMark, verdictOf, type Scenario } from '../../src/quiz/scenarios.ts';
 import { TECHNIQUES, type Technique } from '../../src/quiz/techniques.ts';
 import { createQuizModel, type RoundResult } from '../../src/widgets/choosing/quiz-model.ts';
 import { createWalkerModel } from '../../src/widgets/choosing/walker-model.ts';
@@ -37,12 +38,13 @@ describe('the walker model', () => {
 });
 
 describe('the quiz model', () => {
-  const wrong = (answer: Technique) => TECHNIQUES.find((technique) => technique !== answer)!;
+  /** A pick that earns nothing: neither the answer nor an acceptable technique. */
+  const wrong = (scenario: Scenario): Technique => TECHNIQUES.find((technique) => verdictOf(scenario, technique) === 'wrong')!;
 
-  function playRound(quiz: ReturnType<typeof createQuizModel>, missIds: Set<string>): void {
+  function playRound(quiz: ReturnType<typeof createQuizModel>, missIds: Set<string>, halfIds = new Set<string>()): void {
     for (const scenario of quiz.round.value) {
       assert.equal(quiz.current.value.id, scenario.id);
-      quiz.pick(missIds.has(scenario.id) ? wrong(scenario.answer) : scenario.answer);
+      quiz.pick(missIds.has(scenario.id) ? wrong(scenario) : halfIds.has(scenario.id) ? scenario.acceptable![0] : scenario.answer);
       quiz.pick(scenario.answer); // only the first pick counts
       assert.equal(quiz.phase.value, 'feedback');
       quiz.next();
@@ -59,7 +61,7 @@ describe('the quiz model', () => {
     assert.equal(finished.length, 1);
     assert.deepEqual([finished[0].kind, finished[0].score, finished[0].total, finished[0].passed], ['full', scenarios.length - 3, scenarios.length, false]);
     assert.deepEqual(new Set(finished[0].missed), missed);
-    assert.equal(finished[0].picks[scenarios[0].id], wrong(scenarios[0].answer));
+    assert.equal(finished[0].picks[scenarios[0].id], wrong(scenarios[0]));
 
     quiz.retryMissed();
     assert.equal(quiz.kind.value, 'retry');
@@ -83,5 +85,31 @@ describe('the quiz model', () => {
     const quiz = createQuizModel(scenarios, { onRoundFinished: (result) => finished.push(result) });
     playRound(quiz, new Set(scenarios.slice(0, 2).map((scenario) => scenario.id)));
     assert.equal(finished[0].passed, true, `${scenarios.length - 2} of ${scenarios.length} passes`);
+  });
+
+  it('counts an acceptable pick as half a point toward the pass mark, and never retries it', () => {
+    const finished: RoundResult[] = [];
+    const quiz = createQuizModel(scenarios, { onRoundFinished: (result) => finished.push(result) });
+    const halfIds = new Set(scenarios.filter((scenario) => (scenario.acceptable ?? []).length > 0).map((scenario) => scenario.id));
+    assert.ok(halfIds.size >= 2, 'scenarios with an acceptable technique');
+    const other = scenarios.find((scenario) => !halfIds.has(scenario.id))!;
+
+    playRound(quiz, new Set(), halfIds);
+    assert.equal(quiz.runningScore.value, scenarios.length - halfIds.size * PARTIAL_CREDIT);
+    const [first] = finished;
+    assert.equal(first.points, scenarios.length - halfIds.size * PARTIAL_CREDIT);
+    assert.equal(first.score, scenarios.length - halfIds.size, 'the saved score counts the best fits only');
+    assert.deepEqual(new Set(first.acceptable), halfIds);
+    assert.deepEqual(first.missed, []);
+    assert.equal(first.passed, first.points >= passMark(scenarios.length));
+    quiz.retryMissed(); // nothing missed: no retry round
+    assert.equal(quiz.phase.value, 'finished');
+
+    quiz.restart();
+    playRound(quiz, new Set([other.id]), halfIds);
+    assert.equal(finished[1].points, scenarios.length - 1 - halfIds.size * PARTIAL_CREDIT);
+    assert.equal(finished[1].passed, finished[1].points >= passMark(scenarios.length));
+    quiz.retryMissed();
+    assert.deepEqual(quiz.round.value.map((scenario) => scenario.id), [other.id], 'only the scenario that earned nothing is retried');
   });
 });

@@ -4,7 +4,7 @@ import { useProgress } from '../../components/progress/use-progress.ts';
 import { markExerciseDone, recordQuizAttempt, type QuizAttempt } from '../../progress/local-progress.ts';
 import { decisionTree, scenarios } from '../../quiz/data.ts';
 import { walk } from '../../quiz/decision-tree.ts';
-import { passMark, type Scenario } from '../../quiz/scenarios.ts';
+import { creditOf, formatPoints, passMark, verdictOf, type Scenario, type Verdict } from '../../quiz/scenarios.ts';
 import { TECHNIQUES, TECHNIQUE_NAMES, type Technique } from '../../quiz/techniques.ts';
 import { createQuizModel, type QuizModel, type RoundResult } from './quiz-model.ts';
 import '../../styles/widget.css';
@@ -16,9 +16,11 @@ export const QUIZ_EXERCISE = { lesson: 'choosing', id: 'scenario-quiz' } as cons
 /**
  * Lesson 9's scenario quiz: one scenario at a time, four technique buttons,
  * feedback on every technique with the decision tree's path, a score at the
- * end, and "Retry the missed ones". Every finished round is saved with
- * `recordQuizAttempt`; a first round of 10 of 12 (or the same share), or a
- * retry round with everything right, completes the lesson's exercise.
+ * end (a point for the best fit, half a point for a technique that also works),
+ * and "Retry the missed ones". Every finished round is saved with
+ * `recordQuizAttempt` (its `score` counts the best fits); a first round of 10
+ * points of 12 (or the same share), or a retry round with nothing missed,
+ * completes the lesson's exercise.
  * State lives in quiz-model.ts; this file only renders.
  * Used from MDX as `<ScenarioQuiz client:visible />`.
  */
@@ -86,7 +88,7 @@ function ScenarioCard({ model, heading, act }: { model: QuizModel; heading: RefO
       <div class="ch-meter">
         <p class="ch-kicker">
           {model.kind.value === 'retry' ? `Retry · ${position}` : position}
-          <span class="ch-running"> · {model.runningScore.value} right so far</span>
+          <span class="ch-running"> · {pointsText(model.runningScore.value)} so far</span>
         </p>
         <div
           class="ch-bar"
@@ -119,8 +121,7 @@ function ScenarioCard({ model, heading, act }: { model: QuizModel; heading: RefO
             onClick={act(() => model.pick(technique))}
           >
             {TECHNIQUE_NAMES[technique]}
-            {picked && technique === scenario.answer && <span aria-hidden="true"> ✓</span>}
-            {picked && technique === picked && technique !== scenario.answer && <span aria-hidden="true"> ✗</span>}
+            {picked && <span aria-hidden="true">{MARKS[verdict(technique, scenario, picked) ?? 'none']}</span>}
           </button>
         ))}
       </div>
@@ -136,20 +137,34 @@ function ScenarioCard({ model, heading, act }: { model: QuizModel; heading: RefO
   );
 }
 
-function verdict(technique: Technique, scenario: Scenario, picked: Technique): string | undefined {
-  if (technique === scenario.answer) return 'right';
-  return technique === picked ? 'wrong' : undefined;
+/** A technique button's verdict once a pick is made: the best fit and the acceptable ones always show; a wrong one only when picked. */
+function verdict(technique: Technique, scenario: Scenario, picked: Technique): Verdict | undefined {
+  const own = verdictOf(scenario, technique);
+  return own !== 'wrong' || technique === picked ? own : undefined;
+}
+
+/** What follows a technique's name once a pick is made. */
+const MARKS: Record<Verdict | 'none', string> = { right: ' ✓', acceptable: ' ½', wrong: ' ✗', none: '' };
+
+/** `9½ points`, `1 point`. */
+function pointsText(points: number): string {
+  return `${formatPoints(points)} ${points === 1 ? 'point' : 'points'}`;
 }
 
 function Feedback({ scenario, picked, heading }: { scenario: Scenario; picked: Technique; heading: RefObject<HTMLHeadingElement> }) {
-  const right = picked === scenario.answer;
+  const own = verdictOf(scenario, picked);
   const name = TECHNIQUE_NAMES[scenario.answer];
   const others = TECHNIQUES.filter((technique) => technique !== scenario.answer).sort((a, b) => Number(b === picked) - Number(a === picked));
   const { steps, recommendation } = walk(decisionTree, scenario.path);
+  const headings: Record<Verdict, string> = {
+    right: `Right: ${name}`,
+    acceptable: `Acceptable: ${TECHNIQUE_NAMES[picked]} works here, for half a point. The best fit is ${name}.`,
+    wrong: `Not quite. This one calls for ${name}.`,
+  };
   return (
-    <div class="ch-feedback" data-verdict={right ? 'right' : 'wrong'}>
+    <div class="ch-feedback" data-verdict={own}>
       <h4 class="ch-verdict" ref={heading} tabIndex={-1}>
-        {right ? `Right: ${name}` : `Not quite. This one calls for ${name}.`}
+        {headings[own]}
       </h4>
       <p>
         <strong>Why {name} fits:</strong> {scenario.feedback[scenario.answer]}
@@ -157,10 +172,10 @@ function Feedback({ scenario, picked, heading }: { scenario: Scenario; picked: T
       <p class="ch-kicker">Why not the others</p>
       <ul class="ch-others">
         {others.map((technique) => (
-          <li key={technique} data-picked={technique === picked ? '' : undefined}>
+          <li key={technique} data-picked={technique === picked ? '' : undefined} data-verdict={verdictOf(scenario, technique)}>
             <strong>
               {TECHNIQUE_NAMES[technique]}
-              {technique === picked ? ' (your pick)' : ''}:
+              {noteOf(technique === picked, verdictOf(scenario, technique) === 'acceptable')}:
             </strong>{' '}
             {scenario.feedback[technique]}
           </li>
@@ -190,22 +205,27 @@ function Result({ model, heading, act, done }: { model: QuizModel; heading: RefO
     <div class="ch-card ch-result">
       <p class="ch-kicker">{result.kind === 'retry' ? 'Retry finished' : 'Quiz finished'}</p>
       <h3 class="ch-title" ref={heading} tabIndex={-1}>
-        Your score: <span data-quiz-score>{`${result.score} of ${result.total}`}</span>
+        Your score: <span data-quiz-score>{`${formatPoints(result.points)} of ${result.total}`}</span>
       </h3>
       <p>{verdictText(result)}</p>
       <ul class="ch-summary">
         {model.round.value.map((scenario) => {
           const picked = result.picks[scenario.id];
-          const right = picked === scenario.answer;
+          const own = verdictOf(scenario, picked);
+          const best = TECHNIQUE_NAMES[scenario.answer];
           return (
-            <li key={scenario.id} data-verdict={right ? 'right' : 'wrong'}>
+            <li key={scenario.id} data-verdict={own}>
               <span aria-hidden="true" class="ch-mark">
-                {right ? '✓' : '✗'}
+                {MARKS[own].trim()}
               </span>
-              <span class="visually-hidden">{right ? 'Right: ' : 'Missed: '}</span>
+              <span class="visually-hidden">{SUMMARY_LABELS[own]}</span>
               <span>
                 {scenario.title}:{' '}
-                {right ? TECHNIQUE_NAMES[scenario.answer] : `${TECHNIQUE_NAMES[scenario.answer]}, not ${picked ? TECHNIQUE_NAMES[picked] : 'no pick'}`}
+                {own === 'right'
+                  ? best
+                  : own === 'acceptable'
+                    ? `${TECHNIQUE_NAMES[picked!]}, half a point (best: ${best})`
+                    : `${best}, not ${picked ? TECHNIQUE_NAMES[picked] : 'no pick'}`}
               </span>
             </li>
           );
@@ -228,18 +248,43 @@ function Result({ model, heading, act, done }: { model: QuizModel; heading: RefO
   );
 }
 
+/** Read by screen readers before each line of the summary. */
+const SUMMARY_LABELS: Record<Verdict, string> = { right: 'Right: ', acceptable: 'Acceptable: ', wrong: 'Missed: ' };
+
+/** " (your pick)", " (also acceptable)", both, or nothing. */
+function noteOf(picked: boolean, acceptable: boolean): string {
+  const notes = [picked && 'your pick', acceptable && 'also acceptable, half a point'].filter(Boolean);
+  return notes.length > 0 ? ` (${notes.join(', ')})` : '';
+}
+
 function verdictText(result: RoundResult): string {
   const missed = result.missed.length;
+  const halves = result.acceptable.length;
   if (result.kind === 'retry') {
-    return missed === 0
+    if (missed > 0) return `${missed} still missed. Read the feedback again, then retry those.`;
+    return halves === 0
       ? 'Every scenario you missed is right now. That completes the exercise.'
-      : `${missed} still missed. Read the feedback again, then retry those.`;
+      : `Nothing missed this time (${halves} for half a point). That completes the exercise.`;
   }
-  if (missed === 0) return 'Every scenario right. That completes the exercise.';
+  if (missed === 0 && halves === 0) return 'Every scenario right. That completes the exercise.';
   const mark = passMark(result.total);
+  const points = pointsText(result.points);
+  if (missed === 0) return `${points}: nothing missed, ${halves} for half a point. That completes the exercise.`;
   return result.passed
-    ? `${result.score} right passes (${mark} needed), and completes the exercise. Retry the ${missed} you missed to see why.`
-    : `${mark} right passes. Retry the ${missed} you missed: getting them all right completes the exercise too.`;
+    ? `${points} pass (${mark} needed), and complete the exercise. Retry the ${missed} you missed to see why.`
+    : `${mark} points pass. Retry the ${missed} you missed: getting each of them right, or acceptable, completes the exercise too.`;
+}
+
+/** The points of a saved round, recomputed from its picks; its `score` counts only the best fits. */
+function savedPoints(attempt: QuizAttempt): number {
+  const byId = new Map(scenarios.map((scenario) => [scenario.id, scenario]));
+  let points = 0;
+  for (const [id, pick] of Object.entries(attempt.answers)) {
+    const scenario = byId.get(id);
+    if (scenario) points += creditOf(scenario, pick as Technique);
+  }
+  // A round saved before a scenario changed or went away keeps at least what it scored then.
+  return Math.max(points, attempt.score);
 }
 
 function SavedResult({ last, count, done }: { last: QuizAttempt | undefined; count: number; done: boolean }) {
@@ -247,7 +292,7 @@ function SavedResult({ last, count, done }: { last: QuizAttempt | undefined; cou
   const when = new Date(last.at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
   return (
     <p class="ch-saved-result" data-quiz-saved>
-      Saved in your progress: your last round scored <strong>{`${last.score} of ${last.total}`}</strong> ({when}
+      Saved in your progress: your last round scored <strong>{`${formatPoints(savedPoints(last))} of ${last.total}`}</strong> ({when}
       {count > 1 ? `, ${count} rounds in all` : ''}).{done ? ' Exercise complete ✓' : ''}
     </p>
   );

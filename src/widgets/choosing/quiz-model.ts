@@ -1,12 +1,13 @@
 import { batch, computed, signal, type ReadonlySignal } from '@preact/signals';
-import { missedScenarios, passMark, scoreAttempt, type AttemptScore, type Scenario } from '../../quiz/scenarios.ts';
+import { creditOf, missedScenarios, passMark, scoreAttempt, type AttemptScore, type Scenario } from '../../quiz/scenarios.ts';
 import type { Technique } from '../../quiz/techniques.ts';
 
 /**
  * The scenario quiz's state, with no DOM and no JSX. A round shows one scenario
  * at a time (what reads best on a phone): the reader picks a technique, sees the
- * feedback, and moves on. At the end of a round comes the score; "retry the
- * missed ones" starts a round of just those.
+ * feedback, and moves on. At the end of a round comes the score (a point for
+ * the best fit, half a point for an acceptable pick); "retry the missed ones"
+ * starts a round of the scenarios that earned nothing.
  */
 export type QuizPhase = 'question' | 'feedback' | 'finished';
 
@@ -18,8 +19,8 @@ export interface RoundResult extends AttemptScore {
   /** Scenario id → the technique picked, for this round's scenarios. */
   picks: Record<string, Technique>;
   /**
-   * A full round passes at {@link passMark} (10 of 12); a retry round passes
-   * when every missed scenario is now right.
+   * A full round passes at {@link passMark} points (10 of 12); a retry round
+   * passes when every scenario in it earns a point or half a point.
    */
   passed: boolean;
 }
@@ -33,7 +34,7 @@ export interface QuizModel {
   readonly current: ReadonlySignal<Scenario>;
   /** The technique picked for the current scenario, once picked. */
   readonly picked: ReadonlySignal<Technique | undefined>;
-  /** Right answers so far in this round. */
+  /** Points so far in this round: 1 per right pick, ½ per acceptable one. */
   readonly runningScore: ReadonlySignal<number>;
   /** The finished round's result; null until the round ends. */
   readonly result: ReadonlySignal<RoundResult | null>;
@@ -62,7 +63,7 @@ export function createQuizModel(scenarios: readonly Scenario[], options: QuizMod
   const result = signal<RoundResult | null>(null);
   const current = computed(() => round.value[index.value]);
   const picked = computed(() => picks.value[current.value.id]);
-  const runningScore = computed(() => round.value.filter((scenario) => picks.value[scenario.id] === scenario.answer).length);
+  const runningScore = computed(() => round.value.reduce((points, scenario) => points + creditOf(scenario, picks.value[scenario.id]), 0));
 
   function start(scenariosOfRound: readonly Scenario[], roundKind: RoundKind): void {
     batch(() => {
@@ -105,7 +106,7 @@ export function createQuizModel(scenarios: readonly Scenario[], options: QuizMod
         ...score,
         kind: kind.value,
         picks: { ...picks.value },
-        passed: kind.value === 'full' ? score.score >= passMark(score.total) : score.score === score.total,
+        passed: kind.value === 'full' ? score.points >= passMark(score.total) : score.missed.length === 0,
       };
       batch(() => {
         result.value = finished;
