@@ -135,8 +135,12 @@ describe('lessons 2–4 on two instances sharing Redis, no sticky sessions', { s
 
     it('go on elsewhere when their instance shuts down', { timeout: 30_000 }, async () => {
       const c = await startServer({ config, jobLimits: { queuedMs: 300 } });
-      const { id } = await startJob(c, { durationMs: 1_000 });
-      await c.stop(); // hands its jobs back
+      let id: string;
+      try {
+        ({ id } = await startJob(c, { durationMs: 1_000 }));
+      } finally {
+        await c.stop(); // hands its jobs back
+      }
 
       // At once, not after the grace a killed instance's jobs wait for: the job runs for 1.3 s.
       const { job } = await pollUntilFinished([b.baseUrl], id, TAKEOVER_GRACE_MS);
@@ -274,7 +278,7 @@ describe('lessons 2–4 with Redis unreachable', () => {
   before(async () => {
     // Nothing listens there: the instance keeps reconnecting in the background.
     const config = { redisUrl: `redis://127.0.0.1:${await freePort()}`, redisPrefix: 'unreachable:' };
-    server = await startServer({ config });
+    server = await startServer({ config, untilReady: false });
   });
   after(() => server.stop());
 

@@ -2,6 +2,7 @@ import { type AddressInfo } from 'node:net';
 import { createApp, type AppOptions, type WorkbookApp } from '../../../server/app.ts';
 import { readConfig, type ServerConfig } from '../../../server/config.ts';
 import { type Logger } from '../../../server/logger.ts';
+import { waitUntil } from './wait-until.ts';
 
 /** A companion server running in this process for one test file. */
 export interface RunningServer {
@@ -19,6 +20,12 @@ export interface RunningServer {
 /** What {@link startServer} accepts: configuration and app options overrides. */
 export interface StartServerOptions extends Omit<AppOptions, 'logger'> {
   config?: Partial<ServerConfig>;
+  /**
+   * With `config.redisUrl`: resolve only once the instance is ready, its Redis
+   * connections and subscription up (as a load balancer would wait for
+   * `/readyz`). Default true; false for a test of an unreachable Redis.
+   */
+  untilReady?: boolean;
 }
 
 /**
@@ -41,13 +48,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     port: 0,
     host: '127.0.0.1',
   };
-  const { config: _ignored, ...appOptions } = options;
+  const { config: _ignored, untilReady = true, ...appOptions } = options;
   const app = createApp(config, { ...appOptions, logger });
   await app.ready();
   await new Promise<void>((resolve, reject) => {
     app.server.once('error', reject);
     app.server.listen(0, '127.0.0.1', () => resolve());
   });
+  if (config.redisUrl !== undefined && untilReady) {
+    await waitUntil(() => app.isReady(), () => `the instance is ready (${app.isReady()})`, 10_000);
+  }
   const { port } = app.server.address() as AddressInfo;
   return { baseUrl: `http://127.0.0.1:${port}`, app, errors, warnings, stop: () => app.close() };
 }
