@@ -37,6 +37,7 @@ import { openStores } from './open-stores.ts';
 import { channelLatestRoute } from './techniques/channel-latest.ts';
 import { createLongPolling } from './techniques/long-polling.ts';
 import { getJobRoute } from './techniques/short-polling.ts';
+import { createScaling, type Scaling, type ScalingSettings } from './scaling/scaling-routes.ts';
 import { sseRoute, type SseSettings } from './techniques/sse.ts';
 import { SseStreamRegistry } from './techniques/sse-streams.ts';
 import { createWebSocketEndpoint } from './techniques/websocket.ts';
@@ -79,6 +80,8 @@ export interface WorkbookApp {
   readonly production: Production;
   /** Workshops this instance watches now: those in use here (idle ones are unloaded; the store keeps them). */
   loadedWorkshops(): number;
+  /** Lesson 8's two-instance demos (child processes of this one, stopped by `close()`). */
+  readonly scaling: Scaling;
   /**
    * Starts draining: `/readyz` turns 503, `draining` is aborted, responses
    * ask clients to close their connection. Still accepts connections, so a
@@ -107,6 +110,8 @@ export interface AppOptions {
   production?: ProductionSettings;
   /** Overrides of the workshops' timings (`presenceTtlMs`, `streamGraceMs`, `sweepMs`, `unloadAfterMs`). */
   workshops?: Partial<WorkshopTimings>;
+  /** Overrides of lesson 8's two-instance demo (limits, and `redisServer: null` to act as if Redis were not installed). */
+  scaling?: ScalingSettings;
 }
 
 /**
@@ -168,6 +173,14 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     sseCapBytes: options.sse?.maxBufferedBytes === undefined ? undefined : { sse: options.sse.maxBufferedBytes },
     settings: options.production,
   });
+  // Lesson 8: pairs of real instances of this server, on this server's Redis if it has one.
+  const scaling = createScaling({
+    redisUrl: config.redisUrl,
+    redisPrefix: config.redisPrefix,
+    logger,
+    draining: drainController.signal,
+    settings: options.scaling,
+  });
   let siteLoaded = false;
   // Progress and workshops: PostgreSQL with DATABASE_URL (shared by instances), else SQLite in DATA_DIR,
   // opened now so a bad DATA_DIR stops the server at start. ready() waits for PostgreSQL and its migrations.
@@ -228,6 +241,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   registerLabRoutes(router, labs);
   registerWorkshopRoutes(router, workshops);
   production.register(router);
+  scaling.register(router);
 
   // The site loads in the background; `ready()` exposes the outcome, page requests wait for it.
   const site: Promise<AstroSite | undefined> = config.apiOnly
@@ -366,6 +380,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     openWebSockets: () => webSocket.connectionCount,
     production,
     loadedWorkshops: () => workshops.loadedWorkshops(),
+    scaling,
     beginDraining,
     close() {
       beginDraining();
@@ -384,6 +399,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
         // Keep-alive connections with no request in flight would otherwise hold close() open for their timeout.
         server.closeIdleConnections();
       }).then(async () => {
+        await scaling.close();
         await bus.close();
         await redis?.close();
         await stores.close();

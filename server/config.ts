@@ -54,7 +54,7 @@ export interface ServerConfig {
   databaseUrl: string | undefined;
   /**
    * Redis for running several instances: the shared event log, Pub/Sub
-   * fan-out and presence. `REDIS_URL` (`redis://` or `rediss://`), default
+   * fan-out and presence. `REDIS_URL` (`redis://`, `rediss://` or `unix:///path/to/redis.sock`), default
    * none: one process with the in-memory bus.
    */
   redisUrl: string | undefined;
@@ -97,7 +97,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   const wsHeartbeatMs = readInteger(env, 'WS_HEARTBEAT_MS', WS_DEFAULTS.heartbeatMs, 10, 600_000, errors);
   const dataDir = readString(env, 'DATA_DIR', `${repoRoot}data`, errors);
   const databaseUrl = readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], errors);
-  const redisUrl = readUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], errors);
+  // unix:///path/redis.sock: a Redis on a Unix socket (lesson 8's demo starts its private one so).
+  const redisUrl = readUrl(env, 'REDIS_URL', ['redis:', 'rediss:', 'unix:'], errors);
   const redisPrefix = readString(env, 'REDIS_PREFIX', 'rtw:', errors);
   if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisPrefix)) {
     errors.push(`REDIS_PREFIX=${JSON.stringify(redisPrefix)}: expected 1–64 of A–Z a–z 0–9 : _ . -`);

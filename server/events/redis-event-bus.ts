@@ -5,6 +5,7 @@ import { type LogRead } from './channel-log.ts';
 import { callRedis } from '../redis/call-redis.ts';
 import { ChannelListeners, type EventBus, type EventListener, type LostListener } from './event-bus.ts';
 
+// #region redis-publish
 /**
  * Appends one event and announces it, atomically: the id comes from the
  * channel's counter, the event joins the channel's stream (capped at its
@@ -27,7 +28,9 @@ redis.call('PEXPIRE', KEYS[2], ARGV[4])
 redis.call('PUBLISH', ARGV[1], event)
 return event
 `);
+// #endregion redis-publish
 
+// #region redis-since
 /**
  * Reads a channel's log after a cursor in one step: the newest id, the
  * oldest id still kept, and the events from ARGV[1] (`<cursor + 1>-0`) on.
@@ -42,6 +45,7 @@ local events = {}
 for i, entry in ipairs(redis.call('XRANGE', KEYS[2], ARGV[1], '+')) do events[i] = entry[2][2] end
 return {latest, oldest, events}
 `);
+// #endregion redis-since
 
 /** The Pub/Sub channel of the liveness probes: `~` is not allowed in a channel name, so no client can publish there. */
 const PROBE_CHANNEL = '~probe';

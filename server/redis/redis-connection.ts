@@ -37,6 +37,17 @@ export function luaScript(source: string): LuaScript {
   return { source, sha1: createHash('sha1').update(source).digest('hex') };
 }
 
+/** Runs `script` on `client` by its SHA-1, sending the source only when Redis does not know it yet (NOSCRIPT). */
+export async function evalScript(client: RedisClientType, script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+  const tail = [String(keys.length), ...keys, ...args];
+  try {
+    return await client.sendCommand(['EVALSHA', script.sha1, ...tail]);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return client.sendCommand(['EVAL', script.source, ...tail]);
+  }
+}
+
 /** Longest wait between two reconnection attempts. */
 const MAX_RECONNECT_DELAY_MS = 5_000;
 
@@ -102,15 +113,7 @@ export function connectRedis(url: string, prefix: string, logger: Logger): Redis
     onSubscriberReconnect(listener) {
       reconnectListeners.push(listener);
     },
-    async runScript(script, keys, args) {
-      const tail = [String(keys.length), ...keys, ...args];
-      try {
-        return await commands.sendCommand(['EVALSHA', script.sha1, ...tail]);
-      } catch (error) {
-        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-        return commands.sendCommand(['EVAL', script.source, ...tail]);
-      }
-    },
+    runScript: (script, keys, args) => evalScript(commands, script, keys, args),
     async close() {
       if (closed) return;
       closed = true;

@@ -85,6 +85,7 @@ announce(ARGV[3], redis.call('INCR', KEYS[2]), members_json(KEYS[1], ARGV[1]), '
 return 1
 `);
 
+// #region redis-heartbeat
 /**
  * Renews the presence of this instance's members (its heartbeat). A member
  * whose key expired meanwhile (Redis was out of reach for longer than the TTL)
@@ -112,6 +113,7 @@ for i = 2, 6 do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
 if changed then announce(ARGV[4], redis.call('INCR', KEYS[2]), members_json(KEYS[1], ARGV[1]), '') end
 return 0
 `);
+// #endregion redis-heartbeat
 
 /**
  * Re-reads a room's members for one instance. If some expired, the change is

@@ -25,4 +25,18 @@ export const paths = {
   idleHop: (idleMs: number, channel: string) => `/api/production/idle-hop/${idleMs}/sse/${encodeURIComponent(channel)}`,
   slowConsumers: '/api/production/slow-consumers',
   drains: '/api/production/drains',
+  /** Lesson 8's two-instance demo (`src/protocol/scaling.ts`). */
+  scaling: '/api/scaling',
+  scalingDemo: (channel: string) => `/api/scaling/${encodeURIComponent(channel)}`,
+  scalingAction: (channel: string, instance: string, action: string) =>
+    `/api/scaling/${encodeURIComponent(channel)}/instances/${instance}/${action}`,
+  /** A note published on one instance (forwarded to its `/api/channels/{feed}/events`). */
+  scalingPublish: (channel: string, instance: string, feed: string) =>
+    `/api/scaling/${encodeURIComponent(channel)}/instances/${instance}/api/channels/${encodeURIComponent(feed)}/events`,
+  /** The feed's stream from one instance, and nothing else when it is down. */
+  scalingStream: (channel: string, instance: string, feed: string) =>
+    `/api/scaling/${encodeURIComponent(channel)}/instances/${instance}/api/sse/${encodeURIComponent(feed)}`,
+  /** The feed's stream through the demo's sticky balancer: pinned to `instance`, moved to the other one while it is down. */
+  scalingStickyStream: (channel: string, instance: string, feed: string) =>
+    `/api/scaling/${encodeURIComponent(channel)}/sticky/${instance}/api/sse/${encodeURIComponent(feed)}`,
 } as const;

@@ -50,6 +50,16 @@ export const PROBLEM_TYPES = {
   experimentRunning: 'tag:realtime-workbook,2026:experiment-running',
   /** Too many lesson 7 experiments are running over all channels; retry after `Retry-After` seconds. */
   tooManyExperiments: 'tag:realtime-workbook,2026:too-many-experiments',
+  /** Lesson 8's demo with the backplane was asked for, and there is no Redis: `install` lists the commands that get one. */
+  backplaneMissing: 'tag:realtime-workbook,2026:backplane-missing',
+  /** Too many two-instance demos (lesson 8) are running over all readers; retry after `Retry-After` seconds. */
+  tooManyScalingDemos: 'tag:realtime-workbook,2026:too-many-scaling-demos',
+  /** This channel started its two-instance demo too often in the last minute; retry after `Retry-After` seconds. */
+  scalingStartsTooOften: 'tag:realtime-workbook,2026:scaling-starts-too-often',
+  /** No two-instance demo runs for this channel (never started, stopped, or stopped after being idle). */
+  unknownScalingDemo: 'tag:realtime-workbook,2026:unknown-scaling-demo',
+  /** The demo's instance that should answer is not running (killed, paused, starting); `instance` names it. */
+  instanceDown: 'tag:realtime-workbook,2026:instance-down',
   /** No workshop has this join code. */
   unknownWorkshop: 'tag:realtime-workbook,2026:unknown-workshop',
   /** The join code is not 6 characters of `JOIN_CODE_ALPHABET` (after upper-casing and removing spaces and dashes). */

@@ -4,7 +4,7 @@ import { formatMs, formatOffset } from '../shared/format.ts';
 import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import { HEARTBEAT_CHOICES, IDLE_LIMIT_CHOICES, createIdleHopModel, type HopState } from './idle-hop-model.ts';
-import { useNow } from './use-now.ts';
+import { useNow } from '../shared/use-now.ts';
 import '../../styles/widget.css';
 import { ExperimentLog } from './ExperimentLog.tsx';
 import './production.css';

@@ -42,10 +42,10 @@ export default function SlowConsumer({ baseUrl }: { baseUrl?: string }) {
     <section class="widget prod" data-widget="slow-consumer" data-state={state} aria-label="Slow consumer and backpressure">
       <fieldset class="widget-controls" disabled={!hydrated || busy}>
         <legend class="visually-hidden">Experiment settings</legend>
-        <fieldset class="widget-field prod-radios">
+        <fieldset class="widget-field widget-radios">
           <legend>Transport</legend>
           {SLOW_CONSUMER_TRANSPORTS.map((transport) => (
-            <label key={transport} class="widget-check prod-radio">
+            <label key={transport} class="widget-check widget-radio">
               <input
                 type="radio"
                 name={`${ids}-transport`}

@@ -76,10 +76,10 @@ export default function StormSimulator({ baseUrl }: { baseUrl?: string }) {
           </select>
           <p class="widget-hint">Real HTTP clients inside the server, each holding a connection to it (at most {STORM_LIMITS.maxClients}).</p>
         </div>
-        <fieldset class="widget-field prod-radios" disabled={busy}>
+        <fieldset class="widget-field widget-radios" disabled={busy}>
           <legend>Reconnect strategy</legend>
           {STRATEGIES.map((strategy) => (
-            <label key={strategy} class="widget-check prod-radio">
+            <label key={strategy} class="widget-check widget-radio">
               <input
                 type="radio"
                 name={`${ids}-strategy`}

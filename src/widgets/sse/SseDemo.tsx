@@ -8,6 +8,7 @@ import { lendConnections } from '../shared/lent-connections.ts';
 import { StatTile } from '../shared/StatTile.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import { useDoneBefore } from '../shared/use-done-before.ts';
+import { useNow } from '../shared/use-now.ts';
 import { useStickToEnd } from '../shared/use-stick-to-end.ts';
 import { complete, type BuildTrack, type LogLine } from './build-tracker.ts';
 import { widgetChannel } from './channel.ts';
@@ -404,16 +405,4 @@ function Exercise({ check, phase, done }: { check: ExerciseCheck; phase: BuildPh
       )}
     </ExerciseBox>
   );
-}
-
-/** The current time, updated every `everyMs` while `active`. */
-function useNow(active: boolean, everyMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), everyMs);
-    return () => clearInterval(timer);
-  }, [active, everyMs]);
-  return now;
 }

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { type FaultRequest } from '../../../src/protocol/faults.ts';
-import { createSseClient, READY_STATE, type EventSourceLike } from '../../../src/widgets/sse/client.ts';
+import { createSseClient } from '../../../src/widgets/sse/client.ts';
+import { FakeEventSource } from './helpers/fake-event-source.ts';
 import { EXERCISE, LOST_GRACE_MS, OPEN_TIMEOUT_MS, WIRE_MAX_LINES, createSseModel, type SseModel } from '../../../src/widgets/sse/model.ts';
 
 /**
@@ -9,57 +10,6 @@ import { EXERCISE, LOST_GRACE_MS, OPEN_TIMEOUT_MS, WIRE_MAX_LINES, createSseMode
  * test opens, feeds and breaks, and a fake fetch for the wire view's streams,
  * the builds and the faults. Everything runs on node:test's mocked timers.
  */
-
-class FakeEventSource implements EventSourceLike {
-  readyState: number = READY_STATE.connecting;
-  onopen: ((event: Event) => void) | null = null;
-  onerror: ((event: Event) => void) | null = null;
-  onmessage: ((event: MessageEvent<string>) => void) | null = null;
-  lastEventId = '';
-  readonly url: string;
-  readonly #listeners = new Map<string, ((event: MessageEvent<string>) => void)[]>();
-
-  constructor(url: string, server: FakeServer) {
-    this.url = url;
-    server.sources.push(this);
-  }
-
-  addEventListener(type: string, listener: (event: MessageEvent<string>) => void): void {
-    this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener]);
-  }
-
-  close(): void {
-    this.readyState = READY_STATE.closed;
-  }
-
-  get closed(): boolean {
-    return this.readyState === READY_STATE.closed;
-  }
-
-  open(): void {
-    this.readyState = READY_STATE.open;
-    this.onopen?.(new Event('open'));
-  }
-
-  emit(type: string, data: string, id?: number): void {
-    if (this.closed) return;
-    if (id !== undefined) this.lastEventId = String(id);
-    const event = new MessageEvent<string>(type, { data, lastEventId: this.lastEventId });
-    for (const listener of this.#listeners.get(type) ?? []) listener(event);
-  }
-
-  /** The connection broke: the browser will retry (readyState back to CONNECTING). */
-  drop(): void {
-    this.readyState = READY_STATE.connecting;
-    this.onerror?.(new Event('error'));
-  }
-
-  /** The browser gave up (a non-200 answer). */
-  fail(): void {
-    this.readyState = READY_STATE.closed;
-    this.onerror?.(new Event('error'));
-  }
-}
 
 class FakeServer {
   readonly sources: FakeEventSource[] = [];
@@ -74,7 +24,8 @@ class FakeServer {
   readonly EventSource = ((server: FakeServer) =>
     class extends FakeEventSource {
       constructor(url: string) {
-        super(url, server);
+        super(url);
+        server.sources.push(this);
       }
     })(this);
 
