@@ -169,7 +169,7 @@ function Feedback({ scenario, picked, heading }: { scenario: Scenario; picked: T
       <p>
         <strong>Why {name} fits:</strong> {scenario.feedback[scenario.answer]}
       </p>
-      <p class="ch-kicker">Why not the others</p>
+      <p class="ch-kicker">{(scenario.acceptable ?? []).length > 0 ? "The others: which also work, and which don't" : 'Why not the others'}</p>
       <ul class="ch-others">
         {others.map((technique) => (
           <li key={technique} data-picked={technique === picked ? '' : undefined} data-verdict={verdictOf(scenario, technique)}>
