@@ -31,6 +31,9 @@ export interface DemoBackplane {
   source: 'REDIS_URL' | 'redis-server';
 }
 
+/** How long the demos' own connection to Redis may take. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 /** A private Redis must answer PING within this after it was spawned. */
 const PRIVATE_START_MS = 5_000;
 
@@ -54,6 +57,7 @@ export class DemoRedis {
   #private: Promise<{ url: string; child: ChildProcess; dir: string }> | undefined;
   #privateChild: ChildProcess | undefined;
   #client: RedisClientType | undefined;
+  #connecting: Promise<void> | undefined;
   #closed = false;
 
   constructor(options: DemoRedisOptions) {
@@ -184,19 +188,33 @@ export class DemoRedis {
     return this.#private;
   }
 
-  async #connect(url: string): Promise<void> {
-    if (this.#client) return;
-    const client = createClient({ url, socket: { reconnectStrategy: (retries) => Math.min(5_000, 100 * 2 ** retries) } }) as RedisClientType;
-    let warned = false;
-    // An 'error' with no listener would crash the process; say it once per outage.
-    client.on('error', (error: Error) => {
-      if (warned || this.#closed) return;
-      warned = true;
-      this.#options.logger.warn(`The demos' Redis connection failed, reconnecting: ${error.message}`);
-    });
-    client.on('ready', () => (warned = false));
-    this.#client = client;
-    await client.connect();
+  #connect(url: string): Promise<void> {
+    if (this.#client) return Promise.resolve();
+    this.#connecting ??= (async () => {
+      const client = createClient({ url, socket: { reconnectStrategy: (retries) => Math.min(5_000, 100 * 2 ** retries) } }) as RedisClientType;
+      let warned = false;
+      // An 'error' with no listener would crash the process; say it once per outage.
+      client.on('error', (error: Error) => {
+        if (warned || this.#closed) return;
+        warned = true;
+        this.#options.logger.warn(`The demos' Redis connection failed, reconnecting: ${error.message}`);
+      });
+      client.on('ready', () => (warned = false));
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer from Redis within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([client.connect(), late]);
+      } catch (error) {
+        client.destroy();
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+      this.#client = client;
+    })().finally(() => (this.#connecting = undefined));
+    return this.#connecting;
   }
 }
 

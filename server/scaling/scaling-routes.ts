@@ -137,7 +137,7 @@ export function createScaling(options: ScalingOptions): Scaling {
         headers: { 'Retry-After': '30' },
       });
     }
-    const demo = new ScalingDemo({ channel, backplane: backplane ? await redis.acquire() : undefined, redis, limits, logger });
+    const demo = new ScalingDemo({ channel, backplane: backplane ? await acquireBackplane() : undefined, redis, limits, logger });
     demos.set(channel, demo);
     try {
       await demo.start();
@@ -151,6 +151,22 @@ export function createScaling(options: ScalingOptions): Scaling {
       });
     }
     sendJson(response, 201, await demo.state());
+  }
+
+  /** The demo's Redis; a Redis that exists but cannot be started or reached is a 503 that says so. */
+  async function acquireBackplane() {
+    try {
+      return await redis.acquire();
+    } catch (error) {
+      if (error instanceof HttpProblem) throw error;
+      logger.warn(`The demos' Redis could not be used: ${error instanceof Error ? error.message : String(error)}`);
+      throw new HttpProblem({
+        status: 503,
+        type: PROBLEM_TYPES.backendUnavailable,
+        detail: `The Redis for the demo could not be started or reached (${error instanceof Error ? error.message : String(error)}); the demo without the backplane still runs.`,
+        headers: { 'Retry-After': '5' },
+      });
+    }
   }
 
   async function close(): Promise<void> {

@@ -10,6 +10,7 @@ const pages = {
   websockets: '/lessons/websockets/',
   'side-by-side': '/lessons/side-by-side/',
   'in-production': '/lessons/in-production/',
+  'scaling-out': '/lessons/scaling-out/',
   choosing: '/lessons/choosing/',
   progress: '/progress/',
   workshops: '/workshops/',

@@ -158,6 +158,8 @@ export function createScalingModel(client: ScalingClient, clock: Clock = systemC
   let visible = true;
   let disposed = false;
   let entrySeq = 0;
+  /** Member id → the name its key held, while it had one. */
+  const knownNames = new Map<string, string>();
 
   const servedBy = computed(() => {
     const open = demo.value?.streams.filter((stream) => stream.end === 'open').at(-1);
@@ -255,6 +257,11 @@ export function createScalingModel(client: ScalingClient, clock: Clock = systemC
 
   function adopt(next: ScalingDemoState): void {
     const now = clock.now();
+    // An expired key has no name left to read: show the name it had.
+    for (const key of next.presence.keys ?? []) {
+      if (key.name !== null) knownNames.set(key.memberId, key.name);
+      else key.name = knownNames.get(key.memberId) ?? null;
+    }
     batch(() => {
       const departed = departedKeys(demo.peek()?.presence.keys ?? null, next.presence.keys, now);
       gone.value = [...departed, ...gone.peek()].filter((key) => now - key.goneAt < GONE_SHOWN_MS);

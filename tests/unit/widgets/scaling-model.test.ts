@@ -224,6 +224,22 @@ describe('the scaling demo model', () => {
     assert.equal(source.closed, true);
   });
 
+  it('keeps the name of a member whose key expired, and lists it as gone once it left the index', async () => {
+    const withKeys = (keys: PresenceKey[]) => demoState({ presence: { ...demoState().presence, keys } });
+    await model.start();
+    client.current = withKeys([{ memberId: 'm1', name: 'Ada', key: 'k:m1', pttlMs: 500, indexMs: 500 }]);
+    mock.timers.tick(POLL_MS);
+    await settle();
+    client.current = withKeys([{ memberId: 'm1', name: null, key: 'k:m1', pttlMs: -2, indexMs: -300 }]);
+    mock.timers.tick(POLL_MS);
+    await settle();
+    assert.equal(model.demo.value?.presence.keys?.[0]?.name, 'Ada');
+    client.current = withKeys([]);
+    mock.timers.tick(POLL_MS);
+    await settle();
+    assert.deepEqual(model.gone.value.map((key) => [key.name, key.pttlMs]), [['Ada', -2]]);
+  });
+
   it('says why an action failed, and does one action at a time', async () => {
     await model.start();
     client.current = new ApiError('Cannot publish on instance B: it is killed. Restart it first.', { status: 502 });
