@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,9 @@ export interface DemoBackplane {
   prefix: string;
   source: 'REDIS_URL' | 'redis-server';
 }
+
+/** Every private Redis lives in a temp directory named so. */
+const DIR_PREFIX = 'rtw-demo-redis-';
 
 /** How long the demos' own connection to Redis may take. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -159,7 +162,8 @@ export class DemoRedis {
   #startPrivate(): Promise<{ url: string; child: ChildProcess; dir: string }> {
     this.#private ??= (async () => {
       const command = (await this.#findRedisServer())!;
-      const dir = mkdtempSync(path.join(tmpdir(), 'rtw-demo-redis-'));
+      await removeStaleDirs();
+      const dir = mkdtempSync(path.join(tmpdir(), DIR_PREFIX));
       const socket = path.join(dir, 'redis.sock');
       const args = [
         '--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir,
@@ -216,6 +220,40 @@ export class DemoRedis {
     })().finally(() => (this.#connecting = undefined));
     return this.#connecting;
   }
+}
+
+/**
+ * Removes the directories of private Redis servers that are gone without
+ * cleaning up (their workbook was killed with SIGKILL: the kernel killed the
+ * server, nobody removed the directory). A directory whose socket still
+ * answers belongs to a running workbook and stays, and so does one younger
+ * than a minute, whose server may still be starting.
+ */
+async function removeStaleDirs(): Promise<void> {
+  const base = tmpdir();
+  for (const name of readdirSync(base)) {
+    if (!name.startsWith(DIR_PREFIX)) continue;
+    const dir = path.join(base, name);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs < 60_000) continue;
+      if (await answers(path.join(dir, 'redis.sock'))) continue;
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Gone meanwhile, or not ours to remove.
+    }
+  }
+}
+
+/** Whether something accepts connections on the Unix socket `socket`. */
+function answers(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const connection = createConnection({ path: socket });
+    connection.once('connect', () => {
+      connection.destroy();
+      resolve(true);
+    });
+    connection.once('error', () => resolve(false));
+  });
 }
 
 /** Whether `command args` runs and exits 0. */

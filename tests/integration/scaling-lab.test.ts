@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClient } from '@redis/client';
@@ -193,9 +195,14 @@ describe('the scaling demo with a Redis backplane', { skip: noRedis }, () => {
   });
 
   it('passes the exercise: A’s note reaches B, B is killed, the stream resumes on A with no gap', async () => {
+    // What a workbook killed with SIGKILL leaves behind: the directory of its private Redis, long dead.
+    const stale = mkdtempSync(path.join(tmpdir(), 'rtw-demo-redis-'));
+    const longAgo = new Date(Date.now() - 120_000);
+    utimesSync(stale, longAgo, longAgo);
     const demo = new DemoClient(server, 'scale-redis');
     const started = await demo.start(true);
     assert.equal(started.redis?.source, 'redis-server');
+    assert.ok(!existsSync(stale), 'the private Redis started after removing a dead one’s directory');
     const stream = demo.follow('b');
     await waitUntil(() => stream.opens === 1, 'the stream opened on B');
 
