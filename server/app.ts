@@ -169,6 +169,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     sseStreams,
     webSocket,
     longPolling,
+    // With Redis, a channel drain reaches the channel's clients on every instance.
+    redis,
     draining: drainController.signal,
     sseCapBytes: options.sse?.maxBufferedBytes === undefined ? undefined : { sse: options.sse.maxBufferedBytes },
     settings: options.production,

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { FAULT_LIMITS, type FaultRequest } from '../../src/protocol/faults.ts';
-import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import { assertValidChannel } from '../http/validate.ts';
 import { type Logger } from '../logger.ts';
 import { callRedis } from '../redis/call-redis.ts';
+import { InstanceOrders } from '../redis/instance-orders.ts';
 import { luaScript, type RedisConnection } from '../redis/redis-connection.ts';
 import { type ChannelFaults, type LocalChannelFaults } from './channel-faults.ts';
 import { parseFaultRequest } from './parse-fault-request.ts';
@@ -25,25 +24,13 @@ type CountedFault = 'drop' | 'errors';
 
 /** A fault sent to every instance on the control channel. */
 interface FaultOrder {
-  id: string;
   channel: string;
   fault: FaultRequest;
 }
 
 /** What one instance touched for an order, on the reply channel. */
 interface FaultReport {
-  id: string;
   affected: number;
-}
-
-/** Reports gathered for one order still waiting. */
-interface Tally {
-  affected: number;
-  reports: number;
-  /** Instances that received the order (what PUBLISH answered); Infinity until known. */
-  expected: number;
-  /** Ends the wait. */
-  done: () => void;
 }
 
 /** Options of {@link RedisChannelFaults}. */
@@ -68,8 +55,8 @@ export interface RedisChannelFaultsOptions {
  *   with the armed TTL, taken atomically ({@link TAKE_ONE}): exactly one
  *   answer is dropped, and `count` polls fail in all, across instances.
  * - **Everything else** (`kill-streams`, `restart-streams`, `slow`,
- *   `heartbeats`, `retry`) is an order on the Pub/Sub channel
- *   `<prefix>faults`. Every instance, this one included, applies it to its
+ *   `heartbeats`, `retry`) is an order ({@link InstanceOrders}) on the
+ *   Pub/Sub channel `<prefix>faults`. Every instance, this one included, applies it to its
  *   own {@link LocalChannelFaults} (its streams, its settings) and reports
  *   how many streams it touched on `<prefix>faults:affected`. `PUBLISH`
  *   answers how many instances received the order, so the injection waits
@@ -84,31 +71,27 @@ export interface RedisChannelFaultsOptions {
 export class RedisChannelFaults implements ChannelFaults {
   readonly #redis: RedisConnection;
   readonly #local: LocalChannelFaults;
-  readonly #logger: Logger;
   readonly #armedTtlMs: number;
-  readonly #reportTimeoutMs: number;
-  readonly #orders: string;
-  readonly #reports: string;
-  readonly #tallies = new Map<string, Tally>();
-  readonly #subscribed: Promise<void>;
+  readonly #orders: InstanceOrders<FaultOrder, FaultReport>;
 
   constructor(options: RedisChannelFaultsOptions) {
     this.#redis = options.redis;
     this.#local = options.local;
-    this.#logger = options.logger;
     this.#armedTtlMs = options.armedTtlMs ?? FAULT_LIMITS.armedTtlMs;
-    this.#reportTimeoutMs = options.reportTimeoutMs ?? 1_000;
-    this.#orders = `${this.#redis.prefix}faults`;
-    this.#reports = `${this.#redis.prefix}faults:affected`;
-    const { subscriber } = this.#redis;
-    // node-redis subscribes again by itself after a reconnection.
-    this.#subscribed = Promise.all([
-      subscriber.subscribe(this.#orders, (message) => this.#obey(message)),
-      subscriber.subscribe(this.#reports, (message) => this.#count(message)),
-    ]).then(
-      () => {},
-      (error: unknown) => this.#logger.error('Could not subscribe to the Redis fault channels:', error),
-    );
+    this.#orders = new InstanceOrders<FaultOrder, FaultReport>({
+      redis: options.redis,
+      logger: options.logger,
+      orders: 'faults',
+      reports: 'faults:affected',
+      what: 'fault',
+      reportTimeoutMs: options.reportTimeoutMs,
+      parse: (order) => {
+        assertValidChannel(order.channel, 'body');
+        return { channel: order.channel, fault: parseFaultRequest(order.fault) };
+      },
+      // Act on this instance's streams and settings.
+      obey: ({ channel, fault }) => ({ affected: this.#local.inject(channel, fault) }),
+    });
   }
 
   async inject(channel: string, fault: FaultRequest): Promise<number> {
@@ -120,7 +103,7 @@ export class RedisChannelFaults implements ChannelFaults {
         await this.#arm(channel, 'errors', fault.count);
         return 0;
       default:
-        return this.#order({ id: randomUUID(), channel, fault });
+        return this.#order({ channel, fault });
     }
   }
 
@@ -159,59 +142,8 @@ export class RedisChannelFaults implements ChannelFaults {
 
   /** Sends `order` to every instance and answers the sum of the streams they touched. */
   async #order(order: FaultOrder): Promise<number> {
-    const unavailable = this.#redis.unavailableReason();
-    if (unavailable !== undefined) throw new BackplaneUnavailableError(unavailable);
-    await this.#subscribed;
-    const tally: Tally = { affected: 0, reports: 0, expected: Infinity, done: () => {} };
-    const finished = new Promise<void>((resolve) => (tally.done = resolve));
-    // Registered before publishing: the first reports may come back before PUBLISH answers.
-    this.#tallies.set(order.id, tally);
-    // An instance that dies before reporting must not hold the answer up.
-    const timer = setTimeout(() => tally.done(), this.#reportTimeoutMs);
-    try {
-      const receivers = await callRedis(this.#redis, () =>
-        this.#redis.commands.sendCommand(['PUBLISH', this.#orders, JSON.stringify(order)]),
-      );
-      tally.expected = Number(receivers);
-      if (tally.reports >= tally.expected) tally.done();
-      await finished;
-      return tally.affected;
-    } finally {
-      clearTimeout(timer);
-      this.#tallies.delete(order.id);
-    }
-  }
-
-  /** An order from any instance (this one too): act on this instance's streams and settings, then report. */
-  #obey(message: string): void {
-    let order: FaultOrder;
-    try {
-      const parsed = JSON.parse(message) as FaultOrder;
-      assertValidChannel(parsed.channel, 'body');
-      order = { id: String(parsed.id), channel: parsed.channel, fault: parseFaultRequest(parsed.fault) };
-    } catch {
-      this.#logger.warn(`Ignored a malformed fault order on ${this.#orders}.`);
-      return;
-    }
-    const report: FaultReport = { id: order.id, affected: this.#local.inject(order.channel, order.fault) };
-    this.#redis.commands
-      .sendCommand(['PUBLISH', this.#reports, JSON.stringify(report)])
-      .catch((error: unknown) => this.#logger.warn(`Could not report a fault's effect: ${(error as Error).message}`));
-  }
-
-  /** A report from any instance: counted when it answers an order of this one still waiting. */
-  #count(message: string): void {
-    let report: FaultReport;
-    try {
-      report = JSON.parse(message) as FaultReport;
-    } catch {
-      return;
-    }
-    const tally = this.#tallies.get(report.id);
-    if (!tally) return; // another instance's order, or one that gave up waiting
-    tally.affected += Number(report.affected) || 0;
-    tally.reports += 1;
-    if (tally.reports >= tally.expected) tally.done();
+    const reports = await this.#orders.send(order);
+    return reports.reduce((sum, report) => sum + (Number(report.affected) || 0), 0);
   }
 
   #key(channel: string, fault: CountedFault): string {

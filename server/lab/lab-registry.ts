@@ -36,8 +36,10 @@ export class TooManyLabsError extends Error {
  */
 export class LabRegistry {
   readonly #labs = new Map<string, LabSession>();
-  /** The labs each connection carried traffic for, so one 'close' listener per connection serves them all. */
-  readonly #socketLabs = new WeakMap<Socket, Set<LabSession>>();
+  /** The lab whose traffic each connection carried last (see {@link lane}). */
+  readonly #socketLab = new WeakMap<Socket, LabSession>();
+  /** Connections with a 'close' listener already: one per connection, whatever labs it serves in turn. */
+  readonly #watched = new WeakSet<Socket>();
   readonly #bus: Pick<EventBus, 'publish'>;
   readonly #limits: LabRegistryLimits;
   readonly #clock: PublisherClock;
@@ -97,23 +99,36 @@ export class LabRegistry {
     return lab;
   }
 
-  /** Where the traffic meter counts a tagged request: the technique's lane of a known lab. */
-  lane(tag: TrafficTag, socket: Socket): LaneTraffic | undefined {
-    const lab = this.get(tag.lab);
-    if (!lab) return undefined;
-    let labs = this.#socketLabs.get(socket);
-    if (!labs) {
-      labs = new Set();
-      this.#socketLabs.set(socket, labs);
-      const tracked = labs;
-      socket.once('close', () => {
-        for (const each of tracked) each.untrack(socket);
-        tracked.clear();
-      });
+  /**
+   * Where the traffic meter counts a request — every request, tagged or not:
+   * the technique's lane of a known lab, or undefined.
+   *
+   * A connection is the lab's while its latest request was: it leaves the lab
+   * as soon as it carries anything else. A browser's connection serves one
+   * page, but a proxy's connections to this server (nginx's keep-alive pool)
+   * serve every reader in turn, and dropping "the lab's connections" must not
+   * cut one that now carries another reader's stream.
+   */
+  lane(tag: TrafficTag | undefined, socket: Socket): LaneTraffic | undefined {
+    const lab = tag === undefined ? undefined : this.get(tag.lab);
+    const previous = this.#socketLab.get(socket);
+    if (previous !== lab) {
+      previous?.untrack(socket);
+      if (lab) this.#carries(socket, lab);
+      else this.#socketLab.delete(socket);
     }
-    labs.add(lab);
+    return lab && tag ? lab.traffic[tag.via] : undefined;
+  }
+
+  #carries(socket: Socket, lab: LabSession): void {
+    this.#socketLab.set(socket, lab);
     lab.track(socket);
-    return lab.traffic[tag.via];
+    if (this.#watched.has(socket)) return;
+    this.#watched.add(socket);
+    socket.once('close', () => {
+      this.#socketLab.get(socket)?.untrack(socket);
+      this.#socketLab.delete(socket);
+    });
   }
 
   /**

@@ -75,7 +75,7 @@ export function registerLabRoutes(router: Router, labs: LabRegistry): void {
     .on('POST', '/api/labs/:id/drop-connections', (context) => {
       const lab = find(context);
       const body: DropConnectionsResponse = { dropped: lab.openConnections };
-      // This request may ride one of the lab's keep-alive connections: answer first, then cut.
+      // Answer first, then cut. (This untagged request's own connection has already left the lab.)
       context.response.once('finish', () => lab.dropConnections());
       sendJson(context.response, 202, body);
     });

@@ -24,7 +24,7 @@ export class LabSession {
   /** Last time anything used the lab (traffic, stats, run), for expiry. */
   lastActiveAt: number;
   run: LabRunRecord | null = null;
-  /** Open connections that carried this lab's traffic; each leaves the set when it closes. */
+  /** Open connections whose latest request was this lab's; each leaves the set when it closes or carries something else. */
   readonly #sockets = new Set<Socket>();
 
   constructor(id: string, now: number) {
@@ -43,8 +43,9 @@ export class LabSession {
 
   /**
    * Remembers `socket` as one of the lab's connections. The registry calls
-   * {@link untrack} when it closes (one 'close' listener per socket for all
-   * labs: a tab that runs the lab twenty times reuses the same connections).
+   * {@link untrack} when it closes or carries another request (one 'close'
+   * listener per socket for all labs: a tab that runs the lab twenty times
+   * reuses the same connections).
    */
   track(socket: Socket): void {
     if (!socket.destroyed) this.#sockets.add(socket);
@@ -54,7 +55,7 @@ export class LabSession {
     this.#sockets.delete(socket);
   }
 
-  /** Open connections that carried this lab's traffic. */
+  /** Open connections whose latest request was this lab's. */
   get openConnections(): number {
     return this.#sockets.size;
   }

@@ -4,8 +4,12 @@ import { type Duplex } from 'node:stream';
 import { type Exchange, type LaneTraffic, type SocketMark } from './lane-traffic.ts';
 import { readTrafficTag, type TrafficTag } from './traffic-tag.ts';
 
-/** Where tagged traffic is counted: the lane of a lab, or undefined for an unknown (or forgotten) lab. */
-export type TrafficLookup = (tag: TrafficTag, socket: Socket) => LaneTraffic | undefined;
+/**
+ * Where a request is counted: the lane of a lab, or undefined for an
+ * untagged request or an unknown (or forgotten) lab. Asked for every request
+ * and handshake, so that it knows which lab each connection carries now.
+ */
+export type TrafficLookup = (tag: TrafficTag | undefined, socket: Socket) => LaneTraffic | undefined;
 
 const NOTHING_YET: SocketMark = { read: 0, written: 0 };
 
@@ -33,7 +37,7 @@ export function attachTrafficMeter(server: Server, lookup: TrafficLookup): () =>
     const socket = request.socket;
     const start = marks.get(socket) ?? NOTHING_YET;
     const tag = readTrafficTag(request.url);
-    const lane = tag ? lookup(tag, socket) : undefined;
+    const lane = lookup(tag, socket);
     const exchange: Exchange | undefined = lane?.begin(socket, start);
     let ended = false;
     // Every request moves the mark, counted or not, so the next request starts after it.
@@ -54,7 +58,7 @@ export function attachTrafficMeter(server: Server, lookup: TrafficLookup): () =>
   const onUpgrade = (request: IncomingMessage, duplex: Duplex) => {
     const socket = duplex as Socket;
     const tag = readTrafficTag(request.url);
-    const lane = tag ? lookup(tag, socket) : undefined;
+    const lane = lookup(tag, socket);
     if (!lane) return;
     const exchange = lane.begin(socket, marks.get(socket) ?? NOTHING_YET);
     socket.once('close', () => lane.end(exchange, markNow(socket)));

@@ -11,13 +11,31 @@ export interface DrainTargets {
   longPolling: Pick<LongPolling, 'drainChannel'>;
 }
 
-export interface ChannelDrainOptions {
+/** What a drain tells a channel's clients. */
+export interface DrainSettings {
   /** What every client is told to wait before coming back. */
   retryMs: number;
   /** SSE streams each get `retryMs` plus a random share of this (0: all the same). */
   spreadMs: number;
+}
+
+export interface ChannelDrainOptions extends DrainSettings {
   /** [0, 1) like Math.random. */
   random?: () => number;
+}
+
+/**
+ * Drains a channel wherever its clients are: this process's
+ * ({@link localChannelDrainer}), or every instance's sharing a Redis
+ * (`redis-channel-drains.ts`), the counts summed.
+ */
+export interface ChannelDrainer {
+  drain(channel: string, settings: DrainSettings): Promise<ChannelDrainResult>;
+}
+
+/** The {@link ChannelDrainer} of one process: {@link drainChannel} on its own connections. */
+export function localChannelDrainer(targets: DrainTargets, random?: () => number): ChannelDrainer {
+  return { drain: async (channel, settings) => drainChannel(channel, targets, { ...settings, random }) };
 }
 
 // #region drain-channel
@@ -48,8 +66,13 @@ export function drainChannel(channel: string, targets: DrainTargets, options: Ch
     stream.end();
   }
   const webSockets = targets.webSocket.closeChannel(channel, WS_CLOSE.serviceRestart, drainCloseReason(retryMs));
-  const retryAfterSeconds = Math.max(1, Math.ceil(retryMs / 1000));
-  const longPolls = targets.longPolling.drainChannel(channel, retryAfterSeconds);
-  return { sse: streams.length, webSockets, longPolls, retryMs, spreadMs, retryAfterSeconds };
+  const retryAfter = retryAfterSeconds(retryMs);
+  const longPolls = targets.longPolling.drainChannel(channel, retryAfter);
+  return { sse: streams.length, webSockets, longPolls, retryMs, spreadMs, retryAfterSeconds: retryAfter };
 }
 // #endregion drain-channel
+
+/** `Retry-After` is in whole seconds (RFC 9110 §10.2.3): rounded up, so nobody comes back early. */
+export function retryAfterSeconds(retryMs: number): number {
+  return Math.max(1, Math.ceil(retryMs / 1000));
+}

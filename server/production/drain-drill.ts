@@ -10,6 +10,7 @@ import {
   type StartDrainResponse,
 } from '../../src/protocol/production.ts';
 import { type EventBus } from '../events/event-bus.ts';
+import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import { type RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
@@ -17,7 +18,7 @@ import { assertJsonObject, assertValidChannel } from '../http/validate.ts';
 import { type Logger } from '../logger.ts';
 import { BinCounter } from './bin-counter.ts';
 import { readWholeNumber } from './body-number.ts';
-import { drainChannel, type DrainTargets } from './channel-drain.ts';
+import { type ChannelDrainer } from './channel-drain.ts';
 import { type ExperimentSlots } from './experiment-slots.ts';
 import { loopbackTarget, type LoopbackTarget } from './loopback-target.ts';
 import { SseFleetReader } from './sse-fleet-reader.ts';
@@ -27,8 +28,8 @@ export interface DrainDrillsOptions {
   bus: EventBus;
   logger: Logger;
   slots: ExperimentSlots;
-  targets: DrainTargets;
-  random?: () => number;
+  /** Drains the channel: this instance's clients of it, or every instance's. */
+  drainer: ChannelDrainer;
   limits?: Partial<Record<'binMs' | 'maxRecordMs', number>>;
 }
 
@@ -45,12 +46,13 @@ const GATHER_TIMEOUT_MS = 5_000;
 /**
  * A graceful restart of one channel, with an audience: `fleet` simulated
  * EventSource clients connect to the channel's SSE stream; then the channel
- * is drained ({@link drainChannel}: every client of the channel, the
- * reader's own tabs included, is told when to come back); then the server
- * counts, per 100 ms, the fleet's streams as they come back.
+ * is drained (`drainChannel()`: every client of the channel, the reader's
+ * own tabs included, is told when to come back — on every instance, with
+ * Redis); then the server counts, per 100 ms, the fleet's streams as they
+ * come back.
  */
 export function createDrainDrills(options: DrainDrillsOptions): DrainDrills {
-  const { bus, logger, slots, targets } = options;
+  const { bus, logger, slots, drainer } = options;
   const limits = { ...DRAIN_LIMITS, ...options.limits };
   const drills = new Map<string, DrainDrill>();
 
@@ -81,10 +83,10 @@ export function createDrainDrills(options: DrainDrillsOptions): DrainDrills {
       }
       if (this.#fleet === 0) {
         // Nothing to gather: drain whoever is on the channel (the reader's own clients).
-        setImmediate(() => this.#drain());
+        setImmediate(() => void this.#drain());
         return;
       }
-      this.#timers.after(GATHER_TIMEOUT_MS, () => this.#drain());
+      this.#timers.after(GATHER_TIMEOUT_MS, () => void this.#drain());
       for (const reader of this.#readers) reader.start();
     }
 
@@ -92,7 +94,7 @@ export function createDrainDrills(options: DrainDrillsOptions): DrainDrills {
       if (this.#done) return;
       if (!reconnect) {
         this.#opened += 1;
-        if (this.#opened === this.#fleet) this.#drain();
+        if (this.#opened === this.#fleet) void this.#drain();
         return;
       }
       this.#bins?.count();
@@ -103,14 +105,16 @@ export function createDrainDrills(options: DrainDrillsOptions): DrainDrills {
       }
     }
 
-    #drain(): void {
+    async #drain(): Promise<void> {
       if (this.#done || this.#bins) return;
       this.#bins = new BinCounter(limits.binMs);
-      this.#drained = drainChannel(this.#channel, targets, {
-        retryMs: this.#retryMs,
-        spreadMs: this.#spreadMs,
-        random: options.random,
-      });
+      try {
+        this.#drained = await drainer.drain(this.#channel, { retryMs: this.#retryMs, spreadMs: this.#spreadMs });
+      } catch (error) {
+        logger.error(`Could not drain ${this.#channel}:`, error);
+        return this.finish(`the channel could not be drained (${(error as Error).message})`);
+      }
+      if (this.#done) return;
       // After the drain, not before: a held long poll would wake up with it and escape the drain.
       // The drained readers find it in the log when they come back.
       const started: DrainStarted = { drain: this.id, fleet: this.#fleet, retryMs: this.#retryMs, spreadMs: this.#spreadMs };
@@ -158,6 +162,9 @@ export function createDrainDrills(options: DrainDrillsOptions): DrainDrills {
 
   const start: RouteHandler = async ({ request, response }) => {
     const { channel, ...settings } = parseStartDrainRequest(await readJsonBody(request));
+    // With Redis down, neither the drain order nor the drill's events could go out: say so now.
+    const unavailable = bus.unavailableReason();
+    if (unavailable !== undefined) throw new BackplaneUnavailableError(unavailable);
     const release = slots.acquire(channel, GATHER_TIMEOUT_MS + limits.maxRecordMs);
     const drill = new DrainDrill(channel, settings, loopbackTarget(request), release);
     drills.set(drill.id, drill);

@@ -3,12 +3,15 @@ import { EXPERIMENT_LIMITS, type SlowConsumerTransport } from '../../src/protoco
 import { type EventBus } from '../events/event-bus.ts';
 import { type Router } from '../http/router.ts';
 import { type Logger } from '../logger.ts';
+import { type RedisConnection } from '../redis/redis-connection.ts';
 import { type LongPolling } from '../techniques/long-polling.ts';
 import { type SseStreamRegistry } from '../techniques/sse-streams.ts';
 import { type WebSocketEndpoint } from '../techniques/websocket.ts';
+import { localChannelDrainer, type ChannelDrainer } from './channel-drain.ts';
 import { createDrainDrills, type DrainDrillsOptions } from './drain-drill.ts';
 import { ExperimentSlots } from './experiment-slots.ts';
 import { createIdleHop, type IdleHop } from './idle-hop.ts';
+import { RedisChannelDrains } from './redis-channel-drains.ts';
 import { createSlowConsumers, type SlowConsumersOptions } from './slow-consumer.ts';
 import { createStorms, type StormsOptions } from './storm.ts';
 
@@ -30,6 +33,11 @@ export interface ProductionOptions {
   sseStreams: SseStreamRegistry;
   webSocket: Pick<WebSocketEndpoint, 'closeChannel' | 'bufferedAmounts'>;
   longPolling: Pick<LongPolling, 'drainChannel'>;
+  /**
+   * With `REDIS_URL`: a drain reaches the channel's clients on every instance.
+   * The other experiments measure this instance alone (the balancer keeps a reader's on one).
+   */
+  redis?: RedisConnection;
   /** Aborted when the server starts draining: every experiment stops, so none holds the shutdown up. */
   draining: AbortSignal;
   /** The SSE backpressure cap in force, when a test overrides it. */
@@ -66,14 +74,11 @@ export function createProduction(options: ProductionOptions): Production {
     capBytes: options.sseCapBytes,
     limits: settings.slowConsumer,
   });
-  const drains = createDrainDrills({
-    bus,
-    logger,
-    slots,
-    targets: { sseStreams, webSocket, longPolling },
-    random: settings.random,
-    limits: settings.drain,
-  });
+  const targets = { sseStreams, webSocket, longPolling };
+  const drainer: ChannelDrainer = options.redis
+    ? new RedisChannelDrains({ redis: options.redis, logger, targets, random: settings.random })
+    : localChannelDrainer(targets, settings.random);
+  const drains = createDrainDrills({ bus, logger, slots, drainer, limits: settings.drain });
 
   const close = (reason: string) => {
     storms.close(reason);

@@ -4,10 +4,9 @@ import { EventSource } from 'eventsource';
 import { type ChannelEvent, type PublishResponse } from '../../src/protocol/events.ts';
 import { type LongPollResponse } from '../../src/protocol/long-polling.ts';
 import { paths } from '../../src/protocol/paths.ts';
-import { startNginx, nginxMissing, type TestNginx } from './helpers/nginx-server.ts';
-import { startTestPostgres } from './helpers/postgres-server.ts';
-import { startTestRedis } from './helpers/redis-server.ts';
-import { spawnServer, type ServerProcess } from './helpers/spawn-server.ts';
+import { startClusterBackends, startNginxCluster, type NginxCluster } from './helpers/nginx-cluster.ts';
+import { type TestNginx } from './helpers/nginx-server.ts';
+import { type ServerProcess } from './helpers/spawn-server.ts';
 import { waitUntil, postJson } from './helpers/wait-until.ts';
 import { TestSocket } from './helpers/websocket-client.ts';
 
@@ -17,13 +16,9 @@ import { TestSocket } from './helpers/websocket-client.ts';
  * sticky sessions. Clients talk to nginx, or to an instance directly when the
  * test must know which one it reaches.
  */
-const redis = await startTestRedis();
-const postgres = await startTestPostgres();
-const skip = redis.skip ?? postgres.skip ?? nginxMissing();
-after(async () => {
-  await redis.stop();
-  await postgres.stop();
-});
+const backends = await startClusterBackends();
+const { redis, skip } = backends;
+after(() => backends.stop());
 
 /** An EventSource that records every event id it gets and every time it (re)opens. */
 function follow(url: string): { ids: number[]; opens: number; resets: number; close(): void } {
@@ -65,7 +60,7 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
   let a: ServerProcess;
   let b: ServerProcess;
   let nginx: TestNginx;
-  const port = (server: ServerProcess) => Number(new URL(server.baseUrl).port);
+  let cluster: NginxCluster | undefined;
 
   async function publish(server: ServerProcess | TestNginx, channel: string, n: number): Promise<PublishResponse> {
     const response = await fetch(`${server.baseUrl}${paths.channelEvents(channel)}`, postJson({ type: 'n', data: n }));
@@ -74,28 +69,11 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
   }
 
   before(async () => {
-    const env = {
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: redis.prefix(),
-      DATABASE_URL: await postgres.createDatabase(),
-      SSE_HEARTBEAT_MS: '1000',
-    };
-    [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
-    nginx = await startNginx([port(a), port(b)]);
-    for (const server of [a, b]) {
-      await waitUntil(async () => (await fetch(`${server.baseUrl}${paths.ready}`)).status === 200, 'the instance is ready', 10_000);
-    }
+    cluster = await startNginxCluster({ ...(await backends.env()), SSE_HEARTBEAT_MS: '1000' });
+    ({ nginx, instances: [a, b] } = cluster);
   });
 
-  after(async () => {
-    for (const server of [a, b]) {
-      if (server && server.child.exitCode === null) {
-        server.child.kill('SIGTERM');
-        await server.exited;
-      }
-    }
-    await nginx?.stop();
-  });
+  after(() => cluster?.stop());
 
   it('fans out: SSE through nginx gets every event, in order, whichever instance it was published on', async () => {
     const streams = [follow(`${nginx.baseUrl}${paths.sse('fan')}`), follow(`${nginx.baseUrl}${paths.sse('fan')}`)];

@@ -289,6 +289,7 @@ describe('lessons 2–4 with Redis unreachable', () => {
     { name: 'a counted fault', path: paths.channelFaults('down'), init: postJson({ type: 'server-errors', count: 2 }) },
     { name: 'a fault for every instance', path: paths.channelFaults('down'), init: postJson({ type: 'kill-streams' }) },
     { name: 'a long poll', path: paths.longPoll('down', 0, 0) },
+    { name: 'a channel drain (lesson 7)', path: paths.drains, init: postJson({ channel: 'down', fleet: 0 }) },
   ];
   for (const { name, path, init } of requests) {
     it(`answers ${name} with 503 backend-unavailable at once`, async () => {
@@ -299,7 +300,8 @@ describe('lessons 2–4 with Redis unreachable', () => {
     });
   }
 
-  it('keeps no job running from a refused start', () => {
+  it('keeps no job running from a refused start, and no drill', () => {
     assert.equal(server.app.jobs.size, 0);
+    assert.equal(server.app.production.running(), 0);
   });
 });

@@ -376,6 +376,33 @@ describe('lab byte accounting', () => {
     assert.equal(counted.traffic.sse.connectionsHeld, 0);
     assert.equal(counted.traffic['long-polling'].connectionsHeld, 0);
   });
+
+  it('cuts only connections whose latest request was the lab’s: a proxy’s connection may carry another reader next', async () => {
+    const [mine, theirs] = [await createLab(), await createLab()];
+    // As nginx's keep-alive pool would: my short poll, then another reader's long poll, on one connection…
+    const shared = await CountingConnection.open(port);
+    shared.get(`${paths.channelLatest(mine.channel)}?${labQuery(mine.id, 'short-polling')}`);
+    assert.equal((await shared.response()).status, 200);
+    shared.get(`${paths.longPoll(theirs.channel, 0, 10_000)}&${labQuery(theirs.id, 'long-polling')}`);
+    // …and my short poll, then an untagged request.
+    const untagged = await CountingConnection.open(port);
+    untagged.get(`${paths.channelLatest(mine.channel)}?${labQuery(mine.id, 'short-polling')}`);
+    assert.equal((await untagged.response()).status, 200);
+    untagged.get(paths.channelLatest('someone-else'));
+    assert.equal((await untagged.response()).status, 200);
+    await waitUntil(() => server.app.heldPolls(theirs.channel) === 1, 'their poll is held');
+
+    const response = await fetch(url(paths.labDropConnections(mine.id)), { method: 'POST' });
+    assert.deepEqual(await response.json(), { dropped: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(server.app.heldPolls(theirs.channel), 1, 'their poll is still held');
+    assert.equal(untagged.socket.destroyed, false);
+
+    const theirDrop = await fetch(url(paths.labDropConnections(theirs.id)), { method: 'POST' });
+    assert.deepEqual(await theirDrop.json(), { dropped: 1 });
+    await shared.closed;
+    await untagged.close();
+  });
 });
 
 describe('lab endpoints', () => {

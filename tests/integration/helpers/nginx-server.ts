@@ -42,11 +42,14 @@ export async function startNginx(instancePorts: number[]): Promise<TestNginx> {
   chmodSync(dir, 0o755);
   mkdirSync(path.join(dir, 'logs'));
   const port = await freePort();
-  const servers = instancePorts.map((instance) => `server 127.0.0.1:${instance} max_fails=1 fail_timeout=5s;`);
   const site = readFileSync(SHIPPED_CONFIG, 'utf8')
     .replace(/^(\s*)listen \d+;/m, `$1listen 127.0.0.1:${port};`)
     .replace(/upstream (\w+) \{([^}]*)\}/g, (_block, name: string, body: string) => {
-      const kept = body.split('\n').filter((line) => !line.includes('# instance'));
+      const lines = body.split('\n');
+      // Each instance gets the shipped `server` line of that upstream, with its parameters (max_fails…).
+      const shipped = lines.find((line) => line.includes('# instance'))!.trim().replace(/\s*#.*$/, '');
+      const servers = instancePorts.map((instance) => shipped.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${instance}`));
+      const kept = lines.filter((line) => !line.includes('# instance'));
       return `upstream ${name} {\n    ${servers.join('\n    ')}${kept.join('\n')}}`;
     });
   writeFileSync(path.join(dir, 'site.conf'), site);
