@@ -117,11 +117,6 @@ export class ChannelListeners {
     this.#onListenerError = onListenerError;
   }
 
-  /** Channels with at least one listener. */
-  channels(): IterableIterator<string> {
-    return this.#listeners.keys();
-  }
-
   count(channel: string): number {
     return this.#listeners.get(channel)?.size ?? 0;
   }

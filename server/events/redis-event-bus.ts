@@ -242,14 +242,14 @@ export class RedisEventBus implements EventBus {
     // One value for every instance, created once: it lives as long as the logs in this Redis do.
     const key = `${this.#redis.prefix}epoch`;
     const fresh = Math.random().toString(36).slice(2, 10);
-    for (let attempt = 0; ; attempt += 1) {
+    for (let attempt = 0; !this.#closed; attempt += 1) {
       try {
         await this.#redis.commands.sendCommand(['SET', key, fresh, 'NX']);
         this.#epoch = String(await this.#redis.commands.sendCommand(['GET', key]));
         return;
       } catch {
         await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** attempt)).unref());
-        if (!this.#redis.commands.isOpen) return; // closed
+        if (this.#closed) return;
       }
     }
   }

@@ -2,43 +2,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ChannelEvent } from '../../src/protocol/events.ts';
 import { PRODUCTION_EVENTS, type StartStormRequest, type StartStormResponse, type StormBin, type StormDone } from '../../src/protocol/production.ts';
-import { READY_STATE, type EventSourceLike } from '../../src/widgets/sse/client.ts';
+import { READY_STATE } from '../../src/widgets/sse/client.ts';
+import { FakeEventSource as SharedFakeEventSource } from './widgets/helpers/fake-event-source.ts';
 import { type Clock } from '../../src/widgets/shared/clock.ts';
 import { createBackgroundTabsModel, type VisibilitySource } from '../../src/widgets/production/background-tabs-model.ts';
 import { type LongPollAnswer, type ProductionClient } from '../../src/widgets/production/client.ts';
 import { STORM_EXERCISE, createStormModel } from '../../src/widgets/production/storm-model.ts';
 
-/** An EventSource the test opens and feeds by hand. */
-class FakeEventSource implements EventSourceLike {
-  readyState: number = READY_STATE.connecting;
-  onopen: ((event: Event) => void) | null = null;
-  onerror: ((event: Event) => void) | null = null;
-  onmessage: ((event: MessageEvent<string>) => void) | null = null;
-  readonly url: string;
-  readonly #listeners = new Map<string, ((event: MessageEvent<string>) => void)[]>();
+/** The shared fake, fed JSON data with ids counting from 1, as the server's streams give them. */
+class FakeEventSource extends SharedFakeEventSource {
   #id = 0;
 
-  constructor(url: string) {
-    this.url = url;
-  }
-
-  addEventListener(type: string, listener: (event: MessageEvent<string>) => void): void {
-    this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener]);
-  }
-
-  close(): void {
-    this.readyState = READY_STATE.closed;
-  }
-
-  open(): void {
-    this.readyState = READY_STATE.open;
-    this.onopen?.(new Event('open'));
-  }
-
-  emit(type: string, data: unknown): void {
-    if (this.readyState === READY_STATE.closed) return;
-    const event = new MessageEvent<string>(type, { data: JSON.stringify(data), lastEventId: String((this.#id += 1)) });
-    for (const listener of this.#listeners.get(type) ?? []) listener(event);
+  emitJson(type: string, data: unknown): void {
+    this.emit(type, JSON.stringify(data), (this.#id += 1));
   }
 }
 
@@ -98,13 +74,13 @@ describe('the storm widget model', () => {
     const id = `storm-${strategy}`;
     const bin = (index: number): StormBin => ({ storm: id, strategy, bin: index, attempts: bins[index]!, accepted: 0, connected: 0 });
     // A bin may arrive before the POST's answer: the model keeps it until it knows the storm's id.
-    if (options.binBeforeAnswer) source.emit(PRODUCTION_EVENTS.stormBin, bin(0));
+    if (options.binBeforeAnswer) source.emitJson(PRODUCTION_EVENTS.stormBin, bin(0));
     start.answer.resolve({ id, channel: 'prod-test', strategy, clients, binMs: 100, outageMs: 2_000 });
     await restarted;
     assert.equal(model.phase.value, 'running');
-    for (let index = options.binBeforeAnswer ? 1 : 0; index < bins.length; index += 1) source.emit(PRODUCTION_EVENTS.stormBin, bin(index));
+    for (let index = options.binBeforeAnswer ? 1 : 0; index < bins.length; index += 1) source.emitJson(PRODUCTION_EVENTS.stormBin, bin(index));
     // Another reader's storm on a shared channel is not ours.
-    source.emit(PRODUCTION_EVENTS.stormBin, { ...bin(0), storm: 'someone-else', attempts: 999 });
+    source.emitJson(PRODUCTION_EVENTS.stormBin, { ...bin(0), storm: 'someone-else', attempts: 999 });
     const peak = Math.max(...bins);
     const done: StormDone = {
       storm: id,
@@ -117,7 +93,7 @@ describe('the storm widget model', () => {
       allBackMs: 3_000,
       back: clients,
     };
-    source.emit(PRODUCTION_EVENTS.stormDone, done);
+    source.emitJson(PRODUCTION_EVENTS.stormDone, done);
     assert.equal(source.readyState, READY_STATE.closed, 'the feed closes once the storm is over');
     assert.equal(model.phase.value, 'idle');
   }
