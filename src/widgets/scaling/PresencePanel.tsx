@@ -110,10 +110,13 @@ function shortKey(key: string): string {
 }
 
 function MemberList({ name, list }: { name: InstanceName; list: string[] | null }) {
+  // A Redis member list comes in its index's order (by key expiry), which changes with every renewal:
+  // sorted by name, A's and B's lists can be compared at a glance.
+  const names = list && [...list].sort((x, y) => x.localeCompare(y));
   return (
     <li class="scale-list" data-list={name}>
       <span class="scale-list-name">{name.toUpperCase()}’s member list:</span>{' '}
-      {list === null ? <span class="widget-hint">no member connected</span> : <span class="widget-mono">{list.length ? list.join(', ') : '(empty)'}</span>}
+      {names === null ? <span class="widget-hint">no member connected</span> : <span class="widget-mono">{names.length ? names.join(', ') : '(empty)'}</span>}
     </li>
   );
 }
