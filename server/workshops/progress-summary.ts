@@ -1,6 +1,8 @@
 import { type Progress } from '../../src/protocol/progress.ts';
 import { type MemberQuiz } from '../../src/protocol/workshops.ts';
 import { normalizeProgress } from '../../src/progress/merge-progress.ts';
+import { scenarios } from '../../src/quiz/data.ts';
+import { scoreAttempt } from '../../src/quiz/scenarios.ts';
 
 /** What the host sees of a learner's synced progress. */
 export interface ProgressSummary {
@@ -23,7 +25,8 @@ export function summarizeProgress(progress: Progress): ProgressSummary {
   let quiz: MemberQuiz | null = null;
   for (const attempt of normalized.quiz ?? []) {
     if (quiz === null || attempt.at > quiz.at) {
-      quiz = { at: attempt.at, score: attempt.score, total: attempt.total, answers: attempt.answers };
+      const { points } = scoreAttempt(scenarios, attempt.answers);
+      quiz = { at: attempt.at, score: attempt.score, points, total: attempt.total, answers: attempt.answers };
     }
   }
   return { completed, quiz };

@@ -23,6 +23,7 @@ export function resultsCsv(members: readonly MemberView[], lessons: readonly str
     String(member.doneAt !== null),
     String(Object.keys(member.completed).length),
     member.quiz ? String(member.quiz.score) : '',
+    member.quiz ? String(member.quiz.points) : '',
     member.quiz ? String(member.quiz.total) : '',
     ...lessons.map((slug) => isoTime(member.completed[slug] ?? null)),
     ...scenarios.map((scenario) => member.quiz?.answers[scenario] ?? ''),

@@ -183,7 +183,10 @@ export interface Heartbeat {
 /** The latest quiz attempt of a member. */
 export interface MemberQuiz {
   at: number;
+  /** Best fits picked, as the learner's browser saved it. */
   score: number;
+  /** Best fits plus half a point per acceptable pick, worked out by the server from `answers`. */
+  points: number;
   total: number;
   /** Scenario id → technique picked. */
   answers: Record<string, string>;
@@ -256,4 +259,4 @@ export interface DemoBroadcast {
 }
 
 /** The CSV's leading columns; one `lesson:<slug>` column per lesson and one `quiz:<scenario>` per scenario follow. */
-export const CSV_COLUMNS = ['name', 'joined_at', 'left_at', 'online', 'current_lesson', 'done', 'lessons_completed', 'quiz_score', 'quiz_total'] as const;
+export const CSV_COLUMNS = ['name', 'joined_at', 'left_at', 'online', 'current_lesson', 'done', 'lessons_completed', 'quiz_score', 'quiz_points', 'quiz_total'] as const;

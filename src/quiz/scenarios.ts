@@ -29,26 +29,29 @@ export interface Scenario {
   feedback: Record<Technique, string>;
 }
 
+/** What grading needs of a scenario: small enough to hand to a page that only shows scores. */
+export type ScenarioKey = Pick<Scenario, 'id' | 'answer' | 'acceptable'>;
+
 /** How a pick fares: the best fit, a technique that also works, or one that doesn't. */
 export type Verdict = 'right' | 'acceptable' | 'wrong';
 
 /** The points an acceptable pick earns; the best fit earns 1, any other pick 0. */
 export const PARTIAL_CREDIT = 0.5;
 
-/** The verdict on `pick` for `scenario`; no pick at all is wrong. */
-export function verdictOf(scenario: Scenario, pick: Technique | undefined): Verdict {
+/** The verdict on `pick` for `scenario`; no pick at all, or a name that is no technique (an old saved answer), is wrong. */
+export function verdictOf(scenario: ScenarioKey, pick: string | undefined): Verdict {
   if (pick === scenario.answer) return 'right';
-  return pick !== undefined && scenario.acceptable?.includes(pick) ? 'acceptable' : 'wrong';
+  return pick !== undefined && isTechnique(pick) && scenario.acceptable?.includes(pick) ? 'acceptable' : 'wrong';
 }
 
 /** The points `pick` earns for `scenario`: 1, {@link PARTIAL_CREDIT} or 0. */
-export function creditOf(scenario: Scenario, pick: Technique | undefined): number {
+export function creditOf(scenario: ScenarioKey, pick: string | undefined): number {
   const verdict = verdictOf(scenario, pick);
   return verdict === 'right' ? 1 : verdict === 'acceptable' ? PARTIAL_CREDIT : 0;
 }
 
-/** The learner's pick per scenario id. Scenarios not in it count as missed. */
-export type Picks = Readonly<Record<string, Technique>>;
+/** The learner's pick per scenario id, as the quiz makes it or an attempt saved it. Scenarios not in it count as missed. */
+export type Picks = Readonly<Record<string, string>>;
 
 /** The result of one round of the quiz. */
 export interface AttemptScore {
@@ -79,7 +82,7 @@ export function passMark(total: number): number {
 }
 
 /** Scores `picks` against `scenarios`. */
-export function scoreAttempt(scenarios: readonly Scenario[], picks: Picks): AttemptScore {
+export function scoreAttempt(scenarios: readonly ScenarioKey[], picks: Picks): AttemptScore {
   const lists: Record<Verdict, string[]> = { right: [], acceptable: [], wrong: [] };
   for (const scenario of scenarios) lists[verdictOf(scenario, picks[scenario.id])].push(scenario.id);
   return {

@@ -1,6 +1,7 @@
 import { Component, type ComponentChildren } from 'preact';
 import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
 import { WORKSHOP_LIMITS, normalizeJoinCode, workshopPages, workshopPaths, type HostWorkshop, type MemberView } from '../protocol/workshops.ts';
+import { formatPoints } from '../quiz/scenarios.ts';
 import { TECHNIQUES, TECHNIQUE_NAMES, type Technique } from '../quiz/techniques.ts';
 import { plural } from '../widgets/shared/format.ts';
 import { createWorkshopClient } from './client.ts';
@@ -531,7 +532,7 @@ class MemberRow extends Component<RowProps> {
             </td>
           );
         })}
-        <td class="workshop-grid-cell">{member.quiz ? `${member.quiz.score}/${member.quiz.total}` : '—'}</td>
+        <td class="workshop-grid-cell">{member.quiz ? `${formatPoints(member.quiz.points)}/${member.quiz.total}` : '—'}</td>
       </tr>
     );
   }

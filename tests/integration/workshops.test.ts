@@ -30,8 +30,9 @@ function memberEvents(stream: RawStream): MemberView[] {
 const quizProgress: Progress = {
   lessons: { 'short-polling': { visitedAt: 1_000, completedAt: 2_000 }, 'long-polling': { visitedAt: 1_500 } },
   quiz: [
-    { id: 'attempt-1', at: 3_000, score: 1, total: 2, answers: { dashboard: 'short-polling', chat: 'sse' } },
-    { id: 'attempt-2', at: 4_000, score: 2, total: 2, answers: { dashboard: 'sse', chat: 'websocket' } },
+    { id: 'attempt-1', at: 3_000, score: 0, total: 2, answers: { 'payment-confirmation': 'sse', 'support-chat': 'sse' } },
+    // One best fit and one acceptable pick: 1 right, 1.5 points.
+    { id: 'attempt-2', at: 4_000, score: 1, total: 2, answers: { 'payment-confirmation': 'short-polling', 'support-chat': 'websocket' } },
   ],
 };
 
@@ -145,7 +146,13 @@ describe('workshops', () => {
     await waitUntil(() => memberEvents(host).some((member) => member.quiz !== null), 'the quiz shows');
     const linus = memberEvents(host).at(-1)!;
     assert.deepEqual(linus.completed, { 'short-polling': 2_000 });
-    assert.deepEqual(linus.quiz, { at: 4_000, score: 2, total: 2, answers: { dashboard: 'sse', chat: 'websocket' } });
+    assert.deepEqual(linus.quiz, {
+      at: 4_000,
+      score: 1,
+      points: 1.5,
+      total: 2,
+      answers: { 'payment-confirmation': 'short-polling', 'support-chat': 'websocket' },
+    });
     assert.equal(memberEvents(host).length, eventsBefore + 1, 'a heartbeat that changes nothing sends nothing');
 
     // The host reconnects from its last id: the events published meanwhile come first, none twice.
@@ -310,16 +317,16 @@ describe('workshops', () => {
     const columns = header!.split(',');
     assert.deepEqual(columns.slice(0, CSV_COLUMNS.length), [...CSV_COLUMNS]);
     assert.ok(columns.includes('lesson:short-polling'));
-    assert.deepEqual(columns.slice(-2), ['quiz:chat', 'quiz:dashboard']);
+    assert.deepEqual(columns.slice(-2), ['quiz:payment-confirmation', 'quiz:support-chat']);
 
     assert.ok(first!.startsWith('"Lovelace, Ada",'));
     const cells = first!.slice('"Lovelace, Ada",'.length).split(',');
     assert.match(cells[0]!, /^\d{4}-\d\d-\d\dT/); // joined_at
     assert.equal(cells[1], ''); // left_at
     assert.equal(cells[5], '1'); // lessons_completed
-    assert.deepEqual(cells.slice(6, 8), ['2', '2']); // quiz score and total
+    assert.deepEqual(cells.slice(6, 9), ['1', '1.5', '2']); // quiz score, points and total
     assert.ok(cells.includes(new Date(2_000).toISOString()));
-    assert.deepEqual(cells.slice(-2), ['websocket', 'sse']);
+    assert.deepEqual(cells.slice(-2), ['short-polling', 'websocket']);
     assert.ok(second!.startsWith(`"'=HYPERLINK(""x"")",`), second);
   });
 

@@ -196,8 +196,8 @@ describe('the host dashboard state', () => {
 
   it('tallies completions and quiz picks', () => {
     const roster = rosterOf([
-      member('a', { completed: { 'why-real-time': 1 }, quiz: { at: 1, score: 1, total: 2, answers: { s1: 'sse', s2: 'websocket' } } }),
-      member('b', { completed: { 'why-real-time': 1, 'short-polling': 2 }, quiz: { at: 1, score: 0, total: 2, answers: { s1: 'sse', s2: 'nonsense' } } }),
+      member('a', { completed: { 'why-real-time': 1 }, quiz: { at: 1, score: 1, points: 1, total: 2, answers: { s1: 'sse', s2: 'websocket' } } }),
+      member('b', { completed: { 'why-real-time': 1, 'short-polling': 2 }, quiz: { at: 1, score: 0, points: 0, total: 2, answers: { s1: 'sse', s2: 'nonsense' } } }),
     ]);
     assert.deepEqual(completionCounts(roster, ['why-real-time', 'short-polling', 'long-polling']), {
       'why-real-time': 2,

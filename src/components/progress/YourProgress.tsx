@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LessonSummary } from '../../lessons/course.ts';
 import { PROGRESS_EXPORT_FILE_NAME, type Progress } from '../../protocol/progress.ts';
+import { formatPoints, scoreAttempt, type ScenarioKey } from '../../quiz/scenarios.ts';
 import { exportProgress, importProgress, lessonState } from '../../progress/local-progress.ts';
 import { resetEverywhere, syncStatus, type SyncStatus } from '../../progress/server-sync.ts';
 import { validateProgressExport, type ProgressProblem } from '../../progress/validate-progress.ts';
@@ -11,12 +12,14 @@ import './progress.css';
 
 interface Props {
   lessons: LessonSummary[];
+  /** The quiz's scenarios, to count an attempt's half points. */
+  scenarios: ScenarioKey[];
 }
 
 const stateLabels = { 'not-started': 'Not started', 'in-progress': 'In progress', complete: 'Complete' } as const;
 
 /** The "Your progress" page: every lesson's state, quiz attempts, and export, import and reset. */
-export default function YourProgress({ lessons }: Props) {
+export default function YourProgress({ lessons, scenarios }: Props) {
   const progress = useProgress();
   const states = lessons.map((lesson) => lessonState(progress, lesson.slug));
   const done = states.filter((state) => state === 'complete').length;
@@ -89,7 +92,7 @@ export default function YourProgress({ lessons }: Props) {
                 <tr key={attempt.id} data-attempt={attempt.id}>
                   <td>{formatDate(attempt.at, true)}</td>
                   <td>
-                    {attempt.score} / {attempt.total}
+                    {formatPoints(scoreAttempt(scenarios, attempt.answers).points)} / {attempt.total}
                   </td>
                 </tr>
               ))}
