@@ -20,9 +20,11 @@ export interface ServerProcess {
 /**
  * Spawns the server on 127.0.0.1, port 0, API only, with `env` on top, and
  * waits until it prints its URL. The caller must make it exit (SIGTERM).
+ * `script` runs another server that prints its URL the same way (a bench's
+ * comparison server).
  */
-export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['server/index.ts'], {
+export async function spawnServer(env: Record<string, string> = {}, script = 'server/index.ts'): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [script], {
     cwd: repoRoot,
     env: { ...process.env, API_ONLY: '1', PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,193 @@
+/**
+ * Fan-out against socket.io, in the same run: for each number of subscribers,
+ * our server over SSE, our server over WebSocket, and a socket.io 4 server
+ * (bench/fanout/socketio-server.ts), each started fresh in a child process,
+ * one after the other, driven by one client harness (bench/fanout/subscribers.ts).
+ *
+ *   node bench/fanout.ts [subscribers…]      (default 1000 5000 10000)
+ *   EVENTS=40 node bench/fanout.ts 2000
+ *
+ * Per server it prints:
+ *  - latency, publish → each subscriber's parse (p50/p99), the harness being one
+ *    process: the last subscriber of 10 000 also waits for the 9 999 before it;
+ *  - CPU per delivery: the server's utime + stime (/proc/<pid>/stat) over the
+ *    publishing phase, divided by subscribers × events;
+ *  - bytes per delivery: what the server wrote (/proc/<pid>/io wchar) over the same phase;
+ *  - memory per idle connection: the server's RSS after connecting, minus before;
+ * then the ratios to socket.io. Figures only: they depend on the machine.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { paths } from '../src/protocol/paths.ts';
+import { spawnServer, type ServerProcess } from '../tests/integration/helpers/spawn-server.ts';
+import { subscribe, type BenchData, type Subscriber, type Transport } from './fanout/subscribers.ts';
+
+const COUNTS = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const SUBSCRIBER_COUNTS = COUNTS.length > 0 ? COUNTS : [1000, 5000, 10_000];
+const EVENTS = Number(process.env.EVENTS ?? 40);
+const CONNECT_BATCH = 250;
+const CHANNEL = 'bench-fanout';
+// 140 characters: a chat message, so the framing is not the whole cost.
+const TEXT = 'x'.repeat(140);
+const TRANSPORTS: Transport[] = ['socket.io', 'sse', 'websocket'];
+// /proc/<pid>/stat counts CPU time in these.
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+ensureFileDescriptors(Math.max(...SUBSCRIBER_COUNTS) + 1000);
+
+interface Figures {
+  transport: Transport;
+  subscribers: number;
+  p50: number;
+  p99: number;
+  cpuMicrosPerDelivery: number;
+  bytesPerDelivery: number;
+  kibPerConnection: number;
+  missed: number;
+}
+
+const results: Figures[] = [];
+for (const subscribers of SUBSCRIBER_COUNTS) {
+  for (const transport of TRANSPORTS) {
+    const figures = await measure(transport, subscribers);
+    results.push(figures);
+    console.log(line(figures));
+  }
+  const base = results.find((r) => r.subscribers === subscribers && r.transport === 'socket.io')!;
+  for (const transport of ['sse', 'websocket'] as const) {
+    const ours = results.find((r) => r.subscribers === subscribers && r.transport === transport)!;
+    console.log(
+      `  ${transport.padEnd(9)} / socket.io at ${subscribers}: CPU per delivery ×${(ours.cpuMicrosPerDelivery / base.cpuMicrosPerDelivery).toFixed(2)}, ` +
+        `memory per connection ×${(ours.kibPerConnection / base.kibPerConnection).toFixed(2)}, p99 ×${(ours.p99 / base.p99).toFixed(2)}`,
+    );
+  }
+}
+
+async function measure(transport: Transport, count: number): Promise<Figures> {
+  const server =
+    transport === 'socket.io' ? await spawnServer({}, 'bench/fanout/socketio-server.ts') : await spawnServer();
+  const pid = server.child.pid!;
+  const publishedAt = new Map<number, number>();
+  const latencies: number[] = [];
+  let delivered = 0;
+  let wanted = 0;
+  let allArrived: () => void = () => {};
+  const onEvent = (seq: number) => {
+    latencies.push(performance.now() - publishedAt.get(seq)!);
+    delivered += 1;
+    if (delivered === wanted) allArrived();
+  };
+
+  await delay(500);
+  const rssBefore = rssKib(pid);
+  const subscribers: Subscriber[] = [];
+  for (let opened = 0; opened < count; opened += CONNECT_BATCH) {
+    // In batches: thousands of simultaneous SYNs would overflow the listen backlog.
+    const batch = Math.min(CONNECT_BATCH, count - opened);
+    subscribers.push(...(await Promise.all(Array.from({ length: batch }, () => subscribe(transport, server.baseUrl, CHANNEL, onEvent)))));
+  }
+  await delay(2000);
+  const rssAfter = rssKib(pid);
+
+  const cpuBefore = cpuMicros(pid);
+  const bytesBefore = bytesWritten(pid);
+  for (let seq = 1; seq <= EVENTS; seq += 1) {
+    wanted = seq * count;
+    const arrived = new Promise<void>((resolve) => (allArrived = resolve));
+    publishedAt.set(seq, performance.now());
+    await publish(transport, server, { seq, text: TEXT });
+    // One event at a time: each is measured fanning out, not queued behind the last.
+    await Promise.race([arrived, delay(30_000)]);
+  }
+  const cpu = cpuMicros(pid) - cpuBefore;
+  const bytes = bytesWritten(pid) - bytesBefore;
+
+  for (const subscriber of subscribers) subscriber.close();
+  await stop(server);
+  const sorted = latencies.sort((a, b) => a - b);
+  return {
+    transport,
+    subscribers: count,
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    cpuMicrosPerDelivery: cpu / delivered,
+    bytesPerDelivery: bytes / delivered,
+    kibPerConnection: (rssAfter - rssBefore) / count,
+    missed: count * EVENTS - delivered,
+  };
+}
+
+async function publish(transport: Transport, server: ServerProcess, data: BenchData): Promise<void> {
+  const url =
+    transport === 'socket.io'
+      ? `${server.baseUrl}/publish?room=${CHANNEL}`
+      : `${server.baseUrl}${paths.channelEvents(CHANNEL)}`;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ type: 'chat', data }),
+  });
+  if (response.status !== 201) throw new Error(`publish answered ${response.status}: ${await response.text()}`);
+  await response.arrayBuffer();
+}
+
+async function stop(server: ServerProcess): Promise<void> {
+  server.child.kill('SIGTERM');
+  await Promise.race([server.exited, delay(15_000)]);
+  server.child.kill('SIGKILL');
+}
+
+function line(f: Figures): string {
+  return (
+    `${f.transport.padEnd(9)} ${String(f.subscribers).padStart(6)} subscribers × ${EVENTS} events: ` +
+    `latency p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms; ` +
+    `CPU ${f.cpuMicrosPerDelivery.toFixed(2)} µs/delivery; ${f.bytesPerDelivery.toFixed(0)} B/delivery; ` +
+    `${f.kibPerConnection.toFixed(1)} KiB/connection` +
+    (f.missed > 0 ? `; ${f.missed} deliveries MISSING` : '')
+  );
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+function rssKib(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+}
+
+/** utime + stime of a process, in µs. */
+function cpuMicros(pid: number): number {
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks / CLOCK_TICKS_PER_SECOND) * 1e6;
+}
+
+/** Bytes the process handed to write-like system calls (sockets included). */
+function bytesWritten(pid: number): number {
+  return Number(/wchar:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))![1]);
+}
+
+/**
+ * Each subscriber is a socket here and one in the server: both processes need
+ * that many descriptors. The soft limit can be raised up to the hard one (and
+ * the hard one by root): re-run this bench under a raised limit, or say how.
+ */
+function ensureFileDescriptors(needed: number): void {
+  const [soft, hard] = /Max open files\s+(\S+)\s+(\S+)/.exec(readFileSync('/proc/self/limits', 'utf8'))!.slice(1).map(Number) as [number, number];
+  if (soft >= needed) return;
+  if (process.env.FANOUT_RAISED) {
+    console.error(`Only ${soft} file descriptors (hard limit ${hard}); ${needed} needed. Run: ulimit -n ${needed} (as root if the hard limit is lower), then this bench.`);
+    process.exit(1);
+  }
+  console.log(`Raising the file-descriptor limit from ${soft} to ${needed} and starting again.`);
+  const rerun = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
+  try {
+    execFileSync('sh', ['-c', `ulimit -n ${needed} && exec "$@"`, 'sh', ...rerun], { stdio: 'inherit', env: { ...process.env, FANOUT_RAISED: '1' } });
+    process.exit(0);
+  } catch (error) {
+    process.exit((error as { status?: number }).status ?? 1);
+  }
+}

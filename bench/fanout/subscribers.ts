@@ -1,0 +1,77 @@
+/**
+ * One client harness for every server bench/fanout.ts measures: it opens a
+ * subscriber of a transport and calls `onEvent` with each event's `seq` (the
+ * bench's own counter in the event's data) the moment it is parsed.
+ */
+import { request } from 'node:http';
+import { io } from 'socket.io-client';
+import { WebSocket } from 'ws';
+import { paths } from '../../src/protocol/paths.ts';
+import { WS_PATH, type ServerMessage } from '../../src/protocol/websocket.ts';
+import { WireParser } from '../../src/widgets/sse/wire-parser.ts';
+
+export type Transport = 'sse' | 'websocket' | 'socket.io';
+
+/** What the bench publishes: its counter, and a payload the size of a chat message. */
+export interface BenchData {
+  seq: number;
+  text: string;
+}
+
+export interface Subscriber {
+  close(): void;
+}
+
+type OnEvent = (seq: number) => void;
+
+/** Resolves once the subscriber is connected and subscribed, so nothing published after is missed. */
+export function subscribe(transport: Transport, baseUrl: string, channel: string, onEvent: OnEvent): Promise<Subscriber> {
+  if (transport === 'sse') return subscribeSse(baseUrl, channel, onEvent);
+  if (transport === 'websocket') return subscribeWebSocket(baseUrl, channel, onEvent);
+  return subscribeSocketIo(baseUrl, channel, onEvent);
+}
+
+function subscribeSse(baseUrl: string, channel: string, onEvent: OnEvent): Promise<Subscriber> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const parser = new WireParser();
+    const stream = request({ host: hostname, port, path: paths.sse(channel), headers: { Accept: 'text/event-stream' }, agent: false });
+    stream.once('error', reject);
+    stream.once('response', (response) => {
+      response.setEncoding('utf8');
+      let subscribed = false;
+      response.on('data', (chunk: string) => {
+        // The server subscribes before it writes the replay after `retry:`: the first chunk means subscribed.
+        if (!subscribed) {
+          subscribed = true;
+          resolve({ close: () => stream.destroy() });
+        }
+        for (const event of parser.push(chunk).events) onEvent((JSON.parse(event.data) as BenchData).seq);
+      });
+    });
+    stream.end();
+  });
+}
+
+function subscribeWebSocket(baseUrl: string, channel: string, onEvent: OnEvent): Promise<Subscriber> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(baseUrl.replace('http', 'ws') + WS_PATH);
+    socket.once('error', reject);
+    socket.once('open', () => socket.send(JSON.stringify({ type: 'subscribe', channel, cursor: 0 })));
+    socket.on('message', (raw) => {
+      const message = JSON.parse(raw.toString()) as ServerMessage;
+      if (message.type === 'subscribed') resolve({ close: () => socket.terminate() });
+      if (message.type === 'event') onEvent((message.event.data as BenchData).seq);
+    });
+  });
+}
+
+function subscribeSocketIo(baseUrl: string, room: string, onEvent: OnEvent): Promise<Subscriber> {
+  return new Promise((resolve, reject) => {
+    const socket = io(baseUrl, { transports: ['websocket'], query: { room }, reconnection: false, forceNew: true });
+    socket.once('connect_error', reject);
+    // The server joins the room in its `connection` handler, before the client hears `connect`.
+    socket.once('connect', () => resolve({ close: () => socket.disconnect() }));
+    socket.on('event', (event: { data: BenchData }) => onEvent(event.data.seq));
+  });
+}
