@@ -38,10 +38,10 @@ export class SseStream {
   }
 
   // #region write
-  /** Writes wire text; does nothing once the stream has ended. */
-  write(text: string): void {
+  /** Writes wire text (or its bytes); does nothing once the stream has ended. */
+  write(text: string | Buffer): void {
     // An empty chunk would read as the end of a chunked body; there is nothing to send anyway.
-    if (!this.open || text === '') return;
+    if (!this.open || text.length === 0) return;
     // Judged on the backlog earlier writes left, not on this one: a resume's replay is one
     // large write that a healthy reader takes at once. A stalled reader is caught at the
     // next event or heartbeat, so its memory stays bounded by the limit plus one write.

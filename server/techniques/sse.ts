@@ -149,7 +149,7 @@ export function streamEvents(
   // #region subscribe-then-replay
   // Subscribe first, then read the log: an event published in between is in
   // both, and the gate lets it through once, after the replay.
-  const gate = new ReplayGate((event) => stream.write(formatEvent(event)));
+  const gate = new ReplayGate((event) => stream.write(encodedEvent(event)));
   // If the shared log is lost (Redis restarted empty), end: the client resumes and gets a `reset`.
   const unsubscribe = bus.subscribe(channel, gate.push, () => stream.end());
   resume(bus, channel, options.lastEventId).then(
@@ -204,6 +204,22 @@ export function formatEvent(event: ChannelEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\n${data}\n`;
 }
 // #endregion format-event
+
+const encodedEvents = new WeakMap<ChannelEvent, Buffer>();
+
+/**
+ * {@link formatEvent} as bytes, made once per event however many streams
+ * carry it: the bus hands every listener the same event object, so the
+ * 10 000th stream of a channel writes the bytes the first one made.
+ */
+export function encodedEvent(event: ChannelEvent): Buffer {
+  let bytes = encodedEvents.get(event);
+  if (bytes === undefined) {
+    bytes = Buffer.from(formatEvent(event));
+    encodedEvents.set(event, bytes);
+  }
+  return bytes;
+}
 
 /** The id the client last saw: the `Last-Event-ID` header (sent by EventSource on reconnect), else `?lastEventId=`. */
 export function readLastEventId(request: IncomingMessage, url: URL): string | undefined {
