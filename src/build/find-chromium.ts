@@ -56,6 +56,19 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | und
   return SYSTEM_CHROMIUM_PATHS.find((path) => existsSync(path));
 }
 
+/**
+ * What was looked for, in order, and how to get a browser: for a runner that
+ * found none (`playwrightChromium` is where Playwright's own would be).
+ */
+export function noChromiumMessage(purpose: string, playwrightChromium: string): string {
+  const looked = [
+    ...CHROMIUM_PATH_VARIABLES.map((name) => `$${name} (not set)`),
+    ...SYSTEM_CHROMIUM_PATHS,
+    `Playwright's own Chromium, ${playwrightChromium}`,
+  ];
+  return `Chromium is needed for ${purpose}, and none was found. Looked for, in order:\n${looked.map((place) => `  - ${place}`).join('\n')}\nGet one:\n${HOW_TO_GET_CHROMIUM}`;
+}
+
 /** Playwright `launchOptions` for {@link findChromium}'s browser with {@link CHROMIUM_ARGS}. */
 export function chromiumLaunchOptions(env: NodeJS.ProcessEnv = process.env): {
   executablePath?: string;

@@ -1,7 +1,15 @@
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { defineConfig, devices } from '@playwright/test';
-import { chromiumLaunchOptions } from '../../src/build/find-chromium.ts';
+import { chromium, defineConfig, devices } from '@playwright/test';
+import { chromiumLaunchOptions, noChromiumMessage } from '../../src/build/find-chromium.ts';
+
+const launchOptions = chromiumLaunchOptions();
+// Neither a named nor a system Chromium, nor Playwright's own: say where we looked, before 100 tests fail alike.
+if (launchOptions.executablePath === undefined && !existsSync(chromium.executablePath())) {
+  console.error(noChromiumMessage('the end-to-end tests', chromium.executablePath()));
+  process.exit(1);
+}
 
 // The e2e tests run the built workbook exactly as `npm start` serves it.
 const port = Number(process.env.E2E_PORT ?? 4391);
@@ -21,9 +29,9 @@ export default defineConfig({
   use: {
     baseURL,
     trace: 'retain-on-failure',
-    launchOptions: chromiumLaunchOptions(),
+    launchOptions,
   },
-  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], launchOptions: chromiumLaunchOptions() } }],
+  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], launchOptions } }],
   webServer: {
     command: 'node server/index.ts',
     cwd: '../..',
