@@ -8,6 +8,7 @@
  * then every chunk they import, statically or dynamically, counted once. The
  * workshop bar, which a page imports only for a reader who joined a workshop,
  * is counted apart: "JS gzip" is what everyone loads, "in a workshop" adds it.
+ * Search, loaded when the reader opens it, counts in neither.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -34,6 +35,8 @@ function htmlPages(dir: string): string[] {
 
 /** Loaded only for a workshop member (BaseLayout imports it on demand). */
 const MEMBERS_ONLY = /\/workshop-bar\.[^/]+\.js$/;
+/** Loaded only when the reader opens search (src/search/open-search.ts), with Pagefind's index. */
+const ON_SEARCH = /\/run-search\.[^/]+\.js$/;
 
 /** Every JS file a page pulls in, following imports (`from "./x.js"`, `import("./x.js")`), except those matching `skip`. */
 function scriptClosure(html: string, skip?: RegExp): Set<string> {
@@ -66,9 +69,9 @@ const rows = htmlPages(clientDir).map((file) => {
   const html = readFileSync(file, 'utf8');
   const jsOf = (scripts: string[]) =>
     scripts.reduce((sum, url) => add(sum, weigh(readFileSync(path.join(clientDir, url), 'utf8'))), weigh(inlineScripts(html)));
-  const scripts = [...scriptClosure(html, MEMBERS_ONLY)];
+  const scripts = [...scriptClosure(html, new RegExp(`${MEMBERS_ONLY.source}|${ON_SEARCH.source}`))];
   const js = jsOf(scripts);
-  const member = jsOf([...scriptClosure(html)]);
+  const member = jsOf([...scriptClosure(html, ON_SEARCH)]);
   const css = stylesheets(html).reduce((sum, url) => add(sum, weigh(readFileSync(path.join(clientDir, url), 'utf8'))), zero);
   return {
     page: '/' + path.relative(clientDir, file).replace(/index\.html$/, ''),
