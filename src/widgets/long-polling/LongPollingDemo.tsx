@@ -75,6 +75,8 @@ export default function LongPollingDemo({ instance = 'default', baseUrl }: LongP
   const phase = model.phase.value;
   const listening = phase === 'listening';
   const faults = model.faults.value;
+  // A fault stays armed on the server's channel after Stop: say when it will strike.
+  const whenListening = listening ? '' : ', once you listen again';
   const hold = model.holdMs.value;
   const doneBefore = useDoneBefore(EXERCISE);
 
@@ -157,12 +159,12 @@ export default function LongPollingDemo({ instance = 'default', baseUrl }: LongP
           <ul class="lp-armed" aria-label="Armed faults">
             <li id={`${ids}-loss`} data-armed={faults.lossArmed}>
               {faults.lossArmed
-                ? 'Armed: the next answer with events will be lost on the way.'
+                ? `Armed: the next answer with events will be lost on the way${whenListening}.`
                 : 'The server takes the events, then drops the connection.'}
             </li>
             <li id={`${ids}-errors`} data-armed={faults.serverErrors > 0}>
               {faults.serverErrors > 0
-                ? `Armed: ${plural(faults.serverErrors, 'more request')} will get 503.`
+                ? `Armed: ${plural(faults.serverErrors, 'more request')} will get 503${whenListening}.`
                 : `The next ${SERVER_ERROR_COUNT} requests get 503 with Retry-After.`}
             </li>
           </ul>
