@@ -16,12 +16,11 @@
  *  - memory per idle connection: the server's RSS after connecting, minus before;
  * then the ratios to socket.io. Figures only: they depend on the machine.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { paths } from '../src/protocol/paths.ts';
 import { spawnServer, type ServerProcess } from '../tests/integration/helpers/spawn-server.ts';
 import { subscribe, type BenchData, type Subscriber, type Transport } from './fanout/subscribers.ts';
+import { bytesWritten, cpuMicros, ensureFileDescriptors, quantile, rssKib } from './shared/proc-stats.ts';
 
 const COUNTS = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const SUBSCRIBER_COUNTS = COUNTS.length > 0 ? COUNTS : [1000, 5000, 10_000];
@@ -31,8 +30,6 @@ const CHANNEL = 'bench-fanout';
 // 140 characters: a chat message, so the framing is not the whole cost.
 const TEXT = 'x'.repeat(140);
 const TRANSPORTS: Transport[] = ['socket.io', 'sse', 'websocket'];
-// /proc/<pid>/stat counts CPU time in these.
-const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 ensureFileDescriptors(Math.max(...SUBSCRIBER_COUNTS) + 1000);
 
@@ -146,48 +143,4 @@ function line(f: Figures): string {
     `${f.kibPerConnection.toFixed(1)} KiB/connection` +
     (f.missed > 0 ? `; ${f.missed} deliveries MISSING` : '')
   );
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
-}
-
-function rssKib(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-}
-
-/** utime + stime of a process, in µs. */
-function cpuMicros(pid: number): number {
-  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks / CLOCK_TICKS_PER_SECOND) * 1e6;
-}
-
-/** Bytes the process handed to write-like system calls (sockets included). */
-function bytesWritten(pid: number): number {
-  return Number(/wchar:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))![1]);
-}
-
-/**
- * Each subscriber is a socket here and one in the server: both processes need
- * that many descriptors. The soft limit can be raised up to the hard one (and
- * the hard one by root): re-run this bench under a raised limit, or say how.
- */
-function ensureFileDescriptors(needed: number): void {
-  const [soft, hard] = /Max open files\s+(\S+)\s+(\S+)/.exec(readFileSync('/proc/self/limits', 'utf8'))!.slice(1).map(Number) as [number, number];
-  if (soft >= needed) return;
-  if (process.env.FANOUT_RAISED) {
-    console.error(`Only ${soft} file descriptors (hard limit ${hard}); ${needed} needed. Run: ulimit -n ${needed} (as root if the hard limit is lower), then this bench.`);
-    process.exit(1);
-  }
-  console.log(`Raising the file-descriptor limit from ${soft} to ${needed} and starting again.`);
-  const rerun = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
-  try {
-    execFileSync('sh', ['-c', `ulimit -n ${needed} && exec "$@"`, 'sh', ...rerun], { stdio: 'inherit', env: { ...process.env, FANOUT_RAISED: '1' } });
-    process.exit(0);
-  } catch (error) {
-    process.exit((error as { status?: number }).status ?? 1);
-  }
 }
