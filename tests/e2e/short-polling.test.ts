@@ -11,8 +11,9 @@ test('a new reader goes from the home page to lesson 2, runs the poller to the e
   await expect(page).toHaveURL(/\/lessons\/short-polling\/$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Short polling' })).toBeVisible();
 
-  // The page shows the real handler, imported from the server's source.
-  await expect(page.locator('figure.source-region').first()).toContainText('server/techniques/short-polling.ts');
+  // The page shows the real handler, imported from the server's source, and a minimal pair that runs in the tests.
+  await expect(page.locator('figure.source-region', { hasText: 'server/techniques/short-polling.ts' }).first()).toBeAttached();
+  await expect(page.locator('figure.source-region', { hasText: 'content/samples/short-polling/server.ts' })).toBeAttached();
   // Diagrams arrive as SVG, with no mermaid code in the page.
   await expect(page.locator('figure.diagram svg').first()).toBeAttached();
 
