@@ -50,6 +50,13 @@ export function ensureFileDescriptors(needed: number): void {
     );
     process.exit(1);
   }
+  if (needed > hard && !canRaiseHardLimit(needed)) {
+    console.error(
+      `${needed} file descriptors needed, and the hard limit is ${hard}, which this user may not raise. ` +
+        `Raise it (as root: ulimit -Hn ${needed}; in a container: --ulimit nofile=${needed}:${needed}) or ask for fewer connections.`,
+    );
+    process.exit(1);
+  }
   console.log(`Raising the file-descriptor limit from ${soft} to ${needed} and starting again.`);
   const rerun = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
   try {
@@ -60,5 +67,15 @@ export function ensureFileDescriptors(needed: number): void {
     process.exit(0);
   } catch (error) {
     process.exit((error as { status?: number }).status ?? 1);
+  }
+}
+
+/** Raising the hard limit needs privilege (CAP_SYS_RESOURCE); being root in a container may not be enough. */
+function canRaiseHardLimit(needed: number): boolean {
+  try {
+    execFileSync('sh', ['-c', `ulimit -n ${needed}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
   }
 }
