@@ -23,6 +23,8 @@ export function installSearch(): void {
     open();
   });
   dialog.querySelector('[data-search-close]')?.addEventListener('click', () => dialog.close());
+  // Enter in the box would submit the form, which closes a dialog: results come as you type, so ignore it.
+  dialog.querySelector('form')?.addEventListener('submit', (event) => event.preventDefault());
   // Escape closes at once: in a search box with text, the browser would first only clear the text.
   dialog.addEventListener('keydown', (event) => {
     if (event.key !== 'Escape') return;

@@ -16,6 +16,9 @@ test('search: `/` opens it, nothing of it loads before, results lead to the sect
   const box = dialog.getByRole('searchbox', { name: 'Search the lessons' });
   await expect(box).toBeFocused();
   await box.fill('Last-Event-ID');
+  // Enter is not a submit that closes the dialog: results come as the reader types.
+  await box.press('Enter');
+  await expect(dialog).toBeVisible();
   await expect(dialog.getByRole('status')).toContainText('lessons for “Last-Event-ID”');
   const lesson = dialog.getByRole('link', { name: 'Server-Sent Events', exact: true });
   await expect(lesson).toBeVisible();
