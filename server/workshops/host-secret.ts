@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage } from 'node:http';
 import { HOST_COOKIE, workshopPaths } from '../../src/protocol/workshops.ts';
-import { cameOverHttps } from '../progress/learner-cookie.ts';
+import { cameOverHttps, readCookie } from '../http/cookies.ts';
 
 /** A fresh host secret: 32 random bytes, base64url (43 characters). */
 export function newHostSecret(): string {
@@ -35,11 +35,7 @@ export function presentedHostSecret(request: IncomingMessage): string | undefine
     // A malformed Authorization still presents something: it is judged (and refused) as a wrong secret.
     return match?.[1] ?? authorization;
   }
-  for (const pair of (request.headers.cookie ?? '').split(';')) {
-    const separator = pair.indexOf('=');
-    if (separator !== -1 && pair.slice(0, separator).trim() === HOST_COOKIE) return pair.slice(separator + 1).trim();
-  }
-  return undefined;
+  return readCookie(request, HOST_COOKIE);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { type IncomingMessage } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { workshopPages } from '../../src/protocol/workshops.ts';
-import { cameOverHttps } from '../progress/learner-cookie.ts';
+import { cameOverHttps } from '../http/cookies.ts';
 
 /** Addresses that mean "every interface" when the server listens on them. */
 const EVERY_INTERFACE = new Set(['0.0.0.0', '::', '']);
