@@ -627,7 +627,8 @@ export function badgeLabel(state: ConnectionState): string {
 /** `1012 Service Restart` (and the reason, when the server gave one). */
 export function describeClose(close: CloseInfo): string {
   const reason = close.reason && close.reason !== close.name ? ` (“${close.reason}”)` : '';
-  return `${close.code} ${close.name}${reason}`;
+  // "close code" in words: a bare 4000 next to "after" reads like a duration.
+  return `close code ${close.code} ${close.name}${reason}`;
 }
 
 /**
@@ -644,13 +645,13 @@ export function describeConnection(state: ConnectionState, close: CloseInfo | nu
     case 'open':
       return close ? `Connected again after ${describeClose(close)}.` : 'Connected.';
     case 'reconnecting': {
-      const why = close ? `${describeClose(close)}. ` : '';
+      const why = close ? `Closed (${describeClose(close)}). ` : '';
       return `${why}Reconnecting after a random wait of ${formatMs(state.delayMs)} (attempt ${state.attempt}).`;
     }
     case 'offline':
       return 'Offline (simulated): no connection, no reconnecting. Messages you send wait in the outbox.';
     case 'closed':
-      return close ? `${describeClose(close)}. ${state.reason}` : state.reason;
+      return close ? `Closed (${describeClose(close)}). ${state.reason}` : state.reason;
   }
 }
 

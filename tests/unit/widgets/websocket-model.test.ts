@@ -331,7 +331,7 @@ describe('faults', () => {
     advance(400);
     assert.equal(grace.socket.state.value.status, 'open');
     assert.deepEqual(names(ada.members.value), ['Ada', 'Grace']);
-    assert.match(describeConnection(ada.socket.state.value, ada.socket.lastClose.value), /after 1012 Service Restart/);
+    assert.match(describeConnection(ada.socket.state.value, ada.socket.lastClose.value), /after close code 1012 Service Restart/);
   });
 
   it('flood: about half get through, the rest are refused as rate-limited and never resent', () => {
