@@ -319,7 +319,7 @@ function Broadcasts({ entries }: { entries: readonly BroadcastEntry[] }) {
 function StatTiles({ stats }: { stats: SseStats }) {
   return (
     <ul class="widget-stats sse-stats" aria-label="Counters">
-      <StatTile stat="events" label="Events" value={String(stats.events)} note="delivered by EventSource" />
+      <StatTile stat="events" label="Events" value={String(stats.events)} note="log, progress and done, as EventSource dispatched them" />
       <StatTile stat="reconnects" label="Reconnects" value={String(stats.reconnects)} note="made by the browser itself" />
       <StatTile stat="heartbeats" label="Heartbeats seen" value={String(stats.heartbeats)} note="comments, in the wire view" />
       <StatTile
