@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { screenshot } from './screenshot.ts';
 
 test('a lesson read once reads offline, and its widgets say they need the server', async ({ browser }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 
 test('a lesson prints its content only: no navigation, and each widget becomes one line', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'dark' });

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { screenshot } from './screenshot.ts';
 
 test('search: `/` opens it, nothing of it loads before, results lead to the section', async ({ page }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 
 test('a new reader goes from the home page to lesson 2, runs the poller to the end and completes the lesson', async ({
   page,

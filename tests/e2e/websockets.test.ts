@@ -1,4 +1,5 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { type Locator, type Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 
 async function openChat(page: Page, url = '/lessons/websockets/'): Promise<Locator> {
   await page.goto(url);

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { type Browser, type Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { screenshot } from './screenshot.ts';
 
 /** A learner's browser: its own context, so its own `rtw_learner` cookie and storage. */
