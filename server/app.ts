@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
+import { type Duplex } from 'node:stream';
 import { paths } from '../src/protocol/paths.ts';
 import { PROBLEM_TYPES } from '../src/protocol/problem.ts';
 import { WS_PATH } from '../src/protocol/websocket.ts';
@@ -12,9 +13,14 @@ import { RedisEventBus } from './events/redis-event-bus.ts';
 import { LocalChannelFaults, type ChannelFaults } from './faults/channel-faults.ts';
 import { RedisChannelFaults } from './faults/redis-channel-faults.ts';
 import { loadAstroSite, type AstroSite } from './http/astro-site.ts';
-import { HttpProblem, sendProblem } from './http/problem.ts';
+import { trackConnections } from './http/connection-tracker.ts';
+import { createHostCheck } from './http/host-check.ts';
+import { pageScriptHashes } from './http/page-script-hashes.ts';
+import { HttpProblem, sendProblem, type ProblemInit } from './http/problem.ts';
 import { parseRequestUrl } from './http/request-url.ts';
 import { Router } from './http/router.ts';
+import { API_CONTENT_SECURITY_POLICY, pageSecurityHeaders, setApiSecurityHeaders } from './http/security-headers.ts';
+import { SERVER_TIMEOUTS, type ServerTimeouts } from './http/server-timeouts.ts';
 import { createStaticFileHandler } from './http/static-files.ts';
 import { JobSimulation, type JobSimulationLimits } from './jobs/job-simulation.ts';
 import { RedisJobStore } from './jobs/redis-job-store.ts';
@@ -41,6 +47,7 @@ import { createScaling, type Scaling, type ScalingSettings } from './scaling/sca
 import { sseRoute, type SseSettings } from './techniques/sse.ts';
 import { SseStreamRegistry } from './techniques/sse-streams.ts';
 import { createWebSocketEndpoint } from './techniques/websocket.ts';
+import { rejectUpgrade } from './websocket/reject-upgrade.ts';
 import { WorkshopHub, type WorkshopTimings } from './workshops/workshop-hub.ts';
 
 /** The companion server, built but not listening. */
@@ -112,6 +119,8 @@ export interface AppOptions {
   workshops?: Partial<WorkshopTimings>;
   /** Overrides of lesson 8's two-instance demo (limits, and `redisServer: null` to act as if Redis were not installed). */
   scaling?: ScalingSettings;
+  /** Overrides of the HTTP server's timeouts (tests shorten them). */
+  timeouts?: Partial<ServerTimeouts>;
 }
 
 /**
@@ -253,26 +262,67 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     () => (siteLoaded = true),
     () => {}, // reported through ready(); this handler only keeps the rejection from being "unhandled"
   );
-  const serveStaticFile = createStaticFileHandler(path.join(config.siteDir, 'client'));
+  const clientDir = path.join(config.siteDir, 'client');
+  // Read from the built pages once: the policy allows exactly the inline scripts this build emitted.
+  const pageHeaders = pageSecurityHeaders(config.apiOnly ? [] : pageScriptHashes(clientDir));
+  const serveStaticFile = createStaticFileHandler(clientDir, (contentType) => {
+    if (contentType.startsWith('text/html')) return pageHeaders;
+    // An SVG opened on its own is a document that could run script: it gets none.
+    if (contentType.startsWith('image/svg+xml')) return { 'Content-Security-Policy': API_CONTENT_SECURITY_POLICY };
+    return {};
+  });
+  const hostCheck = createHostCheck(config.host, config.allowedHosts);
+  const timeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
 
   /** Responses not yet finished, so draining can close their connection once they are. */
   const inFlight = new Set<ServerResponse>();
 
-  const server = createServer((request, response) => {
-    inFlight.add(response);
-    response.once('close', () => inFlight.delete(response));
-    handleRequest(request, response).catch((error: unknown) => answerError(request, response, error));
-  });
+  const server = createServer(
+    {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      connectionsCheckingInterval: timeouts.checkIntervalMs,
+    },
+    (request, response) => {
+      inFlight.add(response);
+      response.once('close', () => inFlight.delete(response));
+      handleRequest(request, response).catch((error: unknown) => answerError(request, response, error));
+    },
+  );
+  server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
+  // Malformed requests and timeouts that Node detects before any handler: the same problem format as the rest.
+  server.on('clientError', answerClientError);
+  const connections = trackConnections(server);
   // WebSocket upgrades (`GET /ws`) never reach the request handler.
-  server.on('upgrade', webSocket.handleUpgrade);
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!hostCheck.allows(request.headers.host)) {
+      socket.on('error', () => socket.destroy());
+      return rejectUpgrade(socket, misdirected(request.headers.host));
+    }
+    webSocket.handleUpgrade(request, socket, head);
+  });
   // Counts the bytes of requests tagged `?lab=…&via=…` (lesson 6), per lab and technique.
   attachTrafficMeter(server, (tag, socket) => labs.lane(tag, socket));
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    // Browsers must not guess a type other than the declared one (the Fetch standard's X-Content-Type-Options).
-    response.setHeader('X-Content-Type-Options', 'nosniff');
+    setApiSecurityHeaders(response);
     if (drainController.signal.aborted) closeConnectionAfter(response);
+    if (!hostCheck.allows(request.headers.host)) throw new HttpProblem(misdirected(request.headers.host));
+    const method = request.method ?? 'GET';
+    if (!router.handlesMethod(method)) {
+      // RFC 9110 §15.6.2: a method no resource here supports (TRACE, CONNECT, PATCH…).
+      throw new HttpProblem({
+        status: 501,
+        detail: `This server does not implement ${method} on any resource.`,
+      });
+    }
     const url = parseRequestUrl(request);
+    if (!decodesAsPath(url.pathname)) {
+      throw new HttpProblem({
+        status: 400,
+        detail: `The path ${JSON.stringify(url.pathname.slice(0, 200))} is not valid percent-encoding (RFC 3986 §2.1).`,
+      });
+    }
 
     if (url.pathname === WS_PATH) {
       // A plain request to the WebSocket endpoint: RFC 9110 §15.5.22, 426 names the protocol to upgrade to.
@@ -283,7 +333,6 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       });
     }
     if (config.apiOnly || isApiPath(url.pathname)) {
-      const method = request.method ?? 'GET';
       const match = router.match(method, url.pathname);
       if (match.kind === 'found') return match.handler({ request, response, url, params: match.params });
       if (match.kind === 'wrong-method') {
@@ -302,9 +351,41 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       });
     }
 
+    if (method !== 'GET' && method !== 'HEAD') {
+      throw new HttpProblem({
+        status: 405,
+        detail: `Pages are read with GET or HEAD, not ${method}.`,
+        headers: { Allow: 'GET, HEAD' },
+      });
+    }
+    // Pages carry their own policy; everything else keeps the short one.
+    response.removeHeader('Content-Security-Policy');
     if (await serveStaticFile(request, response, url)) return;
     const loaded = await site;
+    // What the renderer answers is a page: the 404 page, or "not built yet".
+    for (const [name, value] of Object.entries(pageHeaders)) if (value !== undefined) response.setHeader(name, value);
     await loaded?.render(request, response);
+  }
+
+  function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+    // As Node's own handler: a reset needs no answer, and an answer already begun cannot get another.
+    const message = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || message?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      rejectUpgrade(socket, {
+        status: 408,
+        detail: `The request did not arrive within ${timeouts.requestTimeoutMs} ms (headers within ${timeouts.headersTimeoutMs} ms).`,
+      });
+      return;
+    }
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    rejectUpgrade(socket, {
+      status: tooLarge ? 431 : 400,
+      detail: tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP/1.1.',
+    });
   }
 
   function answerError(request: IncomingMessage, response: ServerResponse, error: unknown): void {
@@ -397,7 +478,16 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
           resolve();
           return;
         }
-        server.close(() => resolve());
+        // Clients still sending when the window ends must not hold the shutdown until the grace period is over.
+        const stragglers = setTimeout(() => {
+          const ended = connections.endStragglers(inFlight);
+          if (ended > 0) logger.warn(`Ended ${ended} connection(s) whose client was still sending a request.`);
+        }, timeouts.stragglerMs);
+        stragglers.unref();
+        server.close(() => {
+          clearTimeout(stragglers);
+          resolve();
+        });
         // Keep-alive connections with no request in flight would otherwise hold close() open for their timeout.
         server.closeIdleConnections();
       }).then(async () => {
@@ -409,6 +499,24 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       return closing;
     },
   };
+}
+
+/** 421 for a Host this server is not reached at (RFC 9110 §15.5.20): a DNS-rebinding page, most likely. */
+function misdirected(host: string | undefined): ProblemInit {
+  return {
+    status: 421,
+    detail: `This server does not answer to the host ${JSON.stringify(host?.slice(0, 200))}; set ALLOWED_HOSTS to the names it is reached at.`,
+  };
+}
+
+/** Whether a path decodes: `/%ZZ` cannot name anything. */
+function decodesAsPath(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isApiPath(pathname: string): boolean {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { SSE_DEFAULTS } from '../src/protocol/sse.ts';
 import { WS_DEFAULTS } from '../src/protocol/websocket.ts';
+import { parseHostList } from './http/host-check.ts';
 import { parseOriginList } from './websocket/origin-check.ts';
 import { DEFAULT_PRESENCE_TTL_MS } from './websocket/presence-timings.ts';
 
@@ -40,6 +41,12 @@ export interface ServerConfig {
    * `astro dev` origin). `ALLOWED_ORIGINS`, comma-separated, default none.
    */
   allowedOrigins: string[];
+  /**
+   * Host names the server answers to besides localhost, 127.0.0.1, [::1] and (with `HOST=0.0.0.0`)
+   * the machine's addresses: the names of a deploy. Other `Host`s get 421 (DNS rebinding).
+   * `ALLOWED_HOSTS`, comma-separated, default none.
+   */
+  allowedHosts: string[];
   /**
    * Where the SQLite database lives (`<dataDir>/workbook.sqlite`, created if
    * missing). `DATA_DIR`, default `<repo>/data`; `:memory:` keeps it in memory
@@ -110,6 +117,11 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const shown = invalidOrigins.map((origin) => JSON.stringify(origin)).join(', ');
     errors.push(`ALLOWED_ORIGINS has ${shown}: expected origins like https://example.com:8443 (no path).`);
   }
+  const { hosts: allowedHosts, invalid: invalidHosts } = parseHostList(env.ALLOWED_HOSTS ?? '');
+  if (invalidHosts.length > 0) {
+    const shown = invalidHosts.map((host) => JSON.stringify(host)).join(', ');
+    errors.push(`ALLOWED_HOSTS has ${shown}: expected host names like workbook.example.com (no scheme, no path).`);
+  }
   // The grace period counts from the signal, so the delay must leave time to finish requests.
   if (drainDelayMs > 0 && drainDelayMs >= shutdownGraceMs) {
     errors.push(`DRAIN_DELAY_MS (${drainDelayMs}) must be shorter than SHUTDOWN_GRACE_MS (${shutdownGraceMs}).`);
@@ -128,6 +140,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     sseHeartbeatMs,
     wsHeartbeatMs,
     allowedOrigins,
+    allowedHosts,
     dataDir,
     databaseUrl,
     redisUrl,

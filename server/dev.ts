@@ -14,6 +14,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { companionPort, runCompanion } from './dev-companion.ts';
+import { namesServedAt } from './http/host-check.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const companionHost = '127.0.0.1';
@@ -30,7 +31,7 @@ if (process.env.HOST) astroArgs.push('--host', process.env.HOST);
 
 const stopCompanion = runCompanion({
   root,
-  env: { API_ONLY: '1', PORT: String(companionPort(process.env)), HOST: companionHost, ...colours() },
+  env: { API_ONLY: '1', PORT: String(companionPort(process.env)), HOST: companionHost, ALLOWED_HOSTS: pageHosts(), ...colours() },
   spawnNode: (args, env) => start('api', args, env),
   log: (line) => process.stdout.write(`${prefix('api')}${line}\n`),
 });
@@ -44,6 +45,15 @@ site.on('exit', (code, signal) => {
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => void stopAll(signal, 0));
+}
+
+/**
+ * The proxy passes the page's `Host` on: the companion must accept the names
+ * astro dev is reached at (with HOST=0.0.0.0, this machine's addresses) besides its own.
+ */
+function pageHosts(): string {
+  const page = process.env.HOST ? namesServedAt(process.env.HOST) : [];
+  return [process.env.ALLOWED_HOSTS ?? '', ...page.map((name) => (name.includes(':') ? `[${name}]` : name))].filter(Boolean).join(',');
 }
 
 /** Piped output looks like a file to the children; keep their colours when we are on a terminal. */

@@ -1,5 +1,6 @@
 import { STATUS_CODES, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
+import { API_CONTENT_SECURITY_POLICY } from './security-headers.ts';
 
 /** What a route states about a problem; `title` defaults to the HTTP status phrase. */
 export interface ProblemInit {
@@ -52,6 +53,9 @@ export function sendProblem(response: ServerResponse, init: ProblemInit): void {
     'Content-Length': Buffer.byteLength(body),
     // An error describes this request only; a cache must not replay it.
     'Cache-Control': 'no-store',
+    // Whatever path it answers, a problem is data: nothing in it may run.
+    'Content-Security-Policy': API_CONTENT_SECURITY_POLICY,
+    'X-Content-Type-Options': 'nosniff',
   });
   response.end(body);
 }

@@ -19,7 +19,7 @@ const MAX_DRAIN_BYTES = 1024 * 1024;
  * spend memory on.
  *
  * @returns the parsed value, or `undefined` for an empty body when `allowEmpty`.
- * @throws {HttpProblem} 415 for a non-JSON `Content-Type`, 413 past `maxBytes`,
+ * @throws {HttpProblem} 415 for a non-JSON `Content-Type` or a charset other than UTF-8, 413 past `maxBytes`,
  *   400 for an empty body (unless allowed), invalid UTF-8 or invalid JSON.
  */
 export async function readJsonBody(request: IncomingMessage, options: ReadJsonBodyOptions = {}): Promise<unknown> {
@@ -37,12 +37,22 @@ export async function readJsonBody(request: IncomingMessage, options: ReadJsonBo
     });
   }
 
-  const mediaType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  const [type = '', ...parameters] = (request.headers['content-type'] ?? '').split(';');
+  const mediaType = type.trim().toLowerCase();
   if (mediaType !== 'application/json') {
     throw new HttpProblem({
       status: 415,
       detail: `Send the body as JSON with "Content-Type: application/json"${mediaType ? `, not "${mediaType}"` : ''}.`,
       // Accept-Post (W3C LDP §7.1, registered in the IANA header registry) names what POST accepts.
+      headers: { 'Accept-Post': 'application/json' },
+    });
+  }
+  const charset = declaredCharset(parameters);
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    // Decoding UTF-16 as UTF-8 would read another text than the one sent: refuse rather than guess.
+    throw new HttpProblem({
+      status: 415,
+      detail: `JSON is read as UTF-8 only (RFC 8259 §8.1); the body declares charset=${charset.slice(0, 40)}.`,
       headers: { 'Accept-Post': 'application/json' },
     });
   }
@@ -84,6 +94,16 @@ export async function readJsonBody(request: IncomingMessage, options: ReadJsonBo
       detail: `The request body is not valid JSON: ${reason}.`,
     });
   }
+}
+
+/** The `charset` parameter of a media type (RFC 9110 §8.3.1), lower-cased and unquoted; `undefined` without one. */
+function declaredCharset(parameters: string[]): string | undefined {
+  for (const parameter of parameters) {
+    const [name = '', ...value] = parameter.split('=');
+    if (name.trim().toLowerCase() !== 'charset') continue;
+    return value.join('=').trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+  }
+  return undefined;
 }
 
 /** Collects the body, or resolves `undefined` as soon as it passes `maxBytes`. */

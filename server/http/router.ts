@@ -46,6 +46,12 @@ export class Router {
     return this;
   }
 
+  /** Whether any route accepts `method` (HEAD wherever GET is). */
+  handlesMethod(method: string): boolean {
+    const wanted = method === 'HEAD' ? 'GET' : method;
+    return this.#routes.some((route) => route.handlers.has(wanted));
+  }
+
   /**
    * Finds the handler for `method` and `pathname` (still percent-encoded).
    *

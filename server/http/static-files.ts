@@ -1,9 +1,10 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { ifNoneMatchMatches } from '../techniques/short-polling.ts';
 import { acceptsGzip, createGzipCache, isCompressible } from './gzip-cache.ts';
+import { dropBodyHeaders } from './security-headers.ts';
 
 /** Serves one request from a directory, or says it has no such file. */
 export type StaticFileHandler = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;
@@ -40,8 +41,13 @@ const CONTENT_TYPES: Record<string, string> = {
  *
  * Hashed assets under `/_astro/` never change, so they are cached for a year;
  * everything else is revalidated on each use with its `ETag`/`Last-Modified`.
+ *
+ * @param headersFor extra headers of a 200 by its `Content-Type` (the pages' security headers).
  */
-export function createStaticFileHandler(root: string): StaticFileHandler {
+export function createStaticFileHandler(
+  root: string,
+  headersFor: (contentType: string) => OutgoingHttpHeaders = () => ({}),
+): StaticFileHandler {
   const absoluteRoot = path.resolve(root);
   const gzipped = createGzipCache();
 
@@ -63,11 +69,13 @@ export function createStaticFileHandler(root: string): StaticFileHandler {
     if (compressible) response.setHeader('Vary', 'Accept-Encoding');
 
     if (isNotModified(request, etag, stats)) {
+      dropBodyHeaders(response);
       response.writeHead(304).end();
       return true;
     }
 
     const contentType = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    for (const [name, value] of Object.entries(headersFor(contentType))) if (value !== undefined) response.setHeader(name, value);
     if (gzip) {
       const body = await gzipped(file, version);
       response.writeHead(200, { 'Content-Type': contentType, 'Content-Encoding': 'gzip', 'Content-Length': body.length });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { type Migration } from './migration.ts';
@@ -33,7 +33,7 @@ export function openSqliteDatabase(
   if (dataDir !== IN_MEMORY) {
     location = path.join(dataDir, DATABASE_FILE);
     try {
-      mkdirSync(dataDir, { recursive: true });
+      makePrivate(dataDir, location);
     } catch (error) {
       throw new Error(`Cannot create DATA_DIR ${dataDir}: ${(error as Error).message}`, { cause: error });
     }
@@ -54,7 +54,30 @@ export function openSqliteDatabase(
     database.close();
     throw new Error(`Cannot prepare the database ${location}: ${(error as Error).message}`, { cause: error });
   }
+  if (location !== IN_MEMORY) restrictFiles(location);
   return database;
+}
+
+/**
+ * Learners' progress, names and workshop secrets' hashes are nobody else's:
+ * the folder is 0700 and the database 0600, created so (never readable for
+ * a moment) and tightened if an older version left them 0755/0644. SQLite
+ * gives its `-wal` and `-shm` files the database file's mode. A shared
+ * folder (sticky, like /tmp) or another user's is left as it is.
+ */
+function makePrivate(dataDir: string, location: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const folder = statSync(dataDir);
+  const ours = process.getuid === undefined || folder.uid === process.getuid();
+  if (ours && (folder.mode & 0o1000) === 0) chmodSync(dataDir, 0o700);
+  if (!existsSync(location)) closeSync(openSync(location, 'a', 0o600));
+  restrictFiles(location);
+}
+
+function restrictFiles(location: string): void {
+  for (const file of [location, `${location}-wal`, `${location}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
 }
 
 /** The schema version of `database` (`PRAGMA user_version`): how many migrations it has had. */

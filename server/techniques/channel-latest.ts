@@ -2,6 +2,7 @@ import { CHANNEL_LATEST_LIMITS, type ChannelLatestResponse } from '../../src/pro
 import { SERVER_TIME_HEADER } from '../../src/protocol/jobs.ts';
 import { type EventBus } from '../events/event-bus.ts';
 import { type RouteHandler } from '../http/router.ts';
+import { dropBodyHeaders } from '../http/security-headers.ts';
 import { sendJson } from '../http/send-json.ts';
 import { assertValidChannel } from '../http/validate.ts';
 import { ifNoneMatchMatches } from './short-polling.ts';
@@ -29,6 +30,7 @@ export function channelLatestRoute(bus: Pick<EventBus, 'since' | 'latestId' | 'e
     response.setHeader(SERVER_TIME_HEADER, String(Date.now()));
     // Nothing published since the client's copy: headers only (RFC 9110 §13.1.2, §15.4.5).
     if (ifNoneMatchMatches(request.headers['if-none-match'], etag)) {
+      dropBodyHeaders(response);
       response.writeHead(304).end();
       return;
     }

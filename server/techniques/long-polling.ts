@@ -9,6 +9,7 @@ import { type ChannelFaults } from '../faults/channel-faults.ts';
 import { HttpProblem, sendProblem } from '../http/problem.ts';
 import { readWholeNumberParam } from '../http/query.ts';
 import { type RouteHandler } from '../http/router.ts';
+import { dropBodyHeaders } from '../http/security-headers.ts';
 import { sendJson } from '../http/send-json.ts';
 import { assertValidChannel } from '../http/validate.ts';
 
@@ -137,6 +138,7 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
         return;
       case 'timeout':
         // Nothing happened: 204 has no body (RFC 9110 §15.3.5); the client polls again with the same cursor.
+        dropBodyHeaders(response);
         response.writeHead(204, { 'Cache-Control': 'no-store' }).end();
         return;
       case 'unavailable':

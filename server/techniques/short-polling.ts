@@ -2,6 +2,7 @@ import { SERVER_TIME_HEADER, type Job } from '../../src/protocol/jobs.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { type RouteHandler } from '../http/router.ts';
+import { dropBodyHeaders } from '../http/security-headers.ts';
 import { sendJson } from '../http/send-json.ts';
 
 /** Where the handler finds jobs: the job simulation, the jobs of every instance (Redis), or a stub in tests. */
@@ -41,6 +42,7 @@ export function getJobRoute(jobs: JobLookup): RouteHandler {
 
     // The client already holds this version: "nothing changed" costs headers only (RFC 9110 §15.4.5).
     if (ifNoneMatchMatches(request.headers['if-none-match'], etag)) {
+      dropBodyHeaders(response);
       response.writeHead(304).end();
       return;
     }

@@ -88,6 +88,9 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     clientTracking: false,
     // No subprotocol is defined: never echo one a client offers (`ws` would accept the first by default).
     handleProtocols: () => false,
+    // Pings are answered below, after the rate check: with `ws` answering a flood itself, the queued
+    // pongs made it cut the socket before our 1008 close could go out (5 floods in 6 saw no close frame).
+    autoPong: false,
   });
   // `ws` found the handshake malformed (key, version, Upgrade header): answer it in the same problem format.
   wss.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) => {
@@ -207,11 +210,12 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
       handshake: describeHandshake(request),
     });
     ws.on('message', (data, isBinary) => onMessage(connection, data, isBinary));
-    // `ws` answers pings by itself; they still count, so that a ping flood ends like a message flood.
-    ws.on('ping', () => {
-      if (!connection.closed && connection.limiter.check() === 'abusive') {
-        connection.close(WS_CLOSE.policyViolation, REASONS.abuse);
-      }
+    // Pings count like messages, so that a ping flood ends like a message flood: with 1008.
+    ws.on('ping', (data) => {
+      if (connection.closed) return;
+      if (connection.limiter.check() === 'abusive') return connection.close(WS_CLOSE.policyViolation, REASONS.abuse);
+      // RFC 6455 §5.5.3: the pong carries the ping's application data.
+      ws.pong(data);
     });
   }
 

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { type Duplex } from 'node:stream';
 import { PROBLEM_CONTENT_TYPE } from '../../src/protocol/problem.ts';
 import { problemBody, type ProblemInit } from '../http/problem.ts';
+import { API_CONTENT_SECURITY_POLICY } from '../http/security-headers.ts';
 
 // #region reject-upgrade
 /**
@@ -21,6 +22,7 @@ export function rejectUpgrade(socket: Duplex, init: ProblemInit): void {
     'Content-Type': PROBLEM_CONTENT_TYPE,
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
+    'Content-Security-Policy': API_CONTENT_SECURITY_POLICY,
     'X-Content-Type-Options': 'nosniff',
     // The connection is not upgraded, and not reusable either: the client sent it as an upgrade.
     Connection: 'close',
