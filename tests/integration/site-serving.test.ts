@@ -180,12 +180,15 @@ describe('serving the built site', () => {
       '/index.html%00.js',
       '/../server/entry.mjs',
       '/.secret',
-      '/%E0%A4%A',
     ]) {
       const response = await getRaw(server.baseUrl, rawPath);
       assert.equal(response.status, 404, rawPath);
       assert.doesNotMatch(response.text, /outside the client directory|hidden|export async function/, rawPath);
     }
+    // Not percent-encoding at all: the client's mistake, said as such (odd-requests.test.ts).
+    const invalid = await getRaw(server.baseUrl, '/%E0%A4%A');
+    assert.equal(invalid.status, 400);
+    assert.doesNotMatch(invalid.text, /outside the client directory|hidden|export async function/);
   });
 
   it('keeps answering the API with problems, not pages', async () => {
