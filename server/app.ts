@@ -13,6 +13,7 @@ import { RedisEventBus } from './events/redis-event-bus.ts';
 import { LocalChannelFaults, type ChannelFaults } from './faults/channel-faults.ts';
 import { RedisChannelFaults } from './faults/redis-channel-faults.ts';
 import { loadAstroSite, type AstroSite } from './http/astro-site.ts';
+import { clientErrorAnswerer } from './http/client-errors.ts';
 import { trackConnections } from './http/connection-tracker.ts';
 import { createHostCheck } from './http/host-check.ts';
 import { pageScriptHashes } from './http/page-script-hashes.ts';
@@ -291,7 +292,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   );
   server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
   // Malformed requests and timeouts that Node detects before any handler: the same problem format as the rest.
-  server.on('clientError', answerClientError);
+  server.on('clientError', clientErrorAnswerer(timeouts));
   const connections = trackConnections(server);
   // WebSocket upgrades (`GET /ws`) never reach the request handler.
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -365,27 +366,6 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     // What the renderer answers is a page: the 404 page, or "not built yet".
     for (const [name, value] of Object.entries(pageHeaders)) if (value !== undefined) response.setHeader(name, value);
     await loaded?.render(request, response);
-  }
-
-  function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-    // As Node's own handler: a reset needs no answer, and an answer already begun cannot get another.
-    const message = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
-    if (error.code === 'ECONNRESET' || !socket.writable || message?.headersSent) {
-      socket.destroy();
-      return;
-    }
-    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      rejectUpgrade(socket, {
-        status: 408,
-        detail: `The request did not arrive within ${timeouts.requestTimeoutMs} ms (headers within ${timeouts.headersTimeoutMs} ms).`,
-      });
-      return;
-    }
-    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    rejectUpgrade(socket, {
-      status: tooLarge ? 431 : 400,
-      detail: tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP/1.1.',
-    });
   }
 
   function answerError(request: IncomingMessage, response: ServerResponse, error: unknown): void {
