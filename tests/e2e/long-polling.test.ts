@@ -47,3 +47,26 @@ test('on a slow network every notification still arrives', async ({ page }) => {
     timeout: 20_000,
   });
 });
+
+test('the bytes tile counts each answer as it came over the wire, headers included', async ({ page }) => {
+  const wire: Promise<number>[] = [];
+  page.on('requestfinished', (request) => {
+    if (!request.url().includes('/api/long-poll/')) return;
+    wire.push(request.sizes().then((sizes) => sizes.responseHeadersSize + sizes.responseBodySize));
+  });
+  const widget = page.locator('[data-widget="long-polling"]');
+  await expect(widget.getByText('the server’s own default is 25 s')).toBeVisible();
+  await widget.getByRole('slider', { name: 'Hold timeout' }).fill('2000');
+  await widget.getByRole('button', { name: 'Start listening' }).click();
+  await widget.getByRole('button', { name: 'Send a notification' }).click();
+  await expect(widget.locator('[data-verification]')).toContainText('Sent 1 · received 1 · lost 0');
+  // A 204 too: a hold that ran out with nothing new costs its headers.
+  await expect(widget.locator('[data-stat="timeouts"] [data-value]')).not.toHaveText('0', { timeout: 10_000 });
+  await widget.getByRole('button', { name: 'Stop listening' }).click();
+
+  const bytesTile = widget.locator('[data-stat="bytes"]');
+  await expect(bytesTile).toContainText('status lines and headers');
+  const onTheWire = (await Promise.all(wire)).reduce((sum, size) => sum + size, 0);
+  expect(onTheWire).toBeGreaterThan(0);
+  expect(Number(await bytesTile.locator('[data-value]').getAttribute('data-value'))).toBe(onTheWire);
+});

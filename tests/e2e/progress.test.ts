@@ -188,3 +188,27 @@ test('two open tabs show the same progress, and only the tab that made a change 
   expect(uploads.first).toBeGreaterThan(0);
   expect(uploads.second).toBe(0);
 });
+
+test('with every lesson complete, the home page offers next steps instead of "Continue"', async ({ page }) => {
+  await page.goto('/');
+  const slugs = await page.locator('.lesson-card-title').evaluateAll((links) =>
+    links.map((link) => new URL((link as HTMLAnchorElement).href).pathname.split('/')[2]!),
+  );
+  expect(slugs.length).toBeGreaterThan(1);
+  // A browser that has completed every lesson, written as the workbook itself stores it.
+  await page.evaluate((lessons) => {
+    const at = Date.now();
+    const progress = {
+      lessons: Object.fromEntries(lessons.map((slug) => [slug, { visitedAt: at, completedAt: at }])),
+      last: { lesson: lessons.at(-1), at },
+    };
+    localStorage.setItem('rtw:progress:v1', JSON.stringify(progress));
+  }, slugs);
+  await page.reload();
+  await expect(page.getByText(`${slugs.length} of ${slugs.length} complete`)).toBeVisible();
+  await expect(page.getByRole('link', { name: /^Continue:/ })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'Take the quiz again' })).toHaveAttribute('href', '/lessons/choosing/#exercise');
+  await expect(page.getByRole('link', { name: 'Review your progress' })).toHaveAttribute('href', '/progress/');
+  await page.getByRole('link', { name: 'Join a workshop' }).click();
+  await expect(page.getByRole('heading', { name: 'Join a workshop' })).toBeInViewport();
+});

@@ -53,3 +53,37 @@ test('the exercise checks a run and completes the lesson when the poller is fast
   await expect(page.getByRole('button', { name: '✓ Completed' })).toBeVisible();
   await expect(page.getByRole('link', { name: /Complete\s*2\. Short polling/ })).toBeVisible();
 });
+
+test('the bytes tile counts each answer as it came over the wire, and staleness is shown apart for job steps and your changes', async ({
+  page,
+}) => {
+  // What Chromium itself saw of each poll's response: header bytes and body bytes on the wire.
+  const wire: Promise<number>[] = [];
+  page.on('requestfinished', (request) => {
+    if (request.method() !== 'GET' || !/\/api\/jobs\/[^/]+$/.test(request.url())) return;
+    wire.push(request.sizes().then((sizes) => sizes.responseHeadersSize + sizes.responseBodySize));
+  });
+  await page.goto('/lessons/short-polling/');
+  const widget = page.locator('[data-widget="short-polling"]');
+  await widget.scrollIntoViewIfNeeded();
+  // Without ETag: Playwright reports no finished request for a 304, so only 200s can be summed here.
+  await widget.getByRole('slider', { name: 'Polling interval' }).fill('500');
+  const noteTile = widget.locator('[data-stat="note-staleness"]');
+  await expect(noteTile).toContainText('half the interval is 250 ms');
+  await widget.getByRole('button', { name: 'Start job' }).click();
+  await widget.getByRole('button', { name: 'Publish a change' }).click();
+  await expect(widget.locator('[data-job-state]')).toHaveAttribute('data-job-state', 'succeeded', { timeout: 45_000 });
+
+  // Your change, seen by a poll: its staleness has its own tile, next to half the interval.
+  await expect(noteTile).toContainText('average of 1; half the interval is 250 ms');
+  expect(Number(await noteTile.locator('[data-value]').getAttribute('data-value'))).toBeGreaterThanOrEqual(0);
+  await expect(widget.locator('[data-stat="step-staleness"]')).toContainText('A step every 2 s');
+  expect(Number(await widget.locator('[data-stat="step-staleness"] [data-value]').getAttribute('data-value'))).toBeGreaterThanOrEqual(0);
+
+  // Every byte the browser received for the polls, headers included, and nothing more.
+  const bytesTile = widget.locator('[data-stat="bytes"]');
+  await expect(bytesTile).toContainText('status line and headers');
+  const onTheWire = (await Promise.all(wire)).reduce((sum, size) => sum + size, 0);
+  expect(onTheWire).toBeGreaterThan(0);
+  expect(Number(await bytesTile.locator('[data-value]').getAttribute('data-value'))).toBe(onTheWire);
+});

@@ -53,6 +53,11 @@ test('the lab runs all five lanes at once and shows numbers for each, then a tab
 
   await lab.getByRole('button', { name: 'Stop' }).click();
   await expect(lab.locator('.lab-status')).toContainText('Done', { timeout: 15_000 });
+  // Away from the cursor, each chart's legend shows every line's latest value, never a dash.
+  await page.mouse.move(0, 0);
+  const legendValues = lab.locator('.u-legend .u-series:not(:first-child) .u-value');
+  await expect(legendValues.first()).toBeVisible();
+  for (const value of await legendValues.allTextContents()) expect(value).toMatch(/\d/);
   const table = lab.getByRole('region', { name: 'Summary table, scrolls sideways' }).getByRole('table');
   await expect(table.locator('tbody tr')).toHaveCount(5);
   await expect(table.locator('tbody tr').first().locator('th')).toHaveText('Short polling');

@@ -10,6 +10,29 @@ interface Props {
 }
 
 /** The home page's course card: overall bar, start/continue, and every lesson with its state. */
+/** Where to go once every lesson is complete: nothing is left to "continue". */
+function AllComplete() {
+  return (
+    <div class="course-progress-resume course-progress-finished">
+      <p>You've completed every lesson. What next?</p>
+      <ul>
+        <li>
+          <a class="button" href="/lessons/choosing/#exercise">Take the quiz again</a>
+        </li>
+        <li>
+          <a href="/progress/">Review your progress</a>
+        </li>
+        <li>
+          <a href="#join-a-workshop">Join a workshop</a>
+        </li>
+        <li>
+          <a href="/workshops/">Run a workshop</a> for your class or team
+        </li>
+      </ul>
+    </div>
+  );
+}
+
 export default function CourseProgress({ lessons }: Props) {
   const progress = useProgress();
   const states = lessons.map((lesson) => lessonState(progress, lesson.slug));
@@ -28,7 +51,9 @@ export default function CourseProgress({ lessons }: Props) {
         </p>
       </div>
       <CourseBar done={done} total={lessons.length} />
-      {resume && (
+      {done === lessons.length && lessons.length > 0 ? (
+        <AllComplete />
+      ) : resume && (
         <p class="course-progress-resume">
           <a class="button" href={resumeHref}>
             {last ? `Continue: ${resume.title}` : `Start with lesson 1: ${resume.title}`}

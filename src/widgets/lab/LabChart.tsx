@@ -83,7 +83,8 @@ export function LabChart({ label, data, version, scale, formatY, style, floor = 
           },
         ],
         series: [
-          { label: 'time', value: (_u, value) => (value === null ? '–' : `${value.toFixed(1)} s`) },
+          // Away from the cursor (idx null), the legend shows each line's latest value, not a dash.
+          { label: 'time', value: (_u, value, _sidx, idx) => (idx == null ? 'latest' : value === null ? '–' : `${value.toFixed(1)} s`) },
           ...LAB_TECHNIQUES.map((technique): uPlot.Series => {
             const stroke = color(`--lab-${technique}`, text);
             return {
@@ -94,7 +95,10 @@ export function LabChart({ label, data, version, scale, formatY, style, floor = 
               spanGaps: style === 'lines',
               paths: style === 'points' ? () => null : undefined,
               points: style === 'points' ? { show: true, size: 5, stroke, fill: stroke, width: 1 } : { show: false },
-              value: (_u, value) => (value === null ? '–' : formatY(value)),
+              value: (u, value, sidx, idx) => {
+                const shown = idx == null ? latestValue(u.data[sidx]) : value;
+                return shown === null ? '–' : formatY(shown);
+              },
             };
           }),
         ],
@@ -137,6 +141,16 @@ export function LabChart({ label, data, version, scale, formatY, style, floor = 
       {failed && <p class="widget-hint">The chart could not load; the table below has the same numbers.</p>}
     </div>
   );
+}
+
+/** The last value a series drew, or null when it has none yet. */
+function latestValue(column: uPlot.AlignedData[number] | undefined): number | null {
+  if (!column) return null;
+  for (let index = column.length - 1; index >= 0; index--) {
+    const value = column[index];
+    if (typeof value === 'number') return value;
+  }
+  return null;
 }
 
 function isPowerOfTen(value: number): boolean {

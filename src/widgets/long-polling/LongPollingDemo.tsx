@@ -1,6 +1,7 @@
 import { batch, effect } from '@preact/signals';
 import { useEffect, useId, useState } from 'preact/hooks';
 import { markExerciseDone } from '../../progress/local-progress.ts';
+import { LONG_POLL_LIMITS } from '../../protocol/long-polling.ts';
 import { type DemoProps } from '../shared/demo-props.ts';
 import { ExerciseBox } from '../shared/ExerciseBox.tsx';
 import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
@@ -123,6 +124,8 @@ export default function LongPollingDemo({ instance = 'default', baseUrl }: LongP
           </div>
           <p class="widget-hint" id={`${ids}-hold-hint`}>
             How long the server may hold a request with nothing to say (204 after that). Applies from the next request.
+            {formatInterval(HOLD.initial)} to start, so a timeout comes soon; the server’s own default is{' '}
+            {formatInterval(LONG_POLL_LIMITS.defaultTimeoutMs)}.
           </p>
         </div>
 
@@ -210,12 +213,9 @@ function createDemo(baseUrl: string | undefined): { model: LongPollingModel; cli
 }
 
 function StatTiles({ stats }: { stats: LongPollStats }) {
-  const bytesNote = {
-    measured: 'Resource Timing: body + a flat 300 B for headers',
-    estimated: 'estimated: visible headers + body',
-    mixed: 'Resource Timing, a few estimated',
-    none: 'response headers + bodies',
-  }[stats.bytesSource];
+  const bytesNote = stats.bytes
+    ? `${formatBytes(stats.bytes - stats.bodyBytes)} status lines and headers + ${formatBytes(stats.bodyBytes)} bodies`
+    : 'status lines, headers and bodies, counted from each answer';
   return (
     <ul class="widget-stats lp-stats" aria-label="Counters">
       <StatTile stat="requests" label="Requests" value={String(stats.requests)} note="one held at a time" />

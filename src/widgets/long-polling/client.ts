@@ -5,10 +5,9 @@ import { paths } from '../../protocol/paths.ts';
 import {
   ApiError,
   companionServer,
+  countResponseBytes,
   errorFrom,
-  estimateResponseBytes,
   isAbort,
-  TransferSizes,
   utf8Length,
   type ServerOptions,
 } from '../shared/http.ts';
@@ -26,15 +25,8 @@ export interface LongPollResult {
   status: 200 | 204;
   /** The events and the next cursor, on a 200 only. */
   body?: LongPollResponse;
-  /** Size of the response: headers plus body (see {@link bytesMeasured}). */
+  /** Size of the response: status line, headers and body, counted from the response itself (see `countResponseBytes`). */
   bytes: number;
-  /**
-   * True when {@link bytes} is the browser's Resource Timing `transferSize`
-   * (which, per that spec, counts the headers as a flat 300 B, so as not to
-   * reveal them); false when it is our estimate: status line + the response
-   * headers scripts can see + body.
-   */
-  bytesMeasured: boolean;
   /** Bytes of the response body (0 for a 204): exact, the UTF-8 length of the JSON. */
   bodyBytes: number;
   /** When the request was sent. */
@@ -58,7 +50,7 @@ export interface LongPollingClient {
   publish(channel: string, type: string, data: unknown, signal?: AbortSignal): Promise<PublishResponse>;
   /** `POST /api/channels/{channel}/faults` → `{type, affected}`. */
   injectFault(channel: string, fault: FaultRequest, signal?: AbortSignal): Promise<FaultResponse>;
-  /** Releases what the client holds (a PerformanceObserver). */
+  /** Releases what the client holds, if anything. */
   dispose?(): void;
 }
 
@@ -74,7 +66,6 @@ export const NO_ANSWER_MESSAGE = 'No answer: the connection closed before a resp
 export function createLongPollingClient(options: LongPollingClientOptions = {}): LongPollingClient {
   const server = companionServer(options, NO_ANSWER_MESSAGE);
   const now = options.now ?? (() => Date.now());
-  let transferSizes: TransferSizes | undefined;
 
   /** Reads the body; a connection that dies halfway through it is a network error too. */
   async function readText(response: Response, signal: AbortSignal | undefined): Promise<string> {
@@ -99,8 +90,6 @@ export function createLongPollingClient(options: LongPollingClientOptions = {}):
   return {
     async poll(channel, cursor, timeoutMs, signal) {
       const target = server.url(paths.longPoll(channel, cursor, timeoutMs));
-      transferSizes ??= TransferSizes.create('/api/long-poll/');
-      const startMark = transferSizes?.mark();
       const sentAt = now();
       // `no-store`: a held answer must never come from (or go into) the HTTP cache.
       const response = await server.call(target, { method: 'GET', headers: { accept: 'application/json' }, cache: 'no-store', signal });
@@ -114,12 +103,10 @@ export function createLongPollingClient(options: LongPollingClientOptions = {}):
         if (!body) throw new ApiError('The server answered 200 with something that is not {events, cursor}.', { status: 200 });
       }
       const bodyBytes = utf8Length(text);
-      const measured = startMark === undefined ? null : await transferSizes!.take(target, startMark);
       return {
         status: response.status as 200 | 204,
         body,
-        bytes: measured ?? estimateResponseBytes(response, bodyBytes),
-        bytesMeasured: measured !== null,
+        bytes: countResponseBytes(response, bodyBytes),
         bodyBytes,
         sentAt,
         receivedAt,
@@ -135,11 +122,6 @@ export function createLongPollingClient(options: LongPollingClientOptions = {}):
 
     async injectFault(channel, fault, signal) {
       return postJson<FaultResponse>(paths.channelFaults(channel), fault, 202, signal);
-    },
-
-    dispose() {
-      transferSizes?.dispose();
-      transferSizes = undefined;
     },
   };
 }

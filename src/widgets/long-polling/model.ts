@@ -104,8 +104,8 @@ export interface RequestRecord {
   duplicates: number;
   /** The cursor after this answer (200 and 204). */
   nextCursor: number | null;
+  /** Response bytes: status line, headers and body, counted from the response (see client.ts). */
   bytes: number;
-  bytesMeasured: boolean;
   /** True when this answer brought back what a lost one carried (same cursor, after a loss). */
   recovered: boolean;
   /** The server could not continue from the cursor (`reset`): its log moved on or it restarted. */
@@ -178,10 +178,10 @@ export interface LongPollStats {
   received: number;
   /** Events dropped because the feed already had their id. */
   duplicates: number;
-  /** Response bytes of all answers (200 and 204). */
+  /** Response bytes of all answers (200 and 204): status lines, headers, bodies. */
   bytes: number;
-  /** Where {@link bytes} comes from: the browser's Resource Timing, our estimate, or both. */
-  bytesSource: 'measured' | 'estimated' | 'mixed' | 'none';
+  /** Of {@link bytes}, the JSON bodies. */
+  bodyBytes: number;
   /** Answers that brought back what a lost answer carried, and the events they brought. */
   recoveries: number;
   recoveredEvents: number;
@@ -331,7 +331,7 @@ const emptyStats: LongPollStats = {
   received: 0,
   duplicates: 0,
   bytes: 0,
-  bytesSource: 'none',
+  bodyBytes: 0,
   recoveries: 0,
   recoveredEvents: 0,
   largestBatch: 0,
@@ -363,7 +363,7 @@ export function createLongPollingModel(
   const waiting = signal<Waiting | null>(null);
   const publishing = signal(0);
   const faults = signal<FaultState>(noFaults);
-  const counters = signal<LongPollStats & { measured: number; estimated: number }>({ ...emptyStats, measured: 0, estimated: 0 });
+  const counters = signal<LongPollStats>(emptyStats);
   const status = signal('');
   const error = signal<string | null>(null);
   const exerciseDone = signal(false);
@@ -374,9 +374,8 @@ export function createLongPollingModel(
   let slowToggle = 0;
 
   const stats = computed<LongPollStats>(() => {
-    const { measured, estimated, ...rest } = counters.value;
-    const bytesSource = measured && estimated ? 'mixed' : measured ? 'measured' : estimated ? 'estimated' : 'none';
-    return { ...rest, failed: rest.lost + rest.errors, bytesSource };
+    const counted = counters.value;
+    return { ...counted, failed: counted.lost + counted.errors };
   });
 
   const verification = computed<Verification>(() => {
@@ -447,7 +446,7 @@ export function createLongPollingModel(
     cursor.value = value;
   }
 
-  function count(change: (draft: LongPollStats & { measured: number; estimated: number }) => void): void {
+  function count(change: (draft: LongPollStats) => void): void {
     const next = { ...counters.peek() };
     change(next);
     counters.value = next;
@@ -456,8 +455,7 @@ export function createLongPollingModel(
   function countBytes(result: LongPollResult): void {
     count((draft) => {
       draft.bytes += result.bytes;
-      if (result.bytesMeasured) draft.measured++;
-      else draft.estimated++;
+      draft.bodyBytes += result.bodyBytes;
     });
   }
 
@@ -512,7 +510,6 @@ export function createLongPollingModel(
         duplicates: 0,
         nextCursor: null,
         bytes: 0,
-        bytesMeasured: false,
         recovered: false,
         reset: false,
         gap: 0,
@@ -563,7 +560,6 @@ export function createLongPollingModel(
         receivedAt: result.receivedAt,
         nextCursor: cursorSent,
         bytes: result.bytes,
-        bytesMeasured: result.bytesMeasured,
       });
       count((draft) => draft.timeouts++);
       countBytes(result);
@@ -617,7 +613,6 @@ export function createLongPollingModel(
         duplicates,
         nextCursor: highest,
         bytes: result.bytes,
-        bytesMeasured: result.bytesMeasured,
         recovered,
         reset: body.reset === true,
         gap,
@@ -739,7 +734,7 @@ export function createLongPollingModel(
     batch(() => {
       requests.value = [];
       publishes.value = [];
-      counters.value = { ...emptyStats, measured: 0, estimated: 0 };
+      counters.value = emptyStats;
       startedAt.value = clock.now();
       phase.value = 'listening';
       error.value = null;

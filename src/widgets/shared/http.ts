@@ -132,91 +132,20 @@ export function utf8Length(text: string): number {
 }
 
 /**
- * Our estimate of a response's size on the wire (HTTP/1.1): status line,
- * header lines, blank line, body. It undercounts the headers a browser hides
- * from scripts (Set-Cookie), and ignores TLS and HTTP/2 header compression.
+ * A response's size on the wire over HTTP/1.1, counted from the response
+ * itself: status line, each header line, the blank line, the body. Exact for
+ * this server, except for headers a browser hides from scripts (Set-Cookie,
+ * which its API answers never carry). Not TLS, and not HTTP/2, which
+ * compresses headers (HPACK).
+ *
+ * Why not the browser's Resource Timing `transferSize`: it counts the headers
+ * as a flat 300 B, whatever they are, so a page cannot learn how big its
+ * cookies are (W3C Resource Timing, `transferSize`).
  */
-export function estimateResponseBytes(response: Pick<Response, 'status' | 'statusText' | 'headers'>, bodyBytes: number): number {
+export function countResponseBytes(response: Pick<Response, 'status' | 'statusText' | 'headers'>, bodyBytes: number): number {
   let size = `HTTP/1.1 ${response.status} ${response.statusText}\r\n`.length + 2;
   response.headers.forEach((value, name) => {
     size += utf8Length(`${name}: ${value}\r\n`);
   });
   return size + bodyBytes;
-}
-
-/**
- * Finds the Resource Timing entry (W3C Resource Timing §4.3) of each request
- * to read its `transferSize`: what the browser says it received, headers included.
- *
- * Why an observer: the performance timeline's resource buffer holds only 250
- * entries by default and then drops new ones, which a busy poller fills in a
- * minute. A PerformanceObserver is told of every entry regardless, and
- * `takeRecords()` hands over the ones not yet delivered, synchronously.
- * Requests to one URL must not overlap (a poller's never do): the entry that
- * started after the request was sent is then the request's own.
- */
-export class TransferSizes {
-  readonly #entries: PerformanceResourceTiming[] = [];
-  readonly #observer: PerformanceObserver;
-  readonly #pathPart: string;
-
-  private constructor(pathPart: string) {
-    this.#pathPart = pathPart;
-    this.#observer = new PerformanceObserver((list) => this.#add(list.getEntries()));
-    this.#observer.observe({ type: 'resource', buffered: false });
-  }
-
-  /**
-   * An observer of the entries whose URL contains `pathPart` (e.g. `/api/long-poll/`),
-   * or undefined where Resource Timing is missing (Node, old browsers).
-   */
-  static create(pathPart: string): TransferSizes | undefined {
-    if (typeof PerformanceObserver === 'undefined' || typeof performance === 'undefined') return undefined;
-    if (!PerformanceObserver.supportedEntryTypes?.includes('resource')) return undefined;
-    try {
-      return new TransferSizes(pathPart);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** A timestamp on the entries' clock, taken just before a request is sent. */
-  mark(): number {
-    return performance.now();
-  }
-
-  /**
-   * The `transferSize` of the request to `url` that started after `startMark`,
-   * or null when the browser reports none (0: cross-origin without
-   * Timing-Allow-Origin, or a browser that does not tell).
-   */
-  async take(url: string, startMark: number): Promise<number | null> {
-    // The entry is added when the network layer reports the load finished, which
-    // can come a few ms after the body reached us: wait a little, then give up.
-    for (const waitMs of [0, 2, 5, 10, 20]) {
-      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-      this.#add(this.#observer.takeRecords());
-      const index = this.#entries.findIndex((entry) => entry.name === url && entry.startTime >= startMark - 1);
-      if (index >= 0) {
-        const [entry] = this.#entries.splice(0, index + 1).slice(-1);
-        return entry && entry.transferSize > 0 ? entry.transferSize : null;
-      }
-    }
-    return null;
-  }
-
-  dispose(): void {
-    this.#observer.disconnect();
-    this.#entries.length = 0;
-  }
-
-  #add(entries: PerformanceEntryList): void {
-    for (const entry of entries) {
-      if (entry.entryType === 'resource' && entry.name.includes(this.#pathPart)) {
-        this.#entries.push(entry as PerformanceResourceTiming);
-      }
-    }
-    // Entries nobody claimed (e.g. the reader's own fetches) must not pile up.
-    if (this.#entries.length > 50) this.#entries.splice(0, this.#entries.length - 50);
-  }
 }

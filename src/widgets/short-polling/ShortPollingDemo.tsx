@@ -14,6 +14,7 @@ import { createShortPollingClient, type ShortPollingClient } from './client.ts';
 import {
   EXERCISE,
   INTERVAL,
+  JOB_STEP_MS,
   createShortPollingModel,
   describePoll,
   type ExerciseCheck,
@@ -221,13 +222,12 @@ function JobCard({ job, phase, channel }: { job: Job | null; phase: string; chan
 }
 
 function StatTiles({ stats, interval }: { stats: PollStats; interval: number }) {
-  const bytesNote = {
-    measured: 'Resource Timing: body + a flat 300 B for headers',
-    estimated: 'estimated: visible headers + body',
-    mixed: 'Resource Timing, a few estimated',
-    none: 'response headers + bodies',
-  }[stats.bytesSource];
   const answered = stats.requests - stats.errors;
+  // Counted from each response: status line, headers, body (see countResponseBytes).
+  const bytesNote =
+    answered > 0
+      ? `per answer ≈ ${formatBytes((stats.bytes - stats.bodyBytes) / answered)} status line and headers + ${formatBytes(stats.bodyBytes / answered)} body`
+      : 'status line, headers and body, counted from each answer';
   return (
     <ul class="widget-stats sp-stats" aria-label="Counters">
       <StatTile
@@ -250,14 +250,29 @@ function StatTiles({ stats, interval }: { stats: PollStats; interval: number }) 
         label="Bytes received"
         value={formatBytes(stats.bytes)}
         raw={stats.bytes}
-        note={`${bytesNote}${answered > 0 ? `; ≈ ${formatBytes(stats.bytes / answered)} per answer` : ''}`}
+        note={bytesNote}
       />
       <StatTile
-        stat="staleness"
-        label="Staleness"
-        value={stats.avgStalenessMs === null ? '–' : formatMs(stats.avgStalenessMs)}
-        raw={stats.avgStalenessMs === null ? undefined : Math.round(stats.avgStalenessMs)}
-        note={stats.maxStalenessMs === null ? 'how late you see each change' : `average; worst ${formatMs(stats.maxStalenessMs)}`}
+        stat="step-staleness"
+        label="Staleness: job steps"
+        value={stats.steps === null ? '–' : formatMs(stats.steps.avgMs)}
+        raw={stats.steps === null ? undefined : Math.round(stats.steps.avgMs)}
+        note={
+          stats.steps === null
+            ? `a step every ${formatInterval(JOB_STEP_MS)}, in time with your polls`
+            : `average; worst ${formatMs(stats.steps.maxMs)}. A step every ${formatInterval(JOB_STEP_MS)}, in time with your polls`
+        }
+      />
+      <StatTile
+        stat="note-staleness"
+        label="Staleness: your changes"
+        value={stats.notes === null ? '–' : formatMs(stats.notes.avgMs)}
+        raw={stats.notes === null ? undefined : Math.round(stats.notes.avgMs)}
+        note={
+          stats.notes === null
+            ? `publish a change; half the interval is ${formatMs(interval / 2)}`
+            : `average of ${stats.notes.count}; half the interval is ${formatMs(interval / 2)}`
+        }
       />
     </ul>
   );

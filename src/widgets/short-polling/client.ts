@@ -1,17 +1,9 @@
 import { NOTE_EVENT_TYPE, SERVER_TIME_HEADER, type Job, type StartJobRequest, type StartJobResponse } from '../../protocol/jobs.ts';
 import { type PublishRequest, type PublishResponse } from '../../protocol/events.ts';
 import { paths } from '../../protocol/paths.ts';
-import {
-  ApiError,
-  companionServer,
-  errorFrom,
-  estimateResponseBytes,
-  TransferSizes,
-  utf8Length,
-  type ServerOptions,
-} from '../shared/http.ts';
+import { ApiError, companionServer, countResponseBytes, errorFrom, utf8Length, type ServerOptions } from '../shared/http.ts';
 
-export { ApiError, estimateResponseBytes } from '../shared/http.ts';
+export { ApiError, countResponseBytes } from '../shared/http.ts';
 
 /**
  * The short-polling widget's HTTP calls, and nothing else: no state, no timers.
@@ -28,15 +20,8 @@ export interface PollResult {
   etag: string | null;
   /** The server's clock when it answered (`x-server-time`), or null if absent. */
   serverTime: number | null;
-  /** Size of the response: headers plus body (see {@link bytesMeasured}). */
+  /** Size of the response: status line, headers and body, counted from the response itself (see `countResponseBytes`). */
   bytes: number;
-  /**
-   * True when {@link bytes} is the browser's Resource Timing `transferSize`
-   * (which, per that spec, counts the headers as a flat 300 B, so as not to
-   * reveal them); false when it is our estimate: status line + the response
-   * headers scripts can see + body.
-   */
-  bytesMeasured: boolean;
   /** Bytes of the response body (0 for a 304): exact, the UTF-8 length of the JSON. */
   bodyBytes: number;
   /** When the request was sent. */
@@ -53,7 +38,7 @@ export interface ShortPollingClient {
   pollJob(id: string, etag?: string | null, signal?: AbortSignal): Promise<PollResult>;
   /** `POST /api/channels/{channel}/events` with a `note` event: unfinished jobs of the channel take `text` as their note. */
   publishNote(channel: string, text: string, signal?: AbortSignal): Promise<PublishResponse>;
-  /** Releases what the client holds (a PerformanceObserver). */
+  /** Releases what the client holds, if anything. */
   dispose?(): void;
 }
 
@@ -66,7 +51,6 @@ export interface ShortPollingClientOptions extends ServerOptions {
 export function createShortPollingClient(options: ShortPollingClientOptions = {}): ShortPollingClient {
   const server = companionServer(options);
   const now = options.now ?? (() => Date.now());
-  let transferSizes: TransferSizes | undefined;
 
   return {
     async startJob(request, signal) {
@@ -84,8 +68,6 @@ export function createShortPollingClient(options: ShortPollingClientOptions = {}
       // into a 200 from its store, so the 304 reaches us as a 304 (Fetch Standard,
       // "HTTP-network-or-cache fetch").
       if (etag) headers['if-none-match'] = etag;
-      transferSizes ??= TransferSizes.create('/api/jobs/');
-      const startMark = transferSizes?.mark();
       const sentAt = now();
       const response = await server.call(target, { method: 'GET', headers, cache: 'no-store', signal });
       if (response.status !== 200 && response.status !== 304) throw await errorFrom(response);
@@ -98,15 +80,13 @@ export function createShortPollingClient(options: ShortPollingClientOptions = {}
         if (!job) throw new ApiError('The server answered with something that is not a job.', { status: 200 });
       }
       const bodyBytes = utf8Length(text);
-      const measured = startMark === undefined ? null : await transferSizes!.take(target, startMark);
       const serverTime = Number(response.headers.get(SERVER_TIME_HEADER));
       return {
         status: response.status as 200 | 304,
         job,
         etag: response.headers.get('etag'),
         serverTime: Number.isFinite(serverTime) && serverTime > 0 ? serverTime : null,
-        bytes: measured ?? estimateResponseBytes(response, bodyBytes),
-        bytesMeasured: measured !== null,
+        bytes: countResponseBytes(response, bodyBytes),
         bodyBytes,
         sentAt,
         receivedAt,
@@ -117,11 +97,6 @@ export function createShortPollingClient(options: ShortPollingClientOptions = {}
       const body: PublishRequest = { type: NOTE_EVENT_TYPE, data: { text } };
       const response = await server.postJson(paths.channelEvents(channel), body, 201, signal);
       return (await response.json()) as PublishResponse;
-    },
-
-    dispose() {
-      transferSizes?.dispose();
-      transferSizes = undefined;
     },
   };
 }

@@ -26,6 +26,9 @@ export const INTERVAL = { min: 250, max: 10_000, step: 250, initial: 1_000 } as 
 /** How long the widget's jobs run (after 1 s queued): 10 progress steps, one every 2 s. */
 export const JOB_DURATION_MS = 20_000;
 
+/** The server's jobs make 10 progress steps: one every 2 s here. */
+export const JOB_STEP_MS = JOB_DURATION_MS / 10;
+
 /** A poll with no answer after this long is abandoned and counted as an error. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -76,8 +79,8 @@ export interface PollRecord {
   receivedAt: number;
   /** True when the request carried If-None-Match. */
   conditional: boolean;
+  /** Response bytes: status line, headers and body, counted from the response (see client.ts). */
   bytes: number;
-  bytesMeasured: boolean;
   bodyBytes: number;
   /** The version the reader holds after this poll. */
   version: number | null;
@@ -122,6 +125,13 @@ export interface PublishRecord {
   error: string | null;
 }
 
+/** How late a kind of change was seen: over the changes seen so far. */
+export interface StalenessSummary {
+  count: number;
+  avgMs: number;
+  maxMs: number;
+}
+
 export interface PollStats {
   /** Poll requests sent, including one in flight. */
   requests: number;
@@ -130,16 +140,24 @@ export interface PollStats {
   unchanged: number;
   notModified: number;
   errors: number;
-  /** Response bytes of all polls (headers + bodies). */
+  /** Response bytes of all polls (status lines, headers, bodies). */
   bytes: number;
-  /** Where {@link bytes} comes from: the browser's Resource Timing, our estimate, or both. */
-  bytesSource: 'measured' | 'estimated' | 'mixed' | 'none';
   /** JSON body bytes of all polls. */
   bodyBytes: number;
   /** Body bytes of "200 nothing changed" answers: what an ETag would have saved. */
   repeatedBodyBytes: number;
-  avgStalenessMs: number | null;
-  maxStalenessMs: number | null;
+  /**
+   * Staleness of the job's own changes (start, progress steps, finish). They
+   * come on a fixed beat (every {@link JOB_STEP_MS}) that starts with the
+   * poller, so each lands at much the same point between two polls: their
+   * staleness depends on that phase, not on interval / 2.
+   */
+  steps: StalenessSummary | null;
+  /**
+   * Staleness of the reader's published notes. They happen at moments unrelated
+   * to the polls, so on average they wait half an interval.
+   */
+  notes: StalenessSummary | null;
   /** Versions that came and went between two polls. */
   missedVersions: number;
   avgRoundTripMs: number | null;
@@ -240,11 +258,10 @@ const emptyStats: PollStats = {
   notModified: 0,
   errors: 0,
   bytes: 0,
-  bytesSource: 'none',
   bodyBytes: 0,
   repeatedBodyBytes: 0,
-  avgStalenessMs: null,
-  maxStalenessMs: null,
+  steps: null,
+  notes: null,
   missedVersions: 0,
   avgRoundTripMs: null,
 };
@@ -304,10 +321,15 @@ export function createShortPollingModel(
     const list = polls.value;
     if (list.length === 0) return { ...emptyStats, requests: sent.value };
     const result = { ...emptyStats, requests: sent.value };
-    let measured = 0;
-    let estimated = 0;
-    let stalenessSum = 0;
-    let stalenessCount = 0;
+    // A poll that showed one of the reader's notes measured the note, not a job step.
+    const notePolls = new Set<number>();
+    const noteStaleness: number[] = [];
+    for (const entry of publishes.value) {
+      if (entry.status !== 'seen' || entry.stalenessMs === null) continue;
+      if (entry.seenBy !== null) notePolls.add(entry.seenBy);
+      noteStaleness.push(entry.stalenessMs);
+    }
+    const stepStaleness: number[] = [];
     let roundTripSum = 0;
     let answered = 0;
     for (const poll of list) {
@@ -321,17 +343,11 @@ export function createShortPollingModel(
       result.bytes += poll.bytes;
       result.bodyBytes += poll.bodyBytes;
       if (poll.outcome === 'unchanged') result.repeatedBodyBytes += poll.bodyBytes;
-      if (poll.bytesMeasured) measured++;
-      else estimated++;
       result.missedVersions += poll.missedVersions;
-      if (poll.stalenessMs !== null) {
-        stalenessSum += poll.stalenessMs;
-        stalenessCount++;
-        result.maxStalenessMs = Math.max(result.maxStalenessMs ?? 0, poll.stalenessMs);
-      }
+      if (poll.stalenessMs !== null && !notePolls.has(poll.seq)) stepStaleness.push(poll.stalenessMs);
     }
-    result.bytesSource = measured && estimated ? 'mixed' : measured ? 'measured' : estimated ? 'estimated' : 'none';
-    result.avgStalenessMs = stalenessCount ? stalenessSum / stalenessCount : null;
+    result.steps = summarizeStaleness(stepStaleness);
+    result.notes = summarizeStaleness(noteStaleness);
     result.avgRoundTripMs = answered ? roundTripSum / answered : null;
     return result;
   });
@@ -445,7 +461,6 @@ export function createShortPollingModel(
       receivedAt: result.receivedAt,
       conditional,
       bytes: result.bytes,
-      bytesMeasured: result.bytesMeasured,
       bodyBytes: result.bodyBytes,
       version: current.lastVersion,
       state: seen?.state ?? null,
@@ -525,7 +540,6 @@ export function createShortPollingModel(
       receivedAt: clock.now(),
       conditional,
       bytes: 0,
-      bytesMeasured: false,
       bodyBytes: 0,
       version: current.lastVersion,
       state: job.peek()?.state ?? null,
@@ -766,6 +780,15 @@ export function createShortPollingModel(
   };
 }
 
+function summarizeStaleness(values: readonly number[]): StalenessSummary | null {
+  if (values.length === 0) return null;
+  return {
+    count: values.length,
+    avgMs: values.reduce((sum, value) => sum + value, 0) / values.length,
+    maxMs: Math.max(...values),
+  };
+}
+
 function countTrailingErrors(list: readonly PollRecord[]): number {
   let count = 0;
   for (let index = list.length - 1; index >= 0 && list[index]!.outcome === 'error'; index--) count++;
@@ -774,8 +797,8 @@ function countTrailingErrors(list: readonly PollRecord[]): number {
 
 
 /**
- * The live sentence under the numbers, e.g. "Polling every 2 s: on average you
- * see a change 1 s late (worst 1.9 s); 14 of 18 requests found nothing new."
+ * The live sentence under the numbers, e.g. "Polling every 2 s: you see the
+ * job's steps 1 s late on average (worst 1.9 s); 14 of 18 requests found nothing new."
  */
 export function describeNumbers(phase: Phase, stats: PollStats, intervalMs: number, job: Job | null): string {
   const every = formatInterval(intervalMs);
@@ -787,10 +810,11 @@ export function describeNumbers(phase: Phase, stats: PollStats, intervalMs: numb
   const live = phase === 'polling';
   const parts: string[] = [];
   const lead = live ? `Polling every ${every}` : `Polled until ${phase === 'finished' ? 'the job ended' : 'you stopped'}`;
-  if (stats.avgStalenessMs !== null) {
-    parts.push(
-      `on average you ${live ? 'see' : 'saw'} a change ${formatMs(stats.avgStalenessMs)} late (worst ${formatMs(stats.maxStalenessMs ?? 0)})`,
-    );
+  if (stats.steps !== null) {
+    parts.push(`you ${live ? 'see' : 'saw'} the job's steps ${formatMs(stats.steps.avgMs)} late on average (worst ${formatMs(stats.steps.maxMs)})`);
+  }
+  if (stats.notes !== null) {
+    parts.push(`your changes ${formatMs(stats.notes.avgMs)} late (half the interval is ${formatMs(intervalMs / 2)})`);
   }
   const nothing = stats.unchanged + stats.notModified;
   let requests = `${nothing} of ${stats.requests} ${stats.requests === 1 ? 'request' : 'requests'} found nothing new`;
@@ -812,7 +836,7 @@ export function describeNumbers(phase: Phase, stats: PollStats, intervalMs: numb
 /** A poll in words, for its timeline mark's label and the details panel. `origin` is the run's start. */
 export function describePoll(poll: PollRecord, origin: number): string {
   const when = `Request ${poll.seq} at ${formatOffset(poll.sentAt - origin)}`;
-  const cost = `${formatBytes(poll.bytes)}${poll.bytesMeasured ? '' : ' (estimated)'}, round trip ${formatMs(poll.receivedAt - poll.sentAt)}`;
+  const cost = `${formatBytes(poll.bytes)}, round trip ${formatMs(poll.receivedAt - poll.sentAt)}`;
   const where = poll.state ? `${poll.state}${poll.state === 'running' ? ` ${poll.progress} %` : ''}` : '';
   switch (poll.outcome) {
     case 'changed': {

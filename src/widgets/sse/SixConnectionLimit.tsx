@@ -65,8 +65,9 @@ export function SixConnectionLimit({ model, channel }: { model: ConnectionLimitM
       <p class="widget-hint">
         {protocol ? `This page came over ${protocolName(protocol)}. ` : ''}
         HTTP/2 (and HTTP/3) carry many streams over one connection, multiplexed: servers typically allow 100 at once, so there
-        all {EXPERIMENT_STREAMS} open at once and the six-connection limit no longer bites. Over HTTP/1.1, a reader with the lesson
-        open in four tabs has already used up the six.
+        all {EXPERIMENT_STREAMS} open at once and the six-connection limit no longer bites. Over HTTP/1.1, this lesson open in{' '}
+        {HTTP1_CONNECTIONS_PER_HOST / 2} tabs, each with the demo’s two streams open (after a build), has already used up the six: a
+        stream in one more tab waits.
       </p>
     </section>
   );

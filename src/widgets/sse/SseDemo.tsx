@@ -287,7 +287,10 @@ function LastReconnect({ record, wireResume }: { record: ReconnectRecord | null;
   return (
     <div class="widget-card sse-reconnect" data-last-reconnect>
       <p class="sse-reconnect-main">
-        Reconnected after {Math.round(record.afterMs)} ms, {sent ? `sent Last-Event-ID: ${sent}` : 'sent no Last-Event-ID (no event had arrived)'}
+        Reconnected after {Math.round(record.afterMs)} ms,{' '}
+        {sent
+          ? `sent Last-Event-ID: ${sent}`
+          : 'sent as Last-Event-ID the id of the server’s opening “id:” line (no event had arrived; a page never sees that id)'}
       </p>
       <p class="widget-hint">
         Reconnect {record.n}: {cause}.{' '}
@@ -327,7 +330,7 @@ function StatTiles({ stats }: { stats: SseStats }) {
         label="Bytes on the wire"
         value={formatBytes(stats.bytes)}
         raw={stats.bytes}
-        note={`stream bodies, ${stats.wireConnections} ${stats.wireConnections === 1 ? 'connection' : 'connections'}`}
+        note={`headers and stream, ${stats.wireConnections} ${stats.wireConnections === 1 ? 'connection' : 'connections'} of the wire view`}
       />
     </ul>
   );

@@ -97,7 +97,11 @@ export interface ReconnectRecord {
   openedAt: number;
   /** From the lost connection to the new one's open. */
   afterMs: number;
-  /** The `lastEventId` of the last event delivered before the loss: what the browser sent as `Last-Event-ID` ('' = none). */
+  /**
+   * The `lastEventId` of the last event delivered before the loss: what the browser sent as `Last-Event-ID`.
+   * '' when no event had arrived: the browser then sends the id of the server's opening `id:` line, which
+   * dispatches no event, so the page cannot see it (only the wire view's own connection shows one).
+   */
   sentLastEventId: string;
   /** The id of the first event delivered after the reconnect, once one came. */
   nextEventId: number | null;
@@ -119,7 +123,7 @@ export interface SseStats {
   reconnects: number;
   /** `: heartbeat` comments the wire view saw. */
   heartbeats: number;
-  /** Bytes of stream bodies the wire view read. */
+  /** Bytes the wire view's connections received: each response's status line and headers, and the stream body. */
   bytes: number;
   /** Connections the wire view made. */
   wireConnections: number;
@@ -303,7 +307,9 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
         stats.value = { ...stats.peek(), reconnects: record.n };
         if (phase.peek() === 'running' || phase.peek() === 'starting') buildReconnects.value++;
         status.value = `The browser reconnected by itself after ${formatMs(record.afterMs)}${
-          record.sentLastEventId ? `, sending Last-Event-ID: ${record.sentLastEventId}` : ' (no event had arrived, so no Last-Event-ID)'
+          record.sentLastEventId
+            ? `, sending Last-Event-ID: ${record.sentLastEventId}`
+            : ', sending as Last-Event-ID the id of the server’s opening id: line (no event had arrived)'
         }.`;
         lostAt = null;
       }
@@ -424,9 +430,10 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
         ]);
       });
     },
-    open({ attempt, status: code, contentType }) {
+    open({ attempt, status: code, contentType, headerBytes }) {
       batch(() => {
         wireOpen.value = true;
+        stats.value = { ...stats.peek(), bytes: stats.peek().bytes + headerBytes };
         addWire([{ kind: 'note', connection: attempt, text: `${code} OK, ${contentType}` }]);
       });
     },

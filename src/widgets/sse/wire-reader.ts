@@ -1,5 +1,5 @@
 import { SSE_DEFAULTS } from '../../protocol/sse.ts';
-import { isAbort } from '../shared/http.ts';
+import { countResponseBytes, isAbort } from '../shared/http.ts';
 import { type SseClient } from './client.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { WireParser, type WireEvent, type WireLine } from './wire-parser.ts';
@@ -26,7 +26,8 @@ export interface WireReaderListener {
   /** A request is about to go out. `attempt` counts connections, 1 first. */
   connecting(info: { attempt: number; url: string; lastEventId: string }): void;
   /** The response headers arrived with a 200 and the right type. */
-  open(info: { attempt: number; status: number; contentType: string }): void;
+  /** `headerBytes`: the response's status line and headers, counted as they came (see `countResponseBytes`). */
+  open(info: { attempt: number; status: number; contentType: string; headerBytes: number }): void;
   /** A chunk of the body arrived: its size on the wire and what it completed. */
   chunk(info: { attempt: number; bytes: number; lines: WireLine[]; events: WireEvent[]; retryMs: number | null }): void;
   /** The connection is over; `retryInMs` is null when the reader gives up. */
@@ -116,7 +117,7 @@ export class WireReader {
       this.#closed(attempt, 'refused', `HTTP ${response.status}${contentType ? `, ${contentType}` : ''}`, 0);
       return;
     }
-    listener.open({ attempt, status: response.status, contentType });
+    listener.open({ attempt, status: response.status, contentType, headerBytes: countResponseBytes(response, 0) });
 
     const parser = new WireParser(lastEventId);
     const decoder = new TextDecoder();

@@ -112,11 +112,15 @@ export const DEFAULT_INPUTS: FreshnessInputs = {
   pushMessageBytes: 60,
 };
 
-/** Values the sliders step through (readers, intervals and rates span orders of magnitude). */
+/**
+ * Values the sliders step through (readers, intervals and rates span orders of
+ * magnitude). The 40 s interval and the 2,200 changes per hour are there so the
+ * slider reaches lesson 1's exercise answers (freshness-exercise.ts).
+ */
 export const STEPS = {
   readers: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000],
-  intervalSeconds: [0.25, 0.5, 1, 2, 3, 5, 10, 15, 20, 30, 60, 120, 300],
-  eventsPerHour: [0, 1, 2, 4, 6, 12, 30, 60, 120, 360, 720, 1_800, 3_600],
+  intervalSeconds: [0.25, 0.5, 1, 2, 3, 4, 5, 10, 15, 20, 30, 40, 60, 120, 300],
+  eventsPerHour: [0, 1, 2, 4, 6, 12, 30, 60, 120, 360, 720, 1_200, 1_800, 2_200, 3_000, 3_600],
 } as const;
 
 /** Index of the step closest to `value` (for a slider over {@link STEPS}). */

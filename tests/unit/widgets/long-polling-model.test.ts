@@ -134,7 +134,7 @@ class FakeLongPollServer implements LongPollingClient {
 
   #result(status: 200 | 204, body: LongPollResponse | undefined, sentAt: number): LongPollResult {
     const bodyBytes = body ? JSON.stringify(body).length : 0;
-    return { status, body, bytes: 300 + bodyBytes, bytesMeasured: true, bodyBytes, sentAt, receivedAt: Date.now() };
+    return { status, body, bytes: 300 + bodyBytes, bodyBytes, sentAt, receivedAt: Date.now() };
   }
 
   async publish(channel: string, type: string, data: unknown) {
@@ -737,7 +737,7 @@ function emptyStatsForTest() {
     received: 0,
     duplicates: 0,
     bytes: 0,
-    bytesSource: 'none' as const,
+    bodyBytes: 0,
     recoveries: 0,
     recoveredEvents: 0,
     largestBatch: 0,

@@ -4,7 +4,7 @@ import { SERVER_TIME_HEADER } from '../../../src/protocol/jobs.ts';
 import { PROBLEM_CONTENT_TYPE } from '../../../src/protocol/problem.ts';
 import { randomChannel } from '../../../src/widgets/shared/channel.ts';
 import { formatBytes, formatInterval, formatMs } from '../../../src/widgets/shared/format.ts';
-import { estimateResponseBytes } from '../../../src/widgets/shared/http.ts';
+import { countResponseBytes } from '../../../src/widgets/shared/http.ts';
 import { CHANNEL_PREFIX, widgetChannel } from '../../../src/widgets/short-polling/channel.ts';
 import { ApiError, createShortPollingClient } from '../../../src/widgets/short-polling/client.ts';
 import { fakeFetch } from './helpers/fake-fetch.ts';
@@ -44,8 +44,7 @@ describe('the short-polling client', () => {
     assert.equal(result.etag, '"abc.6"');
     assert.equal(result.serverTime, 123456);
     assert.equal(result.bodyBytes, JSON.stringify(job).length);
-    assert.equal(result.bytesMeasured, false);
-    assert.ok(result.bytes > result.bodyBytes, 'the estimate adds the headers');
+    assert.ok(result.bytes > result.bodyBytes, 'the count adds the status line and headers');
     assert.equal(result.sentAt, 110);
     assert.equal(result.receivedAt, 120);
     client.dispose?.();
@@ -124,10 +123,10 @@ describe('the short-polling client', () => {
     assert.deepEqual(JSON.parse(String(calls[1]!.init.body)), { type: 'note', data: { text: 'hi' } });
   });
 
-  it('estimates a response as status line + headers + blank line + body', () => {
+  it('counts a response as status line + headers + blank line + body', () => {
     const response = new Response(null, { status: 304, statusText: 'Not Modified', headers: { etag: '"a.1"' } });
     // "HTTP/1.1 304 Not Modified\r\n" (27) + "etag: \"a.1\"\r\n" (13) + "\r\n" (2)
-    assert.equal(estimateResponseBytes(response, 0), 42);
+    assert.equal(countResponseBytes(response, 0), 42);
   });
 });
 

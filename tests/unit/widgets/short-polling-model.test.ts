@@ -109,7 +109,6 @@ class FakeJobServer implements ShortPollingClient {
         etag: current,
         serverTime,
         bytes: 300 + body.length,
-        bytesMeasured: true,
         bodyBytes: body.length,
         sentAt,
         receivedAt: Date.now(),
@@ -342,10 +341,13 @@ describe('counting answers', () => {
     assert.ok(model.stats.value.missedVersions >= 2);
   });
 
-  it('labels the byte source: measured by the browser, or estimated', async () => {
+  it('adds up bytes and bodies of every answer', async () => {
     makeModel();
     await startJob();
-    assert.equal(model.stats.value.bytesSource, 'measured');
+    await advance(2_000);
+    const answers = model.polls.value.filter((poll) => poll.outcome !== 'error');
+    assert.equal(model.stats.value.bytes, answers.reduce((sum, poll) => sum + poll.bytes, 0));
+    assert.equal(model.stats.value.bodyBytes, answers.reduce((sum, poll) => sum + poll.bodyBytes, 0));
   });
 });
 
@@ -366,8 +368,8 @@ describe('staleness', () => {
       assert.ok(Math.abs(poll.stalenessMs! - expected) <= server.roundTripMs / 2, `${poll.stalenessMs} vs ${expected}`);
       assert.ok(poll.stalenessMs! <= 1_000 + 1.5 * server.roundTripMs + 1);
     }
-    const stats = model.stats.value;
-    assert.ok(stats.avgStalenessMs! > 0 && stats.avgStalenessMs! <= stats.maxStalenessMs!);
+    const steps = model.stats.value.steps!;
+    assert.ok(steps.avgMs > 0 && steps.avgMs <= steps.maxMs);
   });
 
   it('the finish is seen at most one interval (plus the round trip) after it happened', async () => {
@@ -399,6 +401,24 @@ describe('publishing a change', () => {
     // Published at ≈ T0 + 340 ms, seen by the poll sent 2 s after the first answer.
     assert.ok(entry.stalenessMs! > 1_500 && entry.stalenessMs! < 2_000, String(entry.stalenessMs));
     assert.match(model.status.value, /saw your change .* after the server made it/);
+  });
+
+  it('keeps the staleness of the reader’s changes apart from the job’s own steps', async () => {
+    makeModel();
+    model.setInterval(2_000);
+    await startJob();
+    await advance(300);
+    const published = model.publish('Hello from the test');
+    await advance(30);
+    await published;
+    await advance(2_000);
+    const entry = model.publishes.value[0]!;
+    const stats = model.stats.value;
+    assert.deepEqual(stats.notes, { count: 1, avgMs: entry.stalenessMs, maxMs: entry.stalenessMs });
+    // The poll that showed the note measured the note: it is not a job step.
+    const stepPolls = model.polls.value.filter((poll) => poll.stalenessMs !== null && poll.seq !== entry.seenBy);
+    assert.equal(stats.steps?.count, stepPolls.length);
+    assert.ok(stepPolls.length > 0);
   });
 
   it('a note published twice between polls: the first is overwritten before anyone saw it', async () => {
@@ -571,11 +591,10 @@ describe('the live sentence', () => {
         notModified: 14,
         errors: 0,
         bytes: 6000,
-        bytesSource: 'measured',
         bodyBytes: 600,
         repeatedBodyBytes: 0,
-        avgStalenessMs: 1_000,
-        maxStalenessMs: 1_900,
+        steps: { count: 3, avgMs: 1_000, maxMs: 1_900 },
+        notes: { count: 1, avgMs: 800, maxMs: 800 },
         missedVersions: 0,
         avgRoundTripMs: 3,
       },
@@ -584,7 +603,7 @@ describe('the live sentence', () => {
     );
     assert.equal(
       sentence,
-      'Polling every 2 s: on average you see a change 1 s late (worst 1.9 s); 14 of 18 requests found nothing new, all as body-less 304s.',
+      "Polling every 2 s: you see the job's steps 1 s late on average (worst 1.9 s); your changes 800 ms late (half the interval is 1 s); 14 of 18 requests found nothing new, all as body-less 304s.",
     );
   });
 });

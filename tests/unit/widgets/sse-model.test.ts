@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { type FaultRequest } from '../../../src/protocol/faults.ts';
 import { createSseClient } from '../../../src/widgets/sse/client.ts';
+import { countResponseBytes } from '../../../src/widgets/shared/http.ts';
 import { FakeEventSource } from './helpers/fake-event-source.ts';
 import { EXERCISE, LOST_GRACE_MS, OPEN_TIMEOUT_MS, WIRE_MAX_LINES, createSseModel, type SseModel } from '../../../src/widgets/sse/model.ts';
 
@@ -215,14 +216,16 @@ describe('the SSE model', () => {
     assert.equal(model.exercise.value.exact, false);
   });
 
-  it('counts heartbeats and bytes from the wire view, and follows the retry the stream announces', async () => {
+  it('counts heartbeats and bytes (headers and stream) from the wire view, and follows the retry the stream announces', async () => {
     await startBuild();
     server.wire('retry: 5000\n\n: heartbeat\n\n');
     await settle();
     server.wire(': heartbeat\n\n');
     await settle();
     assert.equal(model.stats.value.heartbeats, 2);
-    assert.equal(model.stats.value.bytes, 13 + 13 + 13);
+    // The response's status line and headers, as the fake server sends them, then the three comments' bytes.
+    const headers = countResponseBytes(new Response(null, { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' } }), 0);
+    assert.equal(model.stats.value.bytes, headers + 13 + 13 + 13);
     assert.equal(model.retryMs.value, 5000);
     assert.ok(model.wire.value.some((entry) => entry.kind === 'line' && entry.line.raw === 'retry: 5000'));
   });
