@@ -17,6 +17,10 @@ import { parseRequestUrl } from './http/request-url.ts';
 import { Router } from './http/router.ts';
 import { createStaticFileHandler } from './http/static-files.ts';
 import { JobSimulation, type JobSimulationLimits } from './jobs/job-simulation.ts';
+import { RATE_LIMITS, type RateLimit, type RateLimitName } from '../src/protocol/rate-limits.ts';
+import { RequestLimits } from './limits/request-limits.ts';
+import { isInternalRequest } from './limits/internal-requests.ts';
+import { createRouteLimits } from './limits/route-limits.ts';
 import { RedisJobStore } from './jobs/redis-job-store.ts';
 import { SharedJobs } from './jobs/shared-jobs.ts';
 import { LabRegistry } from './lab/lab-registry.ts';
@@ -82,6 +86,8 @@ export interface WorkbookApp {
   loadedWorkshops(): number;
   /** Lesson 8's two-instance demos (child processes of this one, stopped by `close()`). */
   readonly scaling: Scaling;
+  /** Connection caps and rate limits (`server/limits/`). */
+  readonly limits: RequestLimits;
   /**
    * Starts draining: `/readyz` turns 503, `draining` is aborted, responses
    * ask clients to close their connection. Still accepts connections, so a
@@ -112,6 +118,8 @@ export interface AppOptions {
   workshops?: Partial<WorkshopTimings>;
   /** Overrides of lesson 8's two-instance demo (limits, and `redisServer: null` to act as if Redis were not installed). */
   scaling?: ScalingSettings;
+  /** Overrides of the rate limits (`src/protocol/rate-limits.ts`), e.g. a small burst so a test reaches it. */
+  rateLimits?: Partial<Record<RateLimitName, RateLimit>>;
 }
 
 /**
@@ -216,6 +224,15 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     onSaved: (learnerId) => workshops.progressSaved(learnerId),
   });
 
+  const limits = new RequestLimits({
+    caps: { perAddress: config.maxConnectionsPerIp, total: config.maxConnections },
+    proxies: config.trustProxy,
+    rates: { ...RATE_LIMITS, ...options.rateLimits },
+  });
+  const limitedRoute = createRouteLimits(limits, {
+    isKnownLearner: async (learnerId) => (await stores.progress.get(learnerId)) !== undefined,
+  });
+
   const router = new Router()
     .on('GET', paths.health, livenessRoute())
     .on('GET', paths.ready, readinessRoute(notReadyReason))
@@ -264,7 +281,10 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     handleRequest(request, response).catch((error: unknown) => answerError(request, response, error));
   });
   // WebSocket upgrades (`GET /ws`) never reach the request handler.
-  server.on('upgrade', webSocket.handleUpgrade);
+  server.on('upgrade', (request, socket, head) => {
+    // A WebSocket holds a stream slot like an SSE stream; past the cap the upgrade is refused with 429.
+    if (isInternalRequest(request) || limits.admitUpgrade(request, socket)) webSocket.handleUpgrade(request, socket, head);
+  });
   // Counts the bytes of requests tagged `?lab=…&via=…` (lesson 6), per lab and technique.
   attachTrafficMeter(server, (tag, socket) => labs.lane(tag, socket));
 
@@ -285,7 +305,9 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     if (config.apiOnly || isApiPath(url.pathname)) {
       const method = request.method ?? 'GET';
       const match = router.match(method, url.pathname);
-      if (match.kind === 'found') return match.handler({ request, response, url, params: match.params });
+      if (match.kind === 'found') {
+        return limitedRoute(method, match.pattern, { request, response, url, params: match.params }, match.handler);
+      }
       if (match.kind === 'wrong-method') {
         throw new HttpProblem({
           status: 405,
@@ -383,6 +405,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     production,
     loadedWorkshops: () => workshops.loadedWorkshops(),
     scaling,
+    limits,
     beginDraining,
     close() {
       beginDraining();
