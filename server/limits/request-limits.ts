@@ -94,10 +94,16 @@ export class RequestLimits {
    * @throws {HttpProblem} 429 `rate-limited` with `Retry-After`.
    */
   check(name: RateLimitName, request: IncomingMessage): void {
+    const refusal = this.refusal(name, request);
+    if (refusal) throw refusal;
+  }
+
+  /** The 429 {@link check} would throw, or undefined when the request may go. */
+  refusal(name: RateLimitName, request: IncomingMessage): HttpProblem | undefined {
     const waits = this.#bucketsOf(name, request).map(({ buckets, key }) => buckets.check(key));
     const retryAfterSeconds = Math.max(0, ...waits.map((wait) => (wait.ok ? 0 : wait.retryAfterSeconds)));
-    if (retryAfterSeconds === 0) return;
-    throw new HttpProblem({
+    if (retryAfterSeconds === 0) return undefined;
+    return new HttpProblem({
       status: 429,
       type: PROBLEM_TYPES.rateLimited,
       detail: `This address ${WHAT[name]}; try again in ${retryAfterSeconds} s. The limits are in docs/api.md.`,

@@ -33,25 +33,61 @@ const codeLookup =
   (found: number): Guard =>
   async (limits, context, next) => {
     limits.check('codeLookups', context.request);
-    try {
-      await next();
-    } catch (error) {
-      const unknown = error instanceof HttpProblem && error.init.type === PROBLEM_TYPES.unknownWorkshop;
-      limits.take('codeLookups', context.request, unknown ? JOIN_CODE_COSTS.unknown : found);
-      throw error;
-    }
-    limits.take('codeLookups', context.request, found);
+    await chargedByOutcome(limits, context, next, found);
   };
 
+/** Problems a request gets when it names a code it has no business with: in debt, all of them read as 429. */
+const OUTSIDER_PROBLEMS: ReadonlySet<string> = new Set([
+  PROBLEM_TYPES.unknownWorkshop,
+  PROBLEM_TYPES.invalidJoinCode,
+  PROBLEM_TYPES.invalidLearner,
+  PROBLEM_TYPES.notAMember,
+  PROBLEM_TYPES.hostSecretRequired,
+  PROBLEM_TYPES.hostSecretWrong,
+]);
+
 /**
- * A request that creates a learner when it has no learner cookie (or, for a
- * progress save, one the store does not know: a made-up id makes a row too).
+ * A member's or the host's request (heartbeat, stream, dashboard…): free, and
+ * never refused for the address's debt when it comes from a member or the
+ * host, so a guesser on a classroom's network cannot cut the class off. In
+ * debt, every other outcome (unknown code, not a member, no secret) is the
+ * same 429, so these routes tell a guesser nothing about which codes exist.
+ */
+const memberLookup: Guard = async (limits, context, next) => {
+  const refusal = limits.refusal('codeLookups', context.request);
+  try {
+    await chargedByOutcome(limits, context, next, JOIN_CODE_COSTS.member);
+  } catch (error) {
+    if (refusal && error instanceof HttpProblem && OUTSIDER_PROBLEMS.has(error.init.type ?? '')) throw refusal;
+    throw error;
+  }
+};
+
+async function chargedByOutcome(
+  limits: RequestLimits,
+  context: RouteContext,
+  next: () => Promise<void>,
+  found: number,
+): Promise<void> {
+  try {
+    await next();
+  } catch (error) {
+    const unknown = error instanceof HttpProblem && error.init.type === PROBLEM_TYPES.unknownWorkshop;
+    limits.take('codeLookups', context.request, unknown ? JOIN_CODE_COSTS.unknown : found);
+    throw error;
+  }
+  limits.take('codeLookups', context.request, found);
+}
+
+/**
+ * A progress save that creates a learner's row: without a learner cookie, or
+ * with one the store does not know (a made-up id makes a row too).
  */
 const newLearner =
-  (isKnown?: (learnerId: string) => Promise<boolean>): Guard =>
+  (isKnown: (learnerId: string) => Promise<boolean>): Guard =>
   async (limits, context, next) => {
     const cookie = readLearnerCookie(context.request);
-    const creates = cookie.kind === 'absent' || (cookie.kind === 'valid' && isKnown && !(await isKnown(cookie.id)));
+    const creates = cookie.kind === 'absent' || (cookie.kind === 'valid' && !(await isKnown(cookie.id)));
     if (creates) limits.spend('newLearners', context.request);
     await next();
   };
@@ -97,12 +133,13 @@ function guardsFor(route: string, options: RouteLimitsOptions): Guard[] {
     case `GET ${workshop}`:
       return [codeLookup(JOIN_CODE_COSTS.found)];
     case `POST ${workshop}/members`:
-      return [codeLookup(JOIN_CODE_COSTS.found), newLearner()];
+      // Joining makes a member row, not a progress row: the code lookups and the workshop's member cap bound it.
+      return [codeLookup(JOIN_CODE_COSTS.found)];
     case `GET ${workshop}/me/stream`:
     case `GET ${workshop}/host/stream`:
-      return [codeLookup(JOIN_CODE_COSTS.member), stream];
+      return [memberLookup, stream];
   }
-  if (route.includes(` ${workshop}/`)) return [codeLookup(JOIN_CODE_COSTS.member)];
+  if (route.includes(` ${workshop}/`)) return [memberLookup];
   return [];
 }
 

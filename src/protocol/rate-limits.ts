@@ -33,7 +33,7 @@ export const RATE_LIMITS = {
    * {@link JOIN_CODE_COSTS.unknown}: 24 typos at once, then one guess every 5 s.
    */
   codeLookups: { perAddress: { burst: 1_200, refillPerSecond: 10 } },
-  /** Requests that create a learner (a progress save or a join without a learner cookie): a class is 200. */
+  /** Progress saves that create a learner's row (no cookie, or one the server does not know): a class is 200. */
   newLearners: { perAddress: { burst: 300, refillPerSecond: 0.5 } },
   /** `PUT` and `DELETE /api/progress` (the browser sends one a second at most while a reader works). */
   progressWrites: { perAddress: { burst: 1_200, refillPerSecond: 20 }, perLearner: { burst: 60, refillPerSecond: 1 } },
