@@ -227,7 +227,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   const limits = new RequestLimits({
     caps: { perAddress: config.maxConnectionsPerIp, total: config.maxConnections },
     proxies: config.trustProxy,
-    rates: { ...RATE_LIMITS, ...options.rateLimits },
+    rates: config.rateLimits ? { ...RATE_LIMITS, ...options.rateLimits } : 'off',
   });
   const limitedRoute = createRouteLimits(limits, {
     isKnownLearner: async (learnerId) => (await stores.progress.get(learnerId)) !== undefined,

@@ -83,6 +83,8 @@ export interface ServerConfig {
    * `TRUST_PROXY`, comma-separated addresses, CIDRs or `loopback`; default none.
    */
   trustProxy: TrustedProxies;
+  /** `RATE_LIMITS=off` turns the token buckets off (load tests, benchmarks); the stream caps stay. Default on. */
+  rateLimits: boolean;
 }
 
 /** Thrown by {@link readConfig} with one line per invalid variable. */
@@ -131,6 +133,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     env.MAX_CONNECTIONS?.trim()
       ? readInteger(env, 'MAX_CONNECTIONS', 0, 1, 10_000_000, errors)
       : Math.max(1, Math.floor(fileDescriptorLimit() * CONNECTION_LIMITS.fileDescriptorShare));
+  const rateLimitsSetting = (env.RATE_LIMITS ?? 'on').trim().toLowerCase();
+  if (!['on', 'off', ''].includes(rateLimitsSetting)) {
+    errors.push(`RATE_LIMITS=${JSON.stringify(env.RATE_LIMITS)}: expected on or off.`);
+  }
   const { proxies: trustProxy, invalid: invalidProxies } = parseTrustProxy(env.TRUST_PROXY ?? '');
   if (invalidProxies.length > 0) {
     const shown = invalidProxies.map((entry) => JSON.stringify(entry)).join(', ');
@@ -162,6 +168,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     maxConnectionsPerIp,
     maxConnections,
     trustProxy,
+    rateLimits: rateLimitsSetting !== 'off',
   };
 }
 

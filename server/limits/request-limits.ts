@@ -1,7 +1,7 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Duplex } from 'node:stream';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
-import { CONNECTION_LIMITS, type RateLimit, type RateLimitName } from '../../src/protocol/rate-limits.ts';
+import { CONNECTION_LIMITS, JOIN_CODE_COSTS, type RateLimit, type RateLimitName } from '../../src/protocol/rate-limits.ts';
 import { HttpProblem, problemBody } from '../http/problem.ts';
 import { readLearnerCookie } from '../progress/learner-cookie.ts';
 import { addressKey, clientAddress, type TrustedProxies } from './client-address.ts';
@@ -12,19 +12,20 @@ import { TokenBuckets } from './token-buckets.ts';
 export interface RequestLimitSettings {
   caps: StreamCaps;
   proxies: TrustedProxies;
-  rates: Record<RateLimitName, RateLimit>;
+  /** The buckets; `off` lets every request through (`RATE_LIMITS=off`). */
+  rates: Record<RateLimitName, RateLimit> | 'off';
   /** The clock of the buckets (ms); tests pass a fake one. */
   now?: () => number;
 }
 
-/** Phrases of the 429 details, per limit. */
+/** What a 429 says happened, per limit: people read it in the widgets and the join form. */
 const WHAT: Record<RateLimitName, string> = {
-  workshopCreates: 'created too many workshops',
-  codeLookups: 'tried too many join codes (a code that names no workshop counts 50 times)',
-  newLearners: 'started too many new learners',
-  progressWrites: 'saved progress too often',
-  publishes: 'published too many events',
-  experiments: 'started too many demos and experiments',
+  workshopCreates: 'Too many workshops were created from this network',
+  codeLookups: `Too many join codes were tried from this network (a code that names no workshop counts ${JOIN_CODE_COSTS.unknown} times)`,
+  newLearners: 'Too many new learners started from this network',
+  progressWrites: 'Progress was saved too often from this browser or network',
+  publishes: 'Too many events were published from this browser or network',
+  experiments: 'Too many demos and experiments were started from this browser or network',
 };
 
 /**
@@ -42,7 +43,8 @@ export class RequestLimits {
   constructor(settings: RequestLimitSettings) {
     this.#settings = settings;
     this.#slots = new StreamSlots(settings.caps);
-    for (const [name, limit] of Object.entries(settings.rates) as [RateLimitName, RateLimit][]) {
+    const rates = settings.rates === 'off' ? {} : settings.rates;
+    for (const [name, limit] of Object.entries(rates) as [RateLimitName, RateLimit][]) {
       this.#perAddress.set(name, new TokenBuckets(limit.perAddress, settings.now));
       if (limit.perLearner) this.#perLearner.set(name, new TokenBuckets(limit.perLearner, settings.now));
     }
@@ -106,7 +108,7 @@ export class RequestLimits {
     return new HttpProblem({
       status: 429,
       type: PROBLEM_TYPES.rateLimited,
-      detail: `This address ${WHAT[name]}; try again in ${retryAfterSeconds} s. The limits are in docs/api.md.`,
+      detail: `${WHAT[name]}; try again in ${retryAfterSeconds} s.`,
       extensions: { limit: name, retryAfter: retryAfterSeconds },
       headers: { 'Retry-After': String(retryAfterSeconds) },
     });
@@ -124,7 +126,9 @@ export class RequestLimits {
   }
 
   #bucketsOf(name: RateLimitName, request: IncomingMessage): { buckets: TokenBuckets; key: string }[] {
-    const found = [{ buckets: this.#perAddress.get(name)!, key: this.clientKey(request) }];
+    const perAddress = this.#perAddress.get(name);
+    if (!perAddress) return [];
+    const found = [{ buckets: perAddress, key: this.clientKey(request) }];
     const perLearner = this.#perLearner.get(name);
     const cookie = perLearner ? readLearnerCookie(request) : undefined;
     if (perLearner && cookie?.kind === 'valid') found.push({ buckets: perLearner, key: cookie.id });
@@ -133,7 +137,7 @@ export class RequestLimits {
 }
 
 function tooManyStreams(refusal: Extract<SlotGrant, { ok: false }>) {
-  const who = refusal.scope === 'address' ? 'This address holds' : 'The server holds';
+  const who = refusal.scope === 'address' ? 'This network holds' : 'The server holds';
   return {
     status: 429,
     type: PROBLEM_TYPES.tooManyConnections,

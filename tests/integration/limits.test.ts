@@ -118,13 +118,17 @@ describe('the server-wide cap', () => {
     assert.equal(set.maxConnections, 50);
     assert.equal(set.maxConnectionsPerIp, 5);
     assert.equal(set.trustProxy.trusts('127.0.0.1'), true);
+    assert.equal(config.rateLimits, true);
+    assert.equal(readConfig({ RATE_LIMITS: 'off' }).rateLimits, false);
     assert.throws(
-      () => readConfig({ MAX_CONNECTIONS_PER_IP: '0', MAX_CONNECTIONS: 'lots', TRUST_PROXY: '10.0.0.0/8, proxy.example' }),
+      () =>
+        readConfig({ MAX_CONNECTIONS_PER_IP: '0', MAX_CONNECTIONS: 'lots', TRUST_PROXY: '10.0.0.0/8, proxy.example', RATE_LIMITS: 'maybe' }),
       (error: Error) =>
         error instanceof ConfigError &&
         /MAX_CONNECTIONS_PER_IP/.test(error.message) &&
         /MAX_CONNECTIONS=/.test(error.message) &&
-        /TRUST_PROXY has "proxy.example"/.test(error.message),
+        /TRUST_PROXY has "proxy.example"/.test(error.message) &&
+        /RATE_LIMITS="maybe"/.test(error.message),
     );
   });
 });
