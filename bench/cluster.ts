@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { paths } from '../src/protocol/paths.ts';
 import { startTestRedis } from '../tests/integration/helpers/redis-server.ts';
+import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
 import { spawnServer, type ServerProcess } from '../tests/integration/helpers/spawn-server.ts';
 
 const subscriberCount = Number(process.argv[2] ?? 2_000);
@@ -125,14 +126,14 @@ if (redis.skip) {
 }
 const results: Figures[] = [];
 try {
-  const single = await spawnServer();
+  const single = await spawnServer(UNLIMITED_ENV);
   // Two subscribers show the hop itself; thousands show the fan-out.
   for (const count of [2, subscriberCount]) results.push(await run('1 instance, in-memory bus', [single], count));
   single.child.kill('SIGTERM');
   await single.exited;
 
   const env = { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix() };
-  const pair = await Promise.all([spawnServer(env), spawnServer(env)]);
+  const pair = await Promise.all([spawnServer({ ...UNLIMITED_ENV, ...env }), spawnServer({ ...UNLIMITED_ENV, ...env })]);
   await delay(500); // the pattern subscriptions are confirmed asynchronously
   for (const count of [2, subscriberCount]) results.push(await run('2 instances, Redis backplane', pair, count));
   for (const server of pair) {

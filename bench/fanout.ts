@@ -18,6 +18,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { paths } from '../src/protocol/paths.ts';
+import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
 import { spawnServer, type ServerProcess } from '../tests/integration/helpers/spawn-server.ts';
 import { subscribe, type BenchData, type Subscriber, type Transport } from './fanout/subscribers.ts';
 import { bytesWritten, cpuMicros, ensureFileDescriptors, quantile, rssKib } from './shared/proc-stats.ts';
@@ -63,7 +64,7 @@ for (const subscribers of SUBSCRIBER_COUNTS) {
 
 async function measure(transport: Transport, count: number): Promise<Figures> {
   const server =
-    transport === 'socket.io' ? await spawnServer({}, 'bench/fanout/socketio-server.ts') : await spawnServer();
+    transport === 'socket.io' ? await spawnServer({}, 'bench/fanout/socketio-server.ts') : await spawnServer(UNLIMITED_ENV);
   const pid = server.child.pid!;
   const publishedAt = new Map<number, number>();
   const latencies: number[] = [];

@@ -16,6 +16,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 import { paths } from '../src/protocol/paths.ts';
 import { WS_PATH } from '../src/protocol/websocket.ts';
+import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
 import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';
 import { ensureFileDescriptors, quantile, rssKib } from './shared/proc-stats.ts';
 
@@ -28,7 +29,7 @@ const CHANNEL = 'bench-hold';
 // Each connection is a descriptor here and one in the server; about 100 more cover files, pipes and listeners.
 ensureFileDescriptors(2 * PER_KIND + 100);
 
-const server = await spawnServer({ SSE_HEARTBEAT_MS: String(HEARTBEAT_MS), WS_HEARTBEAT_MS: String(HEARTBEAT_MS) });
+const server = await spawnServer({ ...UNLIMITED_ENV, SSE_HEARTBEAT_MS: String(HEARTBEAT_MS), WS_HEARTBEAT_MS: String(HEARTBEAT_MS) });
 const pid = server.child.pid!;
 const { hostname, port } = new URL(server.baseUrl);
 

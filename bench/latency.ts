@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type LongPollResponse } from '../src/protocol/long-polling.ts';
 import { paths } from '../src/protocol/paths.ts';
+import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
 import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';
 
 const eventCount = Number(process.argv[2] ?? 1_000);
@@ -39,7 +40,7 @@ interface Client {
 }
 
 // ——— the server ———
-const server = await spawnServer();
+const server = await spawnServer(UNLIMITED_ENV);
 const baseUrl = server.baseUrl;
 
 /** GET with the given agent; resolves with the response and its whole body. */

@@ -15,6 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 import { paths } from '../src/protocol/paths.ts';
 import { WS_LIMITS, WS_PATH, type ServerMessage } from '../src/protocol/websocket.ts';
+import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
 import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';
 
 const PUBLISHES = 1000;
@@ -22,7 +23,7 @@ const CHAT_MESSAGES = 500;
 const IDLE_CONNECTIONS = 5000;
 const BATCH = 250;
 
-const server = await spawnServer();
+const server = await spawnServer(UNLIMITED_ENV);
 const { baseUrl, child } = server;
 const wsUrl = `${baseUrl.replace('http', 'ws')}${WS_PATH}`;
 

@@ -24,6 +24,10 @@ import { API_CONTENT_SECURITY_POLICY, pageSecurityHeaders, setApiSecurityHeaders
 import { SERVER_TIMEOUTS, type ServerTimeouts } from './http/server-timeouts.ts';
 import { createStaticFileHandler } from './http/static-files.ts';
 import { JobSimulation, type JobSimulationLimits } from './jobs/job-simulation.ts';
+import { RATE_LIMITS, type RateLimit, type RateLimitName } from '../src/protocol/rate-limits.ts';
+import { RequestLimits } from './limits/request-limits.ts';
+import { isInternalRequest } from './limits/internal-requests.ts';
+import { createRouteLimits } from './limits/route-limits.ts';
 import { RedisJobStore } from './jobs/redis-job-store.ts';
 import { SharedJobs } from './jobs/shared-jobs.ts';
 import { LabRegistry } from './lab/lab-registry.ts';
@@ -90,6 +94,8 @@ export interface WorkbookApp {
   loadedWorkshops(): number;
   /** Lesson 8's two-instance demos (child processes of this one, stopped by `close()`). */
   readonly scaling: Scaling;
+  /** Connection caps and rate limits (`server/limits/`). */
+  readonly limits: RequestLimits;
   /**
    * Starts draining: `/readyz` turns 503, `draining` is aborted, responses
    * ask clients to close their connection. Still accepts connections, so a
@@ -122,6 +128,8 @@ export interface AppOptions {
   scaling?: ScalingSettings;
   /** Overrides of the HTTP server's timeouts (tests shorten them). */
   timeouts?: Partial<ServerTimeouts>;
+  /** Overrides of the rate limits (`src/protocol/rate-limits.ts`), e.g. a small burst so a test reaches it. */
+  rateLimits?: Partial<Record<RateLimitName, RateLimit>>;
 }
 
 /**
@@ -226,6 +234,15 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     onSaved: (learnerId) => workshops.progressSaved(learnerId),
   });
 
+  const limits = new RequestLimits({
+    caps: { perAddress: config.maxConnectionsPerIp, total: config.maxConnections },
+    proxies: config.trustProxy,
+    rates: config.rateLimits ? { ...RATE_LIMITS, ...options.rateLimits } : 'off',
+  });
+  const limitedRoute = createRouteLimits(limits, {
+    isKnownLearner: async (learnerId) => (await stores.progress.get(learnerId)) !== undefined,
+  });
+
   const router = new Router()
     .on('GET', paths.health, livenessRoute())
     .on('GET', paths.ready, readinessRoute(notReadyReason))
@@ -300,7 +317,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       socket.on('error', () => socket.destroy());
       return rejectUpgrade(socket, misdirected(request.headers.host));
     }
-    webSocket.handleUpgrade(request, socket, head);
+    // A WebSocket holds a stream slot like an SSE stream; past the cap the upgrade is refused with 429.
+    if (isInternalRequest(request) || limits.admitUpgrade(request, socket)) webSocket.handleUpgrade(request, socket, head);
   });
   // Counts the bytes of requests tagged `?lab=…&via=…` (lesson 6), per lab and technique.
   attachTrafficMeter(server, (tag, socket) => labs.lane(tag, socket));
@@ -335,7 +353,9 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     }
     if (config.apiOnly || isApiPath(url.pathname)) {
       const match = router.match(method, url.pathname);
-      if (match.kind === 'found') return match.handler({ request, response, url, params: match.params });
+      if (match.kind === 'found') {
+        return limitedRoute(method, match.pattern, { request, response, url, params: match.params }, match.handler);
+      }
       if (match.kind === 'wrong-method') {
         throw new HttpProblem({
           status: 405,
@@ -444,6 +464,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     production,
     loadedWorkshops: () => workshops.loadedWorkshops(),
     scaling,
+    limits,
     beginDraining,
     close() {
       beginDraining();

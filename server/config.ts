@@ -2,6 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { SSE_DEFAULTS } from '../src/protocol/sse.ts';
 import { WS_DEFAULTS } from '../src/protocol/websocket.ts';
 import { parseHostList } from './http/host-check.ts';
+import { CONNECTION_LIMITS } from '../src/protocol/rate-limits.ts';
+import { parseTrustProxy, type TrustedProxies } from './limits/client-address.ts';
+import { fileDescriptorLimit } from './limits/file-descriptor-limit.ts';
 import { parseOriginList } from './websocket/origin-check.ts';
 import { DEFAULT_PRESENCE_TTL_MS } from './websocket/presence-timings.ts';
 
@@ -74,6 +77,21 @@ export interface ServerConfig {
    * `PRESENCE_TTL_MS`, default 30 000.
    */
   presenceTtlMs: number;
+  /**
+   * Streams (SSE, WebSockets, held long polls together) one client address may
+   * hold at once; more get 429. `MAX_CONNECTIONS_PER_IP`, default 2 000: a
+   * class of 200 behind one NAT, 8 streams each, plus a quarter for second tabs.
+   */
+  maxConnectionsPerIp: number;
+  /** Streams the whole server may hold at once. `MAX_CONNECTIONS`, default ¾ of the open-file limit (`ulimit -n`). */
+  maxConnections: number;
+  /**
+   * The proxies whose `X-Forwarded-For` names the client (for the limits):
+   * `TRUST_PROXY`, comma-separated addresses, CIDRs or `loopback`; default none.
+   */
+  trustProxy: TrustedProxies;
+  /** `RATE_LIMITS=off` turns the token buckets off (load tests, benchmarks); the stream caps stay. Default on. */
+  rateLimits: boolean;
 }
 
 /** Thrown by {@link readConfig} with one line per invalid variable. */
@@ -122,6 +140,20 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const shown = invalidHosts.map((host) => JSON.stringify(host)).join(', ');
     errors.push(`ALLOWED_HOSTS has ${shown}: expected host names like workbook.example.com (no scheme, no path).`);
   }
+  const maxConnectionsPerIp = readInteger(env, 'MAX_CONNECTIONS_PER_IP', CONNECTION_LIMITS.maxPerAddress, 1, 10_000_000, errors);
+  const maxConnections =
+    env.MAX_CONNECTIONS?.trim()
+      ? readInteger(env, 'MAX_CONNECTIONS', 0, 1, 10_000_000, errors)
+      : Math.max(1, Math.floor(fileDescriptorLimit() * CONNECTION_LIMITS.fileDescriptorShare));
+  const rateLimitsSetting = (env.RATE_LIMITS ?? 'on').trim().toLowerCase();
+  if (!['on', 'off', ''].includes(rateLimitsSetting)) {
+    errors.push(`RATE_LIMITS=${JSON.stringify(env.RATE_LIMITS)}: expected on or off.`);
+  }
+  const { proxies: trustProxy, invalid: invalidProxies } = parseTrustProxy(env.TRUST_PROXY ?? '');
+  if (invalidProxies.length > 0) {
+    const shown = invalidProxies.map((entry) => JSON.stringify(entry)).join(', ');
+    errors.push(`TRUST_PROXY has ${shown}: expected addresses (10.0.0.5), CIDRs (10.0.0.0/8, fd00::/8) or loopback.`);
+  }
   // The grace period counts from the signal, so the delay must leave time to finish requests.
   if (drainDelayMs > 0 && drainDelayMs >= shutdownGraceMs) {
     errors.push(`DRAIN_DELAY_MS (${drainDelayMs}) must be shorter than SHUTDOWN_GRACE_MS (${shutdownGraceMs}).`);
@@ -146,6 +178,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     redisUrl,
     redisPrefix,
     presenceTtlMs,
+    maxConnectionsPerIp,
+    maxConnections,
+    trustProxy,
+    rateLimits: rateLimitsSetting !== 'off',
   };
 }
 

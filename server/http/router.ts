@@ -16,7 +16,8 @@ export type RouteHandler = (context: RouteContext) => void | Promise<void>;
 
 /** What {@link Router.match} found for a method and path. */
 export type RouteMatch =
-  | { kind: 'found'; handler: RouteHandler; params: Record<string, string> }
+  /** `pattern` is the route as registered, e.g. `/api/jobs/:id` (the limits are set per pattern). */
+  | { kind: 'found'; handler: RouteHandler; params: Record<string, string>; pattern: string }
   /** The path exists but not for this method; `allow` lists the methods that do (RFC 9110 §15.5.6). */
   | { kind: 'wrong-method'; allow: string[] }
   | { kind: 'not-found' };
@@ -63,7 +64,7 @@ export class Router {
       const params = matchSegments(route.segments, requestSegments);
       if (!params) continue;
       const handler = route.handlers.get(method) ?? (method === 'HEAD' ? route.handlers.get('GET') : undefined);
-      if (handler) return { kind: 'found', handler, params };
+      if (handler) return { kind: 'found', handler, params, pattern: route.segments.join('/') };
       return { kind: 'wrong-method', allow: allowedMethods(route) };
     }
     return { kind: 'not-found' };

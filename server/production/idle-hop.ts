@@ -6,6 +6,7 @@ import { HttpProblem, sendProblem } from '../http/problem.ts';
 import { type RouteHandler } from '../http/router.ts';
 import { assertValidChannel } from '../http/validate.ts';
 import { loopbackTarget } from './loopback-target.ts';
+import { internalHeaders } from '../limits/internal-requests.ts';
 
 /** The hop's route and what it holds. */
 export interface IdleHop {
@@ -59,7 +60,8 @@ export function createIdleHop(maxOpen: number = IDLE_HOP_LIMITS.maxOpen): IdleHo
       method: request.method === 'HEAD' ? 'HEAD' : 'GET',
       // The query (`heartbeat`, `lastEventId`) goes along unchanged.
       path: paths.sse(channel) + url.search,
-      headers,
+      // The reader's own request holds this stream's slot; the hop behind it is not counted twice.
+      headers: internalHeaders(headers),
       agent: false,
     });
     forward(upstream, response, idleMs, () => (cuts += 1), open);

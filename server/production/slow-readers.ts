@@ -6,6 +6,7 @@ import { paths } from '../../src/protocol/paths.ts';
 import { WS_PATH, type ClientMessage, type ServerMessage } from '../../src/protocol/websocket.ts';
 import { WireParser, resumeIdOf } from '../../src/widgets/sse/wire-parser.ts';
 import { type LoopbackTarget } from './loopback-target.ts';
+import { INTERNAL_HEADER_LINE, internalHeaders } from '../limits/internal-requests.ts';
 
 /** How a slow reader's connection ended, as the reader saw it once it had read everything before the end. */
 export interface SlowReaderEnd {
@@ -152,7 +153,7 @@ export class SlowSseReader extends PacedReader {
       host: target.host,
       port: target.port,
       path: paths.sse(channel),
-      headers: { Accept: 'text/event-stream', 'Last-Event-ID': String(cursor) },
+      headers: internalHeaders({ Accept: 'text/event-stream', 'Last-Event-ID': String(cursor) }),
       agent: false,
     });
     this.#request.on('error', () => this.endedWith.resolve({ how: 'cut' }));
@@ -206,7 +207,7 @@ export class SlowWsReader extends PacedReader {
     const key = randomBytes(16).toString('base64');
     socket.write(
       `GET ${WS_PATH} HTTP/1.1\r\nHost: ${target.host}:${target.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${INTERNAL_HEADER_LINE}\r\n`,
     );
     // The handshake is read at full speed; only the frames after it are paced.
     let head = Buffer.alloc(0);

@@ -3,6 +3,7 @@ import { paths } from '../../src/protocol/paths.ts';
 import { SSE_DEFAULTS } from '../../src/protocol/sse.ts';
 import { WireParser } from '../../src/widgets/sse/wire-parser.ts';
 import { type LoopbackTarget } from './loopback-target.ts';
+import { internalHeaders } from '../limits/internal-requests.ts';
 
 export interface SseFleetReaderOptions {
   target: LoopbackTarget;
@@ -45,7 +46,7 @@ export class SseFleetReader {
     const { target, channel } = this.#options;
     const headers: OutgoingHttpHeaders = { Accept: 'text/event-stream' };
     if (this.#lastEventId !== '') headers['Last-Event-ID'] = this.#lastEventId;
-    const request = httpRequest({ host: target.host, port: target.port, path: paths.sse(channel), headers, agent: false });
+    const request = httpRequest({ host: target.host, port: target.port, path: paths.sse(channel), headers: internalHeaders(headers), agent: false });
     this.#request = request;
     request.on('error', () => this.#reconnectLater(request));
     request.on('response', (response) => {

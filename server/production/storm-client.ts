@@ -1,6 +1,7 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { stormDelay, type StormStrategy } from '../../src/protocol/production.ts';
 import { type LoopbackTarget } from './loopback-target.ts';
+import { internalHeaders } from '../limits/internal-requests.ts';
 
 /** What a {@link StormClient} needs. */
 export interface StormClientOptions {
@@ -60,7 +61,7 @@ export class StormClient {
     if (this.#stopped) return;
     const { target, path } = this.#options;
     // agent: false — a fresh TCP connection per attempt, no pooled keep-alive socket.
-    const request = httpRequest({ host: target.host, port: target.port, path, agent: false, timeout: ATTEMPT_TIMEOUT_MS });
+    const request = httpRequest({ host: target.host, port: target.port, path, headers: internalHeaders(), agent: false, timeout: ATTEMPT_TIMEOUT_MS });
     this.#request = request;
     request.on('response', (response) => this.#onResponse(request, response));
     request.on('timeout', () => request.destroy(new Error('attempt timed out')));

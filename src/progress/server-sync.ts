@@ -204,6 +204,12 @@ export class ServerSync {
   }
 
   #failed(answer: Exclude<Answer, { kind: 'ok' }>): void {
+    if (answer.kind === 'throttled') {
+      // 429: the server said when to come back (Retry-After); the same body will then be welcome.
+      this.#setStatus({ state: 'failed', message: answer.message });
+      this.schedule(answer.retryAfterMs);
+      return;
+    }
     if (answer.kind === 'refused') {
       // A 4xx will not get better by repeating the same body; the next change tries again.
       this.#setStatus({ state: 'failed', message: answer.problem.detail ?? `The server answered ${answer.status}.` });
@@ -247,6 +253,14 @@ export class ServerSync {
       json = undefined;
     }
     if (response.ok && isProgressResponse(json)) return { kind: 'ok', body: json };
+    if (response.status === 429) {
+      const retryAfterMs = retryAfterMsOf(response.headers.get('Retry-After'), this.#retryMs);
+      return {
+        kind: 'throttled',
+        retryAfterMs,
+        message: `The server asked to wait (too many saves from here); retrying in ${Math.ceil(retryAfterMs / 1000)} s.`,
+      };
+    }
     if (response.status >= 400 && response.status < 500) {
       return { kind: 'refused', status: response.status, problem: (json ?? {}) as ProblemLike };
     }
@@ -268,7 +282,17 @@ interface ProblemLike {
 type Answer =
   | { kind: 'ok'; body: ProgressResponse }
   | { kind: 'refused'; status: number; problem: ProblemLike }
+  /** 429 Too Many Requests: retry after `retryAfterMs` (the server's `Retry-After`). */
+  | { kind: 'throttled'; retryAfterMs: number; message: string }
   | { kind: 'network' | 'server'; message: string };
+
+/** `Retry-After` in ms: delay-seconds or an HTTP date (RFC 9110 §10.2.3); `fallbackMs` when absent or unreadable. */
+function retryAfterMsOf(header: string | null, fallbackMs: number): number {
+  const value = header?.trim() ?? '';
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? fallbackMs : Math.max(0, date - Date.now());
+}
 
 function isProgressResponse(value: unknown): value is ProgressResponse {
   if (typeof value !== 'object' || value === null) return false;

@@ -80,4 +80,8 @@ export const PROBLEM_TYPES = {
   hostSecretRequired: 'tag:realtime-workbook,2026:host-secret-required',
   /** The secret given is not this workshop's. */
   hostSecretWrong: 'tag:realtime-workbook,2026:host-secret-wrong',
+  /** This address (or learner) sent too many requests of one kind (`limit` names it, `src/protocol/rate-limits.ts`); retry after `Retry-After` seconds. */
+  rateLimited: 'tag:realtime-workbook,2026:rate-limited',
+  /** This address (`scope: "address"`) or the server (`scope: "server"`) holds as many streams as it may; close one, or retry after `Retry-After` seconds. */
+  tooManyConnections: 'tag:realtime-workbook,2026:too-many-connections',
 } as const;

@@ -34,6 +34,9 @@ class FakeServer {
   unknownLessons = new Set<string>();
   /** The browser sends a malformed cookie: the next answer is 400 and expires it. */
   badCookie = false;
+  /** The next PUTs are answered 429 with this `Retry-After` (seconds), as a rate limit would. */
+  throttledPuts = 0;
+  retryAfterSeconds = 30;
 
   fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const method = init.method ?? 'GET';
@@ -42,6 +45,13 @@ class FakeServer {
     if (this.badCookie) {
       this.badCookie = false;
       return Response.json({ type: PROBLEM_TYPES.invalidLearner, status: 400 }, { status: 400 });
+    }
+    if (method === 'PUT' && this.throttledPuts > 0) {
+      this.throttledPuts -= 1;
+      return Response.json(
+        { type: PROBLEM_TYPES.rateLimited, status: 429, detail: 'This address saved progress too often.' },
+        { status: 429, headers: { 'Retry-After': String(this.retryAfterSeconds) } },
+      );
     }
     if (method === 'PUT') {
       const body = JSON.parse(String(init.body)) as Progress;
@@ -117,6 +127,26 @@ describe('ServerSync', () => {
     mock.timers.tick(10_000);
     await settle();
     assert.deepEqual(server.requests, ['GET']);
+  });
+
+  it('retries a 429 after the Retry-After the server gave, not sooner, and not never', async () => {
+    await sync.start();
+    server.throttledPuts = 1;
+    local.change({ lessons: { sse: { completedAt: 9 } } });
+    mock.timers.tick(1_000);
+    await settle();
+    assert.deepEqual(server.requests, ['GET', 'PUT']);
+    assert.equal(sync.status.value.state, 'failed');
+    assert.match(sync.status.value.message ?? '', /retrying in 30 s/);
+
+    mock.timers.tick(29_999);
+    await settle();
+    assert.deepEqual(server.requests, ['GET', 'PUT'], 'waits for Retry-After');
+    mock.timers.tick(1);
+    await settle();
+    assert.deepEqual(server.requests, ['GET', 'PUT', 'PUT']);
+    assert.deepEqual(server.stored.lessons, { sse: { completedAt: 9 } });
+    assert.equal(sync.status.value.state, 'synced');
   });
 
   it('keeps the local copy when the server is unreachable, and retries with backoff', async () => {
