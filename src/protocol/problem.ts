@@ -80,4 +80,8 @@ export const PROBLEM_TYPES = {
   hostSecretRequired: 'tag:realtime-workbook,2026:host-secret-required',
   /** The secret given is not this workshop's. */
   hostSecretWrong: 'tag:realtime-workbook,2026:host-secret-wrong',
+  /** Only the server publishes events of this type (`RESERVED_EVENT_TYPES`); `eventType` names it. */
+  reservedEventType: 'tag:realtime-workbook,2026:reserved-event-type',
+  /** The channel belongs to another reader (the learner cookie that opened it): only they may break, drain or stop it. */
+  channelNotYours: 'tag:realtime-workbook,2026:channel-not-yours',
 } as const;
