@@ -84,6 +84,8 @@ export interface WorkbookApp {
   loadedWorkshops(): number;
   /** Lesson 8's two-instance demos (child processes of this one, stopped by `close()`). */
   readonly scaling: Scaling;
+  /** Every API route: method and pattern. */
+  routes(): { method: string; pattern: string }[];
   /**
    * Starts draining: `/readyz` turns 503, `draining` is aborted, responses
    * ask clients to close their connection. Still accepts connections, so a
@@ -408,6 +410,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     production,
     loadedWorkshops: () => workshops.loadedWorkshops(),
     scaling,
+    routes: () => router.routes(),
     beginDraining,
     close() {
       beginDraining();

@@ -46,6 +46,11 @@ export class Router {
     return this;
   }
 
+  /** Every registered method and pattern, e.g. `{ method: 'GET', pattern: '/api/jobs/:id' }` (the fuzz suite walks them). */
+  routes(): { method: string; pattern: string }[] {
+    return this.#routes.flatMap((route) => [...route.handlers.keys()].map((method) => ({ method, pattern: route.segments.join('/') })));
+  }
+
   /**
    * Finds the handler for `method` and `pathname` (still percent-encoded).
    *
