@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
@@ -9,7 +12,7 @@ import { newLearnerId } from '../../server/progress/learner-cookie.ts';
 import { parseWire, openRawStream } from './helpers/raw-stream.ts';
 import { startServer, type RunningServer } from './helpers/start-server.ts';
 import { TestSocket } from './helpers/websocket-client.ts';
-import { asLearner, jsonRequest, workshopClient } from './helpers/workshops.ts';
+import { asLearner, jsonRequest, learnerIdFrom, workshopClient } from './helpers/workshops.ts';
 
 /**
  * docs/security.md, "Reserved event types" and "Channel ownership": tried as
@@ -169,6 +172,45 @@ describe('reserved event types and channel ownership', () => {
       // The fake: the same type through the public publish path.
       const fake = await call('POST', paths.channelEvents(own), { type: BROADCAST_EVENT_TYPE, data: { workshop: 'Ours', text: 'Leave now' } }, other.learnerId);
       assert.equal(fake.status, 403);
+    });
+  });
+
+  describe('the learner cookie comes with the page', () => {
+    let site: RunningServer;
+    let siteDir: string;
+    before(async () => {
+      siteDir = await mkdtemp(path.join(tmpdir(), 'workbook-ownership-'));
+      await mkdir(path.join(siteDir, 'client', 'lessons', 'server-sent-events'), { recursive: true });
+      await mkdir(path.join(siteDir, 'server'), { recursive: true });
+      await writeFile(path.join(siteDir, 'client', 'lessons', 'server-sent-events', 'index.html'), '<h1>SSE</h1>');
+      await writeFile(path.join(siteDir, 'server', 'entry.mjs'), 'export async function handler(request, response) { response.writeHead(404).end(); }');
+      site = await startServer({ config: { apiOnly: false, siteDir } });
+    });
+    after(async () => {
+      await site.stop();
+      await rm(siteDir, { recursive: true, force: true });
+    });
+
+    it('so that every request the page sends next, in parallel, is the same learner, who owns the channel', async () => {
+      const page = await fetch(`${site.baseUrl}/lessons/server-sent-events/`, { headers: { Accept: 'text/html' } });
+      assert.equal(page.status, 200);
+      const id = learnerIdFrom(page);
+      assert.ok(id, 'a page opened without the cookie sets it');
+      // The page's first API requests go out together, all with that cookie: none of them is a different learner.
+      const channel = fresh('page');
+      const [stream, fault] = await Promise.all([
+        fetch(`${site.baseUrl}${paths.channelLatest(channel)}`, { headers: asLearner(id) }),
+        fetch(`${site.baseUrl}${paths.channelFaults(channel)}`, jsonRequest('POST', { type: 'retry', retryMs: 1000 }, asLearner(id))),
+      ]);
+      assert.equal(stream.status, 200);
+      assert.equal(fault.status, 202);
+      await stream.arrayBuffer();
+      await fault.arrayBuffer();
+
+      const again = await fetch(`${site.baseUrl}/lessons/server-sent-events/`, { headers: { Accept: 'text/html', ...asLearner(id) } });
+      assert.equal(learnerIdFrom(again), undefined, 'a page opened with the cookie keeps it');
+      const api = await fetch(`${site.baseUrl}${paths.channelLatest(fresh('api'))}`, { headers: { Accept: 'text/html' } });
+      assert.equal(learnerIdFrom(api), undefined, 'API answers hand out no cookie');
     });
   });
 });
