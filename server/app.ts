@@ -356,7 +356,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       });
       return;
     }
-    if (request.destroyed || request.socket.destroyed) {
+    // A request is destroyed too once its body was read to the end: only a body cut short means the client left.
+    if (request.socket.destroyed || (request.destroyed && !request.complete)) {
       // The client left while we read its body: nobody is listening for an answer.
       response.destroy();
       return;
