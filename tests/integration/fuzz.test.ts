@@ -94,7 +94,7 @@ describe(`fuzzing the API and the WebSocket endpoint (FUZZ_SEED=${SEED})`, () =>
       // No child processes: a valid start of lesson 8's pair gets the documented 503.
       scaling: { redisServer: null, limits: { maxDemos: 0 } },
       production: { maxRunning: 1, storm: { maxRecordMs: 1_000, connectTimeoutMs: 500 }, drain: { maxRecordMs: 1_000 }, slowConsumer: { maxRunMs: 1_000 } },
-      jobLimits: { maxRunning: 50 },
+      jobLimits: { maxJobs: 50 },
       buildLimits: { maxRunning: 20 },
     });
     const client = workshopClient(server.baseUrl);
