@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
+import { isValidChannel } from '../src/protocol/channel.ts';
 import { paths } from '../src/protocol/paths.ts';
 import { PROBLEM_TYPES } from '../src/protocol/problem.ts';
 import { WS_PATH } from '../src/protocol/websocket.ts';
@@ -296,7 +297,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       const match = router.match(method, url.pathname);
       if (match.kind === 'found') {
         // Any request on a channel claims it for its learner if nobody owns it yet (reading and publishing stay open).
-        if (match.params.channel !== undefined) channelAccess.touch(match.params.channel, request);
+        const { channel } = match.params;
+        if (channel !== undefined && isValidChannel(channel)) channelAccess.touch(channel, request);
         return match.handler({ request, response, url, params: match.params });
       }
       if (match.kind === 'wrong-method') {
