@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { type Duplex } from 'node:stream';
+import { isValidChannel } from '../src/protocol/channel.ts';
 import { paths } from '../src/protocol/paths.ts';
 import { PROBLEM_TYPES } from '../src/protocol/problem.ts';
 import { WS_PATH } from '../src/protocol/websocket.ts';
 import { SSE_DEFAULTS, SSE_LIMITS } from '../src/protocol/sse.ts';
 import { BuildSimulation, type BuildSimulationLimits } from './builds/build-simulation.ts';
+import { ChannelAccess } from './channels/channel-access.ts';
 import { type ServerConfig } from './config.ts';
 import { InMemoryEventBus, type EventBus } from './events/event-bus.ts';
 import { BackplaneUnavailableError } from './redis/backplane-unavailable.ts';
@@ -34,6 +36,7 @@ import { LabRegistry } from './lab/lab-registry.ts';
 import { registerLabRoutes } from './lab/lab-routes.ts';
 import { attachTrafficMeter } from './lab/traffic-meter.ts';
 import { consoleLogger, type Logger } from './logger.ts';
+import { learnerSetCookie, newLearnerId, readLearnerCookie } from './progress/learner-cookie.ts';
 import { connectRedis } from './redis/redis-connection.ts';
 import { createProduction, type Production, type ProductionSettings } from './production/production-routes.ts';
 import { readKnownLessons } from './progress/known-lessons.ts';
@@ -96,6 +99,8 @@ export interface WorkbookApp {
   readonly scaling: Scaling;
   /** Connection caps and rate limits (`server/limits/`). */
   readonly limits: RequestLimits;
+  /** Every API route: method and pattern. */
+  routes(): { method: string; pattern: string }[];
   /**
    * Starts draining: `/readyz` turns 503, `draining` is aborted, responses
    * ask clients to close their connection. Still accepts connections, so a
@@ -165,6 +170,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     onError: (error) => logger.error('Could not publish a build event:', error),
   });
   const drainController = new AbortController();
+  // Who owns which channel: breaking, draining or stopping one needs its owner (docs/security.md).
+  const channelAccess = new ChannelAccess();
   const labs = new LabRegistry({ bus, onError: (error) => logger.error('A lab could not publish:', error) });
   const sseStreams = new SseStreamRegistry();
   // With Redis, a fault armed through any instance acts on the channel's connections on all of them.
@@ -180,6 +187,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     // With Redis, the chat is shared by every instance too.
     redis,
     presenceTtlMs: config.presenceTtlMs,
+    onSubscribe: (channel, handshake) => channelAccess.touch(channel, handshake),
   });
   const production = createProduction({
     bus,
@@ -190,6 +198,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     // With Redis, a channel drain reaches the channel's clients on every instance.
     redis,
     draining: drainController.signal,
+    access: channelAccess,
     sseCapBytes: options.sse?.maxBufferedBytes === undefined ? undefined : { sse: options.sse.maxBufferedBytes },
     settings: options.production,
   });
@@ -199,6 +208,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     redisPrefix: config.redisPrefix,
     logger,
     draining: drainController.signal,
+    access: channelAccess,
     settings: options.scaling,
   });
   let siteLoaded = false;
@@ -246,14 +256,14 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   const router = new Router()
     .on('GET', paths.health, livenessRoute())
     .on('GET', paths.ready, readinessRoute(notReadyReason))
-    .on('POST', paths.jobs, startJobRoute(sharedJobs ?? jobs))
+    .on('POST', paths.jobs, startJobRoute(sharedJobs ?? jobs, channelAccess))
     .on('GET', '/api/jobs/:id', getJobRoute(sharedJobs ?? jobs))
     .on('GET', paths.progress, progress.get)
     .on('PUT', paths.progress, progress.put)
     .on('DELETE', paths.progress, progress.reset)
     .on('POST', '/api/channels/:channel/events', publishEventRoute(bus))
     .on('GET', '/api/channels/:channel/latest', channelLatestRoute(bus))
-    .on('POST', '/api/channels/:channel/faults', injectFaultRoute(faults))
+    .on('POST', '/api/channels/:channel/faults', injectFaultRoute(faults, channelAccess))
     .on('GET', '/api/long-poll/:channel', longPolling.route)
     .on(
       'GET',
@@ -266,9 +276,9 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
         settings: sseSettings,
       }),
     )
-    .on('POST', paths.builds, startBuildRoute(builds));
+    .on('POST', paths.builds, startBuildRoute(builds, channelAccess));
   registerLabRoutes(router, labs);
-  registerWorkshopRoutes(router, workshops);
+  registerWorkshopRoutes(router, workshops, channelAccess);
   production.register(router);
   scaling.register(router);
 
@@ -354,6 +364,9 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     if (config.apiOnly || isApiPath(url.pathname)) {
       const match = router.match(method, url.pathname);
       if (match.kind === 'found') {
+        // Any request on a channel claims it for its learner if nobody owns it yet (reading and publishing stay open).
+        const { channel } = match.params;
+        if (channel !== undefined && isValidChannel(channel)) channelAccess.touch(channel, request);
         return limitedRoute(method, match.pattern, { request, response, url, params: match.params }, match.handler);
       }
       if (match.kind === 'wrong-method') {
@@ -381,11 +394,25 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     }
     // Pages carry their own policy; everything else keeps the short one.
     response.removeHeader('Content-Security-Policy');
+    giveLearnerCookieWithPage(request, response);
     if (await serveStaticFile(request, response, url)) return;
     const loaded = await site;
     // What the renderer answers is a page: the 404 page, or "not built yet".
     for (const [name, value] of Object.entries(pageHeaders)) if (value !== undefined) response.setHeader(name, value);
     await loaded?.render(request, response);
+  }
+
+  /**
+   * A page opened without the learner cookie gets one with the page, so every
+   * request the page then sends (streams, faults, a workshop join) carries
+   * the same id: the first of them claims the reader's channels for it. Were
+   * the cookie handed out by those requests instead, parallel ones would each
+   * get a different id, and the channel's owner would not be the browser's.
+   */
+  function giveLearnerCookieWithPage(request: IncomingMessage, response: ServerResponse): void {
+    if (request.method !== 'GET' || !(request.headers.accept ?? '').includes('text/html')) return;
+    if (readLearnerCookie(request).kind !== 'absent') return;
+    response.setHeader('Set-Cookie', learnerSetCookie(newLearnerId(), request));
   }
 
   function answerError(request: IncomingMessage, response: ServerResponse, error: unknown): void {
@@ -410,7 +437,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       });
       return;
     }
-    if (request.destroyed || request.socket.destroyed) {
+    // A request is destroyed too once its body was read to the end: only a body cut short means the client left.
+    if (request.socket.destroyed || (request.destroyed && !request.complete)) {
       // The client left while we read its body: nobody is listening for an answer.
       response.destroy();
       return;
@@ -465,6 +493,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     loadedWorkshops: () => workshops.loadedWorkshops(),
     scaling,
     limits,
+    routes: () => router.routes(),
     beginDraining,
     close() {
       beginDraining();

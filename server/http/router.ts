@@ -53,6 +53,11 @@ export class Router {
     return this.#routes.some((route) => route.handlers.has(wanted));
   }
 
+  /** Every registered method and pattern, e.g. `{ method: 'GET', pattern: '/api/jobs/:id' }` (the fuzz suite walks them). */
+  routes(): { method: string; pattern: string }[] {
+    return this.#routes.flatMap((route) => [...route.handlers.keys()].map((method) => ({ method, pattern: route.segments.join('/') })));
+  }
+
   /**
    * Finds the handler for `method` and `pathname` (still percent-encoded).
    *

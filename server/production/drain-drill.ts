@@ -9,6 +9,7 @@ import {
   type DrainStarted,
   type StartDrainResponse,
 } from '../../src/protocol/production.ts';
+import { type ChannelGuard } from '../channels/channel-access.ts';
 import { type EventBus } from '../events/event-bus.ts';
 import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
@@ -28,6 +29,8 @@ export interface DrainDrillsOptions {
   bus: EventBus;
   logger: Logger;
   slots: ExperimentSlots;
+  /** Only the channel's owner may run an experiment on it (it stops and floods the reader's demo). */
+  access: ChannelGuard;
   /** Drains the channel: this instance's clients of it, or every instance's. */
   drainer: ChannelDrainer;
   limits?: Partial<Record<'binMs' | 'maxRecordMs', number>>;
@@ -162,6 +165,7 @@ export function createDrainDrills(options: DrainDrillsOptions): DrainDrills {
 
   const start: RouteHandler = async ({ request, response }) => {
     const { channel, ...settings } = parseStartDrainRequest(await readJsonBody(request));
+    options.access.requireOwner(channel, request, 'drain');
     // With Redis down, neither the drain order nor the drill's events could go out: say so now.
     const unavailable = bus.unavailableReason();
     if (unavailable !== undefined) throw new BackplaneUnavailableError(unavailable);

@@ -1,5 +1,6 @@
 import { paths } from '../../src/protocol/paths.ts';
 import { EXPERIMENT_LIMITS, type SlowConsumerTransport } from '../../src/protocol/production.ts';
+import { type ChannelGuard } from '../channels/channel-access.ts';
 import { type EventBus } from '../events/event-bus.ts';
 import { type Router } from '../http/router.ts';
 import { type Logger } from '../logger.ts';
@@ -40,6 +41,8 @@ export interface ProductionOptions {
   redis?: RedisConnection;
   /** Aborted when the server starts draining: every experiment stops, so none holds the shutdown up. */
   draining: AbortSignal;
+  /** Who may run an experiment on which channel (its owner only). */
+  access: ChannelGuard;
   /** The SSE backpressure cap in force, when a test overrides it. */
   sseCapBytes?: Partial<Record<SlowConsumerTransport, number>>;
   settings?: ProductionSettings;
@@ -61,14 +64,15 @@ export interface Production {
  * very server (`docs/api.md`, "Production experiments").
  */
 export function createProduction(options: ProductionOptions): Production {
-  const { bus, logger, sseStreams, webSocket, longPolling, draining, settings = {} } = options;
+  const { bus, logger, sseStreams, webSocket, longPolling, draining, access, settings = {} } = options;
   const slots = new ExperimentSlots(settings.maxRunning ?? EXPERIMENT_LIMITS.maxRunning);
-  const storms = createStorms({ bus, logger, slots, random: settings.random, limits: settings.storm });
+  const storms = createStorms({ bus, logger, slots, access, random: settings.random, limits: settings.storm });
   const idleHop = createIdleHop();
   const slowConsumers = createSlowConsumers({
     bus,
     logger,
     slots,
+    access,
     sseStreams,
     webSocket,
     capBytes: options.sseCapBytes,
@@ -78,7 +82,7 @@ export function createProduction(options: ProductionOptions): Production {
   const drainer: ChannelDrainer = options.redis
     ? new RedisChannelDrains({ redis: options.redis, logger, targets, random: settings.random })
     : localChannelDrainer(targets, settings.random);
-  const drains = createDrainDrills({ bus, logger, slots, drainer, limits: settings.drain });
+  const drains = createDrainDrills({ bus, logger, slots, access, drainer, limits: settings.drain });
 
   const close = (reason: string) => {
     storms.close(reason);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ChannelEvent } from '../../src/protocol/events.ts';
 import {
+  FIREHOSE_EVENT_TYPE,
   PRODUCTION_EVENTS,
   SLOW_CONSUMER_LIMITS,
   isSlowConsumerTransport,
@@ -13,6 +14,7 @@ import {
 } from '../../src/protocol/production.ts';
 import { SSE_LIMITS } from '../../src/protocol/sse.ts';
 import { WS_LIMITS } from '../../src/protocol/websocket.ts';
+import { type ChannelGuard } from '../channels/channel-access.ts';
 import { type EventBus } from '../events/event-bus.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import { type RouteHandler } from '../http/router.ts';
@@ -32,6 +34,8 @@ export interface SlowConsumersOptions {
   bus: EventBus;
   logger: Logger;
   slots: ExperimentSlots;
+  /** Only the channel's owner may run an experiment on it (it stops and floods the reader's demo). */
+  access: ChannelGuard;
   sseStreams: Pick<SseStreamRegistry, 'on'>;
   webSocket: Pick<WebSocketEndpoint, 'bufferedAmounts'>;
   /** The caps the techniques enforce, to report them (the SSE one can be overridden in tests). */
@@ -147,7 +151,7 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
       for (let index = 0; index < batch; index += 1) {
         this.#seq += 1;
         bus
-          .publish(this.#firehose, 'firehose', { seq: this.#seq, pad: this.#padding })
+          .publish(this.#firehose, FIREHOSE_EVENT_TYPE, { seq: this.#seq, pad: this.#padding })
           .then((event) => {
             this.#sentBytes += wireBytes(this.#transport, this.#firehose, event);
             this.#publishedId = Math.max(this.#publishedId, event.id);
@@ -264,6 +268,7 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
       fallback: SLOW_CONSUMER_LIMITS.defaultReadBytesPerSecond,
     });
     const channel = body.channel;
+    options.access.requireOwner(channel, request, 'run a slow consumer on');
     const release = slots.acquire(channel, limits.maxRunMs);
     let cursor: number;
     try {

@@ -11,6 +11,7 @@ import {
   type StormDone,
   type StormStrategy,
 } from '../../src/protocol/production.ts';
+import { type ChannelGuard } from '../channels/channel-access.ts';
 import { type EventBus } from '../events/event-bus.ts';
 import { sendProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
@@ -30,6 +31,8 @@ export interface StormsOptions {
   bus: EventBus;
   logger: Logger;
   slots: ExperimentSlots;
+  /** Only the channel's owner may run an experiment on it (it stops and floods the reader's demo). */
+  access: ChannelGuard;
   /** [0, 1) like Math.random, for the fleet's jitter; tests pass a seeded one. */
   random?: () => number;
   /** Overrides of the timings, for tests. */
@@ -200,6 +203,7 @@ export function createStorms(options: StormsOptions): Storms {
   // #region start-storm
   const start: RouteHandler = async ({ request, response }) => {
     const { channel, clients, strategy } = parseStartStormRequest(await readJsonBody(request));
+    options.access.requireOwner(channel, request, 'run a reconnect storm on');
     const release = slots.acquire(channel, limits.connectTimeoutMs + limits.maxRecordMs);
     const run = new StormRun(channel, strategy, clients, loopbackTarget(request), release);
     runs.set(run.id, run);

@@ -2,6 +2,7 @@ import { type StartBuildResponse } from '../../src/protocol/builds.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { BuildSimulation, TooManyBuildsError } from '../builds/build-simulation.ts';
 import { parseStartBuildRequest } from '../builds/start-build-request.ts';
+import { type ChannelGuard } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import { type RouteHandler } from '../http/router.ts';
@@ -12,9 +13,11 @@ import { sendJson } from '../http/send-json.ts';
  * → `201 {id, channel, totalLines}`. The body is optional. There is no URL
  * for the build itself (no `Location`): its events are the way to follow it.
  */
-export function startBuildRoute(builds: BuildSimulation): RouteHandler {
+export function startBuildRoute(builds: BuildSimulation, access: ChannelGuard): RouteHandler {
   return async ({ request, response }) => {
     const plan = parseStartBuildRequest(await readJsonBody(request, { allowEmpty: true }));
+    // A build publishes its log on the channel: the reader's own, or a fresh one.
+    access.requireOwner(plan.channel, request, 'start a build on');
     let started: StartBuildResponse;
     try {
       started = builds.start(plan);

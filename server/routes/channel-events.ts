@@ -1,6 +1,9 @@
 import { EVENT_TYPE_PATTERN, type PublishResponse } from '../../src/protocol/events.ts';
 import { isNoteEventData, JOB_LIMITS, NOTE_EVENT_TYPE } from '../../src/protocol/jobs.ts';
+import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
+import { isReservedEventType } from '../../src/protocol/reserved-event-types.ts';
 import { type EventBus } from '../events/event-bus.ts';
+import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import { type RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
@@ -11,6 +14,7 @@ import { assertJsonObject, assertValidChannel, invalidBody } from '../http/valid
  * to the channel's log and delivers it to every subscriber → `201 {id, ts}`.
  * `data` may be any JSON value (default `null`); a `note` event must carry
  * `{text}` because unfinished jobs of the channel take it as their note.
+ * Types in `RESERVED_EVENT_TYPES` are the server's own: 403.
  */
 export function publishEventRoute(bus: EventBus): RouteHandler {
   return async ({ request, response, params }) => {
@@ -25,6 +29,15 @@ export function publishEventRoute(bus: EventBus): RouteHandler {
         `type is ${JSON.stringify(type) ?? 'missing'}; it must be 1–64 characters of A–Z a–z 0–9 . _ -.`,
         'type',
       );
+    }
+    if (isReservedEventType(type)) {
+      // RFC 9110 §15.5.4: understood, and refused whoever asks; only the server publishes these.
+      throw new HttpProblem({
+        status: 403,
+        type: PROBLEM_TYPES.reservedEventType,
+        detail: `Only the server publishes "${type}" events (a workshop's broadcast, a job, a build, an experiment's result); pick another type, e.g. "note".`,
+        extensions: { field: 'type', eventType: type },
+      });
     }
     if (type === NOTE_EVENT_TYPE && !isNoteEventData(data)) {
       throw invalidBody(

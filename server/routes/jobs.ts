@@ -1,6 +1,7 @@
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { paths } from '../../src/protocol/paths.ts';
 import { type Job, type StartJobResponse } from '../../src/protocol/jobs.ts';
+import { type ChannelGuard } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import { type RouteHandler } from '../http/router.ts';
@@ -17,9 +18,11 @@ export interface JobStarter {
  * `POST /api/jobs`: starts a simulated job → `201 {id, channel}` with
  * `Location: /api/jobs/{id}`, the URL to poll. The body is optional.
  */
-export function startJobRoute(jobs: JobStarter): RouteHandler {
+export function startJobRoute(jobs: JobStarter, access: ChannelGuard): RouteHandler {
   return async ({ request, response }) => {
     const plan = parseStartJobRequest(await readJsonBody(request, { allowEmpty: true }));
+    // A job publishes its `job` events on the channel: the reader's own, or a fresh one.
+    access.requireOwner(plan.channel, request, 'start a job on');
     let id: string;
     try {
       id = (await jobs.start(plan)).id;

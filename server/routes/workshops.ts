@@ -14,6 +14,7 @@ import {
   type Membership,
   type WorkshopState,
 } from '../../src/protocol/workshops.ts';
+import { type ChannelAccess } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import { type RouteContext, type RouteHandler, type Router } from '../http/router.ts';
@@ -36,7 +37,7 @@ const base = '/api/workshops/:code';
  * the host secret: 401 none, 403 wrong), then the body — so a refused request
  * reads no body and changes nothing.
  */
-export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
+export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access: Pick<ChannelAccess, 'claim'>): void {
   const knownLessons = new Set(hub.knownLessons);
 
   /** A learner route: the workshop and the caller's active membership. */
@@ -129,6 +130,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub): void {
         const body = await readBody(request, ['lesson', 'channels', 'streaming']);
         const lesson = body.lesson === null ? null : readLesson(body.lesson, 'lesson');
         const channels = readChannels(body.channels);
+        requireOwnChannels(access, member, channels);
         if (body.streaming !== undefined && typeof body.streaming !== 'boolean') {
           throw invalidBody(`"streaming" must be true or false, not ${describe(body.streaming)}.`, 'streaming');
         }
@@ -298,6 +300,23 @@ function requireHost(workshop: WorkshopRecord, request: IncomingMessage): void {
       status: 403,
       type: PROBLEM_TYPES.hostSecretWrong,
       detail: `This is not the secret of the workshop ${workshop.code}; open the host link you got when you created it.`,
+    });
+  }
+}
+
+/**
+ * A member registers only their own demo channels for the host's broadcasts:
+ * those their learner cookie owns, or nobody did yet (they are claimed now).
+ * @throws {HttpProblem} 403 `channel-not-yours`, naming the first other reader's channel.
+ */
+function requireOwnChannels(access: Pick<ChannelAccess, 'claim'>, member: MemberRecord, channels: readonly string[]): void {
+  for (const [index, channel] of channels.entries()) {
+    if (access.claim(channel, member.learnerId)) continue;
+    throw new HttpProblem({
+      status: 403,
+      type: PROBLEM_TYPES.channelNotYours,
+      detail: `The channel ${channel} belongs to another reader: a page registers only its own demo channels for broadcasts.`,
+      extensions: { field: `channels/${index}`, channel },
     });
   }
 }

@@ -8,6 +8,7 @@ import {
   type ScalingAvailability,
   type StartScalingDemoRequest,
 } from '../../src/protocol/scaling.ts';
+import { type ChannelGuard } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import { type RouteContext, type Router } from '../http/router.ts';
@@ -34,6 +35,8 @@ export interface ScalingOptions {
   logger: Logger;
   /** Aborted when the server starts draining: every demo stops, so no child process holds the shutdown up. */
   draining: AbortSignal;
+  /** Starting, stopping, killing, pausing and restarting the pair need the channel's owner (docs/security.md). */
+  access: ChannelGuard;
   settings?: ScalingSettings;
 }
 
@@ -55,7 +58,7 @@ export interface Scaling {
  * demand, stopped when idle, and reached only through this server.
  */
 export function createScaling(options: ScalingOptions): Scaling {
-  const { logger, draining, settings = {} } = options;
+  const { logger, draining, access, settings = {} } = options;
   const limits = { ...SCALING_LIMITS, ...settings.limits };
   const redis = new DemoRedis({ redisUrl: options.redisUrl, redisPrefix: options.redisPrefix, redisServer: settings.redisServer, logger });
   const demos = new Map<string, ScalingDemo>();
@@ -113,6 +116,8 @@ export function createScaling(options: ScalingOptions): Scaling {
   async function start({ request, response, params }: RouteContext): Promise<void> {
     const channel = params.channel;
     assertValidChannel(channel, 'path');
+    // A start replaces the channel's running pair: its reader's alone.
+    access.requireOwner(channel, request, 'start or restart the instances of');
     const body = await readJsonBody(request);
     assertJsonObject(body, ['backplane']);
     if (typeof body.backplane !== 'boolean') throw invalidBody('backplane must be true (a shared Redis) or false (none).', 'backplane');
@@ -196,12 +201,14 @@ export function createScaling(options: ScalingOptions): Scaling {
           demo.touch(false);
           sendJson(response, 200, await demo.state());
         })
-        .on('DELETE', '/api/scaling/:channel', async ({ response, params }) => {
+        .on('DELETE', '/api/scaling/:channel', async ({ request, response, params }) => {
+          access.requireOwner(params.channel, request, 'stop the instances of');
           const demo = demos.get(params.channel);
           if (demo) await stopDemo(demo);
           response.writeHead(204).end();
         })
-        .on('POST', '/api/scaling/:channel/instances/:instance/:action', async ({ response, params }) => {
+        .on('POST', '/api/scaling/:channel/instances/:instance/:action', async ({ request, response, params }) => {
+          access.requireOwner(params.channel, request, 'kill, pause or restart the instances of');
           const demo = demoOf(params.channel);
           const instance = instanceOf(params.instance);
           if (!isInstanceAction(params.action)) {

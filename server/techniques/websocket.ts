@@ -43,6 +43,8 @@ export interface WebSocketEndpointOptions {
   redis?: RedisConnection;
   /** With `redis`: how long a member's presence outlives its instance's last renewal (`PRESENCE_TTL_MS`). */
   presenceTtlMs?: number;
+  /** Told of each subscription with the handshake that opened its socket (the learner cookie claims the channel). */
+  onSubscribe?: (channel: string, handshake: IncomingMessage) => void;
 }
 
 /** `GET /ws`: the upgrade handler and the open connections. */
@@ -78,6 +80,8 @@ const REASONS = {
  */
 export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebSocketEndpoint {
   const { bus, heartbeatMs, allowedOrigins, draining } = options;
+  /** The handshake of each connection, for `onSubscribe`. */
+  const handshakes = new WeakMap<WsConnection, IncomingMessage>();
   const wss = new WebSocketServer({
     noServer: true,
     // Larger frames are refused with 1009 by `ws` before they are buffered (its default is 100 MiB).
@@ -200,6 +204,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     // sent the close frame with the precise code (1009, 1007, 1002); nothing is left to do here.
     ws.on('error', () => {});
     connections.set(ws, connection);
+    handshakes.set(connection, request);
     untrackHeartbeat.set(connection, heartbeat.track(ws));
 
     connection.send({
@@ -316,6 +321,8 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
    * subscription, which sends it once, after the replay.
    */
   function subscribe(connection: WsConnection, channel: string, cursor: number): void {
+    const handshake = handshakes.get(connection);
+    if (handshake) options.onSubscribe?.(channel, handshake);
     if (connection.subscriptions.has(channel)) {
       // Subscribing again restarts from the new cursor.
       unsubscribeFrom(connection, channel);

@@ -84,4 +84,8 @@ export const PROBLEM_TYPES = {
   rateLimited: 'tag:realtime-workbook,2026:rate-limited',
   /** This address (`scope: "address"`) or the server (`scope: "server"`) holds as many streams as it may; close one, or retry after `Retry-After` seconds. */
   tooManyConnections: 'tag:realtime-workbook,2026:too-many-connections',
+  /** Only the server publishes events of this type (`RESERVED_EVENT_TYPES`); `eventType` names it. */
+  reservedEventType: 'tag:realtime-workbook,2026:reserved-event-type',
+  /** The channel belongs to another reader (the learner cookie that opened it): only they may break, drain or stop it. */
+  channelNotYours: 'tag:realtime-workbook,2026:channel-not-yours',
 } as const;

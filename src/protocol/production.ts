@@ -343,6 +343,9 @@ export const PRODUCTION_EVENTS = {
   drainDone: 'drain-done',
 } as const;
 
+/** Type of the events the slow consumer's publisher floods its firehose channel with. */
+export const FIREHOSE_EVENT_TYPE = 'firehose';
+
 export const EXPERIMENT_LIMITS = {
   /** Experiments (storms, slow consumers, drains) running at once over all channels. */
   maxRunning: 3,

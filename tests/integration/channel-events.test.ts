@@ -32,7 +32,7 @@ describe('publishing to a channel', () => {
   it('numbers events per channel, strictly increasing', async () => {
     const ids: number[] = [];
     for (const channel of ['a', 'a', 'b', 'a']) {
-      const response = await publish(`count-${channel}`, { type: 'tick' });
+      const response = await publish(`count-${channel}`, { type: 'count' });
       ids.push(((await response.json()) as PublishResponse).id);
     }
     assert.deepEqual(ids, [1, 2, 1, 3]);

@@ -152,7 +152,7 @@ describe('lab byte accounting', () => {
     return (await response.json()) as LabStats;
   };
   const traffic = async (labId: string, via: LabTechnique): Promise<LabTraffic> => (await stats(labId)).traffic[via];
-  const publish = (channel: string, data: unknown) => publishEvent(server.baseUrl, channel, 'tick', data);
+  const publish = (channel: string, data: unknown) => publishEvent(server.baseUrl, channel, 'count', data);
 
   it('counts keep-alive short polls exactly as the client sent and read them, and not the requests between them', async () => {
     const lab = await createLab();
@@ -434,7 +434,7 @@ describe('lab endpoints', () => {
     const empty = await fetch(url(paths.channelLatest(channel)));
     assert.equal(empty.status, 200);
     assert.deepEqual(await empty.json(), { latestId: 0, events: [] });
-    for (let n = 1; n <= 25; n++) await fetch(url(paths.channelEvents(channel)), postJson({ type: 'tick', data: { n } }));
+    for (let n = 1; n <= 25; n++) await fetch(url(paths.channelEvents(channel)), postJson({ type: 'count', data: { n } }));
     const full = await fetch(url(paths.channelLatest(channel)));
     const body = (await full.json()) as { latestId: number; events: { id: number }[] };
     assert.equal(body.latestId, 25);
@@ -448,7 +448,7 @@ describe('lab endpoints', () => {
     const same = await fetch(url(paths.channelLatest(channel)), { headers: { 'If-None-Match': etag } });
     assert.equal(same.status, 304);
     assert.equal(await same.text(), '');
-    await fetch(url(paths.channelEvents(channel)), postJson({ type: 'tick' }));
+    await fetch(url(paths.channelEvents(channel)), postJson({ type: 'count' }));
     const changed = await fetch(url(paths.channelLatest(channel)), { headers: { 'If-None-Match': etag } });
     assert.equal(changed.status, 200);
     await changed.body?.cancel();

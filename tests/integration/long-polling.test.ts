@@ -18,7 +18,7 @@ describe('long polling', () => {
   /** A channel of its own for each test, so tests cannot see each other's events. */
   const freshChannel = () => `lp-${(channelNumber += 1)}`;
 
-  const publish = async (channel: string, data: unknown = null, type = 'tick'): Promise<number> =>
+  const publish = async (channel: string, data: unknown = null, type = 'count'): Promise<number> =>
     (await publishEvent(server.baseUrl, channel, type, data)).id;
   const injectFault = (channel: string, fault: FaultRequest) => injectChannelFault(server.baseUrl, channel, fault);
   const poll = (channel: string, cursor: number, timeoutMs?: number, init?: RequestInit) =>
@@ -47,8 +47,8 @@ describe('long polling', () => {
     assert.deepEqual(
       body.events.map((event) => [event.id, event.type, event.data]),
       [
-        [1, 'tick', { n: 1 }],
-        [2, 'tick', { n: 2 }],
+        [1, 'count', { n: 1 }],
+        [2, 'count', { n: 2 }],
       ],
     );
     assert.equal(body.cursor, 2);
@@ -94,7 +94,7 @@ describe('long polling', () => {
 
   it('follows the cursor: only newer events, at most maxEvents per answer, then the rest', async () => {
     const channel = freshChannel();
-    for (let n = 1; n <= LONG_POLL_LIMITS.maxEvents + 10; n += 1) server.app.bus.publish(channel, 'tick', n);
+    for (let n = 1; n <= LONG_POLL_LIMITS.maxEvents + 10; n += 1) server.app.bus.publish(channel, 'count', n);
 
     const first = (await (await poll(channel, 3)).json()) as LongPollResponse;
     assert.equal(first.events.length, LONG_POLL_LIMITS.maxEvents);
@@ -113,7 +113,7 @@ describe('long polling', () => {
   it('says reset when the cursor fell behind the log, with what the log still has', async () => {
     const channel = freshChannel();
     // The log keeps 120: events 1–30 are evicted.
-    for (let n = 1; n <= 150; n += 1) server.app.bus.publish(channel, 'tick', n);
+    for (let n = 1; n <= 150; n += 1) server.app.bus.publish(channel, 'count', n);
 
     const body = (await (await poll(channel, 10)).json()) as LongPollResponse;
 

@@ -27,7 +27,7 @@ describe('Server-Sent Events', () => {
   /** Streams and EventSources a test opened, closed after it whatever happens. */
   const cleanups: (() => void)[] = [];
 
-  const publish = async (channel: string, data: unknown = null, type = 'tick'): Promise<number> =>
+  const publish = async (channel: string, data: unknown = null, type = 'count'): Promise<number> =>
     (await publishEvent(server.baseUrl, channel, type, data)).id;
   const injectFault = (channel: string, fault: FaultRequest) => injectChannelFault(server.baseUrl, channel, fault);
   const openStream = async (path: string, headers: Record<string, string> = {}): Promise<RawStream> => {
@@ -82,7 +82,7 @@ describe('Server-Sent Events', () => {
       },
     });
     cleanups.push(() => source.close());
-    source.addEventListener('tick', (event) => received.push(event.data));
+    source.addEventListener('count', (event) => received.push(event.data));
     await waitUntil(() => server.app.openStreams(channel) === 1, 'EventSource is connected');
 
     // Cut it before any event arrived, and publish while it is away.
@@ -99,14 +99,14 @@ describe('Server-Sent Events', () => {
     const channel = freshChannel();
     const stream = await openLive(channel);
     await publish(channel, { text: 'hello' }, 'note');
-    await publish(channel, 'plain text', 'log');
+    await publish(channel, 'plain text', 'line');
 
     await stream.waitFor('plain text\n\n');
     assert.equal(
       stream.text(),
       'retry: 20\n\nid: 0\n\n' +
         'id: 1\nevent: note\ndata: {"text":"hello"}\n\n' +
-        'id: 2\nevent: log\ndata: plain text\n\n',
+        'id: 2\nevent: line\ndata: plain text\n\n',
     );
   });
 
@@ -116,20 +116,20 @@ describe('Server-Sent Events', () => {
     const received: Received[] = [];
     const source = new EventSource(url(`${paths.sse(channel)}?lastEventId=0`));
     cleanups.push(() => source.close());
-    source.addEventListener('log', (event) => received.push({ type: 'log', id: event.lastEventId, data: event.data }));
+    source.addEventListener('line', (event) => received.push({ type: 'line', id: event.lastEventId, data: event.data }));
     source.addEventListener('x', () => received.push({ type: 'x', id: '', data: 'injected' }));
     await waitUntil(() => server.app.openStreams(channel) === 2, 'EventSource is connected');
 
     const payload = 'line 1\n\ndata: injected\nevent: x\r\nline 4\rline 5';
-    await publish(channel, payload, 'log');
+    await publish(channel, payload, 'line');
 
     await waitUntil(() => received.length === 1, 'EventSource got the event');
-    assert.deepEqual(received, [{ type: 'log', id: '1', data: 'line 1\n\ndata: injected\nevent: x\nline 4\nline 5' }]);
+    assert.deepEqual(received, [{ type: 'line', id: '1', data: 'line 1\n\ndata: injected\nevent: x\nline 4\nline 5' }]);
     await stream.waitFor('line 5\n\n');
     assert.equal(
       stream.text(),
       'retry: 20\n\nid: 0\n\n' +
-        'id: 1\nevent: log\n' +
+        'id: 1\nevent: line\n' +
         'data: line 1\ndata: \ndata: data: injected\ndata: event: x\ndata: line 4\ndata: line 5\n\n',
     );
   });
@@ -175,9 +175,9 @@ describe('Server-Sent Events', () => {
       stream.text(),
       'retry: 20\n\n' +
         ': resuming after Last-Event-ID 2\n\n' +
-        'id: 3\nevent: tick\ndata: 3\n\n' +
-        'id: 4\nevent: tick\ndata: 4\n\n' +
-        'id: 5\nevent: tick\ndata: 5\n\n',
+        'id: 3\nevent: count\ndata: 3\n\n' +
+        'id: 4\nevent: count\ndata: 4\n\n' +
+        'id: 5\nevent: count\ndata: 5\n\n',
     );
   });
 
@@ -199,7 +199,7 @@ describe('Server-Sent Events', () => {
 
   it('sends a reset when the last event id was evicted from the log, then live events', async () => {
     const channel = freshChannel();
-    for (let n = 1; n <= 25; n += 1) server.app.bus.publish(channel, 'tick', n);
+    for (let n = 1; n <= 25; n += 1) server.app.bus.publish(channel, 'count', n);
 
     const stream = await openLive(channel, '', { 'Last-Event-ID': '3' });
     await publish(channel, 26);
@@ -208,7 +208,7 @@ describe('Server-Sent Events', () => {
     const reset: SseResetData = { reason: 'cursor-evicted', latestId: 25 };
     assert.equal(
       stream.text(),
-      `retry: 20\n\nid: 25\nevent: reset\ndata: ${JSON.stringify(reset)}\n\nid: 26\nevent: tick\ndata: 26\n\n`,
+      `retry: 20\n\nid: 25\nevent: reset\ndata: ${JSON.stringify(reset)}\n\nid: 26\nevent: count\ndata: 26\n\n`,
     );
   });
 
@@ -244,7 +244,7 @@ describe('Server-Sent Events', () => {
         [
           [undefined, undefined],
           ['1', 'reset'],
-          ['2', 'tick'],
+          ['2', 'count'],
         ],
       );
       assert.deepEqual(JSON.parse(blocks[1]?.data ?? ''), { reason: 'invalid-last-event-id', latestId: 1 });
@@ -277,7 +277,7 @@ describe('Server-Sent Events', () => {
       },
     });
     cleanups.push(() => source.close());
-    source.addEventListener('tick', (event) => received.push({ type: 'tick', id: event.lastEventId, data: event.data }));
+    source.addEventListener('count', (event) => received.push({ type: 'count', id: event.lastEventId, data: event.data }));
     await waitUntil(() => server.app.openStreams(channel) === 1, 'EventSource is connected');
 
     for (let n = 1; n <= 3; n += 1) await publish(channel, n);

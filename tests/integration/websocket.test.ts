@@ -286,7 +286,7 @@ describe('the WebSocket endpoint', () => {
   describe('channel subscriptions', () => {
     it('replays after the cursor, then delivers live events, with the ids POST returned', async () => {
       const published = [];
-      for (const n of [1, 2, 3]) published.push(await publish('ws-feed', 'tick', { n }));
+      for (const n of [1, 2, 3]) published.push(await publish('ws-feed', 'count', { n }));
       const socket = await connect();
 
       socket.send({ type: 'subscribe', channel: 'ws-feed', cursor: 1 });
@@ -298,17 +298,17 @@ describe('the WebSocket endpoint', () => {
       );
       assert.deepEqual(replayed[0]!.event, {
         id: published[1]!.id,
-        type: 'tick',
+        type: 'count',
         data: { n: 2 },
         ts: published[1]!.ts,
       });
 
-      const live = await publish('ws-feed', 'tick', { n: 4 });
+      const live = await publish('ws-feed', 'count', { n: 4 });
       const event = await socket.next('event');
       assert.deepEqual(event, {
         type: 'event',
         channel: 'ws-feed',
-        event: { id: live.id, type: 'tick', data: { n: 4 }, ts: live.ts },
+        event: { id: live.id, type: 'count', data: { n: 4 }, ts: live.ts },
       });
     });
 
@@ -316,12 +316,12 @@ describe('the WebSocket endpoint', () => {
       const first = await connect();
       first.send({ type: 'subscribe', channel: 'ws-resume', cursor: 0 });
       await first.next('subscribed');
-      const seen = (await publish('ws-resume', 'tick')).id;
+      const seen = (await publish('ws-resume', 'count')).id;
       assert.equal((await first.next('event')).event.id, seen);
       first.ws.terminate();
       await first.waitForClose();
 
-      const missed = [await publish('ws-resume', 'tick'), await publish('ws-resume', 'tick')];
+      const missed = [await publish('ws-resume', 'count'), await publish('ws-resume', 'count')];
       const second = await connect();
       second.send({ type: 'subscribe', channel: 'ws-resume', cursor: seen });
       await second.next('subscribed');
@@ -333,7 +333,7 @@ describe('the WebSocket endpoint', () => {
     });
 
     it('sends reset when the cursor is ahead of the log, then live events', async () => {
-      await publish('ws-ahead', 'tick');
+      await publish('ws-ahead', 'count');
       const socket = await connect();
       socket.send({ type: 'subscribe', channel: 'ws-ahead', cursor: 99 });
       await socket.next('subscribed');
@@ -343,13 +343,13 @@ describe('the WebSocket endpoint', () => {
         latestId: 1,
         reason: 'cursor-ahead',
       });
-      const live = await publish('ws-ahead', 'tick');
+      const live = await publish('ws-ahead', 'count');
       assert.equal((await socket.next('event')).event.id, live.id);
     });
 
     it('sends reset when the events after the cursor were evicted from the log', async () => {
       // The log keeps the newest 500 events per channel: write past it in-process (the HTTP path is tested above).
-      for (let index = 0; index < 510; index += 1) await server.app.bus.publish('ws-evicted', 'tick', index);
+      for (let index = 0; index < 510; index += 1) await server.app.bus.publish('ws-evicted', 'count', index);
       const socket = await connect();
       socket.send({ type: 'subscribe', channel: 'ws-evicted', cursor: 3 });
       await socket.next('subscribed');
@@ -377,8 +377,8 @@ describe('the WebSocket endpoint', () => {
       socket.send({ type: 'unsubscribe', channel: 'ws-b' });
       assert.deepEqual(await socket.next('unsubscribed'), { type: 'unsubscribed', channel: 'ws-b' });
       assert.equal(server.app.bus.listenerCount('ws-b'), 0);
-      await publish('ws-b', 'tick');
-      const a = await publish('ws-a', 'tick');
+      await publish('ws-b', 'count');
+      const a = await publish('ws-a', 'count');
       assert.equal((await socket.next('event')).event.id, a.id, 'ws-b is not delivered any more');
 
       const open = server.app.openWebSockets();
