@@ -146,7 +146,7 @@ const publishAgent = new Agent({ keepAlive: true, maxSockets: 1 });
 const publishedAt = new Map<number, number>();
 const started = performance.now();
 for (let seq = 0; seq < eventCount; seq += 1) {
-  const body = JSON.stringify({ type: 'tick', data: { seq } });
+  const body = JSON.stringify({ type: 'count', data: { seq } });
   publishedAt.set(seq, performance.now());
   await new Promise<void>((resolve, reject) => {
     const request = httpRequest(

@@ -67,7 +67,7 @@ function summary(label: string, samples: number[]): string {
     const response = await fetch(`${baseUrl}${paths.channelEvents(channel)}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ type: 'tick', data: { index } }),
+      body: JSON.stringify({ type: 'count', data: { index } }),
     });
     await response.arrayBuffer();
     samples.push((await received) - started);

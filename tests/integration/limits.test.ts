@@ -85,7 +85,7 @@ describe('stream caps', () => {
 
   it('gives a long poll that answered its slot back', async () => {
     const held = server.app.limits.heldStreams();
-    await fetch(`${server.baseUrl}${paths.channelEvents('caps-d')}`, jsonRequest('POST', { type: 'tick', data: {} }));
+    await fetch(`${server.baseUrl}${paths.channelEvents('caps-d')}`, jsonRequest('POST', { type: 'count', data: {} }));
     const answered = await fetch(`${server.baseUrl}${paths.longPoll('caps-d', 0, 5_000)}`);
     assert.equal(answered.status, 200);
     await answered.arrayBuffer();
@@ -187,7 +187,7 @@ describe('rate limits', () => {
   it('refills: a refused publish goes through once Retry-After has passed', async () => {
     const server = await startServer({ rateLimits: { publishes: { perAddress: { burst: 2, refillPerSecond: 2 } } } });
     const publish = () =>
-      fetch(`${server.baseUrl}${paths.channelEvents('refill')}`, jsonRequest('POST', { type: 'tick', data: {} }));
+      fetch(`${server.baseUrl}${paths.channelEvents('refill')}`, jsonRequest('POST', { type: 'count', data: {} }));
     try {
       assert.equal((await publish()).status, 201);
       assert.equal((await publish()).status, 201);
