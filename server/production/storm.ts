@@ -44,6 +44,8 @@ export interface Storms {
   connect: RouteHandler;
   /** Storms running now. */
   running(): number;
+  /** Ends the storm with this id, saying why; false if none runs with it. */
+  stop(id: string, reason: string): boolean;
   /** Ends every storm (its fleet stops; `storm-done` says why). */
   close(reason: string): void;
 }
@@ -200,8 +202,9 @@ export function createStorms(options: StormsOptions): Storms {
   // #region start-storm
   const start: RouteHandler = async ({ request, response }) => {
     const { channel, clients, strategy } = parseStartStormRequest(await readJsonBody(request));
-    const release = slots.acquire(channel, limits.connectTimeoutMs + limits.maxRecordMs);
-    const run = new StormRun(channel, strategy, clients, loopbackTarget(request), release);
+    let run: StormRun | undefined;
+    const release = slots.acquire(channel, limits.connectTimeoutMs + limits.maxRecordMs, (reason) => run?.finish(reason));
+    run = new StormRun(channel, strategy, clients, loopbackTarget(request), release);
     runs.set(run.id, run);
     const answer: StartStormResponse = {
       id: run.id,
@@ -226,6 +229,11 @@ export function createStorms(options: StormsOptions): Storms {
     start,
     connect,
     running: () => runs.size,
+    stop(id, reason) {
+      const run = runs.get(id);
+      run?.finish(reason);
+      return run !== undefined;
+    },
     close(reason) {
       for (const run of [...runs.values()]) run.finish(reason);
     },
