@@ -40,6 +40,8 @@ export interface DrainDrills {
   /** `POST /api/production/drains`. */
   start: RouteHandler;
   running(): number;
+  /** Ends the run with this id, saying why; false if none runs with it. */
+  stop(id: string, reason: string): boolean;
   close(reason: string): void;
 }
 
@@ -169,8 +171,9 @@ export function createDrainDrills(options: DrainDrillsOptions): DrainDrills {
     // With Redis down, neither the drain order nor the drill's events could go out: say so now.
     const unavailable = bus.unavailableReason();
     if (unavailable !== undefined) throw new BackplaneUnavailableError(unavailable);
-    const release = slots.acquire(channel, GATHER_TIMEOUT_MS + limits.maxRecordMs);
-    const drill = new DrainDrill(channel, settings, loopbackTarget(request), release);
+    let drill: DrainDrill | undefined;
+    const release = slots.acquire(channel, GATHER_TIMEOUT_MS + limits.maxRecordMs, (reason) => drill?.finish(reason));
+    drill = new DrainDrill(channel, settings, loopbackTarget(request), release);
     drills.set(drill.id, drill);
     const answer: StartDrainResponse = { id: drill.id, channel, ...settings, binMs: limits.binMs };
     sendJson(response, 202, answer);
@@ -179,6 +182,11 @@ export function createDrainDrills(options: DrainDrillsOptions): DrainDrills {
   return {
     start,
     running: () => drills.size,
+    stop(id, reason) {
+      const drill = drills.get(id);
+      drill?.finish(reason);
+      return drill !== undefined;
+    },
     close(reason) {
       for (const drill of [...drills.values()]) drill.finish(reason);
     },

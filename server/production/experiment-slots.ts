@@ -2,15 +2,28 @@ import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { EXPERIMENT_LIMITS } from '../../src/protocol/production.ts';
 import { HttpProblem } from '../http/problem.ts';
 
+/** What a channel's slot holds: when its experiment should be over, and how to stop it early. */
+interface Holder {
+  /** ms since the epoch, for `Retry-After`. */
+  busyUntil: number;
+  stop: (reason: string) => void;
+}
+
+/** The reason a run gets when the same channel starts another one. */
+export const TAKEN_OVER_REASON = 'a new run on this channel took its place';
+
 /**
  * Bounds the experiments that run real clients inside the server (storms,
  * slow consumers, drains): one at a time per channel, and a few over all
  * channels, so one reader's fleet cannot crowd out everyone else's demos.
+ *
+ * A channel is one widget of one reader (`src/widgets/production/channel.ts`):
+ * a reader who starts again on the same channel — after a reload, say — takes
+ * over their own run instead of waiting for it to end.
  */
 export class ExperimentSlots {
   readonly #maxRunning: number;
-  /** channel → when its experiment should be over (ms since the epoch), for `Retry-After`. */
-  readonly #running = new Map<string, number>();
+  readonly #running = new Map<string, Holder>();
   readonly #now: () => number;
 
   constructor(maxRunning: number = EXPERIMENT_LIMITS.maxRunning, now: () => number = Date.now) {
@@ -23,22 +36,21 @@ export class ExperimentSlots {
   }
 
   /**
-   * Takes a slot for `channel` for about `expectedMs`.
-   * @returns the function that gives it back (idempotent).
-   * @throws {HttpProblem} 409 when the channel already runs an experiment,
-   *   503 with `Retry-After` when every slot is taken.
+   * Takes a slot for `channel` for about `expectedMs`. A run already on the
+   * channel is stopped first (`stop` of its own acquire, with {@link TAKEN_OVER_REASON}).
+   * @param stop ends this run early; it must give the slot back.
+   * @returns the function that gives it back (idempotent; a no-op once taken over).
+   * @throws {HttpProblem} 503 with `Retry-After` when every slot is taken by other channels.
    */
-  acquire(channel: string, expectedMs: number): () => void {
-    const busyUntil = this.#running.get(channel);
-    if (busyUntil !== undefined) {
-      throw new HttpProblem({
-        status: 409,
-        type: PROBLEM_TYPES.experimentRunning,
-        detail: `An experiment is already running on channel ${channel}; wait for its last event (about ${this.#secondsUntil(busyUntil)} s).`,
-      });
+  acquire(channel: string, expectedMs: number, stop: (reason: string) => void = () => {}): () => void {
+    const previous = this.#running.get(channel);
+    if (previous !== undefined) {
+      // Its release is a no-op from now on: it compares holders, and this one is gone.
+      this.#running.delete(channel);
+      previous.stop(TAKEN_OVER_REASON);
     }
     if (this.#running.size >= this.#maxRunning) {
-      const soonest = Math.min(...this.#running.values());
+      const soonest = Math.min(...[...this.#running.values()].map((holder) => holder.busyUntil));
       const seconds = this.#secondsUntil(soonest);
       throw new HttpProblem({
         status: 503,
@@ -47,12 +59,10 @@ export class ExperimentSlots {
         headers: { 'Retry-After': String(seconds) },
       });
     }
-    this.#running.set(channel, this.#now() + expectedMs);
-    let released = false;
+    const holder: Holder = { busyUntil: this.#now() + expectedMs, stop };
+    this.#running.set(channel, holder);
     return () => {
-      if (released) return;
-      released = true;
-      this.#running.delete(channel);
+      if (this.#running.get(channel) === holder) this.#running.delete(channel);
     };
   }
 

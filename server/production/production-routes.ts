@@ -1,8 +1,10 @@
 import { paths } from '../../src/protocol/paths.ts';
+import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { EXPERIMENT_LIMITS, type SlowConsumerTransport } from '../../src/protocol/production.ts';
 import { type ChannelGuard } from '../channels/channel-access.ts';
 import { type EventBus } from '../events/event-bus.ts';
-import { type Router } from '../http/router.ts';
+import { sendProblem } from '../http/problem.ts';
+import { type RouteHandler, type Router } from '../http/router.ts';
 import { type Logger } from '../logger.ts';
 import { type RedisConnection } from '../redis/redis-connection.ts';
 import { type LongPolling } from '../techniques/long-polling.ts';
@@ -92,6 +94,21 @@ export function createProduction(options: ProductionOptions): Production {
   };
   draining.addEventListener('abort', () => close('the server began shutting down'), { once: true });
 
+  /** A page that is reloaded or closed gives back what it held (`pagehide`, with a keepalive fetch). */
+  const stopExperiment: RouteHandler = ({ response, params }) => {
+    const id = params.id ?? '';
+    const reason = 'the reader left the page';
+    if (storms.stop(id, reason) || slowConsumers.stop(id, reason) || drains.stop(id, reason)) {
+      response.writeHead(204, { 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    sendProblem(response, {
+      status: 404,
+      type: PROBLEM_TYPES.unknownExperiment,
+      detail: 'No experiment is running with this id on this instance: it ended, or never existed.',
+    });
+  };
+
   return {
     register(router) {
       router
@@ -99,7 +116,8 @@ export function createProduction(options: ProductionOptions): Production {
         .on('GET', '/api/production/storms/:id/connect', storms.connect)
         .on('GET', '/api/production/idle-hop/:idleMs/sse/:channel', idleHop.route)
         .on('POST', paths.slowConsumers, slowConsumers.start)
-        .on('POST', paths.drains, drains.start);
+        .on('POST', paths.drains, drains.start)
+        .on('DELETE', '/api/production/experiments/:id', stopExperiment);
     },
     idleHop,
     running: () => storms.running() + slowConsumers.running() + drains.running(),

@@ -12,10 +12,12 @@ import {
   type SlowConsumerTransport,
   type StartSlowConsumerResponse,
 } from '../../src/protocol/production.ts';
+import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { SSE_LIMITS } from '../../src/protocol/sse.ts';
 import { WS_LIMITS } from '../../src/protocol/websocket.ts';
 import { type ChannelGuard } from '../channels/channel-access.ts';
 import { type EventBus } from '../events/event-bus.ts';
+import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import { type RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
@@ -47,6 +49,8 @@ export interface SlowConsumers {
   /** `POST /api/production/slow-consumers`. */
   start: RouteHandler;
   running(): number;
+  /** Ends the run with this id, saying why; false if none runs with it. */
+  stop(id: string, reason: string): boolean;
   close(reason: string): void;
 }
 
@@ -269,7 +273,12 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
     });
     const channel = body.channel;
     options.access.requireOwner(channel, request, 'run a slow consumer on');
-    const release = slots.acquire(channel, limits.maxRunMs);
+    let run: SlowConsumerRun | undefined;
+    let takenOver: string | undefined;
+    const release = slots.acquire(channel, limits.maxRunMs, (reason) => {
+      takenOver = reason;
+      run?.finish(reason);
+    });
     let cursor: number;
     try {
       cursor = await bus.latestId(firehoseChannel(channel));
@@ -277,7 +286,9 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
       release();
       throw error;
     }
-    const run = new SlowConsumerRun(channel, transport, readBytesPerSecond, loopbackTarget(request), cursor, release);
+    // Another start on this channel took the slot while we waited: it is the run the reader wants now.
+    if (takenOver !== undefined) throw new HttpProblem({ status: 409, type: PROBLEM_TYPES.experimentRunning, detail: `This start was replaced: ${takenOver}.` });
+    run = new SlowConsumerRun(channel, transport, readBytesPerSecond, loopbackTarget(request), cursor, release);
     runs.set(run.id, run);
     const answer: StartSlowConsumerResponse = {
       id: run.id,
@@ -293,6 +304,11 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
   return {
     start,
     running: () => runs.size,
+    stop(id, reason) {
+      const run = runs.get(id);
+      run?.finish(reason);
+      return run !== undefined;
+    },
     close(reason) {
       for (const run of [...runs.values()]) run.finish(reason);
     },

@@ -11,10 +11,12 @@ export interface StormClientOptions {
   strategy: StormStrategy;
   /** [0, 1) like Math.random; tests pass a seeded one. */
   random?: () => number;
+  /** An attempt with no answer after this long fails (default {@link ATTEMPT_TIMEOUT_MS}); tests shrink it. */
+  attemptTimeoutMs?: number;
 }
 
 /** Every attempt gives up after this long (the loopback answers in microseconds; this is only a safety net). */
-const ATTEMPT_TIMEOUT_MS = 5_000;
+export const ATTEMPT_TIMEOUT_MS = 5_000;
 
 /**
  * One client of the storm's fleet: a real HTTP client over loopback that
@@ -61,7 +63,8 @@ export class StormClient {
     if (this.#stopped) return;
     const { target, path } = this.#options;
     // agent: false — a fresh TCP connection per attempt, no pooled keep-alive socket.
-    const request = httpRequest({ host: target.host, port: target.port, path, headers: internalHeaders(), agent: false, timeout: ATTEMPT_TIMEOUT_MS });
+    const timeout = this.#options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
+    const request = httpRequest({ host: target.host, port: target.port, path, headers: internalHeaders(), agent: false, timeout });
     this.#request = request;
     request.on('response', (response) => this.#onResponse(request, response));
     request.on('timeout', () => request.destroy(new Error('attempt timed out')));
@@ -78,6 +81,10 @@ export class StormClient {
     }
     this.connected = true;
     this.#failures = 0;
+    // The timeout is the socket's idle timeout: left on, it would cut the held
+    // connection, which carries nothing, after 5 s, and the client would reconnect
+    // in a storm that is over for it (the extra attempts and the long tail of issue 16).
+    request.setTimeout(0);
     response.resume();
     response.once('error', () => {});
     // The held response ends only when the server restarts (or the storm stops us).

@@ -47,6 +47,8 @@ export interface Storms {
   connect: RouteHandler;
   /** Storms running now. */
   running(): number;
+  /** Ends the storm with this id, saying why; false if none runs with it. */
+  stop(id: string, reason: string): boolean;
   /** Ends every storm (its fleet stops; `storm-done` says why). */
   close(reason: string): void;
 }
@@ -204,8 +206,9 @@ export function createStorms(options: StormsOptions): Storms {
   const start: RouteHandler = async ({ request, response }) => {
     const { channel, clients, strategy } = parseStartStormRequest(await readJsonBody(request));
     options.access.requireOwner(channel, request, 'run a reconnect storm on');
-    const release = slots.acquire(channel, limits.connectTimeoutMs + limits.maxRecordMs);
-    const run = new StormRun(channel, strategy, clients, loopbackTarget(request), release);
+    let run: StormRun | undefined;
+    const release = slots.acquire(channel, limits.connectTimeoutMs + limits.maxRecordMs, (reason) => run?.finish(reason));
+    run = new StormRun(channel, strategy, clients, loopbackTarget(request), release);
     runs.set(run.id, run);
     const answer: StartStormResponse = {
       id: run.id,
@@ -230,6 +233,11 @@ export function createStorms(options: StormsOptions): Storms {
     start,
     connect,
     running: () => runs.size,
+    stop(id, reason) {
+      const run = runs.get(id);
+      run?.finish(reason);
+      return run !== undefined;
+    },
     close(reason) {
       for (const run of [...runs.values()]) run.finish(reason);
     },

@@ -25,6 +25,8 @@ export const paths = {
   idleHop: (idleMs: number, channel: string) => `/api/production/idle-hop/${idleMs}/sse/${encodeURIComponent(channel)}`,
   slowConsumers: '/api/production/slow-consumers',
   drains: '/api/production/drains',
+  /** One running storm, slow consumer or drain, by the id its POST answered: `DELETE` stops it. */
+  experiment: (id: string) => `/api/production/experiments/${encodeURIComponent(id)}`,
   /** Lesson 8's two-instance demo (`src/protocol/scaling.ts`). */
   scaling: '/api/scaling',
   scalingDemo: (channel: string) => `/api/scaling/${encodeURIComponent(channel)}`,

@@ -46,10 +46,15 @@ export const PROBLEM_TYPES = {
   unknownLesson: 'tag:realtime-workbook,2026:unknown-lesson',
   /** The `rtw_learner` cookie is not a learner id this server issues (22 characters of base64url). */
   invalidLearner: 'tag:realtime-workbook,2026:invalid-learner',
-  /** An experiment of lesson 7 (storm, slow consumer, drain) is already running on this channel. */
+  /**
+   * An experiment of lesson 7 (storm, slow consumer, drain) is already running on this channel.
+   * Sent only to a start that another start on the same channel replaced while it waited: the newest start takes over.
+   */
   experimentRunning: 'tag:realtime-workbook,2026:experiment-running',
   /** Too many lesson 7 experiments are running over all channels; retry after `Retry-After` seconds. */
   tooManyExperiments: 'tag:realtime-workbook,2026:too-many-experiments',
+  /** No lesson 7 experiment runs with this id on this instance (it ended, or never existed). */
+  unknownExperiment: 'tag:realtime-workbook,2026:unknown-experiment',
   /** Lesson 8's demo with the backplane was asked for, and there is no Redis: `install` lists the commands that get one. */
   backplaneMissing: 'tag:realtime-workbook,2026:backplane-missing',
   /** Too many two-instance demos (lesson 8) are running over all readers; retry after `Retry-After` seconds. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { STORM_LIMITS, peakOf, stormDelay } from '../../src/protocol/production.ts';
 import { BinCounter } from '../../server/production/bin-counter.ts';
-import { ExperimentSlots } from '../../server/production/experiment-slots.ts';
+import { ExperimentSlots, TAKEN_OVER_REASON } from '../../server/production/experiment-slots.ts';
 import { HttpProblem } from '../../server/http/problem.ts';
 
 /** A clock the test moves by hand. */
@@ -80,10 +80,6 @@ describe('ExperimentSlots', () => {
     const clock = manualClock(0);
     const slots = new ExperimentSlots(2, clock.now);
     const releaseA = slots.acquire('a', 10_000);
-    assert.throws(
-      () => slots.acquire('a', 10_000),
-      (error) => error instanceof HttpProblem && error.status === 409,
-    );
     slots.acquire('b', 4_000);
     clock.advance(1_000);
     assert.throws(
@@ -96,5 +92,25 @@ describe('ExperimentSlots', () => {
     assert.equal(slots.running, 1);
     slots.acquire('c', 10_000);
     assert.equal(slots.running, 2);
+  });
+
+  it('lets a new start on the same channel take over its run, even when every slot is taken', () => {
+    const slots = new ExperimentSlots(2);
+    const stopped: string[] = [];
+    let releaseFirst = () => {};
+    releaseFirst = slots.acquire('mine', 10_000, (reason) => {
+      stopped.push(reason);
+      releaseFirst(); // as a run's finish() does
+    });
+    slots.acquire('theirs', 10_000);
+    assert.throws(() => slots.acquire('a-third', 10_000), (error) => error instanceof HttpProblem && error.status === 503);
+    const releaseSecond = slots.acquire('mine', 10_000);
+    assert.deepEqual(stopped, [TAKEN_OVER_REASON]);
+    assert.equal(slots.running, 2);
+    // The old run's release, called late, must not free the new run's slot.
+    releaseFirst();
+    assert.equal(slots.running, 2);
+    releaseSecond();
+    assert.equal(slots.running, 1);
   });
 });

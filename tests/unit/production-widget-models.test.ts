@@ -8,6 +8,8 @@ import { type Clock } from '../../src/widgets/shared/clock.ts';
 import { createBackgroundTabsModel, type VisibilitySource } from '../../src/widgets/production/background-tabs-model.ts';
 import { type LongPollAnswer, type ProductionClient } from '../../src/widgets/production/client.ts';
 import { STORM_EXERCISE, createStormModel } from '../../src/widgets/production/storm-model.ts';
+import { createHeldExperiment } from '../../src/widgets/production/held-experiment.ts';
+import { ApiError } from '../../src/widgets/shared/http.ts';
 
 /** The shared fake, fed JSON data with ids counting from 1, as the server's streams give them. */
 class FakeEventSource extends SharedFakeEventSource {
@@ -247,5 +249,33 @@ describe('the background tabs model', () => {
     assert.equal(polls.length, 2);
     assert.equal(model.pollsWhileHidden.value, 1);
     model.dispose();
+  });
+});
+
+describe('the experiment a widget holds', () => {
+  const clock: Clock = { now: () => 50_000, setTimeout: () => undefined, clearTimeout: () => {} };
+
+  it('gives it back once when the page leaves, and nothing once it ended', () => {
+    const stopped: string[] = [];
+    const held = createHeldExperiment({ stopExperiment: (id) => stopped.push(id) }, clock);
+    held.leave();
+    held.hold('storm-1');
+    held.leave();
+    held.leave();
+    assert.deepEqual(stopped, ['storm-1']);
+    held.hold('storm-2');
+    held.done();
+    held.leave();
+    assert.deepEqual(stopped, ['storm-1']);
+  });
+
+  it('remembers when the server said its slots may free up, from a 503 with Retry-After only', () => {
+    const held = createHeldExperiment({ stopExperiment: () => {} }, clock);
+    held.refused(new ApiError('The server is running 3 experiments…', { status: 503, retryAfterMs: 12_000 }));
+    assert.equal(held.retryAt.value, 62_000);
+    held.hold('storm-3');
+    assert.equal(held.retryAt.value, null);
+    held.refused(new ApiError('Could not reach the companion server'));
+    assert.equal(held.retryAt.value, null);
   });
 });

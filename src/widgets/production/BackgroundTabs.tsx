@@ -6,6 +6,7 @@ import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import '../../styles/widget.css';
 import { ExperimentLog } from './ExperimentLog.tsx';
+import { ControlsNote } from './ControlsNote.tsx';
 import './production.css';
 
 /**
@@ -72,6 +73,7 @@ export default function BackgroundTabs({ baseUrl }: { baseUrl?: string }) {
           </span>
         </div>
       </fieldset>
+      <ControlsNote hydrated={hydrated} />
 
       <p class="widget-status" role="status" aria-live="polite">
         {!running

@@ -15,6 +15,7 @@ import {
   type OwnClient,
 } from './graceful-restart-model.ts';
 import { TimeChart, type ChartSeries } from './TimeChart.tsx';
+import { ControlsNote, useLeaveOnPageHide, useSecondsUntil } from './ControlsNote.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import '../../styles/widget.css';
 import './production.css';
@@ -51,6 +52,8 @@ export default function GracefulRestart({ baseUrl }: { baseUrl?: string }) {
     setHydrated(true);
     return () => model.dispose();
   }, [model]);
+  useLeaveOnPageHide(model.leave);
+  const secondsUntilFree = useSecondsUntil(model.retryAt.value);
 
   const phase = model.phase.value;
   const busy = phase !== 'idle';
@@ -105,7 +108,7 @@ export default function GracefulRestart({ baseUrl }: { baseUrl?: string }) {
           <p class="widget-hint">Each stream then gets its own <code>retry:</code>, up to {SPREAD_MS / 1000} s more.</p>
         </div>
         <div class="widget-row widget-wide">
-          <button type="button" class="widget-button widget-primary" disabled={busy} onClick={() => void model.drain()}>
+          <button type="button" class="widget-button widget-primary" disabled={busy || secondsUntilFree > 0} onClick={() => void model.drain()}>
             Drain this channel
           </button>
           <button type="button" class="widget-button" disabled={busy || !connected} onClick={() => model.disconnect()}>
@@ -113,6 +116,17 @@ export default function GracefulRestart({ baseUrl }: { baseUrl?: string }) {
           </button>
         </div>
       </fieldset>
+      <ControlsNote
+        hydrated={hydrated}
+        busy={
+          busy
+            ? `The controls are locked while the drill runs; they free up when its fleet is back (${DRAIN_LIMITS.maxRecordMs / 1000} s at most).`
+            : !connected
+              ? 'Nothing to disconnect yet: the page’s three clients connect when you drain the channel.'
+              : null
+        }
+        secondsUntilFree={secondsUntilFree}
+      />
 
       <StatusLines status={model.status.value} error={model.error.value} />
 

@@ -7,6 +7,7 @@ import { HEARTBEAT_CHOICES, IDLE_LIMIT_CHOICES, createIdleHopModel, type HopStat
 import { useNow } from '../shared/use-now.ts';
 import '../../styles/widget.css';
 import { ExperimentLog } from './ExperimentLog.tsx';
+import { ControlsNote } from './ControlsNote.tsx';
 import './production.css';
 
 const STATE_LABELS: Record<HopState, string> = {
@@ -121,6 +122,16 @@ export default function IdleTimeoutHop({ baseUrl }: { baseUrl?: string }) {
           </span>
         </div>
       </fieldset>
+      <ControlsNote
+        hydrated={hydrated}
+        busy={
+          !model.heartbeats.value
+            ? 'The heartbeat interval is off while Heartbeats is unticked. Publish works while the stream is open.'
+            : !live
+              ? 'Publish works while the stream is open.'
+              : null
+        }
+      />
 
       {model.error.value && (
         <p class="widget-error" role="alert">

@@ -7,6 +7,7 @@ import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import { READ_RATE_CHOICES, TRANSPORT_LABELS, createSlowConsumerModel, type SlowRun } from './slow-consumer-model.ts';
 import { TimeChart, type ChartSeries } from './TimeChart.tsx';
+import { ControlsNote, useLeaveOnPageHide, useSecondsUntil } from './ControlsNote.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import '../../styles/widget.css';
 import './production.css';
@@ -32,6 +33,8 @@ export default function SlowConsumer({ baseUrl }: { baseUrl?: string }) {
     setHydrated(true);
     return () => model.dispose();
   }, [model]);
+  useLeaveOnPageHide(model.leave);
+  const secondsUntilFree = useSecondsUntil(model.retryAt.value);
 
   const phase = model.phase.value;
   const run = model.run.value;
@@ -77,11 +80,16 @@ export default function SlowConsumer({ baseUrl }: { baseUrl?: string }) {
           </p>
         </div>
         <div class="widget-row widget-wide">
-          <button type="button" class="widget-button widget-primary" onClick={() => void model.start()}>
+          <button type="button" class="widget-button widget-primary" disabled={secondsUntilFree > 0} onClick={() => void model.start()}>
             Start the firehose
           </button>
         </div>
       </fieldset>
+      <ControlsNote
+        hydrated={hydrated}
+        busy={busy ? `The settings are locked while the firehose runs; they free up when it ends (${SLOW_CONSUMER_LIMITS.maxRunMs / 1000} s at most).` : null}
+        secondsUntilFree={secondsUntilFree}
+      />
 
       <StatusLines status={model.status.value} error={model.error.value} />
 

@@ -9,6 +9,7 @@ import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import { CLIENT_CHOICES, STORM_EXERCISE, STRATEGIES, createStormModel, type StormExerciseCheck, type StormRun } from './storm-model.ts';
 import { TimeChart, type ChartSeries } from './TimeChart.tsx';
+import { ControlsNote, useLeaveOnPageHide, useSecondsUntil } from './ControlsNote.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import '../../styles/widget.css';
 import './production.css';
@@ -44,6 +45,8 @@ export default function StormSimulator({ baseUrl }: { baseUrl?: string }) {
     setHydrated(true);
     return () => model.dispose();
   }, [model]);
+  useLeaveOnPageHide(model.leave);
+  const secondsUntilFree = useSecondsUntil(model.retryAt.value);
 
   const exercise = model.exercise.value;
   const doneBefore = progress.lessons[STORM_EXERCISE.lesson]?.exercises?.[STORM_EXERCISE.id] !== undefined;
@@ -54,6 +57,9 @@ export default function StormSimulator({ baseUrl }: { baseUrl?: string }) {
   const runs = model.runs.value;
   const phase = model.phase.value;
   const busy = phase !== 'idle';
+  const busyNote = busy
+    ? `The controls are locked while this storm runs; they free up when its last client is back (${STORM_LIMITS.maxRecordMs / 1000} s at most).`
+    : null;
 
   return (
     <section class="widget prod" data-widget="reconnect-storm" data-phase={phase} aria-label="Reconnect storm simulator">
@@ -96,11 +102,12 @@ export default function StormSimulator({ baseUrl }: { baseUrl?: string }) {
           ))}
         </fieldset>
         <div class="widget-row widget-wide">
-          <button type="button" class="widget-button widget-primary" disabled={busy} onClick={() => void model.restart()}>
+          <button type="button" class="widget-button widget-primary" disabled={busy || secondsUntilFree > 0} onClick={() => void model.restart()}>
             Restart the fleet
           </button>
         </div>
       </fieldset>
+      <ControlsNote hydrated={hydrated} busy={busyNote} secondsUntilFree={secondsUntilFree} />
 
       <StatusLines status={model.status.value} error={model.error.value} />
 

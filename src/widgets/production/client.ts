@@ -23,6 +23,11 @@ export interface ProductionClient {
   startStorm(request: StartStormRequest): Promise<StartStormResponse>;
   startSlowConsumer(request: StartSlowConsumerRequest): Promise<StartSlowConsumerResponse>;
   startDrain(request: StartDrainRequest): Promise<StartDrainResponse>;
+  /**
+   * `DELETE` the experiment, with `keepalive` so it goes out even while the
+   * page unloads (`pagehide`). Fire and forget: the page won't be there for the answer.
+   */
+  stopExperiment(id: string): void;
   startBuild(request: StartBuildRequest): Promise<StartBuildResponse>;
   publish(channel: string, type: string, data: unknown): Promise<PublishResponse>;
   /** The URL of a channel's SSE stream (`?heartbeat=`, `?lastEventId=` when given). */
@@ -65,6 +70,11 @@ export function createProductionClient(options: ProductionClientOptions = {}): P
     startStorm: (request) => post(paths.storms, request, 202),
     startSlowConsumer: (request) => post(paths.slowConsumers, request, 202),
     startDrain: (request) => post(paths.drains, request, 202),
+    stopExperiment(id) {
+      server.call(server.url(paths.experiment(id)), { method: 'DELETE', keepalive: true }).catch(() => {
+        // Unreachable or gone: the experiment ends on its own anyway.
+      });
+    },
     startBuild: (request) => post(paths.builds, request, 201),
     publish: (channel, type, data) => post(paths.channelEvents(channel), { type, data }, 201),
     streamUrl: (channel, query) => withQuery(paths.sse(channel), query),

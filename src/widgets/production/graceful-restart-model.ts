@@ -14,6 +14,7 @@ import { formatMs, plural } from '../shared/format.ts';
 import { ApiError, isAbort } from '../shared/http.ts';
 import { closeCodeName } from '../websocket/close-codes.ts';
 import { type ProductionClient } from './client.ts';
+import { createHeldExperiment } from './held-experiment.ts';
 
 /**
  * The graceful-restart widget's state, with no DOM and no JSX. The page keeps
@@ -79,6 +80,10 @@ export interface GracefulRestartModel {
   readonly runs: ReadonlySignal<Partial<Record<DrillMode, DrillRun>>>;
   readonly status: ReadonlySignal<string>;
   readonly error: ReadonlySignal<string | null>;
+  /** When the server's experiment slots may free up (its `Retry-After`), or null. */
+  readonly retryAt: ReadonlySignal<number | null>;
+  /** The page is going away (`pagehide`): stop our drill on the server. */
+  leave(): void;
   /** Connects the page's clients (if needed), then drains the channel. */
   drain(): Promise<void>;
   /** Closes the page's three clients. */
@@ -110,6 +115,7 @@ export function createGracefulRestartModel(options: GracefulRestartOptions): Gra
   const runs = signal<Partial<Record<DrillMode, DrillRun>>>({});
   const status = signal('Drain the channel: its clients are told to come back later.');
   const error = signal<string | null>(null);
+  const held = createHeldExperiment(client, clock);
 
   let source: EventSourceLike | undefined;
   let socket: WebSocket | undefined;
@@ -297,6 +303,7 @@ export function createGracefulRestartModel(options: GracefulRestartOptions): Gra
     } else if (type === PRODUCTION_EVENTS.drainDone) {
       const done = data as DrainDone;
       current = undefined;
+      held.done();
       batch(() => {
         runs.value = { ...runs.value, [mode]: { ...run, bins: done.bins, back: done.back, done } };
         phase.value = 'idle';
@@ -332,12 +339,14 @@ export function createGracefulRestartModel(options: GracefulRestartOptions): Gra
           settings.fleet > 0 ? `Connecting ${settings.fleet} simulated EventSource clients, then draining…` : 'Draining the channel…';
       });
       const started = await client.startDrain({ channel: channel.value, ...settings });
+      held.hold(started.id);
       runs.value = { ...runs.value, [mode]: { drain: started.id, mode, ...settings, bins: [], back: 0 } };
       current = { drain: started.id, mode };
       for (const { type, data } of early.splice(0)) onDrillEvent(type, data);
     } catch (failure) {
       current = undefined;
       batch(() => {
+        held.refused(failure);
         phase.value = 'idle';
         error.value = failure instanceof Error ? failure.message : String(failure);
         status.value = 'The drill did not start.';
@@ -355,6 +364,8 @@ export function createGracefulRestartModel(options: GracefulRestartOptions): Gra
     runs,
     status,
     error,
+    retryAt: held.retryAt,
+    leave: held.leave,
     drain,
     disconnect,
     dispose: disconnect,

@@ -11,6 +11,7 @@ import {
 import { formatBytes, formatMs } from '../shared/format.ts';
 import { type ProductionClient } from './client.ts';
 import { ExperimentFeed } from './experiment-feed.ts';
+import { createHeldExperiment } from './held-experiment.ts';
 
 /**
  * The slow-consumer widget's state, with no DOM and no JSX. The experiment
@@ -49,7 +50,11 @@ export interface SlowConsumerModel {
   readonly run: ReadonlySignal<SlowRun | null>;
   readonly status: ReadonlySignal<string>;
   readonly error: ReadonlySignal<string | null>;
+  /** When the server's experiment slots may free up (its `Retry-After`), or null. */
+  readonly retryAt: ReadonlySignal<number | null>;
   start(): Promise<void>;
+  /** The page is going away (`pagehide`): stop our run on the server. */
+  leave(): void;
   dispose(): void;
 }
 
@@ -62,6 +67,7 @@ export function createSlowConsumerModel(client: ProductionClient): SlowConsumerM
   const status = signal('Choose how the consumer reads, then start the firehose.');
   const error = signal<string | null>(null);
   const feed = new ExperimentFeed(client);
+  const held = createHeldExperiment(client);
   let current: string | undefined;
   /** Events that arrived before the POST's answer named the run. */
   let early: { type: string; data: { run: string } }[] = [];
@@ -108,6 +114,7 @@ export function createSlowConsumerModel(client: ProductionClient): SlowConsumerM
       const done = data as SlowConsumerDone;
       if (!ours(done, PRODUCTION_EVENTS.slowDone)) return;
       current = undefined;
+      held.done();
       feed.close();
       batch(() => {
         change((value) => ({ ...value, done }));
@@ -137,6 +144,7 @@ export function createSlowConsumerModel(client: ProductionClient): SlowConsumerM
         transport: transport.value,
         readBytesPerSecond: readBytesPerSecond.value,
       });
+      held.hold(started.id);
       batch(() => {
         run.value = { started, samples: [] };
         phase.value = 'running';
@@ -147,6 +155,7 @@ export function createSlowConsumerModel(client: ProductionClient): SlowConsumerM
     } catch (failure) {
       feed.close();
       batch(() => {
+        held.refused(failure);
         phase.value = 'idle';
         error.value = failure instanceof Error ? failure.message : String(failure);
         status.value = 'The experiment did not start.';
@@ -162,7 +171,9 @@ export function createSlowConsumerModel(client: ProductionClient): SlowConsumerM
     run,
     status,
     error,
+    retryAt: held.retryAt,
     start,
+    leave: held.leave,
     dispose: () => feed.close(),
   };
 }

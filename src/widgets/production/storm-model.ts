@@ -12,6 +12,7 @@ import {
 import { formatMs } from '../shared/format.ts';
 import { type ProductionClient } from './client.ts';
 import { ExperimentFeed } from './experiment-feed.ts';
+import { createHeldExperiment } from './held-experiment.ts';
 
 /**
  * The reconnect storm widget's state, with no DOM and no JSX: node:test
@@ -71,8 +72,12 @@ export interface StormModel {
   /** The last run of each strategy. */
   readonly runs: ReadonlySignal<Partial<Record<StormStrategy, StormRun>>>;
   readonly exercise: ReadonlySignal<StormExerciseCheck>;
+  /** When the server's experiment slots may free up (its `Retry-After`), or null. */
+  readonly retryAt: ReadonlySignal<number | null>;
   /** Starts a storm with the chosen fleet and strategy. */
   restart(): Promise<void>;
+  /** The page is going away (`pagehide`): stop our storm on the server. */
+  leave(): void;
   dispose(): void;
 }
 
@@ -85,6 +90,7 @@ export function createStormModel(client: ProductionClient): StormModel {
   const error = signal<string | null>(null);
   const runs = signal<Partial<Record<StormStrategy, StormRun>>>({});
   const feed = new ExperimentFeed(client);
+  const held = createHeldExperiment(client);
   /** The storm this widget started and follows; events of any other are ignored. */
   let current: string | undefined;
   /** Events that came before the answer to the POST said which storm is ours. */
@@ -128,6 +134,7 @@ export function createStormModel(client: ProductionClient): StormModel {
     if (current === undefined) return void early.push({ type: PRODUCTION_EVENTS.stormDone, data: done });
     if (done.storm !== current) return;
     current = undefined;
+    held.done();
     feed.close();
     batch(() => {
       update(done.strategy, (run) => ({
@@ -168,6 +175,7 @@ export function createStormModel(client: ProductionClient): StormModel {
         [PRODUCTION_EVENTS.stormDone]: (data) => onDone(data as StormDone),
       });
       const started = await client.startStorm({ channel: channel.value, clients: size, strategy: chosen });
+      held.hold(started.id);
       if (disposed) return;
       batch(() => {
         runs.value = {
@@ -185,6 +193,7 @@ export function createStormModel(client: ProductionClient): StormModel {
     } catch (failure) {
       feed.close();
       batch(() => {
+        held.refused(failure);
         phase.value = 'idle';
         error.value = failure instanceof Error ? failure.message : String(failure);
         status.value = 'The storm did not start.';
@@ -201,7 +210,9 @@ export function createStormModel(client: ProductionClient): StormModel {
     error,
     runs,
     exercise,
+    retryAt: held.retryAt,
     restart,
+    leave: held.leave,
     dispose() {
       disposed = true;
       feed.close();
