@@ -75,7 +75,9 @@ const STARTERS: Record<string, (widget: Locator) => Promise<void>> = {
   },
   scaling: async (widget) => {
     await widget.getByRole('button', { name: 'Start instances A and B' }).click();
-    await expect(widget.getByRole('region', { name: 'Instance A' })).toHaveAttribute('data-status', 'running', { timeout: 30_000 });
+    // Two real processes: on a busy machine they may miss their start timeout, which the widget
+    // then says in an alert. Either way the widget has started (scaling-out.test.ts checks them run).
+    await expect(widget.getByRole('region', { name: 'Instance A' }).or(widget.getByRole('alert'))).toBeVisible({ timeout: 30_000 });
   },
   'decision-tree': async (widget) => {
     await widget.getByRole('button', { name: 'Yes, often and fast' }).click();
@@ -95,7 +97,14 @@ async function loadAxeInEveryDocument(page: Page): Promise<void> {
   await page.addInitScript(axeCore.source);
 }
 
-/** One line per failing node: where, which rule, and for contrast the colours and the ratio. */
+/**
+ * One line per failing node: where, which rule, and for contrast the colours and the ratio.
+ * A soft expectation, so that one run lists every page's violations.
+ */
+function expectNoViolations(results: AxeResults, where: string): void {
+  expect.soft(describeViolations(results, where), `axe violations: ${where}`).toEqual([]);
+}
+
 function describeViolations(results: AxeResults, where: string): string[] {
   return results.violations.flatMap((violation) =>
     violation.nodes.map((node) => {
@@ -136,10 +145,10 @@ async function codeColours(page: Page): Promise<string[]> {
 }
 
 /** Checks the page at every width (desktop first, then phone), leaving the page at the last one. */
-async function checkWidths(page: Page, where: string, found: string[]): Promise<void> {
+async function checkWidths(page: Page, where: string): Promise<void> {
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: 800 });
-    found.push(...describeViolations(await axe(page, { excludeCode: true }), `${where} at ${width} px`));
+    expectNoViolations(await axe(page, { excludeCode: true }), `${where} at ${width} px`);
   }
 }
 
@@ -181,12 +190,11 @@ for (const theme of THEMES) {
     test.setTimeout(600_000);
     await page.emulateMedia({ colorScheme: theme });
     await loadAxeInEveryDocument(page);
-    const found: string[] = [];
     const codeColoursChecked = new Set<string>();
 
     for (const url of ['/', '/progress/', '/workshops/']) {
       await open(page, url, theme);
-      await checkWidths(page, `${url} (${theme})`, found);
+      await checkWidths(page, `${url} (${theme})`);
     }
 
     // The host dashboard: start a workshop from the page just checked.
@@ -194,11 +202,11 @@ for (const theme of THEMES) {
     await page.getByLabel('Workshop title').fill('Accessibility check');
     await page.getByRole('button', { name: 'Start the workshop' }).click();
     await expect(page.locator('[data-connection]')).toHaveAttribute('data-connection', 'live', { timeout: 15_000 });
-    await checkWidths(page, `host dashboard (${theme})`, found);
+    await checkWidths(page, `host dashboard (${theme})`);
 
     await open(page, '/no-such-page/', theme);
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
-    await checkWidths(page, `404 (${theme})`, found);
+    await checkWidths(page, `404 (${theme})`);
 
     for (const slug of LESSONS) {
       const url = `/lessons/${slug}/`;
@@ -206,18 +214,16 @@ for (const theme of THEMES) {
       const newColours = (await codeColours(page)).filter((pair) => !codeColoursChecked.has(pair));
       if (newColours.length > 0) {
         const code = await axe(page, { include: '.astro-code', rules: ['color-contrast'] });
-        found.push(...describeViolations(code, `${url} code blocks (${theme})`));
+        expectNoViolations(code, `${url} code blocks (${theme})`);
         for (const pair of newColours) codeColoursChecked.add(pair);
       }
       await hydrateIslands(page);
       if ((await page.locator('[data-widget]').count()) > 0) {
         // Idle widgets, before their first use (the rest of the page is checked below).
-        found.push(...describeViolations(await axe(page, { include: '[data-widget]' }), `${url} idle widgets (${theme})`));
+        expectNoViolations(await axe(page, { include: '[data-widget]' }), `${url} idle widgets (${theme})`);
       }
       await startWidgets(page, url);
-      await checkWidths(page, `${url} (${theme}, widgets started)`, found);
+      await checkWidths(page, `${url} (${theme}, widgets started)`);
     }
-
-    expect(found, `axe violations in the ${theme} theme`).toEqual([]);
   });
 }
