@@ -6,6 +6,7 @@ import preact from '@astrojs/preact';
 import { unified } from '@astrojs/markdown-remark';
 import { rehypeMermaidSvg } from './src/build/rehype-mermaid-svg.ts';
 import { searchIndex } from './src/build/search-index.ts';
+import { codeThemes } from './src/build/code-themes.ts';
 
 // In `npm run dev` the companion server runs beside Vite (see server/dev.ts);
 // Vite forwards the server's paths to it, WebSocket upgrades included.
@@ -20,7 +21,7 @@ export default defineConfig({
     processor: unified({ rehypePlugins: [rehypeMermaidSvg] }),
     // Mermaid blocks become SVG at build time; Shiki must leave them alone.
     syntaxHighlight: { type: 'shiki', excludeLangs: ['mermaid'] },
-    shikiConfig: { themes: { light: 'github-light', dark: 'github-dark' } },
+    shikiConfig: { themes: codeThemes },
   },
   server: { port: 4321 },
   vite: {

@@ -756,6 +756,8 @@ export function createLongPollingModel(
       inFlight.value = false;
       waiting.value = null;
       phase.value = 'stopped';
+      // The last failure belonged to the session that just ended: no retry is coming to resolve it.
+      error.value = null;
       status.value =
         (wasHeld
           ? 'Stopped listening: the held request was aborted, and the server let it go when the connection closed.'

@@ -648,6 +648,17 @@ describe('stopping and cleaning up', () => {
     assert.equal(server.polls.length, 1);
   });
 
+  it('stop() during a backoff clears the failure it was retrying, while the fault stays armed', async () => {
+    makeModel();
+    await listen();
+    await settle(model.causeServerErrors(3));
+    await settle(model.send('wake'), 60);
+    assert.equal(model.error.value, 'A "server-errors" fault is armed; poll again with the same cursor.');
+    model.stop();
+    assert.equal(model.error.value, null, 'no retry is coming: the red error box must not stay');
+    assert.equal(model.faults.value.serverErrors, 2, 'the rest of the fault still waits on the server');
+  });
+
   it('start() after stop() keeps the cursor and restarts the counters', async () => {
     makeModel();
     await listen();
