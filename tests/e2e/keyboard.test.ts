@@ -243,3 +243,32 @@ test('what a reader does before the widget has loaded is kept: a changed slider,
   await expect(interval).toHaveValue(await interval.getAttribute('max') ?? '');
   await expect(widget.locator('output').first()).not.toHaveText(intervalBefore ?? '');
 });
+
+/** Each code block, table and diagram of the lesson: whether it scrolls, and whether Tab stops on it. */
+function scrollBoxes(page: Page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('main :is(pre, table, figure.diagram)')]
+      .filter((box) => box.getClientRects().length > 0)
+      .map((box) => ({
+        box: `${box.tagName.toLowerCase()}: ${(box.getAttribute('aria-label') ?? box.textContent ?? '').slice(0, 50)}`,
+        scrolls: box.scrollWidth > box.clientWidth,
+        tabStop: box.tabIndex === 0 && box.getAttribute('tabindex') === '0',
+        named: box.matches('table, figure') || Boolean(box.getAttribute('aria-label')),
+      })),
+  );
+}
+
+test('code blocks, tables and diagrams are Tab stops exactly where they scroll, also after a resize', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto('/lessons/in-production/');
+  for (const width of [1280, 360, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    await expect
+      .poll(async () => (await scrollBoxes(page)).filter((box) => box.scrolls !== box.tabStop).map((box) => box.box))
+      .toEqual([]);
+    const boxes = await scrollBoxes(page);
+    expect(boxes.some((box) => box.scrolls), `at ${width} px something scrolls`).toBe(true);
+    if (width === 1280) expect(boxes.some((box) => !box.scrolls), `at ${width} px something fits`).toBe(true);
+    expect(boxes.filter((box) => box.tabStop && !box.named).map((box) => box.box)).toEqual([]);
+  }
+});
