@@ -88,10 +88,10 @@ function makeTabStop(box: HTMLElement): string[] {
   };
   set('tabindex', '0');
   const named = box.hasAttribute('aria-label') || box.hasAttribute('aria-labelledby');
-  if (box.matches('figure')) {
+  if (box.tagName === 'FIGURE') {
     const diagram = box.querySelector('svg[aria-label]')?.getAttribute('aria-label');
     if (!named && !box.querySelector('figcaption') && diagram) set('aria-label', diagram);
-  } else if (box.matches('div, pre') && !box.hasAttribute('role')) {
+  } else if ((box.tagName === 'DIV' || box.tagName === 'PRE') && !box.hasAttribute('role')) {
     set('role', 'region');
     if (!named) set('aria-label', nameOf(box));
   }
