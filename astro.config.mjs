@@ -7,6 +7,7 @@ import { unified } from '@astrojs/markdown-remark';
 import { rehypeMermaidSvg } from './src/build/rehype-mermaid-svg.ts';
 import { searchIndex } from './src/build/search-index.ts';
 import { codeThemes } from './src/build/code-themes.ts';
+import { reachableIslands } from './src/islands/reachable-islands.ts';
 
 // In `npm run dev` the companion server runs beside Vite (see server/dev.ts);
 // Vite forwards the server's paths to it, WebSocket upgrades included.
@@ -16,7 +17,7 @@ const forwarded = { target: companion, changeOrigin: false };
 export default defineConfig({
   // Every page is prerendered; the adapter renders the few that are not, inside server/app.ts.
   adapter: node({ mode: 'middleware' }),
-  integrations: [mdx(), preact(), searchIndex()],
+  integrations: [mdx(), preact(), searchIndex(), reachableIslands()],
   markdown: {
     processor: unified({ rehypePlugins: [rehypeMermaidSvg] }),
     // Mermaid blocks become SVG at build time; Shiki must leave them alone.

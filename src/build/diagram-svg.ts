@@ -112,3 +112,40 @@ function textContent(node: Nodes): string {
   if (node.type === 'text') return node.value;
   return 'children' in node ? node.children.map(textContent).join('') : '';
 }
+
+/**
+ * Mermaid writes the diagram's text size in its root style rule (`#<id>{…font-size:16px…}`)
+ * and in inline `style="font-size: …"` on sequence-diagram text; other rules (tooltips,
+ * titles) style what lessons never show. The smallest of these, in SVG units.
+ */
+export function smallestTextSize(svg: Element): number | undefined {
+  const sizes: number[] = [];
+  const collect = (css: string) => {
+    for (const match of css.matchAll(/font-size:\s*([\d.]+)px/g)) sizes.push(Number(match[1]));
+  };
+  const id = svg.properties.id;
+  visit(svg, 'element', (node) => {
+    if (node.tagName === 'style' && typeof id === 'string') {
+      const root = new RegExp(`#${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\{([^}]*)\\}`).exec(textContent(node));
+      if (root) collect(root[1]);
+    }
+    if (typeof node.properties.style === 'string') collect(node.properties.style);
+    if (node.properties.fontSize !== undefined) sizes.push(Number.parseFloat(String(node.properties.fontSize)));
+  });
+  const valid = sizes.filter((size) => size > 0);
+  return valid.length > 0 ? Math.min(...valid) : undefined;
+}
+
+/**
+ * Gives `svg` a minimum width at which its smallest text renders at `minTextPx` CSS pixels
+ * or more. The SVG otherwise shrinks to its container, and on a phone a wide diagram's
+ * text shrank to 6 px; now a narrow `.diagram` figure scrolls sideways instead.
+ */
+export function keepTextReadable(svg: Element, minTextPx: number): void {
+  const viewBoxWidth = Number(String(svg.properties.viewBox ?? '').trim().split(/[\s,]+/)[2]);
+  const textSize = smallestTextSize(svg) ?? 16;
+  if (!(viewBoxWidth > 0)) return;
+  const minWidth = Math.ceil((viewBoxWidth * minTextPx) / textSize);
+  const style = typeof svg.properties.style === 'string' ? svg.properties.style.trim() : '';
+  svg.properties.style = `${style}${style && !style.endsWith(';') ? ';' : ''} min-width: ${minWidth}px;`.trim();
+}

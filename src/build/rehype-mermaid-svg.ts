@@ -12,7 +12,7 @@ import { toHtml } from 'hast-util-to-html';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import { DEFAULT_DIAGRAM_CACHE_DIR, diagramCacheKey, readCachedSvg, writeCachedSvg } from './diagram-cache.ts';
-import { diagramTitle, labelDiagramSvg, parseDiagramSvg } from './diagram-svg.ts';
+import { diagramTitle, keepTextReadable, labelDiagramSvg, parseDiagramSvg } from './diagram-svg.ts';
 import { DIAGRAM_THEMES, type DiagramRenderer, type DiagramTheme, createChromiumRenderer } from './mermaid-renderer.ts';
 
 /** Options of {@link rehypeMermaidSvg}. */
@@ -25,6 +25,9 @@ export interface RehypeMermaidSvgOptions {
 
 /** A first source line `%% caption: …` becomes the figure's `<figcaption>` (a comment, so mermaid ignores it). */
 const CAPTION_LINE = /^\s*%%\s*caption:(.*)$/;
+
+/** No diagram text renders smaller than this (CSS px): a narrow screen scrolls the diagram instead. */
+const MIN_TEXT_PX = 12;
 
 let sharedRenderer: DiagramRenderer | undefined;
 
@@ -42,6 +45,8 @@ let sharedRenderer: DiagramRenderer | undefined;
  *
  * The label is the diagram's `accTitle`, else its caption, else "Diagram"; an
  * `accDescr` stays linked by `aria-describedby`. The site CSS shows one SVG per theme.
+ * Each SVG gets a `min-width` at which its text is at least 12 px; a narrower figure
+ * scrolls (and src/a11y/tab-stops-where-scrolling.ts makes it a Tab stop).
  */
 export function rehypeMermaidSvg(options: RehypeMermaidSvgOptions = {}) {
   const cacheDir = resolve(options.cacheDir ?? DEFAULT_DIAGRAM_CACHE_DIR);
@@ -143,7 +148,10 @@ async function diagramFigure(text: string, context: FigureContext): Promise<Elem
 
   const svgs = await Promise.all(DIAGRAM_THEMES.map(themedSvg));
   const label = diagramTitle(svgs[0]) ?? caption ?? 'Diagram';
-  svgs.forEach((svg, i) => labelDiagramSvg(svg, `diagram-${DIAGRAM_THEMES[i]}`, label));
+  svgs.forEach((svg, i) => {
+    labelDiagramSvg(svg, `diagram-${DIAGRAM_THEMES[i]}`, label);
+    keepTextReadable(svg, MIN_TEXT_PX);
+  });
   const children: ElementContent[] = [...svgs];
   if (caption) {
     children.push({ type: 'element', tagName: 'figcaption', properties: {}, children: [{ type: 'text', value: caption }] });

@@ -13,12 +13,10 @@ import './choosing.css';
  * over", and at the end the recommendation with why and a link to its lesson.
  * The path taken is listed, and highlighted on the page's `<DecisionTreeDiagram />`.
  * State lives in walker-model.ts; this file only renders.
- * Used from MDX as `<DecisionTreeWalker client:visible />`.
+ * Used from MDX as `<DecisionTreeWalker client:reachable />`.
  */
 export default function DecisionTreeWalker() {
   const [model] = useState(() => createWalkerModel(decisionTree));
-  // Server-rendered buttons do nothing until hydration: keep them disabled until then.
-  const [hydrated, setHydrated] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
   // Focus follows the reader's own moves only, never the first render.
   const moved = useRef(false);
@@ -26,7 +24,6 @@ export default function DecisionTreeWalker() {
   const highlight = model.highlight.value;
 
   useEffect(() => {
-    setHydrated(true);
     return () => void highlightPath(document, null);
   }, []);
 
@@ -47,7 +44,7 @@ export default function DecisionTreeWalker() {
 
   return (
     <section class="widget ch ch-walker" data-widget="decision-tree" aria-label="Decision tree walker" data-node={node.id}>
-      <fieldset class="ch-fieldset" disabled={!hydrated}>
+      <fieldset class="ch-fieldset">
         <legend class="visually-hidden">Walk the decision tree</legend>
         {node.kind === 'question' ? (
           <Question question={node} number={steps.length + 1} heading={heading} onAnswer={answer} />

@@ -22,18 +22,16 @@ export const QUIZ_EXERCISE = { lesson: 'choosing', id: 'scenario-quiz' } as cons
  * points of 12 (or the same share), or a retry round with nothing missed,
  * completes the lesson's exercise.
  * State lives in quiz-model.ts; this file only renders.
- * Used from MDX as `<ScenarioQuiz client:visible />`.
+ * Used from MDX as `<ScenarioQuiz client:reachable />`.
  */
 export default function ScenarioQuiz() {
   const [model] = useState(() => createQuizModel(scenarios, { onRoundFinished: save }));
-  const [hydrated, setHydrated] = useState(false);
   const progress = useProgress();
   const heading = useRef<HTMLHeadingElement>(null);
   const moved = useRef(false);
   const phase = model.phase.value;
   const current = model.current.value;
 
-  useEffect(() => setHydrated(true), []);
   // After the reader's own moves, focus goes to what changed: the feedback, the next scenario, the score.
   useEffect(() => {
     if (moved.current) heading.current?.focus();
@@ -50,7 +48,7 @@ export default function ScenarioQuiz() {
   return (
     <section class="widget ch ch-quiz" data-widget="scenario-quiz" aria-label="Scenario quiz" data-phase={phase}>
       {phase !== 'finished' && <SavedResult last={attempts.at(-1)} count={attempts.length} done={done} />}
-      <fieldset class="ch-fieldset" disabled={!hydrated}>
+      <fieldset class="ch-fieldset">
         <legend class="visually-hidden">Pick a technique for each scenario</legend>
         {phase === 'finished' ? (
           <Result model={model} heading={heading} act={act} done={done} />

@@ -40,15 +40,12 @@ export interface SideBySideLabProps {
  * same time, each through the real browser API. The server publishes at the
  * reader's rate and counts the bytes of every connection; the page measures
  * latency on its own clock. It renders only: the loop is in model.ts, each
- * technique's client in its *-lane.ts. Used from MDX as `<SideBySideLab client:visible />`.
+ * technique's client in its *-lane.ts. Used from MDX as `<SideBySideLab client:reachable />`.
  */
 export default function SideBySideLab({ baseUrl }: SideBySideLabProps) {
   const [model] = useState(() => createDemo(baseUrl));
   const progress = useProgress();
   const ids = useId();
-  // Server-rendered controls do nothing until hydration: keep them disabled until then.
-  const [hydrated, setHydrated] = useState(false);
-  useEffect(() => setHydrated(true), []);
   useEffect(() => () => model.dispose(), [model]);
 
   const phase = model.phase.value;
@@ -63,7 +60,7 @@ export default function SideBySideLab({ baseUrl }: SideBySideLabProps) {
 
   return (
     <section class="widget lab" data-widget="side-by-side" data-phase={phase} aria-label="Side-by-side lab">
-      <fieldset class="widget-controls lab-controls" disabled={!hydrated}>
+      <fieldset class="widget-controls lab-controls">
         <legend class="lab-visually-hidden">Lab settings</legend>
         <Slider
           id={`${ids}-rate`}

@@ -39,14 +39,11 @@ export type LongPollingDemoProps = DemoProps;
  * request is a bar on the timeline; the reader sends notifications, loses a
  * response, causes server errors or slows the network, and checks that every
  * notification still arrives exactly once. It renders only; the loop lives in
- * model.ts, HTTP in client.ts. Used from MDX as `<LongPollingDemo client:visible />`.
+ * model.ts, HTTP in client.ts. Used from MDX as `<LongPollingDemo client:reachable />`.
  */
 export default function LongPollingDemo({ instance = 'default', baseUrl }: LongPollingDemoProps) {
   const [{ model, client }] = useState(() => createDemo(baseUrl));
   const ids = useId();
-  // The server-rendered controls do nothing until hydration: keep them disabled until then,
-  // so an early click is never silently lost.
-  const [hydrated, setHydrated] = useState(false);
 
   // The channel and the cursor reached before a reload live in sessionStorage, which only
   // the browser has: read them after mount, then keep the cursor saved as it moves.
@@ -56,7 +53,6 @@ export default function LongPollingDemo({ instance = 'default', baseUrl }: LongP
       model.channel.value = channel;
       model.resumeFrom(savedCursor(instance, channel));
     });
-    setHydrated(true);
     return effect(() => {
       const name = model.channel.value;
       const cursor = model.cursor.value;
@@ -83,7 +79,7 @@ export default function LongPollingDemo({ instance = 'default', baseUrl }: LongP
 
   return (
     <section class="widget lp" data-widget="long-polling" aria-label="Long-polling demo" data-phase={phase}>
-      <fieldset class="widget-controls lp-controls" disabled={!hydrated}>
+      <fieldset class="widget-controls lp-controls">
         <legend class="visually-hidden">Long-polling controls</legend>
         <div class="lp-group">
           <div class="widget-row">

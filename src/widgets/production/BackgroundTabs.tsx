@@ -14,18 +14,16 @@ import './production.css';
  * the tab is hidden (Page Visibility API) and catches up with one request
  * by cursor when it is shown again, beside a 250 ms probe timer that shows
  * how the browser throttles timers in a hidden tab.
- * Renders only: state in background-tabs-model.ts. Used from MDX as `<BackgroundTabs client:visible />`.
+ * Renders only: state in background-tabs-model.ts. Used from MDX as `<BackgroundTabs client:reachable />`.
  */
 export default function BackgroundTabs({ baseUrl }: { baseUrl?: string }) {
   const [model] = useState(() =>
     createBackgroundTabsModel({ client: createProductionClient({ baseUrl }), visibility: documentVisibility }),
   );
-  const [hydrated, setHydrated] = useState(false);
 
   useEffect(() => {
     model.channel.value = productionChannel('background-tabs');
     model.watch();
-    setHydrated(true);
     return () => model.dispose();
   }, [model]);
 
@@ -41,7 +39,7 @@ export default function BackgroundTabs({ baseUrl }: { baseUrl?: string }) {
       data-running={running ? 'true' : 'false'}
       aria-label="Background tabs and the Page Visibility API"
     >
-      <fieldset class="widget-controls" disabled={!hydrated}>
+      <fieldset class="widget-controls">
         <legend class="visually-hidden">Feed controls</legend>
         <div class="widget-field">
           <label class="widget-check">

@@ -21,7 +21,9 @@ export function useLeaveOnPageHide(leave: () => void): void {
 
 /**
  * Why a lesson 7 widget's controls are disabled, and when they free up: a
- * reader facing greyed-out controls must never have to guess. Nothing when
+ * reader facing greyed-out controls must never have to guess. Before the
+ * script has loaded the controls are already usable (client:reachable holds a
+ * press and replays it), so the note only says a press will run. Nothing when
  * they're usable.
  */
 export function ControlsNote({
@@ -39,7 +41,7 @@ export function ControlsNote({
   let reason = '';
   if (!hydrated) {
     reason = 'loading';
-    note = 'Still loading: the controls work as soon as this widget’s script has run.';
+    note = 'Still loading: a press now runs as soon as this widget’s script has loaded.';
   } else if (busy) {
     reason = 'busy';
     note = busy;

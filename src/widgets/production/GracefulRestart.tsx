@@ -40,16 +40,14 @@ const STATE_WORDS: Record<OwnClient['state'], string> = {
  * the server, are told to come back later (SSE `retry:` then the end of the
  * stream, WebSocket 1012, long poll 503 with `Retry-After`); the chart shows
  * the fleet's reconnects per 100 ms. Renders only: state in graceful-restart-model.ts.
- * Used from MDX as `<GracefulRestart client:visible />`.
+ * Used from MDX as `<GracefulRestart client:reachable />`.
  */
 export default function GracefulRestart({ baseUrl }: { baseUrl?: string }) {
   const [model] = useState(() => createGracefulRestartModel({ client: createProductionClient({ baseUrl }) }));
-  const [hydrated, setHydrated] = useState(false);
   const ids = useId();
 
   useEffect(() => {
     model.channel.value = productionChannel('graceful-restart');
-    setHydrated(true);
     return () => model.dispose();
   }, [model]);
   useLeaveOnPageHide(model.leave);
@@ -62,7 +60,7 @@ export default function GracefulRestart({ baseUrl }: { baseUrl?: string }) {
 
   return (
     <section class="widget prod" data-widget="graceful-restart" data-phase={phase} aria-label="Graceful restart of one channel">
-      <fieldset class="widget-controls" disabled={!hydrated}>
+      <fieldset class="widget-controls">
         <legend class="visually-hidden">Drill settings</legend>
         <div class="widget-field">
           <label for={`${ids}-fleet`}>Simulated EventSource clients</label>

@@ -24,16 +24,14 @@ const STATE_LABELS: Record<HopState, string> = {
  * nginx's `proxy_read_timeout` or a load balancer's idle timeout. With
  * heartbeats more frequent than the limit, the stream lives; without, it is
  * cut, and reconnects. Renders only: state in idle-hop-model.ts.
- * Used from MDX as `<IdleTimeoutHop client:visible />`.
+ * Used from MDX as `<IdleTimeoutHop client:reachable />`.
  */
 export default function IdleTimeoutHop({ baseUrl }: { baseUrl?: string }) {
   const [model] = useState(() => createIdleHopModel(createProductionClient({ baseUrl })));
-  const [hydrated, setHydrated] = useState(false);
   const ids = useId();
 
   useEffect(() => {
     model.channel.value = productionChannel('idle-hop');
-    setHydrated(true);
     return () => model.dispose();
   }, [model]);
 
@@ -54,7 +52,7 @@ export default function IdleTimeoutHop({ baseUrl }: { baseUrl?: string }) {
       data-hop-cuts={String(stats.cuts)}
       aria-label="Idle timeout through a hop"
     >
-      <fieldset class="widget-controls" disabled={!hydrated}>
+      <fieldset class="widget-controls">
         <legend class="visually-hidden">Hop and stream settings</legend>
         <div class="widget-field">
           <label for={`${ids}-idle`}>Hop's idle limit</label>

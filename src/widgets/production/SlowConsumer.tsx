@@ -21,16 +21,14 @@ const PUBLISH_BYTES_PER_SECOND = SLOW_CONSUMER_LIMITS.publishPerSecond * SLOW_CO
  * what the server holds for the consumer in its own buffer — the number its
  * backpressure cap watches — and what is sent but not yet read; then what
  * the server does at the cap, and how the consumer resumes.
- * Renders only: state in slow-consumer-model.ts. Used from MDX as `<SlowConsumer client:visible />`.
+ * Renders only: state in slow-consumer-model.ts. Used from MDX as `<SlowConsumer client:reachable />`.
  */
 export default function SlowConsumer({ baseUrl }: { baseUrl?: string }) {
   const [model] = useState(() => createSlowConsumerModel(createProductionClient({ baseUrl })));
-  const [hydrated, setHydrated] = useState(false);
   const ids = useId();
 
   useEffect(() => {
     model.channel.value = productionChannel('slow-consumer');
-    setHydrated(true);
     return () => model.dispose();
   }, [model]);
   useLeaveOnPageHide(model.leave);
@@ -43,7 +41,7 @@ export default function SlowConsumer({ baseUrl }: { baseUrl?: string }) {
 
   return (
     <section class="widget prod" data-widget="slow-consumer" data-state={state} aria-label="Slow consumer and backpressure">
-      <fieldset class="widget-controls" disabled={!hydrated || busy}>
+      <fieldset class="widget-controls" disabled={busy}>
         <legend class="visually-hidden">Experiment settings</legend>
         <fieldset class="widget-field widget-radios">
           <legend>Transport</legend>

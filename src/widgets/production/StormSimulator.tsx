@@ -32,17 +32,15 @@ const STRATEGY_NOTES: Record<StormStrategy, string> = {
  * connections to it; "Restart the fleet" restarts the server side (every
  * connection ends, and every attempt is refused for 2 s), and the chart shows
  * the reconnect attempts the server saw per 100 ms, one line per strategy.
- * Renders only: state in storm-model.ts. Used from MDX as `<StormSimulator client:visible />`.
+ * Renders only: state in storm-model.ts. Used from MDX as `<StormSimulator client:reachable />`.
  */
 export default function StormSimulator({ baseUrl }: { baseUrl?: string }) {
   const [model] = useState(() => createStormModel(createProductionClient({ baseUrl })));
-  const [hydrated, setHydrated] = useState(false);
   const progress = useProgress();
   const ids = useId();
 
   useEffect(() => {
     model.channel.value = productionChannel('storm');
-    setHydrated(true);
     return () => model.dispose();
   }, [model]);
   useLeaveOnPageHide(model.leave);
@@ -63,7 +61,7 @@ export default function StormSimulator({ baseUrl }: { baseUrl?: string }) {
 
   return (
     <section class="widget prod" data-widget="reconnect-storm" data-phase={phase} aria-label="Reconnect storm simulator">
-      <fieldset class="widget-controls" disabled={!hydrated}>
+      <fieldset class="widget-controls">
         <legend class="visually-hidden">Storm controls</legend>
         <div class="widget-field">
           <label for={`${ids}-clients`}>Clients</label>

@@ -30,7 +30,7 @@ import './scaling.css';
  * follow the feed on the other through a sticky balancer, kill or pause an
  * instance and watch the stream resume and the presence keys run out. The
  * server runs the processes and judges the exercise; this renders only
- * (state in model.ts, I/O in client.ts). Used from MDX as `<ScalingDemo client:visible />`.
+ * (state in model.ts, I/O in client.ts). Used from MDX as `<ScalingDemo client:reachable />`.
  */
 export default function ScalingDemo({ instance = 'default', baseUrl }: DemoProps) {
   const [model] = useState(() =>
@@ -65,7 +65,7 @@ export default function ScalingDemo({ instance = 'default', baseUrl }: DemoProps
 
   return (
     <section class="widget scale" data-widget="scaling" aria-label="Two instances, with and without a backplane" data-phase={phase}>
-      <fieldset class="widget-controls" disabled={!hydrated || busy !== null || phase === 'starting'}>
+      <fieldset class="widget-controls" disabled={busy !== null || phase === 'starting'}>
         <legend class="visually-hidden">The two instances</legend>
         <BackplaneChoice model={model} name={`${ids}-backplane`} />
         <div class="widget-row widget-wide">

@@ -1,4 +1,4 @@
-/** What a lesson's MDX may pass to a live demo (`<ShortPollingDemo client:visible />`). */
+/** What a lesson's MDX may pass to a live demo (`<ShortPollingDemo client:reachable />`). */
 export interface DemoProps {
   /** Tells apart several demos on one page: each keeps its own channel. */
   instance?: string;

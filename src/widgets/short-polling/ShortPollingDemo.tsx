@@ -33,20 +33,16 @@ export type ShortPollingDemoProps = DemoProps;
  * Lesson 2's live demo: start a simulated job, poll it at the reader's
  * interval, with or without ETag, and watch requests, 200s, 304s, bytes and
  * staleness add up. It renders only; the loop lives in model.ts, HTTP in
- * client.ts. Used from MDX as `<ShortPollingDemo client:visible />`.
+ * client.ts. Used from MDX as `<ShortPollingDemo client:reachable />`.
  */
 export default function ShortPollingDemo({ instance = 'default', baseUrl }: ShortPollingDemoProps) {
   const [{ model, client }] = useState(() => createDemo(baseUrl));
   const ids = useId();
   const [note, setNote] = useState('Hello #1');
-  // The server-rendered controls do nothing until hydration: keep them disabled until then,
-  // so an early click or toggle is never silently lost.
-  const [hydrated, setHydrated] = useState(false);
 
   // The channel lives in sessionStorage, which only the browser has: read it after mount.
   useEffect(() => {
     model.channel.value = widgetChannel(instance);
-    setHydrated(true);
   }, [model, instance]);
 
   useEffect(() => {
@@ -77,7 +73,7 @@ export default function ShortPollingDemo({ instance = 'default', baseUrl }: Shor
 
   return (
     <section class="widget sp" data-widget="short-polling" aria-label="Short-polling demo" data-phase={phase}>
-      <fieldset class="widget-controls" disabled={!hydrated}>
+      <fieldset class="widget-controls">
         <legend class="visually-hidden">Poller settings</legend>
         <div class="widget-row">
           <button type="button" class="widget-button widget-primary" onClick={() => void model.start()} disabled={phase === 'starting'}>

@@ -43,12 +43,12 @@ export interface SseDemoProps extends DemoProps {
  * restart the stream, stop heartbeats, change `retry`), a check that nothing
  * was lost or repeated across reconnects, and the 6-connection experiment.
  * It renders only: state in model.ts and connection-limit.ts, I/O in
- * client.ts and wire-reader.ts. Used from MDX as `<SseDemo client:visible />`.
+ * client.ts and wire-reader.ts. Used from MDX as `<SseDemo client:reachable />`.
  */
 export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs }: SseDemoProps) {
   const [{ model, limit }] = useState(() => createDemo(baseUrl, buildDurationMs));
   const ids = useId();
-  // The server-rendered controls do nothing until hydration: keep them disabled until then.
+  // The six-connection demo opens streams on the channel, which exists only after mount.
   const [hydrated, setHydrated] = useState(false);
 
   // The channel lives in sessionStorage, which only the browser has: read it after mount.
@@ -78,7 +78,7 @@ export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs
 
   return (
     <section class="widget sse" data-widget="sse" aria-label="Server-Sent Events demo" data-connection-state={connection}>
-      <fieldset class="widget-controls" disabled={!hydrated}>
+      <fieldset class="widget-controls">
         <legend class="visually-hidden">Stream controls</legend>
         <div class="widget-row widget-wide">
           <button

@@ -37,20 +37,16 @@ export interface ChatDemoProps {
  * one room. The reader breaks things (kill a socket, go offline, flood,
  * restart the server side) and watches reconnect, resume and the outbox keep
  * every message exactly once. It renders only; state lives in model.ts, the
- * socket in reconnecting-socket.ts. Used from MDX as `<ChatDemo client:visible />`.
+ * socket in reconnecting-socket.ts. Used from MDX as `<ChatDemo client:reachable />`.
  */
 export default function ChatDemo({ instance = 'default' }: ChatDemoProps) {
   const [model] = useState(() => createDemo());
-  // The server-rendered controls do nothing until hydration: keep them disabled until then.
-  const [hydrated, setHydrated] = useState(false);
-
   // The room lives in sessionStorage (or an invite link) and the sockets need a page: both only after mount.
   const [invite, setInvite] = useState<string | null>(null);
   useEffect(() => {
     const room = chosenRoom(location.search, instance);
     model.start(room);
     setInvite(inviteLink(location, room));
-    setHydrated(true);
     return () => model.dispose();
   }, [model, instance]);
 
@@ -81,7 +77,7 @@ export default function ChatDemo({ instance = 'default' }: ChatDemoProps) {
             </>
           )}
         </p>
-        <fieldset class="wsc-shared" disabled={!hydrated}>
+        <fieldset class="wsc-shared">
           <legend class="visually-hidden">Both panes</legend>
           <button type="button" class="widget-button" onClick={() => model.restart()} disabled={!model.canRestart.value}>
             Restart the server side
@@ -95,7 +91,7 @@ export default function ChatDemo({ instance = 'default' }: ChatDemoProps) {
 
       <div class="wsc-panes">
         {model.panes.map((pane) => (
-          <Pane key={pane.id} pane={pane} hydrated={hydrated} now={now} />
+          <Pane key={pane.id} pane={pane} now={now} />
         ))}
       </div>
 
@@ -124,7 +120,7 @@ function useNow(active: boolean): number {
   return active ? now : 0;
 }
 
-function Pane({ pane, hydrated, now }: { pane: ChatPane; hydrated: boolean; now: number }) {
+function Pane({ pane, now }: { pane: ChatPane; now: number }) {
   const ids = useId();
   const [text, setText] = useState('');
   const socket = pane.socket;
@@ -161,7 +157,7 @@ function Pane({ pane, hydrated, now }: { pane: ChatPane; hydrated: boolean; now:
       </p>
 
       <Presence pane={pane} />
-      <fieldset class="wsc-join" disabled={!hydrated}>
+      <fieldset class="wsc-join">
         <legend class="visually-hidden">Join the room</legend>
         {joined ? (
           <div class="widget-row">
@@ -200,7 +196,7 @@ function Pane({ pane, hydrated, now }: { pane: ChatPane; hydrated: boolean; now:
         {typing}
       </p>
 
-      <fieldset class="wsc-composer" disabled={!hydrated}>
+      <fieldset class="wsc-composer">
         <legend class="visually-hidden">Write a message</legend>
         <label for={`${ids}-message`} class="visually-hidden">
           Message
@@ -236,7 +232,7 @@ function Pane({ pane, hydrated, now }: { pane: ChatPane; hydrated: boolean; now:
         </p>
       )}
 
-      <fieldset class="wsc-faults" disabled={!hydrated}>
+      <fieldset class="wsc-faults">
         <legend class="wsc-legend">Break it</legend>
         <div class="widget-row">
           <button type="button" class="widget-button" onClick={() => pane.kill()} disabled={status !== 'open'}>

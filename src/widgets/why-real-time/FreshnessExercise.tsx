@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import { markExerciseDone } from '../../progress/local-progress.ts';
 import { ExerciseBox } from '../shared/ExerciseBox.tsx';
 import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
@@ -31,15 +31,13 @@ type Answers = Record<QuestionId, string>;
  * Lesson 1's exercise under the calculator: the learner types the three numbers
  * they found, and "Check" tells, per answer, what the calculator says at that
  * number. Three right answers complete the lesson. Used from MDX as
- * `<FreshnessExercise client:visible />`.
+ * `<FreshnessExercise client:reachable />`.
  */
 export default function FreshnessExercise() {
   const ids = useId();
   const [answers, setAnswers] = useState<Answers>({ interval: '', staleness: '', changes: '' });
   const [checks, setChecks] = useState<Record<QuestionId, AnswerCheck> | null>(null);
-  const [hydrated, setHydrated] = useState(false);
   const doneBefore = useDoneBefore(FRESHNESS_EXERCISE);
-  useEffect(() => setHydrated(true), []);
 
   const solved = checks !== null && QUESTIONS.every(({ id }) => checks[id].correct);
 
@@ -60,7 +58,8 @@ export default function FreshnessExercise() {
           sizes (700 B request, 400 B response, 60 B push message). Then enter what you find.
         </p>
         <form class="fcc-exercise-form" onSubmit={check}>
-          <fieldset disabled={!hydrated}>
+          {/* Usable from the first paint: client:reachable replays what the reader typed and pressed before hydration. */}
+          <fieldset>
             <legend class="visually-hidden">Your answers</legend>
             <ol class="fcc-exercise-questions">
               {QUESTIONS.map(({ id, text, unit }) => (
