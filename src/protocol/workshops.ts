@@ -84,7 +84,7 @@ export const workshopPages = {
   join: (code: string) => `/?join=${encodeURIComponent(code)}`,
   /** The host dashboard; the secret goes in the fragment. */
   host: (code: string, secret?: string) =>
-    `/workshops/host/?code=${encodeURIComponent(code)}` + (secret ? `#key=${encodeURIComponent(secret)}` : ''),
+    `/workshops/host/?code=${encodeURIComponent(code)}${secret ? `#key=${encodeURIComponent(secret)}` : ''}`,
 } as const;
 
 /** API paths of workshops. */

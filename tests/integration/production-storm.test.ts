@@ -113,6 +113,7 @@ describe('reconnect storm', () => {
     await waitUntil(async () => (await other.app.bus.since('storm-close', 0)).events.length > 0, 'the storm to begin');
     await other.stop();
     const done = (await other.app.bus.since('storm-close', 0)).events.find((event) => event.type === PRODUCTION_EVENTS.stormDone);
-    assert.match(String((done?.data as StormDone).aborted), /shutting down/);
+    assert.ok(done, 'the storm announced its end');
+    assert.match(String((done.data as StormDone).aborted), /shutting down/);
   });
 });

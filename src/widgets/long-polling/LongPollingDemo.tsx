@@ -434,7 +434,7 @@ function Feed({ feed, publishes }: { feed: readonly FeedItem[]; publishes: reado
     <div class="lp-feed">
       <p class="lp-caption">Notifications</p>
       {feed.length === 0 && <p class="widget-empty">Nothing yet. Start listening, then send a notification.</p>}
-      <ul class="lp-feed-list" role="list" aria-label="Notifications">
+      <ul class="lp-feed-list" aria-label="Notifications">
         {feed.map((item) => {
           const sent = mine.get(item.key);
           const latency = sent

@@ -772,7 +772,7 @@ export function createLongPollingModel(
   async function send(text?: string): Promise<void> {
     const current = session;
     const name = channel.peek();
-    if (!current || !current.active || name === null) {
+    if (!current?.active || name === null) {
       error.value = 'Start listening first: the check counts what was sent while the feed listens.';
       return;
     }

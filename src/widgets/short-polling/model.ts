@@ -657,7 +657,7 @@ export function createShortPollingModel(
   async function publish(text: string): Promise<void> {
     const current = run;
     const currentJob = job.peek();
-    if (!current || !current.channel || phase.peek() !== 'polling' || !currentJob || isTerminal(currentJob.state)) {
+    if (!current?.channel || phase.peek() !== 'polling' || !currentJob || isTerminal(currentJob.state)) {
       error.value = 'Start a job first: a note changes the unfinished jobs of your channel.';
       return;
     }

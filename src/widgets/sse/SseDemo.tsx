@@ -304,7 +304,7 @@ function Broadcasts({ entries }: { entries: readonly BroadcastEntry[] }) {
   return (
     <div class="widget-card sse-broadcasts" data-broadcasts>
       <p class="widget-card-title">From your workshop</p>
-      <ul role="list" aria-live="polite">
+      <ul aria-live="polite">
         {entries.map((entry) => (
           <li key={entry.key} class="sse-broadcast">
             {entry.line}

@@ -289,7 +289,7 @@ function Presence({ pane }: { pane: ChatPane }) {
       <span class="wsc-presence-label" aria-hidden="true">
         In the room:
       </span>
-      <ul class="wsc-members" role="list" aria-label="In the room">
+      <ul class="wsc-members" aria-label="In the room">
         {members.map((member) => (
           <li key={member.id} data-member={member.name}>
             <span class="wsc-dot" aria-hidden="true" />
@@ -310,7 +310,6 @@ function MessageList({ items }: { items: readonly ChatItem[] }) {
     <div class="wsc-messages-box">
       <ul
         class="wsc-messages"
-        role="list"
         aria-label="Messages"
         ref={scroller.ref}
         tabIndex={0}
