@@ -17,10 +17,10 @@
  * technique. The tail (p99, max) is garbage collection and a busy machine.
  */
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type LongPollResponse } from '../src/protocol/long-polling.ts';
+import type { LongPollResponse } from '../src/protocol/long-polling.ts';
 import { paths } from '../src/protocol/paths.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
 import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';

@@ -74,7 +74,7 @@ const rows = htmlPages(clientDir).map((file) => {
   const member = jsOf([...scriptClosure(html, ON_SEARCH)]);
   const css = stylesheets(html).reduce((sum, url) => add(sum, weigh(readFileSync(path.join(clientDir, url), 'utf8'))), zero);
   return {
-    page: '/' + path.relative(clientDir, file).replace(/index\.html$/, ''),
+    page: `/${path.relative(clientDir, file).replace(/index\.html$/, '')}`,
     'JS files': scripts.length,
     'JS gzip': kB(js.gzip),
     'JS raw': kB(js.raw),

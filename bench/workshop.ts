@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EventSource } from 'eventsource';
 import { paths } from '../src/protocol/paths.ts';
-import { type Progress } from '../src/protocol/progress.ts';
+import type { Progress } from '../src/protocol/progress.ts';
 import {
   BROADCAST_EVENT_TYPE,
   HOST_EVENTS,

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
-import { type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { isValidChannel } from '../src/protocol/channel.ts';
 import { paths } from '../src/protocol/paths.ts';
 import { PROBLEM_TYPES } from '../src/protocol/problem.ts';
@@ -8,7 +8,7 @@ import { WS_PATH } from '../src/protocol/websocket.ts';
 import { SSE_DEFAULTS, SSE_LIMITS } from '../src/protocol/sse.ts';
 import { BuildSimulation, type BuildSimulationLimits } from './builds/build-simulation.ts';
 import { ChannelAccess } from './channels/channel-access.ts';
-import { type ServerConfig } from './config.ts';
+import type { ServerConfig } from './config.ts';
 import { InMemoryEventBus, type EventBus } from './events/event-bus.ts';
 import { BackplaneUnavailableError } from './redis/backplane-unavailable.ts';
 import { RedisEventBus } from './events/redis-event-bus.ts';

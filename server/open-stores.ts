@@ -1,11 +1,11 @@
-import { type ServerConfig } from './config.ts';
+import type { ServerConfig } from './config.ts';
 import { PostgresProgressStore } from './progress/postgres-progress-store.ts';
-import { type ProgressStore } from './progress/progress-store.ts';
+import type { ProgressStore } from './progress/progress-store.ts';
 import { SqliteProgressStore } from './progress/sqlite-progress-store.ts';
 import { PostgresWorkshopStore } from './workshops/postgres-workshop-store.ts';
 import { SqliteWorkshopStore } from './workshops/sqlite-workshop-store.ts';
-import { type WorkshopStore } from './workshops/workshop-store.ts';
-import { type Migration } from './store/migration.ts';
+import type { WorkshopStore } from './workshops/workshop-store.ts';
+import type { Migration } from './store/migration.ts';
 import { preparePostgres } from './store/postgres-database.ts';
 import { PostgresPool } from './store/postgres-pool.ts';
 import { openSqliteDatabase } from './store/sqlite-database.ts';

@@ -6,7 +6,7 @@ import {
   type BuildProgress,
   type StartBuildResponse,
 } from '../../src/protocol/builds.ts';
-import { type EventBus } from '../events/event-bus.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import { buildScript, countLines, type BuildAction } from './build-script.ts';
 

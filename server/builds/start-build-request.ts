@@ -1,6 +1,6 @@
 import { BUILD_LIMITS } from '../../src/protocol/builds.ts';
 import { parseSimulationRequest } from '../http/simulation-request.ts';
-import { type BuildPlan } from './build-simulation.ts';
+import type { BuildPlan } from './build-simulation.ts';
 
 /**
  * Validates the body of `POST /api/builds` (a `StartBuildRequest`, every

@@ -1,4 +1,4 @@
-import { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readLearnerCookie } from '../progress/learner-cookie.ts';

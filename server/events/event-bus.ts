@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type ChannelEvent } from '../../src/protocol/events.ts';
+import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { ChannelLog, type LogRead } from './channel-log.ts';
 
 /** Called with each event published to a channel it subscribed to. */

@@ -1,7 +1,7 @@
 import { EVENT_LIMITS, type ChannelEvent } from '../../src/protocol/events.ts';
-import { type Logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 import { luaScript, type RedisConnection } from '../redis/redis-connection.ts';
-import { type LogRead } from './channel-log.ts';
+import type { LogRead } from './channel-log.ts';
 import { callRedis } from '../redis/call-redis.ts';
 import { ChannelListeners, type EventBus, type EventListener, type LostListener } from './event-bus.ts';
 

@@ -1,4 +1,4 @@
-import { type ChannelEvent } from '../../src/protocol/events.ts';
+import type { ChannelEvent } from '../../src/protocol/events.ts';
 
 /**
  * Joins a replay from the log and the live events that follow it, with no gap

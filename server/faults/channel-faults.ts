@@ -1,5 +1,5 @@
-import { type FaultRequest } from '../../src/protocol/faults.ts';
-import { type SseStreamRegistry } from '../techniques/sse-streams.ts';
+import type { FaultRequest } from '../../src/protocol/faults.ts';
+import type { SseStreamRegistry } from '../techniques/sse-streams.ts';
 import { FaultRegistry, type FaultRegistryOptions } from './fault-registry.ts';
 
 /**

@@ -1,10 +1,10 @@
 import { FAULT_LIMITS, type FaultRequest } from '../../src/protocol/faults.ts';
 import { assertValidChannel } from '../http/validate.ts';
-import { type Logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 import { callRedis } from '../redis/call-redis.ts';
 import { InstanceOrders } from '../redis/instance-orders.ts';
 import { luaScript, type RedisConnection } from '../redis/redis-connection.ts';
-import { type ChannelFaults, type LocalChannelFaults } from './channel-faults.ts';
+import type { ChannelFaults, LocalChannelFaults } from './channel-faults.ts';
 import { parseFaultRequest } from './parse-fault-request.ts';
 
 /**

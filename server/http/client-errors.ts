@@ -1,7 +1,7 @@
-import { type ServerResponse } from 'node:http';
-import { type Duplex } from 'node:stream';
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { rejectUpgrade } from '../websocket/reject-upgrade.ts';
-import { type ServerTimeouts } from './server-timeouts.ts';
+import type { ServerTimeouts } from './server-timeouts.ts';
 
 /**
  * The server's `clientError` listener: what Node finds wrong before any

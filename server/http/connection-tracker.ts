@@ -1,5 +1,5 @@
-import { type Server, type ServerResponse } from 'node:http';
-import { type Socket } from 'node:net';
+import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** The HTTP connections of a server, for a shutdown that must not wait on clients. */
 export interface ConnectionTracker {

@@ -1,4 +1,4 @@
-import { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 /**
  * The value of cookie `name` in the request (RFC 6265 §5.4: `Cookie: a=1; b=2`),

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** An inline `<script>` element: its attributes and its text. */
@@ -35,7 +35,7 @@ export function pageScriptHashes(clientDir: string): string[] {
 }
 
 function htmlFiles(dir: string): string[] {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = readdirSync(dir, { recursive: true, withFileTypes: true });
   } catch {

@@ -1,4 +1,4 @@
-import { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { EVENT_LIMITS } from '../../src/protocol/events.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { HttpProblem } from './problem.ts';

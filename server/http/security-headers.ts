@@ -1,4 +1,4 @@
-import { type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
 /**
  * The policy of every answer that is not a page (JSON, problems, streams,

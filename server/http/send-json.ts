@@ -1,4 +1,4 @@
-import { type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
 /**
  * Writes `body` as a JSON response with an exact `Content-Length`. API answers

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type ChannelEvent } from '../../src/protocol/events.ts';
+import type { ChannelEvent } from '../../src/protocol/events.ts';
 import {
   isNoteEventData,
   isTerminal,
@@ -8,7 +8,7 @@ import {
   NOTE_EVENT_TYPE,
   type Job,
 } from '../../src/protocol/jobs.ts';
-import { type EventBus } from '../events/event-bus.ts';
+import type { EventBus } from '../events/event-bus.ts';
 
 /** A validated request to start a job (see `parseStartJobRequest`). */
 export interface JobPlan {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { JOB_LIMITS } from '../../src/protocol/jobs.ts';
 import { callRedis } from '../redis/call-redis.ts';
 import { luaScript, type RedisConnection } from '../redis/redis-connection.ts';
-import { type JobSnapshot, type JobStore } from './job-simulation.ts';
+import type { JobSnapshot, JobStore } from './job-simulation.ts';
 
 /**
  * How long past its due change a job's instance may stay silent before

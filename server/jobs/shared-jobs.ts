@@ -1,6 +1,6 @@
-import { type Job } from '../../src/protocol/jobs.ts';
-import { type JobPlan, type JobSimulation, type JobSnapshot } from './job-simulation.ts';
-import { type RedisJobStore } from './redis-job-store.ts';
+import type { Job } from '../../src/protocol/jobs.ts';
+import type { JobPlan, JobSimulation, JobSnapshot } from './job-simulation.ts';
+import type { RedisJobStore } from './redis-job-store.ts';
 
 /** Job ids are 12 base64url characters (`JobSimulation.start`); anything else is unknown, without asking Redis. */
 const JOB_ID = /^[A-Za-z0-9_-]{12}$/;

@@ -1,6 +1,6 @@
 import { JOB_LIMITS } from '../../src/protocol/jobs.ts';
 import { parseSimulationRequest } from '../http/simulation-request.ts';
-import { type JobPlan } from './job-simulation.ts';
+import type { JobPlan } from './job-simulation.ts';
 
 /**
  * Validates the body of `POST /api/jobs` (a `StartJobRequest`, every member

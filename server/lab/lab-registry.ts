@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { LAB_LIMITS, LAB_TICK_EVENT, type LabTick, type RunLabRequest } from '../../src/protocol/lab.ts';
-import { type EventBus } from '../events/event-bus.ts';
-import { type LaneTraffic } from './lane-traffic.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { LaneTraffic } from './lane-traffic.ts';
 import { LabPublisher, type PublisherClock } from './lab-publisher.ts';
 import { LabSession, type LabRunRecord } from './lab-session.ts';
-import { type TrafficTag } from './traffic-tag.ts';
+import type { TrafficTag } from './traffic-tag.ts';
 
 /** Bounds of the registry; tests shrink them. */
 export interface LabRegistryLimits {

@@ -8,10 +8,10 @@ import {
 import { paths } from '../../src/protocol/paths.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
-import { type RouteContext, type Router } from '../http/router.ts';
+import type { RouteContext, Router } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { TooManyLabsError, type LabRegistry } from './lab-registry.ts';
-import { type LabSession } from './lab-session.ts';
+import type { LabSession } from './lab-session.ts';
 import { parseRunLabRequest } from './run-lab-request.ts';
 
 /**

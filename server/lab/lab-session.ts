@@ -1,7 +1,7 @@
-import { type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { LAB_TECHNIQUES, type LabRun, type LabStats, type LabTechnique, type LabTraffic } from '../../src/protocol/lab.ts';
 import { LaneTraffic } from './lane-traffic.ts';
-import { type LabPublisher } from './lab-publisher.ts';
+import type { LabPublisher } from './lab-publisher.ts';
 
 /** The run of a lab: its publisher and what it was asked for. */
 export interface LabRunRecord {

@@ -1,4 +1,4 @@
-import { type LabTraffic } from '../../src/protocol/lab.ts';
+import type { LabTraffic } from '../../src/protocol/lab.ts';
 
 /** The two counters of a TCP socket this module reads (`net.Socket` has them; tests pass plain objects). */
 export interface CountedSocket {

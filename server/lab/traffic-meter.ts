@@ -1,7 +1,7 @@
-import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type Socket } from 'node:net';
-import { type Duplex } from 'node:stream';
-import { type Exchange, type LaneTraffic, type SocketMark } from './lane-traffic.ts';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Exchange, LaneTraffic, SocketMark } from './lane-traffic.ts';
 import { readTrafficTag, type TrafficTag } from './traffic-tag.ts';
 
 /**

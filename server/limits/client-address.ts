@@ -1,4 +1,4 @@
-import { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP, isIPv4 } from 'node:net';
 
 /** The proxies whose `X-Forwarded-For` the server believes (`TRUST_PROXY`). */
@@ -115,7 +115,7 @@ function expandIPv6(address: string): string[] {
   let text = withoutZone;
   if (ipv4) {
     const [a, b, c, d] = ipv4.split('.').map(Number) as [number, number, number, number];
-    text = text.slice(0, -ipv4.length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+    text = `${text.slice(0, -ipv4.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
   const [head = '', tail] = text.split('::');
   const left = head === '' ? [] : head.split(':');

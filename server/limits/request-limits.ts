@@ -1,5 +1,5 @@
-import { type IncomingMessage, type ServerResponse } from 'node:http';
-import { type Duplex } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { CONNECTION_LIMITS, JOIN_CODE_COSTS, type RateLimit, type RateLimitName } from '../../src/protocol/rate-limits.ts';
 import { HttpProblem, problemBody } from '../http/problem.ts';

@@ -1,10 +1,10 @@
 import { JOIN_CODE_COSTS, type RateLimitName } from '../../src/protocol/rate-limits.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { type RouteContext, type RouteHandler } from '../http/router.ts';
+import type { RouteContext, RouteHandler } from '../http/router.ts';
 import { readLearnerCookie } from '../progress/learner-cookie.ts';
 import { isInternalRequest } from './internal-requests.ts';
-import { type RequestLimits } from './request-limits.ts';
+import type { RequestLimits } from './request-limits.ts';
 
 /** Runs before a route's handler (and around it); throws to refuse. */
 type Guard = (limits: RequestLimits, context: RouteContext, next: () => Promise<void>) => Promise<void>;

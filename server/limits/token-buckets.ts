@@ -1,4 +1,4 @@
-import { type BucketSpec } from '../../src/protocol/rate-limits.ts';
+import type { BucketSpec } from '../../src/protocol/rate-limits.ts';
 
 /** What {@link TokenBuckets.check} found. */
 export type BucketCheck = { ok: true } | { ok: false; retryAfterSeconds: number };

@@ -1,8 +1,8 @@
 import { drainCloseReason, type ChannelDrainResult } from '../../src/protocol/production.ts';
 import { WS_CLOSE } from '../../src/protocol/websocket.ts';
-import { type LongPolling } from '../techniques/long-polling.ts';
-import { type SseStreamRegistry } from '../techniques/sse-streams.ts';
-import { type WebSocketEndpoint } from '../techniques/websocket.ts';
+import type { LongPolling } from '../techniques/long-polling.ts';
+import type { SseStreamRegistry } from '../techniques/sse-streams.ts';
+import type { WebSocketEndpoint } from '../techniques/websocket.ts';
 
 /** The techniques' connections a channel drain acts on. */
 export interface DrainTargets {

@@ -9,18 +9,18 @@ import {
   type DrainStarted,
   type StartDrainResponse,
 } from '../../src/protocol/production.ts';
-import { type ChannelGuard } from '../channels/channel-access.ts';
-import { type EventBus } from '../events/event-bus.ts';
+import type { ChannelGuard } from '../channels/channel-access.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
-import { type RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { assertJsonObject, assertValidChannel } from '../http/validate.ts';
-import { type Logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 import { BinCounter } from './bin-counter.ts';
 import { readWholeNumber } from './body-number.ts';
-import { type ChannelDrainer } from './channel-drain.ts';
-import { type ExperimentSlots } from './experiment-slots.ts';
+import type { ChannelDrainer } from './channel-drain.ts';
+import type { ExperimentSlots } from './experiment-slots.ts';
 import { loopbackTarget, type LoopbackTarget } from './loopback-target.ts';
 import { SseFleetReader } from './sse-fleet-reader.ts';
 import { RunTimers } from './run-timers.ts';

@@ -3,7 +3,7 @@ import { paths } from '../../src/protocol/paths.ts';
 import { IDLE_HOP_HEADER, IDLE_HOP_LIMITS, IDLE_HOP_VIA } from '../../src/protocol/production.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { HttpProblem, sendProblem } from '../http/problem.ts';
-import { type RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/router.ts';
 import { assertValidChannel } from '../http/validate.ts';
 import { loopbackTarget } from './loopback-target.ts';
 import { internalHeaders } from '../limits/internal-requests.ts';

@@ -1,4 +1,4 @@
-import { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 /** Where a client inside the server reaches the server itself. */
 export interface LoopbackTarget {

@@ -1,7 +1,7 @@
-import { type ChannelDrainResult } from '../../src/protocol/production.ts';
-import { type Logger } from '../logger.ts';
+import type { ChannelDrainResult } from '../../src/protocol/production.ts';
+import type { Logger } from '../logger.ts';
 import { InstanceOrders } from '../redis/instance-orders.ts';
-import { type RedisConnection } from '../redis/redis-connection.ts';
+import type { RedisConnection } from '../redis/redis-connection.ts';
 import { parseStartDrainRequest } from './drain-drill.ts';
 import { drainChannel, retryAfterSeconds, type ChannelDrainer, type DrainSettings, type DrainTargets } from './channel-drain.ts';
 

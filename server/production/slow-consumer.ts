@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type ChannelEvent } from '../../src/protocol/events.ts';
+import type { ChannelEvent } from '../../src/protocol/events.ts';
 import {
   FIREHOSE_EVENT_TYPE,
   PRODUCTION_EVENTS,
@@ -15,19 +15,19 @@ import {
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { SSE_LIMITS } from '../../src/protocol/sse.ts';
 import { WS_LIMITS } from '../../src/protocol/websocket.ts';
-import { type ChannelGuard } from '../channels/channel-access.ts';
-import { type EventBus } from '../events/event-bus.ts';
+import type { ChannelGuard } from '../channels/channel-access.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
-import { type RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { assertJsonObject, assertValidChannel, invalidBody } from '../http/validate.ts';
-import { type Logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 import { formatEvent } from '../techniques/sse.ts';
-import { type SseStream, type SseStreamRegistry } from '../techniques/sse-streams.ts';
-import { type WebSocketEndpoint } from '../techniques/websocket.ts';
+import type { SseStream, SseStreamRegistry } from '../techniques/sse-streams.ts';
+import type { WebSocketEndpoint } from '../techniques/websocket.ts';
 import { readWholeNumber } from './body-number.ts';
-import { type ExperimentSlots } from './experiment-slots.ts';
+import type { ExperimentSlots } from './experiment-slots.ts';
 import { loopbackTarget, type LoopbackTarget } from './loopback-target.ts';
 import { SlowSseReader, SlowWsReader, type SlowReader } from './slow-readers.ts';
 import { RunTimers } from './run-timers.ts';

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { paths } from '../../src/protocol/paths.ts';
 import { WS_PATH, type ClientMessage, type ServerMessage } from '../../src/protocol/websocket.ts';
 import { WireParser, resumeIdOf } from '../../src/widgets/sse/wire-parser.ts';
-import { type LoopbackTarget } from './loopback-target.ts';
+import type { LoopbackTarget } from './loopback-target.ts';
 import { INTERNAL_HEADER_LINE, internalHeaders } from '../limits/internal-requests.ts';
 
 /** How a slow reader's connection ended, as the reader saw it once it had read everything before the end. */

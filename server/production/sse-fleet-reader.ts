@@ -2,7 +2,7 @@ import { request as httpRequest, type ClientRequest, type OutgoingHttpHeaders } 
 import { paths } from '../../src/protocol/paths.ts';
 import { SSE_DEFAULTS } from '../../src/protocol/sse.ts';
 import { WireParser } from '../../src/widgets/sse/wire-parser.ts';
-import { type LoopbackTarget } from './loopback-target.ts';
+import type { LoopbackTarget } from './loopback-target.ts';
 import { internalHeaders } from '../limits/internal-requests.ts';
 
 export interface SseFleetReaderOptions {

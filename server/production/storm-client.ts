@@ -1,6 +1,6 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { stormDelay, type StormStrategy } from '../../src/protocol/production.ts';
-import { type LoopbackTarget } from './loopback-target.ts';
+import type { LoopbackTarget } from './loopback-target.ts';
 import { internalHeaders } from '../limits/internal-requests.ts';
 
 /** What a {@link StormClient} needs. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { paths } from '../../src/protocol/paths.ts';
 import {
   PRODUCTION_EVENTS,
@@ -11,17 +11,17 @@ import {
   type StormDone,
   type StormStrategy,
 } from '../../src/protocol/production.ts';
-import { type ChannelGuard } from '../channels/channel-access.ts';
-import { type EventBus } from '../events/event-bus.ts';
+import type { ChannelGuard } from '../channels/channel-access.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import { sendProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
-import { type RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { assertJsonObject, assertValidChannel, invalidBody } from '../http/validate.ts';
-import { type Logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 import { BinCounter } from './bin-counter.ts';
 import { readWholeNumber } from './body-number.ts';
-import { type ExperimentSlots } from './experiment-slots.ts';
+import type { ExperimentSlots } from './experiment-slots.ts';
 import { loopbackTarget, type LoopbackTarget } from './loopback-target.ts';
 import { StormClient } from './storm-client.ts';
 import { RunTimers } from './run-timers.ts';

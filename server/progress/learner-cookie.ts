@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { LEARNER_COOKIE, LEARNER_COOKIE_MAX_AGE, LEARNER_ID_PATTERN } from '../../src/protocol/progress.ts';
 import { cameOverHttps, readCookie } from '../http/cookies.ts';
 

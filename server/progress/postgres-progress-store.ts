@@ -1,6 +1,6 @@
-import { type Progress } from '../../src/protocol/progress.ts';
+import type { Progress } from '../../src/protocol/progress.ts';
 import { resetProgressAt } from '../../src/progress/merge-progress.ts';
-import { type PostgresPool, type SqlRunner } from '../store/postgres-pool.ts';
+import type { PostgresPool, SqlRunner } from '../store/postgres-pool.ts';
 import { mergeStored, type ProgressStore, type StoredProgress } from './progress-store.ts';
 
 /**

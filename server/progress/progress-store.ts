@@ -1,4 +1,4 @@
-import { type Progress } from '../../src/protocol/progress.ts';
+import type { Progress } from '../../src/protocol/progress.ts';
 import { mergeProgress, normalizeProgress } from '../../src/progress/merge-progress.ts';
 
 /** A learner's progress as stored. */

@@ -1,5 +1,5 @@
-import { type DatabaseSync, type StatementSync } from 'node:sqlite';
-import { type Progress } from '../../src/protocol/progress.ts';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { Progress } from '../../src/protocol/progress.ts';
 import { resetProgressAt } from '../../src/progress/merge-progress.ts';
 import { immediateTransaction } from '../store/sqlite-transaction.ts';
 import { mergeStored, type ProgressStore, type StoredProgress } from './progress-store.ts';

@@ -1,5 +1,5 @@
 import { BackplaneUnavailableError } from './backplane-unavailable.ts';
-import { type RedisConnection } from './redis-connection.ts';
+import type { RedisConnection } from './redis-connection.ts';
 
 /**
  * Runs a Redis command for a request, turning an outage into

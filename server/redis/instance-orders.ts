@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type Logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 import { BackplaneUnavailableError } from './backplane-unavailable.ts';
 import { callRedis } from './call-redis.ts';
-import { type RedisConnection } from './redis-connection.ts';
+import type { RedisConnection } from './redis-connection.ts';
 
 /** Options of {@link InstanceOrders}. */
 export interface InstanceOrdersOptions<Order extends object, Report extends object> {

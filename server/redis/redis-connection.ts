@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createClient, type RedisClientType } from '@redis/client';
-import { type Logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 
 /**
  * Why `@redis/client` (node-redis): it is the client Redis maintains, speaks

@@ -1,11 +1,11 @@
-import { type StartBuildResponse } from '../../src/protocol/builds.ts';
+import type { StartBuildResponse } from '../../src/protocol/builds.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
-import { BuildSimulation, TooManyBuildsError } from '../builds/build-simulation.ts';
+import { type BuildSimulation, TooManyBuildsError } from '../builds/build-simulation.ts';
 import { parseStartBuildRequest } from '../builds/start-build-request.ts';
-import { type ChannelGuard } from '../channels/channel-access.ts';
+import type { ChannelGuard } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
-import { type RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 
 /**

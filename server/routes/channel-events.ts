@@ -2,10 +2,10 @@ import { EVENT_TYPE_PATTERN, type PublishResponse } from '../../src/protocol/eve
 import { isNoteEventData, JOB_LIMITS, NOTE_EVENT_TYPE } from '../../src/protocol/jobs.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { isReservedEventType } from '../../src/protocol/reserved-event-types.ts';
-import { type EventBus } from '../events/event-bus.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
-import { type RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { assertJsonObject, assertValidChannel, invalidBody } from '../http/validate.ts';
 

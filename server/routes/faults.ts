@@ -1,9 +1,9 @@
-import { type FaultResponse } from '../../src/protocol/faults.ts';
-import { type ChannelGuard } from '../channels/channel-access.ts';
-import { type ChannelFaults } from '../faults/channel-faults.ts';
+import type { FaultResponse } from '../../src/protocol/faults.ts';
+import type { ChannelGuard } from '../channels/channel-access.ts';
+import type { ChannelFaults } from '../faults/channel-faults.ts';
 import { parseFaultRequest } from '../faults/parse-fault-request.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
-import { type RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { assertValidChannel } from '../http/validate.ts';
 

@@ -1,4 +1,4 @@
-import { type RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 
 /** `GET /healthz`: liveness — the process answers HTTP → `200 {status: 'ok'}`. */

@@ -1,10 +1,10 @@
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { paths } from '../../src/protocol/paths.ts';
-import { type Job, type StartJobResponse } from '../../src/protocol/jobs.ts';
-import { type ChannelGuard } from '../channels/channel-access.ts';
+import type { Job, StartJobResponse } from '../../src/protocol/jobs.ts';
+import type { ChannelGuard } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
-import { type RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { TooManyJobsError, type JobPlan } from '../jobs/job-simulation.ts';
 import { parseStartJobRequest } from '../jobs/start-job-request.ts';

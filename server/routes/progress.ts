@@ -1,14 +1,14 @@
-import { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { LEARNER_COOKIE, PROGRESS_LIMITS, type Progress, type ProgressResponse } from '../../src/protocol/progress.ts';
 import { validateProgress } from '../../src/progress/validate-progress.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
-import { type RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { describe } from '../http/validate.ts';
 import { learnerSetCookie, newLearnerId, readLearnerCookie } from '../progress/learner-cookie.ts';
-import { type ProgressStore } from '../progress/progress-store.ts';
+import type { ProgressStore } from '../progress/progress-store.ts';
 
 /** The handlers of `/api/progress`. */
 export interface ProgressRoutes {

@@ -1,4 +1,4 @@
-import { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { isValidChannel } from '../../src/protocol/channel.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import {
@@ -14,18 +14,18 @@ import {
   type Membership,
   type WorkshopState,
 } from '../../src/protocol/workshops.ts';
-import { type ChannelAccess } from '../channels/channel-access.ts';
+import type { ChannelAccess } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
-import { type RouteContext, type RouteHandler, type Router } from '../http/router.ts';
+import type { RouteContext, RouteHandler, Router } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { assertJsonObject, describe, invalidBody } from '../http/validate.ts';
 import { learnerSetCookie, newLearnerId } from '../progress/learner-cookie.ts';
 import { readLastEventId } from '../techniques/sse.ts';
 import { readDisplayName, readPlainText } from '../workshops/display-text.ts';
 import { hostSecretMatches, hostSetCookie, presentedHostSecret } from '../workshops/host-secret.ts';
-import { type WorkshopHub } from '../workshops/workshop-hub.ts';
-import { type MemberRecord, type WorkshopRecord } from '../workshops/workshop-store.ts';
+import type { WorkshopHub } from '../workshops/workshop-hub.ts';
+import type { MemberRecord, WorkshopRecord } from '../workshops/workshop-store.ts';
 import { learnerFrom } from './progress.ts';
 
 /** The pattern of every route below `/api/workshops/{code}`. */

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { type DemoMember, type InstanceName } from '../../src/protocol/scaling.ts';
+import type { DemoMember, InstanceName } from '../../src/protocol/scaling.ts';
 import { WS_PATH, type ClientMessage, type ServerMessage } from '../../src/protocol/websocket.ts';
 
 /**

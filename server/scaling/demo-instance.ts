@@ -3,7 +3,7 @@ import { get } from 'node:http';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { type InstanceName, type InstanceState, type InstanceStatus } from '../../src/protocol/scaling.ts';
+import type { InstanceName, InstanceState, InstanceStatus } from '../../src/protocol/scaling.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const serverEntry = fileURLToPath(new URL('../index.ts', import.meta.url));

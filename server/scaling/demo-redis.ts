@@ -9,7 +9,7 @@ import { createClient, type RedisClientType } from '@redis/client';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { REDIS_INSTALL_COMMANDS, type BackplaneAvailability } from '../../src/protocol/scaling.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { type Logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 
 /** Options of {@link DemoRedis}. */
 export interface DemoRedisOptions {

@@ -1,5 +1,5 @@
-import { type RedisClientType } from '@redis/client';
-import { type PresenceKey } from '../../src/protocol/scaling.ts';
+import type { RedisClientType } from '@redis/client';
+import type { PresenceKey } from '../../src/protocol/scaling.ts';
 import { evalScript, luaScript } from '../redis/redis-connection.ts';
 import { chatRoomKeys } from '../websocket/redis-chat-keys.ts';
 

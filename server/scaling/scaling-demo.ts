@@ -1,8 +1,8 @@
-import { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import {
   SCALING_INSTANCES,
-  SCALING_LIMITS,
+  type SCALING_LIMITS,
   SCALING_MEMBERS,
   SCALING_ROOM,
   otherInstance,
@@ -13,12 +13,12 @@ import {
 } from '../../src/protocol/scaling.ts';
 import { LAST_EVENT_ID_PARAM, SSE_RESET_EVENT } from '../../src/protocol/sse.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { type Logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 import { presenceTimings } from '../websocket/presence-timings.ts';
 import { ChatMember } from './chat-member.ts';
 import { DemoInstance } from './demo-instance.ts';
 import { DemoRecord, type StreamRecorder } from './demo-record.ts';
-import { type DemoBackplane, type DemoRedis } from './demo-redis.ts';
+import type { DemoBackplane, DemoRedis } from './demo-redis.ts';
 import { forwardRequest } from './forward-request.ts';
 import { presenceKeyNames, readPresenceKeys } from './presence-keys.ts';
 import { SseTap } from './sse-tap.ts';

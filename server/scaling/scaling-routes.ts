@@ -8,13 +8,13 @@ import {
   type ScalingAvailability,
   type StartScalingDemoRequest,
 } from '../../src/protocol/scaling.ts';
-import { type ChannelGuard } from '../channels/channel-access.ts';
+import type { ChannelGuard } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
-import { type RouteContext, type Router } from '../http/router.ts';
+import type { RouteContext, Router } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { assertJsonObject, assertValidChannel, invalidBody } from '../http/validate.ts';
-import { type Logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 import { DemoRedis } from './demo-redis.ts';
 import { ScalingDemo, type ScalingDemoLimits } from './scaling-demo.ts';
 

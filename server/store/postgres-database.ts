@@ -1,9 +1,9 @@
-import { type Migration } from './migration.ts';
+import type { Migration } from './migration.ts';
 import { DatabaseStartError } from './database-start-error.ts';
 import { DatabaseUnavailable } from './database-unavailable.ts';
 import { redactDatabaseUrl } from './redact-database-url.ts';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
-import { type PostgresPool, type SqlRunner } from './postgres-pool.ts';
+import type { PostgresPool, SqlRunner } from './postgres-pool.ts';
 
 /**
  * The key of the advisory lock that migrations hold: any constant, the same

@@ -1,4 +1,4 @@
-import { type Migration } from './migration.ts';
+import type { Migration } from './migration.ts';
 
 /**
  * The PostgreSQL schema, tracked in `schema_migrations`: the same tables as

@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { type Migration } from './migration.ts';
+import type { Migration } from './migration.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { immediateTransaction } from './sqlite-transaction.ts';
 

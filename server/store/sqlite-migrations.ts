@@ -1,4 +1,4 @@
-import { type Migration } from './migration.ts';
+import type { Migration } from './migration.ts';
 
 /** The SQLite schema (`node:sqlite`), tracked by `PRAGMA user_version`; `postgres-migrations.ts` is its PostgreSQL twin. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [

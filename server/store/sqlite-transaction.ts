@@ -1,4 +1,4 @@
-import { type DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 
 /**
  * Runs `work` in a `BEGIN IMMEDIATE` transaction: commits what it did, or

@@ -1,7 +1,7 @@
 import { CHANNEL_LATEST_LIMITS, type ChannelLatestResponse } from '../../src/protocol/channel-latest.ts';
 import { SERVER_TIME_HEADER } from '../../src/protocol/jobs.ts';
-import { type EventBus } from '../events/event-bus.ts';
-import { type RouteHandler } from '../http/router.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { RouteHandler } from '../http/router.ts';
 import { dropBodyHeaders } from '../http/security-headers.ts';
 import { sendJson } from '../http/send-json.ts';
 import { assertValidChannel } from '../http/validate.ts';

@@ -1,7 +1,7 @@
 import { SERVER_TIME_HEADER, type Job } from '../../src/protocol/jobs.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { type RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/router.ts';
 import { dropBodyHeaders } from '../http/security-headers.ts';
 import { sendJson } from '../http/send-json.ts';
 

@@ -1,4 +1,4 @@
-import { type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 
 /** Why a stream ended, for metrics and tests. */
 export type SseStreamEnd = 'client-left' | 'ended' | 'killed' | 'slow-consumer';

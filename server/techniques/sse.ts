@@ -1,5 +1,5 @@
-import { type IncomingMessage, type ServerResponse } from 'node:http';
-import { type ChannelEvent } from '../../src/protocol/events.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ChannelEvent } from '../../src/protocol/events.ts';
 import {
   HEARTBEAT_PARAM,
   LAST_EVENT_ID_PARAM,
@@ -10,13 +10,13 @@ import {
   SSE_RESUMING_COMMENT,
   type SseResetData,
 } from '../../src/protocol/sse.ts';
-import { type EventBus } from '../events/event-bus.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import { ReplayGate } from '../events/replay-gate.ts';
-import { type FaultRegistry } from '../faults/fault-registry.ts';
+import type { FaultRegistry } from '../faults/fault-registry.ts';
 import { readWholeNumberParam } from '../http/query.ts';
-import { type RouteHandler } from '../http/router.ts';
+import type { RouteHandler } from '../http/router.ts';
 import { assertValidChannel } from '../http/validate.ts';
-import { SseStream, SseStreamRegistry } from './sse-streams.ts';
+import { SseStream, type SseStreamRegistry } from './sse-streams.ts';
 
 /** Timings and bounds of the SSE endpoint; tests shrink them. */
 export interface SseSettings {

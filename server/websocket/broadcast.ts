@@ -1,4 +1,4 @@
-import { type ServerMessage } from '../../src/protocol/websocket.ts';
+import type { ServerMessage } from '../../src/protocol/websocket.ts';
 
 /** Whoever can be sent an already encoded message: a connection. */
 export interface EncodedRecipient {

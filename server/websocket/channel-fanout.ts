@@ -1,5 +1,5 @@
-import { type ChannelEvent } from '../../src/protocol/events.ts';
-import { type EventBus } from '../events/event-bus.ts';
+import type { ChannelEvent } from '../../src/protocol/events.ts';
+import type { EventBus } from '../events/event-bus.ts';
 
 /** One socket's subscription to a channel. */
 export interface ChannelSubscriber {

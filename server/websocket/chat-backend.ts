@@ -1,6 +1,6 @@
-import { type ServerMessage } from '../../src/protocol/websocket.ts';
-import { type EncodedRecipient } from './broadcast.ts';
-import { type ChatParticipant } from './chat-rooms.ts';
+import type { ServerMessage } from '../../src/protocol/websocket.ts';
+import type { EncodedRecipient } from './broadcast.ts';
+import type { ChatParticipant } from './chat-rooms.ts';
 
 /** A member the chat can talk to: a connection, in the server; a recording fake, in unit tests. */
 export interface ChatRecipient extends ChatParticipant, EncodedRecipient {

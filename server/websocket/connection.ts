@@ -1,12 +1,12 @@
 import { WebSocket } from 'ws';
-import { type ChannelEvent } from '../../src/protocol/events.ts';
+import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { WS_CLOSE, type Member, type ServerMessage } from '../../src/protocol/websocket.ts';
 import { ReplayGate } from '../events/replay-gate.ts';
 import { SerialQueue } from '../workshops/serial-queue.ts';
 import { encodeMessage, type EncodedRecipient } from './broadcast.ts';
-import { type ChannelSubscriber } from './channel-fanout.ts';
-import { type ChatParticipant } from './chat-rooms.ts';
-import { type MessageRateLimiter } from './rate-limiter.ts';
+import type { ChannelSubscriber } from './channel-fanout.ts';
+import type { ChatParticipant } from './chat-rooms.ts';
+import type { MessageRateLimiter } from './rate-limiter.ts';
 
 /** What a {@link WsConnection} needs from the endpoint that accepted it. */
 export interface WsConnectionOptions {

@@ -1,4 +1,4 @@
-import { type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 
 /** Options of a {@link Heartbeat}. */
 export interface HeartbeatOptions {

@@ -1,5 +1,5 @@
 import { broadcast } from './broadcast.ts';
-import { type ChatBackend, type ChatBackendHooks, type ChatRecipient } from './chat-backend.ts';
+import type { ChatBackend, ChatBackendHooks, ChatRecipient } from './chat-backend.ts';
 import { ChatRooms, type ChatRoomsOptions } from './chat-rooms.ts';
 
 /**

@@ -1,7 +1,7 @@
-import { type ChatMessage, type ServerMessage } from '../../src/protocol/websocket.ts';
+import type { ChatMessage, ServerMessage } from '../../src/protocol/websocket.ts';
 import { broadcast } from './broadcast.ts';
-import { type ChatRecipient } from './chat-backend.ts';
-import { type RoomNews } from './room-news.ts';
+import type { ChatRecipient } from './chat-backend.ts';
+import type { RoomNews } from './room-news.ts';
 
 /** What a {@link LocalRoom} needs besides its members. */
 export interface LocalRoomOptions<P extends ChatRecipient> {

@@ -21,8 +21,11 @@ export type ParsedMessage = { ok: true; message: ClientMessage } | { ok: false; 
 type Fields = Record<string, unknown>;
 type Validator = (fields: Fields) => ClientMessage | MessageProblem;
 
-/** Control characters (C0, DEL, C1), and the bidirectional overrides that can make a name read backwards. */
-const NAME_FORBIDDEN = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+/**
+ * Lesson 5's chat names (not workshop names, see src/protocol/workshops.ts): control characters
+ * (C0, DEL, C1), and the bidirectional overrides that can make a name read backwards.
+ */
+const CHAT_NAME_FORBIDDEN = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 /** The same in chat text, except tab and line feed: a message may have several lines. */
 const TEXT_FORBIDDEN = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
 
@@ -63,7 +66,7 @@ const VALIDATORS: Record<ClientMessageType, Validator> = {
     if (trimmed.length < 1 || trimmed.length > WS_LIMITS.maxNameLength) {
       return invalid('name', `name must be 1–${WS_LIMITS.maxNameLength} characters once trimmed.`);
     }
-    if (NAME_FORBIDDEN.test(trimmed) || !trimmed.isWellFormed()) {
+    if (CHAT_NAME_FORBIDDEN.test(trimmed) || !trimmed.isWellFormed()) {
       return invalid('name', 'name must not contain control characters.');
     }
     return { type: 'join', room: room as string, name: trimmed };

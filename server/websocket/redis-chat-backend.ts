@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorReply } from '@redis/client';
 import { WS_LIMITS, type ChatMessage, type Member } from '../../src/protocol/websocket.ts';
-import { type Logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import { callRedis } from '../redis/call-redis.ts';
-import { type RedisConnection } from '../redis/redis-connection.ts';
-import { type ChatBackend, type ChatBackendHooks, type ChatRecipient } from './chat-backend.ts';
+import type { RedisConnection } from '../redis/redis-connection.ts';
+import type { ChatBackend, ChatBackendHooks, ChatRecipient } from './chat-backend.ts';
 import { CHAT_ROOM_DEFAULTS, type ChatRoomsOptions } from './chat-rooms.ts';
 import { LocalRoom } from './local-room.ts';
 import { presenceTimings, type PresenceTimings } from './presence-timings.ts';

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { PROBLEM_CONTENT_TYPE } from '../../src/protocol/problem.ts';
 import { problemBody, type ProblemInit } from '../http/problem.ts';
 import { API_CONTENT_SECURITY_POLICY } from '../http/security-headers.ts';

@@ -1,4 +1,4 @@
-import { type ChatMessage, type Member } from '../../src/protocol/websocket.ts';
+import type { ChatMessage, Member } from '../../src/protocol/websocket.ts';
 
 /**
  * What an instance hears about a chat room on Redis Pub/Sub, in the order

@@ -1,5 +1,5 @@
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
-import { NAME_FORBIDDEN, WORKSHOP_LIMITS } from '../../src/protocol/workshops.ts';
+import { cleanDisplayName, displayNameProblem } from '../../src/protocol/workshops.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { describe, invalidBody } from '../http/validate.ts';
 
@@ -8,22 +8,13 @@ const CONTROL_CHARACTERS = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
 /**
  * A display name as stored: NFC, trimmed, runs of spaces collapsed to one.
- * @throws {HttpProblem} 400 `invalid-name`: not a string, empty, longer than
- *   `maxNameLength` code points, or holding a character of {@link NAME_FORBIDDEN}.
+ * @throws {HttpProblem} 400 `invalid-name`: not a string, or {@link displayNameProblem} has an objection.
  */
 export function readDisplayName(value: unknown): string {
   if (typeof value !== 'string') throw invalidName(`The name must be a string, not ${describe(value)}.`);
-  // Judged before collapsing, so a tab or a line break is refused rather than turned into a space.
-  if (NAME_FORBIDDEN.test(value)) {
-    throw invalidName('A name is plain text: no control characters, no line breaks, no < or >.');
-  }
-  const name = collapseSpaces(value);
-  const length = [...name].length;
-  if (length === 0) throw invalidName('The name is empty; type the name others in the room know you by.');
-  if (length > WORKSHOP_LIMITS.maxNameLength) {
-    throw invalidName(`The name has ${length} characters; at most ${WORKSHOP_LIMITS.maxNameLength} fit.`);
-  }
-  return name;
+  const problem = displayNameProblem(value);
+  if (problem) throw invalidName(problem);
+  return cleanDisplayName(value);
 }
 
 /**
@@ -36,7 +27,7 @@ export function readPlainText(value: unknown, field: string, maxLength: number):
   if (CONTROL_CHARACTERS.test(value)) {
     throw invalidBody(`"${field}" is plain text on one line: no control characters or line breaks.`, field);
   }
-  const text = collapseSpaces(value);
+  const text = cleanDisplayName(value);
   const length = [...text].length;
   if (length === 0 || length > maxLength) {
     throw invalidBody(`"${field}" must have 1–${maxLength} characters; it has ${length}.`, field);
@@ -47,10 +38,6 @@ export function readPlainText(value: unknown, field: string, maxLength: number):
 /** The key under which two names count as the same (case-insensitive). */
 export function nameKey(name: string): string {
   return name.toLowerCase();
-}
-
-function collapseSpaces(value: string): string {
-  return value.normalize('NFC').trim().replace(/\s+/g, ' ');
 }
 
 function invalidName(detail: string): HttpProblem {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { HOST_COOKIE, workshopPaths } from '../../src/protocol/workshops.ts';
 import { cameOverHttps, readCookie } from '../http/cookies.ts';
 

@@ -1,4 +1,4 @@
-import { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { workshopPages } from '../../src/protocol/workshops.ts';
 import { cameOverHttps } from '../http/cookies.ts';

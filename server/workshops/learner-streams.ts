@@ -1,8 +1,8 @@
-import { type ChannelEvent } from '../../src/protocol/events.ts';
+import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { HOST_EVENTS, type HostWorkshop, type MemberView } from '../../src/protocol/workshops.ts';
-import { type EventBus } from '../events/event-bus.ts';
-import { type SseStream } from '../techniques/sse-streams.ts';
-import { type OpenStream } from './live-state.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { SseStream } from '../techniques/sse-streams.ts';
+import type { OpenStream } from './live-state.ts';
 
 /** One learner stream open on this instance. */
 interface LearnerStream {

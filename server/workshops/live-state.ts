@@ -1,6 +1,6 @@
-import { type BroadcastRecord } from '../../src/protocol/workshops.ts';
+import type { BroadcastRecord } from '../../src/protocol/workshops.ts';
 import { UNSEEN, type PresenceState, type StreamLease } from './presence.ts';
-import { type ProgressSummary } from './progress-summary.ts';
+import type { ProgressSummary } from './progress-summary.ts';
 
 /** What a workshop keeps of one member besides the store's record: their page's reports and what the host was last sent. */
 export interface MemberLive {

@@ -1,8 +1,8 @@
-import { type MemberView } from '../../src/protocol/workshops.ts';
-import { type MemberLive } from './live-state.ts';
+import type { MemberView } from '../../src/protocol/workshops.ts';
+import type { MemberLive } from './live-state.ts';
 import { isOnline, type PresenceTimings } from './presence.ts';
-import { type ProgressSummary } from './progress-summary.ts';
-import { type MemberRecord } from './workshop-store.ts';
+import type { ProgressSummary } from './progress-summary.ts';
+import type { MemberRecord } from './workshop-store.ts';
 
 /** One member as the host sees them at `now`: the store's record, what their page reported, and their progress. */
 export function memberView(

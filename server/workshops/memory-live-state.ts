@@ -1,4 +1,4 @@
-import { type BroadcastRecord } from '../../src/protocol/workshops.ts';
+import type { BroadcastRecord } from '../../src/protocol/workshops.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import {
   leaseChanges,

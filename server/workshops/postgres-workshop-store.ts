@@ -1,5 +1,5 @@
-import { type WorkshopFocus, type WorkshopState } from '../../src/protocol/workshops.ts';
-import { type PostgresPool, type SqlRunner } from '../store/postgres-pool.ts';
+import type { WorkshopFocus, WorkshopState } from '../../src/protocol/workshops.ts';
+import type { PostgresPool, SqlRunner } from '../store/postgres-pool.ts';
 import { toMember, toWorkshop, type MemberRow, type WorkshopRow } from './workshop-rows.ts';
 import {
   assertNameFree,

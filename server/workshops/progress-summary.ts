@@ -1,5 +1,5 @@
-import { type Progress } from '../../src/protocol/progress.ts';
-import { type MemberQuiz } from '../../src/protocol/workshops.ts';
+import type { Progress } from '../../src/protocol/progress.ts';
+import type { MemberQuiz } from '../../src/protocol/workshops.ts';
 import { normalizeProgress } from '../../src/progress/merge-progress.ts';
 import { scenarios } from '../../src/quiz/data.ts';
 import { scoreAttempt } from '../../src/quiz/scenarios.ts';

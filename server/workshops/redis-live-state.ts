@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type BroadcastRecord } from '../../src/protocol/workshops.ts';
+import type { BroadcastRecord } from '../../src/protocol/workshops.ts';
 import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import { callRedis } from '../redis/call-redis.ts';
-import { type RedisConnection } from '../redis/redis-connection.ts';
+import type { RedisConnection } from '../redis/redis-connection.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import {
   leaseChanges,
@@ -13,7 +13,7 @@ import {
   type OpenStream,
   type WorkshopLiveState,
 } from './live-state.ts';
-import { type StreamLease } from './presence.ts';
+import type { StreamLease } from './presence.ts';
 import { learnerKey, memberKeys, workshopKeys, type MemberKeys } from './redis-live-keys.ts';
 import { ACQUIRE_MEMBER, ADD_BROADCAST, READ_MEMBER, RELEASE_MEMBER, UNLOCK } from './redis-live-scripts.ts';
 

@@ -29,7 +29,7 @@ export function resultsCsv(members: readonly MemberView[], lessons: readonly str
     ...scenarios.map((scenario) => member.quiz?.answers[scenario] ?? ''),
   ]);
   // RFC 4180 §2: records end with CRLF, the last one included.
-  return [header, ...rows].map((row) => row.map(csvField).join(',') + '\r\n').join('');
+  return [header, ...rows].map((row) => `${row.map(csvField).join(',')}\r\n`).join('');
 }
 
 /**

@@ -1,5 +1,5 @@
-import { type DatabaseSync, type StatementSync } from 'node:sqlite';
-import { type WorkshopFocus, type WorkshopState } from '../../src/protocol/workshops.ts';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { WorkshopFocus, WorkshopState } from '../../src/protocol/workshops.ts';
 import { immediateTransaction } from '../store/sqlite-transaction.ts';
 import { toMember, toWorkshop, type MemberRow, type WorkshopRow } from './workshop-rows.ts';
 import {

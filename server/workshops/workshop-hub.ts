@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import {
   BROADCAST_EVENT_TYPE,
@@ -20,14 +20,14 @@ import {
 import { InMemoryEventBus, type EventBus } from '../events/event-bus.ts';
 import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { type ProgressStore } from '../progress/progress-store.ts';
-import { type RedisConnection } from '../redis/redis-connection.ts';
+import type { ProgressStore } from '../progress/progress-store.ts';
+import type { RedisConnection } from '../redis/redis-connection.ts';
 import { streamEvents } from '../techniques/sse.ts';
 import { SseStreamRegistry, type SseStream } from '../techniques/sse-streams.ts';
 import { hashHostSecret, newHostSecret } from './host-secret.ts';
 import { joinUrls } from './join-urls.ts';
 import { LocalLearnerStreams } from './learner-streams.ts';
-import { type MemberLive, type WorkshopLiveState } from './live-state.ts';
+import type { MemberLive, WorkshopLiveState } from './live-state.ts';
 import { memberView, viewKey } from './member-view.ts';
 import { MemoryLiveState } from './memory-live-state.ts';
 import {
@@ -42,7 +42,7 @@ import { PresenceSweep } from './presence-sweep.ts';
 import { NO_PROGRESS, summarizeProgress, type ProgressSummary } from './progress-summary.ts';
 import { RedisLiveState } from './redis-live-state.ts';
 import { resultsCsv } from './results-csv.ts';
-import { type MemberRecord, type WorkshopRecord, type WorkshopStore } from './workshop-store.ts';
+import type { MemberRecord, WorkshopRecord, WorkshopStore } from './workshop-store.ts';
 
 /** Presence timings and the sweep that applies them; tests shrink them. */
 export interface WorkshopTimings extends PresenceTimings {

@@ -1,5 +1,5 @@
-import { type WorkshopState } from '../../src/protocol/workshops.ts';
-import { type MemberRecord, type WorkshopRecord } from './workshop-store.ts';
+import type { WorkshopState } from '../../src/protocol/workshops.ts';
+import type { MemberRecord, WorkshopRecord } from './workshop-store.ts';
 
 /** A `workshops` row, as both engines return it (times as numbers: ms since the epoch). */
 export interface WorkshopRow {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
-import { type WorkshopFocus, type WorkshopState } from '../../src/protocol/workshops.ts';
+import type { WorkshopFocus, WorkshopState } from '../../src/protocol/workshops.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { nameKey } from './display-text.ts';
 import { newJoinCode } from './join-code.ts';

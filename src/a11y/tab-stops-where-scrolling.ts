@@ -100,7 +100,7 @@ function makeTabStop(box: HTMLElement): string[] {
 
 function nameOf(box: HTMLElement): string {
   const caption = box.closest('figure')?.querySelector('figcaption') ?? box.querySelector('caption');
-  // innerText, not textContent: a caption's parts (a title, a file name) stay apart.
+  // biome-ignore lint/performance/useDomNodeTextContent: innerText, not textContent: a caption's parts (a title, a file name) stay apart.
   const text = caption?.innerText.replace(/\s+/g, ' ').trim();
   if (box.tagName === 'PRE') return text ? `Code: ${text}` : 'Code';
   return text || 'Scrolling box';

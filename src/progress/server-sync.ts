@@ -1,7 +1,7 @@
 import { signal, type Signal } from '@preact/signals';
 import { paths } from '../protocol/paths.ts';
 import { PROBLEM_TYPES } from '../protocol/problem.ts';
-import { type Progress, type ProgressResponse } from '../protocol/progress.ts';
+import type { Progress, ProgressResponse } from '../protocol/progress.ts';
 import { adoptProgress, onLocalChange, readProgress, resetProgress as resetLocalProgress } from './local-progress.ts';
 import { normalizeProgress } from './merge-progress.ts';
 

@@ -78,7 +78,7 @@ export function validateProgressExport(value: unknown, knownLessons: Iterable<st
     );
   }
   const unknown = Object.keys(value).find((key) => !['format', 'version', 'exportedAt', 'progress'].includes(key));
-  if (unknown !== undefined) return fail(`/${escape(unknown)}`, `Unknown member "${unknown}".`);
+  if (unknown !== undefined) return fail(`/${escapePointerToken(unknown)}`, `Unknown member "${unknown}".`);
   if (!('progress' in value)) return fail('/progress', 'The file has no "progress".');
   return validateProgress(value.progress, knownLessons, '/progress');
 }
@@ -98,7 +98,7 @@ class Checker {
     if (!('lessons' in value)) this.#problem(`${at}/lessons`, '"lessons" is required (an object, {} when empty).');
     else if (this.#object(value.lessons, `${at}/lessons`, undefined, '"lessons"')) {
       for (const [slug, lesson] of Object.entries(value.lessons)) {
-        const where = `${at}/lessons/${escape(slug)}`;
+        const where = `${at}/lessons/${escapePointerToken(slug)}`;
         if (!this.#knownLesson(slug, where)) continue;
         const checked = this.#lesson(lesson, where);
         if (checked) result.lessons[slug] = checked;
@@ -132,7 +132,7 @@ class Checker {
       } else {
         result.exercises = {};
         for (const [id, time] of entries) {
-          const where = `${at}/exercises/${escape(id)}`;
+          const where = `${at}/exercises/${escapePointerToken(id)}`;
           if (this.#id(id, where, 'An exercise id')) result.exercises[id] = this.#time(time, where) ?? 0;
         }
       }
@@ -170,7 +170,7 @@ class Checker {
           );
         }
         for (const [scenario, answer] of entries.slice(0, PROGRESS_LIMITS.maxQuizAnswers)) {
-          const answerAt = `${where}/answers/${escape(scenario)}`;
+          const answerAt = `${where}/answers/${escapePointerToken(scenario)}`;
           if (!this.#id(scenario, answerAt, 'A scenario id')) continue;
           if (typeof answer !== 'string' || answer.length === 0 || answer.length > PROGRESS_LIMITS.maxAnswerLength) {
             this.#problem(
@@ -260,7 +260,7 @@ class Checker {
       for (const key of Object.keys(value)) {
         if (!members.includes(key)) {
           this.#problem(
-            `${at}/${escape(key)}`,
+            `${at}/${escapePointerToken(key)}`,
             `Unknown member "${key.slice(0, 80)}"; allowed: ${members.join(', ')}.`,
           );
         }
@@ -279,7 +279,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** RFC 6901 §3: `~` and `/` in a member name are escaped in a JSON Pointer. */
-function escape(key: string): string {
+function escapePointerToken(key: string): string {
   return key.slice(0, 80).replaceAll('~', '~0').replaceAll('/', '~1');
 }
 

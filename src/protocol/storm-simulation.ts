@@ -1,4 +1,4 @@
-import { type BackoffPolicy } from './backoff.ts';
+import type { BackoffPolicy } from './backoff.ts';
 import { STORM_LIMITS, stormDelay, type StormStrategy } from './production.ts';
 
 /**

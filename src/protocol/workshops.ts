@@ -73,6 +73,26 @@ export const WORKSHOP_TIMINGS = {
  */
 export const NAME_FORBIDDEN = /[<>\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
+/** `'  Ada   Lovelace '` → `'Ada Lovelace'`: a display name as stored (NFC, trimmed, runs of spaces collapsed). */
+export function cleanDisplayName(typed: string): string {
+  return typed.normalize('NFC').trim().replace(/\s+/g, ' ');
+}
+
+/**
+ * Why `typed` cannot be a display name, or null when it can: the one check the join
+ * form and the server both run. Judged before collapsing, so a pasted tab or line
+ * break is refused on both sides rather than turned into a space by one of them.
+ */
+export function displayNameProblem(typed: string): string | null {
+  if (NAME_FORBIDDEN.test(typed)) return 'A name is plain text: no < or >, no tabs, line breaks or other control characters.';
+  const length = [...cleanDisplayName(typed)].length;
+  if (length === 0) return 'Enter the name others in the room know you by.';
+  if (length > WORKSHOP_LIMITS.maxNameLength) {
+    return `A name has at most ${WORKSHOP_LIMITS.maxNameLength} characters; this one has ${length}.`;
+  }
+  return null;
+}
+
 /** The cookie carrying the host secret for one workshop's host endpoints. */
 export const HOST_COOKIE = 'rtw_host';
 
@@ -84,7 +104,7 @@ export const workshopPages = {
   join: (code: string) => `/?join=${encodeURIComponent(code)}`,
   /** The host dashboard; the secret goes in the fragment. */
   host: (code: string, secret?: string) =>
-    `/workshops/host/?code=${encodeURIComponent(code)}` + (secret ? `#key=${encodeURIComponent(secret)}` : ''),
+    `/workshops/host/?code=${encodeURIComponent(code)}${secret ? `#key=${encodeURIComponent(secret)}` : ''}`,
 } as const;
 
 /** API paths of workshops. */

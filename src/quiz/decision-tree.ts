@@ -201,7 +201,7 @@ function nodeProblems(raw: unknown, where: string, problems: string[]): TreeNode
   return problems.length === before ? (raw as unknown as TreeNode) : undefined;
 }
 
-function isObject(value: unknown): value is Record<string, any> {
+function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

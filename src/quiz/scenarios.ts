@@ -187,6 +187,6 @@ export function scenarioProblems(data: unknown, tree: DecisionTree): string[] {
   return problems;
 }
 
-function isObject(value: unknown): value is Record<string, any> {
+function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -7,12 +7,15 @@ export function installSearch(): void {
   const button = document.querySelector<HTMLButtonElement>('[data-search-open]');
   const dialog = document.querySelector<HTMLDialogElement>('[data-search-dialog]');
   if (!button || !dialog) return;
-  let loading: Promise<void> | undefined;
+  // The search code and index load on the first open only.
+  let searchLoaded = false;
 
   const open = () => {
     dialog.showModal();
     dialog.querySelector('input')?.focus();
-    loading ??= import('./run-search.ts').then(({ runSearch }) => runSearch(dialog));
+    if (searchLoaded) return;
+    searchLoaded = true;
+    void import('./run-search.ts').then(({ runSearch }) => runSearch(dialog));
   };
   button.addEventListener('click', open);
   document.addEventListener('keydown', (event) => {

@@ -229,8 +229,12 @@ function JoinPanel({ workshop }: { workshop: HostWorkshop }) {
       </h2>
       <div class="workshop-join-text">
         <p class="workshop-muted">Join code</p>
-        <p class="workshop-code" data-join-code aria-label={`Join code ${workshop.code.split('').join(' ')}`}>
-          {workshop.code}
+        {/* A screen reader spells the code letter by letter from the hidden copy (aria-label is not read on a <p>). */}
+        <p class="workshop-code">
+          <span data-join-code aria-hidden="true">
+            {workshop.code}
+          </span>
+          <span class="visually-hidden">{workshop.code.split('').join(' ')}</span>
         </p>
         {urls.length > 1 ? (
           <div class="workshop-field">

@@ -1,4 +1,6 @@
-import { JOIN_CODE_LENGTH, JOIN_CODE_PATTERN, NAME_FORBIDDEN, WORKSHOP_LIMITS, normalizeJoinCode } from '../protocol/workshops.ts';
+import { JOIN_CODE_LENGTH, JOIN_CODE_PATTERN, WORKSHOP_LIMITS, displayNameProblem, normalizeJoinCode } from '../protocol/workshops.ts';
+
+export { cleanDisplayName as cleanName } from '../protocol/workshops.ts';
 
 /**
  * The forms' own checks, mirroring the server's (src/protocol/workshops.ts),
@@ -6,24 +8,13 @@ import { JOIN_CODE_LENGTH, JOIN_CODE_PATTERN, NAME_FORBIDDEN, WORKSHOP_LIMITS, n
  * refuses, its problem `detail` is what the form shows.
  */
 
-/** `'  Ada   Lovelace '` → `'Ada Lovelace'`: trimmed, runs of spaces collapsed (what the server stores). */
-export function cleanName(typed: string): string {
-  return typed.trim().replace(/\s+/g, ' ');
-}
-
 /** Length in characters (code points), as the limits count. */
 export function codePoints(text: string): number {
   return Array.from(text).length;
 }
 
-/** Why `typed` cannot be a display name, or null when it can. */
-export function nameProblem(typed: string): string | null {
-  const name = cleanName(typed);
-  if (name === '') return 'Enter the name the instructor will see.';
-  if (codePoints(name) > WORKSHOP_LIMITS.maxNameLength) return `A name has at most ${WORKSHOP_LIMITS.maxNameLength} characters.`;
-  if (NAME_FORBIDDEN.test(name)) return 'A name is plain text: no < or >, and no control characters.';
-  return null;
-}
+/** Why `typed` cannot be a display name, or null when it can: the server's own check. */
+export const nameProblem = displayNameProblem;
 
 /** Why `typed` cannot be a join code, or null when it can. */
 export function codeProblem(typed: string): string | null {

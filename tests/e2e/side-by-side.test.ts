@@ -1,4 +1,4 @@
-import { type Locator, type Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { LAB_TECHNIQUES } from '../../src/protocol/lab.ts';
 import { INTERVAL_STEPS, RATE_STEPS } from '../../src/widgets/lab/settings.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type ChannelEvent, type PublishResponse } from '../../src/protocol/events.ts';
+import type { ChannelEvent, PublishResponse } from '../../src/protocol/events.ts';
 import { paths } from '../../src/protocol/paths.ts';
 import { startServer, type RunningServer } from './helpers/start-server.ts';
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
-import { type ChannelEvent, type PublishResponse } from '../../src/protocol/events.ts';
-import { type LongPollResponse } from '../../src/protocol/long-polling.ts';
+import type { ChannelEvent, PublishResponse } from '../../src/protocol/events.ts';
+import type { LongPollResponse } from '../../src/protocol/long-polling.ts';
 import { paths } from '../../src/protocol/paths.ts';
 import { startClusterBackends, startNginxCluster, type NginxCluster } from './helpers/nginx-cluster.ts';
-import { type TestNginx } from './helpers/nginx-server.ts';
-import { type ServerProcess } from './helpers/spawn-server.ts';
+import type { TestNginx } from './helpers/nginx-server.ts';
+import type { ServerProcess } from './helpers/spawn-server.ts';
 import { waitUntil, postJson } from './helpers/wait-until.ts';
 import { TestSocket } from './helpers/websocket-client.ts';
 

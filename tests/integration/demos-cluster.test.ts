@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClient } from '@redis/client';
 import { EventSource } from 'eventsource';
-import { type BuildDone, type BuildProgress, type StartBuildResponse } from '../../src/protocol/builds.ts';
+import type { BuildDone, BuildProgress, StartBuildResponse } from '../../src/protocol/builds.ts';
 import { isTerminal, type Job, type StartJobResponse } from '../../src/protocol/jobs.ts';
 import { paths } from '../../src/protocol/paths.ts';
 import { TAKEOVER_GRACE_MS } from '../../server/jobs/redis-job-store.ts';

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createClient } from '@redis/client';
-import { type ChannelEvent } from '../../src/protocol/events.ts';
+import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { ChannelLog } from '../../server/events/channel-log.ts';
 import { InMemoryEventBus, type EventBus } from '../../server/events/event-bus.ts';
 import { BackplaneUnavailableError } from '../../server/redis/backplane-unavailable.ts';
 import { RedisEventBus } from '../../server/events/redis-event-bus.ts';
-import { type Logger } from '../../server/logger.ts';
+import type { Logger } from '../../server/logger.ts';
 import { connectRedis, type RedisConnection } from '../../server/redis/redis-connection.ts';
 import { startTestRedis, type TestRedis } from './helpers/redis-server.ts';
 import { waitUntil } from './helpers/wait-until.ts';

@@ -24,9 +24,9 @@ import { createLabModel } from '../../src/widgets/lab/model.ts';
 import { RATE_STEPS } from '../../src/widgets/lab/settings.ts';
 import { EventSourceLog } from './helpers/event-source-log.ts';
 import { startClusterBackends, startNginxCluster, type NginxCluster } from './helpers/nginx-cluster.ts';
-import { type TestNginx } from './helpers/nginx-server.ts';
+import type { TestNginx } from './helpers/nginx-server.ts';
 import { openRawStream, parseWire, type RawStream } from './helpers/raw-stream.ts';
-import { type ServerProcess } from './helpers/spawn-server.ts';
+import type { ServerProcess } from './helpers/spawn-server.ts';
 import { postJson, waitUntil } from './helpers/wait-until.ts';
 import { TestSocket, withTimeout } from './helpers/websocket-client.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { get as httpGet } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { type FaultRequest } from '../../src/protocol/faults.ts';
+import type { FaultRequest } from '../../src/protocol/faults.ts';
 import { LONG_POLL_LIMITS, type LongPollResponse } from '../../src/protocol/long-polling.ts';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
-import { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
@@ -200,6 +200,7 @@ describe('reconnect storm', () => {
     await waitUntil(async () => (await other.app.bus.since('storm-close', 0)).events.length > 0, 'the storm to begin');
     await other.stop();
     const done = (await other.app.bus.since('storm-close', 0)).events.find((event) => event.type === PRODUCTION_EVENTS.stormDone);
-    assert.match(String((done?.data as StormDone).aborted), /shutting down/);
+    assert.ok(done, 'the storm announced its end');
+    assert.match(String((done.data as StormDone).aborted), /shutting down/);
   });
 });

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClient } from '@redis/client';
 import { EventSource } from 'eventsource';
-import { type PublishResponse } from '../../src/protocol/events.ts';
+import type { PublishResponse } from '../../src/protocol/events.ts';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from '../../src/protocol/problem.ts';
-import { type Progress, type ProgressResponse } from '../../src/protocol/progress.ts';
+import type { Progress, ProgressResponse } from '../../src/protocol/progress.ts';
 import { workshopPaths } from '../../src/protocol/workshops.ts';
 import { readKnownLessons } from '../../server/progress/known-lessons.ts';
 import { freePort } from './helpers/ports.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
-import { type FaultRequest } from '../../src/protocol/faults.ts';
+import type { FaultRequest } from '../../src/protocol/faults.ts';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { SSE_DEFAULTS, SSE_HEARTBEAT, type SseResetData } from '../../src/protocol/sse.ts';

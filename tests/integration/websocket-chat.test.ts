@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WS_CLOSE, WS_LIMITS } from '../../src/protocol/websocket.ts';
-import { type ServerConfig } from '../../server/config.ts';
+import type { ServerConfig } from '../../server/config.ts';
 import { assertTypingReachesOthersOnly } from './helpers/chat-checks.ts';
 import { startTestRedis, type TestRedis } from './helpers/redis-server.ts';
 import { startServer, type RunningServer } from './helpers/start-server.ts';

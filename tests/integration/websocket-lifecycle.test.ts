@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { WS_CLOSE, WS_LIMITS, WS_PATH } from '../../src/protocol/websocket.ts';
 import { spawnServer } from './helpers/spawn-server.ts';

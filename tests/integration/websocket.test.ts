@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, type ClientOptions } from 'ws';
-import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_CONTENT_TYPE } from '../../src/protocol/problem.ts';
 import { WS_CLOSE, WS_LIMITS, WS_PATH } from '../../src/protocol/websocket.ts';
 import { publishEvent } from './helpers/channel-api.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import { type Logger } from '../../server/logger.ts';
+import type { Logger } from '../../server/logger.ts';
 import { connectRedis, type RedisConnection } from '../../server/redis/redis-connection.ts';
 import {
   NEW_MEMBER_LIVE,

@@ -150,6 +150,7 @@ describe('workshops refuse what they must, and change nothing when they do', () 
         '<b>Eve</b>',
         'Eve\u0007',
         'Eve\nBob',
+        'Ada\tLovelace',
         'E\u200Bve',
         'Eve\udfff',
         42,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
-import { type Progress } from '../../src/protocol/progress.ts';
+import type { Progress } from '../../src/protocol/progress.ts';
 import {
   BROADCAST_EVENT_TYPE,
   HOST_EVENTS,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { paths } from '../../src/protocol/paths.ts';
-import { type Progress } from '../../src/protocol/progress.ts';
+import type { Progress } from '../../src/protocol/progress.ts';
 import {
   BROADCAST_EVENT_TYPE,
   CSV_COLUMNS,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type BuildDone } from '../../src/protocol/builds.ts';
-import { type ChannelEvent } from '../../src/protocol/events.ts';
+import type { BuildDone } from '../../src/protocol/builds.ts';
+import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { buildScript, countLines } from '../../server/builds/build-script.ts';
 import { BuildSimulation, TooManyBuildsError } from '../../server/builds/build-simulation.ts';
 import { InMemoryEventBus } from '../../server/events/event-bus.ts';

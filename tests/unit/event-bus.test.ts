@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ChannelEvent } from '../../src/protocol/events.ts';
+import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { ChannelLog } from '../../server/events/channel-log.ts';
 import { InMemoryEventBus } from '../../server/events/event-bus.ts';
 

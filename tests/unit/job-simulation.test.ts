@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import { type ChannelEvent } from '../../src/protocol/events.ts';
+import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { JOB_LIMITS, type Job } from '../../src/protocol/jobs.ts';
 import { InMemoryEventBus } from '../../server/events/event-bus.ts';
 import { JobSimulation, TooManyJobsError, type JobPlan } from '../../server/jobs/job-simulation.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import { type Job } from '../../src/protocol/jobs.ts';
+import type { Job } from '../../src/protocol/jobs.ts';
 import { InMemoryEventBus } from '../../server/events/event-bus.ts';
 import { JobSimulation, type JobSnapshot, type JobStore } from '../../server/jobs/job-simulation.ts';
 

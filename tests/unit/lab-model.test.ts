@@ -8,8 +8,8 @@ import {
   type LabTraffic,
   type RunLabRequest,
 } from '../../src/protocol/lab.ts';
-import { type LabApi, type TimedStats } from '../../src/widgets/lab/lab-api.ts';
-import { type LaneClient, type LaneContext, type LaneFactory } from '../../src/widgets/lab/lane.ts';
+import type { LabApi, TimedStats } from '../../src/widgets/lab/lab-api.ts';
+import type { LaneClient, LaneContext, LaneFactory } from '../../src/widgets/lab/lane.ts';
 import { EXERCISE_MIN_RUN_MS, createLabModel, type LabModel } from '../../src/widgets/lab/model.ts';
 import { DURATION_STEPS, INTERVAL_STEPS, RATE_STEPS } from '../../src/widgets/lab/settings.ts';
 

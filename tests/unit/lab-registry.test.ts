@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import { type ChannelEvent } from '../../src/protocol/events.ts';
+import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { LAB_TICK_EVENT, type LabTick } from '../../src/protocol/lab.ts';
 import { LabRegistry, TooManyLabsError } from '../../server/lab/lab-registry.ts';
 import { parseRunLabRequest } from '../../server/lab/run-lab-request.ts';

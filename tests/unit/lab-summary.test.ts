@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type LabTechnique } from '../../src/protocol/lab.ts';
+import type { LabTechnique } from '../../src/protocol/lab.ts';
 import { summarizeLatency } from '../../src/widgets/lab/latency-stats.ts';
 import { RATE_STEPS } from '../../src/widgets/lab/settings.ts';
 import { conclusions, tableHtml, tableMarkdown, type LaneRow, type RunDescription } from '../../src/widgets/lab/summary.ts';

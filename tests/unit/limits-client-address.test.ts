@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { describe, it } from 'node:test';
 import { addressKey, clientAddress, parseTrustProxy, TRUST_NO_PROXY } from '../../server/limits/client-address.ts';
 

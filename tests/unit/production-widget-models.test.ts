@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ChannelEvent } from '../../src/protocol/events.ts';
+import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { PRODUCTION_EVENTS, type StartStormRequest, type StartStormResponse, type StormBin, type StormDone } from '../../src/protocol/production.ts';
 import { READY_STATE } from '../../src/widgets/sse/client.ts';
 import { FakeEventSource as SharedFakeEventSource } from './widgets/helpers/fake-event-source.ts';
-import { type Clock } from '../../src/widgets/shared/clock.ts';
+import type { Clock } from '../../src/widgets/shared/clock.ts';
 import { createBackgroundTabsModel, type VisibilitySource } from '../../src/widgets/production/background-tabs-model.ts';
-import { type LongPollAnswer, type ProductionClient } from '../../src/widgets/production/client.ts';
+import type { LongPollAnswer, ProductionClient } from '../../src/widgets/production/client.ts';
 import { STORM_EXERCISE, createStormModel } from '../../src/widgets/production/storm-model.ts';
 import { createHeldExperiment } from '../../src/widgets/production/held-experiment.ts';
 import { ApiError } from '../../src/widgets/shared/http.ts';

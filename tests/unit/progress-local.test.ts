@@ -16,7 +16,7 @@ import {
   resetProgress,
 } from '../../src/progress/local-progress.ts';
 import { mergeProgress } from '../../src/progress/merge-progress.ts';
-import { type Progress } from '../../src/protocol/progress.ts';
+import type { Progress } from '../../src/protocol/progress.ts';
 
 // Node has no localStorage: the store keeps the progress in memory, which is what these tests exercise.
 describe('local progress (the actions the islands and widgets call)', () => {

@@ -121,6 +121,8 @@ describe('join and create forms', () => {
     assert.match(nameProblem('   ')!, /Enter/);
     assert.match(nameProblem('<b>x</b>')!, /plain text/);
     assert.match(nameProblem('a\u0007b')!, /plain text/);
+    // A pasted tab is refused here as on the server, not collapsed into a space first.
+    assert.match(nameProblem('Ada\tLovelace')!, /plain text/);
     assert.equal(nameProblem('é'.repeat(WORKSHOP_LIMITS.maxNameLength)), null);
     assert.match(nameProblem('x'.repeat(WORKSHOP_LIMITS.maxNameLength + 1))!, /at most/);
   });

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { LAB_TECHNIQUE_LABELS, LAB_TECHNIQUES } from '../../protocol/lab.ts';
-import { type ChartSeries } from './model.ts';
+import type { ChartSeries } from './model.ts';
 
 export interface LabChartProps {
   /** Accessible name of the chart (the canvas itself says nothing to a screen reader). */

@@ -1,5 +1,5 @@
-import { type LabTechnique } from '../../protocol/lab.ts';
-import { type LaneFactory } from './lane.ts';
+import type { LabTechnique } from '../../protocol/lab.ts';
+import type { LaneFactory } from './lane.ts';
 import { createLongPollLane } from './long-poll-lane.ts';
 import { createShortPollLane } from './short-poll-lane.ts';
 import { createSseLane } from './sse-lane.ts';

@@ -1,10 +1,10 @@
 import { SERVER_TIME_HEADER } from '../../protocol/jobs.ts';
-import {
-  type CreateLabResponse,
-  type DropConnectionsResponse,
-  type LabRun,
-  type LabStats,
-  type RunLabRequest,
+import type {
+  CreateLabResponse,
+  DropConnectionsResponse,
+  LabRun,
+  LabStats,
+  RunLabRequest,
 } from '../../protocol/lab.ts';
 import { paths } from '../../protocol/paths.ts';
 import { ApiError, errorFrom, isAbort } from '../shared/http.ts';

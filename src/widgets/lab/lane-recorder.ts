@@ -1,4 +1,4 @@
-import { type LabEvent } from './lane.ts';
+import type { LabEvent } from './lane.ts';
 
 /**
  * What one lane received, on the page's clock. Latencies are kept raw —

@@ -1,5 +1,5 @@
-import { type LabTechnique } from '../../protocol/lab.ts';
-import { type Clock } from '../shared/clock.ts';
+import type { LabTechnique } from '../../protocol/lab.ts';
+import type { Clock } from '../shared/clock.ts';
 
 /** An event of the lab's feed as a lane received it. */
 export interface LabEvent {

@@ -3,8 +3,8 @@ import { LAB_TECHNIQUES, type LabRun, type LabTechnique, type LabTraffic } from 
 import { formatInterval, plural } from '../shared/format.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { ClockOffsetEstimator, type ClockOffset } from './clock-offset.ts';
-import { type LabApi, type TimedStats } from './lab-api.ts';
-import { type LaneClient, type LaneFactory } from './lane.ts';
+import type { LabApi, TimedStats } from './lab-api.ts';
+import type { LaneClient, LaneFactory } from './lane.ts';
 import { LaneRecorder } from './lane-recorder.ts';
 import { NO_LATENCY, summarizeLatency, type LatencySummary } from './latency-stats.ts';
 import {

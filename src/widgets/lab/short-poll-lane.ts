@@ -1,4 +1,4 @@
-import { type ChannelLatestResponse } from '../../protocol/channel-latest.ts';
+import type { ChannelLatestResponse } from '../../protocol/channel-latest.ts';
 import { labQuery } from '../../protocol/lab.ts';
 import { paths } from '../../protocol/paths.ts';
 import { fullJitterBackoff } from '../shared/backoff.ts';

@@ -1,7 +1,7 @@
 import { LAB_TECHNIQUE_LABELS, LAB_TECHNIQUES, type LabTechnique } from '../../protocol/lab.ts';
 import { CHANNEL_LATEST_LIMITS } from '../../protocol/channel-latest.ts';
 import { formatBytes, formatInterval, formatMs, plural } from '../shared/format.ts';
-import { type LatencySummary } from './latency-stats.ts';
+import type { LatencySummary } from './latency-stats.ts';
 import { LONG_POLL_HOLD_MS, formatDuration, type RateStep } from './settings.ts';
 
 /** One technique's line of the summary table. */
@@ -75,25 +75,25 @@ export function describeRun(run: RunDescription): string {
 
 /** The table as GitHub-flavoured Markdown, with the run's settings above it. */
 export function tableMarkdown(run: RunDescription, rows: readonly LaneRow[]): string {
-  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
+  const escapePipes = (cell: string) => cell.replace(/\|/g, '\\|');
   const lines = [
     `Side-by-side lab: ${describeRun(run)}.`,
     '',
     `| ${TABLE_HEADER.join(' | ')} |`,
     `|${TABLE_HEADER.map((_, index) => (index === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
-    ...tableCells(rows, run.published).map((cells) => `| ${cells.map(escape).join(' | ')} |`),
+    ...tableCells(rows, run.published).map((cells) => `| ${cells.map(escapePipes).join(' | ')} |`),
   ];
   return lines.join('\n');
 }
 
 /** The table as an HTML table (what a spreadsheet or a document makes a table of when pasted). */
 export function tableHtml(run: RunDescription, rows: readonly LaneRow[]): string {
-  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const head = TABLE_HEADER.map((cell) => `<th>${escape(cell)}</th>`).join('');
+  const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const head = TABLE_HEADER.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('');
   const body = tableCells(rows, run.published)
-    .map((cells) => `<tr>${cells.map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`)
+    .map((cells) => `<tr>${cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`)
     .join('');
-  return `<p>Side-by-side lab: ${escape(describeRun(run))}.</p><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+  return `<p>Side-by-side lab: ${escapeHtml(describeRun(run))}.</p><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 100) : 0);

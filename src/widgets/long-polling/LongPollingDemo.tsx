@@ -2,7 +2,7 @@ import { batch, effect } from '@preact/signals';
 import { useEffect, useId, useState } from 'preact/hooks';
 import { markExerciseDone } from '../../progress/local-progress.ts';
 import { LONG_POLL_LIMITS } from '../../protocol/long-polling.ts';
-import { type DemoProps } from '../shared/demo-props.ts';
+import type { DemoProps } from '../shared/demo-props.ts';
 import { ExerciseBox } from '../shared/ExerciseBox.tsx';
 import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
 import { formatBytes, formatInterval, formatMs, plural } from '../shared/format.ts';
@@ -430,7 +430,7 @@ function Feed({ feed, publishes }: { feed: readonly FeedItem[]; publishes: reado
     <div class="lp-feed">
       <p class="lp-caption">Notifications</p>
       {feed.length === 0 && <p class="widget-empty">Nothing yet. Start listening, then send a notification.</p>}
-      <ul class="lp-feed-list" role="list" aria-label="Notifications">
+      <ul class="lp-feed-list" aria-label="Notifications">
         {feed.map((item) => {
           const sent = mine.get(item.key);
           const latency = sent

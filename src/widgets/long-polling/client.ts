@@ -1,6 +1,6 @@
-import { type PublishRequest, type PublishResponse } from '../../protocol/events.ts';
-import { type FaultRequest, type FaultResponse } from '../../protocol/faults.ts';
-import { type LongPollResponse } from '../../protocol/long-polling.ts';
+import type { PublishRequest, PublishResponse } from '../../protocol/events.ts';
+import type { FaultRequest, FaultResponse } from '../../protocol/faults.ts';
+import type { LongPollResponse } from '../../protocol/long-polling.ts';
 import { paths } from '../../protocol/paths.ts';
 import {
   ApiError,

@@ -1,5 +1,5 @@
 import { batch, computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals';
-import { type ChannelEvent } from '../../protocol/events.ts';
+import type { ChannelEvent } from '../../protocol/events.ts';
 import { broadcastLine, demoBroadcastOf } from '../../workshops/demo-broadcast.ts';
 import { FAULT_LIMITS } from '../../protocol/faults.ts';
 import { LONG_POLL_LIMITS } from '../../protocol/long-polling.ts';
@@ -769,7 +769,7 @@ export function createLongPollingModel(
   async function send(text?: string): Promise<void> {
     const current = session;
     const name = channel.peek();
-    if (!current || !current.active || name === null) {
+    if (!current?.active || name === null) {
       error.value = 'Start listening first: the check counts what was sent while the feed listens.';
       return;
     }

@@ -6,6 +6,7 @@ import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import '../../styles/widget.css';
 import { ExperimentLog } from './ExperimentLog.tsx';
+import { useHydrated } from '../shared/use-hydrated.ts';
 import { ControlsNote } from './ControlsNote.tsx';
 import './production.css';
 
@@ -17,6 +18,7 @@ import './production.css';
  * Renders only: state in background-tabs-model.ts. Used from MDX as `<BackgroundTabs client:reachable />`.
  */
 export default function BackgroundTabs({ baseUrl }: { baseUrl?: string }) {
+  const hydrated = useHydrated();
   const [model] = useState(() =>
     createBackgroundTabsModel({ client: createProductionClient({ baseUrl }), visibility: documentVisibility }),
   );

@@ -15,6 +15,7 @@ import {
   type OwnClient,
 } from './graceful-restart-model.ts';
 import { TimeChart, type ChartSeries } from './TimeChart.tsx';
+import { useHydrated } from '../shared/use-hydrated.ts';
 import { ControlsNote, useLeaveOnPageHide, useSecondsUntil } from './ControlsNote.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import '../../styles/widget.css';
@@ -43,6 +44,7 @@ const STATE_WORDS: Record<OwnClient['state'], string> = {
  * Used from MDX as `<GracefulRestart client:reachable />`.
  */
 export default function GracefulRestart({ baseUrl }: { baseUrl?: string }) {
+  const hydrated = useHydrated();
   const [model] = useState(() => createGracefulRestartModel({ client: createProductionClient({ baseUrl }) }));
   const ids = useId();
 

@@ -7,6 +7,7 @@ import { HEARTBEAT_CHOICES, IDLE_LIMIT_CHOICES, createIdleHopModel, type HopStat
 import { useNow } from '../shared/use-now.ts';
 import '../../styles/widget.css';
 import { ExperimentLog } from './ExperimentLog.tsx';
+import { useHydrated } from '../shared/use-hydrated.ts';
 import { ControlsNote } from './ControlsNote.tsx';
 import './production.css';
 
@@ -27,6 +28,7 @@ const STATE_LABELS: Record<HopState, string> = {
  * Used from MDX as `<IdleTimeoutHop client:reachable />`.
  */
 export default function IdleTimeoutHop({ baseUrl }: { baseUrl?: string }) {
+  const hydrated = useHydrated();
   const [model] = useState(() => createIdleHopModel(createProductionClient({ baseUrl })));
   const ids = useId();
 

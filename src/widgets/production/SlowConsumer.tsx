@@ -7,6 +7,7 @@ import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import { READ_RATE_CHOICES, TRANSPORT_LABELS, createSlowConsumerModel, type SlowRun } from './slow-consumer-model.ts';
 import { TimeChart, type ChartSeries } from './TimeChart.tsx';
+import { useHydrated } from '../shared/use-hydrated.ts';
 import { ControlsNote, useLeaveOnPageHide, useSecondsUntil } from './ControlsNote.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import '../../styles/widget.css';
@@ -24,6 +25,7 @@ const PUBLISH_BYTES_PER_SECOND = SLOW_CONSUMER_LIMITS.publishPerSecond * SLOW_CO
  * Renders only: state in slow-consumer-model.ts. Used from MDX as `<SlowConsumer client:reachable />`.
  */
 export default function SlowConsumer({ baseUrl }: { baseUrl?: string }) {
+  const hydrated = useHydrated();
   const [model] = useState(() => createSlowConsumerModel(createProductionClient({ baseUrl })));
   const ids = useId();
 

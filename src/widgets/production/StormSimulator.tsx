@@ -9,6 +9,7 @@ import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import { CLIENT_CHOICES, STORM_EXERCISE, STRATEGIES, createStormModel, type StormExerciseCheck, type StormRun } from './storm-model.ts';
 import { TimeChart, type ChartSeries } from './TimeChart.tsx';
+import { useHydrated } from '../shared/use-hydrated.ts';
 import { ControlsNote, useLeaveOnPageHide, useSecondsUntil } from './ControlsNote.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import '../../styles/widget.css';
@@ -35,6 +36,7 @@ const STRATEGY_NOTES: Record<StormStrategy, string> = {
  * Renders only: state in storm-model.ts. Used from MDX as `<StormSimulator client:reachable />`.
  */
 export default function StormSimulator({ baseUrl }: { baseUrl?: string }) {
+  const hydrated = useHydrated();
   const [model] = useState(() => createStormModel(createProductionClient({ baseUrl })));
   const progress = useProgress();
   const ids = useId();

@@ -1,11 +1,11 @@
 import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { BUILD_EVENT_TYPES } from '../../protocol/builds.ts';
-import { type ChannelEvent } from '../../protocol/events.ts';
+import type { ChannelEvent } from '../../protocol/events.ts';
 import { fullJitterBackoff } from '../../protocol/backoff.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { formatMs } from '../shared/format.ts';
 import { ApiError, isAbort } from '../shared/http.ts';
-import { type ProductionClient } from './client.ts';
+import type { ProductionClient } from './client.ts';
 
 /**
  * The background-tabs widget's state, with no DOM and no JSX: node:test

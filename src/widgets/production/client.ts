@@ -1,18 +1,18 @@
-import { type StartBuildRequest, type StartBuildResponse } from '../../protocol/builds.ts';
-import { type PublishResponse } from '../../protocol/events.ts';
-import { type LongPollResponse } from '../../protocol/long-polling.ts';
+import type { StartBuildRequest, StartBuildResponse } from '../../protocol/builds.ts';
+import type { PublishResponse } from '../../protocol/events.ts';
+import type { LongPollResponse } from '../../protocol/long-polling.ts';
 import { paths } from '../../protocol/paths.ts';
-import {
-  type StartDrainRequest,
-  type StartDrainResponse,
-  type StartSlowConsumerRequest,
-  type StartSlowConsumerResponse,
-  type StartStormRequest,
-  type StartStormResponse,
+import type {
+  StartDrainRequest,
+  StartDrainResponse,
+  StartSlowConsumerRequest,
+  StartSlowConsumerResponse,
+  StartStormRequest,
+  StartStormResponse,
 } from '../../protocol/production.ts';
 import { HEARTBEAT_PARAM, LAST_EVENT_ID_PARAM } from '../../protocol/sse.ts';
 import { WS_PATH } from '../../protocol/websocket.ts';
-import { type EventSourceLike } from '../sse/client.ts';
+import type { EventSourceLike } from '../sse/client.ts';
 import { ApiError, companionServer, errorFrom, type ServerOptions } from '../shared/http.ts';
 
 /**

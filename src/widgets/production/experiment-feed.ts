@@ -1,5 +1,5 @@
 import { READY_STATE, type EventSourceLike } from '../sse/client.ts';
-import { type ProductionClient } from './client.ts';
+import type { ProductionClient } from './client.ts';
 
 /** Called with each event of a followed type: its parsed `data` and its id. */
 export type FeedHandler = (data: unknown, id: number) => void;

@@ -7,13 +7,13 @@ import {
   type DrainDone,
   type DrainStarted,
 } from '../../protocol/production.ts';
-import { type ServerMessage } from '../../protocol/websocket.ts';
+import type { ServerMessage } from '../../protocol/websocket.ts';
 import { READY_STATE, type EventSourceLike } from '../sse/client.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { formatMs, plural } from '../shared/format.ts';
 import { ApiError, isAbort } from '../shared/http.ts';
 import { closeCodeName } from '../websocket/close-codes.ts';
-import { type ProductionClient } from './client.ts';
+import type { ProductionClient } from './client.ts';
 import { createHeldExperiment } from './held-experiment.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { signal, type ReadonlySignal } from '@preact/signals';
 import { ApiError } from '../shared/http.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
-import { type ProductionClient } from './client.ts';
+import type { ProductionClient } from './client.ts';
 
 /**
  * The experiment a lesson 7 widget holds on the server (a storm, a slow

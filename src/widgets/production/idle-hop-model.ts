@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../shared/clock.ts';
 import { formatMs } from '../shared/format.ts';
 import { isHeartbeat } from '../sse/wire-parser.ts';
 import { WireReader, type WireReaderListener } from '../sse/wire-reader.ts';
-import { type ProductionClient } from './client.ts';
+import type { ProductionClient } from './client.ts';
 
 /**
  * The idle-hop widget's state, with no DOM and no JSX. The stream is read

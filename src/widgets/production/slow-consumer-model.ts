@@ -9,7 +9,7 @@ import {
   type StartSlowConsumerResponse,
 } from '../../protocol/production.ts';
 import { formatBytes, formatMs } from '../shared/format.ts';
-import { type ProductionClient } from './client.ts';
+import type { ProductionClient } from './client.ts';
 import { ExperimentFeed } from './experiment-feed.ts';
 import { createHeldExperiment } from './held-experiment.ts';
 

@@ -10,7 +10,7 @@ import {
   type StormStrategy,
 } from '../../protocol/production.ts';
 import { formatMs } from '../shared/format.ts';
-import { type ProductionClient } from './client.ts';
+import type { ProductionClient } from './client.ts';
 import { ExperimentFeed } from './experiment-feed.ts';
 import { createHeldExperiment } from './held-experiment.ts';
 

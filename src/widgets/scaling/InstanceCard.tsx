@@ -1,4 +1,4 @@
-import { type InstanceAction, type InstanceName, type InstanceState, type ObservedPublish } from '../../protocol/scaling.ts';
+import type { InstanceAction, InstanceName, InstanceState, ObservedPublish } from '../../protocol/scaling.ts';
 
 const STATUS_LABEL: Record<InstanceState['status'], string> = {
   starting: 'starting',

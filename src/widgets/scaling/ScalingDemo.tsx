@@ -8,7 +8,7 @@ import {
   type InstanceName,
   type ScalingExercise,
 } from '../../protocol/scaling.ts';
-import { type DemoProps } from '../shared/demo-props.ts';
+import type { DemoProps } from '../shared/demo-props.ts';
 import { ExerciseBox } from '../shared/ExerciseBox.tsx';
 import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
 import { formatMs } from '../shared/format.ts';

@@ -1,4 +1,4 @@
-import { type PublishResponse } from '../../protocol/events.ts';
+import type { PublishResponse } from '../../protocol/events.ts';
 import { paths } from '../../protocol/paths.ts';
 import {
   SCALING_FEED,
@@ -11,7 +11,7 @@ import {
   type StartScalingDemoRequest,
 } from '../../protocol/scaling.ts';
 import { HEARTBEAT_PARAM, LAST_EVENT_ID_PARAM } from '../../protocol/sse.ts';
-import { type EventSourceLike } from '../sse/client.ts';
+import type { EventSourceLike } from '../sse/client.ts';
 import { ApiError, companionServer, errorFrom, type ServerOptions } from '../shared/http.ts';
 
 /**

@@ -12,7 +12,7 @@ import { SSE_RESET_EVENT, type SseResetData } from '../../protocol/sse.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { ApiError, errorMessage } from '../shared/http.ts';
 import { READY_STATE, type EventSourceLike } from '../sse/client.ts';
-import { type ScalingClient } from './client.ts';
+import type { ScalingClient } from './client.ts';
 
 /**
  * Lesson 8's widget's state, with no DOM and no JSX, so node:test can drive

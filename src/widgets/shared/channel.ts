@@ -40,7 +40,7 @@ function pickChannel(widget: string, prefix: string, instance: string, storage: 
   const key = `rtw:${widget}:channel:${instance}`;
   try {
     const saved = storage?.getItem(key);
-    if (saved && saved.startsWith(prefix) && isValidChannel(saved)) return saved;
+    if (saved?.startsWith(prefix) && isValidChannel(saved)) return saved;
     const fresh = randomChannel(prefix);
     storage?.setItem(key, fresh);
     return fresh;

@@ -1,7 +1,7 @@
 import { useEffect, useId, useState } from 'preact/hooks';
 import { isTerminal, JOB_LIMITS, type Job } from '../../protocol/jobs.ts';
 import { markExerciseDone } from '../../progress/local-progress.ts';
-import { type DemoProps } from '../shared/demo-props.ts';
+import type { DemoProps } from '../shared/demo-props.ts';
 import { ExerciseBox } from '../shared/ExerciseBox.tsx';
 import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
 import { formatBytes, formatInterval, formatMs } from '../shared/format.ts';

@@ -1,5 +1,5 @@
 import { NOTE_EVENT_TYPE, SERVER_TIME_HEADER, type Job, type StartJobRequest, type StartJobResponse } from '../../protocol/jobs.ts';
-import { type PublishRequest, type PublishResponse } from '../../protocol/events.ts';
+import type { PublishRequest, PublishResponse } from '../../protocol/events.ts';
 import { paths } from '../../protocol/paths.ts';
 import { ApiError, companionServer, countResponseBytes, errorFrom, utf8Length, type ServerOptions } from '../shared/http.ts';
 

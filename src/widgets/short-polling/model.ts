@@ -1,6 +1,6 @@
 import { batch, computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { isTerminal, JOB_LIMITS, type Job, type JobState, type StartJobResponse } from '../../protocol/jobs.ts';
-import { type PublishResponse } from '../../protocol/events.ts';
+import type { PublishResponse } from '../../protocol/events.ts';
 import { backoffCeiling } from '../shared/backoff.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { formatBytes, formatInterval, formatMs, formatOffset } from '../shared/format.ts';
@@ -671,7 +671,7 @@ export function createShortPollingModel(
   async function publish(text: string): Promise<void> {
     const current = run;
     const currentJob = job.peek();
-    if (!current || !current.channel || phase.peek() !== 'polling' || !currentJob || isTerminal(currentJob.state)) {
+    if (!current?.channel || phase.peek() !== 'polling' || !currentJob || isTerminal(currentJob.state)) {
       error.value = 'Start a job first: a note changes the unfinished jobs of your channel.';
       return;
     }

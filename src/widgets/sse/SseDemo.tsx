@@ -1,6 +1,6 @@
 import { useEffect, useId, useState } from 'preact/hooks';
 import { markExerciseDone } from '../../progress/local-progress.ts';
-import { type DemoProps } from '../shared/demo-props.ts';
+import type { DemoProps } from '../shared/demo-props.ts';
 import { ExerciseBox } from '../shared/ExerciseBox.tsx';
 import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
 import { formatBytes, formatMs } from '../shared/format.ts';
@@ -307,7 +307,7 @@ function Broadcasts({ entries }: { entries: readonly BroadcastEntry[] }) {
   return (
     <div class="widget-card sse-broadcasts" data-broadcasts>
       <p class="widget-card-title">From your workshop</p>
-      <ul role="list" aria-live="polite">
+      <ul aria-live="polite">
         {entries.map((entry) => (
           <li key={entry.key} class="sse-broadcast">
             {entry.line}

@@ -1,5 +1,5 @@
-import { type StartBuildRequest, type StartBuildResponse } from '../../protocol/builds.ts';
-import { type FaultRequest, type FaultResponse } from '../../protocol/faults.ts';
+import type { StartBuildRequest, StartBuildResponse } from '../../protocol/builds.ts';
+import type { FaultRequest, FaultResponse } from '../../protocol/faults.ts';
 import { paths } from '../../protocol/paths.ts';
 import { HEARTBEAT_PARAM, LAST_EVENT_ID_PARAM } from '../../protocol/sse.ts';
 import { ApiError, companionServer, type ServerOptions } from '../shared/http.ts';

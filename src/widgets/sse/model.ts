@@ -1,6 +1,6 @@
 import { batch, computed, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { BUILD_EVENT_TYPES, type StartBuildResponse } from '../../protocol/builds.ts';
-import { type FaultRequest, type FaultResponse } from '../../protocol/faults.ts';
+import type { FaultRequest, FaultResponse } from '../../protocol/faults.ts';
 import { SSE_DEFAULTS, SSE_RESET_EVENT, type SseResetData } from '../../protocol/sse.ts';
 import { BROADCAST_EVENT_TYPE } from '../../protocol/workshops.ts';
 import { broadcastLine, demoBroadcastOf } from '../../workshops/demo-broadcast.ts';

@@ -1,6 +1,6 @@
 import { SSE_DEFAULTS } from '../../protocol/sse.ts';
 import { countResponseBytes, isAbort } from '../shared/http.ts';
-import { type SseClient } from './client.ts';
+import type { SseClient } from './client.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { WireParser, type WireEvent, type WireLine } from './wire-parser.ts';
 

@@ -22,7 +22,7 @@ import {
   type ExerciseCheck,
   type PaneId,
 } from './model.ts';
-import { type FrameRecord, type HelloMessage, type TrafficTotals } from './reconnecting-socket.ts';
+import type { FrameRecord, HelloMessage, TrafficTotals } from './reconnecting-socket.ts';
 import { chosenRoom, inviteLink } from './room.ts';
 import '../../styles/widget.css';
 import './ChatDemo.css';
@@ -285,7 +285,7 @@ function Presence({ pane }: { pane: ChatPane }) {
       <span class="wsc-presence-label" aria-hidden="true">
         In the room:
       </span>
-      <ul class="wsc-members" role="list" aria-label="In the room">
+      <ul class="wsc-members" aria-label="In the room">
         {members.map((member) => (
           <li key={member.id} data-member={member.name}>
             <span class="wsc-dot" aria-hidden="true" />
@@ -306,7 +306,6 @@ function MessageList({ items }: { items: readonly ChatItem[] }) {
     <div class="wsc-messages-box">
       <ul
         class="wsc-messages"
-        role="list"
         aria-label="Messages"
         ref={scroller.ref}
         tabIndex={0}

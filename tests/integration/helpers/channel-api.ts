@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { type PublishResponse } from '../../../src/protocol/events.ts';
-import { type FaultRequest, type FaultResponse } from '../../../src/protocol/faults.ts';
+import type { PublishResponse } from '../../../src/protocol/events.ts';
+import type { FaultRequest, FaultResponse } from '../../../src/protocol/faults.ts';
 import { paths } from '../../../src/protocol/paths.ts';
 import { postJson } from './wait-until.ts';
 

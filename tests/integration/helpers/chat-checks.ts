@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { type ServerMessage } from '../../../src/protocol/websocket.ts';
-import { type TestSocket } from './websocket-client.ts';
+import type { ServerMessage } from '../../../src/protocol/websocket.ts';
+import type { TestSocket } from './websocket-client.ts';
 
 /** A socket that joined a chat room, and the `joined` it got. */
 export interface JoinedMember {

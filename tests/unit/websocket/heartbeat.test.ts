@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it, mock } from 'node:test';
-import { type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { Heartbeat } from '../../../server/websocket/heartbeat.ts';
 
 /** Just what the heartbeat uses of a socket. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ChatMessage, type Member, type ServerMessage } from '../../../src/protocol/websocket.ts';
-import { type ChatRecipient } from '../../../server/websocket/chat-backend.ts';
+import type { ChatMessage, Member, ServerMessage } from '../../../src/protocol/websocket.ts';
+import type { ChatRecipient } from '../../../server/websocket/chat-backend.ts';
 import { LocalRoom } from '../../../server/websocket/local-room.ts';
-import { type RoomNews } from '../../../server/websocket/room-news.ts';
+import type { RoomNews } from '../../../server/websocket/room-news.ts';
 
 /** A member that records what it was sent, as `type id|names|…` lines. */
 class Recorder implements ChatRecipient {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChannelEvent } from '../../../src/protocol/events.ts';
-import { type FaultRequest } from '../../../src/protocol/faults.ts';
+import type { ChannelEvent } from '../../../src/protocol/events.ts';
+import type { FaultRequest } from '../../../src/protocol/faults.ts';
 import { LONG_POLL_LIMITS, type LongPollResponse } from '../../../src/protocol/long-polling.ts';
 import { backoffCeiling, fullJitterBackoff } from '../../../src/widgets/shared/backoff.ts';
 import { ApiError, NO_ANSWER_MESSAGE, type LongPollingClient, type LongPollResult } from '../../../src/widgets/long-polling/client.ts';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { type PublishResponse } from '../../../src/protocol/events.ts';
+import type { PublishResponse } from '../../../src/protocol/events.ts';
 import {
   REDIS_INSTALL_COMMANDS,
   type InstanceAction,
@@ -11,7 +11,7 @@ import {
   type StartScalingDemoRequest,
 } from '../../../src/protocol/scaling.ts';
 import { ApiError } from '../../../src/widgets/shared/http.ts';
-import { type ScalingClient } from '../../../src/widgets/scaling/client.ts';
+import type { ScalingClient } from '../../../src/widgets/scaling/client.ts';
 import {
   DEMO_HEARTBEAT_MS,
   POLL_MS,
@@ -21,7 +21,7 @@ import {
   remainingMs,
   type ScalingModel,
 } from '../../../src/widgets/scaling/model.ts';
-import { type EventSourceLike } from '../../../src/widgets/sse/client.ts';
+import type { EventSourceLike } from '../../../src/widgets/sse/client.ts';
 import { FakeEventSource } from './helpers/fake-event-source.ts';
 
 function demoState(overrides: Partial<ScalingDemoState> = {}): ScalingDemoState {

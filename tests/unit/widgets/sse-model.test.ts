@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { type FaultRequest } from '../../../src/protocol/faults.ts';
+import type { FaultRequest } from '../../../src/protocol/faults.ts';
 import { createSseClient } from '../../../src/widgets/sse/client.ts';
 import { countResponseBytes } from '../../../src/widgets/shared/http.ts';
 import { FakeEventSource } from './helpers/fake-event-source.ts';
