@@ -32,6 +32,15 @@ const LESSONS = readdirSync(path.join(import.meta.dirname, '../../content/lesson
  * A widget missing here fails the test, so a new one cannot go unchecked.
  */
 const STARTERS: Record<string, (widget: Locator) => Promise<void>> = {
+  'freshness-exercise': async (widget) => {
+    // One right answer and two wrong ones, so both kinds of check mark are on the page.
+    const answers = widget.getByRole('textbox');
+    await answers.nth(0).fill('3.96');
+    await answers.nth(1).fill('1');
+    await answers.nth(2).fill('1');
+    await widget.getByRole('button', { name: 'Check answers' }).click();
+    await expect(widget.getByRole('list', { name: 'Checked answers' })).toBeVisible();
+  },
   'short-polling': async (widget) => {
     await widget.getByRole('button', { name: 'Start job' }).click();
     await expect(widget.getByRole('button', { name: 'Stop polling' })).toBeEnabled();
