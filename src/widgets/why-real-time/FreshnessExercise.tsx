@@ -73,7 +73,11 @@ export default function FreshnessExercise() {
                       inputMode="decimal"
                       autoComplete="off"
                       value={answers[id]}
-                      onInput={(event) => setAnswers({ ...answers, [id]: event.currentTarget.value })}
+                      onInput={(event) => {
+                        // From the latest state, not this render's: client:reachable replays several fields' input in one tick.
+                        const { value } = event.currentTarget;
+                        setAnswers((latest) => ({ ...latest, [id]: value }));
+                      }}
                     />
                     <span class="fcc-exercise-unit">{unit}</span>
                   </span>
