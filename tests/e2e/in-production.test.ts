@@ -156,7 +156,7 @@ test.describe('the storm widget never leaves a reader guessing', () => {
     return ((await response.json()) as { id: string }).id;
   }
 
-  test('says it is still loading until its script has run, and runs a press made meanwhile', async ({ page }) => {
+  test('says it is still loading until its script has run, and runs a press made meanwhile', async ({ page, request }) => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     await page.route(/\/_astro\/StormSimulator[^/]*\.js$/, async (route) => {
@@ -174,6 +174,15 @@ test.describe('the storm widget never leaves a reader guessing', () => {
     release();
     await expect(widget.locator('[data-controls-note="loading"]')).toHaveCount(0);
     await expect(widget.locator('[data-controls-note="busy"]')).toContainText('free up when');
+    // Give the slot back before the next tests fill every slot: a reload stops the run (pagehide).
+    const channel = await page.evaluate(() => Object.entries(sessionStorage).find(([key]) => key.startsWith('rtw:production-storm:'))?.[1]);
+    await page.reload();
+    await expect
+      .poll(async () => {
+        const answer = (await (await request.get(`/api/long-poll/${channel}?cursor=0&timeout=1000`)).json()) as { events: { type: string }[] };
+        return answer.events.some((event) => event.type === 'storm-done');
+      }, { timeout: 30_000 })
+      .toBe(true);
   });
 
   test('a reload mid-storm gives the run back: the controls work at once, and the slot is free', async ({ page, request }) => {
