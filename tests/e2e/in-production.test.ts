@@ -1,6 +1,22 @@
-import type { Locator } from '@playwright/test';
+import type { APIRequestContext, Locator } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { screenshot } from './screenshot.ts';
+
+
+type StormDoneEvent = { type: string; data: { aborted?: string }; ts: number };
+
+/** The channel's `storm-done` event, if any: read page by page, since one long-poll answer holds at most `LONG_POLL_LIMITS.maxEvents`. */
+async function stormDone(request: APIRequestContext, channel: string): Promise<StormDoneEvent | undefined> {
+  let cursor = 0;
+  for (;;) {
+    const answer = await request.get(`/api/long-poll/${channel}?cursor=${cursor}&timeout=1000`);
+    if (answer.status() !== 200) return undefined;
+    const page = (await answer.json()) as { events: StormDoneEvent[]; cursor: number };
+    const done = page.events.find((event) => event.type === 'storm-done');
+    if (done || page.events.length === 0) return done;
+    cursor = page.cursor;
+  }
+}
 
 test.beforeEach(async ({ page }) => {
   await page.goto('/lessons/in-production/');
@@ -177,12 +193,7 @@ test.describe('the storm widget never leaves a reader guessing', () => {
     // Give the slot back before the next tests fill every slot: a reload stops the run (pagehide).
     const channel = await page.evaluate(() => Object.entries(sessionStorage).find(([key]) => key.startsWith('rtw:production-storm:'))?.[1]);
     await page.reload();
-    await expect
-      .poll(async () => {
-        const answer = (await (await request.get(`/api/long-poll/${channel}?cursor=0&timeout=1000`)).json()) as { events: { type: string }[] };
-        return answer.events.some((event) => event.type === 'storm-done');
-      }, { timeout: 30_000 })
-      .toBe(true);
+    await expect.poll(async () => (await stormDone(request, channel!)) !== undefined, { timeout: 30_000 }).toBe(true);
   });
 
   test('a reload mid-storm gives the run back: the controls work at once, and the slot is free', async ({ page, request }) => {
@@ -206,8 +217,7 @@ test.describe('the storm widget never leaves a reader guessing', () => {
     let done: { data: { aborted?: string }; ts: number } | undefined;
     await expect
       .poll(async () => {
-        const answer = (await (await request.get(`/api/long-poll/${channel}?cursor=0&timeout=1000`)).json()) as { events: { type: string; data: { aborted?: string }; ts: number }[] };
-        done = answer.events.find((event) => event.type === 'storm-done');
+        done = await stormDone(request, channel!);
         return done !== undefined;
       }, { timeout: 15_000 })
       .toBe(true);
