@@ -38,7 +38,7 @@ import { attachTrafficMeter } from './lab/traffic-meter.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { learnerSetCookie, newLearnerId, readLearnerCookie } from './progress/learner-cookie.ts';
 import { connectRedis } from './redis/redis-connection.ts';
-import { createProduction, type Production, type ProductionSettings } from './production/production-routes.ts';
+import { createProduction, type Production, type ProductionSettings } from './experiments/production-routes.ts';
 import { readKnownLessons } from './progress/known-lessons.ts';
 import { startBuildRoute } from './routes/builds.ts';
 import { publishEventRoute } from './routes/channel-events.ts';

@@ -1,7 +1,7 @@
 import { defineCollection } from 'astro:content';
 import { glob } from 'astro/loaders';
 import { z } from 'astro/zod';
-import { lessonSlug } from './lessons/lesson-slug.ts';
+import { lessonSlug } from './protocol/lesson-slug.ts';
 
 /** A lesson's frontmatter. Unknown keys are refused so a typo cannot go unnoticed. */
 const lessonSchema = z

@@ -8,7 +8,7 @@ import { io } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import { paths } from '../../src/protocol/paths.ts';
 import { WS_PATH, type ServerMessage } from '../../src/protocol/websocket.ts';
-import { WireParser } from '../../src/widgets/sse/wire-parser.ts';
+import { WireParser } from '../../src/protocol/sse-wire-parser.ts';
 
 export type Transport = 'sse' | 'websocket' | 'socket.io';
 

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { lessonSlug } from '../../src/lessons/lesson-slug.ts';
+import { lessonSlug } from '../../src/protocol/lesson-slug.ts';
 
 /** Where the lessons are: `content/lessons` in the repository. */
 export const LESSONS_DIR = fileURLToPath(new URL('../../content/lessons/', import.meta.url));

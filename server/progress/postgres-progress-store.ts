@@ -1,5 +1,5 @@
 import type { Progress } from '../../src/protocol/progress.ts';
-import { resetProgressAt } from '../../src/progress/merge-progress.ts';
+import { resetProgressAt } from '../../src/protocol/merge-progress.ts';
 import type { PostgresPool, SqlRunner } from '../store/postgres-pool.ts';
 import { mergeStored, type ProgressStore, type StoredProgress } from './progress-store.ts';
 

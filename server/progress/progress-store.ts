@@ -1,5 +1,5 @@
 import type { Progress } from '../../src/protocol/progress.ts';
-import { mergeProgress, normalizeProgress } from '../../src/progress/merge-progress.ts';
+import { mergeProgress, normalizeProgress } from '../../src/protocol/merge-progress.ts';
 
 /** A learner's progress as stored. */
 export interface StoredProgress {

@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Progress } from '../../src/protocol/progress.ts';
-import { resetProgressAt } from '../../src/progress/merge-progress.ts';
+import { resetProgressAt } from '../../src/protocol/merge-progress.ts';
 import { immediateTransaction } from '../store/sqlite-transaction.ts';
 import { mergeStored, type ProgressStore, type StoredProgress } from './progress-store.ts';
 

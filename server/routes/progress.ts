@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { LEARNER_COOKIE, PROGRESS_LIMITS, type Progress, type ProgressResponse } from '../../src/protocol/progress.ts';
-import { validateProgress } from '../../src/progress/validate-progress.ts';
+import { validateProgress } from '../../src/protocol/validate-progress.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import type { RouteHandler } from '../http/router.ts';

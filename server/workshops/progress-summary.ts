@@ -1,8 +1,8 @@
 import type { Progress } from '../../src/protocol/progress.ts';
 import type { MemberQuiz } from '../../src/protocol/workshops.ts';
-import { normalizeProgress } from '../../src/progress/merge-progress.ts';
-import { scenarios } from '../../src/quiz/data.ts';
-import { scoreAttempt } from '../../src/quiz/scenarios.ts';
+import { normalizeProgress } from '../../src/protocol/merge-progress.ts';
+import { scenarios } from '../../src/protocol/quiz/data.ts';
+import { scoreAttempt } from '../../src/protocol/quiz/scenarios.ts';
 
 /** What the host sees of a learner's synced progress. */
 export interface ProgressSummary {

@@ -7,7 +7,7 @@ import {
   type ProgressExport,
   type QuizAttempt,
 } from '../protocol/progress.ts';
-import { mergeProgress, normalizeProgress, replaceProgress, resetProgressAt } from './merge-progress.ts';
+import { mergeProgress, normalizeProgress, replaceProgress, resetProgressAt } from '../protocol/merge-progress.ts';
 
 export type { LessonProgress, Progress, QuizAttempt };
 

@@ -3,7 +3,7 @@ import { paths } from '../protocol/paths.ts';
 import { PROBLEM_TYPES } from '../protocol/problem.ts';
 import type { Progress, ProgressResponse } from '../protocol/progress.ts';
 import { adoptProgress, onLocalChange, readProgress, resetProgress as resetLocalProgress } from './local-progress.ts';
-import { normalizeProgress } from './merge-progress.ts';
+import { normalizeProgress } from '../protocol/merge-progress.ts';
 
 /**
  * Copies the progress saved in this browser to the server and back, for the

@@ -4,7 +4,7 @@ import { backoffCeiling, fullJitterBackoff, type BackoffPolicy } from './backoff
  * Lesson 7, "In production": the experiments the companion server runs
  * against itself — a reconnect storm, an idle-killing hop, a slow consumer,
  * a channel drain — and what they report. Shared by the server
- * (`server/production/`), the widgets (`src/widgets/production/`) and the tests.
+ * (`server/experiments/`), the widgets (`src/widgets/production/`) and the tests.
  *
  * Every experiment is scoped to a channel (the widget's). Its results are
  * published as events on that channel, so the widget follows them with the

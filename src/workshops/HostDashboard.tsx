@@ -1,8 +1,8 @@
 import { Component, type ComponentChildren } from 'preact';
 import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
 import { WORKSHOP_LIMITS, normalizeJoinCode, workshopPages, workshopPaths, type HostWorkshop, type MemberView } from '../protocol/workshops.ts';
-import { formatPoints } from '../quiz/scenarios.ts';
-import { TECHNIQUES, TECHNIQUE_NAMES, type Technique } from '../quiz/techniques.ts';
+import { formatPoints } from '../protocol/quiz/scenarios.ts';
+import { TECHNIQUES, TECHNIQUE_NAMES, type Technique } from '../protocol/quiz/techniques.ts';
 import { plural } from '../widgets/shared/format.ts';
 import { createWorkshopClient } from './client.ts';
 import { createHostModel, type HostConnection, type HostModel } from './host-model.ts';

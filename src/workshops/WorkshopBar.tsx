@@ -1,5 +1,5 @@
 import { useEffect } from 'preact/hooks';
-import { lessonPath } from '../quiz/techniques.ts';
+import { lessonPath } from '../protocol/quiz/techniques.ts';
 import type { LearnerModel } from './learner-model.ts';
 
 export interface WorkshopBarProps {

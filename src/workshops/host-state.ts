@@ -1,5 +1,5 @@
 import type { BroadcastRecord, MemberView } from '../protocol/workshops.ts';
-import { TECHNIQUES, type Technique } from '../quiz/techniques.ts';
+import { TECHNIQUES, type Technique } from '../protocol/quiz/techniques.ts';
 
 /**
  * The host dashboard's state as pure functions over immutable values, so

@@ -4,7 +4,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
 import axeCore, { type AxeResults, type RunOptions } from 'axe-core';
 import { expect, test } from './fixtures.ts';
-import { lessonSlug } from '../../src/lessons/lesson-slug.ts';
+import { lessonSlug } from '../../src/protocol/lesson-slug.ts';
 
 /**
  * axe-core finds no violation on any page, in either theme, on a desktop (1280 px) and a phone (360 px),

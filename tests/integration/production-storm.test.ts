@@ -11,7 +11,7 @@ import {
   type StormDone,
   type StormStrategy,
 } from '../../src/protocol/production.ts';
-import { StormClient } from '../../server/production/storm-client.ts';
+import { StormClient } from '../../server/experiments/storm-client.ts';
 import { startServer, type RunningServer } from './helpers/start-server.ts';
 import { postJson, waitUntil } from './helpers/wait-until.ts';
 import { withTimeout } from './helpers/websocket-client.ts';

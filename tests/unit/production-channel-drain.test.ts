@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { drainCloseReason } from '../../src/protocol/production.ts';
 import { WS_CLOSE } from '../../src/protocol/websocket.ts';
-import { drainChannel, type DrainTargets } from '../../server/production/channel-drain.ts';
+import { drainChannel, type DrainTargets } from '../../server/experiments/channel-drain.ts';
 
 /** An SSE stream that records what the drain did to it. */
 class FakeStream {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { STORM_LIMITS, peakOf, stormDelay } from '../../src/protocol/production.ts';
-import { BinCounter } from '../../server/production/bin-counter.ts';
-import { ExperimentSlots, TAKEN_OVER_REASON } from '../../server/production/experiment-slots.ts';
+import { BinCounter } from '../../server/experiments/bin-counter.ts';
+import { ExperimentSlots, TAKEN_OVER_REASON } from '../../server/experiments/experiment-slots.ts';
 import { HttpProblem } from '../../server/http/problem.ts';
 
 /** A clock the test moves by hand. */

@@ -15,7 +15,7 @@ import {
   recordQuizAttempt,
   resetProgress,
 } from '../../src/progress/local-progress.ts';
-import { mergeProgress } from '../../src/progress/merge-progress.ts';
+import { mergeProgress } from '../../src/protocol/merge-progress.ts';
 import type { Progress } from '../../src/protocol/progress.ts';
 
 // Node has no localStorage: the store keeps the progress in memory, which is what these tests exercise.

@@ -8,7 +8,7 @@ import {
   normalizeProgress,
   replaceProgress,
   resetProgressAt,
-} from '../../src/progress/merge-progress.ts';
+} from '../../src/protocol/merge-progress.ts';
 
 const attempt = (id: string, at: number, score = 3): QuizAttempt => ({
   id,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import type { Progress, ProgressResponse } from '../../src/protocol/progress.ts';
-import { mergeProgress, normalizeProgress, resetProgressAt } from '../../src/progress/merge-progress.ts';
+import { mergeProgress, normalizeProgress, resetProgressAt } from '../../src/protocol/merge-progress.ts';
 import { ServerSync, type LocalProgressStore } from '../../src/progress/server-sync.ts';
 
 /** A browser's local store, in memory. */

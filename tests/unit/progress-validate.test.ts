@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PROGRESS_EXPORT_FORMAT, PROGRESS_LIMITS } from '../../src/protocol/progress.ts';
-import { MAX_PROBLEMS, validateProgress, validateProgressExport } from '../../src/progress/validate-progress.ts';
+import { MAX_PROBLEMS, validateProgress, validateProgressExport } from '../../src/protocol/validate-progress.ts';
 
 const known = ['why-real-time', 'short-polling', 'sse'];
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decisionTree } from '../../src/quiz/data.ts';
+import { decisionTree } from '../../src/protocol/quiz/data.ts';
 import {
   InvalidTreeError,
   allPaths,
@@ -11,8 +11,8 @@ import {
   walk,
   type DecisionTree,
   type QuestionNode,
-} from '../../src/quiz/decision-tree.ts';
-import { TECHNIQUES, TECHNIQUE_LESSONS } from '../../src/quiz/techniques.ts';
+} from '../../src/protocol/quiz/decision-tree.ts';
+import { TECHNIQUES, TECHNIQUE_LESSONS } from '../../src/protocol/quiz/techniques.ts';
 
 /** A small valid tree: one question, two leaves. */
 function tinyTree(): DecisionTree {

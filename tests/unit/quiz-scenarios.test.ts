@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decisionTree, scenarios } from '../../src/quiz/data.ts';
-import { walk } from '../../src/quiz/decision-tree.ts';
+import { decisionTree, scenarios } from '../../src/protocol/quiz/data.ts';
+import { walk } from '../../src/protocol/quiz/decision-tree.ts';
 import {
   InvalidScenariosError,
   PARTIAL_CREDIT,
@@ -15,8 +15,8 @@ import {
   verdictOf,
   type Picks,
   type Scenario,
-} from '../../src/quiz/scenarios.ts';
-import { TECHNIQUES, type Technique } from '../../src/quiz/techniques.ts';
+} from '../../src/protocol/quiz/scenarios.ts';
+import { TECHNIQUES, type Technique } from '../../src/protocol/quiz/techniques.ts';
 
 /** A pick that earns nothing for `scenario`: neither its answer nor an acceptable technique. */
 function wrongPick(scenario: Scenario): Technique {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decisionTree, scenarios } from '../../src/quiz/data.ts';
-import { PARTIAL_CREDIT, passMark, verdictOf, type Scenario } from '../../src/quiz/scenarios.ts';
-import { TECHNIQUES, type Technique } from '../../src/quiz/techniques.ts';
+import { decisionTree, scenarios } from '../../src/protocol/quiz/data.ts';
+import { PARTIAL_CREDIT, passMark, verdictOf, type Scenario } from '../../src/protocol/quiz/scenarios.ts';
+import { TECHNIQUES, type Technique } from '../../src/protocol/quiz/techniques.ts';
 import { createQuizModel, type RoundResult } from '../../src/widgets/choosing/quiz-model.ts';
 import { createWalkerModel } from '../../src/widgets/choosing/walker-model.ts';
 

@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LessonSummary } from '../../lessons/course.ts';
 import { PROGRESS_EXPORT_FILE_NAME, type Progress } from '../../protocol/progress.ts';
-import { formatPoints, scoreAttempt, type ScenarioKey } from '../../quiz/scenarios.ts';
+import { formatPoints, scoreAttempt, type ScenarioKey } from '../../protocol/quiz/scenarios.ts';
 import { exportProgress, importProgress, lessonState } from '../../progress/local-progress.ts';
 import { resetEverywhere, syncStatus, type SyncStatus } from '../../progress/server-sync.ts';
-import { validateProgressExport, type ProgressProblem } from '../../progress/validate-progress.ts';
+import { validateProgressExport, type ProgressProblem } from '../../protocol/validate-progress.ts';
 import { CourseBar } from './CourseBar.tsx';
 import { LessonStateIcon } from './LessonStateIcon.tsx';
 import { useProgress } from './use-progress.ts';

@@ -1,8 +1,8 @@
 import type { RefObject } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { decisionTree } from '../../quiz/data.ts';
-import type { RecommendationNode, QuestionNode } from '../../quiz/decision-tree.ts';
-import { TECHNIQUE_NAMES, lessonPath } from '../../quiz/techniques.ts';
+import { decisionTree } from '../../protocol/quiz/data.ts';
+import type { RecommendationNode, QuestionNode } from '../../protocol/quiz/decision-tree.ts';
+import { TECHNIQUE_NAMES, lessonPath } from '../../protocol/quiz/techniques.ts';
 import { highlightPath } from './highlight-path.ts';
 import { createWalkerModel, type WalkerModel } from './walker-model.ts';
 import '../../styles/widget.css';

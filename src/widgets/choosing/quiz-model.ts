@@ -1,6 +1,6 @@
 import { batch, computed, signal, type ReadonlySignal } from '@preact/signals';
-import { creditOf, missedScenarios, passMark, scoreAttempt, type AttemptScore, type Scenario } from '../../quiz/scenarios.ts';
-import type { Technique } from '../../quiz/techniques.ts';
+import { creditOf, missedScenarios, passMark, scoreAttempt, type AttemptScore, type Scenario } from '../../protocol/quiz/scenarios.ts';
+import type { Technique } from '../../protocol/quiz/techniques.ts';
 
 /**
  * The scenario quiz's state, with no DOM and no JSX. A round shows one scenario

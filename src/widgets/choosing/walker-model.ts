@@ -1,5 +1,5 @@
 import { computed, signal, type ReadonlySignal } from '@preact/signals';
-import { flowchartEdgeId, walk, type Answer, type DecisionTree, type TreeWalk } from '../../quiz/decision-tree.ts';
+import { flowchartEdgeId, walk, type Answer, type DecisionTree, type TreeWalk } from '../../protocol/quiz/decision-tree.ts';
 
 /**
  * The decision-tree walker's state, with no DOM and no JSX: the answers given

@@ -8,9 +8,9 @@ import {
   countResponseBytes,
   errorFrom,
   isAbort,
-  utf8Length,
   type ServerOptions,
 } from '../shared/http.ts';
+import { utf8Length } from '../../protocol/utf8-length.ts';
 
 export { ApiError } from '../shared/http.ts';
 

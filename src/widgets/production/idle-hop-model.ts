@@ -2,7 +2,7 @@ import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals
 import { SSE_LIMITS } from '../../protocol/sse.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { formatMs } from '../shared/format.ts';
-import { isHeartbeat } from '../sse/wire-parser.ts';
+import { isHeartbeat } from '../../protocol/sse-wire-parser.ts';
 import { WireReader, type WireReaderListener } from '../sse/wire-reader.ts';
 import type { ProductionClient } from './client.ts';
 

@@ -1,4 +1,5 @@
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from '../../protocol/problem.ts';
+import { utf8Length } from '../../protocol/utf8-length.ts';
 
 /**
  * HTTP helpers shared by the widgets' clients: how they reach the companion
@@ -125,10 +126,6 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-export function utf8Length(text: string): number {
-  return new TextEncoder().encode(text).length;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { NOTE_EVENT_TYPE, SERVER_TIME_HEADER, type Job, type StartJobRequest, type StartJobResponse } from '../../protocol/jobs.ts';
 import type { PublishRequest, PublishResponse } from '../../protocol/events.ts';
 import { paths } from '../../protocol/paths.ts';
-import { ApiError, companionServer, countResponseBytes, errorFrom, utf8Length, type ServerOptions } from '../shared/http.ts';
+import { ApiError, companionServer, countResponseBytes, errorFrom, type ServerOptions } from '../shared/http.ts';
+import { utf8Length } from '../../protocol/utf8-length.ts';
 
 export { ApiError, countResponseBytes } from '../shared/http.ts';
 

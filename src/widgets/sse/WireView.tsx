@@ -1,7 +1,7 @@
 import { formatBytes } from '../shared/format.ts';
 import { useStickToEnd } from '../shared/use-stick-to-end.ts';
 import { WIRE_MAX_LINES, type WireEntry } from './model.ts';
-import type { WireLine } from './wire-parser.ts';
+import type { WireLine } from '../../protocol/sse-wire-parser.ts';
 
 /**
  * The raw stream as the wire view's fetch reader received it, line by line,

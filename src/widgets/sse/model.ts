@@ -18,7 +18,7 @@ import {
 import { ApiError, errorMessage } from '../shared/http.ts';
 import { READY_STATE, type EventSourceLike, type SseClient } from './client.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
-import { isHeartbeat, resumeIdOf, type WireLine } from './wire-parser.ts';
+import { isHeartbeat, resumeIdOf, type WireLine } from '../../protocol/sse-wire-parser.ts';
 import { WireReader, type WireReaderListener } from './wire-reader.ts';
 
 /**

@@ -2,7 +2,7 @@ import { SSE_DEFAULTS } from '../../protocol/sse.ts';
 import { countResponseBytes, isAbort } from '../shared/http.ts';
 import type { SseClient } from './client.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
-import { WireParser, type WireEvent, type WireLine } from './wire-parser.ts';
+import { WireParser, type WireEvent, type WireLine } from '../../protocol/sse-wire-parser.ts';
 
 /**
  * The wire view's reader: a second connection to the same stream, read with

@@ -1,5 +1,6 @@
 import { batch, signal, type ReadonlySignal } from '@preact/signals';
 import { WS_PATH, type ClientMessage, type ServerMessage } from '../../protocol/websocket.ts';
+import { utf8Length } from '../../protocol/utf8-length.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { NORMAL_CLOSE_CODE, OFFLINE_CLOSE_CODE, closeCodeName, explainClose, isRetryable } from './close-codes.ts';
 
@@ -191,8 +192,6 @@ export function randomClientId(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-const encoder = new TextEncoder();
-const utf8Length = (text: string): number => encoder.encode(text).length;
 const LOG_TEXT_MAX = 300;
 
 const noTraffic: TrafficTotals = { framesUp: 0, framesDown: 0, bytesUp: 0, bytesDown: 0, headerBytesUp: 0, headerBytesDown: 0 };

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { utf8Length } from '../../../src/widgets/shared/http.ts';
-import { isHeartbeat, resumeIdOf, WireParser, type WireLine, type WireParseResult } from '../../../src/widgets/sse/wire-parser.ts';
+import { utf8Length } from '../../../src/protocol/utf8-length.ts';
+import { isHeartbeat, resumeIdOf, WireParser, type WireLine, type WireParseResult } from '../../../src/protocol/sse-wire-parser.ts';
 
 const STREAM =
   'retry: 2000\n\n' +

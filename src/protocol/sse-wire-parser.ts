@@ -1,5 +1,5 @@
-import { SSE_HEARTBEAT, SSE_RESUMING_COMMENT } from '../../protocol/sse.ts';
-import { utf8Length } from '../shared/http.ts';
+import { SSE_HEARTBEAT, SSE_RESUMING_COMMENT } from './sse.ts';
+import { utf8Length } from './utf8-length.ts';
 
 /**
  * Reads the raw text of an SSE stream the way a browser's EventSource does

@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { paths } from '../../src/protocol/paths.ts';
 import { WS_PATH, type ClientMessage, type ServerMessage } from '../../src/protocol/websocket.ts';
-import { WireParser, resumeIdOf } from '../../src/widgets/sse/wire-parser.ts';
+import { WireParser, resumeIdOf } from '../../src/protocol/sse-wire-parser.ts';
 import type { LoopbackTarget } from './loopback-target.ts';
 import { INTERNAL_HEADER_LINE, internalHeaders } from '../limits/internal-requests.ts';
 

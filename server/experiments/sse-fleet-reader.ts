@@ -1,7 +1,7 @@
 import { request as httpRequest, type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
 import { paths } from '../../src/protocol/paths.ts';
 import { SSE_DEFAULTS } from '../../src/protocol/sse.ts';
-import { WireParser } from '../../src/widgets/sse/wire-parser.ts';
+import { WireParser } from '../../src/protocol/sse-wire-parser.ts';
 import type { LoopbackTarget } from './loopback-target.ts';
 import { internalHeaders } from '../limits/internal-requests.ts';
 

@@ -4,7 +4,7 @@ import {
   type LessonProgress,
   type Progress,
   type QuizAttempt,
-} from '../protocol/progress.ts';
+} from './progress.ts';
 
 /*
  * Why this shape. Progress lives in several copies: localStorage (shared by

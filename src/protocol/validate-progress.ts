@@ -7,7 +7,7 @@ import {
   type LessonProgress,
   type Progress,
   type QuizAttempt,
-} from '../protocol/progress.ts';
+} from './progress.ts';
 import { normalizeProgress } from './merge-progress.ts';
 
 /** One thing wrong with a progress value. */
