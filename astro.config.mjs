@@ -32,9 +32,7 @@ export default defineConfig({
         // one file instead of four saves ~0.8 KB gzip a page (bench/page-weight.ts).
         output: {
           codeSplitting: {
-            groups: [
-              { name: 'preact', test: /node_modules[\\/](preact|@preact)[\\/]/ },
-            ],
+            groups: [{ name: 'preact', test: /node_modules[\\/](preact|@preact)[\\/]/ }],
           },
         },
         // Astro's MDX modules carry a "use astro:head-inject" directive that Astro

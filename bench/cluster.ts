@@ -38,7 +38,12 @@ function cpuMs(pid: number): number {
 }
 
 /** Opens `count` SSE streams on `channel` at `baseUrl`; calls `onEvent` with each event's publish time. */
-async function subscribe(baseUrl: string, channel: string, count: number, onEvent: (publishedAt: number) => void): Promise<ClientRequest[]> {
+async function subscribe(
+  baseUrl: string,
+  channel: string,
+  count: number,
+  onEvent: (publishedAt: number) => void,
+): Promise<ClientRequest[]> {
   const requests: ClientRequest[] = [];
   const opened: Promise<void>[] = [];
   for (let index = 0; index < count; index += 1) {

@@ -23,7 +23,10 @@ import { spawnServer, type ServerProcess } from '../tests/integration/helpers/sp
 import { subscribe, type BenchData, type Subscriber, type Transport } from './fanout/subscribers.ts';
 import { bytesWritten, cpuMicros, ensureFileDescriptors, quantile, rssKib } from './shared/proc-stats.ts';
 
-const COUNTS = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const COUNTS = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const SUBSCRIBER_COUNTS = COUNTS.length > 0 ? COUNTS : [1000, 5000, 10_000];
 const EVENTS = Number(process.env.EVENTS ?? 40);
 const CONNECT_BATCH = 250;
@@ -63,8 +66,7 @@ for (const subscribers of SUBSCRIBER_COUNTS) {
 }
 
 async function measure(transport: Transport, count: number): Promise<Figures> {
-  const server =
-    transport === 'socket.io' ? await spawnServer({}, 'bench/fanout/socketio-server.ts') : await spawnServer(UNLIMITED_ENV);
+  const server = transport === 'socket.io' ? await spawnServer({}, 'bench/fanout/socketio-server.ts') : await spawnServer(UNLIMITED_ENV);
   const pid = server.child.pid!;
   const publishedAt = new Map<number, number>();
   const latencies: number[] = [];
@@ -117,10 +119,7 @@ async function measure(transport: Transport, count: number): Promise<Figures> {
 }
 
 async function publish(transport: Transport, server: ServerProcess, data: BenchData): Promise<void> {
-  const url =
-    transport === 'socket.io'
-      ? `${server.baseUrl}/publish?room=${CHANNEL}`
-      : `${server.baseUrl}${paths.channelEvents(CHANNEL)}`;
+  const url = transport === 'socket.io' ? `${server.baseUrl}/publish?room=${CHANNEL}` : `${server.baseUrl}${paths.channelEvents(CHANNEL)}`;
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -177,13 +177,9 @@ const ms = (value: number) => value.toFixed(2).padStart(8);
 console.log(
   `${eventCount} events published in ${publishSeconds.toFixed(1)} s (one POST every ~${intervalMs} ms + its round trip), node ${process.version}\n`,
 );
-console.log(
-  'technique     received   median      p90      p99      max (ms)   requests  empty  bytes/event (wire, both ways)',
-);
+console.log('technique     received   median      p90      p99      max (ms)   requests  empty  bytes/event (wire, both ways)');
 for (const client of clients) {
-  const latencies = [...client.receivedAt]
-    .map(([seq, at]) => at - (publishedAt.get(seq) ?? at))
-    .sort((a, b) => a - b);
+  const latencies = [...client.receivedAt].map(([seq, at]) => at - (publishedAt.get(seq) ?? at)).sort((a, b) => a - b);
   const bytes = [...client.sockets].reduce((sum, socket) => sum + socket.bytesRead + socket.bytesWritten, 0);
   console.log(
     `${client.name.padEnd(12)} ${String(client.receivedAt.size).padStart(9)} ` +

@@ -33,16 +33,18 @@ async function streamsHeld(server: RunningServer): Promise<number> {
   try {
     for (let batch = 0; batch < STREAMS_TRIED; batch += 100) {
       const statuses = await Promise.all(
-        Array.from({ length: 100 }, (_, index) =>
-          new Promise<number>((resolve) => {
-            const request = httpRequest(`${server.baseUrl}${paths.sse(`bench-${batch + index}`)}`, { agent: false }, (response) => {
-              response.resume();
-              resolve(response.statusCode ?? 0);
-            });
-            request.on('error', () => resolve(0));
-            request.end();
-            requests.push(request);
-          }),
+        Array.from(
+          { length: 100 },
+          (_, index) =>
+            new Promise<number>((resolve) => {
+              const request = httpRequest(`${server.baseUrl}${paths.sse(`bench-${batch + index}`)}`, { agent: false }, (response) => {
+                response.resume();
+                resolve(response.statusCode ?? 0);
+              });
+              request.on('error', () => resolve(0));
+              request.end();
+              requests.push(request);
+            }),
         ),
       );
       held += statuses.filter((status) => status === 200).length;
@@ -122,4 +124,3 @@ console.log(
     `${RATE_LIMITS.codeLookups.perAddress.burst / JOIN_CODE_COSTS.unknown}); one of ${OPEN_WORKSHOPS} open workshops is hit in ~${days.toFixed(0)} days.`,
 );
 process.exit(0);
-

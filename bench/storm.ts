@@ -33,7 +33,12 @@ for (const strategy of strategies) {
   console.log(`  ${strategy}:`);
   console.log(`    peak per 100 ms  ${describe(runs.map((run) => run.peak))}`);
   console.log(`    attempts         ${describe(runs.map((run) => run.attempts))}`);
-  console.log(`    all back after   ${describe(runs.map((run) => Math.round(run.allBackMs / 100) / 10), ' s')}`);
+  console.log(
+    `    all back after   ${describe(
+      runs.map((run) => Math.round(run.allBackMs / 100) / 10),
+      ' s',
+    )}`,
+  );
 }
 
 console.log(`\nFull jitter with other bases and caps (model, seeds 1–${seeds}, medians):`);
@@ -45,7 +50,9 @@ for (const policy of [
   { baseMs: 500, capMs: 8_000 },
   { baseMs: 2_000, capMs: 8_000 },
 ]) {
-  const runs = Array.from({ length: seeds }, (_, seed) => simulateStorm({ clients, strategy: 'full-jitter', policy, random: seededRandom(seed + 1) }));
+  const runs = Array.from({ length: seeds }, (_, seed) =>
+    simulateStorm({ clients, strategy: 'full-jitter', policy, random: seededRandom(seed + 1) }),
+  );
   const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)]!;
   console.log(
     `  base ${policy.baseMs / 1000} s, cap ${policy.capMs / 1000} s: peak ${median(runs.map((run) => run.peak))}, ` +
@@ -60,7 +67,8 @@ if (serverRuns > 0) {
     for (const strategy of strategies) {
       for (let run = 0; run < serverRuns; run += 1) {
         const done = await storm(server.baseUrl, `bench-storm-${process.pid}-${strategy}-${run}`, strategy);
-        const back = done.allBackMs === null ? `${done.back} of ${done.clients} back` : `all back after ${(done.allBackMs / 1000).toFixed(1)} s`;
+        const back =
+          done.allBackMs === null ? `${done.back} of ${done.clients} back` : `all back after ${(done.allBackMs / 1000).toFixed(1)} s`;
         console.log(`  ${strategy}: peak ${done.peak} per 100 ms, ${done.attempts} attempts, ${back}`);
       }
     }

@@ -119,9 +119,7 @@ function summary(label: string, samples: number[]): string {
   const sockets: WebSocket[] = [];
   for (let opened = 0; opened < IDLE_CONNECTIONS; opened += BATCH) {
     // In batches: thousands of simultaneous SYNs would overflow the listen backlog.
-    sockets.push(
-      ...(await Promise.all(Array.from({ length: Math.min(BATCH, IDLE_CONNECTIONS - opened) }, () => open()))),
-    );
+    sockets.push(...(await Promise.all(Array.from({ length: Math.min(BATCH, IDLE_CONNECTIONS - opened) }, () => open()))));
   }
   await delay(2000);
   const loaded = rssKb();

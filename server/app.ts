@@ -418,8 +418,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   function answerError(request: IncomingMessage, response: ServerResponse, error: unknown): void {
     if (response.headersSent) {
       // Too late for a status: cut the response so the client sees it is incomplete.
-      if (!(error instanceof HttpProblem))
-        logger.error(`Failed while answering ${request.method} ${request.url}:`, error);
+      if (!(error instanceof HttpProblem)) logger.error(`Failed while answering ${request.method} ${request.url}:`, error);
       response.destroy();
       return;
     }

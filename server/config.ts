@@ -141,10 +141,9 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     errors.push(`ALLOWED_HOSTS has ${shown}: expected host names like workbook.example.com (no scheme, no path).`);
   }
   const maxConnectionsPerIp = readInteger(env, 'MAX_CONNECTIONS_PER_IP', CONNECTION_LIMITS.maxPerAddress, 1, 10_000_000, errors);
-  const maxConnections =
-    env.MAX_CONNECTIONS?.trim()
-      ? readInteger(env, 'MAX_CONNECTIONS', 0, 1, 10_000_000, errors)
-      : Math.max(1, Math.floor(fileDescriptorLimit() * CONNECTION_LIMITS.fileDescriptorShare));
+  const maxConnections = env.MAX_CONNECTIONS?.trim()
+    ? readInteger(env, 'MAX_CONNECTIONS', 0, 1, 10_000_000, errors)
+    : Math.max(1, Math.floor(fileDescriptorLimit() * CONNECTION_LIMITS.fileDescriptorShare));
   const rateLimitsSetting = (env.RATE_LIMITS ?? 'on').trim().toLowerCase();
   if (!['on', 'off', ''].includes(rateLimitsSetting)) {
     errors.push(`RATE_LIMITS=${JSON.stringify(env.RATE_LIMITS)}: expected on or off.`);
@@ -186,12 +185,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 }
 
 /** An optional URL whose scheme is one of `protocols`; the value is kept as given. */
-function readUrl(
-  env: Record<string, string | undefined>,
-  name: string,
-  protocols: string[],
-  errors: string[],
-): string | undefined {
+function readUrl(env: Record<string, string | undefined>, name: string, protocols: string[], errors: string[]): string | undefined {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return undefined;
   let protocol: string | undefined;

@@ -20,11 +20,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const companionHost = '127.0.0.1';
 const companionUrl = `http://${companionHost}:${companionPort(process.env)}`;
 
-const astroBin = path.join(
-  path.dirname(createRequire(import.meta.url).resolve('astro/package.json')),
-  'bin',
-  'astro.mjs',
-);
+const astroBin = path.join(path.dirname(createRequire(import.meta.url).resolve('astro/package.json')), 'bin', 'astro.mjs');
 const astroArgs = ['dev'];
 if (process.env.PORT) astroArgs.push('--port', process.env.PORT);
 if (process.env.HOST) astroArgs.push('--host', process.env.HOST);
@@ -93,7 +89,8 @@ async function stopAll(signal: NodeJS.Signals, exitCode: number): Promise<void> 
     site.kill('SIGKILL');
     process.exit(exitCode || 1);
   }, 15_000).unref();
-  const siteExited = site.exitCode !== null || site.signalCode !== null ? Promise.resolve() : new Promise((resolve) => site.once('exit', resolve));
+  const siteExited =
+    site.exitCode !== null || site.signalCode !== null ? Promise.resolve() : new Promise((resolve) => site.once('exit', resolve));
   site.kill(signal);
   await Promise.all([stopCompanion(), siteExited]);
   process.exit(exitCode);

@@ -25,9 +25,7 @@ try {
 
 app.server.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') {
-    console.error(
-      `Port ${config.port} on ${config.host} is in use: stop the other server or set PORT (e.g. PORT=4400).`,
-    );
+    console.error(`Port ${config.port} on ${config.host} is in use: stop the other server or set PORT (e.g. PORT=4400).`);
   } else {
     console.error('The server could not listen:', error);
   }

@@ -13,8 +13,7 @@ const minimum = engines.node.replace(/^>=\s*/, '');
 const parts = (version) => version.split('.').map(Number);
 const [major, minor, patch] = parts(process.versions.node);
 const [needMajor, needMinor, needPatch] = parts(minimum);
-const oldEnough =
-  major !== needMajor ? major > needMajor : minor !== needMinor ? minor > needMinor : patch >= needPatch;
+const oldEnough = major !== needMajor ? major > needMajor : minor !== needMinor ? minor > needMinor : patch >= needPatch;
 
 if (!oldEnough) {
   console.error(

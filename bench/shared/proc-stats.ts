@@ -39,10 +39,10 @@ export function quantile(sorted: readonly number[], q: number): number {
  * raised limit, or say how. Returns only when the limit is enough.
  */
 export function ensureFileDescriptors(needed: number): void {
-  const [soft, hard] = /Max open files\s+(\S+)\s+(\S+)/
-    .exec(readFileSync('/proc/self/limits', 'utf8'))!
-    .slice(1)
-    .map(Number) as [number, number];
+  const [soft, hard] = /Max open files\s+(\S+)\s+(\S+)/.exec(readFileSync('/proc/self/limits', 'utf8'))!.slice(1).map(Number) as [
+    number,
+    number,
+  ];
   if (soft >= needed) return;
   if (process.env.BENCH_FD_RAISED) {
     console.error(

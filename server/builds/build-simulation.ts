@@ -1,11 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  BUILD_EVENT_TYPES,
-  BUILD_LIMITS,
-  type BuildDone,
-  type BuildProgress,
-  type StartBuildResponse,
-} from '../../src/protocol/builds.ts';
+import { BUILD_EVENT_TYPES, BUILD_LIMITS, type BuildDone, type BuildProgress, type StartBuildResponse } from '../../src/protocol/builds.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import { buildScript, countLines, type BuildAction } from './build-script.ts';

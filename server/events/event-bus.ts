@@ -71,8 +71,7 @@ export class InMemoryEventBus implements EventBus {
   constructor(options: InMemoryEventBusOptions = {}) {
     this.#log = options.log ?? new ChannelLog();
     this.#listeners = new ChannelListeners(
-      options.onListenerError ??
-        ((error, event) => console.error(`A listener failed on event ${event.id} (${event.type}):`, error)),
+      options.onListenerError ?? ((error, event) => console.error(`A listener failed on event ${event.id} (${event.type}):`, error)),
     );
   }
 

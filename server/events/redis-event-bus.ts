@@ -169,9 +169,7 @@ export class RedisEventBus implements EventBus {
   }
 
   async since(channel: string, cursor: number): Promise<LogRead> {
-    const reply = await this.#run(() =>
-      this.#redis.runScript(SINCE, this.#keys(channel), [`${cursor + 1}-0`]),
-    );
+    const reply = await this.#run(() => this.#redis.runScript(SINCE, this.#keys(channel), [`${cursor + 1}-0`]));
     const [latest, oldest, entries] = reply as [number, number, string[]];
     const events = entries.map((json) => JSON.parse(json) as ChannelEvent);
     const evicted = cursor < oldest - 1;

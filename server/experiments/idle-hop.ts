@@ -82,13 +82,7 @@ export function createIdleHop(maxOpen: number = IDLE_HOP_LIMITS.maxOpen): IdleHo
 
 // #region idle-hop
 /** Pipes the upstream's answer to the client, and cuts both once upstream has been silent for `idleMs`. */
-function forward(
-  upstream: ClientRequest,
-  response: ServerResponse,
-  idleMs: number,
-  onIdleCut: () => void,
-  open: Set<() => void>,
-): void {
+function forward(upstream: ClientRequest, response: ServerResponse, idleMs: number, onIdleCut: () => void, open: Set<() => void>): void {
   const cut = () => {
     upstream.destroy();
     response.destroy();

@@ -287,7 +287,8 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
       throw error;
     }
     // Another start on this channel took the slot while we waited: it is the run the reader wants now.
-    if (takenOver !== undefined) throw new HttpProblem({ status: 409, type: PROBLEM_TYPES.experimentRunning, detail: `This start was replaced: ${takenOver}.` });
+    if (takenOver !== undefined)
+      throw new HttpProblem({ status: 409, type: PROBLEM_TYPES.experimentRunning, detail: `This start was replaced: ${takenOver}.` });
     run = new SlowConsumerRun(channel, transport, readBytesPerSecond, loopbackTarget(request), cursor, release);
     runs.set(run.id, run);
     const answer: StartSlowConsumerResponse = {

@@ -203,7 +203,9 @@ export class SlowWsReader extends PacedReader {
     const socket = connect({ host: target.host, port: target.port });
     this.#socket = socket;
     socket.on('error', () => {});
-    socket.once('close', () => this.endedWith.resolve(this.#closeCode === undefined ? { how: 'cut' } : { how: 'ended', closeCode: this.#closeCode }));
+    socket.once('close', () =>
+      this.endedWith.resolve(this.#closeCode === undefined ? { how: 'cut' } : { how: 'ended', closeCode: this.#closeCode }),
+    );
     const key = randomBytes(16).toString('base64');
     socket.write(
       `GET ${WS_PATH} HTTP/1.1\r\nHost: ${target.host}:${target.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +

@@ -46,7 +46,13 @@ export class SseFleetReader {
     const { target, channel } = this.#options;
     const headers: OutgoingHttpHeaders = { Accept: 'text/event-stream' };
     if (this.#lastEventId !== '') headers['Last-Event-ID'] = this.#lastEventId;
-    const request = httpRequest({ host: target.host, port: target.port, path: paths.sse(channel), headers: internalHeaders(headers), agent: false });
+    const request = httpRequest({
+      host: target.host,
+      port: target.port,
+      path: paths.sse(channel),
+      headers: internalHeaders(headers),
+      agent: false,
+    });
     this.#request = request;
     request.on('error', () => this.#reconnectLater(request));
     request.on('response', (response) => {

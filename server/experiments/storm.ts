@@ -268,4 +268,3 @@ export function parseStartStormRequest(body: unknown): { channel: string; client
   }
   return { channel: body.channel, clients, strategy: body.strategy };
 }
-

@@ -10,10 +10,7 @@ export function parseFaultRequest(body: unknown): FaultRequest {
   assertJsonObject(body, ['type', 'count', 'delayMs', 'durationMs', 'enabled', 'retryMs']);
   const type = body.type;
   if (typeof type !== 'string' || !FAULT_TYPES.includes(type as FaultType)) {
-    throw invalidBody(
-      `type is ${JSON.stringify(type) ?? 'missing'}; it must be one of ${FAULT_TYPES.join(', ')}.`,
-      'type',
-    );
+    throw invalidBody(`type is ${JSON.stringify(type) ?? 'missing'}; it must be one of ${FAULT_TYPES.join(', ')}.`, 'type');
   }
 
   switch (type as FaultType) {

@@ -130,9 +130,7 @@ export class RedisChannelFaults implements ChannelFaults {
   /** Sets a counted fault; arming again replaces the count, as in memory. */
   async #arm(channel: string, fault: CountedFault, count: number): Promise<void> {
     const key = this.#key(channel, fault);
-    await callRedis(this.#redis, () =>
-      this.#redis.commands.sendCommand(['SET', key, String(count), 'PX', String(this.#armedTtlMs)]),
-    );
+    await callRedis(this.#redis, () => this.#redis.commands.sendCommand(['SET', key, String(count), 'PX', String(this.#armedTtlMs)]));
   }
 
   async #take(channel: string, fault: CountedFault): Promise<boolean> {

@@ -40,9 +40,7 @@ export async function loadAstroSite(siteDir: string, warn: (message: string) => 
   }
   const module = (await import(pathToFileURL(entry).href)) as { handler?: unknown };
   if (typeof module.handler !== 'function') {
-    throw new Error(
-      `${entry} exports no handler: build with @astrojs/node in mode 'middleware' (see astro.config.mjs).`,
-    );
+    throw new Error(`${entry} exports no handler: build with @astrojs/node in mode 'middleware' (see astro.config.mjs).`);
   }
   const handler = module.handler as AstroMiddleware;
   return { render: (request, response) => handler(request, response), built: true };

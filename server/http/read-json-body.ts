@@ -25,8 +25,7 @@ const MAX_DRAIN_BYTES = 1024 * 1024;
 export async function readJsonBody(request: IncomingMessage, options: ReadJsonBodyOptions = {}): Promise<unknown> {
   const maxBytes = options.maxBytes ?? EVENT_LIMITS.maxBodyBytes;
   const declaredLength = request.headers['content-length'];
-  const hasBody =
-    (declaredLength !== undefined && declaredLength !== '0') || request.headers['transfer-encoding'] !== undefined;
+  const hasBody = (declaredLength !== undefined && declaredLength !== '0') || request.headers['transfer-encoding'] !== undefined;
 
   if (!hasBody) {
     if (options.allowEmpty) return undefined;
@@ -101,7 +100,11 @@ function declaredCharset(parameters: string[]): string | undefined {
   for (const parameter of parameters) {
     const [name = '', ...value] = parameter.split('=');
     if (name.trim().toLowerCase() !== 'charset') continue;
-    return value.join('=').trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    return value
+      .join('=')
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
   }
   return undefined;
 }

@@ -30,12 +30,7 @@ export function parseSimulationRequest<Outcome extends string>(
 
   const durationMs = body.durationMs ?? rules.limits.defaultDurationMs;
   const { minDurationMs, maxDurationMs } = rules.limits;
-  if (
-    typeof durationMs !== 'number' ||
-    !Number.isInteger(durationMs) ||
-    durationMs < minDurationMs ||
-    durationMs > maxDurationMs
-  ) {
+  if (typeof durationMs !== 'number' || !Number.isInteger(durationMs) || durationMs < minDurationMs || durationMs > maxDurationMs) {
     throw invalidBody(
       `durationMs is ${typeof durationMs === 'number' ? durationMs : describe(durationMs)}; ` +
         `it must be a whole number of milliseconds from ${minDurationMs} to ${maxDurationMs}.`,

@@ -101,9 +101,7 @@ async function findFile(root: string, pathname: string): Promise<{ file: string;
   const relative = safeRelativePath(pathname);
   if (relative === undefined) return undefined;
   const base = path.join(root, relative);
-  const candidates = pathname.endsWith('/')
-    ? [path.join(base, 'index.html')]
-    : [base, `${base}.html`, path.join(base, 'index.html')];
+  const candidates = pathname.endsWith('/') ? [path.join(base, 'index.html')] : [base, `${base}.html`, path.join(base, 'index.html')];
   for (const file of candidates) {
     // Belt and braces: whatever the decoding did, never leave the root.
     if (!file.startsWith(root + path.sep)) continue;

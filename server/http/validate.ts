@@ -29,10 +29,7 @@ export function assertJsonObject(body: unknown, allowed: readonly string[]): ass
   }
   const unknown = Object.keys(body).find((key) => !allowed.includes(key));
   if (unknown !== undefined) {
-    throw invalidBody(
-      `The body has an unknown member ${JSON.stringify(unknown)}; allowed: ${allowed.join(', ')}.`,
-      unknown,
-    );
+    throw invalidBody(`The body has an unknown member ${JSON.stringify(unknown)}; allowed: ${allowed.join(', ')}.`, unknown);
   }
 }
 

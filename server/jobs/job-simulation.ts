@@ -1,13 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ChannelEvent } from '../../src/protocol/events.ts';
-import {
-  isNoteEventData,
-  isTerminal,
-  JOB_EVENT_TYPE,
-  JOB_LIMITS,
-  NOTE_EVENT_TYPE,
-  type Job,
-} from '../../src/protocol/jobs.ts';
+import { isNoteEventData, isTerminal, JOB_EVENT_TYPE, JOB_LIMITS, NOTE_EVENT_TYPE, type Job } from '../../src/protocol/jobs.ts';
 import type { EventBus } from '../events/event-bus.ts';
 
 /** A validated request to start a job (see `parseStartJobRequest`). */

@@ -149,10 +149,9 @@ export class LabRegistry {
       random: this.#random,
       publish: (seq) => {
         const data: LabTick = { seq, publishedAt: this.#clock.now() };
-        this.#bus.publish(lab.channel, LAB_TICK_EVENT, data).then(
-          (event) => (run.lastEventId = Math.max(run.lastEventId, event.id)),
-          this.#onError,
-        );
+        this.#bus
+          .publish(lab.channel, LAB_TICK_EVENT, data)
+          .then((event) => (run.lastEventId = Math.max(run.lastEventId, event.id)), this.#onError);
       },
       onFinish: () => this.#touch(lab, this.#clock.now()),
     });

@@ -1,10 +1,5 @@
 import { SERVER_TIME_HEADER } from '../../src/protocol/jobs.ts';
-import {
-  LAB_ID_PATTERN,
-  LAB_PROBLEM_TYPES,
-  type CreateLabResponse,
-  type DropConnectionsResponse,
-} from '../../src/protocol/lab.ts';
+import { LAB_ID_PATTERN, LAB_PROBLEM_TYPES, type CreateLabResponse, type DropConnectionsResponse } from '../../src/protocol/lab.ts';
 import { paths } from '../../src/protocol/paths.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';

@@ -31,10 +31,7 @@ export class LabSession {
     this.id = id;
     this.channel = `lab-${id}`;
     this.lastActiveAt = now;
-    this.traffic = Object.fromEntries(LAB_TECHNIQUES.map((via) => [via, new LaneTraffic()])) as Record<
-      LabTechnique,
-      LaneTraffic
-    >;
+    this.traffic = Object.fromEntries(LAB_TECHNIQUES.map((via) => [via, new LaneTraffic()])) as Record<LabTechnique, LaneTraffic>;
   }
 
   get running(): boolean {
@@ -92,9 +89,10 @@ export class LabSession {
   }
 
   stats(now: number): LabStats {
-    const traffic = Object.fromEntries(
-      LAB_TECHNIQUES.map((via) => [via, this.traffic[via].snapshot()]),
-    ) as Record<LabTechnique, LabTraffic>;
+    const traffic = Object.fromEntries(LAB_TECHNIQUES.map((via) => [via, this.traffic[via].snapshot()])) as Record<
+      LabTechnique,
+      LabTraffic
+    >;
     return { id: this.id, channel: this.channel, run: this.runState(), traffic, serverTime: now };
   }
 }

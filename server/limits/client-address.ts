@@ -34,11 +34,7 @@ export function parseTrustProxy(value: string): { proxies: TrustedProxies; inval
     const family = isIP(address);
     const bits = prefix === undefined ? undefined : Number(prefix);
     const maxBits = family === 4 ? 32 : 128;
-    if (
-      family === 0 ||
-      extra !== undefined ||
-      (prefix !== undefined && (!/^\d{1,3}$/.test(prefix) || bits! > maxBits))
-    ) {
+    if (family === 0 || extra !== undefined || (prefix !== undefined && (!/^\d{1,3}$/.test(prefix) || bits! > maxBits))) {
       invalid.push(entry);
       continue;
     }

@@ -63,12 +63,7 @@ const memberLookup: Guard = async (limits, context, next) => {
   }
 };
 
-async function chargedByOutcome(
-  limits: RequestLimits,
-  context: RouteContext,
-  next: () => Promise<void>,
-  found: number,
-): Promise<void> {
+async function chargedByOutcome(limits: RequestLimits, context: RouteContext, next: () => Promise<void>, found: number): Promise<void> {
   try {
     await next();
   } catch (error) {
@@ -159,9 +154,7 @@ export function createRouteLimits(limits: RequestLimits, options: RouteLimitsOpt
     }
     if (guards.length === 0 || isInternalRequest(context.request)) return handler(context);
     const run = (index: number): Promise<void> =>
-      index === guards.length
-        ? Promise.resolve(handler(context))
-        : guards[index]!(limits, context, () => run(index + 1));
+      index === guards.length ? Promise.resolve(handler(context)) : guards[index]!(limits, context, () => run(index + 1));
     return run(0);
   };
 }

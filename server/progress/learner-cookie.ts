@@ -29,13 +29,7 @@ export function readLearnerCookie(request: IncomingMessage): LearnerCookie {
  * (directly, or through a proxy that says so in `X-Forwarded-Proto`).
  */
 export function learnerSetCookie(id: string, request: IncomingMessage): string {
-  const attributes = [
-    `${LEARNER_COOKIE}=${id}`,
-    'Path=/',
-    `Max-Age=${LEARNER_COOKIE_MAX_AGE}`,
-    'HttpOnly',
-    'SameSite=Lax',
-  ];
+  const attributes = [`${LEARNER_COOKIE}=${id}`, 'Path=/', `Max-Age=${LEARNER_COOKIE_MAX_AGE}`, 'HttpOnly', 'SameSite=Lax'];
   if (cameOverHttps(request)) attributes.push('Secure');
   return attributes.join('; ');
 }

@@ -43,10 +43,7 @@ export class PostgresProgressStore implements ProgressStore {
     return this.#pool.transaction(async (sql) => {
       const now = this.#now();
       // Touching the learner locks them, as in merge(); nobody is created.
-      const touched = await sql.query('UPDATE learners SET updated_at = $2 WHERE id = $1 RETURNING id', [
-        learnerId,
-        now,
-      ]);
+      const touched = await sql.query('UPDATE learners SET updated_at = $2 WHERE id = $1 RETURNING id', [learnerId, now]);
       if (touched.length === 0) return undefined;
       const stored = await read(sql, learnerId);
       if (!stored) return undefined;
@@ -59,10 +56,9 @@ export class PostgresProgressStore implements ProgressStore {
 
 async function read(sql: SqlRunner, learnerId: string): Promise<StoredProgress | undefined> {
   // jsonb comes back parsed.
-  const [row] = await sql.query<{ json: Progress; updated_at: number }>(
-    'SELECT json, updated_at FROM progress WHERE learner_id = $1',
-    [learnerId],
-  );
+  const [row] = await sql.query<{ json: Progress; updated_at: number }>('SELECT json, updated_at FROM progress WHERE learner_id = $1', [
+    learnerId,
+  ]);
   return row && { progress: row.json, updatedAt: row.updated_at };
 }
 

@@ -25,10 +25,7 @@ export function publishEventRoute(bus: EventBus): RouteHandler {
 
     const { type, data = null } = body;
     if (typeof type !== 'string' || !EVENT_TYPE_PATTERN.test(type)) {
-      throw invalidBody(
-        `type is ${JSON.stringify(type) ?? 'missing'}; it must be 1–64 characters of A–Z a–z 0–9 . _ -.`,
-        'type',
-      );
+      throw invalidBody(`type is ${JSON.stringify(type) ?? 'missing'}; it must be 1–64 characters of A–Z a–z 0–9 . _ -.`, 'type');
     }
     if (isReservedEventType(type)) {
       // RFC 9110 §15.5.4: understood, and refused whoever asks; only the server publishes these.
@@ -40,10 +37,7 @@ export function publishEventRoute(bus: EventBus): RouteHandler {
       });
     }
     if (type === NOTE_EVENT_TYPE && !isNoteEventData(data)) {
-      throw invalidBody(
-        `A "note" event needs data {"text": string} of at most ${JOB_LIMITS.maxNoteLength} characters.`,
-        'data',
-      );
+      throw invalidBody(`A "note" event needs data {"text": string} of at most ${JOB_LIMITS.maxNoteLength} characters.`, 'data');
     }
 
     const event = await bus.publish(channel, type, data);

@@ -64,8 +64,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
   };
 
   const readLesson = (value: unknown, field: string): string => {
-    if (typeof value !== 'string')
-      throw invalidBody(`"${field}" must be a lesson slug, not ${describe(value)}.`, field);
+    if (typeof value !== 'string') throw invalidBody(`"${field}" must be a lesson slug, not ${describe(value)}.`, field);
     if (!knownLessons.has(value)) {
       // Well-formed, but not a lesson of this workbook: RFC 9110 §15.5.21, as for progress.
       throw new HttpProblem({
@@ -181,9 +180,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     .on(
       'GET',
       `${base}/host/stream`,
-      asHost(({ request, response, url }, workshop) =>
-        hub.openHostStream(workshop, { request, response }, readLastEventId(request, url)),
-      ),
+      asHost(({ request, response, url }, workshop) => hub.openHostStream(workshop, { request, response }, readLastEventId(request, url))),
     )
 
     .on(
@@ -326,8 +323,7 @@ function requireOwnChannels(access: Pick<ChannelAccess, 'claim'>, member: Member
  * @throws {HttpProblem} 400 `invalid-body` or `invalid-channel`.
  */
 function readChannels(value: unknown): string[] {
-  if (!Array.isArray(value))
-    throw invalidBody(`"channels" must be an array of channel names, not ${describe(value)}.`, 'channels');
+  if (!Array.isArray(value)) throw invalidBody(`"channels" must be an array of channel names, not ${describe(value)}.`, 'channels');
   for (const [index, channel] of value.entries()) {
     if (typeof channel !== 'string' || !isValidChannel(channel)) {
       throw new HttpProblem({

@@ -101,7 +101,9 @@ export class DemoInstance {
     this.#exit = undefined;
     this.#output = [];
     this.#port = null;
-    const inherited = Object.fromEntries(INHERITED_ENV.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])));
+    const inherited = Object.fromEntries(
+      INHERITED_ENV.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])),
+    );
     const child = spawn(process.execPath, ['--import', exitWithParent, serverEntry], {
       cwd: repoRoot,
       env: { ...inherited, ...this.#launch.env, API_ONLY: '1', PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:' },
@@ -185,7 +187,9 @@ export class DemoInstance {
       if ((await readyStatus(port)) === 200) return;
       await delay(100);
     }
-    throw new Error(`instance ${this.name.toUpperCase()} was not ready within ${this.#launch.startTimeoutMs} ms: ${this.#output.slice(-3).join(' | ')}`);
+    throw new Error(
+      `instance ${this.name.toUpperCase()} was not ready within ${this.#launch.startTimeoutMs} ms: ${this.#output.slice(-3).join(' | ')}`,
+    );
   }
 }
 

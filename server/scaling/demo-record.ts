@@ -160,7 +160,7 @@ export class DemoRecord {
   #trimStreams(): void {
     while (this.#streams.length > this.#limits.maxObserved) {
       const closed = this.#streams.findIndex((stream) => stream.end !== 'open');
-      this.#streams.splice(Math.max(closed , 0), 1);
+      this.#streams.splice(Math.max(closed, 0), 1);
     }
   }
 }

@@ -69,7 +69,11 @@ export class DemoRedis {
 
   async availability(): Promise<BackplaneAvailability> {
     if (this.#options.redisUrl !== undefined) {
-      return { available: true, source: 'REDIS_URL', detail: 'The workbook runs on a Redis (REDIS_URL): each demo gets a key prefix of its own on it.' };
+      return {
+        available: true,
+        source: 'REDIS_URL',
+        detail: 'The workbook runs on a Redis (REDIS_URL): each demo gets a key prefix of its own on it.',
+      };
     }
     const command = await this.#findRedisServer();
     if (command !== undefined) {
@@ -166,11 +170,29 @@ export class DemoRedis {
       const dir = mkdtempSync(path.join(tmpdir(), DIR_PREFIX));
       const socket = path.join(dir, 'redis.sock');
       const args = [
-        '--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir,
-        '--save', '', '--appendonly', 'no', '--maxmemory', '64mb', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning',
+        '--port',
+        '0',
+        '--unixsocket',
+        socket,
+        '--unixsocketperm',
+        '700',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--maxmemory',
+        '64mb',
+        '--maxmemory-policy',
+        'noeviction',
+        '--loglevel',
+        'warning',
       ];
       // The kernel kills the server when this process dies, even by SIGKILL (Linux's PR_SET_PDEATHSIG).
-      const guard = (await commandRuns('setpriv', ['--version'])) ? ['setpriv', ['--pdeathsig', 'KILL', command, ...args]] as const : undefined;
+      const guard = (await commandRuns('setpriv', ['--version']))
+        ? (['setpriv', ['--pdeathsig', 'KILL', command, ...args]] as const)
+        : undefined;
       const child = guard ? spawn(guard[0], guard[1], { stdio: 'ignore' }) : spawn(command, args, { stdio: 'ignore' });
       this.#privateChild = child;
       child.once('exit', (code, signal) => {
@@ -195,7 +217,10 @@ export class DemoRedis {
   #connect(url: string): Promise<void> {
     if (this.#client) return Promise.resolve();
     this.#connecting ??= (async () => {
-      const client = createClient({ url, socket: { reconnectStrategy: (retries) => Math.min(5_000, 100 * 2 ** retries) } }) as RedisClientType;
+      const client = createClient({
+        url,
+        socket: { reconnectStrategy: (retries) => Math.min(5_000, 100 * 2 ** retries) },
+      }) as RedisClientType;
       let warned = false;
       // An 'error' with no listener would crash the process; say it once per outage.
       client.on('error', (error: Error) => {

@@ -1,4 +1,10 @@
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import {
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 
 /**
  * Headers that describe one connection, not the message (RFC 9110 §7.6.1),
@@ -66,7 +72,11 @@ export type ForwardFailure = 'refused' | 'timeout';
  * @returns `forwarded` once a response head came back (the rest streams on),
  *   or why nothing came: the caller may then try another instance or answer.
  */
-export function forwardRequest(request: IncomingMessage, response: ServerResponse, options: ForwardOptions): Promise<'forwarded' | ForwardFailure> {
+export function forwardRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: ForwardOptions,
+): Promise<'forwarded' | ForwardFailure> {
   return new Promise((resolve) => {
     let settled = false;
     let ended = false;

@@ -181,7 +181,14 @@ export class ScalingDemo {
    * tap records the ids the instance sends.
    * @throws {HttpProblem} 502 `instance-down` when no instance can serve it.
    */
-  async forwardStream(request: IncomingMessage, response: ServerResponse, url: URL, pinned: InstanceName, sticky: boolean, path: string): Promise<void> {
+  async forwardStream(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    pinned: InstanceName,
+    sticky: boolean,
+    path: string,
+  ): Promise<void> {
     this.touch(false);
     const candidates = sticky ? [pinned, otherInstance(pinned)] : [pinned];
     const lastEventId = request.headers['last-event-id']?.toString() ?? url.searchParams.get(LAST_EVENT_ID_PARAM);
@@ -323,7 +330,8 @@ function gatewayProblem(name: InstanceName, outcome: 'refused' | 'timeout', time
 function parseReset(data: string): { reason: string; latestId: number } | undefined {
   try {
     const parsed = JSON.parse(data) as { reason?: unknown; latestId?: unknown };
-    if (typeof parsed.reason === 'string' && typeof parsed.latestId === 'number') return { reason: parsed.reason, latestId: parsed.latestId };
+    if (typeof parsed.reason === 'string' && typeof parsed.latestId === 'number')
+      return { reason: parsed.reason, latestId: parsed.latestId };
   } catch {
     // Not this server's reset.
   }

@@ -212,7 +212,10 @@ export function createScaling(options: ScalingOptions): Scaling {
           const demo = demoOf(params.channel);
           const instance = instanceOf(params.instance);
           if (!isInstanceAction(params.action)) {
-            throw new HttpProblem({ status: 404, detail: `An instance can be killed, restarted, paused or resumed, not ${JSON.stringify(params.action)}.` });
+            throw new HttpProblem({
+              status: 404,
+              detail: `An instance can be killed, restarted, paused or resumed, not ${JSON.stringify(params.action)}.`,
+            });
           }
           await demo.act(instance, params.action);
           sendJson(response, 200, await demo.state());

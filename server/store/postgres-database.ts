@@ -30,10 +30,9 @@ export async function preparePostgres(
     return await migratePostgres(pool, migrations);
   } catch (error) {
     const cause = error instanceof DatabaseUnavailable ? error.cause : error;
-    throw new DatabaseStartError(
-      `Cannot use the PostgreSQL database ${redactDatabaseUrl(url)} (DATABASE_URL): ${reasonOf(cause)}`,
-      { cause },
-    );
+    throw new DatabaseStartError(`Cannot use the PostgreSQL database ${redactDatabaseUrl(url)} (DATABASE_URL): ${reasonOf(cause)}`, {
+      cause,
+    });
   }
 }
 
@@ -47,10 +46,7 @@ export async function preparePostgres(
  * @returns how many were applied.
  * @throws {Error} when the database is newer than this code (a downgrade).
  */
-export async function migratePostgres(
-  pool: PostgresPool,
-  migrations: readonly Migration[] = POSTGRES_MIGRATIONS,
-): Promise<number> {
+export async function migratePostgres(pool: PostgresPool, migrations: readonly Migration[] = POSTGRES_MIGRATIONS): Promise<number> {
   let applied = 0;
   for (;;) {
     const appliedOne = await pool.transaction(async (sql) => {
@@ -73,10 +69,7 @@ export async function migratePostgres(
       if (!next) return false;
       // Without parameters pg uses the simple query protocol, which runs a migration's several statements.
       await sql.query(next.sql);
-      await sql.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [
-        version + 1,
-        next.description,
-      ]);
+      await sql.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [version + 1, next.description]);
       return true;
     });
     if (!appliedOne) return applied;
@@ -88,9 +81,7 @@ export async function migratePostgres(
 export async function postgresSchemaVersion(sql: SqlRunner): Promise<number> {
   const [table] = await sql.query<{ name: string | null }>("SELECT to_regclass('schema_migrations')::text AS name");
   if (!table?.name) return 0;
-  const [row] = await sql.query<{ version: number }>(
-    'SELECT coalesce(max(version), 0) AS version FROM schema_migrations',
-  );
+  const [row] = await sql.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM schema_migrations');
   return row?.version ?? 0;
 }
 

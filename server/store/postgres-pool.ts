@@ -77,8 +77,7 @@ export class PostgresPool implements SqlRunner {
       throw this.#translate(error);
     }
     const runner: SqlRunner = {
-      query: async <Row>(sql: string, values: readonly unknown[] = []) =>
-        (await client.query(sql, [...values])).rows as Row[],
+      query: async <Row>(sql: string, values: readonly unknown[] = []) => (await client.query(sql, [...values])).rows as Row[],
     };
     try {
       await client.query('BEGIN');

@@ -25,10 +25,7 @@ export const IN_MEMORY = ':memory:';
  *
  * @throws {Error} naming the path when the directory or file cannot be opened.
  */
-export function openSqliteDatabase(
-  dataDir: string,
-  migrations: readonly Migration[] = SQLITE_MIGRATIONS,
-): DatabaseSync {
+export function openSqliteDatabase(dataDir: string, migrations: readonly Migration[] = SQLITE_MIGRATIONS): DatabaseSync {
   let location = IN_MEMORY;
   if (dataDir !== IN_MEMORY) {
     location = path.join(dataDir, DATABASE_FILE);

@@ -220,8 +220,7 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
 
   return {
     route,
-    heldPolls: (channel) =>
-      channel === undefined ? held.size : [...held.values()].filter((name) => name === channel).length,
+    heldPolls: (channel) => (channel === undefined ? held.size : [...held.values()].filter((name) => name === channel).length),
     drainChannel(channel, retryAfterSeconds) {
       const onChannel = [...held].filter(([, name]) => name === channel).map(([drain]) => drain);
       onChannel.forEach((drain) => drain(retryAfterSeconds));

@@ -267,11 +267,7 @@ export async function resume(bus: EventBus, channel: string, lastEventId: string
     return { text, lastId: read.latestId };
   }
   const latestId = read?.latestId ?? (await bus.latestId(channel));
-  const reason: SseResetData['reason'] = !read
-    ? 'invalid-last-event-id'
-    : cursor > latestId
-      ? 'cursor-ahead'
-      : 'cursor-evicted';
+  const reason: SseResetData['reason'] = !read ? 'invalid-last-event-id' : cursor > latestId ? 'cursor-ahead' : 'cursor-evicted';
   const data: SseResetData = { reason, latestId };
   const text = formatEvent({ id: latestId, type: SSE_RESET_EVENT, data, ts: Date.now() });
   return { text, lastId: latestId };

@@ -335,9 +335,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
       return;
     }
     // The shared log lost (Redis restarted empty): subscribe again from the last id sent, which gets a `reset`.
-    const subscription = new ChannelSubscription(connection, channel, (lastId) =>
-      subscribe(connection, channel, lastId ?? cursor),
-    );
+    const subscription = new ChannelSubscription(connection, channel, (lastId) => subscribe(connection, channel, lastId ?? cursor));
     connection.subscriptions.set(channel, subscription);
     fanout.add(channel, subscription);
     connection.send({ type: 'subscribed', channel, cursor });

@@ -123,8 +123,7 @@ export class LocalRoom<P extends ChatRecipient> {
 
   /** Redis answered the post: sends the `ack`, unless it went out already, just before the message it acknowledges. */
   acknowledge(participant: P, clientId: string, id: number): void {
-    if (this.#awaitingAck.delete(ackKey(participant.member.id, clientId)))
-      participant.send({ type: 'ack', clientId, id });
+    if (this.#awaitingAck.delete(ackKey(participant.member.id, clientId))) participant.send({ type: 'ack', clientId, id });
   }
 
   /** A Pub/Sub message about the room, in the order Redis published it. */

@@ -56,8 +56,7 @@ const VALIDATORS: Record<ClientMessageType, Validator> = {
     }
     return { type: 'subscribe', channel: channel as string, cursor };
   },
-  unsubscribe: ({ channel }) =>
-    channelProblem('channel', channel) ?? { type: 'unsubscribe', channel: channel as string },
+  unsubscribe: ({ channel }) => channelProblem('channel', channel) ?? { type: 'unsubscribe', channel: channel as string },
   join: ({ room, name }) => {
     const problem = channelProblem('room', room);
     if (problem) return problem;
@@ -89,9 +88,7 @@ const VALIDATORS: Record<ClientMessageType, Validator> = {
     return { type: 'message', text, clientId };
   },
   typing: ({ typing }) =>
-    typeof typing === 'boolean'
-      ? { type: 'typing', typing }
-      : invalid('typing', `typing is ${shown(typing)}; it must be true or false.`),
+    typeof typing === 'boolean' ? { type: 'typing', typing } : invalid('typing', `typing is ${shown(typing)}; it must be true or false.`),
   simulate: ({ fault }) =>
     fault === 'drop' || fault === 'restart'
       ? { type: 'simulate', fault }

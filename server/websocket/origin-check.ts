@@ -48,11 +48,7 @@ export function parseOriginList(raw: string): OriginList {
  * - any origin of `allowed` (`ALLOWED_ORIGINS`, already normalised);
  * - anything else, `null` (sandboxed frames, `file:`) included: refused.
  */
-export function isOriginAllowed(
-  origin: string | undefined,
-  host: string | undefined,
-  allowed: readonly string[],
-): boolean {
+export function isOriginAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
   if (origin === undefined) return true;
   const normalized = normalizeOrigin(origin);
   if (normalized === undefined) return false;

@@ -115,9 +115,7 @@ export class RedisChatBackend<P extends ChatRecipient> implements ChatBackend<P>
       )) as typeof reply;
     } catch (error) {
       if (added) this.#unsubscribeMember(room, participant);
-      throw error instanceof BackplaneUnavailableError
-        ? error
-        : new BackplaneUnavailableError('Redis did not answer', { cause: error });
+      throw error instanceof BackplaneUnavailableError ? error : new BackplaneUnavailableError('Redis did not answer', { cause: error });
     }
     const [version, members, lastMessageId, history] = reply;
     participant.send({
@@ -135,11 +133,7 @@ export class RedisChatBackend<P extends ChatRecipient> implements ChatBackend<P>
     const keys = chatRoomKeys(this.#redis.prefix, room);
     try {
       await this.#run(() =>
-        this.#redis.runScript(
-          LEAVE,
-          [keys.members, keys.presence],
-          [keys.memberPrefix, participant.member.id, keys.channel],
-        ),
+        this.#redis.runScript(LEAVE, [keys.members, keys.presence], [keys.memberPrefix, participant.member.id, keys.channel]),
       );
     } catch {
       // Redis is out of reach (its outage is logged once): the presence key expires by itself within the TTL.
@@ -173,9 +167,7 @@ export class RedisChatBackend<P extends ChatRecipient> implements ChatBackend<P>
 
   async typing(room: string, participant: P, typing: boolean): Promise<void> {
     const { channel } = chatRoomKeys(this.#redis.prefix, room);
-    await this.#run(() =>
-      this.#redis.commands.sendCommand(['PUBLISH', channel, typingNews(participant.member, typing)]),
-    );
+    await this.#run(() => this.#redis.commands.sendCommand(['PUBLISH', channel, typingNews(participant.member, typing)]));
   }
 
   async restart(room: string): Promise<void> {
@@ -313,10 +305,7 @@ export class RedisChatBackend<P extends ChatRecipient> implements ChatBackend<P>
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new BackplaneUnavailableError(`Redis did not confirm the subscription within ${ms} ms`)),
-      ms,
-    );
+    timer = setTimeout(() => reject(new BackplaneUnavailableError(`Redis did not confirm the subscription within ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([promise, timeout]);

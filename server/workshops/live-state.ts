@@ -82,10 +82,7 @@ export interface WorkshopLiveState {
 }
 
 /** The leases `after` added to `before`, and the ids it removed: what an update writes. */
-export function leaseChanges(
-  before: readonly StreamLease[],
-  after: readonly StreamLease[],
-): { added: StreamLease[]; removed: string[] } {
+export function leaseChanges(before: readonly StreamLease[], after: readonly StreamLease[]): { added: StreamLease[]; removed: string[] } {
   const beforeIds = new Set(before.map((lease) => lease.id));
   const afterIds = new Set(after.map((lease) => lease.id));
   return {

@@ -70,10 +70,10 @@ export class PostgresWorkshopStore implements WorkshopStore {
   }
 
   async findMember(workshopId: string, learnerId: string): Promise<MemberRecord | undefined> {
-    const [row] = await this.#pool.query<MemberRow>(
-      'SELECT * FROM workshop_members WHERE workshop_id = $1 AND learner_id = $2',
-      [workshopId, learnerId],
-    );
+    const [row] = await this.#pool.query<MemberRow>('SELECT * FROM workshop_members WHERE workshop_id = $1 AND learner_id = $2', [
+      workshopId,
+      learnerId,
+    ]);
     return row && toMember(row);
   }
 
@@ -85,10 +85,10 @@ export class PostgresWorkshopStore implements WorkshopStore {
   addMember(workshopId: string, learnerId: string, name: string, now: number): Promise<MemberRecord> {
     return this.#pool.transaction(async (sql) => {
       const present = await lockPresent(sql, workshopId);
-      const [known] = await sql.query<MemberRow>(
-        'SELECT * FROM workshop_members WHERE workshop_id = $1 AND learner_id = $2',
-        [workshopId, learnerId],
-      );
+      const [known] = await sql.query<MemberRow>('SELECT * FROM workshop_members WHERE workshop_id = $1 AND learner_id = $2', [
+        workshopId,
+        learnerId,
+      ]);
       assertNameFree(present, name, known?.id);
       if (known) {
         const back = returning(toMember(known), name);

@@ -91,9 +91,7 @@ export class PresenceSweep {
   /** `find()` watches the workshop again; with no Redis, its presence (all offline) and recent broadcasts are gone. */
   #unloadIfIdle(watched: WatchedWorkshop, nobodyOnline: boolean, now: number): void {
     const idle =
-      nobodyOnline &&
-      this.#options.hostStreams(watched.record) === 0 &&
-      this.#options.learnerStreams.count(watched.record.id) === 0;
+      nobodyOnline && this.#options.hostStreams(watched.record) === 0 && this.#options.learnerStreams.count(watched.record.id) === 0;
     watched.idleSince = idle ? (watched.idleSince ?? now) : undefined;
     if (watched.idleSince === undefined || now - watched.idleSince < this.#options.timings.unloadAfterMs) return;
     this.#watched.delete(watched.record.code);

@@ -136,16 +136,12 @@ export class RedisLiveState implements WorkshopLiveState {
 
   async addBroadcast(workshopId: string, record: BroadcastRecord, keep: number): Promise<void> {
     const { broadcasts } = workshopKeys(this.#redis.prefix, workshopId);
-    await this.#call(() =>
-      this.#redis.runScript(ADD_BROADCAST, [broadcasts], [JSON.stringify(record), String(keep), this.#recordTtlMs]),
-    );
+    await this.#call(() => this.#redis.runScript(ADD_BROADCAST, [broadcasts], [JSON.stringify(record), String(keep), this.#recordTtlMs]));
   }
 
   async broadcasts(workshopId: string): Promise<BroadcastRecord[]> {
     const { broadcasts } = workshopKeys(this.#redis.prefix, workshopId);
-    const entries = (await this.#call(() =>
-      this.#redis.commands.sendCommand(['LRANGE', broadcasts, '0', '-1']),
-    )) as string[];
+    const entries = (await this.#call(() => this.#redis.commands.sendCommand(['LRANGE', broadcasts, '0', '-1']))) as string[];
     return entries.map((json) => JSON.parse(json) as BroadcastRecord);
   }
 
@@ -219,7 +215,12 @@ export class RedisLiveState implements WorkshopLiveState {
   async #follow({ id, membership, present }: MemberLiveUpdate['learner']): Promise<void> {
     const key = learnerKey(this.#redis.prefix, id);
     const entry = `${membership.code} ${membership.memberId}`;
-    const commands = present ? [['SADD', key, entry], ['PEXPIRE', key, this.#recordTtlMs]] : [['SREM', key, entry]];
+    const commands = present
+      ? [
+          ['SADD', key, entry],
+          ['PEXPIRE', key, this.#recordTtlMs],
+        ]
+      : [['SREM', key, entry]];
     await this.#call(() => Promise.all(commands.map((command) => this.#redis.commands.sendCommand(command))));
   }
 

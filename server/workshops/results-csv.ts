@@ -9,11 +9,7 @@ import { CSV_COLUMNS, type MemberView } from '../../src/protocol/workshops.ts';
  */
 export function resultsCsv(members: readonly MemberView[], lessons: readonly string[]): string {
   const scenarios = [...new Set(members.flatMap((member) => Object.keys(member.quiz?.answers ?? {})))].sort();
-  const header = [
-    ...CSV_COLUMNS,
-    ...lessons.map((slug) => `lesson:${slug}`),
-    ...scenarios.map((scenario) => `quiz:${scenario}`),
-  ];
+  const header = [...CSV_COLUMNS, ...lessons.map((slug) => `lesson:${slug}`), ...scenarios.map((scenario) => `quiz:${scenario}`)];
   const rows = members.map((member) => [
     member.name,
     isoTime(member.joinedAt),

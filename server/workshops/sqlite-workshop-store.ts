@@ -41,26 +41,16 @@ export class SqliteWorkshopStore implements WorkshopStore {
     );
     this.#selectByCode = database.prepare('SELECT * FROM workshops WHERE code = ?');
     this.#updateState = database.prepare('UPDATE workshops SET state = ?, updated_at = ? WHERE id = ?');
-    this.#updateFocus = database.prepare(
-      'UPDATE workshops SET focus_lesson = ?, focus_at = ?, updated_at = ? WHERE id = ?',
-    );
-    this.#selectMembers = database.prepare(
-      'SELECT * FROM workshop_members WHERE workshop_id = ? ORDER BY joined_at, id',
-    );
-    this.#selectPresent = database.prepare(
-      'SELECT id, name FROM workshop_members WHERE workshop_id = ? AND left_at IS NULL',
-    );
-    this.#selectLearner = database.prepare(
-      'SELECT * FROM workshop_members WHERE workshop_id = ? AND learner_id = ?',
-    );
+    this.#updateFocus = database.prepare('UPDATE workshops SET focus_lesson = ?, focus_at = ?, updated_at = ? WHERE id = ?');
+    this.#selectMembers = database.prepare('SELECT * FROM workshop_members WHERE workshop_id = ? ORDER BY joined_at, id');
+    this.#selectPresent = database.prepare('SELECT id, name FROM workshop_members WHERE workshop_id = ? AND left_at IS NULL');
+    this.#selectLearner = database.prepare('SELECT * FROM workshop_members WHERE workshop_id = ? AND learner_id = ?');
     this.#selectMember = database.prepare('SELECT * FROM workshop_members WHERE id = ?');
     this.#insertMember = database.prepare(
       `INSERT INTO workshop_members (id, workshop_id, learner_id, name, joined_at, left_at, done_at)
        VALUES (?, ?, ?, ?, ?, NULL, NULL)`,
     );
-    this.#updateMember = database.prepare(
-      'UPDATE workshop_members SET name = ?, left_at = ?, done_at = ? WHERE id = ?',
-    );
+    this.#updateMember = database.prepare('UPDATE workshop_members SET name = ?, left_at = ?, done_at = ? WHERE id = ?');
     this.#clearDone = database.prepare('UPDATE workshop_members SET done_at = NULL WHERE workshop_id = ?');
     this.#updateDone = database.prepare('UPDATE workshop_members SET done_at = ? WHERE id = ?');
   }

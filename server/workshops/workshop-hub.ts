@@ -30,14 +30,7 @@ import { LocalLearnerStreams } from './learner-streams.ts';
 import type { MemberLive, WorkshopLiveState } from './live-state.ts';
 import { memberView, viewKey } from './member-view.ts';
 import { MemoryLiveState } from './memory-live-state.ts';
-import {
-  offlineDeadline,
-  seen,
-  streamClosed,
-  streamOpened,
-  withoutExpiredLeases,
-  type PresenceTimings,
-} from './presence.ts';
+import { offlineDeadline, seen, streamClosed, streamOpened, withoutExpiredLeases, type PresenceTimings } from './presence.ts';
 import { PresenceSweep } from './presence-sweep.ts';
 import { NO_PROGRESS, summarizeProgress, type ProgressSummary } from './progress-summary.ts';
 import { RedisLiveState } from './redis-live-state.ts';
@@ -131,9 +124,7 @@ export class WorkshopHub {
     this.#store = options.store;
     this.#timings = { ...DEFAULT_WORKSHOP_TIMINGS, ...options.timings };
     this.#live = options.redis ? new RedisLiveState({ redis: options.redis }) : new MemoryLiveState();
-    this.#bus = options.redis
-      ? options.publicBus
-      : new InMemoryEventBus({ onListenerError: (error) => options.onError(error) });
+    this.#bus = options.redis ? options.publicBus : new InMemoryEventBus({ onListenerError: (error) => options.onError(error) });
     this.#learnerStreams = new LocalLearnerStreams(this.#bus);
     options.draining.addEventListener('abort', () => this.#streams.all().forEach((stream) => stream.end()), {
       once: true,
@@ -364,9 +355,7 @@ export class WorkshopHub {
       live.channels.forEach((channel) => channels.add(channel));
     }
     const data: DemoBroadcast = { workshop: workshop.title, text };
-    await Promise.all(
-      [...channels].map((channel) => this.#options.publicBus.publish(channel, BROADCAST_EVENT_TYPE, data)),
-    );
+    await Promise.all([...channels].map((channel) => this.#options.publicBus.publish(channel, BROADCAST_EVENT_TYPE, data)));
     const record: BroadcastRecord = { text, at: Date.now(), members, channels: channels.size };
     await this.#live.addBroadcast(workshop.id, record, KEPT_BROADCASTS);
     await this.#bus.publish(hostChannel(workshop), HOST_EVENTS.broadcast, record);

@@ -91,11 +91,7 @@ export class NameTaken extends HttpProblem {
  * @param memberId the member who takes `name`, when already a member (a rename or a return): not a clash with themself.
  * @throws {NameTaken}
  */
-export function assertNameFree(
-  present: readonly { id: string; name: string }[],
-  name: string,
-  memberId?: string,
-): void {
+export function assertNameFree(present: readonly { id: string; name: string }[], name: string, memberId?: string): void {
   const key = nameKey(name);
   const clash = present.find((other) => other.id !== memberId && nameKey(other.name) === key);
   if (clash) throw new NameTaken(clash.name);

@@ -23,7 +23,9 @@ export interface DiagramCacheInput {
 /** The hex SHA-256 that names the entry for `input`. */
 export function diagramCacheKey({ source, theme, rendererVersion }: DiagramCacheInput): string {
   // JSON keeps the three fields apart, so no source can imitate another theme.
-  return createHash('sha256').update(JSON.stringify([rendererVersion, theme, source])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([rendererVersion, theme, source]))
+    .digest('hex');
 }
 
 /** The cached SVG for `key`, or `undefined` on a miss. */

@@ -142,7 +142,11 @@ export function smallestTextSize(svg: Element): number | undefined {
  * text shrank to 6 px; now a narrow `.diagram` figure scrolls sideways instead.
  */
 export function keepTextReadable(svg: Element, minTextPx: number): void {
-  const viewBoxWidth = Number(String(svg.properties.viewBox ?? '').trim().split(/[\s,]+/)[2]);
+  const viewBoxWidth = Number(
+    String(svg.properties.viewBox ?? '')
+      .trim()
+      .split(/[\s,]+/)[2],
+  );
   const textSize = smallestTextSize(svg) ?? 16;
   if (!(viewBoxWidth > 0)) return;
   const minWidth = Math.ceil((viewBoxWidth * minTextPx) / textSize);

@@ -11,11 +11,7 @@ import { existsSync } from 'node:fs';
 export const CHROMIUM_PATH_VARIABLES = ['CHROMIUM_PATH', 'PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH'] as const;
 
 /** Where distribution packages install Chromium or Chrome, checked in this order. */
-export const SYSTEM_CHROMIUM_PATHS = [
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-] as const;
+export const SYSTEM_CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'] as const;
 
 /**
  * Chromium flags for headless runs on build machines and containers: no sandbox

@@ -187,8 +187,7 @@ export function importProgress(imported: Progress, mode: 'merge' | 'replace'): b
   update((draft) => {
     // Merging ignores which copy was replaced last: both sides are kept, at the higher epoch.
     const epoch = Math.max(draft.epoch ?? 0, imported.epoch ?? 0);
-    const next =
-      mode === 'merge' ? mergeProgress({ ...draft, epoch }, { ...imported, epoch }) : replaceProgress(draft, imported);
+    const next = mode === 'merge' ? mergeProgress({ ...draft, epoch }, { ...imported, epoch }) : replaceProgress(draft, imported);
     changed = JSON.stringify(next) !== JSON.stringify(normalizeProgress(draft));
     for (const key of Object.keys(draft) as (keyof Progress)[]) delete draft[key];
     Object.assign(draft, next);
@@ -210,13 +209,8 @@ export type LessonState = 'not-started' | 'in-progress' | 'complete';
 
 export function lessonState(p: Progress, slug: string): LessonState {
   const entry = p.lessons[slug];
-  const alive = (at: number | undefined): at is number =>
-    at !== undefined && !(p.resetAt !== undefined && at <= p.resetAt);
-  if (
-    entry &&
-    alive(entry.completedAt) &&
-    !(entry.uncompletedAt !== undefined && entry.uncompletedAt >= entry.completedAt)
-  ) {
+  const alive = (at: number | undefined): at is number => at !== undefined && !(p.resetAt !== undefined && at <= p.resetAt);
+  if (entry && alive(entry.completedAt) && !(entry.uncompletedAt !== undefined && entry.uncompletedAt >= entry.completedAt)) {
     return 'complete';
   }
   const started = entry && (alive(entry.visitedAt) || Object.values(entry.exercises ?? {}).some(alive));

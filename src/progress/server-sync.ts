@@ -237,9 +237,7 @@ export class ServerSync {
     try {
       response = await this.#fetch(paths.progress, {
         method,
-        headers: body
-          ? { 'Content-Type': 'application/json', Accept: 'application/json' }
-          : { Accept: 'application/json' },
+        headers: body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
         body: body ? JSON.stringify(body) : undefined,
         cache: 'no-store',
       });

@@ -1,10 +1,4 @@
-import {
-  PROGRESS_LIMITS,
-  type LastPosition,
-  type LessonProgress,
-  type Progress,
-  type QuizAttempt,
-} from './progress.ts';
+import { PROGRESS_LIMITS, type LastPosition, type LessonProgress, type Progress, type QuizAttempt } from './progress.ts';
 
 /*
  * Why this shape. Progress lives in several copies: localStorage (shared by
@@ -81,19 +75,14 @@ export function normalizeProgress(progress: Progress): Progress {
   const last = progress.last;
   if (last && alive(last.at)) {
     result.last =
-      last.section === undefined
-        ? { lesson: last.lesson, at: last.at }
-        : { lesson: last.lesson, section: last.section, at: last.at };
+      last.section === undefined ? { lesson: last.lesson, at: last.at } : { lesson: last.lesson, section: last.section, at: last.at };
   }
   if (resetAt !== undefined) result.resetAt = resetAt;
   if (progress.epoch) result.epoch = progress.epoch;
   return result;
 }
 
-function normalizeLesson(
-  lesson: LessonProgress,
-  alive: (at: number | undefined) => at is number,
-): LessonProgress | undefined {
+function normalizeLesson(lesson: LessonProgress, alive: (at: number | undefined) => at is number): LessonProgress | undefined {
   const result: LessonProgress = {};
   if (alive(lesson.visitedAt)) result.visitedAt = lesson.visitedAt;
   const completedAt = alive(lesson.completedAt) ? lesson.completedAt : undefined;

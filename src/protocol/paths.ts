@@ -8,8 +8,7 @@ export const paths = {
   channelEvents: (channel: string) => `/api/channels/${encodeURIComponent(channel)}/events`,
   channelFaults: (channel: string) => `/api/channels/${encodeURIComponent(channel)}/faults`,
   longPoll: (channel: string, cursor: number, timeoutMs?: number) =>
-    `/api/long-poll/${encodeURIComponent(channel)}?cursor=${cursor}` +
-    (timeoutMs === undefined ? '' : `&timeout=${timeoutMs}`),
+    `/api/long-poll/${encodeURIComponent(channel)}?cursor=${cursor}` + (timeoutMs === undefined ? '' : `&timeout=${timeoutMs}`),
   sse: (channel: string) => `/api/sse/${encodeURIComponent(channel)}`,
   /** The reader's progress, for the learner in the `rtw_learner` cookie (`src/protocol/progress.ts`). */
   progress: '/api/progress',

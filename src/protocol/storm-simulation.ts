@@ -36,7 +36,14 @@ export interface SimulatedStorm {
 }
 
 export function simulateStorm(options: StormSimulationOptions): SimulatedStorm {
-  const { clients, strategy, random = Math.random, outageMs = STORM_LIMITS.outageMs, binMs = STORM_LIMITS.binMs, policy = STORM_LIMITS.backoff } = options;
+  const {
+    clients,
+    strategy,
+    random = Math.random,
+    outageMs = STORM_LIMITS.outageMs,
+    binMs = STORM_LIMITS.binMs,
+    policy = STORM_LIMITS.backoff,
+  } = options;
   const bins: number[] = [];
   let allBackMs = 0;
   for (let client = 0; client < clients; client += 1) {

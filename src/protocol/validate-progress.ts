@@ -66,10 +66,7 @@ export function validateProgressExport(value: unknown, knownLessons: Iterable<st
   });
   if (!isObject(value)) return fail('', `The file must hold a JSON object, not ${kind(value)}.`);
   if (value.format !== PROGRESS_EXPORT_FORMAT) {
-    return fail(
-      '/format',
-      `This is not a Realtime Workbook progress file: "format" must be "${PROGRESS_EXPORT_FORMAT}".`,
-    );
+    return fail('/format', `This is not a Realtime Workbook progress file: "format" must be "${PROGRESS_EXPORT_FORMAT}".`);
   }
   if (value.version !== PROGRESS_EXPORT_VERSION) {
     return fail(
@@ -164,19 +161,13 @@ class Checker {
       if (this.#object(item.answers, `${where}/answers`, undefined, '"answers"')) {
         const entries = Object.entries(item.answers);
         if (entries.length > PROGRESS_LIMITS.maxQuizAnswers) {
-          this.#problem(
-            `${where}/answers`,
-            `Too many answers: ${entries.length}; at most ${PROGRESS_LIMITS.maxQuizAnswers}.`,
-          );
+          this.#problem(`${where}/answers`, `Too many answers: ${entries.length}; at most ${PROGRESS_LIMITS.maxQuizAnswers}.`);
         }
         for (const [scenario, answer] of entries.slice(0, PROGRESS_LIMITS.maxQuizAnswers)) {
           const answerAt = `${where}/answers/${escapePointerToken(scenario)}`;
           if (!this.#id(scenario, answerAt, 'A scenario id')) continue;
           if (typeof answer !== 'string' || answer.length === 0 || answer.length > PROGRESS_LIMITS.maxAnswerLength) {
-            this.#problem(
-              answerAt,
-              `An answer must be a string of 1–${PROGRESS_LIMITS.maxAnswerLength} characters, not ${shown(answer)}.`,
-            );
+            this.#problem(answerAt, `An answer must be a string of 1–${PROGRESS_LIMITS.maxAnswerLength} characters, not ${shown(answer)}.`);
           } else answers[scenario] = answer;
         }
       }
@@ -238,20 +229,12 @@ class Checker {
       return true;
     }
     if (value !== undefined) {
-      this.#problem(
-        at,
-        `${what} must be 1–${PROGRESS_LIMITS.maxIdLength} characters of A–Z a–z 0–9 . _ : -, not ${shown(value)}.`,
-      );
+      this.#problem(at, `${what} must be 1–${PROGRESS_LIMITS.maxIdLength} characters of A–Z a–z 0–9 . _ : -, not ${shown(value)}.`);
     }
     return false;
   }
 
-  #object(
-    value: unknown,
-    at: string,
-    members: readonly string[] | undefined,
-    what: string,
-  ): value is Record<string, unknown> {
+  #object(value: unknown, at: string, members: readonly string[] | undefined, what: string): value is Record<string, unknown> {
     if (!isObject(value)) {
       this.#problem(at, `${what} must be a JSON object, not ${kind(value)}.`);
       return false;
@@ -259,10 +242,7 @@ class Checker {
     if (members) {
       for (const key of Object.keys(value)) {
         if (!members.includes(key)) {
-          this.#problem(
-            `${at}/${escapePointerToken(key)}`,
-            `Unknown member "${key.slice(0, 80)}"; allowed: ${members.join(', ')}.`,
-          );
+          this.#problem(`${at}/${escapePointerToken(key)}`, `Unknown member "${key.slice(0, 80)}"; allowed: ${members.join(', ')}.`);
         }
       }
     }

@@ -279,4 +279,15 @@ export interface DemoBroadcast {
 }
 
 /** The CSV's leading columns; one `lesson:<slug>` column per lesson and one `quiz:<scenario>` per scenario follow. */
-export const CSV_COLUMNS = ['name', 'joined_at', 'left_at', 'online', 'current_lesson', 'done', 'lessons_completed', 'quiz_score', 'quiz_points', 'quiz_total'] as const;
+export const CSV_COLUMNS = [
+  'name',
+  'joined_at',
+  'left_at',
+  'online',
+  'current_lesson',
+  'done',
+  'lessons_completed',
+  'quiz_score',
+  'quiz_points',
+  'quiz_total',
+] as const;

@@ -1,6 +1,13 @@
 import { Component, type ComponentChildren } from 'preact';
 import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
-import { WORKSHOP_LIMITS, normalizeJoinCode, workshopPages, workshopPaths, type HostWorkshop, type MemberView } from '../protocol/workshops.ts';
+import {
+  WORKSHOP_LIMITS,
+  normalizeJoinCode,
+  workshopPages,
+  workshopPaths,
+  type HostWorkshop,
+  type MemberView,
+} from '../protocol/workshops.ts';
 import { formatPoints } from '../protocol/quiz/scenarios.ts';
 import { TECHNIQUES, TECHNIQUE_NAMES, type Technique } from '../protocol/quiz/techniques.ts';
 import { plural } from '../widgets/shared/format.ts';
@@ -62,8 +69,8 @@ export default function HostDashboard({ lessons, scenarios }: Props) {
   if (phase === 'no-key') {
     return (
       <CannotOpen>
-        <strong>This link has no host key.</strong> Open the host link you bookmarked when you started the workshop: it ends
-        with <code>#key=…</code>. The key is shown only once, so without it the dashboard cannot open.
+        <strong>This link has no host key.</strong> Open the host link you bookmarked when you started the workshop: it ends with{' '}
+        <code>#key=…</code>. The key is shown only once, so without it the dashboard cannot open.
       </CannotOpen>
     );
   }
@@ -239,7 +246,12 @@ function JoinPanel({ workshop }: { workshop: HostWorkshop }) {
         {urls.length > 1 ? (
           <div class="workshop-field">
             <label for={`${ids}-url`}>Join link (pick the address the room can reach)</label>
-            <select id={`${ids}-url`} class="workshop-input" value={String(picked)} onChange={(event) => setPicked(Number(event.currentTarget.value))}>
+            <select
+              id={`${ids}-url`}
+              class="workshop-input"
+              value={String(picked)}
+              onChange={(event) => setPicked(Number(event.currentTarget.value))}
+            >
               {urls.map((candidate, index) => (
                 <option key={candidate} value={String(index)}>
                   {candidate}
@@ -257,8 +269,8 @@ function JoinPanel({ workshop }: { workshop: HostWorkshop }) {
         </p>
         {loopbackOnly && (
           <p class="workshop-hint">
-            This address works on this computer only. For a room, restart the server with <code>HOST=0.0.0.0 npm start</code> and open
-            this dashboard through one of the LAN addresses it prints.
+            This address works on this computer only. For a room, restart the server with <code>HOST=0.0.0.0 npm start</code> and open this
+            dashboard through one of the LAN addresses it prints.
           </p>
         )}
         <div class="workshop-row">
@@ -383,7 +395,12 @@ function Actions({ model, workshop, lessons }: { model: HostModel; workshop: Hos
           <a class="button secondary" href={workshopPaths.results(workshop.code)} download>
             Export CSV
           </a>
-          <button type="button" class="button secondary workshop-danger" disabled={busy !== null} onClick={() => closeDialog.current?.showModal()}>
+          <button
+            type="button"
+            class="button secondary workshop-danger"
+            disabled={busy !== null}
+            onClick={() => closeDialog.current?.showModal()}
+          >
             Close the workshop…
           </button>
         </div>
@@ -399,8 +416,8 @@ function Actions({ model, workshop, lessons }: { model: HostModel; workshop: Hos
         >
           <h2 id={`${ids}-close-title`}>Close “{workshop.title}”?</h2>
           <p>
-            Learners are told the workshop has ended and nobody can join or report any more. You keep this dashboard and the CSV.
-            Closing cannot be undone.
+            Learners are told the workshop has ended and nobody can join or report any more. You keep this dashboard and the CSV. Closing
+            cannot be undone.
           </p>
           <div class="workshop-row">
             <button type="submit" class="button workshop-danger-solid" value="close">
@@ -421,9 +438,7 @@ function Hands({ roster }: { roster: Roster }) {
   if (hands.length === 0) return <p class="workshop-muted">No hand raised: nobody has said “done with this step” yet.</p>;
   return (
     <div>
-      <p class="workshop-label">
-        Done with this step
-      </p>
+      <p class="workshop-label">Done with this step</p>
       <ul class="workshop-hands" aria-label="Done with this step">
         {hands.map((member) => (
           <li key={member.id}>{member.name}</li>
@@ -524,7 +539,12 @@ class MemberRow extends Component<RowProps> {
         {slugs.map((slug) => {
           const complete = member.completed[slug] !== undefined;
           return (
-            <td key={slug} class={complete ? 'workshop-grid-cell workshop-complete' : 'workshop-grid-cell'} data-lesson={slug} data-complete={complete}>
+            <td
+              key={slug}
+              class={complete ? 'workshop-grid-cell workshop-complete' : 'workshop-grid-cell'}
+              data-lesson={slug}
+              data-complete={complete}
+            >
               {complete ? (
                 <>
                   <span aria-hidden="true">✓</span>
@@ -550,8 +570,7 @@ function Quiz({ roster, scenarios }: { roster: Roster; scenarios: DashboardScena
     <section class="workshop-panel" aria-labelledby="quiz-title">
       <h2 id="quiz-title">Quiz answers</h2>
       <p class="workshop-muted">
-        What each member picked in their latest round of lesson 9’s quiz ({plural(takers, 'member')} so far). ✓ marks the right
-        answer.
+        What each member picked in their latest round of lesson 9’s quiz ({plural(takers, 'member')} so far). ✓ marks the right answer.
       </p>
       {takers > 0 && (
         <div class="workshop-table-wrap" tabIndex={0} role="region" aria-label="Quiz answers per scenario">
@@ -617,8 +636,8 @@ function BroadcastLog({ model }: { model: HostModel }) {
             <li key={`${record.at}:${record.text}`}>
               <span class="workshop-log-text">{record.text}</span>
               <span class="workshop-hint">
-                {new Date(record.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} · to {plural(record.members, 'learner')},{' '}
-                {plural(record.channels, 'demo channel')}
+                {new Date(record.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} · to{' '}
+                {plural(record.members, 'learner')}, {plural(record.channels, 'demo channel')}
               </span>
             </li>
           ))}

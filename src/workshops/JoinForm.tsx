@@ -87,13 +87,12 @@ export default function JoinForm() {
     <section class="workshop-join" aria-labelledby={`${ids}-title`} ref={section}>
       <h2 id={`${ids}-title`}>Join a workshop</h2>
       <p class="workshop-muted">
-        In a class? Enter the code your instructor shows and the name they will see. Your progress stays anonymous to everyone
-        else.
+        In a class? Enter the code your instructor shows and the name they will see. Your progress stays anonymous to everyone else.
       </p>
       {joined && (
         <p class="workshop-joined" role="status">
-          You are in <strong>{joined.title}</strong> as <strong>{joined.name}</strong>. Open any lesson; the bar at the top keeps
-          you in touch.
+          You are in <strong>{joined.title}</strong> as <strong>{joined.name}</strong>. Open any lesson; the bar at the top keeps you in
+          touch.
         </p>
       )}
       <form class="workshop-form" onSubmit={join} noValidate>

@@ -42,7 +42,13 @@ export interface WorkshopClient {
 export function createWorkshopClient(options: ServerOptions = {}): WorkshopClient {
   const server = companionServer(options);
 
-  async function send(method: string, path: string, expected: number[], body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  async function send(
+    method: string,
+    path: string,
+    expected: number[],
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     const response = await server.call(server.url(path), {
       method,
       headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },

@@ -263,25 +263,41 @@ export function createHostModel(client: WorkshopClient, code: string, secret: st
     status,
     start,
     goto: (lesson) =>
-      act('goto', () => client.goto(code, lesson), (result) => {
-        workshop.value = result;
-        status.value = 'Sent: everyone is asked to open that lesson, and every “done” was lowered.';
-      }),
+      act(
+        'goto',
+        () => client.goto(code, lesson),
+        (result) => {
+          workshop.value = result;
+          status.value = 'Sent: everyone is asked to open that lesson, and every “done” was lowered.';
+        },
+      ),
     broadcast: (text) =>
-      act('broadcast', () => client.broadcast(code, text), (receipt) => {
-        lastReceipt.value = receipt;
-        broadcasts.value = withBroadcast(broadcasts.peek(), receipt);
-        status.value = 'Broadcast sent.';
-      }),
+      act(
+        'broadcast',
+        () => client.broadcast(code, text),
+        (receipt) => {
+          lastReceipt.value = receipt;
+          broadcasts.value = withBroadcast(broadcasts.peek(), receipt);
+          status.value = 'Broadcast sent.';
+        },
+      ),
     setState: (state) =>
-      act('state', () => client.setState(code, state), (result) => {
-        workshop.value = result;
-        status.value = { open: 'Reopened: people can join again.', locked: 'Locked: members stay, nobody new can join.', closed: 'The workshop is closed.' }[state];
-        if (state === 'closed') {
-          closeStream();
-          connection.value = 'ended';
-        }
-      }),
+      act(
+        'state',
+        () => client.setState(code, state),
+        (result) => {
+          workshop.value = result;
+          status.value = {
+            open: 'Reopened: people can join again.',
+            locked: 'Locked: members stay, nobody new can join.',
+            closed: 'The workshop is closed.',
+          }[state];
+          if (state === 'closed') {
+            closeStream();
+            connection.value = 'ended';
+          }
+        },
+      ),
     dispose() {
       disposed = true;
       closeStream();

@@ -66,7 +66,11 @@ export interface ScenarioTally {
 }
 
 export function quizTallies(roster: Roster, scenarioIds: readonly string[]): ScenarioTally[] {
-  const tallies = scenarioIds.map((id) => ({ id, counts: Object.fromEntries(TECHNIQUES.map((t) => [t, 0])) as Record<Technique, number>, answered: 0 }));
+  const tallies = scenarioIds.map((id) => ({
+    id,
+    counts: Object.fromEntries(TECHNIQUES.map((t) => [t, 0])) as Record<Technique, number>,
+    answered: 0,
+  }));
   const byId = new Map(tallies.map((tally) => [tally.id, tally]));
   for (const member of roster.values()) {
     if (!member.quiz) continue;

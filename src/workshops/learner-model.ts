@@ -1,11 +1,18 @@
 import { batch, effect, signal, type ReadonlySignal } from '@preact/signals';
-import { LEARNER_EVENTS, WORKSHOP_LIMITS, WORKSHOP_TIMINGS, type Membership, type WorkshopFocus, type WorkshopState } from '../protocol/workshops.ts';
+import {
+  LEARNER_EVENTS,
+  WORKSHOP_LIMITS,
+  WORKSHOP_TIMINGS,
+  type Membership,
+  type WorkshopFocus,
+  type WorkshopState,
+} from '../protocol/workshops.ts';
 import { SSE_RESET_EVENT } from '../protocol/sse.ts';
 import { systemClock, type Clock } from '../widgets/shared/clock.ts';
 import { ApiError, errorMessage } from '../widgets/shared/http.ts';
 import { connectionsLent } from '../widgets/shared/lent-connections.ts';
 import type { WorkshopClient } from './client.ts';
-import { demoChannels as pageChannels } from './demo-channels.ts';
+import { demoChannels as pageChannels } from '../widgets/shared/demo-channels.ts';
 import {
   clearMembership,
   fromMembership,
@@ -276,10 +283,11 @@ export function createLearnerModel(client: WorkshopClient, stored: StoredMembers
       busy.value = true;
       try {
         const answer = await client.setDone(code, !done.peek());
-        if (!disposed) batch(() => {
-          adopt(answer);
-          error.value = null;
-        });
+        if (!disposed)
+          batch(() => {
+            adopt(answer);
+            error.value = null;
+          });
       } catch (failure) {
         fail(failure);
       } finally {

@@ -84,7 +84,11 @@ export function fromMembership(membership: Membership, before: StoredMembership 
  * Whether to ask the reader to open the focused lesson: the host set a focus
  * after the last one the reader answered, and the reader is not on it.
  */
-export function shouldPrompt(focus: { lesson: string; at: number } | null, focusAckAt: number | undefined, currentLesson: string | null): boolean {
+export function shouldPrompt(
+  focus: { lesson: string; at: number } | null,
+  focusAckAt: number | undefined,
+  currentLesson: string | null,
+): boolean {
   if (!focus) return false;
   if (focusAckAt !== undefined && focus.at <= focusAckAt) return false;
   return focus.lesson !== currentLesson;

@@ -180,9 +180,9 @@ async function hydrateIslands(page: Page): Promise<void> {
 /** Starts every widget on the page, one after the other, as a reader scrolling down would. */
 async function startWidgets(page: Page, url: string): Promise<void> {
   // Nested widgets (an experiment inside a demo) are started by their parent's starter, if at all.
-  const names = await page.locator('[data-widget]:not([data-widget] [data-widget])').evaluateAll((widgets) =>
-    widgets.map((widget) => (widget as HTMLElement).dataset.widget!),
-  );
+  const names = await page
+    .locator('[data-widget]:not([data-widget] [data-widget])')
+    .evaluateAll((widgets) => widgets.map((widget) => (widget as HTMLElement).dataset.widget!));
   for (const name of names) {
     const start = STARTERS[name];
     expect(start, `${url}: how to start the widget "${name}" (add it to STARTERS)`).toBeDefined();

@@ -39,7 +39,10 @@ test('a reader walks the decision tree to a recommendation, goes back, starts ov
   // The comparison table links each technique to its lesson.
   const table = page.locator('table').first();
   await expect(table.getByRole('link', { name: 'Long polling' })).toHaveAttribute('href', '/lessons/long-polling/');
-  await expect(table.getByRole('link', { name: 'Browser limits' })).toHaveAttribute('href', '/lessons/server-sent-events/#six-connections-per-host');
+  await expect(table.getByRole('link', { name: 'Browser limits' })).toHaveAttribute(
+    'href',
+    '/lessons/server-sent-events/#six-connections-per-host',
+  );
 
   const walker = await widget(page, 'decision-tree');
   await expect(walker.getByRole('heading', { name: 'Must the browser send real-time messages on the same channel?' })).toBeVisible();
@@ -95,7 +98,9 @@ test('a reader completes the quiz, gets a score, retries the missed ones, and th
 
     const feedback = quiz.locator('.ch-feedback');
     await expect(feedback).toHaveAttribute('data-verdict', wrong ? 'wrong' : 'right');
-    await expect(feedback.getByRole('heading')).toHaveText(wrong ? `Not quite. This one calls for ${NAMES[scenario.answer]}.` : `Right: ${NAMES[scenario.answer]}`);
+    await expect(feedback.getByRole('heading')).toHaveText(
+      wrong ? `Not quite. This one calls for ${NAMES[scenario.answer]}.` : `Right: ${NAMES[scenario.answer]}`,
+    );
     // Why the right one fits, why each of the other three doesn't, and the tree's path.
     await expect(feedback.locator('.ch-others > li')).toHaveCount(3);
     await expect(feedback).toContainText("The decision tree's path");
@@ -125,7 +130,10 @@ test('a reader completes the quiz, gets a score, retries the missed ones, and th
 
   // Both rounds are in the saved progress, with every pick.
   const saved = await page.evaluate(() => JSON.parse(localStorage.getItem('rtw:progress:v1') ?? '{}'));
-  expect(saved.quiz.map((attempt: { score: number; total: number }) => `${attempt.score} of ${attempt.total}`)).toEqual([`${total - 3} of ${total}`, '3 of 3']);
+  expect(saved.quiz.map((attempt: { score: number; total: number }) => `${attempt.score} of ${attempt.total}`)).toEqual([
+    `${total - 3} of ${total}`,
+    '3 of 3',
+  ]);
   expect(Object.keys(saved.quiz[0].answers)).toHaveLength(total);
   expect(saved.quiz[0].answers[missed[0].id]).not.toBe(missed[0].answer);
 

@@ -2,7 +2,6 @@ import type { APIRequestContext, Locator } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { screenshot } from './screenshot.ts';
 
-
 type StormDoneEvent = { type: string; data: { aborted?: string }; ts: number };
 
 /** The channel's `storm-done` event, if any: read page by page, since one long-poll answer holds at most `LONG_POLL_LIMITS.maxEvents`. */
@@ -216,10 +215,13 @@ test.describe('the storm widget never leaves a reader guessing', () => {
     expect(channel).toMatch(/^prod-/);
     let done: { data: { aborted?: string }; ts: number } | undefined;
     await expect
-      .poll(async () => {
-        done = await stormDone(request, channel!);
-        return done !== undefined;
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          done = await stormDone(request, channel!);
+          return done !== undefined;
+        },
+        { timeout: 15_000 },
+      )
       .toBe(true);
     // On a loaded machine the storm may have ended on its own before the reload: then there was nothing to give back.
     if (done!.ts >= reloadedAt) expect(done!.data.aborted).toBe('the reader left the page');
@@ -255,7 +257,9 @@ test.describe('the storm widget never leaves a reader guessing', () => {
     try {
       await restart.click();
       const note = widget.locator('[data-controls-note="server-full"]');
-      await expect(note).toContainText(/at most 3 experiments at once, and other readers are using them all\. You can start again in \d+ s\./);
+      await expect(note).toContainText(
+        /at most 3 experiments at once, and other readers are using them all\. You can start again in \d+ s\./,
+      );
       await expect(restart).toBeDisabled();
       const seconds = () => note.textContent().then((text) => Number(/again in (\d+) s/.exec(text ?? '')![1]));
       const first = await seconds();
@@ -283,7 +287,9 @@ test.describe('the storm widget never leaves a reader guessing', () => {
     // (fewer attempts fall in the outage: 246 seen at a load average of 26) and bunches attempts into fewer
     // bins (a peak of 52 seen at 32), as the lesson warns. So: more attempts than exponential backoff's 200,
     // fewer than a fleet that reconnects after being back (380–560), and a peak well below the whole fleet.
-    await expect(page.getByText('a peak of 16–23 attempts per 100 ms, 280–301 attempts in all, and everyone back after 8–9.8 s')).toBeVisible();
+    await expect(
+      page.getByText('a peak of 16–23 attempts per 100 ms, 280–301 attempts in all, and everyone back after 8–9.8 s'),
+    ).toBeVisible();
     await expect(page.getByText('On a busy machine the server answers attempts late and in bursts')).toBeVisible();
     expect(peak).toBeGreaterThanOrEqual(10);
     expect(peak).toBeLessThan(80);

@@ -148,9 +148,7 @@ const cases: WidgetCase[] = [
 ];
 
 for (const { lesson, widget: name, first, run, ran } of cases) {
-  test(`${lesson}: Tab alone reaches the ${name} widget's first control, enabled, and Enter on "${run}" runs it`, async ({
-    page,
-  }) => {
+  test(`${lesson}: Tab alone reaches the ${name} widget's first control, enabled, and Enter on "${run}" runs it`, async ({ page }) => {
     test.setTimeout(120_000);
     await page.goto(`/lessons/${lesson}/`);
     const widget = page.locator(`[data-widget="${name}"]`);
@@ -240,7 +238,7 @@ test('what a reader does before the widget has loaded is kept: a changed slider,
   // The widget re-rendered since; its model has the reader's values, so the fields keep them.
   await expect(etag).toBeChecked();
   await expect(note).toHaveValue('Typed early');
-  await expect(interval).toHaveValue(await interval.getAttribute('max') ?? '');
+  await expect(interval).toHaveValue((await interval.getAttribute('max')) ?? '');
   await expect(widget.locator('output').first()).not.toHaveText(intervalBefore ?? '');
 });
 
@@ -263,12 +261,17 @@ test('code blocks, tables and diagrams are Tab stops exactly where they scroll, 
   await page.goto('/lessons/in-production/');
   for (const width of [1280, 360, 1280]) {
     await page.setViewportSize({ width, height: 800 });
-    await expect
-      .poll(async () => (await scrollBoxes(page)).filter((box) => box.scrolls !== box.tabStop).map((box) => box.box))
-      .toEqual([]);
+    await expect.poll(async () => (await scrollBoxes(page)).filter((box) => box.scrolls !== box.tabStop).map((box) => box.box)).toEqual([]);
     const boxes = await scrollBoxes(page);
-    expect(boxes.some((box) => box.scrolls), `at ${width} px something scrolls`).toBe(true);
-    if (width === 1280) expect(boxes.some((box) => !box.scrolls), `at ${width} px something fits`).toBe(true);
+    expect(
+      boxes.some((box) => box.scrolls),
+      `at ${width} px something scrolls`,
+    ).toBe(true);
+    if (width === 1280)
+      expect(
+        boxes.some((box) => !box.scrolls),
+        `at ${width} px something fits`,
+      ).toBe(true);
     expect(boxes.filter((box) => box.tabStop && !box.named).map((box) => box.box)).toEqual([]);
   }
 });

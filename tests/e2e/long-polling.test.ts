@@ -5,9 +5,7 @@ test.beforeEach(async ({ page }) => {
   await page.locator('[data-widget="long-polling"]').scrollIntoViewIfNeeded();
 });
 
-test('the feed receives every notification, and survives a lost response with nothing lost or repeated', async ({
-  page,
-}) => {
+test('the feed receives every notification, and survives a lost response with nothing lost or repeated', async ({ page }) => {
   const widget = page.locator('[data-widget="long-polling"]');
   const verification = widget.locator('[data-verification]');
   await widget.getByRole('button', { name: 'Start listening' }).click();

@@ -18,6 +18,9 @@ test('a lesson prints its content only: no navigation, and each widget becomes o
   // Paper is white, whatever the reader's theme: light diagrams, dark ink.
   await expect(page.locator('.diagram .diagram-light').first()).toBeVisible();
   await expect(page.locator('.diagram .diagram-dark').first()).toBeHidden();
-  const ink = await page.locator('pre.astro-code span').first().evaluate((span) => getComputedStyle(span).color);
+  const ink = await page
+    .locator('pre.astro-code span')
+    .first()
+    .evaluate((span) => getComputedStyle(span).color);
   expect(ink).toBe('rgb(31, 35, 40)');
 });

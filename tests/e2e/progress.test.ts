@@ -8,16 +8,12 @@ import { expect, test } from './fixtures.ts';
 async function serverProgress(request: APIRequestContext) {
   const response = await request.get('/api/progress');
   expect(response.status()).toBe(200);
-  return (
-    (await response.json()) as { progress: { lessons: Record<string, { completedAt?: number }>; quiz?: unknown[] } }
-  ).progress;
+  return ((await response.json()) as { progress: { lessons: Record<string, { completedAt?: number }>; quiz?: unknown[] } }).progress;
 }
 
 /** Waits until the server has lesson `slug` complete (uploads are debounced by about a second). */
 async function expectCompleteOnServer(context: BrowserContext, slug: string): Promise<void> {
-  await expect
-    .poll(async () => (await serverProgress(context.request)).lessons[slug]?.completedAt, { timeout: 10_000 })
-    .toBeGreaterThan(0);
+  await expect.poll(async () => (await serverProgress(context.request)).lessons[slug]?.completedAt, { timeout: 10_000 }).toBeGreaterThan(0);
 }
 
 async function markLessonComplete(page: Page, slug: string): Promise<void> {
@@ -27,9 +23,9 @@ async function markLessonComplete(page: Page, slug: string): Promise<void> {
 }
 
 // The quiz's own data, so the test knows the right answers without repeating them.
-const { scenarios } = JSON.parse(
-  readFileSync(path.join(import.meta.dirname, '../../content/quiz/scenarios.json'), 'utf8'),
-) as { scenarios: { title: string; answer: 'short-polling' | 'long-polling' | 'sse' | 'websocket' }[] };
+const { scenarios } = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../content/quiz/scenarios.json'), 'utf8')) as {
+  scenarios: { title: string; answer: 'short-polling' | 'long-polling' | 'sse' | 'websocket' }[];
+};
 const TECHNIQUE_NAMES = {
   'short-polling': 'Short polling',
   'long-polling': 'Long polling',
@@ -91,9 +87,7 @@ test('a completed lesson and a quiz round survive a reload, and come back from t
   await second.close();
 });
 
-test('progress exported as JSON imports into a fresh browser, by merging or replacing', async ({
-  browser,
-}, testInfo) => {
+test('progress exported as JSON imports into a fresh browser, by merging or replacing', async ({ browser }, testInfo) => {
   const source = await browser.newContext();
   const page = await source.newPage();
   await markLessonComplete(page, 'short-polling');
@@ -191,9 +185,9 @@ test('two open tabs show the same progress, and only the tab that made a change 
 
 test('with every lesson complete, the home page offers next steps instead of "Continue"', async ({ page }) => {
   await page.goto('/');
-  const slugs = await page.locator('.lesson-card-title').evaluateAll((links) =>
-    links.map((link) => new URL((link as HTMLAnchorElement).href).pathname.split('/')[2]!),
-  );
+  const slugs = await page
+    .locator('.lesson-card-title')
+    .evaluateAll((links) => links.map((link) => new URL((link as HTMLAnchorElement).href).pathname.split('/')[2]!));
   expect(slugs.length).toBeGreaterThan(1);
   // A browser that has completed every lesson, written as the workbook itself stores it.
   await page.evaluate((lessons) => {

@@ -54,7 +54,9 @@ test('without a backplane, a note published on A never reaches the stream on B',
   await stopInstances(widget);
 });
 
-test('with Redis, the note crosses to B; B dies under the stream, which resumes on A with nothing missed, and the lesson completes', async ({ page }) => {
+test('with Redis, the note crosses to B; B dies under the stream, which resumes on A with nothing missed, and the lesson completes', async ({
+  page,
+}) => {
   test.setTimeout(90_000);
   const widget = await openLesson(page);
   await startInstances(widget, 'Redis');
@@ -69,7 +71,9 @@ test('with Redis, the note crosses to B; B dies under the stream, which resumes 
   await widget.getByRole('button', { name: 'Publish on A' }).click();
   await expect(feed(widget).getByText(/reconnected by the browser after/)).toBeVisible({ timeout: 15_000 });
   await expect(feed(widget).locator('[data-note-id="2"]')).toBeVisible();
-  await expect(widget.getByText(/Served by A — B is down, so the balancer sent it to A; the request carried Last-Event-ID: 1/)).toBeVisible();
+  await expect(
+    widget.getByText(/Served by A — B is down, so the balancer sent it to A; the request carried Last-Event-ID: 1/),
+  ).toBeVisible();
   await expect(widget.getByText(/came back on A with Last-Event-ID 1 and went on with #2/)).toBeVisible();
   await expect(widget.getByText('Exercise complete ✓')).toBeVisible();
   await expect(page.getByRole('button', { name: '✓ Completed' })).toBeVisible();
@@ -106,7 +110,9 @@ test('reads well with two running instances, in light and dark mode, on a deskto
       await startInstances(widget, 'Redis');
       await widget.getByRole('button', { name: 'Publish on A' }).click();
       await expect(feed(widget).locator('[data-note-id="1"]')).toBeVisible();
-      await expect(widget.getByRole('region', { name: 'Presence in the room' }).locator('tr[data-key-state="live"]')).toHaveCount(2, { timeout: 15_000 });
+      await expect(widget.getByRole('region', { name: 'Presence in the room' }).locator('tr[data-key-state="live"]')).toHaveCount(2, {
+        timeout: 15_000,
+      });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, `the lesson (${device}, ${colorScheme}) is wider than the viewport`).toBeLessThanOrEqual(0);
       await widget.screenshot({ path: path.join(import.meta.dirname, 'screenshots', `scaling-out-widget-${device}-${colorScheme}.png`) });

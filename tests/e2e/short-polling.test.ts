@@ -1,8 +1,6 @@
 import { expect, test } from './fixtures.ts';
 
-test('a new reader goes from the home page to lesson 2, runs the poller to the end and completes the lesson', async ({
-  page,
-}) => {
+test('a new reader goes from the home page to lesson 2, runs the poller to the end and completes the lesson', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('How servers push fresh data to browsers');
   await expect(page.getByRole('progressbar', { name: 'Course progress' })).toHaveAttribute('aria-valuenow', '0');

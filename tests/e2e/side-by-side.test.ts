@@ -37,9 +37,7 @@ test('the lab runs all five lanes at once and shows numbers for each, then a tab
 
   await page.waitForTimeout(5_000);
   for (const lane of LAB_TECHNIQUES) {
-    await expect
-      .poll(() => figure(lab, lane, 'latency-median'), { message: `${lane} has a latency` })
-      .toBeGreaterThan(0);
+    await expect.poll(() => figure(lab, lane, 'latency-median'), { message: `${lane} has a latency` }).toBeGreaterThan(0);
     expect(await figure(lab, lane, 'requests'), `${lane} requests`).toBeGreaterThan(0);
     expect(await figure(lab, lane, 'bytes-down'), `${lane} bytes down`).toBeGreaterThan(0);
     expect(await figure(lab, lane, 'bytes-up'), `${lane} bytes up`).toBeGreaterThan(0);

@@ -101,9 +101,7 @@ test('on a wide screen the header shows its links and no Menu button', async ({ 
   await context.close();
 });
 
-test('at 360 px no diagram text is smaller than 12 px; a diagram too wide scrolls, takes focus and has a name', async ({
-  browser,
-}) => {
+test('at 360 px no diagram text is smaller than 12 px; a diagram too wide scrolls, takes focus and has a name', async ({ browser }) => {
   test.setTimeout(120_000);
   const page = await phone(browser, 360);
   let diagrams = 0;

@@ -19,9 +19,7 @@ async function send(pane: Locator, text: string): Promise<void> {
   await pane.getByRole('button', { name: 'Send' }).click();
 }
 
-test('two browsers chat in one room: presence, delivery ticks, and a message typed offline arrives once', async ({
-  browser,
-}) => {
+test('two browsers chat in one room: presence, delivery ticks, and a message typed offline arrives once', async ({ browser }) => {
   const ada = await browser.newContext();
   const linus = await browser.newContext();
   try {
@@ -47,9 +45,9 @@ test('two browsers chat in one room: presence, delivery ticks, and a message typ
     await expect(linusPane.locator('[data-connection-state]')).toHaveAttribute('data-connection-state', 'offline');
     await send(linusPane, 'Typed while offline');
     await expect(linusPane.locator('[data-delivery="sending"]')).toContainText('Typed while offline');
-    await expect(linusPane.locator('[data-delivery="delivered"]').filter({ hasText: 'Typed while offline' })).toBeVisible(
-      { timeout: 30_000 },
-    );
+    await expect(linusPane.locator('[data-delivery="delivered"]').filter({ hasText: 'Typed while offline' })).toBeVisible({
+      timeout: 30_000,
+    });
     const atAda = adaPane.getByRole('list', { name: 'Messages' }).getByRole('listitem').filter({ hasText: 'Typed while offline' });
     await expect(atAda).toHaveCount(1);
 

@@ -13,7 +13,10 @@ async function setSlider(page: Page, label: string, text: string): Promise<void>
 }
 
 function figure(card: Locator, term: string): Locator {
-  return card.locator('.fcc-figure').filter({ has: card.page().locator('dt', { hasText: term }) }).locator('dd');
+  return card
+    .locator('.fcc-figure')
+    .filter({ has: card.page().locator('dt', { hasText: term }) })
+    .locator('dd');
 }
 
 test('the calculator’s sliders reach each exercise answer, and three right answers complete lesson 1 after a wrong one', async ({

@@ -268,10 +268,7 @@ const cases: BadRequest[] = [
 ];
 
 /** Sends a request exactly as written (fetch would normalize the path). */
-function send(
-  baseUrl: string,
-  test: BadRequest,
-): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+function send(baseUrl: string, test: BadRequest): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = {};
     if (test.contentType) headers['Content-Type'] = test.contentType;

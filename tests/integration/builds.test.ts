@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  BUILD_LIMITS,
-  type BuildDone,
-  type BuildProgress,
-  type StartBuildResponse,
-} from '../../src/protocol/builds.ts';
+import { BUILD_LIMITS, type BuildDone, type BuildProgress, type StartBuildResponse } from '../../src/protocol/builds.ts';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { openRawStream, parseWire, type RawStream } from './helpers/raw-stream.ts';
@@ -54,11 +49,12 @@ describe('a simulated build streaming over SSE', () => {
       logs.some((text) => text.includes('\n')),
       'some log events span several lines',
     );
-    assert.ok(logs.some((text) => text.includes('\n\n')), 'one holds a blank line');
+    assert.ok(
+      logs.some((text) => text.includes('\n\n')),
+      'one holds a blank line',
+    );
 
-    const progress = events
-      .filter((event) => event.event === 'progress')
-      .map((event) => JSON.parse(event.data ?? '') as BuildProgress);
+    const progress = events.filter((event) => event.event === 'progress').map((event) => JSON.parse(event.data ?? '') as BuildProgress);
     assert.deepEqual(
       progress.map((report) => [report.step, report.percent]),
       [

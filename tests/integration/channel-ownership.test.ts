@@ -66,7 +66,11 @@ describe('reserved event types and channel ownership', () => {
     it('still accepts the types the lessons publish, from anyone, on anyone’s channel', async () => {
       const channel = fresh('open');
       await readerOpens(channel);
-      for (const [type, data] of [['note', { text: 'hi' }], ['notification', { text: 'hi' }], ['headline', null]] as const) {
+      for (const [type, data] of [
+        ['note', { text: 'hi' }],
+        ['notification', { text: 'hi' }],
+        ['headline', null],
+      ] as const) {
         assert.equal((await call('POST', paths.channelEvents(channel), { type, data }, stranger)).status, 201);
       }
       assert.equal((await call('POST', paths.channelEvents(channel), { type: 'note', data: { text: 'no cookie' } })).status, 201);
@@ -158,19 +162,32 @@ describe('reserved event types and channel ownership', () => {
       await fetch(`${server.baseUrl}${paths.channelLatest(theirs)}`, { headers: asLearner(other.learnerId) });
 
       // Someone else's demo channel: refused, and it changes nothing.
-      const refused = await call('POST', workshopPaths.heartbeat(workshop.code), { lesson: null, channels: [own, theirs] }, member.learnerId);
+      const refused = await call(
+        'POST',
+        workshopPaths.heartbeat(workshop.code),
+        { lesson: null, channels: [own, theirs] },
+        member.learnerId,
+      );
       await assertNotYours(refused, theirs);
       await client.heartbeat(workshop.code, member.learnerId, null, [own]);
 
       const demo = await openRawStream(`${server.baseUrl}${paths.sse(own)}`, { Cookie: `${LEARNER_COOKIE}=${member.learnerId}` });
-      const broadcast = await fetch(`${server.baseUrl}${workshopPaths.broadcast(workshop.code)}`, jsonRequest('POST', { text: 'Look!' }, { Authorization: `Bearer ${secret}` }));
+      const broadcast = await fetch(
+        `${server.baseUrl}${workshopPaths.broadcast(workshop.code)}`,
+        jsonRequest('POST', { text: 'Look!' }, { Authorization: `Bearer ${secret}` }),
+      );
       assert.equal(broadcast.status, 202);
       await demo.waitFor(`event: ${BROADCAST_EVENT_TYPE}`);
       assert.equal(parseWire(demo.text()).filter((block) => block.event === BROADCAST_EVENT_TYPE).length, 1);
       demo.destroy();
 
       // The fake: the same type through the public publish path.
-      const fake = await call('POST', paths.channelEvents(own), { type: BROADCAST_EVENT_TYPE, data: { workshop: 'Ours', text: 'Leave now' } }, other.learnerId);
+      const fake = await call(
+        'POST',
+        paths.channelEvents(own),
+        { type: BROADCAST_EVENT_TYPE, data: { workshop: 'Ours', text: 'Leave now' } },
+        other.learnerId,
+      );
       assert.equal(fake.status, 403);
     });
   });
@@ -183,7 +200,10 @@ describe('reserved event types and channel ownership', () => {
       await mkdir(path.join(siteDir, 'client', 'lessons', 'server-sent-events'), { recursive: true });
       await mkdir(path.join(siteDir, 'server'), { recursive: true });
       await writeFile(path.join(siteDir, 'client', 'lessons', 'server-sent-events', 'index.html'), '<h1>SSE</h1>');
-      await writeFile(path.join(siteDir, 'server', 'entry.mjs'), 'export async function handler(request, response) { response.writeHead(404).end(); }');
+      await writeFile(
+        path.join(siteDir, 'server', 'entry.mjs'),
+        'export async function handler(request, response) { response.writeHead(404).end(); }',
+      );
       site = await startServer({ config: { apiOnly: false, siteDir } });
     });
     after(async () => {

@@ -70,7 +70,10 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
 
   before(async () => {
     cluster = await startNginxCluster({ ...(await backends.env()), SSE_HEARTBEAT_MS: '1000' });
-    ({ nginx, instances: [a, b] } = cluster);
+    ({
+      nginx,
+      instances: [a, b],
+    } = cluster);
   });
 
   after(() => cluster?.stop());
@@ -94,11 +97,17 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
     let text = '';
     while (!text.includes('id: 5\n')) text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
-    assert.deepEqual([...text.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1])), [3, 4, 5]);
+    assert.deepEqual(
+      [...text.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1])),
+      [3, 4, 5],
+    );
 
     // timeout=0: a plain poll, answered after the read of the shared log.
     const poll = await fetch(`${b.baseUrl}${paths.longPoll('resume', 3, 0)}`);
-    assert.deepEqual(((await poll.json()) as LongPollResponse).events.map((event: ChannelEvent) => event.id), [4, 5]);
+    assert.deepEqual(
+      ((await poll.json()) as LongPollResponse).events.map((event: ChannelEvent) => event.id),
+      [4, 5],
+    );
     const evicted = await fetch(`${b.baseUrl}${paths.longPoll('resume', 9)}`);
     assert.equal(((await evicted.json()) as LongPollResponse).reset, true, 'a cursor ahead of the shared log is reset');
   });
@@ -108,7 +117,10 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
     await new Promise((resolve) => setTimeout(resolve, 200));
     const { id } = await publish(a, 'held', 1);
     const answer = (await (await held).json()) as LongPollResponse;
-    assert.deepEqual(answer.events.map((event) => event.id), [id]);
+    assert.deepEqual(
+      answer.events.map((event) => event.id),
+      [id],
+    );
   });
 
   it('delivers to a WebSocket subscriber on one instance what the other published', async () => {
@@ -143,7 +155,11 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
       }
       // Subscriptions come back a moment after the command connections: retry until one publish gets through.
       await publish(b, 'outage', 3);
-      await waitUntil(() => stream.ids.includes(2), () => `the stream caught up, got ${stream.ids}`, 15_000);
+      await waitUntil(
+        () => stream.ids.includes(2),
+        () => `the stream caught up, got ${stream.ids}`,
+        15_000,
+      );
       assert.deepEqual(stream.ids, [1, 2]);
     } finally {
       stream.close();
@@ -163,7 +179,11 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
         await waitUntil(async () => (await fetch(`${server.baseUrl}${paths.ready}`)).status === 200, 'ready again', 20_000);
       }
       await publish(b, 'wiped', 4);
-      await waitUntil(() => stream.ids.length === 4, () => `the new event, got ${stream.ids}`, 10_000);
+      await waitUntil(
+        () => stream.ids.length === 4,
+        () => `the new event, got ${stream.ids}`,
+        10_000,
+      );
       assert.deepEqual(stream.ids, [1, 2, 3, 1]);
     } finally {
       stream.close();
@@ -186,7 +206,10 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
         20_000,
       );
       for (const client of [...streams, ...polls]) assert.deepEqual(client.ids, range(1, 20));
-      assert.ok(streams.some((stream) => stream.opens > 1), 'some stream was on the killed instance and reconnected');
+      assert.ok(
+        streams.some((stream) => stream.opens > 1),
+        'some stream was on the killed instance and reconnected',
+      );
     } finally {
       streams.forEach((stream) => stream.close());
       polls.forEach((poll) => poll.stop());

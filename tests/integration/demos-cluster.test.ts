@@ -41,7 +41,11 @@ async function pollJob(baseUrl: string, id: string, ifNoneMatch?: string) {
 }
 
 /** Polls job `id`, alternating between `baseUrls` as a round-robin balancer would, until it finishes. */
-async function pollUntilFinished(baseUrls: string[], id: string, timeoutMs = 20_000): Promise<{ job: Job; etags: Map<number, Set<string>> }> {
+async function pollUntilFinished(
+  baseUrls: string[],
+  id: string,
+  timeoutMs = 20_000,
+): Promise<{ job: Job; etags: Map<number, Set<string>> }> {
   const etags = new Map<number, Set<string>>();
   const deadline = Date.now() + timeoutMs;
   for (let turn = 0; Date.now() < deadline; turn += 1) {
@@ -189,7 +193,11 @@ describe('lessons 2–4 on two instances sharing Redis, no sticky sessions', { s
       const steps = received.filter((event) => event.type === 'progress').map((event) => (JSON.parse(event.data) as BuildProgress).percent);
       assert.deepEqual(steps, [0, 20, 40, 60, 80, 100]);
       assert.deepEqual(JSON.parse(received.at(-1)!.data) as BuildDone, { build: started.id, status: 'passed', lines });
-      assert.deepEqual(received.map((event) => Number(event.id)), received.map((_, n) => n + 1), 'contiguous ids');
+      assert.deepEqual(
+        received.map((event) => Number(event.id)),
+        received.map((_, n) => n + 1),
+        'contiguous ids',
+      );
     });
   });
 

@@ -81,12 +81,16 @@ for (const engine of engines) {
       try {
         const received: number[] = [];
         const stop = b.subscribe('ids', (event) => received.push(event.id));
-        const published = await Promise.all(
-          Array.from({ length: 100 }, (_, n) => (n % 2 === 0 ? a : b).publish('ids', 'n', n)),
-        );
+        const published = await Promise.all(Array.from({ length: 100 }, (_, n) => (n % 2 === 0 ? a : b).publish('ids', 'n', n)));
         const ids = published.map((event) => event.id).sort((x, y) => x - y);
-        assert.deepEqual(ids, Array.from({ length: 100 }, (_, n) => n + 1));
-        await waitUntil(() => received.length === 100, () => `100 events delivered, got ${received.length}`);
+        assert.deepEqual(
+          ids,
+          Array.from({ length: 100 }, (_, n) => n + 1),
+        );
+        await waitUntil(
+          () => received.length === 100,
+          () => `100 events delivered, got ${received.length}`,
+        );
         assert.deepEqual(received, ids);
         stop();
       } finally {
@@ -100,7 +104,10 @@ for (const engine of engines) {
         for (let n = 1; n <= 8; n += 1) await a.publish('log', 'n', { n, big: 2 ** 53 - n });
         const read = await b.since('log', 3);
         assert.equal(read.reset, false);
-        assert.deepEqual(read.events.map((event) => event.id), [4, 5, 6, 7, 8]);
+        assert.deepEqual(
+          read.events.map((event) => event.id),
+          [4, 5, 6, 7, 8],
+        );
         assert.deepEqual(read.events[0]!.data, { n: 4, big: 2 ** 53 - 4 }, 'JSON kept exactly');
         assert.equal(typeof read.events[0]!.ts, 'number');
         assert.equal((await b.since('log', 2)).reset, true, 'evicted');
@@ -133,8 +140,15 @@ describe('the Redis event bus when Redis fails', { skip: redis.skip }, () => {
       // Cut every Pub/Sub connection: B misses what A publishes until its subscription is back.
       await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
       for (let n = 2; n <= 6; n += 1) await a!.publish('gap', 'n', n);
-      await waitUntil(() => received.length === 6, () => `6 events, got ${received.map((event) => event.id)}`, 10_000);
-      assert.deepEqual(received.map((event) => event.id), [1, 2, 3, 4, 5, 6]);
+      await waitUntil(
+        () => received.length === 6,
+        () => `6 events, got ${received.map((event) => event.id)}`,
+        10_000,
+      );
+      assert.deepEqual(
+        received.map((event) => event.id),
+        [1, 2, 3, 4, 5, 6],
+      );
     } finally {
       await admin.close();
       await Promise.all(connections.map((connection) => connection.close()));
@@ -157,7 +171,10 @@ describe('the Redis event bus when Redis fails', { skip: redis.skip }, () => {
       await bus.publish('outage', 'n', 3);
       await waitUntil(() => received.includes(3), 'delivery resumed');
       // The log survived the restart (append-only file): ids go on from where they were.
-      assert.deepEqual((await bus.since('outage', 0)).events.map((event) => event.data), [1, 3]);
+      assert.deepEqual(
+        (await bus.since('outage', 0)).events.map((event) => event.data),
+        [1, 3],
+      );
     } finally {
       await connection.close();
     }
@@ -169,7 +186,11 @@ describe('the Redis event bus when Redis fails', { skip: redis.skip }, () => {
       await untilLive(bus, bus);
       const received: number[] = [];
       let lost = 0;
-      bus.subscribe('wiped', (event) => received.push(event.id), () => (lost += 1));
+      bus.subscribe(
+        'wiped',
+        (event) => received.push(event.id),
+        () => (lost += 1),
+      );
       for (let n = 1; n <= 3; n += 1) await bus.publish('wiped', 'n', n);
       await waitUntil(() => received.length === 3, 'three events');
       const epoch = bus.epoch;
@@ -177,7 +198,10 @@ describe('the Redis event bus when Redis fails', { skip: redis.skip }, () => {
       await waitUntil(() => lost === 1, 'the listener is told the log was lost', 15_000);
       // Ids start over at 1: delivered, not taken for duplicates of the old 1.
       await bus.publish('wiped', 'n', 'after');
-      await waitUntil(() => received.length === 4, () => `the new event, got ${received}`);
+      await waitUntil(
+        () => received.length === 4,
+        () => `the new event, got ${received}`,
+      );
       assert.deepEqual(received, [1, 2, 3, 1]);
       await waitUntil(() => bus.epoch !== epoch, 'a new epoch, so no old ETag matches');
     } finally {

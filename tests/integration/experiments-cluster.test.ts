@@ -55,7 +55,10 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
 
   before(async () => {
     cluster = await startNginxCluster(await backends.env());
-    ({ nginx, instances: [a, b] } = cluster);
+    ({
+      nginx,
+      instances: [a, b],
+    } = cluster);
     // A lab lives on the instance that created it: the other one is away.
     const lab = (await (await fetch(`${nginx.baseUrl}${paths.labs}`, { method: 'POST' })).json()) as CreateLabResponse;
     const known = await Promise.all([a, b].map(async (server) => (await fetch(`${server.baseUrl}${paths.labStats(lab.id)}`)).status));
@@ -77,7 +80,11 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
       await waitUntil(() => model.lanes.value.every((lane) => lane.received >= 3), 'every lane got a few events', 5_000);
       await model.dropConnections();
       assert.ok(model.dropped.value! >= 3, `dropped ${model.dropped.value} connections`);
-      await waitUntil(() => model.phase.value === 'done', () => `the run to end (${model.status.value})`, 15_000);
+      await waitUntil(
+        () => model.phase.value === 'done',
+        () => `the run to end (${model.status.value})`,
+        15_000,
+      );
     } finally {
       model.dispose();
     }
@@ -87,7 +94,10 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
       // Push and long polling resume from their cursor: every event. Short polls see the newest 20 at each poll.
       assert.equal(lane.received, published, `${lane.technique} received ${lane.received} of ${published}`);
       // Counted on home from the first request to the last, the drop notwithstanding.
-      assert.ok(lane.traffic.requests >= 1 && lane.traffic.bytesUp > 0 && lane.traffic.bytesDown > 0, `${lane.technique}: ${JSON.stringify(lane.traffic)}`);
+      assert.ok(
+        lane.traffic.requests >= 1 && lane.traffic.bytesUp > 0 && lane.traffic.bytesDown > 0,
+        `${lane.technique}: ${JSON.stringify(lane.traffic)}`,
+      );
     }
     const byLane = Object.fromEntries(model.lanes.value.map((lane) => [lane.technique, lane.traffic]));
     // The drop cut the streams and the socket: each came back, and was counted again on home.
@@ -99,7 +109,9 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
   it('storms: the fleet runs on the instance the POST reached, and its results stream from the other one too', async () => {
     const channel = 'prod-storm-cluster';
     const types = [PRODUCTION_EVENTS.stormBin, PRODUCTION_EVENTS.stormDone];
-    const logs = await Promise.all([away.baseUrl, nginx.baseUrl].map((url) => EventSourceLog.open({ baseUrls: [url], path: paths.sse(channel), types })));
+    const logs = await Promise.all(
+      [away.baseUrl, nginx.baseUrl].map((url) => EventSourceLog.open({ baseUrls: [url], path: paths.sse(channel), types })),
+    );
     try {
       const response = await fetch(`${nginx.baseUrl}${paths.storms}`, postJson({ channel, clients: 20, strategy: 'none' }));
       assert.equal(response.status, 202, await response.clone().text());
@@ -107,7 +119,12 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
       // The fleet's target is on home: the other instance knows no such storm.
       assert.equal((await fetch(`${away.baseUrl}${paths.stormConnect(started.id)}`)).status, 404);
       for (const log of logs) {
-        const done = await log.waitFor<StormDone>(PRODUCTION_EVENTS.stormDone, (data) => data.storm === started.id, 'the storm to end', 25_000);
+        const done = await log.waitFor<StormDone>(
+          PRODUCTION_EVENTS.stormDone,
+          (data) => data.storm === started.id,
+          'the storm to end',
+          25_000,
+        );
         assert.equal(done.aborted, undefined);
         assert.equal(done.back, 20);
         assert.ok(done.attempts >= 20, `${done.attempts} attempts`);
@@ -129,7 +146,10 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
     assert.equal(stream.response.headers.via, IDLE_HOP_VIA);
     assert.equal(stream.response.headers[IDLE_HOP_HEADER], '1500');
     await stream.waitFor('retry:');
-    const published = await fetch(`${away.baseUrl}${paths.channelEvents(channel)}`, postJson({ type: 'note', data: { text: 'from away' } }));
+    const published = await fetch(
+      `${away.baseUrl}${paths.channelEvents(channel)}`,
+      postJson({ type: 'note', data: { text: 'from away' } }),
+    );
     assert.equal(published.status, 201);
     await stream.waitFor('"text":"from away"');
     const lastByteAt = performance.now();
@@ -145,7 +165,10 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
     const types = [PRODUCTION_EVENTS.slowSample, PRODUCTION_EVENTS.slowCut, PRODUCTION_EVENTS.slowDone];
     const log = await EventSourceLog.open({ baseUrls: [away.baseUrl], path: paths.sse(channel), types });
     try {
-      const response = await fetch(`${nginx.baseUrl}${paths.slowConsumers}`, postJson({ channel, transport: 'websocket', readBytesPerSecond: 20_000 }));
+      const response = await fetch(
+        `${nginx.baseUrl}${paths.slowConsumers}`,
+        postJson({ channel, transport: 'websocket', readBytesPerSecond: 20_000 }),
+      );
       assert.equal(response.status, 202, await response.clone().text());
       const done = await log.waitFor<SlowConsumerDone>(PRODUCTION_EVENTS.slowDone, () => true, 'the run to end', 30_000);
       assert.equal(done.aborted, undefined);
@@ -183,7 +206,12 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
       const response = await fetch(url(nginx, paths.drains), postJson({ channel, fleet: 10, retryMs: 1_000 }));
       assert.equal(response.status, 202, await response.clone().text());
       const started = (await response.json()) as StartDrainResponse;
-      const done = await log.waitFor<DrainDone>(PRODUCTION_EVENTS.drainDone, (data) => data.drain === started.id, 'the drill to end', 15_000);
+      const done = await log.waitFor<DrainDone>(
+        PRODUCTION_EVENTS.drainDone,
+        (data) => data.drain === started.id,
+        'the drill to end',
+        15_000,
+      );
       assert.equal(done.aborted, undefined);
       // The fleet (on home), the three raw streams and the log; three sockets; three polls: the sum of both instances.
       assert.deepEqual(done.drained, { sse: 10 + 3 + 1, webSockets: 3, longPolls: 3, retryMs: 1_000, spreadMs: 0, retryAfterSeconds: 1 });

@@ -78,9 +78,38 @@ const HOLDING = /long-poll|\/sse\/|\/stream$|\/connect$/;
 
 /** Every body member name the API knows, so generated bodies often get past the first checks. */
 const MEMBERS = [
-  'type', 'data', 'channel', 'durationMs', 'outcome', 'title', 'name', 'lesson', 'channels', 'streaming', 'done', 'text',
-  'state', 'backplane', 'clients', 'strategy', 'transport', 'readBytesPerSecond', 'fleet', 'retryMs', 'spreadMs', 'count',
-  'delayMs', 'enabled', 'lessons', 'techniques', 'eventsPerSecond', 'seconds', 'on', 'quiz', 'completedAt', 'sections',
+  'type',
+  'data',
+  'channel',
+  'durationMs',
+  'outcome',
+  'title',
+  'name',
+  'lesson',
+  'channels',
+  'streaming',
+  'done',
+  'text',
+  'state',
+  'backplane',
+  'clients',
+  'strategy',
+  'transport',
+  'readBytesPerSecond',
+  'fleet',
+  'retryMs',
+  'spreadMs',
+  'count',
+  'delayMs',
+  'enabled',
+  'lessons',
+  'techniques',
+  'eventsPerSecond',
+  'seconds',
+  'on',
+  'quiz',
+  'completedAt',
+  'sections',
 ];
 
 describe(`fuzzing the API and the WebSocket endpoint (FUZZ_SEED=${SEED})`, () => {
@@ -93,7 +122,12 @@ describe(`fuzzing the API and the WebSocket endpoint (FUZZ_SEED=${SEED})`, () =>
     server = await startServer({
       // No child processes: a valid start of lesson 8's pair gets the documented 503.
       scaling: { redisServer: null, limits: { maxDemos: 0 } },
-      production: { maxRunning: 1, storm: { maxRecordMs: 1_000, connectTimeoutMs: 500 }, drain: { maxRecordMs: 1_000 }, slowConsumer: { maxRunMs: 1_000 } },
+      production: {
+        maxRunning: 1,
+        storm: { maxRecordMs: 1_000, connectTimeoutMs: 500 },
+        drain: { maxRecordMs: 1_000 },
+        slowConsumer: { maxRunMs: 1_000 },
+      },
       jobLimits: { maxJobs: 50 },
       buildLimits: { maxRunning: 20 },
     });
@@ -132,7 +166,9 @@ describe(`fuzzing the API and the WebSocket endpoint (FUZZ_SEED=${SEED})`, () =>
       case 'feed':
         return channelValue();
       case 'code':
-        return gen.chance(0.5) ? workshop.code : gen.pick([workshop.code.toLowerCase(), 'ABCDEF', 'K7Q-X2M', '000000', encodeURIComponent(gen.string(8)), '%ZZ']);
+        return gen.chance(0.5)
+          ? workshop.code
+          : gen.pick([workshop.code.toLowerCase(), 'ABCDEF', 'K7Q-X2M', '000000', encodeURIComponent(gen.string(8)), '%ZZ']);
       case 'instance':
         return gen.chance(0.7) ? gen.pick(['a', 'b']) : gen.pick(['c', 'A', '%ZZ', '']);
       case 'action':
@@ -174,7 +210,21 @@ describe(`fuzzing the API and the WebSocket endpoint (FUZZ_SEED=${SEED})`, () =>
       case 2:
         return gen.pick([0, 1, -1, 1000, 12_000, 2 ** 53, 1e308, -0, 0.5, 65, 120_001]);
       case 3:
-        return gen.pick(['', 'note', 'fz-1', 'short-polling', 'sse', 'websocket', 'none', 'full-jitter', 'open', 'closed', 'locked', 'succeeded', 'passed']);
+        return gen.pick([
+          '',
+          'note',
+          'fz-1',
+          'short-polling',
+          'sse',
+          'websocket',
+          'none',
+          'full-jitter',
+          'open',
+          'closed',
+          'locked',
+          'succeeded',
+          'passed',
+        ]);
       case 4:
         return gen.string(gen.pick([5, 40, 300]));
       case 5:
@@ -183,7 +233,8 @@ describe(`fuzzing the API and the WebSocket endpoint (FUZZ_SEED=${SEED})`, () =>
         return Array.from({ length: gen.int(0, 4) }, () => jsonValue(depth + 1));
       default: {
         const object: Record<string, unknown> = {};
-        for (let index = gen.int(0, 4); index > 0; index -= 1) object[gen.chance(0.9) ? gen.pick(MEMBERS) : gen.string(6)] = jsonValue(depth + 1);
+        for (let index = gen.int(0, 4); index > 0; index -= 1)
+          object[gen.chance(0.9) ? gen.pick(MEMBERS) : gen.string(6)] = jsonValue(depth + 1);
         return object;
       }
     }
@@ -194,7 +245,8 @@ describe(`fuzzing the API and the WebSocket endpoint (FUZZ_SEED=${SEED})`, () =>
     if (kind === 0) return undefined;
     if (kind === 1) return Buffer.from(gen.pick(['{', '{"type":', '[1,', 'nul', '"', '{"a":1}}', '\u0000', '']));
     if (kind === 2) return Buffer.from(Array.from({ length: gen.int(1, 64) }, () => gen.int(0, 255)));
-    if (kind === 3) return Buffer.concat([Buffer.from('{"type":"note","data":{"text":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}}')]);
+    if (kind === 3)
+      return Buffer.concat([Buffer.from('{"type":"note","data":{"text":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}}')]);
     if (kind === 4 && gen.chance(0.2)) return Buffer.from(JSON.stringify({ data: 'x'.repeat(gen.pick([16_400, 140_000])) }));
     const value = kind <= 6 ? jsonValue(3) : jsonValue();
     return Buffer.from(JSON.stringify(value) ?? 'null');
@@ -248,30 +300,43 @@ describe(`fuzzing the API and the WebSocket endpoint (FUZZ_SEED=${SEED})`, () =>
   }
 
   /** Sends one request; streams and held polls are read up to their head (plus what is there in 100 ms). */
-  function send(method: string, path: string, requestHeaders: Record<string, string>, payload: Buffer | undefined): Promise<Answer | 'held'> {
+  function send(
+    method: string,
+    path: string,
+    requestHeaders: Record<string, string>,
+    payload: Buffer | undefined,
+  ): Promise<Answer | 'held'> {
     return new Promise((resolve, reject) => {
       const holding = HOLDING.test(path.split('?')[0]!);
       const withBody = payload !== undefined && method !== 'GET' && method !== 'HEAD';
       // Content-Length always: Node sends a DELETE's or OPTIONS' body unframed otherwise, and the server reads it as a new request.
       const allHeaders = withBody ? { ...requestHeaders, 'content-length': String(payload.length) } : requestHeaders;
-      const request = httpRequest(`${server.baseUrl}/`, { method, path, headers: allHeaders, agent: holding ? false : agent }, (response) => {
-        const chunks: Buffer[] = [];
-        const finish = () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', finish);
-        response.on('error', () => {});
-        if (holding && (response.statusCode ?? 0) < 300) {
-          setTimeout(() => {
-            request.destroy();
-            finish();
-          }, 100);
-        }
-      });
+      const request = httpRequest(
+        `${server.baseUrl}/`,
+        { method, path, headers: allHeaders, agent: holding ? false : agent },
+        (response) => {
+          const chunks: Buffer[] = [];
+          const finish = () =>
+            resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') });
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', finish);
+          response.on('error', () => {});
+          if (holding && (response.statusCode ?? 0) < 300) {
+            setTimeout(() => {
+              request.destroy();
+              finish();
+            }, 100);
+          }
+        },
+      );
       // A held long poll answers later than we wait: hang up, as a browser leaving would.
-      const timer = setTimeout(() => {
-        request.destroy();
-        resolve('held');
-      }, holding ? 150 : 15_000);
+      const timer = setTimeout(
+        () => {
+          request.destroy();
+          resolve('held');
+        },
+        holding ? 150 : 15_000,
+      );
       request.on('close', () => clearTimeout(timer));
       request.on('error', (error) => (holding ? resolve('held') : reject(error)));
       if (withBody) request.end(payload);
@@ -334,12 +399,18 @@ describe(`fuzzing the API and the WebSocket endpoint (FUZZ_SEED=${SEED})`, () =>
     } catch {
       return `a problem that is not JSON: ${answer.body.slice(0, 80)}`;
     }
-    if (typeof problem.type !== 'string' || typeof problem.title !== 'string' || typeof problem.detail !== 'string' || problem.status !== answer.status) {
+    if (
+      typeof problem.type !== 'string' ||
+      typeof problem.title !== 'string' ||
+      typeof problem.detail !== 'string' ||
+      problem.status !== answer.status
+    ) {
       return `a problem without its four members: ${answer.body.slice(0, 120)}`;
     }
     // RFC 9110 §15.6.2: 501 is the documented answer to a method no route accepts (TRACE, PATCH…).
     const unimplemented = answer.status === 501 && !server.app.routes().some((route) => route.method === method);
-    if (answer.status >= 500 && !unimplemented && !DOCUMENTED_5XX.has(problem.type)) return `an undocumented ${answer.status}: ${problem.detail}`;
+    if (answer.status >= 500 && !unimplemented && !DOCUMENTED_5XX.has(problem.type))
+      return `an undocumented ${answer.status}: ${problem.detail}`;
     return undefined;
   }
 
@@ -368,7 +439,19 @@ describe(`fuzzing the API and the WebSocket endpoint (FUZZ_SEED=${SEED})`, () =>
 
   it(`survives ${WS_MESSAGES} generated WebSocket messages and frames, closing only with the documented codes`, async () => {
     // 1012: a lesson 7 drain that the HTTP fuzz started on a channel these connections subscribe to.
-    const allowedCloses = new Set<number>([WS_CLOSE.serviceRestart, WS_CLOSE.normal, WS_CLOSE.goingAway, 1002, 1003, WS_CLOSE.invalidPayload, WS_CLOSE.policyViolation, WS_CLOSE.messageTooBig, WS_CLOSE.tryAgainLater, 1005, 1006]);
+    const allowedCloses = new Set<number>([
+      WS_CLOSE.serviceRestart,
+      WS_CLOSE.normal,
+      WS_CLOSE.goingAway,
+      1002,
+      1003,
+      WS_CLOSE.invalidPayload,
+      WS_CLOSE.policyViolation,
+      WS_CLOSE.messageTooBig,
+      WS_CLOSE.tryAgainLater,
+      1005,
+      1006,
+    ]);
     const failures: string[] = [];
     let sent = 0;
     let connection = 0;
@@ -423,7 +506,8 @@ describe(`fuzzing the API and the WebSocket endpoint (FUZZ_SEED=${SEED})`, () =>
           resolve();
         });
         request.on('response', (response) => {
-          if ((response.statusCode ?? 0) >= 500 && response.statusCode !== 503) failures.push(`handshake ${index} on ${path}: ${response.statusCode}`);
+          if ((response.statusCode ?? 0) >= 500 && response.statusCode !== 503)
+            failures.push(`handshake ${index} on ${path}: ${response.statusCode}`);
           // A plain GET of a stream (no upgrade happened) answers and stays open: the status is what counts.
           response.destroy();
           resolve();
@@ -461,7 +545,11 @@ describe(`fuzzing the API and the WebSocket endpoint (FUZZ_SEED=${SEED})`, () =>
     });
     assert.match(hello, /"type":"hello"/);
     ws.close();
-    await waitUntil(() => server.app.inFlightRequests() <= 1, () => `requests still in flight: ${server.app.inFlightRequests()}`, 10_000);
+    await waitUntil(
+      () => server.app.inFlightRequests() <= 1,
+      () => `requests still in flight: ${server.app.inFlightRequests()}`,
+      10_000,
+    );
     assert.deepEqual(server.errors, []);
   });
 });

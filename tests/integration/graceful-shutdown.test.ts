@@ -53,79 +53,65 @@ function connectionRefused(baseUrl: string): Promise<boolean> {
 }
 
 describe('graceful shutdown', () => {
-  it(
-    'finishes the request in flight on SIGTERM, refuses new connections, then exits 0',
-    { timeout: 30_000 },
-    async () => {
-      // A long grace period: if draining hung, the test would time out instead of passing on a forced exit.
-      const server = await spawnServer({ SHUTDOWN_GRACE_MS: '60000' });
-      const agent = new Agent({ keepAlive: true });
-      try {
-        // An idle keep-alive connection must not hold the shutdown open.
-        const idle = await fetch(`${server.baseUrl}/healthz`);
-        await idle.arrayBuffer();
-        const keptAlive = await new Promise<IncomingMessage>((resolve) =>
-          httpRequest(`${server.baseUrl}/healthz`, { agent }, resolve).end(),
-        );
-        keptAlive.resume();
-        await new Promise((resolve) => keptAlive.on('end', resolve));
+  it('finishes the request in flight on SIGTERM, refuses new connections, then exits 0', { timeout: 30_000 }, async () => {
+    // A long grace period: if draining hung, the test would time out instead of passing on a forced exit.
+    const server = await spawnServer({ SHUTDOWN_GRACE_MS: '60000' });
+    const agent = new Agent({ keepAlive: true });
+    try {
+      // An idle keep-alive connection must not hold the shutdown open.
+      const idle = await fetch(`${server.baseUrl}/healthz`);
+      await idle.arrayBuffer();
+      const keptAlive = await new Promise<IncomingMessage>((resolve) => httpRequest(`${server.baseUrl}/healthz`, { agent }, resolve).end());
+      keptAlive.resume();
+      await new Promise((resolve) => keptAlive.on('end', resolve));
 
-        const slow = startSlowPost(server.baseUrl, agent);
-        await slow.started;
+      const slow = startSlowPost(server.baseUrl, agent);
+      await slow.started;
 
-        server.child.kill('SIGTERM');
-        await server.waitForLine(/SIGTERM received: draining/);
-        // Printed right after the listening socket closed: from then on, connecting must fail.
-        await server.waitForLine(/Stopped accepting connections; waiting for 1 request\(s\) in flight/);
-        assert.equal(await connectionRefused(server.baseUrl), true, 'new connections are refused while draining');
+      server.child.kill('SIGTERM');
+      await server.waitForLine(/SIGTERM received: draining/);
+      // Printed right after the listening socket closed: from then on, connecting must fail.
+      await server.waitForLine(/Stopped accepting connections; waiting for 1 request\(s\) in flight/);
+      assert.equal(await connectionRefused(server.baseUrl), true, 'new connections are refused while draining');
 
-        slow.request.end(body);
-        const { message, text } = await slow.response;
-        assert.equal(message.statusCode, 201);
-        assert.equal(message.headers.connection, 'close');
-        assert.equal((JSON.parse(text) as { id: number }).id, 1);
+      slow.request.end(body);
+      const { message, text } = await slow.response;
+      assert.equal(message.statusCode, 201);
+      assert.equal(message.headers.connection, 'close');
+      assert.equal((JSON.parse(text) as { id: number }).id, 1);
 
-        assert.equal(await server.exited, 0);
-        assert.match(server.output(), /Drained/);
-      } finally {
-        agent.destroy();
-        server.child.kill('SIGKILL');
-      }
-    },
-  );
+      assert.equal(await server.exited, 0);
+      assert.match(server.output(), /Drained/);
+    } finally {
+      agent.destroy();
+      server.child.kill('SIGKILL');
+    }
+  });
 
-  it(
-    'gives up after SHUTDOWN_GRACE_MS on a request that never finishes, and exits 1',
-    { timeout: 30_000 },
-    async () => {
-      const server = await spawnServer({ SHUTDOWN_GRACE_MS: '300' });
-      const agent = new Agent();
-      try {
-        const stuck = startSlowPost(server.baseUrl, agent);
-        await stuck.started;
+  it('gives up after SHUTDOWN_GRACE_MS on a request that never finishes, and exits 1', { timeout: 30_000 }, async () => {
+    const server = await spawnServer({ SHUTDOWN_GRACE_MS: '300' });
+    const agent = new Agent();
+    try {
+      const stuck = startSlowPost(server.baseUrl, agent);
+      await stuck.started;
 
-        server.child.kill('SIGTERM');
+      server.child.kill('SIGTERM');
 
-        assert.equal(await server.exited, 1);
-        assert.match(server.output(), /Still busy after 300 ms/);
-      } finally {
-        agent.destroy();
-        server.child.kill('SIGKILL');
-      }
-    },
-  );
+      assert.equal(await server.exited, 1);
+      assert.match(server.output(), /Still busy after 300 ms/);
+    } finally {
+      agent.destroy();
+      server.child.kill('SIGKILL');
+    }
+  });
 
-  it(
-    'refuses to start with an invalid configuration, saying which variable is wrong',
-    { timeout: 30_000 },
-    async () => {
-      await assert.rejects(spawnServer({ PORT: 'eighty', SHUTDOWN_GRACE_MS: '-1' }), (error: Error) => {
-        assert.match(error.message, /PORT="eighty"/);
-        assert.match(error.message, /SHUTDOWN_GRACE_MS="-1"/);
-        return true;
-      });
-    },
-  );
+  it('refuses to start with an invalid configuration, saying which variable is wrong', { timeout: 30_000 }, async () => {
+    await assert.rejects(spawnServer({ PORT: 'eighty', SHUTDOWN_GRACE_MS: '-1' }), (error: Error) => {
+      assert.match(error.message, /PORT="eighty"/);
+      assert.match(error.message, /SHUTDOWN_GRACE_MS="-1"/);
+      return true;
+    });
+  });
 
   it('reports not ready while draining, yet stays alive and keeps answering', async () => {
     const server = await startServer();

@@ -111,11 +111,14 @@ describe('Host check (DNS rebinding)', () => {
   });
 
   it('refuses to start with an ALLOWED_HOSTS entry that is not a host name', () => {
-    assert.throws(() => readConfig({ ALLOWED_HOSTS: 'workbook.example.com, https://x.example/' }), (error: Error) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /ALLOWED_HOSTS has "https:\/\/x\.example\/"/);
-      return true;
-    });
+    assert.throws(
+      () => readConfig({ ALLOWED_HOSTS: 'workbook.example.com, https://x.example/' }),
+      (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /ALLOWED_HOSTS has "https:\/\/x\.example\/"/);
+        return true;
+      },
+    );
     assert.deepEqual(readConfig({ ALLOWED_HOSTS: 'Workbook.Example.com:443, 10.0.0.5' }).allowedHosts, [
       'workbook.example.com',
       '10.0.0.5',

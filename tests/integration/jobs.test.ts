@@ -87,10 +87,7 @@ describe('short polling a job', () => {
     await first.arrayBuffer();
     const oldEtag = first.headers.get('etag') ?? '';
 
-    const published = await fetch(
-      url(paths.channelEvents(channel)),
-      json({ type: 'note', data: { text: 'deploy paused' } }),
-    );
+    const published = await fetch(url(paths.channelEvents(channel)), json({ type: 'note', data: { text: 'deploy paused' } }));
     assert.equal(published.status, 201);
     await published.arrayBuffer();
 
@@ -159,10 +156,7 @@ describe('a job running to the end', () => {
         }
       });
     });
-    const started = await fetch(
-      `${server.baseUrl}${paths.jobs}`,
-      json({ channel: 'failing-demo', durationMs: 1_000, outcome: 'failed' }),
-    );
+    const started = await fetch(`${server.baseUrl}${paths.jobs}`, json({ channel: 'failing-demo', durationMs: 1_000, outcome: 'failed' }));
     const { id } = (await started.json()) as StartJobResponse;
 
     const job = await finished;

@@ -122,7 +122,12 @@ describe('the server-wide cap', () => {
     assert.equal(readConfig({ RATE_LIMITS: 'off' }).rateLimits, false);
     assert.throws(
       () =>
-        readConfig({ MAX_CONNECTIONS_PER_IP: '0', MAX_CONNECTIONS: 'lots', TRUST_PROXY: '10.0.0.0/8, proxy.example', RATE_LIMITS: 'maybe' }),
+        readConfig({
+          MAX_CONNECTIONS_PER_IP: '0',
+          MAX_CONNECTIONS: 'lots',
+          TRUST_PROXY: '10.0.0.0/8, proxy.example',
+          RATE_LIMITS: 'maybe',
+        }),
       (error: Error) =>
         error instanceof ConfigError &&
         /MAX_CONNECTIONS_PER_IP/.test(error.message) &&
@@ -144,7 +149,10 @@ describe('TRUST_PROXY', () => {
       // Behind the trusted proxy (loopback here), two clients are two addresses…
       streams.push(await sse(trusting, '198.51.100.1'));
       streams.push(await sse(trusting, '198.51.100.2'));
-      assert.deepEqual(streams.map((stream) => stream.response.statusCode), [200, 200]);
+      assert.deepEqual(
+        streams.map((stream) => stream.response.statusCode),
+        [200, 200],
+      );
       // …and a made-up hop left of the real one changes nothing: the rightmost untrusted hop counts.
       const spoofed = await sse(trusting, '203.0.113.50, 198.51.100.1');
       assert.equal(spoofed.response.statusCode, 429);
@@ -186,8 +194,7 @@ describe('rate limits', () => {
 
   it('refills: a refused publish goes through once Retry-After has passed', async () => {
     const server = await startServer({ rateLimits: { publishes: { perAddress: { burst: 2, refillPerSecond: 2 } } } });
-    const publish = () =>
-      fetch(`${server.baseUrl}${paths.channelEvents('refill')}`, jsonRequest('POST', { type: 'count', data: {} }));
+    const publish = () => fetch(`${server.baseUrl}${paths.channelEvents('refill')}`, jsonRequest('POST', { type: 'count', data: {} }));
     try {
       assert.equal((await publish()).status, 201);
       assert.equal((await publish()).status, 201);
@@ -195,7 +202,10 @@ describe('rate limits', () => {
       await assertTooMany(refused, PROBLEM_TYPES.rateLimited);
       assert.equal(refused.headers.get('retry-after'), '1');
       let status = 0;
-      await waitUntil(async () => (status = (await publish()).status) === 201, () => `a publish is accepted again (${status})`);
+      await waitUntil(
+        async () => (status = (await publish()).status) === 201,
+        () => `a publish is accepted again (${status})`,
+      );
     } finally {
       await server.stop();
     }

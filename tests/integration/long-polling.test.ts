@@ -189,7 +189,10 @@ describe('long polling', () => {
 
     await waitUntil(() => server.app.bus.listenerCount(channel) === 0, 'the poll unsubscribed');
     await waitUntil(() => server.app.heldPolls(channel) === 0, 'the poll is no longer held');
-    await waitUntil(() => activeTimers() <= timersBefore, () => `the 30 s timer is cleared (${activeTimers()} timers)`);
+    await waitUntil(
+      () => activeTimers() <= timersBefore,
+      () => `the 30 s timer is cleared (${activeTimers()} timers)`,
+    );
   });
 
   describe('faults', () => {
@@ -225,7 +228,10 @@ describe('long polling', () => {
       await publish(channel, 'woke');
 
       // Headers arrive, then the connection dies mid-body: reading the answer fails.
-      await assert.rejects(answer.then((response) => response.json()), TypeError);
+      await assert.rejects(
+        answer.then((response) => response.json()),
+        TypeError,
+      );
       const retry = (await (await poll(channel, 0)).json()) as LongPollResponse;
       assert.deepEqual(
         retry.events.map((event) => event.data),
@@ -296,10 +302,7 @@ describe('long polling', () => {
       // node:http on a connection of its own: fetch (undici) may open a spare connection after an
       // abort, which would only slow down the server's close at the end of the file.
       const answer = new Promise((resolve, reject) =>
-        httpGet(url(paths.longPoll(channel, 0)), { signal: controller.signal, agent: false }, resolve).on(
-          'error',
-          reject,
-        ),
+        httpGet(url(paths.longPoll(channel, 0)), { signal: controller.signal, agent: false }, resolve).on('error', reject),
       );
       await held(channel);
 

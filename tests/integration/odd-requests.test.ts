@@ -112,6 +112,9 @@ describe('odd requests', () => {
 
   it('logs no error and no stack trace for any of these client mistakes', () => {
     assert.deepEqual(server.errors, []);
-    assert.deepEqual(server.warnings.filter((line) => /Error|at /.test(line)), []);
+    assert.deepEqual(
+      server.warnings.filter((line) => /Error|at /.test(line)),
+      [],
+    );
   });
 });

@@ -2,12 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
-import {
-  PRODUCTION_EVENTS,
-  drainCloseReason,
-  type DrainDone,
-  type StartDrainResponse,
-} from '../../src/protocol/production.ts';
+import { PRODUCTION_EVENTS, drainCloseReason, type DrainDone, type StartDrainResponse } from '../../src/protocol/production.ts';
 import { WS_CLOSE } from '../../src/protocol/websocket.ts';
 import { openRawStream, parseWire } from './helpers/raw-stream.ts';
 import { startServer, type RunningServer } from './helpers/start-server.ts';
@@ -79,10 +74,16 @@ describe('draining one channel (graceful restart)', () => {
     const same = await drill('drain-same', { fleet: 30, retryMs: 500 });
     assert.equal(same.drained.sse, 30);
     assert.equal(same.back, 30);
-    assert.equal(same.bins.reduce((sum, count) => sum + count, 0), 30);
+    assert.equal(
+      same.bins.reduce((sum, count) => sum + count, 0),
+      30,
+    );
     // Everyone was told 500 ms and obeyed to the millisecond: nobody before, then one burst.
     // (Counts, not timings: on a busy machine the burst may take more than one bin to arrive.)
-    assert.ok(same.bins.slice(0, 5).every((count) => count === 0), `reconnects per bin: ${same.bins.join(' ')}`);
+    assert.ok(
+      same.bins.slice(0, 5).every((count) => count === 0),
+      `reconnects per bin: ${same.bins.join(' ')}`,
+    );
     assert.ok(same.peak >= 10, `reconnects per bin: ${same.bins.join(' ')}`);
 
     const spread = await drill('drain-spread', { fleet: 30, retryMs: 500, spreadMs: 2_000 });

@@ -48,7 +48,8 @@ describe('the idle-killing hop', () => {
 
   it('counts events as traffic too, and passes Last-Event-ID on for resume', async () => {
     const channel = 'hop-events';
-    for (const n of [1, 2, 3]) await (await fetch(`${server.baseUrl}${paths.channelEvents(channel)}`, postJson({ type: 'n', data: n }))).arrayBuffer();
+    for (const n of [1, 2, 3])
+      await (await fetch(`${server.baseUrl}${paths.channelEvents(channel)}`, postJson({ type: 'n', data: n }))).arrayBuffer();
     const stream = await openRawStream(hop(1_000, channel, '?heartbeat=60000'), { 'Last-Event-ID': '1' });
     await stream.waitFor('id: 3\n');
     assert.match(stream.text(), /: resuming after Last-Event-ID 1\n\nid: 2\n/);

@@ -59,7 +59,10 @@ describe('reconnect storm', () => {
     // (Counts, not timings: on a busy machine the 30 connections may take more than one bin to arrive.)
     assert.equal(done.back, 30);
     assert.equal(done.attempts, 30);
-    assert.ok(done.bins.slice(0, 10).every((count) => count === 0), `nothing before 1 s: ${done.bins.join(' ')}`);
+    assert.ok(
+      done.bins.slice(0, 10).every((count) => count === 0),
+      `nothing before 1 s: ${done.bins.join(' ')}`,
+    );
     assert.ok(done.peak >= 10, `the fleet arrived together: ${done.bins.join(' ')}`);
     assert.ok(done.allBackMs! >= 1_000, `all back after ${done.allBackMs} ms`);
     // The bins published one by one add up to the curve of `storm-done`, and to the total.
@@ -85,26 +88,39 @@ describe('reconnect storm', () => {
     // Full jitter spreads even the first wave over 1 s: a few per bin instead of the whole fleet.
     assert.ok(jitter.peak < none.peak, `peak ${jitter.peak} with jitter, ${none.peak} without`);
     // (Not "fewer attempts than no backoff": in a 500 ms outage on a loaded machine, no backoff may make only 1.5 each.)
-    assert.equal(jitter.attempts, jitter.bins.reduce((sum, count) => sum + count, 0));
+    assert.equal(
+      jitter.attempts,
+      jitter.bins.reduce((sum, count) => sum + count, 0),
+    );
   });
 
   it('runs one storm per channel: a new start on it takes over, and DELETE stops one', async () => {
     const doneOf = async (channel: string, id: string) =>
-      (await server.app.bus.since(channel, 0)).events.find((event) => event.type === PRODUCTION_EVENTS.stormDone && (event.data as StormDone).storm === id)
-        ?.data as StormDone | undefined;
-    const first = await fetch(`${server.baseUrl}${paths.storms}`, postJson({ channel: 'storm-busy', strategy: 'exponential', clients: 10 }));
+      (await server.app.bus.since(channel, 0)).events.find(
+        (event) => event.type === PRODUCTION_EVENTS.stormDone && (event.data as StormDone).storm === id,
+      )?.data as StormDone | undefined;
+    const first = await fetch(
+      `${server.baseUrl}${paths.storms}`,
+      postJson({ channel: 'storm-busy', strategy: 'exponential', clients: 10 }),
+    );
     assert.equal(first.status, 202);
     const firstId = ((await first.json()) as StartStormResponse).id;
     // The same reader, after a reload: the channel is theirs, so is the run.
     const second = await fetch(`${server.baseUrl}${paths.storms}`, postJson({ channel: 'storm-busy', strategy: 'none', clients: 10 }));
     assert.equal(second.status, 202);
     const secondId = ((await second.json()) as StartStormResponse).id;
-    await waitUntil(async () => (await doneOf('storm-busy', firstId))?.aborted === 'a new run on this channel took its place', 'the first storm was taken over');
+    await waitUntil(
+      async () => (await doneOf('storm-busy', firstId))?.aborted === 'a new run on this channel took its place',
+      'the first storm was taken over',
+    );
 
     // The page leaves: its keepalive DELETE stops the run and frees the slot.
     const stop = await fetch(`${server.baseUrl}${paths.experiment(secondId)}`, { method: 'DELETE' });
     assert.equal(stop.status, 204);
-    await waitUntil(async () => (await doneOf('storm-busy', secondId))?.aborted === 'the reader left the page', 'the second storm was stopped');
+    await waitUntil(
+      async () => (await doneOf('storm-busy', secondId))?.aborted === 'the reader left the page',
+      'the second storm was stopped',
+    );
     assert.equal(server.app.production.running(), 0);
     const again = await fetch(`${server.baseUrl}${paths.experiment(secondId)}`, { method: 'DELETE' });
     assert.equal(again.status, 404);
@@ -112,7 +128,6 @@ describe('reconnect storm', () => {
   });
 
   it('refuses bad input', async () => {
-
     for (const [body, field] of [
       [{ channel: 'x', strategy: 'sometimes' }, 'strategy'],
       [{ channel: 'x', strategy: 'none', clients: 5_000 }, 'clients'],
@@ -195,7 +210,10 @@ describe('reconnect storm', () => {
 
   it('ends, saying why, when the server shuts down', async () => {
     const other = await startServer();
-    const response = await fetch(`${other.baseUrl}${paths.storms}`, postJson({ channel: 'storm-close', strategy: 'full-jitter', clients: 20 }));
+    const response = await fetch(
+      `${other.baseUrl}${paths.storms}`,
+      postJson({ channel: 'storm-close', strategy: 'full-jitter', clients: 20 }),
+    );
     assert.equal(response.status, 202);
     await waitUntil(async () => (await other.app.bus.since('storm-close', 0)).events.length > 0, 'the storm to begin');
     await other.stop();

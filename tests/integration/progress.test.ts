@@ -7,12 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { LEARNER_COOKIE, PROGRESS_LIMITS, type Progress, type ProgressResponse } from '../../src/protocol/progress.ts';
-import {
-  DATABASE_FILE,
-  migrateSqlite,
-  openSqliteDatabase,
-  sqliteSchemaVersion,
-} from '../../server/store/sqlite-database.ts';
+import { DATABASE_FILE, migrateSqlite, openSqliteDatabase, sqliteSchemaVersion } from '../../server/store/sqlite-database.ts';
 import { SQLITE_MIGRATIONS } from '../../server/store/sqlite-migrations.ts';
 import { startServer, type RunningServer } from './helpers/start-server.ts';
 
@@ -323,10 +318,7 @@ describe('the database', () => {
 
   it('applies only the new migrations, and refuses a database newer than the code', () => {
     const database = openSqliteDatabase(':memory:', SQLITE_MIGRATIONS);
-    const extra = [
-      ...SQLITE_MIGRATIONS,
-      { description: 'a later table', sql: 'CREATE TABLE later (id INTEGER PRIMARY KEY) STRICT;' },
-    ];
+    const extra = [...SQLITE_MIGRATIONS, { description: 'a later table', sql: 'CREATE TABLE later (id INTEGER PRIMARY KEY) STRICT;' }];
     assert.equal(migrateSqlite(database, extra), 1);
     assert.equal(sqliteSchemaVersion(database), extra.length);
     assert.throws(

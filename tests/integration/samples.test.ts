@@ -52,7 +52,13 @@ describe('the short-polling sample', () => {
       assert.equal((await fetch(url, postJson({ home: 2, away: 1 }))).status, 204);
       await waitUntil(() => shown.length === 2, 'the new score is shown');
       await delay(100); // several more polls, all 304
-      assert.deepEqual(shown.map(({ home, away }) => [home, away]), [[0, 0], [2, 1]]);
+      assert.deepEqual(
+        shown.map(({ home, away }) => [home, away]),
+        [
+          [0, 0],
+          [2, 1],
+        ],
+      );
 
       const first = await fetch(url);
       const again = await fetch(url, { headers: { 'If-None-Match': first.headers.get('ETag')! } });
@@ -78,7 +84,10 @@ describe('the long-polling sample', () => {
       for (const text of ['one', 'two', 'three']) await fetch(url, postJson({ text }));
       assert.equal((await held).status, 200);
       await waitUntil(() => received.length === 3, 'all three messages arrive');
-      assert.deepEqual(received.map((message) => message.text), ['one', 'two', 'three']);
+      assert.deepEqual(
+        received.map((message) => message.text),
+        ['one', 'two', 'three'],
+      );
       assert.equal((await fetch(url, postJson({ text: 4 }))).status, 400);
     } finally {
       reading.abort();
@@ -118,12 +127,22 @@ describe('the Server-Sent Events samples', () => {
       { event: 'message', data: '"work"' },
       { event: 'done', data: '{}' },
     ]);
-    await assert.rejects(postForEvents(`${base}/api/answer`, { question: 7 }, () => {}), /HTTP 400/);
+    await assert.rejects(
+      postForEvents(`${base}/api/answer`, { question: 7 }, () => {}),
+      /HTTP 400/,
+    );
   });
 
   it('the stream reader parses the format as the spec does, however the bytes are split', async () => {
     // CRLF split between two chunks, CR alone, comments, multi-line data, a field without a colon.
-    const chunks = [': hello\r\n', 'data: a\r', '\ndata: a2\r\n\r\nevent: ping\ndata\ndata:  b\r\r', 'data: c\n', 'data: d\n\n', 'data: unfinished'];
+    const chunks = [
+      ': hello\r\n',
+      'data: a\r',
+      '\ndata: a2\r\n\r\nevent: ping\ndata\ndata:  b\r\r',
+      'data: c\n',
+      'data: d\n\n',
+      'data: unfinished',
+    ];
     const raw = createServer(async (req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
       for (const chunk of chunks) {
@@ -148,8 +167,16 @@ describe('the WebSocket sample', () => {
     const url = `${await listen(chatServer, 'ws')}/chat`;
     const heard: string[] = [];
     const moved: Cursor[] = [];
-    const ada = await joinRoom(url, () => {}, () => {});
-    const grace = await joinRoom(url, (text) => heard.push(text), (cursor) => moved.push(cursor));
+    const ada = await joinRoom(
+      url,
+      () => {},
+      () => {},
+    );
+    const grace = await joinRoom(
+      url,
+      (text) => heard.push(text),
+      (cursor) => moved.push(cursor),
+    );
     // A third member with the ws package sees the frames themselves.
     const frames: { bytes: number; isBinary: boolean }[] = [];
     const observer = new WsClient(url, 'chat.v1');
@@ -162,7 +189,10 @@ describe('the WebSocket sample', () => {
       await waitUntil(() => heard.length === 1 && moved.length === 1 && frames.length === 2, 'both messages arrive');
       assert.deepEqual(heard, ['hello']);
       assert.deepEqual(moved, [{ x: -3, y: 500 }]);
-      assert.deepEqual(frames, [{ bytes: 5, isBinary: false }, { bytes: 4, isBinary: true }]);
+      assert.deepEqual(frames, [
+        { bytes: 5, isBinary: false },
+        { bytes: 4, isBinary: true },
+      ]);
     } finally {
       ada.leave();
       grace.leave();

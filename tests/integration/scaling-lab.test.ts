@@ -257,13 +257,20 @@ describe('the scaling demo with a Redis backplane', { skip: noRedis }, () => {
     await demo.act('a', 'kill');
     const ada = state.presence.keys!.find((key) => key.name === 'Ada')!;
     const seen: number[] = [];
-    await waitUntil(async () => {
-      state = await demo.state();
-      const key = state.presence.keys?.find((candidate) => candidate.memberId === ada.memberId);
-      if (key) seen.push(key.pttlMs);
-      return state.presence.lists.b?.join() === 'Grace';
-    }, 'B’s list lost Ada', 8_000);
-    assert.ok(seen.some((ms) => ms > 0), `the key counted down: ${seen.join(', ')}`);
+    await waitUntil(
+      async () => {
+        state = await demo.state();
+        const key = state.presence.keys?.find((candidate) => candidate.memberId === ada.memberId);
+        if (key) seen.push(key.pttlMs);
+        return state.presence.lists.b?.join() === 'Grace';
+      },
+      'B’s list lost Ada',
+      8_000,
+    );
+    assert.ok(
+      seen.some((ms) => ms > 0),
+      `the key counted down: ${seen.join(', ')}`,
+    );
     assert.equal(state.presence.lists.a, null, 'A is gone, and its member with it');
     assert.ok(!state.presence.keys?.some((key) => key.memberId === ada.memberId && key.pttlMs > 0));
 
@@ -283,7 +290,10 @@ describe('the scaling demo with a Redis backplane', { skip: noRedis }, () => {
     await waitUntil(async () => (await demo.state()).presence.lists.a?.join() === 'Ada', 'A dropped Grace while B sleeps', 8_000);
     // A publish on a paused instance is refused at once.
     const refused = await problemOf(
-      await fetch(demo.url(paths.scalingPublish(demo.channel, 'b', SCALING_FEED)), postJson({ type: SCALING_NOTE_TYPE, data: { text: 'x', on: 'b' } })),
+      await fetch(
+        demo.url(paths.scalingPublish(demo.channel, 'b', SCALING_FEED)),
+        postJson({ type: SCALING_NOTE_TYPE, data: { text: 'x', on: 'b' } }),
+      ),
       502,
     );
     assert.equal(refused.type, PROBLEM_TYPES.instanceDown);
@@ -330,7 +340,8 @@ describe('the scaling demo on the workbook’s own Redis (REDIS_URL)', { skip: n
     const client = createClient({ url: redis.url });
     await client.connect();
     try {
-      const count = async () => (await client.sendCommand(['SCAN', '0', 'MATCH', `${prefix}*`, 'COUNT', '1000']) as [string, string[]])[1].length;
+      const count = async () =>
+        ((await client.sendCommand(['SCAN', '0', 'MATCH', `${prefix}*`, 'COUNT', '1000'])) as [string, string[]])[1].length;
       await waitUntil(async () => (await count()) > 0, 'the demo wrote keys under its prefix');
       await demo.stop();
       assert.equal(await count(), 0, 'every key under the prefix is gone');
@@ -343,15 +354,26 @@ describe('the scaling demo on the workbook’s own Redis (REDIS_URL)', { skip: n
 describe('the scaling demo’s bounds', () => {
   let server: RunningServer;
   before(async () => {
-    server = await startServer({ scaling: { redisServer: null, limits: { ...limits, maxDemos: 1, startsPerMinute: 2, idleMs: 1_500 }, sweepMs: 100 } });
+    server = await startServer({
+      scaling: { redisServer: null, limits: { ...limits, maxDemos: 1, startsPerMinute: 2, idleMs: 1_500 }, sweepMs: 100 },
+    });
   });
   after(() => server.stop());
 
   it('refuses bad requests with problem details', async () => {
     const base = server.baseUrl;
-    assert.equal((await problemOf(await fetch(`${base}${paths.scalingDemo('bad channel!')}`, postJson({ backplane: false })), 400)).type, PROBLEM_TYPES.invalidChannel);
-    assert.equal((await problemOf(await fetch(`${base}${paths.scalingDemo('x')}`, postJson({ backplane: 'yes' })), 400)).field, 'backplane');
-    assert.equal((await problemOf(await fetch(`${base}${paths.scalingAction('nobody', 'a', 'kill')}`, { method: 'POST' }), 404)).type, PROBLEM_TYPES.unknownScalingDemo);
+    assert.equal(
+      (await problemOf(await fetch(`${base}${paths.scalingDemo('bad channel!')}`, postJson({ backplane: false })), 400)).type,
+      PROBLEM_TYPES.invalidChannel,
+    );
+    assert.equal(
+      (await problemOf(await fetch(`${base}${paths.scalingDemo('x')}`, postJson({ backplane: 'yes' })), 400)).field,
+      'backplane',
+    );
+    assert.equal(
+      (await problemOf(await fetch(`${base}${paths.scalingAction('nobody', 'a', 'kill')}`, { method: 'POST' }), 404)).type,
+      PROBLEM_TYPES.unknownScalingDemo,
+    );
   });
 
   it('runs one demo at a time here, and limits how often a channel starts one', async () => {
@@ -365,7 +387,10 @@ describe('the scaling demo’s bounds', () => {
     const often = await fetch(`${server.baseUrl}${paths.scalingDemo('scale-one')}`, postJson({ backplane: false }));
     assert.equal((await problemOf(often, 429)).type, PROBLEM_TYPES.scalingStartsTooOften);
     assert.ok(Number(often.headers.get('retry-after')) >= 1);
-    assert.equal((await problemOf(await fetch(first.url(paths.scalingAction('scale-one', 'c', 'kill')), { method: 'POST' }), 404)).status, 404);
+    assert.equal(
+      (await problemOf(await fetch(first.url(paths.scalingAction('scale-one', 'c', 'kill')), { method: 'POST' }), 404)).status,
+      404,
+    );
   });
 
   it('stops a demo nobody polls any more, with its processes', async () => {
@@ -389,7 +414,9 @@ describe('no demo process outlives the server', () => {
     assert.equal(server.app.scaling.pids().length, 0);
   });
 
-  it('a server killed with SIGKILL takes its instances and its Redis with it', { skip: noRedis ?? (existsSync('/proc') ? undefined : 'needs /proc') }, async () => {
+  it('a server killed with SIGKILL takes its instances and its Redis with it', {
+    skip: noRedis ?? (existsSync('/proc') ? undefined : 'needs /proc'),
+  }, async () => {
     const server = await spawnServer({ REDIS_URL: '' });
     const demo = new DemoClient(server, 'scale-orphans');
     await demo.start(true);
@@ -397,7 +424,11 @@ describe('no demo process outlives the server', () => {
     assert.ok(children.length >= 3, `the instances and redis-server are the server's children: ${children.join(', ')}`);
     server.child.kill('SIGKILL');
     await server.exited;
-    await waitUntil(() => !children.some(alive), () => `orphans left: ${children.filter(alive).join(', ')}`, 5_000);
+    await waitUntil(
+      () => !children.some(alive),
+      () => `orphans left: ${children.filter(alive).join(', ')}`,
+      5_000,
+    );
   });
 });
 

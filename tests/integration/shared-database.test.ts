@@ -36,16 +36,13 @@ describe('two instances on one PostgreSQL (DATABASE_URL)', { skip: postgres.skip
   before(async () => {
     const databaseUrl = await postgres.createDatabase();
     // Started together: both migrate the new database at once, and one waits for the other.
-    [first, second] = await Promise.all([
-      startServer({ config: { databaseUrl } }),
-      startServer({ config: { databaseUrl } }),
-    ]);
+    [first, second] = await Promise.all([startServer({ config: { databaseUrl } }), startServer({ config: { databaseUrl } })]);
   });
   after(async () => {
     await Promise.all([first?.stop(), second?.stop()]);
   });
 
-  it("reads through one instance the progress saved through the other", async () => {
+  it('reads through one instance the progress saved through the other', async () => {
     const saved = await putProgress(first, { lessons: { [firstLesson!]: { visitedAt: 1_000, completedAt: 2_000 } } });
     assert.equal(saved.status, 200);
     const learnerId = learnerIdFrom(saved)!;
@@ -69,10 +66,7 @@ describe('two instances on one PostgreSQL (DATABASE_URL)', { skip: postgres.skip
     // The second instance loads the workshop now, before anyone joins.
     assert.equal((await fetch(`${second.baseUrl}${workshopPaths.workshop(workshop.code)}`)).status, 200);
     await workshopClient(first.baseUrl).join(workshop.code, 'Ada');
-    const clash = await fetch(
-      `${second.baseUrl}${workshopPaths.members(workshop.code)}`,
-      jsonRequest('POST', { name: 'ada' }),
-    );
+    const clash = await fetch(`${second.baseUrl}${workshopPaths.members(workshop.code)}`, jsonRequest('POST', { name: 'ada' }));
     assert.equal(clash.status, 409);
     assert.equal(((await clash.json()) as { type: string }).type, PROBLEM_TYPES.nameTaken);
   });
@@ -124,7 +118,9 @@ describe('a server whose DATABASE_URL answers nothing', () => {
       assert.equal(error.code, 1);
       assert.match(
         error.stderr,
-        new RegExp(`^Cannot use the PostgreSQL database postgres://workbook:\\*\\*\\*@127\\.0\\.0\\.1:${port}/workbook \\(DATABASE_URL\\): .*ECONNREFUSED.*\\n$`),
+        new RegExp(
+          `^Cannot use the PostgreSQL database postgres://workbook:\\*\\*\\*@127\\.0\\.0\\.1:${port}/workbook \\(DATABASE_URL\\): .*ECONNREFUSED.*\\n$`,
+        ),
       );
       assert.doesNotMatch(error.stderr + error.stdout, /s3cret/);
       return true;

@@ -104,9 +104,7 @@ describe('Server-Sent Events', () => {
     await stream.waitFor('plain text\n\n');
     assert.equal(
       stream.text(),
-      'retry: 20\n\nid: 0\n\n' +
-        'id: 1\nevent: note\ndata: {"text":"hello"}\n\n' +
-        'id: 2\nevent: line\ndata: plain text\n\n',
+      'retry: 20\n\nid: 0\n\n' + 'id: 1\nevent: note\ndata: {"text":"hello"}\n\n' + 'id: 2\nevent: line\ndata: plain text\n\n',
     );
   });
 
@@ -206,10 +204,7 @@ describe('Server-Sent Events', () => {
     await stream.waitFor('data: 26\n\n');
 
     const reset: SseResetData = { reason: 'cursor-evicted', latestId: 25 };
-    assert.equal(
-      stream.text(),
-      `retry: 20\n\nid: 25\nevent: reset\ndata: ${JSON.stringify(reset)}\n\nid: 26\nevent: count\ndata: 26\n\n`,
-    );
+    assert.equal(stream.text(), `retry: 20\n\nid: 25\nevent: reset\ndata: ${JSON.stringify(reset)}\n\nid: 26\nevent: count\ndata: 26\n\n`);
   });
 
   it('sends a reset when the last event id is ahead of the log (the server restarted)', async () => {

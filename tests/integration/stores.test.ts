@@ -220,7 +220,7 @@ for (const engine of engines) {
         );
       });
 
-      it("finds a member by learner and by public id, left or not, and only in their own workshop", async () => {
+      it('finds a member by learner and by public id, left or not, and only in their own workshop', async () => {
         const { workshops } = await open(await engine.fresh());
         const ours = await workshops.create('Ours', 'hash', 1_000);
         const theirs = await workshops.create('Theirs', 'hash', 1_000);
@@ -278,7 +278,9 @@ describe('PostgreSQL out of reach', () => {
         assert.ok(error instanceof DatabaseStartError);
         assert.match(
           error.message,
-          new RegExp(`^Cannot use the PostgreSQL database postgres://workbook:\\*\\*\\*@127\\.0\\.0\\.1:${port}/workbook \\(DATABASE_URL\\): .*ECONNREFUSED`),
+          new RegExp(
+            `^Cannot use the PostgreSQL database postgres://workbook:\\*\\*\\*@127\\.0\\.0\\.1:${port}/workbook \\(DATABASE_URL\\): .*ECONNREFUSED`,
+          ),
         );
         assert.doesNotMatch(error.message, /s3cret/);
         return true;

@@ -49,9 +49,7 @@ describe('the WebSocket chat across two instances sharing Redis', { skip: redis.
     );
   };
   const messagesOf = (socket: TestSocket) =>
-    socket.received.filter(
-      (message): message is Extract<ServerMessage, { type: 'message' }> => message.type === 'message',
-    );
+    socket.received.filter((message): message is Extract<ServerMessage, { type: 'message' }> => message.type === 'message');
 
   before(async () => {
     [a, b] = await Promise.all([startServer({ config }), startServer({ config })]);
@@ -132,9 +130,7 @@ describe('the WebSocket chat across two instances sharing Redis', { skip: redis.
         expected,
       );
     }
-    const acked = senders.flatMap(({ socket }) =>
-      socket.received.filter((message) => message.type === 'ack').map(({ id }) => id),
-    );
+    const acked = senders.flatMap(({ socket }) => socket.received.filter((message) => message.type === 'ack').map(({ id }) => id));
     assert.deepEqual(
       acked.sort((x, y) => x - y),
       expected,
@@ -250,10 +246,7 @@ describe('the WebSocket chat across two instances sharing Redis', { skip: redis.
       // Every key of these instances gone, as after a restart without persistence (only ours: TEST_REDIS_URL may be shared).
       let cursor = '0';
       do {
-        const [next, keys] = (await admin.sendCommand(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000'])) as [
-          string,
-          string[],
-        ];
+        const [next, keys] = (await admin.sendCommand(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000'])) as [string, string[]];
         if (keys.length > 0) await admin.sendCommand(['DEL', ...keys]);
         cursor = next;
       } while (cursor !== '0');

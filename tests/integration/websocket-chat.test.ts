@@ -72,10 +72,7 @@ for (const backend of backends) {
       const theirs = await bob.socket.next('message');
       assert.deepEqual(mine, theirs);
       assert.equal(mine.room, 'talk');
-      assert.deepEqual(
-        { ...mine.message, ts: 0 },
-        { id: 1, clientId: 'ada-1', from: ada.joined.you, text: 'Hello\nworld', ts: 0 },
-      );
+      assert.deepEqual({ ...mine.message, ts: 0 }, { id: 1, clientId: 'ada-1', from: ada.joined.you, text: 'Hello\nworld', ts: 0 });
 
       bob.socket.send({ type: 'message', text: 'Hi Ada', clientId: 'bob-1' });
       assert.equal((await bob.socket.next('ack')).id, 2, 'ids increase per room');

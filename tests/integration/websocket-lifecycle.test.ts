@@ -145,23 +145,19 @@ describe('WebSocket connections over time', () => {
     }
   });
 
-  it(
-    'on SIGTERM, closes WebSockets with 1001 and exits 0 without waiting for the grace period',
-    { timeout: 30_000 },
-    async () => {
-      const server = await spawnServer({ SHUTDOWN_GRACE_MS: '60000' });
-      try {
-        const socket = await TestSocket.connect(server.baseUrl);
-        socket.send({ type: 'subscribe', channel: 'shutdown', cursor: 0 });
-        await socket.next('subscribed');
+  it('on SIGTERM, closes WebSockets with 1001 and exits 0 without waiting for the grace period', { timeout: 30_000 }, async () => {
+    const server = await spawnServer({ SHUTDOWN_GRACE_MS: '60000' });
+    try {
+      const socket = await TestSocket.connect(server.baseUrl);
+      socket.send({ type: 'subscribe', channel: 'shutdown', cursor: 0 });
+      await socket.next('subscribed');
 
-        server.child.kill('SIGTERM');
+      server.child.kill('SIGTERM');
 
-        assert.equal((await socket.waitForClose()).code, WS_CLOSE.goingAway);
-        assert.equal(await server.exited, 0);
-      } finally {
-        server.child.kill('SIGKILL');
-      }
-    },
-  );
+      assert.equal((await socket.waitForClose()).code, WS_CLOSE.goingAway);
+      assert.equal(await server.exited, 0);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
 });

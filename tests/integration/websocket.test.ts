@@ -231,7 +231,7 @@ describe('the WebSocket endpoint', () => {
           new Promise<Buffer>((resolve) => {
             const look = () => {
               // Frames from the server are unmasked; the close frame has opcode 0x8.
-              for (let offset = 0; offset + 2 <= frames.length;) {
+              for (let offset = 0; offset + 2 <= frames.length; ) {
                 const opcode = frames[offset]! & 0x0f;
                 let length = frames[offset + 1]! & 0x7f;
                 let start = offset + 2;

@@ -3,12 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import type { Logger } from '../../server/logger.ts';
 import { connectRedis, type RedisConnection } from '../../server/redis/redis-connection.ts';
-import {
-  NEW_MEMBER_LIVE,
-  type MemberLive,
-  type MemberLiveUpdate,
-  type WorkshopLiveState,
-} from '../../server/workshops/live-state.ts';
+import { NEW_MEMBER_LIVE, type MemberLive, type MemberLiveUpdate, type WorkshopLiveState } from '../../server/workshops/live-state.ts';
 import { MemoryLiveState } from '../../server/workshops/memory-live-state.ts';
 import { memberKeys } from '../../server/workshops/redis-live-keys.ts';
 import { RedisLiveState } from '../../server/workshops/redis-live-state.ts';
@@ -90,10 +85,13 @@ for (const engine of engines) {
         return keep('m1', { ...live, presence: { ...live.presence, streams: [...live.presence.streams, { id: 's2', expiresAt: 6_000 }] } });
       });
       const streams = (await first.readMembers('w2', ['m1'])).get('m1')!.presence.streams;
-      assert.deepEqual([...streams].sort((x, y) => x.id.localeCompare(y.id)), [
-        { id: 's1', expiresAt: 9_000 },
-        { id: 's2', expiresAt: 6_000 },
-      ]);
+      assert.deepEqual(
+        [...streams].sort((x, y) => x.id.localeCompare(y.id)),
+        [
+          { id: 's1', expiresAt: 9_000 },
+          { id: 's2', expiresAt: 6_000 },
+        ],
+      );
       // A closed stream is not brought back by a late renewal.
       await first.updateMember('w2', 'm1', async (live) =>
         keep('m1', { ...live, presence: { ...live.presence, streams: live.presence.streams.filter((lease) => lease.id !== 's1') } }),

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
-import {
-  WORKSHOP_LIMITS,
-  workshopPaths,
-  type CreatedWorkshop,
-  type HostSnapshot,
-} from '../../src/protocol/workshops.ts';
+import { WORKSHOP_LIMITS, workshopPaths, type CreatedWorkshop, type HostSnapshot } from '../../src/protocol/workshops.ts';
 import { startServer, type RunningServer } from './helpers/start-server.ts';
 import { asLearner, bearer, jsonRequest, workshopClient } from './helpers/workshops.ts';
 
@@ -91,11 +86,7 @@ describe('workshops refuse what they must, and change nothing when they do', () 
       );
       await assertProblem(await fetch(client.url(workshopPaths.host('ZZZZZZ'))), 404, PROBLEM_TYPES.unknownWorkshop);
       for (const malformed of ['ABC', 'OOOOOO', 'ABCDEFG', '<b>']) {
-        await assertProblem(
-          await fetch(client.url(workshopPaths.workshop(malformed))),
-          400,
-          PROBLEM_TYPES.invalidJoinCode,
-        );
+        await assertProblem(await fetch(client.url(workshopPaths.workshop(malformed))), 400, PROBLEM_TYPES.invalidJoinCode);
       }
     });
   });
@@ -139,8 +130,7 @@ describe('workshops refuse what they must, and change nothing when they do', () 
   describe('bad input', () => {
     const join = (body: unknown, headers: Record<string, string> = {}) =>
       fetch(client.url(workshopPaths.members(code())), jsonRequest('POST', body, headers));
-    const heartbeat = (body: unknown) =>
-      fetch(client.url(workshopPaths.heartbeat(code())), jsonRequest('POST', body, asLearner(ada)));
+    const heartbeat = (body: unknown) => fetch(client.url(workshopPaths.heartbeat(code())), jsonRequest('POST', body, asLearner(ada)));
 
     it('refuses names that are empty, too long, markup, control characters or not text', async () => {
       for (const name of [
@@ -188,18 +178,10 @@ describe('workshops refuse what they must, and change nothing when they do', () 
     });
 
     it('refuses heartbeats with an unknown lesson, bad or too many channels', async () => {
-      await assertProblem(
-        await heartbeat({ lesson: 'no-such-lesson', channels: [] }),
-        422,
-        PROBLEM_TYPES.unknownLesson,
-      );
+      await assertProblem(await heartbeat({ lesson: 'no-such-lesson', channels: [] }), 422, PROBLEM_TYPES.unknownLesson);
       await assertProblem(await heartbeat({ lesson: 7, channels: [] }), 400, PROBLEM_TYPES.invalidBody);
       await assertProblem(await heartbeat({ lesson: null, channels: 'demo' }), 400, PROBLEM_TYPES.invalidBody);
-      await assertProblem(
-        await heartbeat({ lesson: null, channels: ['bad channel'] }),
-        400,
-        PROBLEM_TYPES.invalidChannel,
-      );
+      await assertProblem(await heartbeat({ lesson: null, channels: ['bad channel'] }), 400, PROBLEM_TYPES.invalidChannel);
       const tooMany = Array.from({ length: WORKSHOP_LIMITS.maxChannelsPerMember + 1 }, (_, index) => `c${index}`);
       await assertProblem(await heartbeat({ lesson: null, channels: tooMany }), 400, PROBLEM_TYPES.invalidBody);
       await assertProblem(await heartbeat({ lesson: null }), 400, PROBLEM_TYPES.invalidBody);
@@ -207,10 +189,7 @@ describe('workshops refuse what they must, and change nothing when they do', () 
     });
 
     it('refuses a bad "done", title, state, lesson or broadcast', async () => {
-      const done = await fetch(
-        client.url(workshopPaths.done(code())),
-        jsonRequest('PUT', { done: 'yes' }, asLearner(ada)),
-      );
+      const done = await fetch(client.url(workshopPaths.done(code())), jsonRequest('PUT', { done: 'yes' }, asLearner(ada)));
       await assertProblem(done, 400, PROBLEM_TYPES.invalidBody);
       for (const title of ['', ' ', 'x'.repeat(WORKSHOP_LIMITS.maxTitleLength + 1), 'Tab\there', 3]) {
         const response = await fetch(client.url(workshopPaths.create), jsonRequest('POST', { title }));
@@ -240,10 +219,7 @@ describe('a full workshop', () => {
       for (let index = 0; index < WORKSHOP_LIMITS.maxMembers; index += 1) {
         await client.join(workshop.code, `Learner ${index}`);
       }
-      const response = await fetch(
-        client.url(workshopPaths.members(workshop.code)),
-        jsonRequest('POST', { name: 'One too many' }),
-      );
+      const response = await fetch(client.url(workshopPaths.members(workshop.code)), jsonRequest('POST', { name: 'One too many' }));
       await assertProblem(response, 409, PROBLEM_TYPES.workshopFull);
       assert.deepEqual(server.errors, []);
     } finally {

@@ -281,7 +281,11 @@ describe('a workshop across two instances sharing Redis and PostgreSQL', { skip 
       'Ada came through C, the rest through B',
     );
     const ids = dashboard.events.map((event) => Number(event.id));
-    assert.deepEqual(ids, ids.map((_, index) => snapshot.cursor + 1 + index), 'every id once, in order');
+    assert.deepEqual(
+      ids,
+      ids.map((_, index) => snapshot.cursor + 1 + index),
+      'every id once, in order',
+    );
     assert.deepEqual(
       members(dashboard).map((view) => view.name),
       ['Ada', 'Bob', 'Cy', 'Dee'],
@@ -347,7 +351,10 @@ describe('a workshop while Redis is away', { skip }, () => {
       await waitUntil(ready, 'Redis is back', 10_000);
       await client.heartbeat(code, ada.learnerId, 'why-real-time', ['demo-outage']);
       const [row] = (await client.snapshot(code, created.secret)).members;
-      assert.deepEqual({ name: row!.name, lesson: row!.lesson, online: row!.online }, { name: 'Ada', lesson: 'why-real-time', online: true });
+      assert.deepEqual(
+        { name: row!.name, lesson: row!.lesson, online: row!.online },
+        { name: 'Ada', lesson: 'why-real-time', online: true },
+      );
     } finally {
       await server.stop();
     }

@@ -71,10 +71,7 @@ describe('workshops', () => {
     assert.equal(shown.status, 200);
     assert.deepEqual(await shown.json(), { code: workshop.code, title: 'Realtime 101', state: 'open' });
 
-    const joined = await fetch(
-      client.url(workshopPaths.members(workshop.code)),
-      jsonRequest('POST', { name: ' Ada ' }),
-    );
+    const joined = await fetch(client.url(workshopPaths.members(workshop.code)), jsonRequest('POST', { name: ' Ada ' }));
     assert.equal(joined.status, 201);
     const cookie = joined.headers.getSetCookie()[0] ?? '';
     assert.match(cookie, /^rtw_learner=[A-Za-z0-9_-]{22}; Path=\/; .*HttpOnly; SameSite=Lax/);
@@ -88,10 +85,7 @@ describe('workshops', () => {
     assert.deepEqual(await me.json(), membership);
 
     await client.heartbeat(workshop.code, learnerId, 'short-polling', ['demo-1', 'demo-1', 'demo-2']);
-    const done = await fetch(
-      client.url(workshopPaths.done(workshop.code)),
-      jsonRequest('PUT', { done: true }, asLearner(learnerId)),
-    );
+    const done = await fetch(client.url(workshopPaths.done(workshop.code)), jsonRequest('PUT', { done: true }, asLearner(learnerId)));
     assert.equal(done.status, 200);
     assert.equal(typeof ((await done.json()) as Membership).member.doneAt, 'number');
 
@@ -124,10 +118,7 @@ describe('workshops', () => {
     );
     assert.equal(JSON.stringify(snapshot).includes(first.learnerId), false, 'the host never sees a learner id');
 
-    const host = await open(
-      `${workshopPaths.hostStream(workshop.code)}?lastEventId=${snapshot.cursor}`,
-      bearer(secret),
-    );
+    const host = await open(`${workshopPaths.hostStream(workshop.code)}?lastEventId=${snapshot.cursor}`, bearer(secret));
     assert.equal(host.response.statusCode, 200);
     assert.match(String(host.response.headers['content-type']), /^text\/event-stream/);
     const second = await client.join(workshop.code, 'Linus');
@@ -138,10 +129,7 @@ describe('workshops', () => {
     const eventsBefore = memberEvents(host).length;
     await client.heartbeat(workshop.code, second.learnerId, 'long-polling');
 
-    const saved = await fetch(
-      server.baseUrl + paths.progress,
-      jsonRequest('PUT', quizProgress, asLearner(second.learnerId)),
-    );
+    const saved = await fetch(server.baseUrl + paths.progress, jsonRequest('PUT', quizProgress, asLearner(second.learnerId)));
     assert.equal(saved.status, 200);
     await waitUntil(() => memberEvents(host).some((member) => member.quiz !== null), 'the quiz shows');
     const linus = memberEvents(host).at(-1)!;
@@ -201,10 +189,7 @@ describe('workshops', () => {
   it('sends "goto" to learners, lowering every "done"', async () => {
     const { workshop, secret } = await client.create();
     const { learnerId } = await client.join(workshop.code, 'Barbara');
-    await fetch(
-      client.url(workshopPaths.done(workshop.code)),
-      jsonRequest('PUT', { done: true }, asLearner(learnerId)),
-    );
+    await fetch(client.url(workshopPaths.done(workshop.code)), jsonRequest('PUT', { done: true }, asLearner(learnerId)));
     const learner = await open(workshopPaths.learnerStream(workshop.code), asLearner(learnerId));
     const host = await open(workshopPaths.hostStream(workshop.code), bearer(secret));
     await learner.waitFor(/^id: \d+$/m);
@@ -261,10 +246,7 @@ describe('workshops', () => {
     const setState = (state: string) => client.host('PUT', workshopPaths.state(workshop.code), secret, { state });
 
     assert.equal((await setState('locked')).status, 200);
-    const newcomer = await fetch(
-      client.url(workshopPaths.members(workshop.code)),
-      jsonRequest('POST', { name: 'Dennis' }),
-    );
+    const newcomer = await fetch(client.url(workshopPaths.members(workshop.code)), jsonRequest('POST', { name: 'Dennis' }));
     assert.equal(newcomer.status, 409);
     assert.match(((await newcomer.json()) as { type: string }).type, /workshop-locked$/);
     await client.join(workshop.code, 'Ken T.', learnerId);
@@ -283,10 +265,7 @@ describe('workshops', () => {
         client.url(workshopPaths.heartbeat(workshop.code)),
         jsonRequest('POST', { lesson: null, channels: [] }, asLearner(learnerId)),
       ),
-      await fetch(
-        client.url(workshopPaths.done(workshop.code)),
-        jsonRequest('PUT', { done: true }, asLearner(learnerId)),
-      ),
+      await fetch(client.url(workshopPaths.done(workshop.code)), jsonRequest('PUT', { done: true }, asLearner(learnerId))),
       await fetch(client.url(workshopPaths.members(workshop.code)), jsonRequest('POST', { name: 'Late' })),
       await setState('open'),
     ]) {
@@ -306,10 +285,7 @@ describe('workshops', () => {
     const response = await fetch(client.url(workshopPaths.results(workshop.code)), { headers: bearer(secret) });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'text/csv; charset=utf-8');
-    assert.equal(
-      response.headers.get('content-disposition'),
-      `attachment; filename="workshop-${workshop.code}-results.csv"`,
-    );
+    assert.equal(response.headers.get('content-disposition'), `attachment; filename="workshop-${workshop.code}-results.csv"`);
     const text = await response.text();
     assert.ok(text.endsWith('\r\n'));
     const [header, first, second, ...rest] = text.split('\r\n');
@@ -338,10 +314,7 @@ describe('workshops', () => {
     });
     assert.equal(session.status, 204);
     const cookie = session.headers.getSetCookie()[0] ?? '';
-    assert.equal(
-      cookie,
-      `${HOST_COOKIE}=${secret}; Path=/api/workshops/${workshop.code}/host; HttpOnly; SameSite=Strict`,
-    );
+    assert.equal(cookie, `${HOST_COOKIE}=${secret}; Path=/api/workshops/${workshop.code}/host; HttpOnly; SameSite=Strict`);
     const snapshot = await fetch(client.url(workshopPaths.host(workshop.code)), {
       headers: { Cookie: `${HOST_COOKIE}=${secret}` },
     });
@@ -359,10 +332,7 @@ describe('workshops across a restart', () => {
       const { learnerId } = await client.join(workshop.code, 'Ada');
       await client.join(workshop.code, 'Bob');
       await client.host('POST', workshopPaths.goto(workshop.code), secret, { lesson: 'short-polling' });
-      await fetch(
-        client.url(workshopPaths.done(workshop.code)),
-        jsonRequest('PUT', { done: true }, asLearner(learnerId)),
-      );
+      await fetch(client.url(workshopPaths.done(workshop.code)), jsonRequest('PUT', { done: true }, asLearner(learnerId)));
       await client.host('PUT', workshopPaths.state(workshop.code), secret, { state: 'locked' });
       const before = await client.snapshot(workshop.code, secret);
       await server.stop();
@@ -430,7 +400,10 @@ describe('workshops in memory', () => {
         assert.equal(me.status, 200);
         assert.equal(server.app.loadedWorkshops(), 2);
         const snapshot = await client.snapshot(idle.workshop.code, idle.secret);
-        assert.deepEqual(snapshot.members.map((member) => member.name), ['Hedy']);
+        assert.deepEqual(
+          snapshot.members.map((member) => member.name),
+          ['Hedy'],
+        );
       } finally {
         host.destroy();
       }

@@ -25,7 +25,11 @@ function importsOf(file: string): string[] {
 }
 
 function crossings(folder: string, allowed: (target: string) => boolean): string[] {
-  return sourceFiles(folder).flatMap((file) => importsOf(file).filter((target) => !allowed(target)).map((target) => `${file} → ${target}`));
+  return sourceFiles(folder).flatMap((file) =>
+    importsOf(file)
+      .filter((target) => !allowed(target))
+      .map((target) => `${file} → ${target}`),
+  );
 }
 
 test('the server imports browser-side code only from src/protocol/', () => {
@@ -36,6 +40,13 @@ test('the server imports browser-side code only from src/protocol/', () => {
 test('src/protocol/ imports nothing outside itself but content data, so either side can load it', () => {
   const outside = crossings('src/protocol', (target) => target.startsWith('src/protocol/') || /^content\/.*\.json$/.test(target));
   assert.deepEqual(outside, []);
-  const platformImports = sourceFiles('src/protocol').filter((file) => /from ['"](node:|astro|preact)/.test(readFileSync(join(root, file), 'utf8')));
+  const platformImports = sourceFiles('src/protocol').filter((file) =>
+    /from ['"](node:|astro|preact)/.test(readFileSync(join(root, file), 'utf8')),
+  );
   assert.deepEqual(platformImports, []);
+});
+
+test('the widgets know nothing of workshops: a workshop reads the demo channels the widgets publish', () => {
+  const upward = crossings('src/widgets', (target) => !target.startsWith('src/workshops/'));
+  assert.deepEqual(upward, []);
 });

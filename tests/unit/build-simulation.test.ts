@@ -37,9 +37,7 @@ describe('BuildSimulation', () => {
     assert.equal(events.length, 0, 'nothing is published before the first step');
 
     await finished;
-    const lines = events
-      .filter((event) => event.type === 'log')
-      .reduce((sum, event) => sum + countLines(event.data as string), 0);
+    const lines = events.filter((event) => event.type === 'log').reduce((sum, event) => sum + countLines(event.data as string), 0);
     assert.equal(lines, started.totalLines);
     assert.deepEqual(events.at(-1)?.data as BuildDone, { build: started.id, status: 'passed', lines });
     assert.equal(builds.running, 0);

@@ -18,8 +18,7 @@ describe('DATABASE_URL', () => {
     for (const url of ['mysql://root:s3cret@db/workbook', 'not a url s3cret']) {
       assert.throws(
         () => readConfig({ DATABASE_URL: url }),
-        (error: Error) =>
-          error instanceof ConfigError && /DATABASE_URL/.test(error.message) && !/s3cret/.test(error.message),
+        (error: Error) => error instanceof ConfigError && /DATABASE_URL/.test(error.message) && !/s3cret/.test(error.message),
       );
     }
   });

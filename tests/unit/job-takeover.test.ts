@@ -49,13 +49,24 @@ describe('JobSimulation with a store (several instances)', () => {
     assert.deepEqual(published, [], 'not published before it is saved');
     await jobs.settled(job.id);
 
-    assert.deepEqual(store.saved, [{ job, plan: { channel: 'room', durationMs: 10_000, outcome: 'succeeded' }, nextChangeAt: START + 1_000 }]);
+    assert.deepEqual(store.saved, [
+      { job, plan: { channel: 'room', durationMs: 10_000, outcome: 'succeeded' }, nextChangeAt: START + 1_000 },
+    ]);
     assert.deepEqual(published, [job]);
   });
 
   it('takes over an abandoned job where it stopped, keeping its versions', async () => {
     const plan = { channel: 'room', durationMs: 10_000, outcome: 'succeeded' } as const;
-    const job: Job = { id: 'AAAAAAAAAAAA', channel: 'room', state: 'running', progress: 80, note: null, version: 10, createdAt: START - 9_000, updatedAt: START - 1_000 };
+    const job: Job = {
+      id: 'AAAAAAAAAAAA',
+      channel: 'room',
+      state: 'running',
+      progress: 80,
+      note: null,
+      version: 10,
+      createdAt: START - 9_000,
+      updatedAt: START - 1_000,
+    };
     jobs.adopt({ job, plan, nextChangeAt: START - 500 }); // overdue: its instance died
 
     mock.timers.tick(0);
@@ -64,10 +75,13 @@ describe('JobSimulation with a store (several instances)', () => {
     mock.timers.tick(1_000);
     await settle();
 
-    assert.deepEqual(store.saved.map((saved) => [saved.job.version, saved.job.state, saved.job.progress]), [
-      [11, 'running', 90],
-      [12, 'succeeded', 100],
-    ]);
+    assert.deepEqual(
+      store.saved.map((saved) => [saved.job.version, saved.job.state, saved.job.progress]),
+      [
+        [11, 'running', 90],
+        [12, 'succeeded', 100],
+      ],
+    );
     assert.equal(store.saved.at(-1)?.nextChangeAt, undefined, 'finished: nothing more to hold');
   });
 

@@ -46,7 +46,13 @@ class FakeLabApi implements LabApi {
     this.calls.push('stats');
     const now = Date.now();
     if (this.run_?.state === 'running' && now + SERVER_AHEAD_MS >= this.run_.endsAt) this.run_ = { ...this.run_, state: 'finished' };
-    const stats: LabStats = { id, channel: `lab-${id}`, run: this.run_, traffic: structuredClone(this.traffic), serverTime: now + SERVER_AHEAD_MS };
+    const stats: LabStats = {
+      id,
+      channel: `lab-${id}`,
+      run: this.run_,
+      traffic: structuredClone(this.traffic),
+      serverTime: now + SERVER_AHEAD_MS,
+    };
     return { stats, sentAt: now, receivedAt: now, serverTime: now + SERVER_AHEAD_MS };
   }
   async dropConnections() {
@@ -165,11 +171,13 @@ describe('side-by-side lab model', () => {
     }
     // The poller gets all three at once, in one snapshot, 1 s after the last.
     await advance(1_000);
-    poller.deliver([
-      { id: 1, publishedAt: 0 },
-      { id: 2, publishedAt: 0 },
-      { id: 3, publishedAt: 0 },
-    ].map((event, index) => ({ ...event, publishedAt: Date.now() + SERVER_AHEAD_MS - 1_000 - (2 - index) * 500 })));
+    poller.deliver(
+      [
+        { id: 1, publishedAt: 0 },
+        { id: 2, publishedAt: 0 },
+        { id: 3, publishedAt: 0 },
+      ].map((event, index) => ({ ...event, publishedAt: Date.now() + SERVER_AHEAD_MS - 1_000 - (2 - index) * 500 })),
+    );
     poller.answered(false);
     await advance(600); // a refresh (every 500 ms)
 
@@ -201,7 +209,10 @@ describe('side-by-side lab model', () => {
     await advance(10_000);
     await advance(1_000);
     assert.equal(model.phase.value, 'finishing');
-    assert.ok([...lanes.values()].every((lane) => lane.stopped === 0), 'the pollers still get their last answer');
+    assert.ok(
+      [...lanes.values()].every((lane) => lane.stopped === 0),
+      'the pollers still get their last answer',
+    );
 
     for (const technique of ['short-polling', 'short-polling-etag'] as const) lanes.get(technique)!.context.deliver([event]);
     await advance(1_000);
@@ -275,4 +286,3 @@ describe('side-by-side lab model', () => {
     assert.equal(model.rateIndex.value, RATE_STEPS.length - 1);
   });
 });
-

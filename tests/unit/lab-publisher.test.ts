@@ -14,7 +14,6 @@ const sequence = (...values: number[]) => {
   return () => values[index++ % values.length]!;
 };
 
-
 /** Moves mocked time in small steps: node's mock timers run every due timer at the final time of a tick. */
 function advance(ms: number, step = 10): void {
   for (let done = 0; done < ms; done += step) mock.timers.tick(Math.min(step, ms - done));
@@ -37,7 +36,10 @@ describe('lab publisher', () => {
     // The first event after 0 × 1 s; then gaps of 1 s, 1.499 s, 0.5 s, 1 s…
     assert.ok(times[0]! - 1_000_000 <= 10, 'the first event at once (within one 10 ms step)');
     const gaps = times.slice(1).map((time, index) => time - times[index]!);
-    assert.ok(gaps.every((gap) => gap >= 490 && gap <= 1_510), `gaps ${gaps.join(', ')}`);
+    assert.ok(
+      gaps.every((gap) => gap >= 490 && gap <= 1_510),
+      `gaps ${gaps.join(', ')}`,
+    );
     assert.ok(times.length >= 55 && times.length <= 65, `${times.length} events in a minute at 60 a minute`);
     assert.equal(publisher.published, times.length);
     assert.equal(publisher.state, 'finished');
@@ -57,7 +59,10 @@ describe('lab publisher', () => {
     advance(4_999);
     assert.equal(publisher.state, 'running');
     advance(10_000);
-    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, index) => index + 1));
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: seqs.length }, (_, index) => index + 1),
+    );
     assert.ok(seqs.length >= 49 && seqs.length <= 51, `${seqs.length} events`);
     assert.equal(finished, 1);
     assert.equal(publisher.endedAt, 1_005_000);

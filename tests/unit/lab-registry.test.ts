@@ -23,7 +23,6 @@ function fakeBus() {
   };
 }
 
-
 /** Moves mocked time in small steps: node's mock timers run every due timer at the final time of a tick. */
 function advance(ms: number, step = 10): void {
   for (let done = 0; done < ms; done += step) mock.timers.tick(Math.min(step, ms - done));

@@ -34,8 +34,7 @@ describe('parseLongPollQuery', () => {
     it(`refuses ${JSON.stringify(query)}, naming ${parameter}`, () => {
       assert.throws(
         () => parse(query),
-        (error: unknown) =>
-          error instanceof HttpProblem && error.status === 400 && error.init.extensions?.parameter === parameter,
+        (error: unknown) => error instanceof HttpProblem && error.status === 400 && error.init.extensions?.parameter === parameter,
       );
     });
   }

@@ -25,9 +25,18 @@ describe('storm strategies', () => {
   });
 
   it('full jitter waits a random share of the same ceiling', () => {
-    assert.equal(stormDelay('full-jitter', 1, () => 0), 0);
-    assert.equal(stormDelay('full-jitter', 1, () => 0.5), STORM_LIMITS.backoff.baseMs / 2);
-    assert.equal(stormDelay('full-jitter', 3, () => 0.25), STORM_LIMITS.backoff.baseMs);
+    assert.equal(
+      stormDelay('full-jitter', 1, () => 0),
+      0,
+    );
+    assert.equal(
+      stormDelay('full-jitter', 1, () => 0.5),
+      STORM_LIMITS.backoff.baseMs / 2,
+    );
+    assert.equal(
+      stormDelay('full-jitter', 3, () => 0.25),
+      STORM_LIMITS.backoff.baseMs,
+    );
     assert.ok(stormDelay('full-jitter', 10, () => 0.999_999) <= STORM_LIMITS.backoff.capMs);
   });
 });
@@ -84,8 +93,7 @@ describe('ExperimentSlots', () => {
     clock.advance(1_000);
     assert.throws(
       () => slots.acquire('c', 10_000),
-      (error) =>
-        error instanceof HttpProblem && error.status === 503 && error.init.headers?.['Retry-After'] === '3',
+      (error) => error instanceof HttpProblem && error.status === 503 && error.init.headers?.['Retry-After'] === '3',
     );
     releaseA();
     releaseA(); // idempotent
@@ -103,7 +111,10 @@ describe('ExperimentSlots', () => {
       releaseFirst(); // as a run's finish() does
     });
     slots.acquire('theirs', 10_000);
-    assert.throws(() => slots.acquire('a-third', 10_000), (error) => error instanceof HttpProblem && error.status === 503);
+    assert.throws(
+      () => slots.acquire('a-third', 10_000),
+      (error) => error instanceof HttpProblem && error.status === 503,
+    );
     const releaseSecond = slots.acquire('mine', 10_000);
     assert.deepEqual(stopped, [TAKEN_OVER_REASON]);
     assert.equal(slots.running, 2);

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChannelEvent } from '../../src/protocol/events.ts';
-import { PRODUCTION_EVENTS, type StartStormRequest, type StartStormResponse, type StormBin, type StormDone } from '../../src/protocol/production.ts';
+import {
+  PRODUCTION_EVENTS,
+  type StartStormRequest,
+  type StartStormResponse,
+  type StormBin,
+  type StormDone,
+} from '../../src/protocol/production.ts';
 import { READY_STATE } from '../../src/widgets/sse/client.ts';
 import { FakeEventSource as SharedFakeEventSource } from './widgets/helpers/fake-event-source.ts';
 import type { Clock } from '../../src/widgets/shared/clock.ts';
@@ -80,7 +86,8 @@ describe('the storm widget model', () => {
     start.answer.resolve({ id, channel: 'prod-test', strategy, clients, binMs: 100, outageMs: 2_000 });
     await restarted;
     assert.equal(model.phase.value, 'running');
-    for (let index = options.binBeforeAnswer ? 1 : 0; index < bins.length; index += 1) source.emitJson(PRODUCTION_EVENTS.stormBin, bin(index));
+    for (let index = options.binBeforeAnswer ? 1 : 0; index < bins.length; index += 1)
+      source.emitJson(PRODUCTION_EVENTS.stormBin, bin(index));
     // Another reader's storm on a shared channel is not ours.
     source.emitJson(PRODUCTION_EVENTS.stormBin, { ...bin(0), storm: 'someone-else', attempts: 999 });
     const peak = Math.max(...bins);

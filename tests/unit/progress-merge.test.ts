@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PROGRESS_LIMITS, type Progress, type QuizAttempt } from '../../src/protocol/progress.ts';
 import { lessonState } from '../../src/progress/local-progress.ts';
-import {
-  latestTime,
-  mergeProgress,
-  normalizeProgress,
-  replaceProgress,
-  resetProgressAt,
-} from '../../src/protocol/merge-progress.ts';
+import { latestTime, mergeProgress, normalizeProgress, replaceProgress, resetProgressAt } from '../../src/protocol/merge-progress.ts';
 
 const attempt = (id: string, at: number, score = 3): QuizAttempt => ({
   id,
@@ -144,10 +138,7 @@ describe('mergeProgress: two devices, one learner', () => {
       epoch: 0,
     };
     assert.deepEqual(normalizeProgress(messy), { lessons: { sse: { uncompletedAt: 9 } }, resetAt: 2 });
-    assert.deepEqual(
-      Object.keys(normalizeProgress({ lessons: { b: { visitedAt: 1 }, a: { visitedAt: 1 } } }).lessons),
-      ['a', 'b'],
-    );
+    assert.deepEqual(Object.keys(normalizeProgress({ lessons: { b: { visitedAt: 1 }, a: { visitedAt: 1 } } }).lessons), ['a', 'b']);
   });
 
   it('finds the latest time anywhere in a copy', () => {
@@ -204,24 +195,15 @@ describe('mergeProgress: algebra (random copies)', () => {
 
   const runs = 400;
   const next = random(20_261_125);
-  const samples = Array.from({ length: runs }, () => [
-    randomProgress(next),
-    randomProgress(next),
-    randomProgress(next),
-  ]);
+  const samples = Array.from({ length: runs }, () => [randomProgress(next), randomProgress(next), randomProgress(next)]);
 
   it('is commutative: a ⊔ b = b ⊔ a', () => {
-    for (const [a, b] of samples)
-      assert.deepEqual(mergeProgress(a!, b!), mergeProgress(b!, a!), JSON.stringify({ a, b }));
+    for (const [a, b] of samples) assert.deepEqual(mergeProgress(a!, b!), mergeProgress(b!, a!), JSON.stringify({ a, b }));
   });
 
   it('is associative: (a ⊔ b) ⊔ c = a ⊔ (b ⊔ c)', () => {
     for (const [a, b, c] of samples) {
-      assert.deepEqual(
-        mergeProgress(mergeProgress(a!, b!), c!),
-        mergeProgress(a!, mergeProgress(b!, c!)),
-        JSON.stringify({ a, b, c }),
-      );
+      assert.deepEqual(mergeProgress(mergeProgress(a!, b!), c!), mergeProgress(a!, mergeProgress(b!, c!)), JSON.stringify({ a, b, c }));
     }
   });
 

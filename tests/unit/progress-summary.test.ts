@@ -8,7 +8,13 @@ describe('summarizeProgress', () => {
       lessons: { 'short-polling': { visitedAt: 1, completedAt: 2 }, 'long-polling': { visitedAt: 3 } },
       quiz: [
         // 'short-polling' is acceptable for the payment page, 'websocket' the best fit for support chat.
-        { id: 'late', at: 20, score: 1, total: 3, answers: { 'payment-confirmation': 'short-polling', 'support-chat': 'websocket', 'ci-build-logs': 'websocket' } },
+        {
+          id: 'late',
+          at: 20,
+          score: 1,
+          total: 3,
+          answers: { 'payment-confirmation': 'short-polling', 'support-chat': 'websocket', 'ci-build-logs': 'websocket' },
+        },
         { id: 'early', at: 10, score: 0, total: 1, answers: { 'support-chat': 'long-polling' } },
       ],
     });

@@ -57,14 +57,7 @@ describe('validateProgress', () => {
     assert.deepEqual(unknownLessons, []);
     assert.deepEqual(
       problems.map((problem) => problem.field),
-      [
-        '/lessons/sse/visitedAt',
-        '/lessons/sse/completedAt',
-        '/lessons/sse/exercises/a~1b',
-        '/quiz',
-        '/resetAt',
-        '/epoch',
-      ],
+      ['/lessons/sse/visitedAt', '/lessons/sse/completedAt', '/lessons/sse/exercises/a~1b', '/quiz', '/resetAt', '/epoch'],
     );
   });
 
@@ -81,9 +74,7 @@ describe('validateProgress', () => {
   });
 
   it('refuses too many entries and ids that are too long', () => {
-    const exercises = Object.fromEntries(
-      Array.from({ length: PROGRESS_LIMITS.maxExercisesPerLesson + 1 }, (_, i) => [`e${i}`, 1]),
-    );
+    const exercises = Object.fromEntries(Array.from({ length: PROGRESS_LIMITS.maxExercisesPerLesson + 1 }, (_, i) => [`e${i}`, 1]));
     assert.match(problemsOf({ lessons: { sse: { exercises } } }).problems[0]!.message, /Too many exercises/);
 
     const quiz = Array.from({ length: PROGRESS_LIMITS.maxQuizAttempts + 1 }, (_, i) => ({

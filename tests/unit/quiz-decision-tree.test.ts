@@ -58,7 +58,8 @@ describe('the decision tree in content/quiz/decision-tree.json', () => {
     }
     for (const question of questions(decisionTree)) {
       assert.ok(question.answers.length >= 2, `${question.id} offers a choice`);
-      for (const answer of question.answers) assert.ok(used.has(`${question.id}=${answer.id}`), `${question.id} → ${answer.id} is on a path`);
+      for (const answer of question.answers)
+        assert.ok(used.has(`${question.id}=${answer.id}`), `${question.id} → ${answer.id} is on a path`);
     }
   });
 
@@ -91,7 +92,14 @@ describe('treeProblems on broken trees', () => {
 
   it('finds a node that cannot be reached', () => {
     const tree = tinyTree();
-    tree.nodes.push({ id: 'short-polling', kind: 'recommendation', technique: 'short-polling', lesson: 'short-polling', short: 'Poll', why: 'Slow.' });
+    tree.nodes.push({
+      id: 'short-polling',
+      kind: 'recommendation',
+      technique: 'short-polling',
+      lesson: 'short-polling',
+      short: 'Poll',
+      why: 'Slow.',
+    });
     assert.deepEqual(treeProblems(tree), ['node "short-polling" cannot be reached from the start']);
   });
 

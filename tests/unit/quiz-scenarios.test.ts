@@ -54,27 +54,46 @@ describe('the scenarios in content/quiz/scenarios.json', () => {
       assert.ok(scenarios.filter((scenario) => scenario.answer === technique).length >= 2, technique);
     }
     const leaves = new Set(scenarios.map((scenario) => walk(decisionTree, scenario.path).recommendation?.id));
-    for (const node of decisionTree.nodes) if (node.kind === 'recommendation') assert.ok(leaves.has(node.id), `a scenario ends at ${node.id}`);
+    for (const node of decisionTree.nodes)
+      if (node.kind === 'recommendation') assert.ok(leaves.has(node.id), `a scenario ends at ${node.id}`);
   });
 
   it('accept other techniques only where the feedback says they work too, and the decision tree still leads to the best fit', () => {
     const withAcceptable = scenarios.filter((scenario) => (scenario.acceptable ?? []).length > 0);
     // The review of issue 12: polling every second for a payment is sound, and presence works over SSE with heartbeats.
-    assert.deepEqual(
-      Object.fromEntries(withAcceptable.map((scenario) => [scenario.id, scenario.acceptable])),
-      { 'payment-confirmation': ['short-polling'], 'support-chat': ['sse'], 'presence-dots': ['sse'] },
-    );
+    assert.deepEqual(Object.fromEntries(withAcceptable.map((scenario) => [scenario.id, scenario.acceptable])), {
+      'payment-confirmation': ['short-polling'],
+      'support-chat': ['sse'],
+      'presence-dots': ['sse'],
+    });
     for (const scenario of withAcceptable) {
       for (const technique of scenario.acceptable!) {
         assert.notEqual(technique, scenario.answer);
-        assert.match(scenario.feedback[technique], /also|half a point/i, `${scenario.id}: the feedback for ${technique} says it's acceptable`);
+        assert.match(
+          scenario.feedback[technique],
+          /also|half a point/i,
+          `${scenario.id}: the feedback for ${technique} says it's acceptable`,
+        );
       }
     }
   });
 
   it('include the situations the issue names', () => {
     const titles = scenarios.map((scenario) => scenario.title.toLowerCase()).join(' | ');
-    for (const words of ['payment', 'build logs', 'support chat', 'proxy', 'stock ticker', 'cursors', 'notification badge', 'ai tokens', 'multiplayer', 'nightly import', 'presence', 'sports score']) {
+    for (const words of [
+      'payment',
+      'build logs',
+      'support chat',
+      'proxy',
+      'stock ticker',
+      'cursors',
+      'notification badge',
+      'ai tokens',
+      'multiplayer',
+      'nightly import',
+      'presence',
+      'sports score',
+    ]) {
       assert.ok(titles.includes(words), `a scenario about ${words}`);
     }
   });
@@ -169,7 +188,10 @@ describe('scoring', () => {
     const picks = rightPicks(scenarios);
     picks[payment.id] = 'short-polling';
     const result = scoreAttempt(scenarios, picks);
-    assert.deepEqual([result.score, result.points, result.acceptable, result.missed], [scenarios.length - 1, scenarios.length - 0.5, [payment.id], []]);
+    assert.deepEqual(
+      [result.score, result.points, result.acceptable, result.missed],
+      [scenarios.length - 1, scenarios.length - 0.5, [payment.id], []],
+    );
     assert.deepEqual(missedScenarios(scenarios, picks), []);
   });
 

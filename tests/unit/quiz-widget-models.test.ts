@@ -59,18 +59,27 @@ describe('the quiz model', () => {
     playRound(quiz, missed);
     assert.equal(quiz.phase.value, 'finished');
     assert.equal(finished.length, 1);
-    assert.deepEqual([finished[0].kind, finished[0].score, finished[0].total, finished[0].passed], ['full', scenarios.length - 3, scenarios.length, false]);
+    assert.deepEqual(
+      [finished[0].kind, finished[0].score, finished[0].total, finished[0].passed],
+      ['full', scenarios.length - 3, scenarios.length, false],
+    );
     assert.deepEqual(new Set(finished[0].missed), missed);
     assert.equal(finished[0].picks[scenarios[0].id], wrong(scenarios[0]));
 
     quiz.retryMissed();
     assert.equal(quiz.kind.value, 'retry');
-    assert.deepEqual(quiz.round.value.map((scenario) => scenario.id), [...missed]);
+    assert.deepEqual(
+      quiz.round.value.map((scenario) => scenario.id),
+      [...missed],
+    );
     playRound(quiz, new Set([scenarios[1].id]));
     assert.deepEqual([finished[1].score, finished[1].total, finished[1].passed], [2, 3, false]);
 
     quiz.retryMissed();
-    assert.deepEqual(quiz.round.value.map((scenario) => scenario.id), [scenarios[1].id]);
+    assert.deepEqual(
+      quiz.round.value.map((scenario) => scenario.id),
+      [scenarios[1].id],
+    );
     playRound(quiz, new Set());
     assert.deepEqual([finished[2].kind, finished[2].score, finished[2].total, finished[2].passed], ['retry', 1, 1, true]);
     quiz.next(); // nothing to move on to
@@ -110,6 +119,10 @@ describe('the quiz model', () => {
     assert.equal(finished[1].points, scenarios.length - 1 - halfIds.size * PARTIAL_CREDIT);
     assert.equal(finished[1].passed, finished[1].points >= passMark(scenarios.length));
     quiz.retryMissed();
-    assert.deepEqual(quiz.round.value.map((scenario) => scenario.id), [other.id], 'only the scenario that earned nothing is retried');
+    assert.deepEqual(
+      quiz.round.value.map((scenario) => scenario.id),
+      [other.id],
+      'only the scenario that earned nothing is retried',
+    );
   });
 });

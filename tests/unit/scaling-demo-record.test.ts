@@ -74,7 +74,10 @@ describe('the scaling demo’s exercise, judged from what the proxy saw', () => 
     assert.equal(record.streams.length, 5);
     assert.deepEqual(record.streams.at(-1)!.ids, [3, 4, 5]);
     assert.equal(record.streams.at(-1)!.events, 5);
-    assert.deepEqual(record.publishes.map((note) => note.id), [3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      record.publishes.map((note) => note.id),
+      [3, 4, 5, 6, 7],
+    );
   });
 });
 
@@ -82,7 +85,8 @@ describe('the SSE tap', () => {
   it('reads the events of a stream split anywhere, skipping comments and the bare opening id', () => {
     const events: TappedEvent[] = [];
     const tap = new SseTap((event) => events.push(event));
-    const wire = 'retry: 2000\n\nid: 4\n\n: heartbeat\n\nid: 5\nevent: note\ndata: {"text":"é"}\n\nevent: reset\nid: 9\ndata: {"reason":"cursor-ahead","latestId":9}\n\n';
+    const wire =
+      'retry: 2000\n\nid: 4\n\n: heartbeat\n\nid: 5\nevent: note\ndata: {"text":"é"}\n\nevent: reset\nid: 9\ndata: {"reason":"cursor-ahead","latestId":9}\n\n';
     const bytes = Buffer.from(wire, 'utf8');
     // One byte at a time: across line ends and inside the two-byte "é".
     for (const byte of bytes) tap.push(Buffer.from([byte]));

@@ -21,19 +21,13 @@ describe('formatEvent', () => {
   });
 
   it('sends non-string data as JSON on one line', () => {
-    assert.equal(
-      formatEvent(event({ text: 'a\nb', n: 1 }, 'note')),
-      'id: 7\nevent: note\ndata: {"text":"a\\nb","n":1}\n\n',
-    );
+    assert.equal(formatEvent(event({ text: 'a\nb', n: 1 }, 'note')), 'id: 7\nevent: note\ndata: {"text":"a\\nb","n":1}\n\n');
     assert.equal(formatEvent(event(null)), 'id: 7\nevent: log\ndata: null\n\n');
     assert.equal(formatEvent(event(undefined)), 'id: 7\nevent: log\ndata: null\n\n');
   });
 
   it('gives every line of a string its own data: field, whatever the line break', () => {
-    assert.equal(
-      formatEvent(event('one\ntwo\r\nthree\rfour')),
-      'id: 7\nevent: log\ndata: one\ndata: two\ndata: three\ndata: four\n\n',
-    );
+    assert.equal(formatEvent(event('one\ntwo\r\nthree\rfour')), 'id: 7\nevent: log\ndata: one\ndata: two\ndata: three\ndata: four\n\n');
   });
 
   it('keeps blank lines, leading spaces and an empty payload', () => {
@@ -60,7 +54,13 @@ describe('resume', () => {
     for (let n = 1; n <= count; n += 1) void bus.publish('room', 'tick', n);
     return bus;
   };
-  const resetOf = (text: string) => JSON.parse(text.split('\n').find((line) => line.startsWith('data: '))!.slice(6));
+  const resetOf = (text: string) =>
+    JSON.parse(
+      text
+        .split('\n')
+        .find((line) => line.startsWith('data: '))!
+        .slice(6),
+    );
 
   it('stamps a first connection (no last event id) with the newest id and no data: live events only', async () => {
     assert.equal(await resumeText(busWith(3), 'room', undefined), 'id: 3\n\n');

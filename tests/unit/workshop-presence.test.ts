@@ -49,7 +49,7 @@ describe('workshop presence', () => {
     assert.deepEqual(onlineAt(reopened, [8_999, 9_000]), [true, false]);
   });
 
-  it("counts the stream of an instance that died (its lease not renewed) as closed when the lease expired", () => {
+  it('counts the stream of an instance that died (its lease not renewed) as closed when the lease expired', () => {
     const state = seen(streamOpened(UNSEEN, lease('s1', 20_000), 1_000), 18_000);
     assert.deepEqual(onlineAt(state, [19_999, 24_999, 25_000]), [true, true, false]);
     assert.equal(offlineDeadline(state, timings), 25_000);

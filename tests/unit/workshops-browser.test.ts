@@ -11,8 +11,8 @@ import {
 import { ApiError } from '../../src/widgets/shared/http.ts';
 import { newTrack, track } from '../../src/widgets/sse/build-tracker.ts';
 import { toFeedItem } from '../../src/widgets/long-polling/model.ts';
-import { broadcastLine, demoBroadcastOf } from '../../src/workshops/demo-broadcast.ts';
-import { demoChannels, registerDemoChannel } from '../../src/workshops/demo-channels.ts';
+import { broadcastLine, demoBroadcastOf } from '../../src/widgets/shared/workshop-broadcast.ts';
+import { demoChannels, registerDemoChannel } from '../../src/widgets/shared/demo-channels.ts';
 import type { WorkshopClient } from '../../src/workshops/client.ts';
 import { createHostModel, type HostEventSource } from '../../src/workshops/host-model.ts';
 import {
@@ -198,8 +198,14 @@ describe('the host dashboard state', () => {
 
   it('tallies completions and quiz picks', () => {
     const roster = rosterOf([
-      member('a', { completed: { 'why-real-time': 1 }, quiz: { at: 1, score: 1, points: 1, total: 2, answers: { s1: 'sse', s2: 'websocket' } } }),
-      member('b', { completed: { 'why-real-time': 1, 'short-polling': 2 }, quiz: { at: 1, score: 0, points: 0, total: 2, answers: { s1: 'sse', s2: 'nonsense' } } }),
+      member('a', {
+        completed: { 'why-real-time': 1 },
+        quiz: { at: 1, score: 1, points: 1, total: 2, answers: { s1: 'sse', s2: 'websocket' } },
+      }),
+      member('b', {
+        completed: { 'why-real-time': 1, 'short-polling': 2 },
+        quiz: { at: 1, score: 0, points: 0, total: 2, answers: { s1: 'sse', s2: 'nonsense' } },
+      }),
     ]);
     assert.deepEqual(completionCounts(roster, ['why-real-time', 'short-polling', 'long-polling']), {
       'why-real-time': 2,
@@ -335,7 +341,10 @@ describe('the learner model', () => {
 
   it('asks to open a focused lesson on load and on "go to", and reports its channels', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout'] });
-    const { model, sources, saved, heartbeats, channels } = setup({ me: async () => membership({ lesson: 'long-polling', at: 5 }) }, 'why-real-time');
+    const { model, sources, saved, heartbeats, channels } = setup(
+      { me: async () => membership({ lesson: 'long-polling', at: 5 }) },
+      'why-real-time',
+    );
     await model.start();
     assert.deepEqual(model.prompt.value, { lesson: 'long-polling', at: 5 });
     model.acknowledge();

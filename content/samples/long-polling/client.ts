@@ -1,5 +1,8 @@
 // #region client
-export interface Message { id: number; text: string }
+export interface Message {
+  id: number;
+  text: string;
+}
 
 /** Receives every message after `after`, in order, until the signal aborts. */
 export async function receiveMessages(url: string, show: (message: Message) => void, signal: AbortSignal, after = 0): Promise<void> {

@@ -1,5 +1,8 @@
 // #region client
-export interface Message { id: number; text: string }
+export interface Message {
+  id: number;
+  text: string;
+}
 
 /** Shows every message as it is published. Returns a function that stops. */
 export function followMessages(url: string, show: (message: Message) => void): () => void {

@@ -1,8 +1,16 @@
 // #region client
-export interface StreamEvent { event: string; data: string }
+export interface StreamEvent {
+  event: string;
+  data: string;
+}
 
 /** POSTs `body` as JSON and calls `onEvent` for each event of the text/event-stream answer. */
-export async function postForEvents(url: string, body: unknown, onEvent: (event: StreamEvent) => void, signal?: AbortSignal): Promise<void> {
+export async function postForEvents(
+  url: string,
+  body: unknown,
+  onEvent: (event: StreamEvent) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
@@ -23,7 +31,8 @@ export async function postForEvents(url: string, body: unknown, onEvent: (event:
         // A blank line ends the event: dispatch it if it has data.
         if (data.length) onEvent({ event: event || 'message', data: data.join('\n') });
         [event, data] = ['', []];
-      } else if (!line.startsWith(':')) { // a line starting with ':' is a comment
+      } else if (!line.startsWith(':')) {
+        // a line starting with ':' is a comment
         const colon = line.includes(':') ? line.indexOf(':') : line.length;
         const value = line.slice(colon + 1).replace(/^ /, '');
         if (line.slice(0, colon) === 'data') data.push(value);

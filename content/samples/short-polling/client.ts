@@ -1,5 +1,9 @@
 // #region client
-export interface Score { version: number; home: number; away: number }
+export interface Score {
+  version: number;
+  home: number;
+  away: number;
+}
 
 /** Asks for the score every `intervalMs` and calls `show` when it changed. Returns a function that stops. */
 export function pollScore(url: string, show: (score: Score) => void, intervalMs = 2000): () => void {

@@ -1,6 +1,14 @@
 // #region client
-export interface Cursor { x: number; y: number }
-export interface Room { protocol: string; say(text: string): void; moveTo(cursor: Cursor): void; leave(): void }
+export interface Cursor {
+  x: number;
+  y: number;
+}
+export interface Room {
+  protocol: string;
+  say(text: string): void;
+  moveTo(cursor: Cursor): void;
+  leave(): void;
+}
 
 /** Joins the room at `url` (ws:// or wss://); resolves once the socket is open. */
 export function joinRoom(url: string, heard: (text: string) => void, moved: (cursor: Cursor) => void): Promise<Room> {

@@ -17,7 +17,9 @@ function AllComplete() {
       <p>You've completed every lesson. What next?</p>
       <ul>
         <li>
-          <a class="button" href="/lessons/choosing/#exercise">Take the quiz again</a>
+          <a class="button" href="/lessons/choosing/#exercise">
+            Take the quiz again
+          </a>
         </li>
         <li>
           <a href="/progress/">Review your progress</a>
@@ -53,12 +55,14 @@ export default function CourseProgress({ lessons }: Props) {
       <CourseBar done={done} total={lessons.length} />
       {done === lessons.length && lessons.length > 0 ? (
         <AllComplete />
-      ) : resume && (
-        <p class="course-progress-resume">
-          <a class="button" href={resumeHref}>
-            {last ? `Continue: ${resume.title}` : `Start with lesson 1: ${resume.title}`}
-          </a>
-        </p>
+      ) : (
+        resume && (
+          <p class="course-progress-resume">
+            <a class="button" href={resumeHref}>
+              {last ? `Continue: ${resume.title}` : `Start with lesson 1: ${resume.title}`}
+            </a>
+          </p>
+        )
       )}
       <ol class="lesson-cards">
         {lessons.map((lesson, i) => (

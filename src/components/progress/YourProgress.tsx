@@ -147,9 +147,7 @@ function ExportPanel() {
   return (
     <div class="your-progress-panel">
       <h3>Export</h3>
-      <p class="your-progress-muted">
-        A JSON file with everything on this page, to keep or to bring to another browser.
-      </p>
+      <p class="your-progress-muted">A JSON file with everything on this page, to keep or to bring to another browser.</p>
       <button type="button" class="button secondary" onClick={download}>
         Export as JSON
       </button>
@@ -157,8 +155,7 @@ function ExportPanel() {
   );
 }
 
-type ImportOutcome =
-  { kind: 'none' } | { kind: 'problems'; problems: ProgressProblem[] } | { kind: 'done'; message: string };
+type ImportOutcome = { kind: 'none' } | { kind: 'problems'; problems: ProgressProblem[] } | { kind: 'done'; message: string };
 
 function ImportPanel({ lessons }: { lessons: LessonSummary[] }) {
   const fileInput = useRef<HTMLInputElement>(null);
@@ -226,12 +223,7 @@ function ImportPanel({ lessons }: { lessons: LessonSummary[] }) {
       <p class="your-progress-muted">Bring in a file made with “Export as JSON”, here or in another browser.</p>
       <label class="your-progress-file">
         Progress file
-        <input
-          ref={fileInput}
-          type="file"
-          accept="application/json,.json"
-          onChange={() => setOutcome({ kind: 'none' })}
-        />
+        <input ref={fileInput} type="file" accept="application/json,.json" onChange={() => setOutcome({ kind: 'none' })} />
       </label>
       <fieldset class="your-progress-mode">
         <legend>How</legend>
@@ -262,17 +254,9 @@ function ImportPanel({ lessons }: { lessons: LessonSummary[] }) {
       <p role="status" class="your-progress-done">
         {outcome.kind === 'done' ? outcome.message : ''}
       </p>
-      <dialog
-        ref={dialog}
-        class="your-progress-dialog"
-        aria-labelledby="replace-title"
-        onClose={() => setPending(undefined)}
-      >
+      <dialog ref={dialog} class="your-progress-dialog" aria-labelledby="replace-title" onClose={() => setPending(undefined)}>
         <h3 id="replace-title">Replace your progress?</h3>
-        <p>
-          Your progress in this browser and on the server becomes exactly what the file holds. What is not in the file
-          is gone.
-        </p>
+        <p>Your progress in this browser and on the server becomes exactly what the file holds. What is not in the file is gone.</p>
         <div class="your-progress-dialog-buttons">
           <button type="button" class="button secondary" onClick={() => dialog.current?.close()}>
             Cancel
@@ -297,9 +281,7 @@ function ResetPanel() {
   return (
     <div class="your-progress-panel">
       <h3>Reset</h3>
-      <p class="your-progress-muted">
-        Start over: forget every lesson, exercise and quiz attempt, here and on the server.
-      </p>
+      <p class="your-progress-muted">Start over: forget every lesson, exercise and quiz attempt, here and on the server.</p>
       <button type="button" class="button danger" onClick={() => dialog.current?.showModal()}>
         Reset progress
       </button>
@@ -309,8 +291,7 @@ function ResetPanel() {
       <dialog ref={dialog} class="your-progress-dialog" aria-labelledby="reset-title">
         <h3 id="reset-title">Reset all progress?</h3>
         <p>
-          This forgets every lesson, exercise and quiz attempt, in this browser and on the server. Export first if you
-          might want it back.
+          This forgets every lesson, exercise and quiz attempt, in this browser and on the server. Export first if you might want it back.
         </p>
         <div class="your-progress-dialog-buttons">
           <button type="button" class="button secondary" onClick={() => dialog.current?.close()}>

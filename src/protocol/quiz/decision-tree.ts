@@ -77,7 +77,19 @@ export interface TreeWalk {
 /** Kebab-case, so ids work unchanged as mermaid node ids and in `data-` attributes. */
 const NODE_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 /** Words mermaid's flowchart grammar reserves; a node with one of these ids breaks the diagram. */
-const MERMAID_KEYWORDS = new Set(['end', 'graph', 'flowchart', 'subgraph', 'style', 'class', 'classdef', 'click', 'linkstyle', 'default', 'direction']);
+const MERMAID_KEYWORDS = new Set([
+  'end',
+  'graph',
+  'flowchart',
+  'subgraph',
+  'style',
+  'class',
+  'classdef',
+  'click',
+  'linkstyle',
+  'default',
+  'direction',
+]);
 
 /** Thrown by {@link parseDecisionTree}; lists every problem found, not just the first. */
 export class InvalidTreeError extends Error {
@@ -193,7 +205,9 @@ function nodeProblems(raw: unknown, where: string, problems: string[]): TreeNode
     if (!isTechnique(raw.technique)) {
       problems.push(`leaf ${label}: technique ${JSON.stringify(raw.technique)} is not one of ${TECHNIQUES.join(', ')}`);
     } else if (raw.lesson !== TECHNIQUE_LESSONS[raw.technique]) {
-      problems.push(`leaf ${label}: ${raw.technique} is taught in lesson "${TECHNIQUE_LESSONS[raw.technique]}", not ${JSON.stringify(raw.lesson)}`);
+      problems.push(
+        `leaf ${label}: ${raw.technique} is taught in lesson "${TECHNIQUE_LESSONS[raw.technique]}", not ${JSON.stringify(raw.lesson)}`,
+      );
     }
   } else {
     problems.push(`${label}: kind must be "question" or "recommendation"`);

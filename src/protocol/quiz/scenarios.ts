@@ -155,7 +155,8 @@ export function scenarioProblems(data: unknown, tree: DecisionTree): string[] {
       else {
         const seen = new Set<unknown>();
         for (const technique of raw.acceptable as unknown[]) {
-          if (!isTechnique(technique)) problems.push(`${name}: acceptable ${JSON.stringify(technique)} is not one of ${TECHNIQUES.join(', ')}`);
+          if (!isTechnique(technique))
+            problems.push(`${name}: acceptable ${JSON.stringify(technique)} is not one of ${TECHNIQUES.join(', ')}`);
           else if (technique === raw.answer) problems.push(`${name}: ${technique} is the answer, not merely acceptable`);
           else if (seen.has(technique)) problems.push(`${name}: ${technique} is acceptable twice`);
           seen.add(technique);
@@ -177,7 +178,9 @@ export function scenarioProblems(data: unknown, tree: DecisionTree): string[] {
       const result = walk(tree, raw.path as Record<string, string>);
       if (!result.recommendation) problems.push(`${name}: its path stops at question "${result.node.id}" without a recommendation`);
       else if (result.recommendation.technique !== raw.answer) {
-        problems.push(`${name}: its path leads to ${result.recommendation.technique} ("${result.recommendation.id}"), not ${String(raw.answer)}`);
+        problems.push(
+          `${name}: its path leads to ${result.recommendation.technique} ("${result.recommendation.id}"), not ${String(raw.answer)}`,
+        );
       }
       if (result.unused.length > 0) problems.push(`${name}: its path answers questions it never reaches: ${result.unused.join(', ')}`);
     } catch (error) {

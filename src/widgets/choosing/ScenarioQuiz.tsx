@@ -152,7 +152,9 @@ function pointsText(points: number): string {
 function Feedback({ scenario, picked, heading }: { scenario: Scenario; picked: Technique; heading: RefObject<HTMLHeadingElement> }) {
   const own = verdictOf(scenario, picked);
   const name = TECHNIQUE_NAMES[scenario.answer];
-  const others = TECHNIQUES.filter((technique) => technique !== scenario.answer).sort((a, b) => Number(b === picked) - Number(a === picked));
+  const others = TECHNIQUES.filter((technique) => technique !== scenario.answer).sort(
+    (a, b) => Number(b === picked) - Number(a === picked),
+  );
   const { steps, recommendation } = walk(decisionTree, scenario.path);
   const headings: Record<Verdict, string> = {
     right: `Right: ${name}`,
@@ -167,7 +169,9 @@ function Feedback({ scenario, picked, heading }: { scenario: Scenario; picked: T
       <p>
         <strong>Why {name} fits:</strong> {scenario.feedback[scenario.answer]}
       </p>
-      <p class="ch-kicker">{(scenario.acceptable ?? []).length > 0 ? "The others: which also work, and which don't" : 'Why not the others'}</p>
+      <p class="ch-kicker">
+        {(scenario.acceptable ?? []).length > 0 ? "The others: which also work, and which don't" : 'Why not the others'}
+      </p>
       <ul class="ch-others">
         {others.map((technique) => (
           <li key={technique} data-picked={technique === picked ? '' : undefined} data-verdict={verdictOf(scenario, technique)}>

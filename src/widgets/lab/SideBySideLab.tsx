@@ -17,14 +17,7 @@ import {
   type Phase,
   type RunRecord,
 } from './model.ts';
-import {
-  DURATION_STEPS,
-  INTERVAL_STEPS,
-  LONG_POLL_HOLD_MS,
-  RATE_STEPS,
-  formatDuration,
-  maxDurationFor,
-} from './settings.ts';
+import { DURATION_STEPS, INTERVAL_STEPS, LONG_POLL_HOLD_MS, RATE_STEPS, formatDuration, maxDurationFor } from './settings.ts';
 import { TABLE_HEADER, formatLatency, tableCells, tableHtml, tableMarkdown } from './summary.ts';
 import '../../styles/widget.css';
 import './SideBySideLab.css';
@@ -248,16 +241,16 @@ function RunFacts({ model, phase }: { model: LabModel; phase: Phase }) {
   return (
     <p class="widget-facts">
       <span>
-        Published <span class="widget-mono widget-strong" data-published={published}>{published}</span>
+        Published{' '}
+        <span class="widget-mono widget-strong" data-published={published}>
+          {published}
+        </span>
       </span>
       <span>
         Elapsed <span class="widget-mono">{formatDuration(Math.floor(model.elapsedMs.value / 1000) * 1000)}</span>
       </span>
       <span title="Server clock minus your clock, from the stats request with the shortest round trip (NTP-style).">
-        Clock offset{' '}
-        <span class="widget-mono">
-          {offset ? `${signed(offset.offsetMs)} ± ${precise(offset.roundTripMs / 2)}` : '–'}
-        </span>
+        Clock offset <span class="widget-mono">{offset ? `${signed(offset.offsetMs)} ± ${precise(offset.roundTripMs / 2)}` : '–'}</span>
       </span>
     </p>
   );
@@ -317,8 +310,18 @@ function Lane({ lane, published, interval }: { lane: LaneFigures; published: num
         />
         <Figure name="requests" label="Requests" value={String(traffic.requests)} note={requestNote} />
         <Figure name="empty" label="Empty answers" value={push ? '–' : String(lane.empty)} note={emptyNote} />
-        <Figure name="bytes-down" label="Bytes down" value={formatBytes(traffic.bytesDown)} note="server → page, headers and framing included" />
-        <Figure name="bytes-up" label="Bytes up" value={formatBytes(traffic.bytesUp)} note="page → server: request lines, headers, frames" />
+        <Figure
+          name="bytes-down"
+          label="Bytes down"
+          value={formatBytes(traffic.bytesDown)}
+          note="server → page, headers and framing included"
+        />
+        <Figure
+          name="bytes-up"
+          label="Bytes up"
+          value={formatBytes(traffic.bytesUp)}
+          note="page → server: request lines, headers, frames"
+        />
         <Figure
           name="connections"
           label="Connections held"
@@ -471,8 +474,8 @@ function Exercise({ check, done }: { check: ExerciseCheck; done: boolean }) {
   return (
     <section class="widget-exercise" aria-label="Exercise: find the crossover">
       <p>
-        <strong>Exercise: find the crossover.</strong> Find one setting where long polling sends fewer requests than short
-        polling with ETag, and one where it sends more. Each run must last at least {formatDuration(EXERCISE_MIN_RUN_MS)}.
+        <strong>Exercise: find the crossover.</strong> Find one setting where long polling sends fewer requests than short polling with
+        ETag, and one where it sends more. Each run must last at least {formatDuration(EXERCISE_MIN_RUN_MS)}.
       </p>
       <ul class="widget-checks">
         <Check met={check.fewer !== null}>Long polling sent fewer requests. {describeRecord(check.fewer)}</Check>

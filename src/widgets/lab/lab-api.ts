@@ -1,11 +1,5 @@
 import { SERVER_TIME_HEADER } from '../../protocol/jobs.ts';
-import type {
-  CreateLabResponse,
-  DropConnectionsResponse,
-  LabRun,
-  LabStats,
-  RunLabRequest,
-} from '../../protocol/lab.ts';
+import type { CreateLabResponse, DropConnectionsResponse, LabRun, LabStats, RunLabRequest } from '../../protocol/lab.ts';
 import { paths } from '../../protocol/paths.ts';
 import { ApiError, errorFrom, isAbort } from '../shared/http.ts';
 

@@ -196,13 +196,14 @@ export function createLabModel(options: LabModelOptions): LabModel {
     }, ms);
     current.timers.add(handle);
   };
-  const sleep = (current: Session, ms: number) => new Promise<void>((resolve) => {
-    const handle = clock.setTimeout(() => {
-      current.timers.delete(handle);
-      resolve();
-    }, ms);
-    current.timers.add(handle);
-  });
+  const sleep = (current: Session, ms: number) =>
+    new Promise<void>((resolve) => {
+      const handle = clock.setTimeout(() => {
+        current.timers.delete(handle);
+        resolve();
+      }, ms);
+      current.timers.add(handle);
+    });
 
   const lanes = computed<readonly LaneFigures[]>(() => {
     version.value;
@@ -273,7 +274,10 @@ export function createLabModel(options: LabModelOptions): LabModel {
     if (!session) return;
     batch(() => {
       if (session!.startedAt !== null) {
-        elapsedMs.value = Math.max(0, Math.min(session!.endedAt ?? clock.now(), session!.startedAt! + session!.durationMs) - session!.startedAt!);
+        elapsedMs.value = Math.max(
+          0,
+          Math.min(session!.endedAt ?? clock.now(), session!.startedAt! + session!.durationMs) - session!.startedAt!,
+        );
       }
       version.value += 1;
       chartVersion.value += 1;
@@ -376,7 +380,8 @@ export function createLabModel(options: LabModelOptions): LabModel {
     await sleep(current, SETTLE_MS);
     await fetchStats(current);
     const publishedInAll = published.peek();
-    const ranMs = current.startedAt === null ? 0 : Math.min(current.endedAt ?? clock.now(), current.startedAt + current.durationMs) - current.startedAt;
+    const ranMs =
+      current.startedAt === null ? 0 : Math.min(current.endedAt ?? clock.now(), current.startedAt + current.durationMs) - current.startedAt;
     release(current);
     const described: RunDescription = {
       rate: current.rate,

@@ -148,11 +148,7 @@ export default function LongPollingDemo({ instance = 'default', baseUrl }: LongP
             </button>
           </div>
           <label class="widget-check">
-            <input
-              type="checkbox"
-              checked={faults.slow}
-              onChange={(event) => void model.setSlow(event.currentTarget.checked)}
-            />
+            <input type="checkbox" checked={faults.slow} onChange={(event) => void model.setSlow(event.currentTarget.checked)} />
             Slow network (+{formatMs(SLOW.delayMs)} per answer)
           </label>
           <ul class="lp-armed" aria-label="Armed faults">
@@ -191,11 +187,7 @@ export default function LongPollingDemo({ instance = 'default', baseUrl }: LongP
 
       <Feed feed={model.feed.value} publishes={model.publishes.value} />
 
-      <Exercise
-        check={model.exercise.value}
-        verification={model.verification.value}
-        done={model.exerciseDone.value || doneBefore}
-      />
+      <Exercise check={model.exercise.value} verification={model.verification.value} done={model.exerciseDone.value || doneBefore} />
     </section>
   );
 }
@@ -222,7 +214,13 @@ function StatTiles({ stats }: { stats: LongPollStats }) {
         value={String(stats.answered)}
         note={stats.largestBatch > 1 ? `up to ${stats.largestBatch} events in one` : 'answered the moment an event came'}
       />
-      <StatTile stat="timeouts" keyClass={keyClass('timeout')} label="204 timeouts" value={String(stats.timeouts)} note="held to the end, nothing new" />
+      <StatTile
+        stat="timeouts"
+        keyClass={keyClass('timeout')}
+        label="204 timeouts"
+        value={String(stats.timeouts)}
+        note="held to the end, nothing new"
+      />
       <StatTile
         stat="failed"
         keyClass={keyClass('lost')}
@@ -315,14 +313,7 @@ function Timeline({ model }: { model: LongPollingModel }) {
       <figcaption class="lp-caption">
         Requests <span class="widget-hint">(a bar is how long the server held the request)</span>
       </figcaption>
-      <div
-        class="lp-scroll"
-        ref={scroller.ref}
-        tabIndex={0}
-        role="region"
-        aria-label="Requests, oldest first"
-        onScroll={scroller.onScroll}
-      >
+      <div class="lp-scroll" ref={scroller.ref} tabIndex={0} role="region" aria-label="Requests, oldest first" onScroll={scroller.onScroll}>
         <div class="lp-axis" aria-hidden="true">
           <div class="lp-axis-inner">
             {ticks.map((at) => (
@@ -458,22 +449,22 @@ function Exercise({ check, verification, done }: { check: ExerciseCheck; verific
   return (
     <ExerciseBox title="survive a lost response" done={done}>
       <p>
-        <strong>Exercise: survive a lost response.</strong> Lose a response on purpose, and show that the feed still gets
-        every notification exactly once. Start listening, press “Lose the next response”, then send notifications.
+        <strong>Exercise: survive a lost response.</strong> Lose a response on purpose, and show that the feed still gets every notification
+        exactly once. Start listening, press “Lose the next response”, then send notifications.
       </p>
       <ul class="widget-checks">
         <ExerciseCheckItem state={check.recovered ? 'met' : 'pending'}>
           A response was lost, and the retry with the same cursor brought its events back.{' '}
-          {check.responsesLost > 0 && !check.recovered ? `${plural(check.responsesLost, 'response')} lost so far; waiting for the retry.` : ''}
+          {check.responsesLost > 0 && !check.recovered
+            ? `${plural(check.responsesLost, 'response')} lost so far; waiting for the retry.`
+            : ''}
         </ExerciseCheckItem>
         <ExerciseCheckItem state={deliveryState}>
           Every notification sent since you started listening arrived exactly once: <span class="widget-mono">{verification.text}</span>.
         </ExerciseCheckItem>
       </ul>
       {verification.lost > 0 && (
-        <p class="widget-hint">
-          Some notifications can never arrive now (the server forgot them). Stop and start listening to try again.
-        </p>
+        <p class="widget-hint">Some notifications can never arrive now (the server forgot them). Stop and start listening to try again.</p>
       )}
     </ExerciseBox>
   );

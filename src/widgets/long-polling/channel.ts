@@ -27,7 +27,12 @@ export function savedCursor(instance: string, channel: string, storage: SessionS
 }
 
 /** Remembers the feed's cursor on `channel` for {@link savedCursor}. */
-export function saveCursor(instance: string, channel: string, cursor: number, storage: SessionStore | undefined = safeSessionStorage()): void {
+export function saveCursor(
+  instance: string,
+  channel: string,
+  cursor: number,
+  storage: SessionStore | undefined = safeSessionStorage(),
+): void {
   try {
     storage?.setItem(cursorKey(instance), `${channel}:${cursor}`);
   } catch {

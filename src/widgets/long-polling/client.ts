@@ -2,14 +2,7 @@ import type { PublishRequest, PublishResponse } from '../../protocol/events.ts';
 import type { FaultRequest, FaultResponse } from '../../protocol/faults.ts';
 import type { LongPollResponse } from '../../protocol/long-polling.ts';
 import { paths } from '../../protocol/paths.ts';
-import {
-  ApiError,
-  companionServer,
-  countResponseBytes,
-  errorFrom,
-  isAbort,
-  type ServerOptions,
-} from '../shared/http.ts';
+import { ApiError, companionServer, countResponseBytes, errorFrom, isAbort, type ServerOptions } from '../shared/http.ts';
 import { utf8Length } from '../../protocol/utf8-length.ts';
 
 export { ApiError } from '../shared/http.ts';
@@ -138,7 +131,8 @@ export function parseLongPollResponse(text: string): LongPollResponse | undefine
   const { events, cursor, reset } = value as Partial<LongPollResponse>;
   if (!Array.isArray(events) || typeof cursor !== 'number') return undefined;
   const wellFormed = events.every(
-    (event) => event && typeof event === 'object' && Number.isInteger(event.id) && typeof event.type === 'string' && typeof event.ts === 'number',
+    (event) =>
+      event && typeof event === 'object' && Number.isInteger(event.id) && typeof event.type === 'string' && typeof event.ts === 'number',
   );
   if (!wellFormed) return undefined;
   return reset === true ? { events, cursor, reset } : { events, cursor };

@@ -1,6 +1,6 @@
 import { batch, computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import type { ChannelEvent } from '../../protocol/events.ts';
-import { broadcastLine, demoBroadcastOf } from '../../workshops/demo-broadcast.ts';
+import { broadcastLine, demoBroadcastOf } from '../shared/workshop-broadcast.ts';
 import { FAULT_LIMITS } from '../../protocol/faults.ts';
 import { LONG_POLL_LIMITS } from '../../protocol/long-polling.ts';
 import { fullJitterBackoff, type BackoffDelay, type BackoffPolicy } from '../shared/backoff.ts';
@@ -649,9 +649,13 @@ export function createLongPollingModel(
           `Recovered ${plural(fresh.length, 'event')} through cursor ${cursorSent}: the retry sent the same cursor, so the server sent again what the lost answer carried. Nothing lost, nothing shown twice.`,
         );
       } else if (restarted) {
-        news.push(`The server no longer knows cursor ${cursorSent}: it restarted and its ids began again. The feed starts over from its log.`);
+        news.push(
+          `The server no longer knows cursor ${cursorSent}: it restarted and its ids began again. The feed starts over from its log.`,
+        );
       } else if (fresh.length > 1) {
-        news.push(`Request ${seq} carried ${fresh.length} events in one answer: everything in the log after cursor ${cursorSent} goes out together.`);
+        news.push(
+          `Request ${seq} carried ${fresh.length} events in one answer: everything in the log after cursor ${cursorSent} goes out together.`,
+        );
       } else if (fresh.length === 1) {
         const item = toFeedItem(fresh[0]!, currentEpoch, receivedAt, seq, false);
         news.push(`New notification: “${item.text}” (event ${item.id}, answered after ${formatMs(heldMs)} held).`);
@@ -750,9 +754,9 @@ export function createLongPollingModel(
     endSession();
     const now = clock.now();
     batch(() => {
-      requests.value = requests.peek().map((record) =>
-        record.outcome === 'held' ? { ...record, outcome: 'cancelled' as const, receivedAt: now } : record,
-      );
+      requests.value = requests
+        .peek()
+        .map((record) => (record.outcome === 'held' ? { ...record, outcome: 'cancelled' as const, receivedAt: now } : record));
       inFlight.value = false;
       waiting.value = null;
       phase.value = 'stopped';
@@ -987,10 +991,9 @@ export function notificationText(seq: number): string {
   return `#${seq} ${SAMPLES[(seq - 1) % SAMPLES.length]}`;
 }
 
-
 function ordinal(n: number): string {
   const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
   return `${n}${suffix}`;
 }
 

@@ -96,7 +96,12 @@ export default function BackgroundTabs({ baseUrl }: { baseUrl?: string }) {
           value={String(catchUp?.events ?? 0)}
           note={catchUp ? `events in one poll, after ${formatMs(catchUp.hiddenMs)} hidden` : 'events on the last return'}
         />
-        <StatTile stat="polls-hidden" label="Polls while hidden" value={String(model.pollsWhileHidden.value)} note="requests nobody was looking at" />
+        <StatTile
+          stat="polls-hidden"
+          label="Polls while hidden"
+          value={String(model.pollsWhileHidden.value)}
+          note="requests nobody was looking at"
+        />
         <TimerTile model={model} />
       </ul>
 

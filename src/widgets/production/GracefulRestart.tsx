@@ -105,10 +105,17 @@ export default function GracefulRestart({ baseUrl }: { baseUrl?: string }) {
             />
             Spread each stream's retry
           </label>
-          <p class="widget-hint">Each stream then gets its own <code>retry:</code>, up to {SPREAD_MS / 1000} s more.</p>
+          <p class="widget-hint">
+            Each stream then gets its own <code>retry:</code>, up to {SPREAD_MS / 1000} s more.
+          </p>
         </div>
         <div class="widget-row widget-wide">
-          <button type="button" class="widget-button widget-primary" disabled={busy || secondsUntilFree > 0} onClick={() => void model.drain()}>
+          <button
+            type="button"
+            class="widget-button widget-primary"
+            disabled={busy || secondsUntilFree > 0}
+            onClick={() => void model.drain()}
+          >
             Drain this channel
           </button>
           <button type="button" class="widget-button" disabled={busy || !connected} onClick={() => model.disconnect()}>
@@ -198,7 +205,9 @@ function DrillChart({ runs }: { runs: Partial<Record<DrillMode, DrillRun>> }) {
       )}
       <div class="prod-table-wrap">
         <table class="prod-table">
-          <caption class="visually-hidden">The last drill of each kind: its peak (the most reconnects in one 100 ms) and when the last simulated client was back</caption>
+          <caption class="visually-hidden">
+            The last drill of each kind: its peak (the most reconnects in one 100 ms) and when the last simulated client was back
+          </caption>
           <thead>
             <tr>
               <th scope="col">Drill</th>
@@ -223,7 +232,13 @@ function DrillChart({ runs }: { runs: Partial<Record<DrillMode, DrillRun>> }) {
                     {run?.done ? run.done.peak : run ? '…' : '–'}
                   </td>
                   <td class="widget-mono">
-                    {!run?.done ? (run ? 'running…' : '–') : run.done.allBackMs === null ? `${run.done.back} of ${run.fleet}` : formatMs(run.done.allBackMs)}
+                    {!run?.done
+                      ? run
+                        ? 'running…'
+                        : '–'
+                      : run.done.allBackMs === null
+                        ? `${run.done.back} of ${run.fleet}`
+                        : formatMs(run.done.allBackMs)}
                   </td>
                 </tr>
               );

@@ -70,7 +70,9 @@ export default function IdleTimeoutHop({ baseUrl }: { baseUrl?: string }) {
               </option>
             ))}
           </select>
-          <p class="widget-hint">The hop cuts a connection that carries no byte for this long (nginx and AWS load balancers: 60 s by default).</p>
+          <p class="widget-hint">
+            The hop cuts a connection that carries no byte for this long (nginx and AWS load balancers: 60 s by default).
+          </p>
         </div>
         <div class="widget-field">
           <label class="widget-check">
@@ -100,7 +102,8 @@ export default function IdleTimeoutHop({ baseUrl }: { baseUrl?: string }) {
             </select>
           </div>
           <p class="widget-hint">
-            A <code>: heartbeat</code> comment, 13 bytes the browser ignores. Off: the stream asks for one every 60 s, too late for any limit here.
+            A <code>: heartbeat</code> comment, 13 bytes the browser ignores. Off: the stream asks for one every 60 s, too late for any
+            limit here.
           </p>
         </div>
         <div class="widget-row widget-wide">
@@ -182,4 +185,3 @@ function SilenceMeter({ model }: { model: ReturnType<typeof createIdleHopModel> 
     </div>
   );
 }
-

@@ -75,8 +75,8 @@ export default function SlowConsumer({ baseUrl }: { baseUrl?: string }) {
             ))}
           </select>
           <p class="widget-hint">
-            The publisher sends {SLOW_CONSUMER_LIMITS.publishPerSecond} events a second of about {formatBytes(SLOW_CONSUMER_LIMITS.eventBytes)}:
-            about {formatBytes(PUBLISH_BYTES_PER_SECOND)}/s.
+            The publisher sends {SLOW_CONSUMER_LIMITS.publishPerSecond} events a second of about{' '}
+            {formatBytes(SLOW_CONSUMER_LIMITS.eventBytes)}: about {formatBytes(PUBLISH_BYTES_PER_SECOND)}/s.
           </p>
         </div>
         <div class="widget-row widget-wide">
@@ -87,13 +87,21 @@ export default function SlowConsumer({ baseUrl }: { baseUrl?: string }) {
       </fieldset>
       <ControlsNote
         hydrated={hydrated}
-        busy={busy ? `The settings are locked while the firehose runs; they free up when it ends (${SLOW_CONSUMER_LIMITS.maxRunMs / 1000} s at most).` : null}
+        busy={
+          busy
+            ? `The settings are locked while the firehose runs; they free up when it ends (${SLOW_CONSUMER_LIMITS.maxRunMs / 1000} s at most).`
+            : null
+        }
         secondsUntilFree={secondsUntilFree}
       />
 
       <StatusLines status={model.status.value} error={model.error.value} />
 
-      {run ? <SlowRunView run={run} /> : <p class="widget-empty">The server's buffer for the consumer is charted here while the firehose runs.</p>}
+      {run ? (
+        <SlowRunView run={run} />
+      ) : (
+        <p class="widget-empty">The server's buffer for the consumer is charted here while the firehose runs.</p>
+      )}
     </section>
   );
 }
@@ -122,10 +130,31 @@ function SlowRunView({ run }: { run: SlowRun }) {
   return (
     <>
       <ul class="widget-stats prod-stats">
-        <StatTile stat="buffer" label="Server's buffer" value={formatBytes(last?.serverBufferedBytes ?? 0)} raw={last?.serverBufferedBytes ?? 0} note={`for this consumer; the cap is ${formatCap(cap)}`} />
-        <StatTile stat="unread" label="Sent, not read" value={formatBytes(last ? Math.max(0, last.sentBytes - last.readBytes) : 0)} note="kernel buffers on both sides, and the server's" />
-        <StatTile stat="behind" label="Behind" value={String(last ? last.publishedId - last.readId : 0)} note={`events; the log keeps the newest ${EVENT_LIMITS.logCapacity}`} />
-        <StatTile stat="read" label="Read" value={formatBytes(last?.readBytes ?? 0)} note={`at ${formatBytes(run.started.readBytesPerSecond)}/s`} />
+        <StatTile
+          stat="buffer"
+          label="Server's buffer"
+          value={formatBytes(last?.serverBufferedBytes ?? 0)}
+          raw={last?.serverBufferedBytes ?? 0}
+          note={`for this consumer; the cap is ${formatCap(cap)}`}
+        />
+        <StatTile
+          stat="unread"
+          label="Sent, not read"
+          value={formatBytes(last ? Math.max(0, last.sentBytes - last.readBytes) : 0)}
+          note="kernel buffers on both sides, and the server's"
+        />
+        <StatTile
+          stat="behind"
+          label="Behind"
+          value={String(last ? last.publishedId - last.readId : 0)}
+          note={`events; the log keeps the newest ${EVENT_LIMITS.logCapacity}`}
+        />
+        <StatTile
+          stat="read"
+          label="Read"
+          value={formatBytes(last?.readBytes ?? 0)}
+          note={`at ${formatBytes(run.started.readBytesPerSecond)}/s`}
+        />
       </ul>
       {xs.length > 1 && (
         <figure class="prod-figure">

@@ -80,7 +80,9 @@ export default function StormSimulator({ baseUrl }: { baseUrl?: string }) {
               </option>
             ))}
           </select>
-          <p class="widget-hint">Real HTTP clients inside the server, each holding a connection to it (at most {STORM_LIMITS.maxClients}).</p>
+          <p class="widget-hint">
+            Real HTTP clients inside the server, each holding a connection to it (at most {STORM_LIMITS.maxClients}).
+          </p>
         </div>
         <fieldset class="widget-field widget-radios" disabled={busy}>
           <legend>Reconnect strategy</legend>
@@ -102,7 +104,12 @@ export default function StormSimulator({ baseUrl }: { baseUrl?: string }) {
           ))}
         </fieldset>
         <div class="widget-row widget-wide">
-          <button type="button" class="widget-button widget-primary" disabled={busy || secondsUntilFree > 0} onClick={() => void model.restart()}>
+          <button
+            type="button"
+            class="widget-button widget-primary"
+            disabled={busy || secondsUntilFree > 0}
+            onClick={() => void model.restart()}
+          >
             Restart the fleet
           </button>
         </div>
@@ -113,7 +120,9 @@ export default function StormSimulator({ baseUrl }: { baseUrl?: string }) {
 
       <StormChart runs={runs} />
       <StormTable runs={runs} />
-      <p class="widget-hint">Peak: the most attempts the server saw in one 100 ms. All back: from the restart until the last client was connected again.</p>
+      <p class="widget-hint">
+        Peak: the most attempts the server saw in one 100 ms. All back: from the restart until the last client was connected again.
+      </p>
       <StormExercise check={exercise} done={exercise.met || doneBefore} />
     </section>
   );
@@ -158,7 +167,9 @@ function StormTable({ runs }: { runs: Partial<Record<StormStrategy, StormRun>> }
   return (
     <div class="prod-table-wrap">
       <table class="prod-table">
-        <caption class="visually-hidden">The last storm of each strategy: its peak (the most attempts in one 100 ms), all attempts, and when the last client was back</caption>
+        <caption class="visually-hidden">
+          The last storm of each strategy: its peak (the most attempts in one 100 ms), all attempts, and when the last client was back
+        </caption>
         <thead>
           <tr>
             <th scope="col">Strategy</th>
@@ -184,7 +195,15 @@ function StormTable({ runs }: { runs: Partial<Record<StormStrategy, StormRun>> }
                   {run ? run.peak : '–'}
                 </td>
                 <td class="widget-mono">{run ? run.attempts : '–'}</td>
-                <td class="widget-mono">{!run ? '–' : !run.done ? 'running…' : run.allBackMs === null ? `${run.connected} of ${run.clients} back` : formatMs(run.allBackMs)}</td>
+                <td class="widget-mono">
+                  {!run
+                    ? '–'
+                    : !run.done
+                      ? 'running…'
+                      : run.allBackMs === null
+                        ? `${run.connected} of ${run.clients} back`
+                        : formatMs(run.allBackMs)}
+                </td>
               </tr>
             );
           })}
@@ -200,13 +219,16 @@ function StormExercise({ check, done }: { check: StormExerciseCheck; done: boole
   return (
     <ExerciseBox title="flatten the storm" done={done}>
       <p>
-        <strong>Exercise: flatten the storm.</strong> With a fleet of at least {STORM_EXERCISE.minClients} clients, restart it once
-        with no backoff and once with full jitter. You are done when full jitter's peak is at most a third of no backoff's.
+        <strong>Exercise: flatten the storm.</strong> With a fleet of at least {STORM_EXERCISE.minClients} clients, restart it once with no
+        backoff and once with full jitter. You are done when full jitter's peak is at most a third of no backoff's.
       </p>
       <ul class="widget-checks">
         <ExerciseCheckItem state={sameFleet && none!.clients >= STORM_EXERCISE.minClients ? 'met' : 'pending'}>
           Both strategies ran with the same fleet of {STORM_EXERCISE.minClients} or more
-          {none?.done || jitter?.done ? ` (no backoff: ${none?.done ? none.clients : '–'}, full jitter: ${jitter?.done ? jitter.clients : '–'})` : ''}.
+          {none?.done || jitter?.done
+            ? ` (no backoff: ${none?.done ? none.clients : '–'}, full jitter: ${jitter?.done ? jitter.clients : '–'})`
+            : ''}
+          .
         </ExerciseCheckItem>
         <ExerciseCheckItem state={check.met ? 'met' : check.comparable ? 'missed' : 'pending'}>
           Full jitter's peak ≤ ⅓ of no backoff's

@@ -54,7 +54,11 @@ export function TimeChart(props: TimeChartProps) {
     const build = () => {
       chart.current?.destroy();
       const width = Math.max(200, element.clientWidth);
-      chart.current = new uPlot(options(() => latest.current, element, width), data(latest.current), element);
+      chart.current = new uPlot(
+        options(() => latest.current, element, width),
+        data(latest.current),
+        element,
+      );
     };
     build();
     const resize = new ResizeObserver(() => {

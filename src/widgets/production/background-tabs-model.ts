@@ -269,7 +269,10 @@ export function createBackgroundTabsModel(options: BackgroundTabsOptions): Backg
     builds += 1;
     try {
       await client.startBuild({ channel: channel.value, durationMs: BUILD_DURATION_MS });
-      note('info', builds === 1 ? 'A build streams its log to the channel: an event every 2 s or so.' : 'The build ended; another one starts.');
+      note(
+        'info',
+        builds === 1 ? 'A build streams its log to the channel: an event every 2 s or so.' : 'The build ended; another one starts.',
+      );
     } catch (failure) {
       error.value = failure instanceof Error ? failure.message : String(failure);
     }

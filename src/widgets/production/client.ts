@@ -79,8 +79,7 @@ export function createProductionClient(options: ProductionClientOptions = {}): P
     publish: (channel, type, data) => post(paths.channelEvents(channel), { type, data }, 201),
     streamUrl: (channel, query) => withQuery(paths.sse(channel), query),
     hopUrl: (idleMs, channel, query) => withQuery(paths.idleHop(idleMs, channel), query),
-    fetchStream: (url, signal) =>
-      server.call(url, { method: 'GET', headers: { accept: 'text/event-stream' }, cache: 'no-store', signal }),
+    fetchStream: (url, signal) => server.call(url, { method: 'GET', headers: { accept: 'text/event-stream' }, cache: 'no-store', signal }),
     openEventSource(url) {
       const Source = options.EventSource ?? (globalThis.EventSource as unknown as new (url: string) => EventSourceLike);
       if (!Source) throw new ApiError('This browser has no EventSource.');

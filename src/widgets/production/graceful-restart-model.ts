@@ -1,12 +1,6 @@
 import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { fullJitterBackoff } from '../../protocol/backoff.ts';
-import {
-  DRAIN_LIMITS,
-  PRODUCTION_EVENTS,
-  type DrainBin,
-  type DrainDone,
-  type DrainStarted,
-} from '../../protocol/production.ts';
+import { DRAIN_LIMITS, PRODUCTION_EVENTS, type DrainBin, type DrainDone, type DrainStarted } from '../../protocol/production.ts';
 import type { ServerMessage } from '../../protocol/websocket.ts';
 import { READY_STATE, type EventSourceLike } from '../sse/client.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
@@ -209,7 +203,10 @@ export function createGracefulRestartModel(options: GracefulRestartOptions): Gra
       socket = undefined;
       if (!connected) return;
       const { delayMs } = fullJitterBackoff(1, WS_BACKOFF, random);
-      lost('websocket', `close ${event.code} ${closeCodeName(event.code)}${event.reason ? ` (“${event.reason}”)` : ''}; its own backoff waits ${formatMs(delayMs)}`);
+      lost(
+        'websocket',
+        `close ${event.code} ${closeCodeName(event.code)}${event.reason ? ` (“${event.reason}”)` : ''}; its own backoff waits ${formatMs(delayMs)}`,
+      );
       socketTimer = clock.setTimeout(openSocket, delayMs);
     };
   }
@@ -313,7 +310,9 @@ export function createGracefulRestartModel(options: GracefulRestartOptions): Gra
             (done.fleet === 0
               ? ''
               : `Peak: ${done.peak} reconnects in one 100 ms; ` +
-                (done.allBackMs === null ? `${done.back} of ${done.fleet} back.` : `all ${done.fleet} back after ${formatMs(done.allBackMs)}.`));
+                (done.allBackMs === null
+                  ? `${done.back} of ${done.fleet} back.`
+                  : `all ${done.fleet} back after ${formatMs(done.allBackMs)}.`));
       });
     }
   }

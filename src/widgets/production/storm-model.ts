@@ -180,7 +180,17 @@ export function createStormModel(client: ProductionClient): StormModel {
       batch(() => {
         runs.value = {
           ...runs.value,
-          [chosen]: { storm: started.id, strategy: chosen, clients: size, bins: [], connected: 0, done: false, peak: 0, attempts: 0, allBackMs: null },
+          [chosen]: {
+            storm: started.id,
+            strategy: chosen,
+            clients: size,
+            bins: [],
+            connected: 0,
+            done: false,
+            peak: 0,
+            attempts: 0,
+            allBackMs: null,
+          },
         };
         phase.value = 'running';
         status.value = `${size} clients connected; the server restarts and refuses everyone for ${formatMs(started.outageMs)}…`;

@@ -54,7 +54,10 @@ export function InstanceCard({ instance, published, servesYou, enabled, now, onP
           port <span class="widget-mono">{instance.port ?? '–'}</span>
         </span>
         <span>
-          streams <span class="widget-mono" data-open-streams>{instance.openStreams}</span>
+          streams{' '}
+          <span class="widget-mono" data-open-streams>
+            {instance.openStreams}
+          </span>
           {servesYou ? ' (yours)' : ''}
         </span>
       </p>

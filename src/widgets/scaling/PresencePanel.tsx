@@ -43,7 +43,14 @@ export function PresencePanel({ presence, readAt, now, gone }: PresencePanelProp
   );
 }
 
-function KeyTable(props: { keys: readonly PresenceKey[]; gone: readonly GoneKey[]; ttlMs: number; readAt: number; now: number; indexKey: string | null }) {
+function KeyTable(props: {
+  keys: readonly PresenceKey[];
+  gone: readonly GoneKey[];
+  ttlMs: number;
+  readAt: number;
+  now: number;
+  indexKey: string | null;
+}) {
   const { keys, gone, ttlMs, readAt, now } = props;
   const rows = [...keys.map((key) => ({ key, gone: false })), ...gone.map((key) => ({ key, gone: true }))];
   return (
@@ -70,7 +77,12 @@ function KeyTable(props: { keys: readonly PresenceKey[]; gone: readonly GoneKey[
               const state = left ? 'gone' : leftMs < 0 ? 'expired' : 'live';
               const share = leftMs > 0 ? Math.min(100, (leftMs / ttlMs) * 100) : 0;
               return (
-                <tr key={`${key.memberId}-${left ? 'gone' : 'live'}`} class={`scale-key scale-key-${state}`} data-member={key.name ?? ''} data-key-state={state}>
+                <tr
+                  key={`${key.memberId}-${left ? 'gone' : 'live'}`}
+                  class={`scale-key scale-key-${state}`}
+                  data-member={key.name ?? ''}
+                  data-key-state={state}
+                >
                   <td>{key.name ?? '(key gone)'}</td>
                   <td>
                     <span class="scale-ttl">
@@ -88,9 +100,9 @@ function KeyTable(props: { keys: readonly PresenceKey[]; gone: readonly GoneKey[
         </table>
       </div>
       <p class="widget-hint">
-        Read with one <code>ZRANGE</code> of the index <span class="widget-mono">{props.indexKey ? shortKey(props.indexKey) : ''}</span> and a{' '}
-        <code>PTTL</code> per member, never <code>KEYS</code>. A key at <code>-2</code> has expired; the index keeps its member until an instance
-        re-reads the room and prunes it.
+        Read with one <code>ZRANGE</code> of the index <span class="widget-mono">{props.indexKey ? shortKey(props.indexKey) : ''}</span> and
+        a <code>PTTL</code> per member, never <code>KEYS</code>. A key at <code>-2</code> has expired; the index keeps its member until an
+        instance re-reads the room and prunes it.
       </p>
     </>
   );
@@ -116,7 +128,11 @@ function MemberList({ name, list }: { name: InstanceName; list: string[] | null 
   return (
     <li class="scale-list" data-list={name}>
       <span class="scale-list-name">{name.toUpperCase()}’s member list:</span>{' '}
-      {names === null ? <span class="widget-hint">no member connected</span> : <span class="widget-mono">{names.length ? names.join(', ') : '(empty)'}</span>}
+      {names === null ? (
+        <span class="widget-hint">no member connected</span>
+      ) : (
+        <span class="widget-mono">{names.length ? names.join(', ') : '(empty)'}</span>
+      )}
     </li>
   );
 }

@@ -78,13 +78,19 @@ export default function ScalingDemo({ instance = 'default', baseUrl }: DemoProps
         </div>
       </fieldset>
 
-      <StatusLines status={phase === 'starting' ? model.status.value : busy ? `Working: ${busy}…` : model.status.value} error={model.error.value} />
+      <StatusLines
+        status={phase === 'starting' ? model.status.value : busy ? `Working: ${busy}…` : model.status.value}
+        error={model.error.value}
+      />
 
       {running ? (
         <>
           <p class="widget-facts scale-facts">
             <span>
-              Backplane <span class="widget-mono">{demo.backplane ? `Redis (${demo.redis?.source === 'REDIS_URL' ? 'REDIS_URL' : 'private redis-server'})` : 'none'}</span>
+              Backplane{' '}
+              <span class="widget-mono">
+                {demo.backplane ? `Redis (${demo.redis?.source === 'REDIS_URL' ? 'REDIS_URL' : 'private redis-server'})` : 'none'}
+              </span>
             </span>
             {demo.redis && (
               <span>
@@ -143,7 +149,13 @@ function BackplaneChoice({ model, name }: { model: ScalingModel; name: string })
     <fieldset class="widget-radios widget-wide">
       <legend>Backplane</legend>
       <label class="widget-check widget-radio">
-        <input type="radio" name={name} checked={chosen} disabled={availability?.available === false} onChange={() => (model.backplane.value = true)} />
+        <input
+          type="radio"
+          name={name}
+          checked={chosen}
+          disabled={availability?.available === false}
+          onChange={() => (model.backplane.value = true)}
+        />
         <span>
           Redis: one Pub/Sub channel and one shared log for both instances
           {availability?.available && <span class="widget-hint"> — {availability.detail}</span>}
@@ -162,8 +174,8 @@ function MissingRedis({ availability }: { availability: Extract<BackplaneAvailab
   return (
     <div class="widget-card scale-missing" role="note">
       <p>
-        <strong>The backplane half cannot run here.</strong> {availability.detail} Get one with the command for your machine, then restart the
-        workbook:
+        <strong>The backplane half cannot run here.</strong> {availability.detail} Get one with the command for your machine, then restart
+        the workbook:
       </p>
       <ul class="scale-install">
         {availability.install.map((way) => (
@@ -223,8 +235,19 @@ function Subscriber({ model, name, enabled }: { model: ScalingModel; name: strin
           ? `Served by ${served.instance.toUpperCase()}${served.instance === pinned ? '' : ` — ${pinned.toUpperCase()} is down, so the balancer sent it to ${served.instance.toUpperCase()}`}${served.lastEventId ? `; the request carried Last-Event-ID: ${served.lastEventId}` : ''}.`
           : `The balancer sends your stream to ${pinned.toUpperCase()}, or to ${otherInstance(pinned).toUpperCase()} while ${pinned.toUpperCase()} is down.`}
       </p>
-      <ol class="scale-feed widget-mono" ref={scroller.ref} onScroll={scroller.onScroll} aria-label="Events your EventSource received" aria-live="polite" tabIndex={0}>
-        {feed.length === 0 ? <li class="widget-hint">Notes will appear here as your EventSource receives them.</li> : feed.map((entry) => <FeedLine key={entry.key} entry={entry} />)}
+      <ol
+        class="scale-feed widget-mono"
+        ref={scroller.ref}
+        onScroll={scroller.onScroll}
+        aria-label="Events your EventSource received"
+        aria-live="polite"
+        tabIndex={0}
+      >
+        {feed.length === 0 ? (
+          <li class="widget-hint">Notes will appear here as your EventSource receives them.</li>
+        ) : (
+          feed.map((entry) => <FeedLine key={entry.key} entry={entry} />)
+        )}
       </ol>
     </section>
   );
@@ -269,9 +292,13 @@ function Exercise({ exercise, done }: { exercise: ScalingExercise | null; done: 
             : 'A note published on one instance reaches your stream on the other.'}
         </ExerciseCheckItem>
         <ExerciseCheckItem state={kill ? 'met' : 'pending'}>
-          {kill ? `Instance ${kill.instance.toUpperCase()} was killed under your stream (last id ${kill.lastId ?? 'none'}).` : 'The instance under your stream is killed.'}
+          {kill
+            ? `Instance ${kill.instance.toUpperCase()} was killed under your stream (last id ${kill.lastId ?? 'none'}).`
+            : 'The instance under your stream is killed.'}
         </ExerciseCheckItem>
-        <ExerciseCheckItem state={resumed === null ? 'pending' : !resumed.gapless ? 'missed' : resumed.firstId === null ? 'pending' : 'met'}>
+        <ExerciseCheckItem
+          state={resumed === null ? 'pending' : !resumed.gapless ? 'missed' : resumed.firstId === null ? 'pending' : 'met'}
+        >
           {resumed === null
             ? 'Your stream comes back on the other instance with Last-Event-ID, and misses nothing.'
             : !resumed.gapless

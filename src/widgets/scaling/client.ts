@@ -45,14 +45,19 @@ export interface ScalingClientOptions extends ServerOptions {
 export function createScalingClient(options: ScalingClientOptions = {}): ScalingClient {
   const server = companionServer(options);
   const json = async <T>(path: string, init: RequestInit, expected: number): Promise<T> => {
-    const response = await server.call(server.url(path), { cache: 'no-store', ...init, headers: { accept: 'application/json', ...init.headers } });
+    const response = await server.call(server.url(path), {
+      cache: 'no-store',
+      ...init,
+      headers: { accept: 'application/json', ...init.headers },
+    });
     if (response.status !== expected) throw await errorFrom(response);
     return (await response.json()) as T;
   };
 
   return {
     availability: () => json(paths.scaling, {}, 200),
-    start: async (channel, request) => (await server.postJson(paths.scalingDemo(channel), request, 201)).json() as Promise<ScalingDemoState>,
+    start: async (channel, request) =>
+      (await server.postJson(paths.scalingDemo(channel), request, 201)).json() as Promise<ScalingDemoState>,
     state: (channel, signal) => json(paths.scalingDemo(channel), { signal }, 200),
     async stop(channel) {
       const response = await server.call(server.url(paths.scalingDemo(channel)), { method: 'DELETE', cache: 'no-store' });

@@ -1,5 +1,5 @@
 import { isValidChannel } from '../../protocol/channel.ts';
-import { registerDemoChannel } from '../../workshops/demo-channels.ts';
+import { registerDemoChannel } from './demo-channels.ts';
 
 /** What a widget stores in sessionStorage: only reading and writing single keys. */
 export type SessionStore = Pick<Storage, 'getItem' | 'setItem'>;
@@ -19,7 +19,7 @@ export function randomChannel(prefix: string): string {
  * sessionStorage so a reload (or a return to the page in the same tab) keeps
  * it, while another tab gets its own. Call it in the browser only (after mount).
  * The channel is also registered as one of the page's demo channels, where a
- * workshop's broadcasts arrive (src/workshops/demo-channels.ts).
+ * workshop's broadcasts arrive (src/widgets/shared/demo-channels.ts).
  *
  * @param widget names the widget in the storage key (`rtw:<widget>:channel:<instance>`).
  * @param prefix starts every channel of this widget, so server logs tell whose traffic it is.

@@ -185,14 +185,7 @@ function JobCard({ job, phase, channel }: { job: Job | null; phase: string; chan
           <span class="widget-badge">{phase === 'starting' ? 'Starting…' : 'No job yet'}</span>
         )}
       </div>
-      <div
-        class="widget-bar"
-        role="progressbar"
-        aria-label="Job progress"
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={progress}
-      >
+      <div class="widget-bar" role="progressbar" aria-label="Job progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress}>
         <div class={`widget-bar-fill${job?.state === 'failed' ? ' sp-bar-failed' : ''}`} style={{ width: `${progress}%` }} />
       </div>
       <dl class="sp-job-facts">
@@ -240,14 +233,14 @@ function StatTiles({ stats, interval }: { stats: PollStats; interval: number }) 
         value={String(stats.unchanged)}
         note={stats.unchanged ? `${formatBytes(stats.repeatedBodyBytes)} of bodies you had` : 'same version, whole body'}
       />
-      <StatTile stat="not-modified" keyClass={keyClass('not-modified')} label="304 Not Modified" value={String(stats.notModified)} note="headers only, no body" />
       <StatTile
-        stat="bytes"
-        label="Bytes received"
-        value={formatBytes(stats.bytes)}
-        raw={stats.bytes}
-        note={bytesNote}
+        stat="not-modified"
+        keyClass={keyClass('not-modified')}
+        label="304 Not Modified"
+        value={String(stats.notModified)}
+        note="headers only, no body"
       />
+      <StatTile stat="bytes" label="Bytes received" value={formatBytes(stats.bytes)} raw={stats.bytes} note={bytesNote} />
       <StatTile
         stat="step-staleness"
         label="Staleness: job steps"
@@ -385,11 +378,7 @@ function Timeline({ model }: { model: ShortPollingModel }) {
         </div>
       </div>
       <p class="sp-detail">
-        {activePoll
-          ? describePoll(activePoll, origin)
-          : last
-            ? `Latest: ${describePoll(last, origin)}`
-            : 'Waiting for the first answer…'}
+        {activePoll ? describePoll(activePoll, origin) : last ? `Latest: ${describePoll(last, origin)}` : 'Waiting for the first answer…'}
       </p>
       <ul class="widget-legend" aria-label="Legend">
         <LegendItem outcome="changed" text="200 changed" />
@@ -482,9 +471,9 @@ function Exercise({ check, phase, done }: { check: ExerciseCheck; phase: string;
   return (
     <ExerciseBox title="tune the poller" done={done}>
       <p class="sp-exercise-title">
-        <strong>Exercise: tune the poller.</strong> Run a job to the end so that the poller is sure to see the finish
-        within {formatMs(EXERCISE.maxFinishWorstCaseMs)} (one interval plus the round trip, at worst), while re-downloading
-        under {formatBytes(EXERCISE.maxRepeatedBodyBytes)} of bodies it already had.
+        <strong>Exercise: tune the poller.</strong> Run a job to the end so that the poller is sure to see the finish within{' '}
+        {formatMs(EXERCISE.maxFinishWorstCaseMs)} (one interval plus the round trip, at worst), while re-downloading under{' '}
+        {formatBytes(EXERCISE.maxRepeatedBodyBytes)} of bodies it already had.
       </p>
       <ul class="widget-checks">
         <ExerciseCheckItem state={!ended ? 'pending' : check.finishOk ? 'met' : 'missed'} pendingWord={PENDING_WORD}>

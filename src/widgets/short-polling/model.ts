@@ -795,7 +795,6 @@ function countTrailingErrors(list: readonly PollRecord[]): number {
   return count;
 }
 
-
 /**
  * The live sentence under the numbers, e.g. "Polling every 2 s: you see the
  * job's steps 1 s late on average (worst 1.9 s); 14 of 18 requests found nothing new."
@@ -811,7 +810,9 @@ export function describeNumbers(phase: Phase, stats: PollStats, intervalMs: numb
   const parts: string[] = [];
   const lead = live ? `Polling every ${every}` : `Polled until ${phase === 'finished' ? 'the job ended' : 'you stopped'}`;
   if (stats.steps !== null) {
-    parts.push(`you ${live ? 'see' : 'saw'} the job's steps ${formatMs(stats.steps.avgMs)} late on average (worst ${formatMs(stats.steps.maxMs)})`);
+    parts.push(
+      `you ${live ? 'see' : 'saw'} the job's steps ${formatMs(stats.steps.avgMs)} late on average (worst ${formatMs(stats.steps.maxMs)})`,
+    );
   }
   if (stats.notes !== null) {
     parts.push(`your changes ${formatMs(stats.notes.avgMs)} late (half the interval is ${formatMs(intervalMs / 2)})`);
@@ -840,7 +841,10 @@ export function describePoll(poll: PollRecord, origin: number): string {
   const where = poll.state ? `${poll.state}${poll.state === 'running' ? ` ${poll.progress} %` : ''}` : '';
   switch (poll.outcome) {
     case 'changed': {
-      const missed = poll.missedVersions > 0 ? ` ${poll.missedVersions} earlier ${poll.missedVersions === 1 ? 'version was' : 'versions were'} never seen.` : '';
+      const missed =
+        poll.missedVersions > 0
+          ? ` ${poll.missedVersions} earlier ${poll.missedVersions === 1 ? 'version was' : 'versions were'} never seen.`
+          : '';
       return `${when}: 200, changed to version ${poll.version} (${where}), seen ${formatMs(poll.stalenessMs ?? 0)} after the server made the change.${missed} ${cost}.`;
     }
     case 'unchanged':

@@ -1,11 +1,6 @@
 import { useEffect, useId, useState } from 'preact/hooks';
 import { formatMs } from '../shared/format.ts';
-import {
-  EXPERIMENT_STREAMS,
-  HTTP1_CONNECTIONS_PER_HOST,
-  type ConnectionLimitModel,
-  type StreamRow,
-} from './connection-limit.ts';
+import { EXPERIMENT_STREAMS, HTTP1_CONNECTIONS_PER_HOST, type ConnectionLimitModel, type StreamRow } from './connection-limit.ts';
 
 /**
  * The "Open 7 streams" experiment, a sub-section of the SSE demo: it pauses
@@ -33,13 +28,17 @@ export function SixConnectionLimit({ model, channel }: { model: ConnectionLimitM
         Experiment: {HTTP1_CONNECTIONS_PER_HOST} connections per host
       </h3>
       <p>
-        Over HTTP/1.1 a browser opens at most {HTTP1_CONNECTIONS_PER_HOST} connections to one host, <em>shared by all its tabs</em>,
-        and an open stream keeps its connection for as long as it lives. “Open {EXPERIMENT_STREAMS} streams” first pauses this
-        demo’s own two streams (the EventSource and the wire view hold two of the six), then opens {EXPERIMENT_STREAMS} EventSources
-        to separate channels.
+        Over HTTP/1.1 a browser opens at most {HTTP1_CONNECTIONS_PER_HOST} connections to one host, <em>shared by all its tabs</em>, and an
+        open stream keeps its connection for as long as it lives. “Open {EXPERIMENT_STREAMS} streams” first pauses this demo’s own two
+        streams (the EventSource and the wire view hold two of the six), then opens {EXPERIMENT_STREAMS} EventSources to separate channels.
       </p>
       <div class="widget-row">
-        <button type="button" class="widget-button widget-primary" onClick={() => channel && model.start(channel)} disabled={running || !channel}>
+        <button
+          type="button"
+          class="widget-button widget-primary"
+          onClick={() => channel && model.start(channel)}
+          disabled={running || !channel}
+        >
           Open {EXPERIMENT_STREAMS} streams
         </button>
         <button type="button" class="widget-button" onClick={() => model.closeOne()} disabled={!running || model.openCount.value === 0}>
@@ -60,14 +59,18 @@ export function SixConnectionLimit({ model, channel }: { model: ConnectionLimitM
         </ol>
       )}
       <p class="widget-hint" role="status">
-        {running ? summary(model.openCount.value, model.stalledCount.value) : rows.length > 0 ? 'Experiment stopped: the demo’s streams are back.' : ''}
+        {running
+          ? summary(model.openCount.value, model.stalledCount.value)
+          : rows.length > 0
+            ? 'Experiment stopped: the demo’s streams are back.'
+            : ''}
       </p>
       <p class="widget-hint">
         {protocol ? `This page came over ${protocolName(protocol)}. ` : ''}
-        HTTP/2 (and HTTP/3) carry many streams over one connection, multiplexed: servers typically allow 100 at once, so there
-        all {EXPERIMENT_STREAMS} open at once and the six-connection limit no longer bites. Over HTTP/1.1, this lesson open in{' '}
-        {HTTP1_CONNECTIONS_PER_HOST / 2} tabs, each with the demo’s two streams open (after a build), has already used up the six: a
-        stream in one more tab waits.
+        HTTP/2 (and HTTP/3) carry many streams over one connection, multiplexed: servers typically allow 100 at once, so there all{' '}
+        {EXPERIMENT_STREAMS} open at once and the six-connection limit no longer bites. Over HTTP/1.1, this lesson open in{' '}
+        {HTTP1_CONNECTIONS_PER_HOST / 2} tabs, each with the demo’s two streams open (after a build), has already used up the six: a stream
+        in one more tab waits.
       </p>
     </section>
   );

@@ -74,7 +74,9 @@ export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs
   const building = phase === 'starting' || phase === 'running';
   const connected = connection === 'open' || connection === 'reconnecting' || connection === 'connecting';
   const doneBefore = useDoneBefore(EXERCISE);
-  const retryChoices = (RETRY_CHOICES as readonly number[]).includes(retryMs) ? RETRY_CHOICES : [...RETRY_CHOICES, retryMs].sort((a, b) => a - b);
+  const retryChoices = (RETRY_CHOICES as readonly number[]).includes(retryMs)
+    ? RETRY_CHOICES
+    : [...RETRY_CHOICES, retryMs].sort((a, b) => a - b);
 
   return (
     <section class="widget sse" data-widget="sse" aria-label="Server-Sent Events demo" data-connection-state={connection}>
@@ -89,10 +91,20 @@ export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs
           >
             Start build
           </button>
-          <button type="button" class="widget-button" onClick={() => void model.kill()} disabled={connection !== 'open' || sending !== null}>
+          <button
+            type="button"
+            class="widget-button"
+            onClick={() => void model.kill()}
+            disabled={connection !== 'open' || sending !== null}
+          >
             Kill the connection
           </button>
-          <button type="button" class="widget-button" onClick={() => void model.restart()} disabled={connection !== 'open' || sending !== null}>
+          <button
+            type="button"
+            class="widget-button"
+            onClick={() => void model.restart()}
+            disabled={connection !== 'open' || sending !== null}
+          >
             Restart the stream
           </button>
           <ConnectionBadge state={connection} />
@@ -226,7 +238,13 @@ const PHASE_LABEL: Record<BuildPhase, string> = {
   lost: 'Lost',
 };
 
-function BuildCard(props: { phase: BuildPhase; track: BuildTrack | null; verification: string; channel: string | null; connected: boolean }) {
+function BuildCard(props: {
+  phase: BuildPhase;
+  track: BuildTrack | null;
+  verification: string;
+  channel: string | null;
+  connected: boolean;
+}) {
   const { phase, track } = props;
   const percent = track?.done ? 100 : (track?.progress?.percent ?? 0);
   // `starting` is the first moment of a run: tests and styles see it as running.
@@ -236,9 +254,7 @@ function BuildCard(props: { phase: BuildPhase; track: BuildTrack | null; verific
   return (
     <div class="widget-card sse-build" data-build-state={state}>
       <div class="widget-card-head">
-        <span class="widget-card-title">
-          Build{track?.buildId ? <span class="widget-mono"> {track.buildId}</span> : null}
-        </span>
+        <span class="widget-card-title">Build{track?.buildId ? <span class="widget-mono"> {track.buildId}</span> : null}</span>
         <span class={`widget-badge sse-badge-${state}`}>{PHASE_LABEL[phase]}</span>
       </div>
       <div class="widget-bar" role="progressbar" aria-label="Build progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
@@ -256,7 +272,9 @@ function BuildCard(props: { phase: BuildPhase; track: BuildTrack | null; verific
           {track?.reset ? ' (the server could not resume and sent a reset)' : ''}.
         </p>
       )}
-      {track && track.repeatedEvents > 0 && <p class="widget-error sse-warning">{track.repeatedEvents} events came twice (their ids had been seen).</p>}
+      {track && track.repeatedEvents > 0 && (
+        <p class="widget-error sse-warning">{track.repeatedEvents} events came twice (their ids had been seen).</p>
+      )}
       <p class="widget-hint">
         Channel <span class="widget-mono">{props.channel ?? '–'}</span>. The log numbers each line as it arrives; the event ids (strictly
         increasing) show any gap or repeat, and the build’s line count says whether all arrived.
@@ -314,7 +332,9 @@ function Broadcasts({ entries }: { entries: readonly BroadcastEntry[] }) {
           </li>
         ))}
       </ul>
-      <p class="widget-hint">Delivered by this demo’s EventSource, as an event of type <code>workshop-broadcast</code>.</p>
+      <p class="widget-hint">
+        Delivered by this demo’s EventSource, as an event of type <code>workshop-broadcast</code>.
+      </p>
     </div>
   );
 }
@@ -387,17 +407,30 @@ function Exercise({ check, phase, done }: { check: ExerciseCheck; phase: BuildPh
   return (
     <ExerciseBox title="resume without gaps" done={done}>
       <p>
-        <strong>Exercise: resume without gaps.</strong> Start a build and, while it streams, kill the connection at least once. Do
-        not reload: let the browser reconnect by itself. You are done when the build finishes with every log line received
-        exactly once — as many lines as the build announced, none missing, none repeated.
+        <strong>Exercise: resume without gaps.</strong> Start a build and, while it streams, kill the connection at least once. Do not
+        reload: let the browser reconnect by itself. You are done when the build finishes with every log line received exactly once — as
+        many lines as the build announced, none missing, none repeated.
       </p>
       <ul class="widget-checks">
-        <ExerciseCheckItem state={check.kills > 0 && check.reconnects > 0 ? 'met' : ended ? 'missed' : 'pending'} pendingWord={PENDING_WORD}>
-          Connection killed during the build and reconnected: {check.kills} {check.kills === 1 ? 'kill' : 'kills'},{' '}
-          {check.reconnects} {check.reconnects === 1 ? 'reconnect' : 'reconnects'}.
+        <ExerciseCheckItem
+          state={check.kills > 0 && check.reconnects > 0 ? 'met' : ended ? 'missed' : 'pending'}
+          pendingWord={PENDING_WORD}
+        >
+          Connection killed during the build and reconnected: {check.kills} {check.kills === 1 ? 'kill' : 'kills'}, {check.reconnects}{' '}
+          {check.reconnects === 1 ? 'reconnect' : 'reconnects'}.
         </ExerciseCheckItem>
-        <ExerciseCheckItem state={!check.finished ? (ended ? 'missed' : 'pending') : check.exact ? 'met' : 'missed'} pendingWord={PENDING_WORD}>
-          Every line exactly once{check.finished ? (check.exact ? '.' : ': some lines are missing or repeated.') : building ? ' (checked when the build ends).' : '.'}
+        <ExerciseCheckItem
+          state={!check.finished ? (ended ? 'missed' : 'pending') : check.exact ? 'met' : 'missed'}
+          pendingWord={PENDING_WORD}
+        >
+          Every line exactly once
+          {check.finished
+            ? check.exact
+              ? '.'
+              : ': some lines are missing or repeated.'
+            : building
+              ? ' (checked when the build ends).'
+              : '.'}
         </ExerciseCheckItem>
       </ul>
       {ended && !check.passed && (

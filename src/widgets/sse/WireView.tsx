@@ -45,8 +45,8 @@ export function WireView({ entries, bytes, open }: { entries: readonly WireEntry
       </div>
       <p class="widget-hint">
         Keeps the last {WIRE_MAX_LINES} lines. <span class="sse-f sse-f-id">id</span> <span class="sse-f sse-f-event">event</span>{' '}
-        <span class="sse-f sse-f-data">data</span> <span class="sse-f sse-f-retry">retry</span>{' '}
-        <span class="sse-f-comment">: comment</span> · ↵ ends a line; an empty line dispatches the event above it.
+        <span class="sse-f sse-f-data">data</span> <span class="sse-f sse-f-retry">retry</span> <span class="sse-f-comment">: comment</span>{' '}
+        · ↵ ends a line; an empty line dispatches the event above it.
       </p>
     </figure>
   );

@@ -168,11 +168,7 @@ export function complete(state: BuildTrack): boolean {
   if (!state.done) return false;
   const total = state.totalLines ?? state.done.lines;
   return (
-    state.received === total &&
-    state.done.lines === total &&
-    state.gaps.length === 0 &&
-    state.repeatedEvents === 0 &&
-    state.reset === null
+    state.received === total && state.done.lines === total && state.gaps.length === 0 && state.repeatedEvents === 0 && state.reset === null
   );
 }
 

@@ -49,7 +49,9 @@ export interface SseClient {
 
 export interface SseClientOptions extends ServerOptions {
   /** Default: the browser's `EventSource`. */
-  EventSource?: new (url: string) => EventSourceLike;
+  EventSource?: new (
+    url: string,
+  ) => EventSourceLike;
 }
 
 /** Creates the client. Touches no browser API until a call is made (safe during SSR). */

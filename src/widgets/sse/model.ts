@@ -3,7 +3,7 @@ import { BUILD_EVENT_TYPES, type StartBuildResponse } from '../../protocol/build
 import type { FaultRequest, FaultResponse } from '../../protocol/faults.ts';
 import { SSE_DEFAULTS, SSE_RESET_EVENT, type SseResetData } from '../../protocol/sse.ts';
 import { BROADCAST_EVENT_TYPE } from '../../protocol/workshops.ts';
-import { broadcastLine, demoBroadcastOf } from '../../workshops/demo-broadcast.ts';
+import { broadcastLine, demoBroadcastOf } from '../shared/workshop-broadcast.ts';
 import { formatMs } from '../shared/format.ts';
 import {
   complete,
@@ -83,9 +83,7 @@ export type WireEntry =
   | { seq: number; connection: number; kind: 'line'; line: WireLine }
   | { seq: number; connection: number; kind: 'note'; text: string };
 
-type NewWireEntry =
-  | { connection: number; kind: 'line'; line: WireLine }
-  | { connection: number; kind: 'note'; text: string };
+type NewWireEntry = { connection: number; kind: 'line'; line: WireLine } | { connection: number; kind: 'note'; text: string };
 
 /** What the last automatic reconnect of the EventSource looked like. */
 export interface ReconnectRecord {
@@ -282,7 +280,14 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
     };
     // A workshop's broadcast arrives on the same channel with an id of its own: it
     // goes through the build tracker too, so its id does not look like a gap.
-    const types = [BUILD_EVENT_TYPES.log, BUILD_EVENT_TYPES.progress, BUILD_EVENT_TYPES.done, SSE_RESET_EVENT, BROADCAST_EVENT_TYPE, 'message'];
+    const types = [
+      BUILD_EVENT_TYPES.log,
+      BUILD_EVENT_TYPES.progress,
+      BUILD_EVENT_TYPES.done,
+      SSE_RESET_EVENT,
+      BROADCAST_EVENT_TYPE,
+      'message',
+    ];
     for (const type of types) {
       es.addEventListener(type, (event) => {
         if (source === es) onEvent(type, event);
@@ -326,7 +331,8 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
       source = null;
       batch(() => {
         connection.value = 'closed';
-        error.value = 'The browser closed the stream for good: the server answered with an error or not with text/event-stream. “Start build” opens a new one.';
+        error.value =
+          'The browser closed the stream for good: the server answered with an error or not with text/event-stream. “Start build” opens a new one.';
       });
       rejectWaiters(new ApiError('The stream could not be opened.'));
       return;
@@ -468,9 +474,7 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
         refused: `the server refused the stream (${detail}); not retrying, as EventSource would not`,
       }[reason];
       const then =
-        retryInMs === null
-          ? ''
-          : `; reconnecting in ${formatMs(retryInMs)}${lastEventId ? ` with ?lastEventId=${lastEventId}` : ''}`;
+        retryInMs === null ? '' : `; reconnecting in ${formatMs(retryInMs)}${lastEventId ? ` with ?lastEventId=${lastEventId}` : ''}`;
       batch(() => {
         wireOpen.value = false;
         addWire([{ kind: 'note', connection: attempt, text: `connection ${attempt} closed after ${bytes} B: ${what}${then}` }]);
@@ -641,7 +645,8 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
     batch(() => {
       wireOpen.value = false;
       connection.value = 'paused';
-      if (hadWire) addWire([{ kind: 'note', connection: stats.peek().wireConnections, text: 'paused by the widget for the 6-connection experiment' }]);
+      if (hadWire)
+        addWire([{ kind: 'note', connection: stats.peek().wireConnections, text: 'paused by the widget for the 6-connection experiment' }]);
     });
   }
 
@@ -698,7 +703,6 @@ export function createSseModel(client: SseClient, clock: Clock = systemClock, op
     dispose,
   };
 }
-
 
 function safeJson<T>(text: string): T | null {
   try {

@@ -31,7 +31,14 @@ export interface WireReaderListener {
   /** A chunk of the body arrived: its size on the wire and what it completed. */
   chunk(info: { attempt: number; bytes: number; lines: WireLine[]; events: WireEvent[]; retryMs: number | null }): void;
   /** The connection is over; `retryInMs` is null when the reader gives up. */
-  closed(info: { attempt: number; reason: WireCloseReason; detail: string; bytes: number; retryInMs: number | null; lastEventId: string }): void;
+  closed(info: {
+    attempt: number;
+    reason: WireCloseReason;
+    detail: string;
+    bytes: number;
+    retryInMs: number | null;
+    lastEventId: string;
+  }): void;
 }
 
 export interface WireReaderOptions {

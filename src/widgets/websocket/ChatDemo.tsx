@@ -83,8 +83,8 @@ export default function ChatDemo({ instance = 'default' }: ChatDemoProps) {
             Restart the server side
           </button>
           <p class="widget-hint">
-            Closes every socket in this room with 1012 Service Restart. Both reconnect after a random wait (full jitter),
-            so they do not come back at the same instant.
+            Closes every socket in this room with 1012 Service Restart. Both reconnect after a random wait (full jitter), so they do not
+            come back at the same instant.
           </p>
         </fieldset>
       </div>
@@ -256,17 +256,17 @@ function Pane({ pane, now }: { pane: ChatPane; now: number }) {
           )}
         </div>
         <p class="widget-hint">
-          Kill: the server cuts the socket with no close frame (you see 1006). Offline: the pane closes its socket and
-          stays away for 10 s. Flood: {FLOOD_COUNT} messages at once, more than the server’s burst of {limits.burst}.
+          Kill: the server cuts the socket with no close frame (you see 1006). Offline: the pane closes its socket and stays away for 10 s.
+          Flood: {FLOOD_COUNT} messages at once, more than the server’s burst of {limits.burst}.
         </p>
       </fieldset>
       {flood && (
         <div class="wsc-flood" data-flood-done={flood.done ? 'true' : 'false'}>
           <p role="status">{describeFlood(flood, limits)}</p>
           <p class="wsc-warn">
-            Don’t keep at it: each flood earns about {FLOOD_COUNT - limits.burst} refusals, and more than {limits.abuseThreshold}{' '}
-            within {limits.abuseWindowMs / 1000} s get the socket closed with 1008 Policy Violation. A second flood right away
-            is enough. After a 1008 this client does not reconnect by itself: it would only be thrown out again.
+            Don’t keep at it: each flood earns about {FLOOD_COUNT - limits.burst} refusals, and more than {limits.abuseThreshold} within{' '}
+            {limits.abuseWindowMs / 1000} s get the socket closed with 1008 Policy Violation. A second flood right away is enough. After a
+            1008 this client does not reconnect by itself: it would only be thrown out again.
           </p>
         </div>
       )}
@@ -304,13 +304,7 @@ function MessageList({ items }: { items: readonly ChatItem[] }) {
 
   return (
     <div class="wsc-messages-box">
-      <ul
-        class="wsc-messages"
-        aria-label="Messages"
-        ref={scroller.ref}
-        tabIndex={0}
-        onScroll={scroller.onScroll}
-      >
+      <ul class="wsc-messages" aria-label="Messages" ref={scroller.ref} tabIndex={0} onScroll={scroller.onScroll}>
         {items.map((item) => (
           <li
             key={item.key}
@@ -339,8 +333,8 @@ function Handshake({ hello }: { hello: HelloMessage | null }) {
       {hello ? (
         <div class="wsc-handshake">
           <p class="widget-hint">
-            The HTTP/1.1 Upgrade that opened this socket, as the server saw and answered it (RFC 6455 §4). After the 101,
-            the same TCP connection carries frames, not HTTP.
+            The HTTP/1.1 Upgrade that opened this socket, as the server saw and answered it (RFC 6455 §4). After the 101, the same TCP
+            connection carries frames, not HTTP.
           </p>
           <figure class="wsc-figure">
             <figcaption>Request (browser → server)</figcaption>
@@ -351,8 +345,8 @@ function Handshake({ hello }: { hello: HelloMessage | null }) {
             <pre class="wsc-pre">{['HTTP/1.1 101 Switching Protocols', ...headerLines(hello.handshake.response)].join('\n')}</pre>
           </figure>
           <p class="widget-hint">
-            Connection {hello.connectionId}; the server pings every {Math.round(hello.heartbeatMs / 1000)} s. Pings and pongs
-            are control frames the browser answers itself: scripts never see them.
+            Connection {hello.connectionId}; the server pings every {Math.round(hello.heartbeatMs / 1000)} s. Pings and pongs are control
+            frames the browser answers itself: scripts never see them.
           </p>
         </div>
       ) : (
@@ -371,12 +365,15 @@ function FrameLog({ frames, totals }: { frames: readonly FrameRecord[]; totals: 
   return (
     <details class="wsc-details">
       <summary>
-        Frame log <span class="widget-hint">({totals.framesUp} ↑ {formatBytes(totals.bytesUp)}, {totals.framesDown} ↓ {formatBytes(totals.bytesDown)})</span>
+        Frame log{' '}
+        <span class="widget-hint">
+          ({totals.framesUp} ↑ {formatBytes(totals.bytesUp)}, {totals.framesDown} ↓ {formatBytes(totals.bytesDown)})
+        </span>
       </summary>
       <p class="widget-hint">
-        Newest first, the last {frames.length}. Bytes are the payload (the JSON, UTF-8). On the wire each frame adds a 2–14 B
-        header: 2 B up to 125 B of payload, 4 B up to 64 KiB, 10 B beyond, plus a 4-byte mask on frames the browser sends
-        (RFC 6455 §5.2). Header bytes so far: {formatBytes(totals.headerBytesUp)} ↑, {formatBytes(totals.headerBytesDown)} ↓.
+        Newest first, the last {frames.length}. Bytes are the payload (the JSON, UTF-8). On the wire each frame adds a 2–14 B header: 2 B up
+        to 125 B of payload, 4 B up to 64 KiB, 10 B beyond, plus a 4-byte mask on frames the browser sends (RFC 6455 §5.2). Header bytes so
+        far: {formatBytes(totals.headerBytesUp)} ↑, {formatBytes(totals.headerBytesDown)} ↓.
       </p>
       <ol class="wsc-frames" aria-label="Frames, newest first" tabIndex={0}>
         {newestFirst.map((frame) => (
@@ -387,9 +384,7 @@ function FrameLog({ frames, totals }: { frames: readonly FrameRecord[]; totals: 
               </span>
               <span class="visually-hidden">{frame.direction === 'up' ? 'sent' : 'received'}</span>
               <span class="wsc-frame-type">{frame.type}</span>
-              <span class="widget-mono">
-                {frame.type === 'lost' ? 'no frame' : `${frame.bytes} B + ${frame.headerBytes} B`}
-              </span>
+              <span class="widget-mono">{frame.type === 'lost' ? 'no frame' : `${frame.bytes} B + ${frame.headerBytes} B`}</span>
               <span class="widget-mono wsc-frame-time">{formatClock(frame.at)}</span>
             </span>
             <code class="wsc-frame-text">{frame.text}</code>
@@ -412,13 +407,14 @@ function Exercise({ check, done, nameOf }: { check: ExerciseCheck; done: boolean
   return (
     <ExerciseBox title="exactly once, even offline" done={done}>
       <p>
-        <strong>Exercise: exactly once, even offline.</strong> Join in both panes. In one pane, press “Go offline for 10 s”
-        and send at least {EXERCISE.minMessages} messages while it is offline: they wait in the outbox (“sending”). When the
-        socket comes back, the outbox sends them again with the same clientId. The exercise passes when the other pane has
-        each of them exactly once.
+        <strong>Exercise: exactly once, even offline.</strong> Join in both panes. In one pane, press “Go offline for 10 s” and send at
+        least {EXERCISE.minMessages} messages while it is offline: they wait in the outbox (“sending”). When the socket comes back, the
+        outbox sends them again with the same clientId. The exercise passes when the other pane has each of them exactly once.
       </p>
       <ul class="widget-checks">
-        <ExerciseCheckItem state={check.wentOffline ? 'met' : 'pending'}>Went offline{check.pane && check.wentOffline ? ` (${nameOf(check.pane)}’s pane)` : ''}.</ExerciseCheckItem>
+        <ExerciseCheckItem state={check.wentOffline ? 'met' : 'pending'}>
+          Went offline{check.pane && check.wentOffline ? ` (${nameOf(check.pane)}’s pane)` : ''}.
+        </ExerciseCheckItem>
         <ExerciseCheckItem state={sent >= EXERCISE.minMessages ? 'met' : 'pending'}>
           Sent while offline: {sent} of at least {EXERCISE.minMessages}.
         </ExerciseCheckItem>

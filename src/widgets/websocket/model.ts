@@ -512,7 +512,12 @@ export function checkExercise(panes: readonly [ChatPane, ChatPane]): ExerciseChe
   ];
   const scored = candidates
     .map(({ pane, other }) => ({ pane, other, check: checkPane(pane, other) }))
-    .sort((x, y) => Number(y.check.passed) - Number(x.check.passed) || y.check.sentWhileOffline - x.check.sentWhileOffline || Number(y.check.wentOffline) - Number(x.check.wentOffline));
+    .sort(
+      (x, y) =>
+        Number(y.check.passed) - Number(x.check.passed) ||
+        y.check.sentWhileOffline - x.check.sentWhileOffline ||
+        Number(y.check.wentOffline) - Number(x.check.wentOffline),
+    );
   const best = scored[0]!;
   return best.check.wentOffline || best.check.sentWhileOffline > 0 ? best.check : { ...best.check, pane: null };
 }
@@ -672,11 +677,7 @@ export function describeTyping(names: readonly string[]): string {
 /** The flood's result in a sentence. */
 export function describeFlood(report: FloodReport, limits: { ratePerSecond: number; burst: number } = WS_LIMITS): string {
   const unanswered = report.sent - report.delivered - report.refused;
-  const tail = report.done
-    ? unanswered > 0
-      ? `; ${unanswered} got no answer (the connection ended).`
-      : '.'
-    : ', waiting for the rest…';
+  const tail = report.done ? (unanswered > 0 ? `; ${unanswered} got no answer (the connection ended).` : '.') : ', waiting for the rest…';
   return (
     `Flood: ${report.sent} messages sent at once → ${report.delivered} got through, ${report.refused} refused as rate-limited` +
     `${tail} The server allows a burst of ${limits.burst}, then ${limits.ratePerSecond} per second.`

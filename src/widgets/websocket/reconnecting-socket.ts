@@ -304,12 +304,15 @@ export class ReconnectingSocket {
     if (this.#disposed) return;
     const until = this.#clock.now() + Math.max(0, ms);
     this.#endDeliberately(OFFLINE_CLOSE_CODE, 'offline', { status: 'offline', until });
-    this.#offlineTimer = this.#clock.setTimeout(() => {
-      this.#offlineTimer = null;
-      if (this.#state.peek().status !== 'offline') return;
-      this.#failures = 0;
-      this.#open(0);
-    }, Math.max(0, ms));
+    this.#offlineTimer = this.#clock.setTimeout(
+      () => {
+        this.#offlineTimer = null;
+        if (this.#state.peek().status !== 'offline') return;
+        this.#failures = 0;
+        this.#open(0);
+      },
+      Math.max(0, ms),
+    );
   }
 
   /** Releases the socket, the timers and the listeners. The object is unusable afterwards. */
@@ -457,7 +460,8 @@ export class ReconnectingSocket {
     let message: ServerMessage | null = null;
     try {
       const parsed: unknown = JSON.parse(data);
-      if (parsed && typeof parsed === 'object' && typeof (parsed as { type?: unknown }).type === 'string') message = parsed as ServerMessage;
+      if (parsed && typeof parsed === 'object' && typeof (parsed as { type?: unknown }).type === 'string')
+        message = parsed as ServerMessage;
     } catch {
       message = null;
     }

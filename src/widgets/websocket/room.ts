@@ -20,11 +20,7 @@ export const ROOM_PARAM = 'room';
  * The room to join: the one an invite link names (another window, another
  * device), else this tab's own. Browser only (call after mount).
  */
-export function chosenRoom(
-  search: string,
-  instance = 'default',
-  storage: SessionStore | undefined = safeSessionStorage(),
-): string {
+export function chosenRoom(search: string, instance = 'default', storage: SessionStore | undefined = safeSessionStorage()): string {
   const invited = new URLSearchParams(search).get(ROOM_PARAM);
   return invited !== null && ROOM_PATTERN.test(invited) ? invited : widgetRoom(instance, storage);
 }

@@ -25,14 +25,11 @@ const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 export function FreshnessCostCalculator() {
   const [inputs, setInputs] = useState<FreshnessInputs>(DEFAULT_INPUTS);
   const cost = useMemo(() => freshnessCost(inputs), [inputs]);
-  const set = (key: keyof FreshnessInputs) => (value: number) =>
-    setInputs((current) => ({ ...current, [key]: value }));
+  const set = (key: keyof FreshnessInputs) => (value: number) => setInputs((current) => ({ ...current, [key]: value }));
 
   const { polling, push } = cost;
   const largest = Math.max(polling.bytesPerHour, push.bytesPerHour, 1);
-  const isDefault = (Object.keys(DEFAULT_INPUTS) as (keyof FreshnessInputs)[]).every(
-    (key) => inputs[key] === DEFAULT_INPUTS[key],
-  );
+  const isDefault = (Object.keys(DEFAULT_INPUTS) as (keyof FreshnessInputs)[]).every((key) => inputs[key] === DEFAULT_INPUTS[key]);
 
   return (
     <div class="fcc">
@@ -86,12 +83,7 @@ export function FreshnessCostCalculator() {
           onChange={set('pushMessageBytes')}
           describe={(b) => `${integer.format(b)} B`}
         />
-        <button
-          type="button"
-          class="fcc-reset"
-          disabled={isDefault}
-          onClick={() => setInputs(DEFAULT_INPUTS)}
-        >
+        <button type="button" class="fcc-reset" disabled={isDefault} onClick={() => setInputs(DEFAULT_INPUTS)}>
           Reset
         </button>
       </fieldset>
@@ -114,9 +106,7 @@ export function FreshnessCostCalculator() {
           <p class="fcc-card-title">Push (SSE or WebSocket)</p>
           <dl>
             <Figure term="Messages per hour">{formatCount(push.messagesPerHour)}</Figure>
-            <Figure term={`Heartbeats (every ${HEARTBEAT.everySeconds} s)`}>
-              {formatCount(push.heartbeatsPerHour)}
-            </Figure>
+            <Figure term={`Heartbeats (every ${HEARTBEAT.everySeconds} s)`}>{formatCount(push.heartbeatsPerHour)}</Figure>
             <Figure term="Bytes per hour">{formatBytes(push.bytesPerHour)}</Figure>
             <Figure term="Bytes per minute">{formatBytes(push.bytesPerHour / 60)}</Figure>
             <Figure term="Staleness">one network trip</Figure>
@@ -129,7 +119,9 @@ export function FreshnessCostCalculator() {
         <Bar label="Polling" bytes={polling.bytesPerHour} largest={largest} tone="warn" />
         <Bar label="Push" bytes={push.bytesPerHour} largest={largest} tone="ok" />
       </div>
-      <p class="fcc-verdict" aria-live="polite">{verdict(cost.bytesRatio)}</p>
+      <p class="fcc-verdict" aria-live="polite">
+        {verdict(cost.bytesRatio)}
+      </p>
     </div>
   );
 }
@@ -160,16 +152,7 @@ interface SliderProps {
 /** A slider over a list of values (readers and rates span orders of magnitude). */
 function StepSlider({ steps, ...props }: SliderProps & { steps: readonly number[] }) {
   const index = nearestStep(steps, props.value);
-  return (
-    <Slider
-      {...props}
-      min={0}
-      max={steps.length - 1}
-      step={1}
-      position={index}
-      toValue={(position) => steps[position]}
-    />
-  );
+  return <Slider {...props} min={0} max={steps.length - 1} step={1} position={index} toValue={(position) => steps[position]} />;
 }
 
 function RangeSlider(props: SliderProps & { min: number; max: number; step: number }) {
@@ -213,15 +196,7 @@ function Slider({
   );
 }
 
-function Figure({
-  term,
-  tone,
-  children,
-}: {
-  term: string;
-  tone?: 'warn' | 'ok';
-  children: ComponentChildren;
-}) {
+function Figure({ term, tone, children }: { term: string; tone?: 'warn' | 'ok'; children: ComponentChildren }) {
   return (
     <div class="fcc-figure">
       <dt>{term}</dt>
@@ -230,17 +205,7 @@ function Figure({
   );
 }
 
-function Bar({
-  label,
-  bytes,
-  largest,
-  tone,
-}: {
-  label: string;
-  bytes: number;
-  largest: number;
-  tone: 'warn' | 'ok';
-}) {
+function Bar({ label, bytes, largest, tone }: { label: string; bytes: number; largest: number; tone: 'warn' | 'ok' }) {
   const percent = Math.max(0.5, (bytes / largest) * 100);
   return (
     <div class="fcc-bar">

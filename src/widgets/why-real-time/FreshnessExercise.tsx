@@ -43,9 +43,10 @@ export default function FreshnessExercise() {
 
   const check = (event: Event) => {
     event.preventDefault();
-    const next = Object.fromEntries(
-      QUESTIONS.map(({ id }) => [id, checkAnswer(id, parseNumber(answers[id]))]),
-    ) as Record<QuestionId, AnswerCheck>;
+    const next = Object.fromEntries(QUESTIONS.map(({ id }) => [id, checkAnswer(id, parseNumber(answers[id]))])) as Record<
+      QuestionId,
+      AnswerCheck
+    >;
     setChecks(next);
     if (QUESTIONS.every(({ id }) => next[id].correct)) markExerciseDone(FRESHNESS_EXERCISE.lesson, FRESHNESS_EXERCISE.id);
   };
@@ -54,8 +55,8 @@ export default function FreshnessExercise() {
     <div class="fcc-exercise" data-widget="freshness-exercise">
       <ExerciseBox title="a budget for freshness" done={solved || doneBefore}>
         <p>
-          <strong>Exercise: a budget for freshness.</strong> In the calculator, set “Readers” to 1,000 and keep the default
-          sizes (700 B request, 400 B response, 60 B push message). Then enter what you find.
+          <strong>Exercise: a budget for freshness.</strong> In the calculator, set “Readers” to 1,000 and keep the default sizes (700 B
+          request, 400 B response, 60 B push message). Then enter what you find.
         </p>
         <form class="fcc-exercise-form" onSubmit={check}>
           {/* Usable from the first paint: client:reachable replays what the reader typed and pressed before hydration. */}

@@ -6,15 +6,7 @@
  * slider offers. The exact value (from solving the formula) and the slider's
  * step are then both right, and anything between them too.
  */
-import {
-  DEFAULT_INPUTS,
-  STEPS,
-  formatBytes,
-  formatSeconds,
-  freshnessCost,
-  pollingCost,
-  type FreshnessInputs,
-} from './freshness-cost.ts';
+import { DEFAULT_INPUTS, STEPS, formatBytes, formatSeconds, freshnessCost, pollingCost, type FreshnessInputs } from './freshness-cost.ts';
 
 export const FRESHNESS_EXERCISE = {
   lesson: 'why-real-time',
@@ -87,7 +79,10 @@ export function checkAnswer(question: QuestionId, value: number): AnswerCheck {
     case 'interval': {
       const bytes = formatBytes(pollingBytes(value));
       if (!passesTarget(value)) {
-        return { correct: false, explanation: `Every ${formatSeconds(value)}, polling moves ${bytes} an hour: under 1 GB. Poll more often.` };
+        return {
+          correct: false,
+          explanation: `Every ${formatSeconds(value)}, polling moves ${bytes} an hour: under 1 GB. Poll more often.`,
+        };
       }
       if (value < SLIDER_ANSWERS.interval) {
         const longer = SLIDER_ANSWERS.interval;
@@ -120,7 +115,10 @@ export function checkAnswer(question: QuestionId, value: number): AnswerCheck {
       const { push, polling } = pushAndPollingBytes(value);
       const figures = `push ${formatBytes(push)} against polling ${formatBytes(polling)} an hour`;
       if (!pushCatchesUp(value)) {
-        return { correct: false, explanation: `At ${Math.round(value).toLocaleString('en-US')} changes an hour, ${figures}: push still moves less.` };
+        return {
+          correct: false,
+          explanation: `At ${Math.round(value).toLocaleString('en-US')} changes an hour, ${figures}: push still moves less.`,
+        };
       }
       if (value > SLIDER_ANSWERS.changes) {
         const best = SLIDER_ANSWERS.changes;
@@ -139,7 +137,10 @@ export function checkAnswer(question: QuestionId, value: number): AnswerCheck {
  * 19.8, a trailing unit (`20 s`) ignored. NaN when it isn't a number.
  */
 export function parseNumber(text: string): number {
-  const trimmed = text.trim().replace(/\s*[a-z]+$/i, '').replace(/[\s_]/g, '');
+  const trimmed = text
+    .trim()
+    .replace(/\s*[a-z]+$/i, '')
+    .replace(/[\s_]/g, '');
   if (trimmed === '') return Number.NaN;
   const thousands = /^\d{1,3}(,\d{3})+(\.\d+)?$/.test(trimmed);
   return Number(thousands ? trimmed.replace(/,/g, '') : trimmed.replace(',', '.'));

@@ -13,11 +13,7 @@ export interface JoinedMember {
  * the typist is not — had she been, her own `typing` would arrive before the
  * message the other member sends next.
  */
-export async function assertTypingReachesOthersOnly(
-  typist: JoinedMember,
-  other: JoinedMember,
-  clientId: string,
-): Promise<void> {
+export async function assertTypingReachesOthersOnly(typist: JoinedMember, other: JoinedMember, clientId: string): Promise<void> {
   typist.socket.send({ type: 'typing', typing: true });
   assert.deepEqual(await other.socket.next('typing'), {
     type: 'typing',

@@ -47,9 +47,7 @@ export interface NginxCluster {
  * instance is ready (`/readyz`, asked directly, as a balancer's probe would).
  */
 export async function startNginxCluster(env: Record<string, string>, count = 2): Promise<NginxCluster> {
-  const instances = (await Promise.all(
-    Array.from({ length: Math.max(2, count) }, () => spawnServer(env)),
-  )) as NginxCluster['instances'];
+  const instances = (await Promise.all(Array.from({ length: Math.max(2, count) }, () => spawnServer(env)))) as NginxCluster['instances'];
   const nginx = await startNginx(instances.map((instance) => Number(new URL(instance.baseUrl).port)));
   for (const instance of instances) {
     await waitUntil(async () => (await fetch(`${instance.baseUrl}${paths.ready}`)).status === 200, 'the instance is ready', 10_000);

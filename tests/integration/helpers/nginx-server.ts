@@ -47,7 +47,10 @@ export async function startNginx(instancePorts: number[]): Promise<TestNginx> {
     .replace(/upstream (\w+) \{([^}]*)\}/g, (_block, name: string, body: string) => {
       const lines = body.split('\n');
       // Each instance gets the shipped `server` line of that upstream, with its parameters (max_fails…).
-      const shipped = lines.find((line) => line.includes('# instance'))!.trim().replace(/\s*#.*$/, '');
+      const shipped = lines
+        .find((line) => line.includes('# instance'))!
+        .trim()
+        .replace(/\s*#.*$/, '');
       const servers = instancePorts.map((instance) => shipped.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${instance}`));
       const kept = lines.filter((line) => !line.includes('# instance'));
       return `upstream ${name} {\n    ${servers.join('\n    ')}${kept.join('\n')}}`;

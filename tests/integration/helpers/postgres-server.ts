@@ -56,10 +56,7 @@ function postgresBin(): string | undefined {
 }
 
 /** Creates databases on the server at `adminUrl`; on stop, drops them from a server it does not own, then `stopServer`. */
-function onServer(
-  adminUrl: string,
-  { ownServer, stopServer }: { ownServer: boolean; stopServer: () => Promise<void> },
-): TestPostgres {
+function onServer(adminUrl: string, { ownServer, stopServer }: { ownServer: boolean; stopServer: () => Promise<void> }): TestPostgres {
   const created: string[] = [];
   let stopped: Promise<void> | undefined;
   const admin = async (sql: string) => {

@@ -56,7 +56,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     app.server.listen(0, '127.0.0.1', () => resolve());
   });
   if (config.redisUrl !== undefined && untilReady) {
-    await waitUntil(() => app.isReady(), () => `the instance is ready (${app.isReady()})`, 10_000);
+    await waitUntil(
+      () => app.isReady(),
+      () => `the instance is ready (${app.isReady()})`,
+      10_000,
+    );
   }
   const { port } = app.server.address() as AddressInfo;
   return { baseUrl: `http://127.0.0.1:${port}`, app, errors, warnings, stop: () => app.close() };

@@ -75,9 +75,7 @@ export class TestSocket {
     await withTimeout(
       new Promise<void>((resolve, reject) => {
         ws.once('open', () => resolve());
-        ws.once('unexpected-response', (_request, response) =>
-          reject(new Error(`The upgrade was refused with ${response.statusCode}`)),
-        );
+        ws.once('unexpected-response', (_request, response) => reject(new Error(`The upgrade was refused with ${response.statusCode}`)));
         ws.once('error', reject);
       }),
       'the socket to open',

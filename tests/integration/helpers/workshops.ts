@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
 import { LEARNER_COOKIE } from '../../../src/protocol/progress.ts';
-import {
-  workshopPaths,
-  type CreatedWorkshop,
-  type HostSnapshot,
-  type Membership,
-} from '../../../src/protocol/workshops.ts';
+import { workshopPaths, type CreatedWorkshop, type HostSnapshot, type Membership } from '../../../src/protocol/workshops.ts';
 
 /** JSON request options for `fetch`, with extra headers (a cookie, a bearer secret). */
 export function jsonRequest(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
@@ -40,20 +35,14 @@ export function workshopClient(baseUrl: string) {
     },
     /** Joins as a new learner (or as `learnerId`); returns the learner id and the membership. */
     async join(code: string, name: string, learnerId?: string): Promise<{ learnerId: string; membership: Membership }> {
-      const response = await fetch(
-        url(workshopPaths.members(code)),
-        jsonRequest('POST', { name }, learnerId ? asLearner(learnerId) : {}),
-      );
+      const response = await fetch(url(workshopPaths.members(code)), jsonRequest('POST', { name }, learnerId ? asLearner(learnerId) : {}));
       assert.ok(response.status === 201 || response.status === 200, await response.clone().text());
       const id = learnerId ?? learnerIdFrom(response);
       assert.ok(id, 'joining sets the learner cookie');
       return { learnerId: id, membership: (await response.json()) as Membership };
     },
     async heartbeat(code: string, learnerId: string, lesson: string | null, channels: string[] = []): Promise<void> {
-      const response = await fetch(
-        url(workshopPaths.heartbeat(code)),
-        jsonRequest('POST', { lesson, channels }, asLearner(learnerId)),
-      );
+      const response = await fetch(url(workshopPaths.heartbeat(code)), jsonRequest('POST', { lesson, channels }, asLearner(learnerId)));
       assert.equal(response.status, 204, await response.clone().text());
     },
     async snapshot(code: string, secret: string): Promise<HostSnapshot> {

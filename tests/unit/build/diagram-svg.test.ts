@@ -25,7 +25,9 @@ describe('smallestTextSize', () => {
 
 describe('keepTextReadable', () => {
   it('sets the min-width at which 16-unit text renders at 12 px, after mermaid’s max-width', () => {
-    const svg = parseDiagramSvg('<svg id="mmd-b" viewBox="-50 -10 962 472" style="max-width: 962px;"><style>#mmd-b{font-size:16px;}</style></svg>');
+    const svg = parseDiagramSvg(
+      '<svg id="mmd-b" viewBox="-50 -10 962 472" style="max-width: 962px;"><style>#mmd-b{font-size:16px;}</style></svg>',
+    );
     keepTextReadable(svg, 12);
     assert.equal(svg.properties.style, 'max-width: 962px; min-width: 722px;');
   });

@@ -19,7 +19,9 @@ function pageWith(...sources: string[]): Root {
       type: 'element',
       tagName: 'pre',
       properties: {},
-      children: [{ type: 'element', tagName: 'code', properties: { className: ['language-mermaid'] }, children: [{ type: 'text', value: source }] }],
+      children: [
+        { type: 'element', tagName: 'code', properties: { className: ['language-mermaid'] }, children: [{ type: 'text', value: source }] },
+      ],
     })),
   };
 }
@@ -62,7 +64,8 @@ const refusingRenderer: DiagramRenderer = {
 };
 
 const figures = (tree: Root) => tree.children as Element[];
-const svgsOf = (figure: Element) => figure.children.filter((child): child is Element => child.type === 'element' && child.tagName === 'svg');
+const svgsOf = (figure: Element) =>
+  figure.children.filter((child): child is Element => child.type === 'element' && child.tagName === 'svg');
 
 describe('splitCaption', () => {
   it('takes a first-line `%% caption:` comment out of the source', () => {
@@ -80,7 +83,9 @@ describe('splitCaption', () => {
 describe('rehypeMermaidSvg with a stand-in renderer', () => {
   it('turns a mermaid block into a figure with a light and a dark SVG and a caption', async () => {
     const renderer = fakeRenderer();
-    const [figure] = figures(await run(pageWith('%% caption: Two boxes\nflowchart LR\n  A --> B'), { cacheDir: temporaryCache(), renderer }));
+    const [figure] = figures(
+      await run(pageWith('%% caption: Two boxes\nflowchart LR\n  A --> B'), { cacheDir: temporaryCache(), renderer }),
+    );
 
     assert.equal(figure.tagName, 'figure');
     assert.deepEqual(figure.properties.className, ['diagram']);
@@ -177,12 +182,17 @@ describe('rehypeMermaidSvg with Chromium', () => {
     const renderer = createChromiumRenderer({ launchOptions: { executablePath: '/nonexistent/chromium' } });
     await assert.rejects(
       run(pageWith('flowchart LR\n  no --> browser'), { cacheDir: temporaryCache(), renderer }),
-      (error: Error) => /CHROMIUM_PATH/.test(error.message) && /apt-get install -y chromium/.test(error.message) && /npx playwright install chromium/.test(error.message),
+      (error: Error) =>
+        /CHROMIUM_PATH/.test(error.message) &&
+        /apt-get install -y chromium/.test(error.message) &&
+        /npx playwright install chromium/.test(error.message),
     );
   });
 
   const chromiumPath = findChromium();
-  it('renders a cache miss in Chromium, then builds from the cache with no browser', { skip: chromiumPath ? false : 'no Chromium found (set CHROMIUM_PATH or apt-get install chromium)' }, async () => {
+  it('renders a cache miss in Chromium, then builds from the cache with no browser', {
+    skip: chromiumPath ? false : 'no Chromium found (set CHROMIUM_PATH or apt-get install chromium)',
+  }, async () => {
     const cacheDir = temporaryCache();
     const source = [
       '%% caption: The client asks, the server answers at once',

@@ -57,14 +57,19 @@ describe('extractRegion', () => {
   });
 
   it('reads CRLF files and markers in other comment styles', () => {
-    const text = ['/* #region css */', '.a {', '  color: red;', '}', '/* #endregion css */', '#region shell', 'echo hi', '#endregion'].join('\r\n');
+    const text = ['/* #region css */', '.a {', '  color: red;', '}', '/* #endregion css */', '#region shell', 'echo hi', '#endregion'].join(
+      '\r\n',
+    );
     assert.equal(extractRegion(text, 'css').code, '.a {\n  color: red;\n}');
     assert.equal(extractRegion(text, 'shell').code, 'echo hi');
   });
 
   it('does not mistake a region whose name merely starts with the wanted one', () => {
     const text = ['// #region poll-handler-v2', 'x', '// #endregion poll-handler-v2'].join('\n');
-    assert.throws(() => extractRegion(text, 'poll-handler', 'a.ts'), /No "\/\/ #region poll-handler" in a\.ts\. Its regions: poll-handler-v2\./);
+    assert.throws(
+      () => extractRegion(text, 'poll-handler', 'a.ts'),
+      /No "\/\/ #region poll-handler" in a\.ts\. Its regions: poll-handler-v2\./,
+    );
   });
 
   it('fails on a missing region, naming the regions the file has', () => {
@@ -76,7 +81,10 @@ describe('extractRegion', () => {
 
   it('fails on an unclosed, a duplicated or an empty region', () => {
     assert.throws(() => extractRegion('// #region a\nx', 'a', 'f.ts'), /at line 1 of f\.ts has no "\/\/ #endregion a"/);
-    assert.throws(() => extractRegion('// #region a\n// #endregion\n// #region a\n// #endregion', 'a', 'f.ts'), /appears 2 times in f\.ts \(lines 1, 3\)/);
+    assert.throws(
+      () => extractRegion('// #region a\n// #endregion\n// #region a\n// #endregion', 'a', 'f.ts'),
+      /appears 2 times in f\.ts \(lines 1, 3\)/,
+    );
     assert.throws(() => extractRegion('// #region a\n\n// #endregion a', 'a', 'f.ts'), /Region "a" at line 1 of f\.ts is empty/);
   });
 });
@@ -93,7 +101,10 @@ describe('readSourceRegion', () => {
   });
 
   it('fails when the file is missing', () => {
-    assert.throws(() => readSourceRegion('server/techniques/long-polling.ts', 'x', root), /SourceRegion cannot read server\/techniques\/long-polling\.ts/);
+    assert.throws(
+      () => readSourceRegion('server/techniques/long-polling.ts', 'x', root),
+      /SourceRegion cannot read server\/techniques\/long-polling\.ts/,
+    );
   });
 
   it('refuses paths outside the project', () => {

@@ -80,12 +80,7 @@ describe('LocalRoom', () => {
     const ada = new Recorder('ada');
     local.add(ada);
     // Published before the join (ids ≤ 5, version ≤ 7: already in `joined`), and after it.
-    for (const news of [
-      message(5),
-      presence(7, ['bob', 'ada'], 'ada'),
-      message(6),
-      presence(8, ['bob', 'ada', 'cy']),
-    ]) {
+    for (const news of [message(5), presence(7, ['bob', 'ada'], 'ada'), message(6), presence(8, ['bob', 'ada', 'cy'])]) {
       local.receive(news);
     }
     assert.deepEqual(ada.lines, [], 'nothing before joined');

@@ -12,10 +12,7 @@ describe('TokenBucket', () => {
   it('allows a full burst at once, then refuses', () => {
     const clock = manualClock();
     const bucket = new TokenBucket({ ratePerSecond: 10, burst: 3, now: clock.now });
-    assert.deepEqual(
-      [bucket.tryTake(), bucket.tryTake(), bucket.tryTake(), bucket.tryTake()],
-      [true, true, true, false],
-    );
+    assert.deepEqual([bucket.tryTake(), bucket.tryTake(), bucket.tryTake(), bucket.tryTake()], [true, true, true, false]);
   });
 
   it('refills at the sustained rate, one token per 1/rate seconds', () => {

@@ -8,15 +8,12 @@ describe('room news on Pub/Sub', () => {
     const ada = { id: 'a1', name: 'Ada' };
     assert.deepEqual(parseRoomNews(typingNews(ada, true)), { kind: 'typing', member: ada, typing: true });
     assert.deepEqual(parseRoomNews(restartNews('instance-1')), { kind: 'restart', origin: 'instance-1' });
-    assert.deepEqual(
-      parseRoomNews('{"kind":"presence","version":3,"members":[{"id":"a1","name":"Ada"}],"room":"lobby"}'),
-      {
-        kind: 'presence',
-        version: 3,
-        members: [ada],
-        room: 'lobby',
-      },
-    );
+    assert.deepEqual(parseRoomNews('{"kind":"presence","version":3,"members":[{"id":"a1","name":"Ada"}],"room":"lobby"}'), {
+      kind: 'presence',
+      version: 3,
+      members: [ada],
+      room: 'lobby',
+    });
   });
 
   it('ignores what is not room news', () => {

@@ -111,4 +111,3 @@ export const fakeHello = (connectionId = 'c1'): ServerMessage => ({
     response: { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-accept': 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=' },
   },
 });
-

@@ -92,14 +92,8 @@ describe('freshness cost', () => {
 
   it('has defaults that sit on the slider steps', () => {
     assert.equal(STEPS.readers[nearestStep(STEPS.readers, DEFAULT_INPUTS.readers)], DEFAULT_INPUTS.readers);
-    assert.equal(
-      STEPS.intervalSeconds[nearestStep(STEPS.intervalSeconds, DEFAULT_INPUTS.intervalSeconds)],
-      DEFAULT_INPUTS.intervalSeconds,
-    );
-    assert.equal(
-      STEPS.eventsPerHour[nearestStep(STEPS.eventsPerHour, DEFAULT_INPUTS.eventsPerHour)],
-      DEFAULT_INPUTS.eventsPerHour,
-    );
+    assert.equal(STEPS.intervalSeconds[nearestStep(STEPS.intervalSeconds, DEFAULT_INPUTS.intervalSeconds)], DEFAULT_INPUTS.intervalSeconds);
+    assert.equal(STEPS.eventsPerHour[nearestStep(STEPS.eventsPerHour, DEFAULT_INPUTS.eventsPerHour)], DEFAULT_INPUTS.eventsPerHour);
   });
 });
 

@@ -1,12 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { STEPS } from '../../../src/widgets/why-real-time/freshness-cost.ts';
-import {
-  EXACT_ANSWERS,
-  SLIDER_ANSWERS,
-  checkAnswer,
-  parseNumber,
-} from '../../../src/widgets/why-real-time/freshness-exercise.ts';
+import { EXACT_ANSWERS, SLIDER_ANSWERS, checkAnswer, parseNumber } from '../../../src/widgets/why-real-time/freshness-exercise.ts';
 
 describe('lesson 1 exercise answers', () => {
   it('solves the calculator’s formulas: 3.96 s, 19.8 s and 2,188 changes an hour', () => {

@@ -2,12 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PROBLEM_CONTENT_TYPE } from '../../../src/protocol/problem.ts';
 import { CHANNEL_PREFIX, savedCursor, saveCursor, widgetChannel } from '../../../src/widgets/long-polling/channel.ts';
-import {
-  ApiError,
-  NO_ANSWER_MESSAGE,
-  createLongPollingClient,
-  parseLongPollResponse,
-} from '../../../src/widgets/long-polling/client.ts';
+import { ApiError, NO_ANSWER_MESSAGE, createLongPollingClient, parseLongPollResponse } from '../../../src/widgets/long-polling/client.ts';
 import { parseRetryAfter } from '../../../src/widgets/shared/http.ts';
 import { formatBytes, formatMs, plural } from '../../../src/widgets/shared/format.ts';
 import { fakeFetch } from './helpers/fake-fetch.ts';

@@ -353,7 +353,10 @@ describe('the lost response', () => {
     assert.equal(model.faults.value.lossArmed, false);
     assert.equal(model.cursor.value, 1, 'the cursor did not move: nothing arrived');
     assert.equal(model.stats.value.failed, 1);
-    assert.match(model.status.value, /^Response lost: .* Retrying in 500 ms \(full jitter: random 0–1 s; 1st failure in a row\) with the same cursor 1/);
+    assert.match(
+      model.status.value,
+      /^Response lost: .* Retrying in 500 ms \(full jitter: random 0–1 s; 1st failure in a row\) with the same cursor 1/,
+    );
     assert.equal(model.verification.value.text, 'Sent 2 · received 1 · lost 0 · duplicates dropped 0');
     assert.equal(model.exercise.value.passed, false);
 
@@ -371,15 +374,12 @@ describe('the lost response', () => {
     assert.equal(model.feed.value[0]!.recovered, true);
     assert.equal(model.stats.value.duplicates, 0);
     assert.equal(model.verification.value.text, 'Sent 2 · received 2 · lost 0 · duplicates dropped 0');
-    assert.deepEqual(
-      server.polls.map((poll) => [poll.cursor, poll.outcome]).slice(0, 4),
-      [
-        [0, '200'],
-        [1, 'dropped'],
-        [1, '200'],
-        [2, undefined],
-      ],
-    );
+    assert.deepEqual(server.polls.map((poll) => [poll.cursor, poll.outcome]).slice(0, 4), [
+      [0, '200'],
+      [1, 'dropped'],
+      [1, '200'],
+      [2, undefined],
+    ]);
 
     assert.equal(model.exercise.value.passed, true);
     assert.equal(model.exerciseDone.value, true);
@@ -697,8 +697,14 @@ describe('full jitter', () => {
       [1, 2, 3, 4, 5, 6, 50].map((failures) => backoffCeiling(failures, policy)),
       [1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000],
     );
-    assert.deepEqual(fullJitterBackoff(3, policy, () => 0.25), { delayMs: 1_000, ceilingMs: 4_000, retryAfterMs: 0 });
-    assert.deepEqual(fullJitterBackoff(1, policy, () => 0, 1_000), { delayMs: 1_000, ceilingMs: 1_000, retryAfterMs: 1_000 });
+    assert.deepEqual(
+      fullJitterBackoff(3, policy, () => 0.25),
+      { delayMs: 1_000, ceilingMs: 4_000, retryAfterMs: 0 },
+    );
+    assert.deepEqual(
+      fullJitterBackoff(1, policy, () => 0, 1_000),
+      { delayMs: 1_000, ceilingMs: 1_000, retryAfterMs: 1_000 },
+    );
     assert.equal(fullJitterBackoff(2, policy, () => 0.5, 3_000).delayMs, 4_000);
     const draws = Array.from({ length: 200 }, () => fullJitterBackoff(4, policy).delayMs);
     assert.ok(draws.every((delay) => delay >= 0 && delay <= 8_000));
@@ -714,7 +720,14 @@ describe('the sentences', () => {
       'Server error (503): retrying in 1.3 s (full jitter: random 0–2 s; 2nd failure in a row).',
     );
     assert.equal(
-      describeRetry({ seq: 4, status: null, abandoned: false, cursor: 7, retry: { delayMs: 420, ceilingMs: 1_000, retryAfterMs: 0 }, failures: 1 }),
+      describeRetry({
+        seq: 4,
+        status: null,
+        abandoned: false,
+        cursor: 7,
+        retry: { delayMs: 420, ceilingMs: 1_000, retryAfterMs: 0 },
+        failures: 1,
+      }),
       'Response lost: the connection closed before the answer arrived. Retrying in 420 ms (full jitter: random 0–1 s; 1st failure in a row) with the same cursor 7, so nothing is skipped.',
     );
   });

@@ -25,7 +25,15 @@ import type { EventSourceLike } from '../../../src/widgets/sse/client.ts';
 import { FakeEventSource } from './helpers/fake-event-source.ts';
 
 function demoState(overrides: Partial<ScalingDemoState> = {}): ScalingDemoState {
-  const instance = (name: InstanceName) => ({ name, status: 'running' as const, pid: 10, port: 4000, startedAt: 0, resumesAt: null, openStreams: 0 });
+  const instance = (name: InstanceName) => ({
+    name,
+    status: 'running' as const,
+    pid: 10,
+    port: 4000,
+    startedAt: 0,
+    resumesAt: null,
+    openStreams: 0,
+  });
   return {
     channel: 'scale-test',
     backplane: true,
@@ -35,7 +43,15 @@ function demoState(overrides: Partial<ScalingDemoState> = {}): ScalingDemoState 
     instances: { a: instance('a'), b: instance('b') },
     streams: [],
     publishes: [],
-    presence: { room: 'lobby', ttlMs: 9_000, heartbeatMs: 3_000, keys: [], indexKey: 'demo-1:chat:{lobby}:members', lists: { a: null, b: null }, members: [] },
+    presence: {
+      room: 'lobby',
+      ttlMs: 9_000,
+      heartbeatMs: 3_000,
+      keys: [],
+      indexKey: 'demo-1:chat:{lobby}:members',
+      lists: { a: null, b: null },
+      members: [],
+    },
     exercise: { backplane: true, crossDelivery: null, killUnderStream: null, resumed: null, passed: false, passedAt: null },
     now: 0,
     ...overrides,
@@ -154,7 +170,13 @@ describe('the scaling demo model', () => {
     client.source.emit('note', JSON.stringify({ text: 'one', on: 'a' }), 1);
     client.source.emit('note', JSON.stringify({ text: 'three', on: 'a' }), 3);
     const notes = model.feed.value.filter((entry) => entry.kind === 'note');
-    assert.deepEqual(notes.map((note) => [note.id, note.on, note.gap]), [[1, 'a', false], [3, 'a', true]]);
+    assert.deepEqual(
+      notes.map((note) => [note.id, note.on, note.gap]),
+      [
+        [1, 'a', false],
+        [3, 'a', true],
+      ],
+    );
   });
 
   it('shows the browser’s own reconnect, and reopens a stream the browser gave up on, with the last id in the URL', async () => {
@@ -237,7 +259,10 @@ describe('the scaling demo model', () => {
     client.current = withKeys([]);
     mock.timers.tick(POLL_MS);
     await settle();
-    assert.deepEqual(model.gone.value.map((key) => [key.name, key.pttlMs]), [['Ada', -2]]);
+    assert.deepEqual(
+      model.gone.value.map((key) => [key.name, key.pttlMs]),
+      [['Ada', -2]],
+    );
   });
 
   it('says why an action failed, and does one action at a time', async () => {
@@ -253,7 +278,13 @@ describe('the scaling demo model', () => {
 });
 
 describe('the presence countdown', () => {
-  const key = (memberId: string, pttlMs: number): PresenceKey => ({ memberId, name: memberId, key: `k:${memberId}`, pttlMs, indexMs: pttlMs });
+  const key = (memberId: string, pttlMs: number): PresenceKey => ({
+    memberId,
+    name: memberId,
+    key: `k:${memberId}`,
+    pttlMs,
+    indexMs: pttlMs,
+  });
 
   it('counts a key down from the PTTL read, to zero, and leaves an expired key at -2', () => {
     assert.equal(remainingMs(6_000, 10_000, 10_000), 6_000);
@@ -264,7 +295,10 @@ describe('the presence countdown', () => {
 
   it('finds the keys that left the index between two reads', () => {
     const gone = departedKeys([key('ada', 100), key('grace', 5_000)], [key('grace', 4_000)], 42);
-    assert.deepEqual(gone.map((entry) => [entry.memberId, entry.pttlMs, entry.goneAt]), [['ada', -2, 42]]);
+    assert.deepEqual(
+      gone.map((entry) => [entry.memberId, entry.pttlMs, entry.goneAt]),
+      [['ada', -2, 42]],
+    );
     assert.deepEqual(departedKeys(null, [key('grace', 1)], 1), []);
     assert.equal(departedKeys([key('ada', 1)], null, 1).length, 1, 'no keys at all: every one left');
   });

@@ -64,10 +64,13 @@ describe('the short-polling client', () => {
   it('turns a problem document into an ApiError carrying its detail and Retry-After', async () => {
     const { fetch } = fakeFetch(
       () =>
-        new Response(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'All job slots are taken.' }), {
-          status: 503,
-          headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'retry-after': '7' },
-        }),
+        new Response(
+          JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'All job slots are taken.' }),
+          {
+            status: 503,
+            headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'retry-after': '7' },
+          },
+        ),
     );
     const client = createShortPollingClient({ baseUrl: 'http://server.test', fetch });
     await assert.rejects(client.startJob({ channel: 'sp-test0001' }), (error: unknown) => {
@@ -91,7 +94,10 @@ describe('the short-polling client', () => {
         throw new TypeError('fetch failed');
       }) as typeof fetch,
     });
-    await assert.rejects(offline.pollJob('abc'), (error: unknown) => error instanceof ApiError && error.status === null && /network error/.test(error.message));
+    await assert.rejects(
+      offline.pollJob('abc'),
+      (error: unknown) => error instanceof ApiError && error.status === null && /network error/.test(error.message),
+    );
   });
 
   it('lets an abort through as an abort', async () => {
@@ -105,7 +111,10 @@ describe('the short-polling client', () => {
   });
 
   it('rejects a 200 that is not a job', async () => {
-    const client = createShortPollingClient({ baseUrl: 'http://server.test', fetch: fakeFetch(() => new Response('<html>', { status: 200 })).fetch });
+    const client = createShortPollingClient({
+      baseUrl: 'http://server.test',
+      fetch: fakeFetch(() => new Response('<html>', { status: 200 })).fetch,
+    });
     await assert.rejects(client.pollJob('abc'), /not a job/);
   });
 
@@ -139,7 +148,10 @@ describe('the widget channel', () => {
 
   it('is kept in session storage per widget instance', () => {
     const store = new Map<string, string>();
-    const storage = { getItem: (key: string) => store.get(key) ?? null, setItem: (key: string, value: string) => void store.set(key, value) };
+    const storage = {
+      getItem: (key: string) => store.get(key) ?? null,
+      setItem: (key: string, value: string) => void store.set(key, value),
+    };
     const first = widgetChannel('default', storage);
     assert.equal(widgetChannel('default', storage), first, 'a reload keeps it');
     assert.notEqual(widgetChannel('other', storage), first);

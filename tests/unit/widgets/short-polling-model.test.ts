@@ -267,7 +267,10 @@ describe('the poll loop', () => {
     await advance(500);
     await restarted;
     assert.equal(model.polls.value[0]!.seq, 1);
-    assert.equal(model.polls.value.every((poll) => poll.sentAt >= T0 + 1_250), true);
+    assert.equal(
+      model.polls.value.every((poll) => poll.sentAt >= T0 + 1_250),
+      true,
+    );
   });
 
   it('dispose() clears the pending timer', async () => {
@@ -302,7 +305,10 @@ describe('counting answers', () => {
     const stats = model.stats.value;
     assert.ok(stats.unchanged > 0);
     assert.equal(stats.notModified, 0);
-    assert.equal(server.polls.every((poll) => poll.ifNoneMatch === null), true);
+    assert.equal(
+      server.polls.every((poll) => poll.ifNoneMatch === null),
+      true,
+    );
     assert.ok(stats.repeatedBodyBytes > 0);
     assert.equal(stats.requests, stats.changed + stats.unchanged + stats.notModified + stats.errors);
   });
@@ -346,8 +352,14 @@ describe('counting answers', () => {
     await startJob();
     await advance(2_000);
     const answers = model.polls.value.filter((poll) => poll.outcome !== 'error');
-    assert.equal(model.stats.value.bytes, answers.reduce((sum, poll) => sum + poll.bytes, 0));
-    assert.equal(model.stats.value.bodyBytes, answers.reduce((sum, poll) => sum + poll.bodyBytes, 0));
+    assert.equal(
+      model.stats.value.bytes,
+      answers.reduce((sum, poll) => sum + poll.bytes, 0),
+    );
+    assert.equal(
+      model.stats.value.bodyBytes,
+      answers.reduce((sum, poll) => sum + poll.bodyBytes, 0),
+    );
   });
 });
 

@@ -10,7 +10,10 @@ describe('the SSE client', () => {
   it('builds stream URLs with the heartbeat and, for readers that cannot send the header, the last id', () => {
     const client = createSseClient({ baseUrl: 'http://server.test/' });
     assert.equal(client.streamUrl('sse-a'), 'http://server.test/api/sse/sse-a');
-    assert.equal(client.streamUrl('sse-a', { heartbeatMs: 5000, lastEventId: '42' }), 'http://server.test/api/sse/sse-a?heartbeat=5000&lastEventId=42');
+    assert.equal(
+      client.streamUrl('sse-a', { heartbeatMs: 5000, lastEventId: '42' }),
+      'http://server.test/api/sse/sse-a?heartbeat=5000&lastEventId=42',
+    );
     assert.equal(client.streamUrl('sse-a', { lastEventId: '' }), 'http://server.test/api/sse/sse-a', 'no id, no parameter');
   });
 
@@ -48,7 +51,10 @@ describe('the SSE client', () => {
 describe('the SSE channel', () => {
   it('keeps one sse- channel per instance in session storage, and names the experiment’s channels after it', () => {
     const store = new Map<string, string>();
-    const storage = { getItem: (key: string) => store.get(key) ?? null, setItem: (key: string, value: string) => void store.set(key, value) };
+    const storage = {
+      getItem: (key: string) => store.get(key) ?? null,
+      setItem: (key: string, value: string) => void store.set(key, value),
+    };
     const channel = widgetChannel('default', storage);
     assert.ok(channel.startsWith(CHANNEL_PREFIX));
     assert.equal(widgetChannel('default', storage), channel);

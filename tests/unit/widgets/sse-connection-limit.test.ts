@@ -131,7 +131,10 @@ describe('the 6-connection experiment', () => {
     model.start('sse-abc');
     await settle();
     model.stop();
-    assert.equal(browser.sources.every((source) => source.readyState === READY_STATE.closed), true);
+    assert.equal(
+      browser.sources.every((source) => source.readyState === READY_STATE.closed),
+      true,
+    );
     assert.equal(model.running.value, false);
     assert.deepEqual(demo, ['pause', 'resume']);
     mock.timers.tick(STALL_AFTER_MS);
@@ -153,7 +156,10 @@ describe('the 6-connection experiment', () => {
     model.start('sse-abc');
     await settle();
     model.dispose();
-    assert.equal(browser.sources.every((source) => source.readyState === READY_STATE.closed), true);
+    assert.equal(
+      browser.sources.every((source) => source.readyState === READY_STATE.closed),
+      true,
+    );
     assert.deepEqual(demo, ['pause']);
   });
 });

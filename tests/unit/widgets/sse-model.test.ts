@@ -69,7 +69,12 @@ class FakeServer {
   publish(type: string, data: string): number {
     const id = this.#nextId++;
     this.source.emit(type, data, id);
-    this.wire(`id: ${id}\nevent: ${type}\n${data.split('\n').map((line) => `data: ${line}\n`).join('')}\n`);
+    this.wire(
+      `id: ${id}\nevent: ${type}\n${data
+        .split('\n')
+        .map((line) => `data: ${line}\n`)
+        .join('')}\n`,
+    );
     return id;
   }
 
@@ -224,7 +229,10 @@ describe('the SSE model', () => {
     await settle();
     assert.equal(model.stats.value.heartbeats, 2);
     // The response's status line and headers, as the fake server sends them, then the three comments' bytes.
-    const headers = countResponseBytes(new Response(null, { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' } }), 0);
+    const headers = countResponseBytes(
+      new Response(null, { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8' } }),
+      0,
+    );
     assert.equal(model.stats.value.bytes, headers + 13 + 13 + 13);
     assert.equal(model.retryMs.value, 5000);
     assert.ok(model.wire.value.some((entry) => entry.kind === 'line' && entry.line.raw === 'retry: 5000'));

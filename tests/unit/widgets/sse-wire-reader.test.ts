@@ -75,12 +75,7 @@ describe('the wire reader', () => {
     streams.write('retry: 1500\n\n');
     streams.write('id: 3\nevent: log\ndata: ✔ ok\n\n');
     await settle();
-    assert.deepEqual(log, [
-      'connecting 1 ?heartbeat=5000 []',
-      'open 1',
-      'chunk 13 B, 2 lines, 0 events',
-      'chunk 31 B, 4 lines, 1 events',
-    ]);
+    assert.deepEqual(log, ['connecting 1 ?heartbeat=5000 []', 'open 1', 'chunk 13 B, 2 lines, 0 events', 'chunk 31 B, 4 lines, 1 events']);
     assert.equal(reader.lastEventId, '3');
     assert.equal(reader.retryMs, 1500);
     reader.stop();

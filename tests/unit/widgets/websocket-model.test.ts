@@ -93,7 +93,13 @@ export class FakeChatServer implements FakeServerSide {
         connection.member = { ...connection.member, name: message.name };
         if (previous && previous !== message.room) this.#presence(previous);
         const room = this.#room(message.room);
-        ws.serverSend({ type: 'joined', room: message.room, you: connection.member, history: room.history, members: this.#members(message.room) });
+        ws.serverSend({
+          type: 'joined',
+          room: message.room,
+          you: connection.member,
+          history: room.history,
+          members: this.#members(message.room),
+        });
         this.#presence(message.room, ws);
         break;
       }
@@ -115,13 +121,20 @@ export class FakeChatServer implements FakeServerSide {
           ws.serverSend({ type: 'ack', clientId: message.clientId, id: known.id });
           return;
         }
-        const stored: ChatMessage = { id: room.nextId++, clientId: message.clientId, from: connection.member, text: message.text, ts: Date.now() };
+        const stored: ChatMessage = {
+          id: room.nextId++,
+          clientId: message.clientId,
+          from: connection.member,
+          text: message.text,
+          ts: Date.now(),
+        };
         room.history.push(stored);
         room.byClientId.set(stored.clientId, stored);
         this.stored++;
         if (this.loseNextAck) {
           this.loseNextAck = false;
-          for (const other of this.#inRoom(connection.room)) if (other !== connection) other.ws.serverSend({ type: 'message', room: connection.room, message: stored });
+          for (const other of this.#inRoom(connection.room))
+            if (other !== connection) other.ws.serverSend({ type: 'message', room: connection.room, message: stored });
           ws.drop();
           return;
         }
@@ -132,7 +145,8 @@ export class FakeChatServer implements FakeServerSide {
       case 'typing':
         if (!connection.room) return;
         for (const other of this.#inRoom(connection.room)) {
-          if (other !== connection) other.ws.serverSend({ type: 'typing', room: connection.room, member: connection.member, typing: message.typing });
+          if (other !== connection)
+            other.ws.serverSend({ type: 'typing', room: connection.room, member: connection.member, typing: message.typing });
         }
         break;
       case 'simulate':
@@ -168,7 +182,6 @@ export class FakeChatServer implements FakeServerSide {
     }
   }
 }
-
 
 // ── the story ───────────────────────────────────────────────────────────────
 
@@ -442,7 +455,9 @@ describe('exactly once', () => {
     const [first] = ada.sentWhileOffline.value;
     const copy = grace.received.value.find((message) => message.clientId === first)!;
     const duplicate: ChatMessage = { ...copy, id: 99 };
-    FakeWebSocket.instances.find((ws) => ws.readyState === 1 && ws !== FakeWebSocket.instances.at(-1))?.serverSend({ type: 'message', room: ROOM, message: duplicate });
+    FakeWebSocket.instances
+      .find((ws) => ws.readyState === 1 && ws !== FakeWebSocket.instances.at(-1))
+      ?.serverSend({ type: 'message', room: ROOM, message: duplicate });
     assert.equal(grace.items.value.filter((item) => item.clientId === first).length, 2, 'a duplicate shows as a second line');
     const check = demo.exercise.value;
     assert.equal(check.passed, false);

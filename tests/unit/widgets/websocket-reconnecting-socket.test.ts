@@ -58,10 +58,22 @@ describe('backoff with full jitter', () => {
   });
 
   it('waits a uniformly random time in [0, ceiling)', () => {
-    assert.equal(backoffDelay(3, () => 0), 0);
-    assert.equal(backoffDelay(3, () => 0.5), 2_000);
-    assert.equal(backoffDelay(3, () => 0.999_999), 3_999);
-    assert.equal(backoffDelay(40, () => 0.999_999), 14_999);
+    assert.equal(
+      backoffDelay(3, () => 0),
+      0,
+    );
+    assert.equal(
+      backoffDelay(3, () => 0.5),
+      2_000,
+    );
+    assert.equal(
+      backoffDelay(3, () => 0.999_999),
+      3_999,
+    );
+    assert.equal(
+      backoffDelay(40, () => 0.999_999),
+      14_999,
+    );
   });
 
   it('jitters: forty clients cut off together do not wait the same', () => {

@@ -1,5 +1,5 @@
 import { signal, type ReadonlySignal } from '@preact/signals';
-import { isValidChannel } from '../protocol/channel.ts';
+import { isValidChannel } from '../../protocol/channel.ts';
 
 /**
  * The channels of the live demos on this page, so a workshop can send the

@@ -1,4 +1,4 @@
-import { BROADCAST_EVENT_TYPE, type DemoBroadcast } from '../protocol/workshops.ts';
+import { BROADCAST_EVENT_TYPE, type DemoBroadcast } from '../../protocol/workshops.ts';
 
 /**
  * How the live demos call out a workshop broadcast: an event of type
