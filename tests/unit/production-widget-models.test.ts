@@ -144,6 +144,18 @@ describe('the storm widget model', () => {
     assert.match(context.model.error.value!, /already running/);
     assert.equal(context.sources.at(-1)!.readyState, READY_STATE.closed);
   });
+
+  it('shows no error line when every slot is taken: the controls note counts down instead', async () => {
+    const context = setUp();
+    const restarted = context.model.restart();
+    context.sources.at(-1)!.open();
+    await tick();
+    context.starts.at(-1)!.answer.reject(new ApiError('The server is running 3 experiments…', { status: 503, retryAfterMs: 12_000 }));
+    await restarted;
+    assert.equal(context.model.phase.value, 'idle');
+    assert.equal(context.model.error.value, null);
+    assert.notEqual(context.model.retryAt.value, null);
+  });
 });
 
 describe('the background tabs model', () => {
@@ -278,11 +290,11 @@ describe('the experiment a widget holds', () => {
 
   it('remembers when the server said its slots may free up, from a 503 with Retry-After only', () => {
     const held = createHeldExperiment({ stopExperiment: () => {} }, clock);
-    held.refused(new ApiError('The server is running 3 experiments…', { status: 503, retryAfterMs: 12_000 }));
+    assert.equal(held.refused(new ApiError('The server is running 3 experiments…', { status: 503, retryAfterMs: 12_000 })), null);
     assert.equal(held.retryAt.value, 62_000);
     held.hold('storm-3');
     assert.equal(held.retryAt.value, null);
-    held.refused(new ApiError('Could not reach the companion server'));
+    assert.equal(held.refused(new ApiError('Could not reach the companion server')), 'Could not reach the companion server');
     assert.equal(held.retryAt.value, null);
   });
 });

@@ -345,9 +345,8 @@ export function createGracefulRestartModel(options: GracefulRestartOptions): Gra
     } catch (failure) {
       current = undefined;
       batch(() => {
-        held.refused(failure);
         phase.value = 'idle';
-        error.value = failure instanceof Error ? failure.message : String(failure);
+        error.value = held.refused(failure);
         status.value = 'The drill did not start.';
       });
     }

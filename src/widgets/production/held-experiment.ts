@@ -18,8 +18,13 @@ export interface HeldExperiment {
   hold(id: string): void;
   /** It ended (its last event came): nothing to give back. */
   done(): void;
-  /** A start failed: remembers `Retry-After` when the server was full. */
-  refused(failure: unknown): void;
+  /**
+   * A start failed: remembers `Retry-After` when the server was full. Returns
+   * the error line to show, or null when the server was full: the controls
+   * note says so, with its countdown, and an error line beside it would stay
+   * after the countdown ends.
+   */
+  refused(failure: unknown): string | null;
   /** The page is going away: stop our experiment now, so its slot and its fleet are free at once. */
   leave(): void;
 }
@@ -39,6 +44,8 @@ export function createHeldExperiment(client: Pick<ProductionClient, 'stopExperim
     refused(failure) {
       const full = failure instanceof ApiError && failure.status === 503 && failure.retryAfterMs !== undefined;
       retryAt.value = full ? clock.now() + failure.retryAfterMs! : null;
+      if (full) return null;
+      return failure instanceof Error ? failure.message : String(failure);
     },
     leave() {
       if (held === undefined) return;

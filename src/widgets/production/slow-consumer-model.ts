@@ -155,9 +155,8 @@ export function createSlowConsumerModel(client: ProductionClient): SlowConsumerM
     } catch (failure) {
       feed.close();
       batch(() => {
-        held.refused(failure);
         phase.value = 'idle';
-        error.value = failure instanceof Error ? failure.message : String(failure);
+        error.value = held.refused(failure);
         status.value = 'The experiment did not start.';
       });
     }

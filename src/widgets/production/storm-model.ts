@@ -203,9 +203,8 @@ export function createStormModel(client: ProductionClient): StormModel {
     } catch (failure) {
       feed.close();
       batch(() => {
-        held.refused(failure);
         phase.value = 'idle';
-        error.value = failure instanceof Error ? failure.message : String(failure);
+        error.value = held.refused(failure);
         status.value = 'The storm did not start.';
       });
     }
