@@ -66,17 +66,17 @@ function entryScripts(html: string): string[] {
 const STATIC_IMPORT = /(?:\bfrom\s*|\bimport\s*)["'`](\.\/[^"'`]+\.js)["'`]/g;
 const DYNAMIC_IMPORT = /\bimport\s*\(\s*["'`](\.\/[^"'`]+\.js)["'`]\s*\)/g;
 
-function importsOf(url: string, pattern: RegExp): string[] {
-  const code = readFileSync(path.join(clientDir, url), 'utf8');
+function importsOf(dir: string, url: string, pattern: RegExp): string[] {
+  const code = readFileSync(path.join(dir, url), 'utf8');
   return [...code.matchAll(pattern)].map((match) => path.posix.join(path.posix.dirname(url), match[1]!));
 }
 
 /** `roots` and every file they import statically, each once. */
-function staticClosure(roots: Iterable<string>, seen = new Set<string>()): Set<string> {
+function staticClosure(dir: string, roots: Iterable<string>, seen = new Set<string>()): Set<string> {
   const visit = (url: string) => {
     if (seen.has(url)) return;
     seen.add(url);
-    importsOf(url, STATIC_IMPORT).forEach(visit);
+    importsOf(dir, url, STATIC_IMPORT).forEach(visit);
   };
   for (const root of roots) visit(root);
   return seen;
@@ -89,13 +89,14 @@ export interface PageScripts {
   onUse: Set<string>;
 }
 
-export function pageScripts(html: string): PageScripts {
-  const wholePage = staticClosure(entryScripts(html));
+/** The scripts of a page of the site built in `dir`, by URL (`/_astro/x.js`). */
+export function pageScripts(html: string, dir = clientDir): PageScripts {
+  const wholePage = staticClosure(dir, entryScripts(html));
   const onUse = new Set<string>();
   let frontier = [...wholePage];
   while (frontier.length > 0) {
-    const lazy = frontier.flatMap((url) => importsOf(url, DYNAMIC_IMPORT)).filter((url) => !wholePage.has(url) && !onUse.has(url));
-    const added = [...staticClosure(lazy, new Set([...wholePage, ...onUse]))].filter((url) => !wholePage.has(url) && !onUse.has(url));
+    const lazy = frontier.flatMap((url) => importsOf(dir, url, DYNAMIC_IMPORT)).filter((url) => !wholePage.has(url) && !onUse.has(url));
+    const added = [...staticClosure(dir, lazy, new Set([...wholePage, ...onUse]))].filter((url) => !wholePage.has(url) && !onUse.has(url));
     for (const url of added) onUse.add(url);
     frontier = added;
   }
