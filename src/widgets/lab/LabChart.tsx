@@ -60,7 +60,7 @@ export function LabChart({ label, data, version, scale, formatY, style, floor = 
       legend
       minYMax={1_000}
       height={height}
-      waiting="The chart is drawn when the first events arrive."
+      waiting="The chart is drawn as soon as a run has figures."
     />
   );
 }

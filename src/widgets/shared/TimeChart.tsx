@@ -78,7 +78,7 @@ export function TimeChart(props: TimeChartProps) {
   return (
     <div class={`time-chart ${props.class}`} role="img" aria-label={props.label}>
       <div ref={box} class={`${props.class}-canvas`} />
-      {!drawn && props.waiting && <p class="time-chart-waiting widget-hint">{props.waiting}</p>}
+      {!drawn && props.waiting && <p class="time-chart-waiting widget-empty">{props.waiting}</p>}
       {failed && <p class="widget-hint">The chart could not load; the figures beside it give the same numbers.</p>}
     </div>
   );
