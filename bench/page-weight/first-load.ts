@@ -16,7 +16,7 @@ export const VIEWPORTS = {
 } as const;
 export type ViewportName = keyof typeof VIEWPORTS;
 
-/** A page is settled once no script has been requested for this long after `load`. */
+/** A page is settled once its first screen's islands have hydrated and no script has been requested for this long. */
 const QUIET_MS = 600;
 /** …or after this long, whatever keeps arriving (a page that never settles is reported as it stands). */
 const SETTLE_LIMIT_MS = 15_000;
@@ -62,6 +62,19 @@ export async function startFirstLoadProbe(): Promise<FirstLoadProbe> {
           }
         });
         await tab.goto(`${origin}${page}`, { waitUntil: 'load' });
+        // Every island in the first screen has hydrated (Astro drops `ssr` then); an island is
+        // `display: contents`, so its place is its children's, as client:reachable observes them.
+        await tab.waitForFunction(
+          () =>
+            [...document.querySelectorAll('astro-island[ssr]')].every((island) =>
+              [...island.children].every((child) => {
+                const box = child.getBoundingClientRect();
+                return box.bottom <= 0 || box.top >= innerHeight || box.width === 0;
+              }),
+            ),
+          undefined,
+          { timeout: SETTLE_LIMIT_MS },
+        );
         const started = Date.now();
         while (Date.now() - lastScriptAt < QUIET_MS && Date.now() - started < SETTLE_LIMIT_MS) {
           await tab.waitForTimeout(100);
