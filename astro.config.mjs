@@ -32,7 +32,15 @@ export default defineConfig({
         // one file instead of four saves ~0.8 KB gzip a page (bench/page-weight.ts).
         output: {
           codeSplitting: {
-            groups: [{ name: 'preact', test: /node_modules[\\/](preact|@preact)[\\/]/ }],
+            groups: [
+              { name: 'preact', test: /node_modules[\\/](preact|@preact)[\\/]/ },
+              // What every page's layout scripts load (progress kept and synced, workshop membership, the
+              // search opener and Vite's preload helper): one file instead of eight (bench/page-weight.ts).
+              {
+                name: 'site',
+                test: /preload-helper|src[\\/](progress[\\/]|workshops[\\/]membership|search[\\/]open-search|components[\\/]progress[\\/](use-progress|LessonStateIcon)|protocol[\\/](paths|problem|workshops|merge-progress|progress)\.ts)/,
+              },
+            ],
           },
         },
         // Astro's MDX modules carry a "use astro:head-inject" directive that Astro

@@ -1,90 +1,71 @@
 /**
- * How much a reader downloads per page of the built site: the JavaScript a page
- * loads once every island on it has woken up, and its CSS and HTML, raw and gzip.
+ * How much JavaScript a reader downloads per page of the built site, checked against the
+ * budgets of issue 15: a lesson loads at most 30 kB gzip on first load, any other page 40 kB.
+ * Exits 1, naming the pages, when one is over: `npm test` runs it after `astro build`.
+ * Sizes, not timings: the same build gives the same figures on any machine.
  *
  *   npm run build && node bench/page-weight.ts
  *
- * It reads dist/client: each page's scripts, island components and renderers,
- * then every chunk they import, statically or dynamically, counted once. The
- * workshop bar, which a page imports only for a reader who joined a workshop,
- * is counted apart: "JS gzip" is what everyone loads, "in a workshop" adds it.
- * Search, loaded when the reader opens it, counts in neither.
+ * For each page it prints:
+ * - first load: the scripts a browser requested on opening the page, before any scroll or
+ *   press, at a phone's and at a desktop's size (the larger counts), plus the page's inline
+ *   scripts. Islands below the first screen wake when the reader reaches them
+ *   (`client:reachable`), so they are not in it (bench/page-weight/first-load.ts);
+ * - whole page: every island hydrated, as after scrolling through it all;
+ * - on use: what loads beyond that on a reader's action (a chart's drawing code when it first
+ *   has a point, search, the workshop bar of a workshop member, a QR code), found by following
+ *   the dynamic imports (bench/page-weight/built-pages.ts);
+ * - its CSS and HTML, gzip.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { builtPages, clientDir, gzipSizeOf, htmlGzip, inlineScriptGzip, pageScripts, stylesheetGzip } from './page-weight/built-pages.ts';
+import { startFirstLoadProbe, VIEWPORTS, type ViewportName } from './page-weight/first-load.ts';
 
-const clientDir = path.resolve(import.meta.dirname, '../dist/client');
+const KB = 1024;
+/** Issue 15's budgets for JavaScript on first load, gzip. */
+const BUDGET = { lesson: 30 * KB, other: 40 * KB };
+const budgetOf = (page: string) => (page.startsWith('/lessons/') ? BUDGET.lesson : BUDGET.other);
 
-interface Weight {
-  raw: number;
-  gzip: number;
-}
+const kB = (bytes: number) => `${(bytes / KB).toFixed(1)} kB`;
+const gzipOf = (urls: Iterable<string>) => [...urls].reduce((sum, url) => sum + gzipSizeOf(url), 0);
 
-const add = (a: Weight, b: Weight): Weight => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip });
-const zero: Weight = { raw: 0, gzip: 0 };
-const weigh = (text: string): Weight => ({ raw: Buffer.byteLength(text), gzip: gzipSync(text, { level: 9 }).length });
-
-function htmlPages(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const file = path.join(dir, name);
-    if (statSync(file).isDirectory()) return htmlPages(file);
-    return name.endsWith('.html') ? [file] : [];
-  });
-}
-
-/** Loaded only for a workshop member (BaseLayout imports it on demand). */
-const MEMBERS_ONLY = /\/workshop-bar\.[^/]+\.js$/;
-/** Loaded only when the reader opens search (src/search/open-search.ts), with Pagefind's index. */
-const ON_SEARCH = /\/run-search\.[^/]+\.js$/;
-
-/** Every JS file a page pulls in, following imports (`from "./x.js"`, `import("./x.js")`), except those matching `skip`. */
-function scriptClosure(html: string, skip?: RegExp): Set<string> {
-  const seen = new Set<string>();
-  const entries = [
-    ...html.matchAll(/<script[^>]*\ssrc="(\/_astro\/[^"]+\.js)"/g),
-    ...html.matchAll(/(?:component|renderer)-url="(\/_astro\/[^"]+\.js)"/g),
-  ].map((match) => match[1]!);
-  const visit = (url: string) => {
-    if (seen.has(url) || skip?.test(url)) return;
-    seen.add(url);
-    const code = readFileSync(path.join(clientDir, url), 'utf8');
-    // The bundler quotes dynamic imports with backticks: import(`./x.js`).
-    for (const match of code.matchAll(/(?:from|import)\s*\(?\s*["'`](\.\/[^"'`]+\.js)["'`]/g)) {
-      visit(path.posix.join(path.posix.dirname(url), match[1]!));
+const pages = builtPages().sort((a, b) => a.page.localeCompare(b.page));
+const probe = await startFirstLoadProbe();
+const rows = [];
+const over: string[] = [];
+try {
+  for (const { page, html } of pages) {
+    const inline = inlineScriptGzip(html);
+    const firstLoad: Record<ViewportName, number> = { phone: 0, desktop: 0 };
+    for (const viewport of Object.keys(VIEWPORTS) as ViewportName[]) {
+      firstLoad[viewport] = inline + gzipOf(await probe.scriptsRequested(page, viewport));
     }
-  };
-  entries.forEach(visit);
-  return seen;
+    const { wholePage, onUse } = pageScripts(html);
+    const worst = Math.max(firstLoad.phone, firstLoad.desktop);
+    const budget = budgetOf(page);
+    if (worst > budget) over.push(`${page}: ${kB(worst)} of JavaScript on first load, over its budget of ${kB(budget)}`);
+    rows.push({
+      page,
+      'first load': kB(worst),
+      budget: kB(budget),
+      phone: kB(firstLoad.phone),
+      desktop: kB(firstLoad.desktop),
+      'whole page': kB(inline + gzipOf(wholePage)),
+      'on use': `+${kB(gzipOf(onUse))}`,
+      'CSS gzip': kB(stylesheetGzip(html)),
+      'HTML gzip': kB(htmlGzip(html)),
+    });
+  }
+} finally {
+  await probe.close();
 }
 
-const inlineScripts = (html: string) =>
-  [...html.matchAll(/<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((match) => match[1]!).join('\n');
-
-const stylesheets = (html: string) =>
-  [...html.matchAll(/<link[^>]*rel="stylesheet"[^>]*href="(\/_astro\/[^"]+\.css)"/g)].map((match) => match[1]!);
-
-const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
-const rows = htmlPages(clientDir).map((file) => {
-  const html = readFileSync(file, 'utf8');
-  const jsOf = (scripts: string[]) =>
-    scripts.reduce((sum, url) => add(sum, weigh(readFileSync(path.join(clientDir, url), 'utf8'))), weigh(inlineScripts(html)));
-  const scripts = [...scriptClosure(html, new RegExp(`${MEMBERS_ONLY.source}|${ON_SEARCH.source}`))];
-  const js = jsOf(scripts);
-  const member = jsOf([...scriptClosure(html, ON_SEARCH)]);
-  const css = stylesheets(html).reduce((sum, url) => add(sum, weigh(readFileSync(path.join(clientDir, url), 'utf8'))), zero);
-  return {
-    page: `/${path.relative(clientDir, file).replace(/index\.html$/, '')}`,
-    'JS files': scripts.length,
-    'JS gzip': kB(js.gzip),
-    'JS raw': kB(js.raw),
-    'in a workshop': kB(member.gzip),
-    'CSS gzip': kB(css.gzip),
-    'HTML gzip': kB(weigh(html).gzip),
-  };
-});
-
-console.log(`Page weight of ${clientDir} (JS = external chunks after every island hydrates + inline scripts)`);
-console.table(rows.sort((a, b) => a.page.localeCompare(b.page)));
-const mermaid = readdirSync(path.join(clientDir, '_astro')).filter((name) => /mermaid/i.test(name));
-console.log(`mermaid files shipped to the browser: ${mermaid.length}`);
+console.log(`JavaScript per page of ${clientDir}, gzip (first load: before any scroll or press; whole page: every island hydrated)`);
+console.table(rows);
+if (over.length > 0) {
+  console.error(`Over the page-weight budget (issue 15):\n${over.map((line) => `  - ${line}`).join('\n')}`);
+  process.exitCode = 1;
+} else {
+  console.log(
+    `Every page is within its budget: lessons ${kB(BUDGET.lesson)}, other pages ${kB(BUDGET.other)} of JavaScript on first load.`,
+  );
+}

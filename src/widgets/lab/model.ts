@@ -72,8 +72,8 @@ export interface ExerciseCheck {
   more: RunRecord | null;
 }
 
-/** Series for the charts, rebuilt on demand (they can be large). */
-export interface ChartSeries {
+/** The charts' data, rebuilt on demand (it can be large): x, and a column per technique (LabChart.tsx draws them). */
+export interface LabChartData {
   /** Seconds since the run started, one per point. */
   x: number[];
   /** One array per technique (in {@link LAB_TECHNIQUES} order), aligned with `x`; null where there is no value. */
@@ -110,9 +110,9 @@ export interface LabModel {
   /** Connections the last "Drop every connection" cut, or null. */
   readonly dropped: ReadonlySignal<number | null>;
   /** Latency of each event (ms, clock-corrected) by publish time. */
-  latencySeries(): ChartSeries;
+  latencySeries(): LabChartData;
   /** Cumulative bytes (up + down) of each technique, sampled with each stats poll. */
-  bytesSeries(): ChartSeries;
+  bytesSeries(): LabChartData;
   setRateIndex(index: number): void;
   setIntervalMs(ms: number): void;
   setDurationMs(ms: number): void;

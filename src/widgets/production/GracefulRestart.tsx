@@ -14,7 +14,7 @@ import {
   type DrillRun,
   type OwnClient,
 } from './graceful-restart-model.ts';
-import { TimeChart, type ChartSeries } from './TimeChart.tsx';
+import { type ChartSeries, TimeChart } from '../shared/TimeChart.tsx';
 import { useHydrated } from '../shared/use-hydrated.ts';
 import { ControlsNote, useLeaveOnPageHide, useSecondsUntil } from './ControlsNote.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
@@ -194,6 +194,7 @@ function DrillChart({ runs }: { runs: Partial<Record<DrillMode, DrillRun>> }) {
       ) : (
         <figure class="prod-figure">
           <TimeChart
+            class="prod-chart"
             label="Reconnects of the simulated clients per 100 ms after the drain, one line per way of setting retry; the table gives each peak."
             xs={xs}
             series={series}

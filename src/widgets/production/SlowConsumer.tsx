@@ -6,7 +6,7 @@ import { formatBytes, formatMs } from '../shared/format.ts';
 import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import { READ_RATE_CHOICES, TRANSPORT_LABELS, createSlowConsumerModel, type SlowRun } from './slow-consumer-model.ts';
-import { TimeChart, type ChartSeries } from './TimeChart.tsx';
+import { type ChartSeries, TimeChart } from '../shared/TimeChart.tsx';
 import { useHydrated } from '../shared/use-hydrated.ts';
 import { ControlsNote, useLeaveOnPageHide, useSecondsUntil } from './ControlsNote.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
@@ -159,6 +159,7 @@ function SlowRunView({ run }: { run: SlowRun }) {
       {xs.length > 1 && (
         <figure class="prod-figure">
           <TimeChart
+            class="prod-chart"
             label={`Bytes the server holds for the consumer, and bytes sent but not yet read, over time; the cap is ${formatCap(cap)}.`}
             xs={xs}
             series={series}

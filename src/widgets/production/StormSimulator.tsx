@@ -8,7 +8,7 @@ import { formatMs } from '../shared/format.ts';
 import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import { CLIENT_CHOICES, STORM_EXERCISE, STRATEGIES, createStormModel, type StormExerciseCheck, type StormRun } from './storm-model.ts';
-import { TimeChart, type ChartSeries } from './TimeChart.tsx';
+import { type ChartSeries, TimeChart } from '../shared/TimeChart.tsx';
 import { useHydrated } from '../shared/use-hydrated.ts';
 import { ControlsNote, useLeaveOnPageHide, useSecondsUntil } from './ControlsNote.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
@@ -148,6 +148,7 @@ function StormChart({ runs }: { runs: Partial<Record<StormStrategy, StormRun>> }
   return (
     <figure class="prod-figure">
       <TimeChart
+        class="prod-chart"
         label="Reconnect attempts the server saw per 100 ms after the restart, one line per strategy; the table below gives each peak."
         xs={xs}
         series={series}
