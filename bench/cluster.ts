@@ -20,9 +20,9 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { paths } from '../src/protocol/paths.ts';
-import { startTestRedis } from '../tests/integration/helpers/redis-server.ts';
+import { startTestRedis } from '../tests/harness/redis-server.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
-import { spawnServer, type ServerProcess } from '../tests/integration/helpers/spawn-server.ts';
+import { spawnServer, type ServerProcess } from '../tests/harness/spawn-server.ts';
 
 const subscriberCount = Number(process.argv[2] ?? 2_000);
 const eventCount = Number(process.argv[3] ?? 40);

@@ -23,7 +23,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { LongPollResponse } from '../src/protocol/long-polling.ts';
 import { paths } from '../src/protocol/paths.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
-import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';
+import { spawnServer } from '../tests/harness/spawn-server.ts';
 
 const eventCount = Number(process.argv[2] ?? 1_000);
 const intervalMs = Number(process.argv[3] ?? 5);

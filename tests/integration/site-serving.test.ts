@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
 
 /**
  * A stand-in for `astro build` output: files in client/, and a

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WS_CLOSE, WS_LIMITS, WS_PATH } from '../../src/protocol/websocket.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
 import { clientFrame, rawUpgrade, withTimeout } from './helpers/websocket-client.ts';
 
 /** Close codes of the floods, or `dropped` when the socket ended without a close frame. */

@@ -5,7 +5,7 @@ import { WebSocket, type ClientOptions } from 'ws';
 import { PROBLEM_CONTENT_TYPE } from '../../src/protocol/problem.ts';
 import { WS_CLOSE, WS_LIMITS, WS_PATH } from '../../src/protocol/websocket.ts';
 import { publishEvent } from './helpers/channel-api.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
 import { clientFrame, rawUpgrade, TestSocket, until, withTimeout } from './helpers/websocket-client.ts';
 
 describe('the WebSocket endpoint', () => {

@@ -1,5 +1,5 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { waitUntil } from './wait-until.ts';
+import { waitUntil } from '../../harness/wait-until.ts';
 
 /** A response read with `node:http`, byte for byte as the server wrote it. */
 export interface RawStream {
