@@ -6,6 +6,7 @@ import preact from '@astrojs/preact';
 import { unified } from '@astrojs/markdown-remark';
 import { rehypeMermaidSvg } from './src/build/rehype-mermaid-svg.ts';
 import { searchIndex } from './src/build/search-index.ts';
+import { precompressed } from './src/build/precompress.ts';
 import { codeThemes } from './src/build/code-themes.ts';
 import { reachableIslands } from './src/islands/reachable-islands.ts';
 
@@ -17,7 +18,7 @@ const forwarded = { target: companion, changeOrigin: false };
 export default defineConfig({
   // Every page is prerendered; the adapter renders the few that are not, inside server/app.ts.
   adapter: node({ mode: 'middleware' }),
-  integrations: [mdx(), preact(), searchIndex(), reachableIslands()],
+  integrations: [mdx(), preact(), searchIndex(), reachableIslands(), precompressed()],
   markdown: {
     processor: unified({ rehypePlugins: [rehypeMermaidSvg] }),
     // Mermaid blocks become SVG at build time; Shiki must leave them alone.

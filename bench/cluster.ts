@@ -20,9 +20,10 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { paths } from '../src/protocol/paths.ts';
-import { startTestRedis } from '../tests/integration/helpers/redis-server.ts';
+import { WireParser } from '../src/protocol/sse-wire-parser.ts';
+import { startTestRedis } from '../tests/harness/redis-server.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
-import { spawnServer, type ServerProcess } from '../tests/integration/helpers/spawn-server.ts';
+import { spawnServer, type ServerProcess } from '../tests/harness/spawn-server.ts';
 
 const subscriberCount = Number(process.argv[2] ?? 2_000);
 const eventCount = Number(process.argv[3] ?? 40);
@@ -51,15 +52,10 @@ async function subscribe(
       new Promise((resolve, reject) => {
         const request = httpRequest(`${baseUrl}${paths.sse(channel)}`, { agent: false }, (response) => {
           response.setEncoding('utf8');
-          let buffer = '';
+          const parser = new WireParser();
           response.on('data', (chunk: string) => {
-            buffer += chunk;
-            let end: number;
-            while ((end = buffer.indexOf('\n\n')) >= 0) {
-              const block = buffer.slice(0, end);
-              buffer = buffer.slice(end + 2);
-              const data = block.split('\n').find((line) => line.startsWith('data: '));
-              if (data && block.includes('event: bench')) onEvent((JSON.parse(data.slice(6)) as { at: number }).at);
+            for (const event of parser.push(chunk).events) {
+              if (event.type === 'bench') onEvent((JSON.parse(event.data) as { at: number }).at);
             }
           });
           resolve();

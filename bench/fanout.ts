@@ -19,7 +19,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { paths } from '../src/protocol/paths.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
-import { spawnServer, type ServerProcess } from '../tests/integration/helpers/spawn-server.ts';
+import { spawnServer, type ServerProcess } from '../tests/harness/spawn-server.ts';
 import { subscribe, type BenchData, type Subscriber, type Transport } from './fanout/subscribers.ts';
 import { bytesWritten, cpuMicros, ensureFileDescriptors, quantile, rssKib } from './shared/proc-stats.ts';
 

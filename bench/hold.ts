@@ -17,7 +17,7 @@ import { WebSocket } from 'ws';
 import { paths } from '../src/protocol/paths.ts';
 import { WS_PATH } from '../src/protocol/websocket.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
-import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';
+import { spawnServer } from '../tests/harness/spawn-server.ts';
 import { ensureFileDescriptors, quantile, rssKib } from './shared/proc-stats.ts';
 
 const PER_KIND = Number(process.argv[2] ?? 10_000);

@@ -26,7 +26,7 @@ import { createLabApi } from '../src/widgets/lab/lab-api.ts';
 import { createLabModel, type LabModel } from '../src/widgets/lab/model.ts';
 import { DURATION_STEPS, INTERVAL_STEPS, RATE_STEPS } from '../src/widgets/lab/settings.ts';
 import { describeRun, tableCells, TABLE_HEADER } from '../src/widgets/lab/summary.ts';
-import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';
+import { spawnServer } from '../tests/harness/spawn-server.ts';
 
 const intervalMs = Number(process.argv[2] ?? 5_000);
 const slowMs = Number(process.argv[3] ?? 90_000);

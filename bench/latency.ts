@@ -22,8 +22,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LongPollResponse } from '../src/protocol/long-polling.ts';
 import { paths } from '../src/protocol/paths.ts';
+import { WireParser } from '../src/protocol/sse-wire-parser.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
-import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';
+import { spawnServer } from '../tests/harness/spawn-server.ts';
 
 const eventCount = Number(process.argv[2] ?? 1_000);
 const intervalMs = Number(process.argv[3] ?? 5);
@@ -112,21 +113,10 @@ function startSse(): Promise<Client> {
       stop: () => request.destroy(),
     };
     const request = httpRequest(`${baseUrl}${paths.sse(channel)}`, { agent: false }, (message) => {
-      let buffer = '';
+      const parser = new WireParser();
       message.setEncoding('utf8');
       message.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = block
-            .split('\n')
-            .filter((line) => line.startsWith('data: '))
-            .map((line) => line.slice(6))
-            .join('\n');
-          if (data !== '') record(client, JSON.parse(data));
-        }
+        for (const event of parser.push(chunk).events) record(client, JSON.parse(event.data));
       });
       message.on('error', () => {});
       resolve(client);

@@ -21,7 +21,7 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import { paths } from '../src/protocol/paths.ts';
 import { RATE_LIMITS, JOIN_CODE_COSTS } from '../src/protocol/rate-limits.ts';
 import { JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, workshopPaths } from '../src/protocol/workshops.ts';
-import { startServer, type RunningServer } from '../tests/integration/helpers/start-server.ts';
+import { startServer, type RunningServer } from '../tests/harness/start-server.ts';
 
 const STREAMS_TRIED = 2_200;
 const CONCURRENCY = 10;

@@ -13,7 +13,7 @@
 import { paths } from '../src/protocol/paths.ts';
 import { PRODUCTION_EVENTS, STORM_LIMITS, type StormDone } from '../src/protocol/production.ts';
 import { seededRandom, simulateStorm, type BackoffStormStrategy } from '../src/protocol/storm-simulation.ts';
-import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';
+import { spawnServer } from '../tests/harness/spawn-server.ts';
 
 const clients = Number(process.argv[2] ?? 100);
 const seeds = Number(process.argv[3] ?? 1_000);

@@ -16,7 +16,7 @@ import { WebSocket } from 'ws';
 import { paths } from '../src/protocol/paths.ts';
 import { WS_LIMITS, WS_PATH, type ServerMessage } from '../src/protocol/websocket.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
-import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';
+import { spawnServer } from '../tests/harness/spawn-server.ts';
 
 const PUBLISHES = 1000;
 const CHAT_MESSAGES = 500;

@@ -35,7 +35,7 @@ import {
   type MemberView,
   type Membership,
 } from '../src/protocol/workshops.ts';
-import { spawnServer } from '../tests/integration/helpers/spawn-server.ts';
+import { spawnServer } from '../tests/harness/spawn-server.ts';
 
 const LEARNERS = Number(process.argv[2] ?? 200);
 /** Learners acting one after another, for the unloaded latency. */

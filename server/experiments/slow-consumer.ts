@@ -15,6 +15,7 @@ import {
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { SSE_LIMITS } from '../../src/protocol/sse.ts';
 import { WS_LIMITS } from '../../src/protocol/websocket.ts';
+import { frameHeaderBytes } from '../../src/protocol/websocket-frame.ts';
 import type { ChannelGuard } from '../channels/channel-access.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -324,6 +325,5 @@ function wireBytes(transport: SlowConsumerTransport, channel: string, event: Cha
     return text + text.toString(16).length + 4;
   }
   const payload = Buffer.byteLength(JSON.stringify({ type: 'event', channel, event }));
-  // RFC 6455 §5.2: 2 bytes of header up to 125 bytes of payload, 4 up to 64 KiB, 10 beyond.
-  return payload + (payload <= 125 ? 2 : payload <= 0xffff ? 4 : 10);
+  return payload + frameHeaderBytes(payload, false);
 }

@@ -1,36 +1,21 @@
-import { createReadStream, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import path from 'node:path';
+import etag from 'etag';
+import { contentType as contentTypeOf } from 'mime-types';
+import send from 'send';
 import { ifNoneMatchMatches } from '../techniques/short-polling.ts';
-import { acceptsGzip, createGzipCache, isCompressible } from './gzip-cache.ts';
+import { sendProblem } from './problem.ts';
 import { dropBodyHeaders } from './security-headers.ts';
 
 /** Serves one request from a directory, or says it has no such file. */
 export type StaticFileHandler = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.webmanifest': 'application/manifest+json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.xml': 'application/xml; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.wasm': 'application/wasm',
-  '.csv': 'text/csv; charset=utf-8',
+/** What `send` refuses once the file is found (RFC 9110 §13.1.1, §13.1.4, §14.2). */
+const REFUSALS: Record<number, string> = {
+  412: 'The file no longer matches the If-Match or If-Unmodified-Since of the request.',
+  416: 'The Range of the request starts past the end of the file.',
 };
 
 /**
@@ -39,8 +24,16 @@ const CONTENT_TYPES: Record<string, string> = {
  * `x/index.html`. It answers GET and HEAD only and resolves `false` when no
  * file matches, so the next handler (the Astro renderer) can take over.
  *
+ * Validators are `etag`'s weak tag of size and modification time, and
+ * `Last-Modified`; a request that holds them gets a 304. `send` (the file
+ * server under Express's `serve-static`) writes a 200: the body streamed,
+ * HEAD, ranges, `If-Match`. The build wrote a `.gz` beside each text file
+ * worth compressing (src/build/precompress.ts); a client that accepts gzip
+ * gets that file, whose own size and time give it its own `ETag`: each
+ * content coding is its own representation.
+ *
  * Hashed assets under `/_astro/` never change, so they are cached for a year;
- * everything else is revalidated on each use with its `ETag`/`Last-Modified`.
+ * everything else is revalidated on each use.
  *
  * @param headersFor extra headers of a 200 by its `Content-Type` (the pages' security headers).
  */
@@ -49,51 +42,67 @@ export function createStaticFileHandler(
   headersFor: (contentType: string) => OutgoingHttpHeaders = () => ({}),
 ): StaticFileHandler {
   const absoluteRoot = path.resolve(root);
-  const gzipped = createGzipCache();
 
   return async (request, response, url) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false;
     const found = await findFile(absoluteRoot, url.pathname);
     if (!found) return false;
-    const { file, stats } = found;
+    const { file } = found;
+    const gzipped = await fileStats(`${file}.gz`);
+    const sent = gzipped && acceptsGzip(request) ? { file: `${file}.gz`, stats: gzipped } : found;
 
-    const version = `${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}`;
-    const compressible = isCompressible(file, stats.size);
-    const gzip = compressible && acceptsGzip(request);
-    // A weak validator: size and modification time say "same file", not "same bytes" (RFC 9110 §8.8.1).
-    // Each content coding is its own representation, so it gets its own tag.
-    const etag = `W/"${version}${gzip ? '-gz' : ''}"`;
-    response.setHeader('ETag', etag);
-    response.setHeader('Last-Modified', stats.mtime.toUTCString());
+    // The validators send would write, set first so that the 304 below and send agree.
+    const tag = etag(sent.stats);
+    response.setHeader('ETag', tag);
+    response.setHeader('Last-Modified', sent.stats.mtime.toUTCString());
     response.setHeader('Cache-Control', cacheControlFor(url.pathname, file));
-    if (compressible) response.setHeader('Vary', 'Accept-Encoding');
-
-    if (isNotModified(request, etag, stats)) {
+    if (gzipped) response.setHeader('Vary', 'Accept-Encoding');
+    // Decided here rather than by send, whose check treats a request's `Cache-Control: no-cache`
+    // (which fetch() adds to every conditional request) as "always send the body".
+    if (isNotModified(request, tag, sent.stats)) {
       dropBodyHeaders(response);
       response.writeHead(304).end();
       return true;
     }
 
-    const contentType = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-    for (const [name, value] of Object.entries(headersFor(contentType))) if (value !== undefined) response.setHeader(name, value);
-    if (gzip) {
-      const body = await gzipped(file, version);
-      response.writeHead(200, { 'Content-Type': contentType, 'Content-Encoding': 'gzip', 'Content-Length': body.length });
-      response.end(request.method === 'HEAD' ? undefined : body);
-      return true;
-    }
-
-    response.writeHead(200, { 'Content-Type': contentType, 'Content-Length': stats.size });
-    if (request.method === 'HEAD') {
-      response.end();
-      return true;
-    }
-    const stream = createReadStream(file);
-    // Headers are gone already: on a read error the only honest move is to cut the response short.
-    stream.on('error', () => response.destroy());
-    stream.pipe(response);
-    return true;
+    const contentType = contentTypeOf(path.extname(file)) || 'application/octet-stream';
+    return new Promise<boolean>((resolve) => {
+      let answering = false;
+      send(request, urlPathOf(path.relative(absoluteRoot, sent.file)), { root: absoluteRoot, cacheControl: false, index: false })
+        .on('headers', () => {
+          answering = true;
+          response.setHeader('Content-Type', contentType);
+          if (sent !== found) response.setHeader('Content-Encoding', 'gzip');
+          for (const [name, value] of Object.entries(headersFor(contentType))) if (value !== undefined) response.setHeader(name, value);
+          resolve(true);
+        })
+        .on('error', (error: Error & { status?: number; headers?: OutgoingHttpHeaders }) => {
+          // Once the body has started, the only honest move is to cut it short.
+          if (response.headersSent) response.destroy();
+          // Gone between the lookup and the read: the next handler answers, without this file's validators.
+          else if (!answering) {
+            for (const name of ['ETag', 'Last-Modified', 'Cache-Control', 'Vary']) response.removeHeader(name);
+            resolve(false);
+          } else {
+            for (const name of ['ETag', 'Last-Modified', 'Content-Encoding', 'Accept-Ranges']) response.removeHeader(name);
+            const status = error.status ?? 500;
+            sendProblem(response, { status, detail: REFUSALS[status] ?? 'The file could not be read.', headers: error.headers });
+          }
+        })
+        .pipe(response);
+    });
   };
+}
+
+/** True when the client accepts gzip (RFC 9110 §12.5.3), ignoring an explicit `q=0`. */
+function acceptsGzip(request: IncomingMessage): boolean {
+  const header = request.headers['accept-encoding'];
+  if (typeof header !== 'string') return false;
+  return header.split(',').some((coding) => {
+    const [name, ...params] = coding.trim().toLowerCase().split(';');
+    const q = params.map((param) => param.trim()).find((param) => param.startsWith('q='));
+    return (name === 'gzip' || name === '*') && (q === undefined || Number(q.slice(2)) > 0);
+  });
 }
 
 /** Maps a URL path to a file inside `root`, or `undefined` when the path is unsafe or nothing matches. */
@@ -105,10 +114,21 @@ async function findFile(root: string, pathname: string): Promise<{ file: string;
   for (const file of candidates) {
     // Belt and braces: whatever the decoding did, never leave the root.
     if (!file.startsWith(root + path.sep)) continue;
-    const stats = await stat(file).catch(() => undefined);
-    if (stats?.isFile()) return { file, stats };
+    const stats = await fileStats(file);
+    if (stats) return { file, stats };
   }
   return undefined;
+}
+
+/** The stats of `file` when it is a regular file. */
+async function fileStats(file: string): Promise<Stats | undefined> {
+  const stats = await stat(file).catch(() => undefined);
+  return stats?.isFile() ? stats : undefined;
+}
+
+/** A file's path below the root as the URL path `send` decodes again. */
+function urlPathOf(relative: string): string {
+  return `/${relative.split(path.sep).map(encodeURIComponent).join('/')}`;
 }
 
 /**
@@ -129,13 +149,6 @@ function safeRelativePath(pathname: string): string | undefined {
   return segments.join('/');
 }
 
-function cacheControlFor(pathname: string, file: string): string {
-  // Astro puts a content hash in every /_astro/ file name: a new build means a new URL.
-  if (pathname.startsWith('/_astro/')) return 'public, max-age=31536000, immutable';
-  // Pages and public/ files keep their URL across builds: reuse them only after revalidating.
-  return file.endsWith('.html') ? 'no-cache' : 'public, no-cache';
-}
-
 /** RFC 9110 §13.2.2: If-None-Match wins; If-Modified-Since counts only without it. */
 function isNotModified(request: IncomingMessage, etag: string, stats: Stats): boolean {
   const ifNoneMatch = request.headers['if-none-match'];
@@ -145,4 +158,11 @@ function isNotModified(request: IncomingMessage, etag: string, stats: Stats): bo
   const since = Date.parse(ifModifiedSince);
   // HTTP dates have one-second precision (RFC 9110 §5.6.7).
   return !Number.isNaN(since) && Math.floor(stats.mtimeMs / 1000) * 1000 <= since;
+}
+
+function cacheControlFor(pathname: string, file: string): string {
+  // Astro puts a content hash in every /_astro/ file name: a new build means a new URL.
+  if (pathname.startsWith('/_astro/')) return 'public, max-age=31536000, immutable';
+  // Pages and public/ files keep their URL across builds: reuse them only after revalidating.
+  return file.endsWith('.html') ? 'no-cache' : 'public, no-cache';
 }

@@ -12,8 +12,8 @@ export interface TokenBucketOptions {
 /**
  * A token bucket: each message takes a token; tokens come back at
  * `ratePerSecond`, up to `burst`. A client may send `burst` messages at once,
- * then `ratePerSecond` on average. The refill is computed when a token is
- * asked for, so an idle connection costs no timer.
+ * then `ratePerSecond` on average. The refill is computed when the tokens are
+ * read, so an idle connection costs no timer.
  */
 export class TokenBucket {
   readonly #ratePerMs: number;
@@ -35,18 +35,30 @@ export class TokenBucket {
 
   /** Takes a token if there is one. */
   tryTake(): boolean {
-    const now = this.#now();
-    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#updatedAt) * this.#ratePerMs);
-    this.#updatedAt = now;
-    if (this.#tokens < 1) return false;
+    if (this.tokens < 1) return false;
     this.#tokens -= 1;
     return true;
   }
 
+  /**
+   * Takes `cost` tokens even when fewer are left: the debt is paid back by
+   * waiting (the HTTP rate limits charge a failed join-code lookup 50).
+   */
+  take(cost: number): void {
+    this.#tokens = this.tokens - cost;
+  }
+
+  /** Tokens now, refilled up to this moment: fractional, below zero while in debt. */
+  get tokens(): number {
+    const now = this.#now();
+    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#updatedAt) * this.#ratePerMs);
+    this.#updatedAt = now;
+    return this.#tokens;
+  }
+
   /** Whole tokens available now (for tests and the lesson). */
   get available(): number {
-    const elapsed = this.#now() - this.#updatedAt;
-    return Math.floor(Math.min(this.#burst, this.#tokens + elapsed * this.#ratePerMs));
+    return Math.floor(this.tokens);
   }
 }
 // #endregion token-bucket

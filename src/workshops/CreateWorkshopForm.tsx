@@ -1,6 +1,7 @@
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import { WORKSHOP_LIMITS } from '../protocol/workshops.ts';
 import { errorMessage } from '../widgets/shared/http.ts';
+import { useHydrated } from '../widgets/shared/use-hydrated.ts';
 import { createWorkshopClient } from './client.ts';
 import { titleProblem } from './validation.ts';
 import './workshops.css';
@@ -10,11 +11,10 @@ const client = createWorkshopClient();
 /** `/workshops/`: a title, then off to the new workshop's dashboard (the secret rides in the link's fragment). */
 export default function CreateWorkshopForm() {
   const ids = useId();
-  const [hydrated, setHydrated] = useState(false);
+  const hydrated = useHydrated();
   const [title, setTitle] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
-  useEffect(() => setHydrated(true), []);
 
   async function create(event: Event) {
     event.preventDefault();

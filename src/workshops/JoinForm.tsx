@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { JOIN_CODE_PATTERN, WORKSHOP_LIMITS, normalizeJoinCode, type PublicWorkshop } from '../protocol/workshops.ts';
 import { errorMessage } from '../widgets/shared/http.ts';
+import { useHydrated } from '../widgets/shared/use-hydrated.ts';
 import { createWorkshopClient } from './client.ts';
 import { fromMembership, readMembership, writeMembership, type StoredMembership } from './membership.ts';
 import { codeProblem, nameProblem } from './validation.ts';
@@ -15,7 +16,7 @@ const client = createWorkshopClient();
  */
 export default function JoinForm() {
   const ids = useId();
-  const [hydrated, setHydrated] = useState(false);
+  const hydrated = useHydrated();
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
   const [preview, setPreview] = useState<PublicWorkshop | null>(null);
@@ -28,7 +29,6 @@ export default function JoinForm() {
   const section = useRef<HTMLElement>(null);
 
   useEffect(() => {
-    setHydrated(true);
     setJoined(readMembership());
     const linked = new URLSearchParams(location.search).get('join');
     if (linked) {

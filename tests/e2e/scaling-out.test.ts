@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { spawnServer } from '../integration/helpers/spawn-server.ts';
+import { spawnServer } from '../harness/spawn-server.ts';
 import { screenshot } from './screenshot.ts';
 
 /**

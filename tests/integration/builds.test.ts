@@ -4,8 +4,9 @@ import { BUILD_LIMITS, type BuildDone, type BuildProgress, type StartBuildRespon
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { openRawStream, parseWire, type RawStream } from './helpers/raw-stream.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { postJson, waitUntil } from './helpers/wait-until.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
+import { postJson } from './helpers/post-json.ts';
 
 describe('a simulated build streaming over SSE', () => {
   let server: RunningServer;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ChannelEvent, PublishResponse } from '../../src/protocol/events.ts';
 import { paths } from '../../src/protocol/paths.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
 
 describe('publishing to a channel', () => {
   let server: RunningServer;

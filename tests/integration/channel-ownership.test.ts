@@ -10,7 +10,7 @@ import { RESERVED_EVENT_TYPES } from '../../src/protocol/reserved-event-types.ts
 import { BROADCAST_EVENT_TYPE, workshopPaths } from '../../src/protocol/workshops.ts';
 import { newLearnerId } from '../../server/progress/learner-cookie.ts';
 import { parseWire, openRawStream } from './helpers/raw-stream.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
 import { TestSocket } from './helpers/websocket-client.ts';
 import { asLearner, jsonRequest, learnerIdFrom, workshopClient } from './helpers/workshops.ts';
 

@@ -4,10 +4,11 @@ import { EventSource } from 'eventsource';
 import type { ChannelEvent, PublishResponse } from '../../src/protocol/events.ts';
 import type { LongPollResponse } from '../../src/protocol/long-polling.ts';
 import { paths } from '../../src/protocol/paths.ts';
-import { startClusterBackends, startNginxCluster, type NginxCluster } from './helpers/nginx-cluster.ts';
-import type { TestNginx } from './helpers/nginx-server.ts';
-import type { ServerProcess } from './helpers/spawn-server.ts';
-import { waitUntil, postJson } from './helpers/wait-until.ts';
+import { startClusterBackends, startNginxCluster, type NginxCluster } from '../harness/nginx-cluster.ts';
+import type { TestNginx } from '../harness/nginx-server.ts';
+import type { ServerProcess } from '../harness/spawn-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
+import { postJson } from './helpers/post-json.ts';
 import { TestSocket } from './helpers/websocket-client.ts';
 
 /**

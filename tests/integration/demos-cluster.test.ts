@@ -9,12 +9,13 @@ import { paths } from '../../src/protocol/paths.ts';
 import { TAKEOVER_GRACE_MS } from '../../server/jobs/redis-job-store.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { injectFault, publishEvent } from './helpers/channel-api.ts';
-import { freePort } from './helpers/ports.ts';
+import { freePort } from '../harness/ports.ts';
 import { openRawStream, type RawStream } from './helpers/raw-stream.ts';
-import { startTestRedis } from './helpers/redis-server.ts';
-import { spawnServer } from './helpers/spawn-server.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { postJson, waitUntil } from './helpers/wait-until.ts';
+import { startTestRedis } from '../harness/redis-server.ts';
+import { spawnServer } from '../harness/spawn-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
+import { postJson } from './helpers/post-json.ts';
 
 /**
  * Lessons 2–4's demos on two instances sharing one Redis, as a round-robin

@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_CONTENT_TYPE } from '../../src/protocol/problem.ts';
 import { InMemoryEventBus } from '../../server/events/event-bus.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { postJson } from './helpers/wait-until.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { postJson } from './helpers/post-json.ts';
 
 /** A bus with a bug: every publish fails, after the route has read the request's body. */
 class BrokenBus extends InMemoryEventBus {

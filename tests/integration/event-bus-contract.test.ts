@@ -8,8 +8,8 @@ import { BackplaneUnavailableError } from '../../server/redis/backplane-unavaila
 import { RedisEventBus } from '../../server/events/redis-event-bus.ts';
 import type { Logger } from '../../server/logger.ts';
 import { connectRedis, type RedisConnection } from '../../server/redis/redis-connection.ts';
-import { startTestRedis, type TestRedis } from './helpers/redis-server.ts';
-import { waitUntil } from './helpers/wait-until.ts';
+import { startTestRedis, type TestRedis } from '../harness/redis-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
 
 const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 

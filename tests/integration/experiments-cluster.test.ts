@@ -23,11 +23,12 @@ import { createLabApi } from '../../src/widgets/lab/lab-api.ts';
 import { createLabModel } from '../../src/widgets/lab/model.ts';
 import { RATE_STEPS } from '../../src/widgets/lab/settings.ts';
 import { EventSourceLog } from './helpers/event-source-log.ts';
-import { startClusterBackends, startNginxCluster, type NginxCluster } from './helpers/nginx-cluster.ts';
-import type { TestNginx } from './helpers/nginx-server.ts';
+import { startClusterBackends, startNginxCluster, type NginxCluster } from '../harness/nginx-cluster.ts';
+import type { TestNginx } from '../harness/nginx-server.ts';
 import { openRawStream, parseWire, type RawStream } from './helpers/raw-stream.ts';
-import type { ServerProcess } from './helpers/spawn-server.ts';
-import { postJson, waitUntil } from './helpers/wait-until.ts';
+import type { ServerProcess } from '../harness/spawn-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
+import { postJson } from './helpers/post-json.ts';
 import { TestSocket, withTimeout } from './helpers/websocket-client.ts';
 
 // The lab's SSE lane uses the browser's EventSource; Node has fetch and WebSocket, not this one.

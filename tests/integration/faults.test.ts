@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { FAULT_LIMITS, type FaultRequest, type FaultResponse } from '../../src/protocol/faults.ts';
 import { paths } from '../../src/protocol/paths.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
 
 describe('injecting faults', () => {
   let server: RunningServer;

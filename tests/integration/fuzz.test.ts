@@ -7,8 +7,8 @@ import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from '../../src/protocol/problem.
 import { LEARNER_COOKIE } from '../../src/protocol/progress.ts';
 import { WS_CLOSE, WS_LIMITS, WS_PATH } from '../../src/protocol/websocket.ts';
 import { workshopClient } from './helpers/workshops.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { waitUntil } from './helpers/wait-until.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
 
 /**
  * The fuzz suite (docs/security.md, "Fuzzing"): generated requests against

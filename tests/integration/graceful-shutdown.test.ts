@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
-import { spawnServer } from './helpers/spawn-server.ts';
-import { startServer } from './helpers/start-server.ts';
+import { spawnServer } from '../harness/spawn-server.ts';
+import { startServer } from '../harness/start-server.ts';
 
 const body = JSON.stringify({ type: 'note', data: { text: 'sent during the shutdown' } });
 

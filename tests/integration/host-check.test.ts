@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { PROBLEM_CONTENT_TYPE } from '../../src/protocol/problem.ts';
 import { createApp } from '../../server/app.ts';
 import { ConfigError, readConfig } from '../../server/config.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
 
 interface Answer {
   status: number;

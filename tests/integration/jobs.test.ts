@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SERVER_TIME_HEADER, type Job, type StartJobResponse } from '../../src/protocol/jobs.ts';
 import { paths } from '../../src/protocol/paths.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
 
 const json = (body: unknown): RequestInit => ({
   method: 'POST',

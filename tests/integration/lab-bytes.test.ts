@@ -6,8 +6,9 @@ import { labQuery, type CreateLabResponse, type LabStats, type LabTechnique, typ
 import { paths } from '../../src/protocol/paths.ts';
 import { WS_PATH } from '../../src/protocol/websocket.ts';
 import { publishEvent } from './helpers/channel-api.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { postJson, waitUntil } from './helpers/wait-until.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
+import { postJson } from './helpers/post-json.ts';
 
 /** One HTTP response as the client read it off the wire. */
 interface RawResponse {

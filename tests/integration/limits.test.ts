@@ -10,8 +10,8 @@ import { ConfigError, readConfig } from '../../server/config.ts';
 import { fileDescriptorLimit } from '../../server/limits/file-descriptor-limit.ts';
 import { parseTrustProxy } from '../../server/limits/client-address.ts';
 import { openRawStream, type RawStream } from './helpers/raw-stream.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { waitUntil } from './helpers/wait-until.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
 import { rawUpgrade } from './helpers/websocket-client.ts';
 import { jsonRequest, learnerIdFrom, workshopClient } from './helpers/workshops.ts';
 

@@ -8,8 +8,9 @@ import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../
 import { ChannelLog } from '../../server/events/channel-log.ts';
 import { InMemoryEventBus } from '../../server/events/event-bus.ts';
 import { injectFault as injectChannelFault, publishEvent } from './helpers/channel-api.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { activeTimers, waitUntil } from './helpers/wait-until.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
+import { activeTimers } from './helpers/active-timers.ts';
 
 describe('long polling', () => {
   let server: RunningServer;

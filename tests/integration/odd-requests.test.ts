@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from '../../src/protocol/problem.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
 
 /** Sends exactly `method` and `rawPath` (fetch refuses TRACE and normalises paths). */
 function send(

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DATABASE_FILE, openSqliteDatabase } from '../../server/store/sqlite-database.ts';
-import { startServer } from './helpers/start-server.ts';
+import { startServer } from '../harness/start-server.ts';
 
 const modeOf = async (file: string) => (await stat(file)).mode & 0o777;
 

@@ -12,8 +12,9 @@ import {
 } from '../../src/protocol/production.ts';
 import { SSE_LIMITS } from '../../src/protocol/sse.ts';
 import { WS_LIMITS } from '../../src/protocol/websocket.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { postJson, waitUntil } from './helpers/wait-until.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
+import { postJson } from './helpers/post-json.ts';
 import { withTimeout } from './helpers/websocket-client.ts';
 
 describe('a slow consumer and the backpressure caps', () => {

@@ -5,8 +5,9 @@ import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.t
 import { PRODUCTION_EVENTS, drainCloseReason, type DrainDone, type StartDrainResponse } from '../../src/protocol/production.ts';
 import { WS_CLOSE } from '../../src/protocol/websocket.ts';
 import { openRawStream, parseWire } from './helpers/raw-stream.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { postJson, waitUntil } from './helpers/wait-until.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
+import { postJson } from './helpers/post-json.ts';
 import { TestSocket, withTimeout } from './helpers/websocket-client.ts';
 
 describe('draining one channel (graceful restart)', () => {

@@ -4,8 +4,9 @@ import { paths } from '../../src/protocol/paths.ts';
 import { IDLE_HOP_HEADER, IDLE_HOP_VIA } from '../../src/protocol/production.ts';
 import { SSE_HEARTBEAT } from '../../src/protocol/sse.ts';
 import { openRawStream } from './helpers/raw-stream.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { postJson, waitUntil } from './helpers/wait-until.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
+import { postJson } from './helpers/post-json.ts';
 import { withTimeout } from './helpers/websocket-client.ts';
 
 describe('the idle-killing hop', () => {

@@ -12,8 +12,9 @@ import {
   type StormStrategy,
 } from '../../src/protocol/production.ts';
 import { StormClient } from '../../server/experiments/storm-client.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { postJson, waitUntil } from './helpers/wait-until.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
+import { postJson } from './helpers/post-json.ts';
 import { withTimeout } from './helpers/websocket-client.ts';
 
 /** A seeded [0, 1) generator (mulberry32), so the jittered fleet does the same every run. */

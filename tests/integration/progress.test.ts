@@ -9,7 +9,7 @@ import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../
 import { LEARNER_COOKIE, PROGRESS_LIMITS, type Progress, type ProgressResponse } from '../../src/protocol/progress.ts';
 import { DATABASE_FILE, migrateSqlite, openSqliteDatabase, sqliteSchemaVersion } from '../../server/store/sqlite-database.ts';
 import { SQLITE_MIGRATIONS } from '../../server/store/sqlite-migrations.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
 
 const completedShortPolling: Progress = {
   lessons: { 'short-polling': { visitedAt: 1_000, completedAt: 2_000, exercises: { 'etag-run': 2_000 } } },

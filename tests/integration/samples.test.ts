@@ -20,7 +20,8 @@ import { server as answerServer } from '../../content/samples/server-sent-events
 import { postForEvents, type StreamEvent } from '../../content/samples/server-sent-events/fetch-client.ts';
 import { server as chatServer } from '../../content/samples/websockets/server.ts';
 import { joinRoom, type Cursor } from '../../content/samples/websockets/client.ts';
-import { postJson, waitUntil } from './helpers/wait-until.ts';
+import { waitUntil } from '../harness/wait-until.ts';
+import { postJson } from './helpers/post-json.ts';
 
 // The browser's EventSource, for the SSE client (Node has one only behind a flag).
 (globalThis as { EventSource?: unknown }).EventSource = EventSource;

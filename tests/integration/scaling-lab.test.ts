@@ -18,10 +18,11 @@ import {
   type ScalingAvailability,
   type ScalingDemoState,
 } from '../../src/protocol/scaling.ts';
-import { startTestRedis, type TestRedis } from './helpers/redis-server.ts';
-import { spawnServer } from './helpers/spawn-server.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { postJson, waitUntil } from './helpers/wait-until.ts';
+import { startTestRedis, type TestRedis } from '../harness/redis-server.ts';
+import { spawnServer } from '../harness/spawn-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
+import { postJson } from './helpers/post-json.ts';
 
 /**
  * Lesson 8's two-instance demo, driven as the widget drives it: real child

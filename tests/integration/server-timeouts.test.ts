@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { spawnServer } from './helpers/spawn-server.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
+import { spawnServer } from '../harness/spawn-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
 import { TestSocket } from './helpers/websocket-client.ts';
 
 /** A raw connection that writes `start` and collects what comes back until the server closes it. */

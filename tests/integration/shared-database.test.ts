@@ -8,9 +8,9 @@ import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from '../../src/protocol/problem.
 import type { Progress, ProgressResponse } from '../../src/protocol/progress.ts';
 import { workshopPaths } from '../../src/protocol/workshops.ts';
 import { readKnownLessons } from '../../server/progress/known-lessons.ts';
-import { freePort } from './helpers/ports.ts';
-import { startTestPostgres } from './helpers/postgres-server.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
+import { freePort } from '../harness/ports.ts';
+import { startTestPostgres } from '../harness/postgres-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
 import { asLearner, jsonRequest, learnerIdFrom, workshopClient } from './helpers/workshops.ts';
 

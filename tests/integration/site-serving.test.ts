@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
+import { precompressDirectory } from '../../src/build/precompress.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
 
 /**
  * A stand-in for `astro build` output: files in client/, and a
@@ -72,6 +73,8 @@ describe('serving the built site', () => {
       await mkdir(path.dirname(path.join(siteDir, name)), { recursive: true });
       await writeFile(path.join(siteDir, name), content);
     }
+    // What the build does last: a .gz beside each text file worth compressing.
+    await precompressDirectory(path.join(siteDir, 'client'));
     server = await startServer({ config: { apiOnly: false, siteDir } });
   });
   after(async () => {

@@ -9,8 +9,10 @@ import { ChannelLog } from '../../server/events/channel-log.ts';
 import { InMemoryEventBus } from '../../server/events/event-bus.ts';
 import { openRawStream, parseWire, type RawStream } from './helpers/raw-stream.ts';
 import { injectFault as injectChannelFault, publishEvent } from './helpers/channel-api.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { activeTimers, postJson, waitUntil } from './helpers/wait-until.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
+import { postJson } from './helpers/post-json.ts';
+import { activeTimers } from './helpers/active-timers.ts';
 
 /** What an EventSource received, in order. */
 interface Received {

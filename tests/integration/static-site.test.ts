@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { readConfig } from '../../server/config.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
 
 // The real `astro build` output, when there is one. The lead's e2e tests cover the
 // pages themselves; this checks that the companion server mounts the build correctly.

@@ -15,8 +15,8 @@ import { POSTGRES_MIGRATIONS } from '../../server/store/postgres-migrations.ts';
 import { DATABASE_FILE, sqliteSchemaVersion } from '../../server/store/sqlite-database.ts';
 import { SQLITE_MIGRATIONS } from '../../server/store/sqlite-migrations.ts';
 import { NameTaken } from '../../server/workshops/workshop-store.ts';
-import { freePort } from './helpers/ports.ts';
-import { startTestPostgres } from './helpers/postgres-server.ts';
+import { freePort } from '../harness/ports.ts';
+import { startTestPostgres } from '../harness/postgres-server.ts';
 
 /** Where a database is: a directory (SQLite) or a URL (PostgreSQL). */
 type Location = Pick<ServerConfig, 'dataDir' | 'databaseUrl'>;

@@ -3,10 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { createClient } from '@redis/client';
 import { WS_CLOSE, type Member, type ServerMessage } from '../../src/protocol/websocket.ts';
 import { assertTypingReachesOthersOnly } from './helpers/chat-checks.ts';
-import { startTestRedis, type TestRedis } from './helpers/redis-server.ts';
-import { spawnServer } from './helpers/spawn-server.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { waitUntil } from './helpers/wait-until.ts';
+import { startTestRedis, type TestRedis } from '../harness/redis-server.ts';
+import { spawnServer } from '../harness/spawn-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
 import { TestSocket, WAIT_MS, withTimeout } from './helpers/websocket-client.ts';
 
 /** Short, so that a crashed instance's members expire within the test: renewed every 500 ms, re-read every 250 ms. */

@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { WS_CLOSE, WS_LIMITS } from '../../src/protocol/websocket.ts';
 import type { ServerConfig } from '../../server/config.ts';
 import { assertTypingReachesOthersOnly } from './helpers/chat-checks.ts';
-import { startTestRedis, type TestRedis } from './helpers/redis-server.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { waitUntil } from './helpers/wait-until.ts';
+import { startTestRedis, type TestRedis } from '../harness/redis-server.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
 import { TestSocket } from './helpers/websocket-client.ts';
 
 // Started before the suites are declared: whether the Redis one skips depends on it.

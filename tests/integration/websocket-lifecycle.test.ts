@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { WS_CLOSE, WS_LIMITS, WS_PATH } from '../../src/protocol/websocket.ts';
-import { spawnServer } from './helpers/spawn-server.ts';
-import { startServer } from './helpers/start-server.ts';
+import { spawnServer } from '../harness/spawn-server.ts';
+import { startServer } from '../harness/start-server.ts';
 import { rawUpgrade, TestSocket, until, withTimeout } from './helpers/websocket-client.ts';
 
 /** The TCP socket under a `ws` client (a private member of `ws`): pausing it makes a reader that stopped reading. */

@@ -1,27 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WS_CLOSE, WS_LIMITS, WS_PATH } from '../../src/protocol/websocket.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { clientFrame, rawUpgrade, withTimeout } from './helpers/websocket-client.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { clientFrame, closeFramePayload, rawUpgrade, withTimeout } from './helpers/websocket-client.ts';
 
 /** Close codes of the floods, or `dropped` when the socket ended without a close frame. */
 type Outcome = number | 'dropped';
 
-/** The code of the first close frame in `frames` (server frames are unmasked), if one has fully arrived. */
+/** The code of the first close frame in `frames`, if one has fully arrived. */
 function closeCode(frames: Buffer): number | undefined {
-  for (let offset = 0; offset + 2 <= frames.length; ) {
-    const opcode = frames[offset]! & 0x0f;
-    let length = frames[offset + 1]! & 0x7f;
-    let start = offset + 2;
-    if (length === 126) {
-      length = frames.readUInt16BE(offset + 2);
-      start += 2;
-    }
-    if (start + length > frames.length) return undefined;
-    if (opcode === 0x8) return frames.readUInt16BE(start);
-    offset = start + length;
-  }
-  return undefined;
+  return closeFramePayload(frames)?.readUInt16BE(0);
 }
 
 /**

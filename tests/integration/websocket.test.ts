@@ -5,8 +5,8 @@ import { WebSocket, type ClientOptions } from 'ws';
 import { PROBLEM_CONTENT_TYPE } from '../../src/protocol/problem.ts';
 import { WS_CLOSE, WS_LIMITS, WS_PATH } from '../../src/protocol/websocket.ts';
 import { publishEvent } from './helpers/channel-api.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { clientFrame, rawUpgrade, TestSocket, until, withTimeout } from './helpers/websocket-client.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { clientFrame, closeFramePayload, rawUpgrade, TestSocket, until, withTimeout } from './helpers/websocket-client.ts';
 
 describe('the WebSocket endpoint', () => {
   let server: RunningServer;
@@ -230,19 +230,8 @@ describe('the WebSocket endpoint', () => {
         const closeFrame = withTimeout(
           new Promise<Buffer>((resolve) => {
             const look = () => {
-              // Frames from the server are unmasked; the close frame has opcode 0x8.
-              for (let offset = 0; offset + 2 <= frames.length; ) {
-                const opcode = frames[offset]! & 0x0f;
-                let length = frames[offset + 1]! & 0x7f;
-                let start = offset + 2;
-                if (length === 126) {
-                  length = frames.readUInt16BE(offset + 2);
-                  start += 2;
-                }
-                if (start + length > frames.length) return;
-                if (opcode === 0x8) return resolve(frames.subarray(start, start + length));
-                offset = start + length;
-              }
+              const payload = closeFramePayload(frames);
+              if (payload) resolve(payload);
             };
             raw.socket.on('data', (chunk: Buffer) => {
               frames = Buffer.concat([frames, chunk]);

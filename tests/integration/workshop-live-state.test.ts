@@ -7,8 +7,8 @@ import { NEW_MEMBER_LIVE, type MemberLive, type MemberLiveUpdate, type WorkshopL
 import { MemoryLiveState } from '../../server/workshops/memory-live-state.ts';
 import { memberKeys } from '../../server/workshops/redis-live-keys.ts';
 import { RedisLiveState } from '../../server/workshops/redis-live-state.ts';
-import { startTestRedis } from './helpers/redis-server.ts';
-import { waitUntil } from './helpers/wait-until.ts';
+import { startTestRedis } from '../harness/redis-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
 
 const redis = await startTestRedis();
 after(() => redis.stop());

@@ -17,11 +17,11 @@ import {
   type WorkshopFocus,
 } from '../../src/protocol/workshops.ts';
 import { EventSourceLog } from './helpers/event-source-log.ts';
-import { startTestPostgres } from './helpers/postgres-server.ts';
-import { startTestRedis } from './helpers/redis-server.ts';
-import { spawnServer } from './helpers/spawn-server.ts';
-import { startServer, type RunningServer, type StartServerOptions } from './helpers/start-server.ts';
-import { waitUntil } from './helpers/wait-until.ts';
+import { startTestPostgres } from '../harness/postgres-server.ts';
+import { startTestRedis } from '../harness/redis-server.ts';
+import { spawnServer } from '../harness/spawn-server.ts';
+import { startServer, type RunningServer, type StartServerOptions } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
 import { asLearner, bearer, jsonRequest, workshopClient } from './helpers/workshops.ts';
 
 /**

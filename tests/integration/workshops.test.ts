@@ -16,8 +16,9 @@ import {
   type Membership,
 } from '../../src/protocol/workshops.ts';
 import { openRawStream, parseWire, type RawStream } from './helpers/raw-stream.ts';
-import { startServer, type RunningServer } from './helpers/start-server.ts';
-import { postJson, waitUntil } from './helpers/wait-until.ts';
+import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { waitUntil } from '../harness/wait-until.ts';
+import { postJson } from './helpers/post-json.ts';
 import { asLearner, bearer, jsonRequest, workshopClient } from './helpers/workshops.ts';
 
 /** The `member` events of a host stream, parsed. */

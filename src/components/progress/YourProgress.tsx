@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { LessonSummary } from '../../lessons/course.ts';
 import { PROGRESS_EXPORT_FILE_NAME, type Progress } from '../../protocol/progress.ts';
 import { formatPoints, scoreAttempt, type ScenarioKey } from '../../protocol/quiz/scenarios.ts';
 import { exportProgress, importProgress, lessonState } from '../../progress/local-progress.ts';
 import { resetEverywhere, syncStatus, type SyncStatus } from '../../progress/server-sync.ts';
 import { validateProgressExport, type ProgressProblem } from '../../protocol/validate-progress.ts';
+import { useHydrated } from '../../widgets/shared/use-hydrated.ts';
 import { CourseBar } from './CourseBar.tsx';
 import { LessonStateIcon } from './LessonStateIcon.tsx';
 import { useProgress } from './use-progress.ts';
@@ -113,9 +114,7 @@ export default function YourProgress({ lessons, scenarios }: Props) {
 
 function SyncLine() {
   // Like useProgress: the server-rendered HTML says "idle"; the real status arrives after hydration.
-  const [mounted, setMounted] = useState(false);
-  useEffect(() => setMounted(true), []);
-  const status: SyncStatus = mounted ? syncStatus.value : { state: 'idle' };
+  const status: SyncStatus = useHydrated() ? syncStatus.value : { state: 'idle' };
   const synced = status.syncedAt ? ` Last synced with the server at ${formatTime(status.syncedAt)}.` : '';
   const text: Record<SyncStatus['state'], string> = {
     idle: 'Saved in this browser.',

@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'preact/hooks';
 import { progress, type Progress } from '../../progress/local-progress.ts';
+import { useHydrated } from '../../widgets/shared/use-hydrated.ts';
 
 const nothingYet: Progress = { lessons: {} };
 
@@ -9,7 +9,5 @@ const nothingYet: Progress = { lessons: {} };
  * arrives right after hydration, as an ordinary re-render.
  */
 export function useProgress(): Progress {
-  const [mounted, setMounted] = useState(false);
-  useEffect(() => setMounted(true), []);
-  return mounted ? progress.value : nothingYet;
+  return useHydrated() ? progress.value : nothingYet;
 }

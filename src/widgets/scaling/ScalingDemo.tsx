@@ -14,6 +14,7 @@ import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
 import { formatMs } from '../shared/format.ts';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import { useDoneBefore } from '../shared/use-done-before.ts';
+import { useHydrated } from '../shared/use-hydrated.ts';
 import { useNow } from '../shared/use-now.ts';
 import { useStickToEnd } from '../shared/use-stick-to-end.ts';
 import { scalingChannel } from './channel.ts';
@@ -39,12 +40,11 @@ export default function ScalingDemo({ instance = 'default', baseUrl }: DemoProps
     }),
   );
   const ids = useId();
-  const [hydrated, setHydrated] = useState(false);
+  const hydrated = useHydrated();
 
   // The channel lives in sessionStorage, which only the browser has: read it after mount.
   useEffect(() => {
     model.channel.value = scalingChannel(instance);
-    setHydrated(true);
     void model.load();
     const onVisibility = () => model.setVisible(document.visibilityState === 'visible');
     document.addEventListener('visibilitychange', onVisibility);

@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'preact/hooks';
 import { formatMs } from '../shared/format.ts';
+import { useNow } from '../shared/use-now.ts';
 import { EXPERIMENT_STREAMS, HTTP1_CONNECTIONS_PER_HOST, type ConnectionLimitModel, type StreamRow } from './connection-limit.ts';
 
 /**
@@ -12,15 +13,10 @@ export function SixConnectionLimit({ model, channel }: { model: ConnectionLimitM
   const rows = model.rows.value;
   const protocol = usePageProtocol();
   const titleId = `${useId()}-experiment`;
-  const [now, setNow] = useState(() => Date.now());
 
   // Stalled rows show how long they have waited.
   const waiting = rows.some((row) => row.state === 'stalled' || row.state === 'connecting');
-  useEffect(() => {
-    if (!running || !waiting) return;
-    const timer = setInterval(() => setNow(Date.now()), 500);
-    return () => clearInterval(timer);
-  }, [running, waiting]);
+  const now = useNow(running && waiting, 500);
 
   return (
     <section class="sse-experiment" aria-labelledby={titleId}>

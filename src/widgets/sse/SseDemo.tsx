@@ -8,6 +8,7 @@ import { lendConnections } from '../shared/lent-connections.ts';
 import { StatTile } from '../shared/StatTile.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import { useDoneBefore } from '../shared/use-done-before.ts';
+import { useHydrated } from '../shared/use-hydrated.ts';
 import { useNow } from '../shared/use-now.ts';
 import { useStickToEnd } from '../shared/use-stick-to-end.ts';
 import { complete, type BuildTrack, type LogLine } from './build-tracker.ts';
@@ -49,12 +50,11 @@ export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs
   const [{ model, limit }] = useState(() => createDemo(baseUrl, buildDurationMs));
   const ids = useId();
   // The six-connection demo opens streams on the channel, which exists only after mount.
-  const [hydrated, setHydrated] = useState(false);
+  const hydrated = useHydrated();
 
   // The channel lives in sessionStorage, which only the browser has: read it after mount.
   useEffect(() => {
     model.channel.value = widgetChannel(instance);
-    setHydrated(true);
   }, [model, instance]);
 
   // Every stream, reader and timer goes when the island does.

@@ -5,6 +5,7 @@ import { ExerciseBox } from '../shared/ExerciseBox.tsx';
 import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
 import { formatBytes } from '../shared/format.ts';
 import { useDoneBefore } from '../shared/use-done-before.ts';
+import { useNow } from '../shared/use-now.ts';
 import { useStickToEnd } from '../shared/use-stick-to-end.ts';
 import {
   EXERCISE,
@@ -54,7 +55,7 @@ export default function ChatDemo({ instance = 'default' }: ChatDemoProps) {
     const status = pane.socket.state.value.status;
     return status === 'reconnecting' || status === 'offline';
   });
-  const now = useNow(ticking);
+  const now = useNow(ticking, 200);
   const doneBefore = useDoneBefore(EXERCISE);
 
   return (
@@ -106,18 +107,6 @@ export default function ChatDemo({ instance = 'default' }: ChatDemoProps) {
 
 function createDemo(): ChatDemoModel {
   return createChatDemo({ onExerciseComplete: () => markExerciseDone(EXERCISE.lesson, EXERCISE.id) });
-}
-
-/** The clock, re-read every 200 ms while `active` (for countdowns); 0 otherwise. */
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(0);
-  useEffect(() => {
-    if (!active) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 200);
-    return () => clearInterval(timer);
-  }, [active]);
-  return active ? now : 0;
 }
 
 function Pane({ pane, now }: { pane: ChatPane; now: number }) {

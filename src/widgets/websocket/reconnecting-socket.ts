@@ -1,6 +1,7 @@
 import { batch, signal, type ReadonlySignal } from '@preact/signals';
 import { WS_PATH, type ClientMessage, type ServerMessage } from '../../protocol/websocket.ts';
 import { utf8Length } from '../../protocol/utf8-length.ts';
+import { frameHeaderBytes } from '../../protocol/websocket-frame.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { NORMAL_CLOSE_CODE, OFFLINE_CLOSE_CODE, closeCodeName, explainClose, isRetryable } from './close-codes.ts';
 
@@ -53,17 +54,6 @@ export const ACK_TIMEOUT_MS = 5_000;
 export const MAX_SENDS_PER_CONNECTION = 3;
 /** Frames kept in {@link ReconnectingSocket.frames}. */
 export const MAX_FRAMES = 100;
-
-/**
- * The size of the header of one WebSocket frame carrying `payloadBytes`
- * (RFC 6455 §5.2): 2 bytes up to 125 B of payload, 4 up to 64 KiB, 10 beyond;
- * frames from a client add a 4-byte masking key. So 2–14 B, assuming one
- * unfragmented frame and no extension (this server turns permessage-deflate off).
- */
-export function frameHeaderBytes(payloadBytes: number, fromClient: boolean): number {
-  const base = payloadBytes <= 125 ? 2 : payloadBytes <= 0xffff ? 4 : 10;
-  return base + (fromClient ? 4 : 0);
-}
 
 /** What the UI shows about the connection. */
 export type ConnectionState =

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { PublishResponse } from '../../../src/protocol/events.ts';
 import type { FaultRequest, FaultResponse } from '../../../src/protocol/faults.ts';
 import { paths } from '../../../src/protocol/paths.ts';
-import { postJson } from './wait-until.ts';
+import { postJson } from './post-json.ts';
 
 /** Publishes `{type, data}` on `channel` of the server at `baseUrl`; the 201 is asserted. */
 export async function publishEvent(baseUrl: string, channel: string, type: string, data: unknown = null): Promise<PublishResponse> {

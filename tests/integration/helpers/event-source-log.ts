@@ -1,5 +1,5 @@
 import { EventSource } from 'eventsource';
-import { waitUntil } from './wait-until.ts';
+import { waitUntil } from '../../harness/wait-until.ts';
 
 /** One event an {@link EventSourceLog} received. */
 export interface LoggedEvent {

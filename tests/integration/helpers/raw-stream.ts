@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { waitUntil } from './wait-until.ts';
+import { WireParser } from '../../../src/protocol/sse-wire-parser.ts';
+import { waitUntil } from '../../harness/wait-until.ts';
 
 /** A response read with `node:http`, byte for byte as the server wrote it. */
 export interface RawStream {
@@ -58,28 +59,29 @@ export interface WireEvent {
 }
 
 /**
- * Splits `text/event-stream` text into its blocks (a small parser following
- * WHATWG HTML §9.2.6 for LF-only text, which is all this server writes).
- * An incomplete last block is left out.
+ * Splits `text/event-stream` text into its blocks, each with its own fields
+ * and comments, read by the widgets' parser (src/protocol/sse-wire-parser.ts).
+ * Unlike EventSource it keeps blocks without data (the opening `retry:`, the
+ * cursor's `id:`, heartbeats). An incomplete last block is left out.
  */
 export function parseWire(text: string): WireEvent[] {
-  const blocks = text.split('\n\n').slice(0, -1);
-  return blocks.map((block) => {
-    const event: WireEvent = { comments: [] };
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) {
-        event.comments.push(line.slice(1).trim());
-        continue;
-      }
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      let value = colon === -1 ? '' : line.slice(colon + 1);
-      if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'data') data.push(value);
-      else if (field === 'id' || field === 'event' || field === 'retry') event[field] = value;
+  const blocks: WireEvent[] = [];
+  let block: WireEvent = { comments: [] };
+  let data: string[] = [];
+  let empty = true;
+  for (const line of new WireParser().push(text).lines) {
+    if (line.kind === 'blank') {
+      if (data.length > 0) block.data = data.join('\n');
+      if (!empty) blocks.push(block);
+      block = { comments: [] };
+      data = [];
+      empty = true;
+      continue;
     }
-    if (data.length > 0) event.data = data.join('\n');
-    return event;
-  });
+    empty = false;
+    if (line.kind === 'comment') block.comments.push(line.text.trim());
+    else if (line.name === 'data') data.push(line.value);
+    else if (line.name === 'id' || line.name === 'event' || line.name === 'retry') block[line.name] = line.value;
+  }
+  return blocks;
 }

@@ -204,3 +204,23 @@ export function clientFrame(opcode: number, payload: Buffer): Buffer {
   const masked = Buffer.from(payload.map((byte, index) => byte ^ mask[index % 4]!));
   return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), mask, masked]);
 }
+
+/**
+ * The payload of the first close frame (opcode 0x8) in `frames`, bytes read
+ * from the server (unmasked, RFC 6455 §5.2), once it has fully arrived.
+ */
+export function closeFramePayload(frames: Buffer): Buffer | undefined {
+  for (let offset = 0; offset + 2 <= frames.length; ) {
+    const opcode = frames[offset]! & 0x0f;
+    let length = frames[offset + 1]! & 0x7f;
+    let start = offset + 2;
+    if (length === 126) {
+      length = frames.readUInt16BE(offset + 2);
+      start += 2;
+    }
+    if (start + length > frames.length) return undefined;
+    if (opcode === 0x8) return frames.subarray(start, start + length);
+    offset = start + length;
+  }
+  return undefined;
+}

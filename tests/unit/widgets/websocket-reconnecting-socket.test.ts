@@ -9,12 +9,12 @@ import {
   backoffCeiling,
   backoffDelay,
   defaultSocketUrl,
-  frameHeaderBytes,
   randomClientId,
   type ConnectionState,
   type ReconnectingSocketOptions,
 } from '../../../src/widgets/websocket/reconnecting-socket.ts';
 import { closeCodeName, isRetryable } from '../../../src/widgets/websocket/close-codes.ts';
+import { frameHeaderBytes } from '../../../src/protocol/websocket-frame.ts';
 import { FakeWebSocket } from './fake-websocket.ts';
 
 const T0 = 1_800_000_000_000;

@@ -18,13 +18,3 @@ export async function waitUntil(
     await delay(5);
   }
 }
-
-/** Active ref'd timers of this process (`setTimeout`/`setInterval` not yet fired, cleared or unref'd). */
-export function activeTimers(): number {
-  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
-}
-
-/** JSON body of a POST, for `fetch`. */
-export function postJson(body: unknown): RequestInit {
-  return { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
-}

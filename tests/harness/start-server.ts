@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import { createApp, type AppOptions, type WorkbookApp } from '../../../server/app.ts';
-import { readConfig, type ServerConfig } from '../../../server/config.ts';
-import type { Logger } from '../../../server/logger.ts';
+import { createApp, type AppOptions, type WorkbookApp } from '../../server/app.ts';
+import { readConfig, type ServerConfig } from '../../server/config.ts';
+import type { Logger } from '../../server/logger.ts';
 import { waitUntil } from './wait-until.ts';
 
 /** A companion server running in this process for one test file. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, untilAnswering } from './ports.ts';
 
 /** The shipped configuration, the one the test must exercise. */
-const SHIPPED_CONFIG = fileURLToPath(new URL('../../../deploy/nginx.conf', import.meta.url));
+const SHIPPED_CONFIG = fileURLToPath(new URL('../../deploy/nginx.conf', import.meta.url));
 
 /** nginx in front of some instances, for one test file. */
 export interface TestNginx {

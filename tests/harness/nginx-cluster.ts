@@ -1,4 +1,4 @@
-import { paths } from '../../../src/protocol/paths.ts';
+import { paths } from '../../src/protocol/paths.ts';
 import { nginxMissing, startNginx, type TestNginx } from './nginx-server.ts';
 import { startTestPostgres, type TestPostgres } from './postgres-server.ts';
 import { startTestRedis, type TestRedis } from './redis-server.ts';
