@@ -6,23 +6,14 @@ import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
 import { formatBytes } from '../shared/format.ts';
 import { useDoneBefore } from '../shared/use-done-before.ts';
 import { useStickToEnd } from '../shared/use-stick-to-end.ts';
-import {
-  EXERCISE,
-  FLOOD_COUNT,
-  OFFLINE_MS,
-  badgeLabel,
-  createChatDemo,
-  describeConnection,
-  describeCountdown,
-  describeFlood,
-  describeTyping,
-  type ChatDemoModel,
-  type ChatItem,
-  type ChatPane,
-  type ExerciseCheck,
-  type PaneId,
-} from './model.ts';
-import type { FrameRecord, HelloMessage, TrafficTotals } from './reconnecting-socket.ts';
+import { createChatDemo, type ChatDemoModel } from './chat-demo.ts';
+import { EXERCISE, type ExerciseCheck } from './chat-exercise.ts';
+import type { ChatItem } from './chat-items.ts';
+import { badgeLabel, describeConnection, describeCountdown, describeFlood, describeTyping } from './chat-text.ts';
+import { FLOOD_COUNT } from './flood.ts';
+import { OFFLINE_MS, type ChatPane, type PaneId } from './model.ts';
+import type { FrameRecord, TrafficTotals } from './frame-log.ts';
+import type { HelloMessage } from './reconnecting-socket.ts';
 import { chosenRoom, inviteLink } from './room.ts';
 import '../../styles/widget.css';
 import './ChatDemo.css';
