@@ -15,17 +15,16 @@ import { widgetChannel } from './channel.ts';
 import { createSseClient } from './client.ts';
 import { createConnectionLimitModel, type ConnectionLimitModel } from './connection-limit.ts';
 import {
-  EXERCISE,
   RETRY_CHOICES,
   createSseModel,
   type BroadcastEntry,
   type BuildPhase,
   type ConnectionState,
-  type ExerciseCheck,
   type ReconnectRecord,
   type SseModel,
   type SseStats,
 } from './model.ts';
+import { EXERCISE, type ExerciseCheck } from './sse-exercise.ts';
 import { SixConnectionLimit } from './SixConnectionLimit.tsx';
 import { WireView } from './WireView.tsx';
 import '../../styles/widget.css';
