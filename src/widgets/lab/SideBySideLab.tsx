@@ -7,16 +7,9 @@ import { formatBytes, formatInterval, formatMs, plural } from '../shared/format.
 import { ALL_LANES } from './all-lanes.ts';
 import { LabChart } from './LabChart.tsx';
 import { createLabApi, resolveBase } from './lab-api.ts';
-import {
-  EXERCISE,
-  EXERCISE_MIN_RUN_MS,
-  createLabModel,
-  type ExerciseCheck,
-  type LabModel,
-  type LaneFigures,
-  type Phase,
-  type RunRecord,
-} from './model.ts';
+import { EXERCISE, EXERCISE_MIN_RUN_MS, type ExerciseCheck, type RunRecord } from './lab-exercise.ts';
+import type { LaneFigures } from './lab-figures.ts';
+import { createLabModel, type LabModel, type Phase } from './model.ts';
 import { DURATION_STEPS, INTERVAL_STEPS, LONG_POLL_HOLD_MS, RATE_STEPS, formatDuration, maxDurationFor } from './settings.ts';
 import { TABLE_HEADER, formatLatency, tableCells, tableHtml, tableMarkdown } from './summary.ts';
 import '../../styles/widget.css';
