@@ -1,5 +1,6 @@
 import { batch } from '@preact/signals';
 import { LAB_TECHNIQUES } from '../../protocol/lab.ts';
+import { completeExercise } from '../shared/exercise-completion.ts';
 import { formatInterval, plural } from '../shared/format.ts';
 import type { TimedStats } from './lab-api.ts';
 import { noteBytes, notePublishTimes } from './lab-charts.ts';
@@ -238,8 +239,5 @@ function recordRun(state: LabState, described: RunDescription): void {
   if (!counted) return;
   state.runs.value = [...state.runs.peek(), runRecord(described, counted)];
   const check = state.exercise.peek();
-  if (check.fewer && check.more && !state.exerciseDone.peek()) {
-    state.exerciseDone.value = true;
-    state.options.onExerciseComplete?.();
-  }
+  if (check.fewer && check.more) completeExercise(state.exerciseDone, state.options.onExerciseComplete);
 }

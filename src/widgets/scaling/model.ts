@@ -1,6 +1,7 @@
 import { batch, computed, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import type { InstanceAction, InstanceName, ScalingAvailability, ScalingDemoState } from '../../protocol/scaling.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
+import { completeExercise } from '../shared/exercise-completion.ts';
 import { ApiError, errorMessage } from '../shared/http.ts';
 import type { ScalingClient } from './client.ts';
 import { departedKeys, goneKeysAt, KnownNames, type GoneKey } from './presence-keys.ts';
@@ -239,10 +240,7 @@ class ScalingDemoModel implements ScalingModel {
       this.demo.value = next;
       this.readAt.value = now;
     });
-    if (next.exercise.passed && !this.exerciseDone.peek()) {
-      this.exerciseDone.value = true;
-      this.#options.onExerciseComplete?.();
-    }
+    if (next.exercise.passed) completeExercise(this.exerciseDone, this.#options.onExerciseComplete);
   }
 
   #schedulePoll(delayMs = POLL_MS): void {

@@ -2,6 +2,7 @@ import { batch } from '@preact/signals';
 import { BUILD_EVENT_TYPES } from '../../protocol/builds.ts';
 import { SSE_RESET_EVENT, type SseResetData } from '../../protocol/sse.ts';
 import { BROADCAST_EVENT_TYPE } from '../../protocol/workshops.ts';
+import { completeExercise } from '../shared/exercise-completion.ts';
 import { formatMs } from '../shared/format.ts';
 import { ApiError, errorMessage } from '../shared/http.ts';
 import { broadcastLine, demoBroadcastOf } from '../shared/workshop-broadcast.ts';
@@ -143,10 +144,7 @@ function finishBuild(state: SseState, track: BuildTrack): void {
   state.lostTimer = null;
   state.phase.value = track.done!.status === 'failed' ? 'failed' : 'passed';
   state.status.value = buildEndText(track);
-  if (state.exercise.peek().passed && !state.exerciseDone.peek()) {
-    state.exerciseDone.value = true;
-    state.options.onExerciseComplete?.();
-  }
+  if (state.exercise.peek().passed) completeExercise(state.exerciseDone, state.options.onExerciseComplete);
 }
 
 /** Resolves once the EventSource is open; rejects after `openTimeoutMs`, or when the stream fails for good. */

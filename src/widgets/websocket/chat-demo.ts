@@ -1,5 +1,6 @@
 import { computed, effect, signal, type ReadonlySignal } from '@preact/signals';
 import type { Clock } from '../shared/clock.ts';
+import { completeExercise } from '../shared/exercise-completion.ts';
 import { checkExercise, type ExerciseCheck } from './chat-exercise.ts';
 import { createChatPane, type ChatPane, type PaneId } from './model.ts';
 import { ReconnectingSocket } from './reconnecting-socket.ts';
@@ -41,9 +42,7 @@ export function createChatDemo(options: ChatDemoOptions = {}): ChatDemoModel {
   const canRestart = computed(() => panes.some((pane) => pane.socket.inRoom.value));
 
   const disposeExerciseEffect = effect(() => {
-    if (!exercise.value.passed || exerciseDone.peek()) return;
-    exerciseDone.value = true;
-    options.onExerciseComplete?.();
+    if (exercise.value.passed) completeExercise(exerciseDone, options.onExerciseComplete);
   });
 
   return {
