@@ -56,7 +56,8 @@ import { sseRoute, type SseSettings } from './techniques/sse.ts';
 import { SseStreamRegistry } from './techniques/sse-streams.ts';
 import { createWebSocketEndpoint } from './techniques/websocket.ts';
 import { rejectUpgrade } from './websocket/reject-upgrade.ts';
-import { WorkshopHub, type WorkshopTimings } from './workshops/workshop-hub.ts';
+import { WorkshopHub } from './workshops/workshop-hub.ts';
+import type { WorkshopTimings } from './workshops/workshop-timings.ts';
 
 /** The companion server, built but not listening. */
 export interface WorkbookApp {

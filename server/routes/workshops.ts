@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isValidChannel } from '../../src/protocol/channel.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import {
@@ -17,14 +17,15 @@ import {
 import type { ChannelAccess } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
+import { requestOrigin } from '../http/request-origin.ts';
 import type { RouteContext, RouteHandler, Router } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { assertJsonObject, describe, invalidBody } from '../http/validate.ts';
 import { learnerSetCookie, newLearnerId } from '../progress/learner-cookie.ts';
-import { readLastEventId } from '../techniques/sse.ts';
+import { readLastEventId, streamEvents } from '../techniques/sse.ts';
 import { readDisplayName, readPlainText } from '../workshops/display-text.ts';
 import { hostSecretMatches, hostSetCookie, presentedHostSecret } from '../workshops/host-secret.ts';
-import type { WorkshopHub } from '../workshops/workshop-hub.ts';
+import type { EventStreamSink, WorkshopHub } from '../workshops/workshop-hub.ts';
 import type { MemberRecord, WorkshopRecord } from '../workshops/workshop-store.ts';
 import { learnerFrom } from './progress.ts';
 
@@ -83,7 +84,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
       const title = readPlainText(body.title, 'title', WORKSHOP_LIMITS.maxTitleLength);
       const { workshop, secret } = await hub.create(title);
       const created: CreatedWorkshop = {
-        workshop: hub.hostView(workshop, request),
+        workshop: hub.hostView(workshop, requestOrigin(request)),
         secret,
         hostPath: workshopPages.host(workshop.code, secret),
       };
@@ -154,7 +155,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
       'GET',
       `${base}/me/stream`,
       asMember(({ request, response, url }, workshop, member) =>
-        hub.openLearnerStream(workshop, member, { request, response }, readLastEventId(request, url)),
+        hub.openLearnerStream(workshop, member, eventStreamSink(request, response), readLastEventId(request, url)),
       ),
     )
     // #endregion learner
@@ -173,14 +174,16 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
       'GET',
       `${base}/host`,
       asHost(async ({ request, response }, workshop) =>
-        sendJson(response, 200, (await hub.snapshot(workshop, request)) satisfies HostSnapshot),
+        sendJson(response, 200, (await hub.snapshot(workshop, requestOrigin(request))) satisfies HostSnapshot),
       ),
     )
 
     .on(
       'GET',
       `${base}/host/stream`,
-      asHost(({ request, response, url }, workshop) => hub.openHostStream(workshop, { request, response }, readLastEventId(request, url))),
+      asHost(({ request, response, url }, workshop) =>
+        hub.openHostStream(workshop, eventStreamSink(request, response), readLastEventId(request, url)),
+      ),
     )
 
     .on(
@@ -188,7 +191,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
       `${base}/host/goto`,
       asHost(async ({ request, response }, workshop) => {
         const body = await readBody(request, ['lesson']);
-        sendJson(response, 200, await hub.goto(workshop, readLesson(body.lesson, 'lesson'), request));
+        sendJson(response, 200, await hub.goto(workshop, readLesson(body.lesson, 'lesson'), requestOrigin(request)));
       }),
     )
 
@@ -214,7 +217,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
             'state',
           );
         }
-        sendJson(response, 200, await hub.setState(workshop, body.state as WorkshopState, request));
+        sendJson(response, 200, await hub.setState(workshop, body.state as WorkshopState, requestOrigin(request)));
       }),
     )
 
@@ -342,4 +345,12 @@ function readChannels(value: unknown): string[] {
     );
   }
   return channels;
+}
+
+/** A workshop stream written to this response (server/techniques/sse.ts), closing with it. */
+function eventStreamSink(request: IncomingMessage, response: ServerResponse): EventStreamSink {
+  return {
+    open: (options) => streamEvents({ request, response }, options),
+    onClose: (listener) => response.once('close', listener),
+  };
 }

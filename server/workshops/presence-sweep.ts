@@ -1,6 +1,6 @@
 import type { LocalLearnerStreams } from './learner-streams.ts';
 import type { WorkshopLiveState } from './live-state.ts';
-import type { WorkshopTimings } from './workshop-hub.ts';
+import type { WorkshopTimings } from './workshop-timings.ts';
 import type { WorkshopRecord } from './workshop-store.ts';
 
 /** What {@link PresenceSweep} needs from the hub. */

@@ -1,56 +1,37 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import {
   BROADCAST_EVENT_TYPE,
   HOST_EVENTS,
   LEARNER_EVENTS,
-  WORKSHOP_LIMITS,
-  WORKSHOP_TIMINGS,
   type BroadcastRecord,
   type DemoBroadcast,
   type Heartbeat,
   type HostSnapshot,
   type HostWorkshop,
-  type MemberView,
   type Membership,
   type PublicWorkshop,
   type WorkshopState,
 } from '../../src/protocol/workshops.ts';
 import { InMemoryEventBus, type EventBus } from '../events/event-bus.ts';
 import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
-import { HttpProblem } from '../http/problem.ts';
+import type { RequestOrigin } from '../http/request-origin.ts';
 import type { ProgressStore } from '../progress/progress-store.ts';
 import type { RedisConnection } from '../redis/redis-connection.ts';
-import { streamEvents } from '../techniques/sse.ts';
+import type { EventStreamOptions } from '../techniques/sse.ts';
 import { SseStreamRegistry, type SseStream } from '../techniques/sse-streams.ts';
 import { hashHostSecret, newHostSecret } from './host-secret.ts';
 import { joinUrls } from './join-urls.ts';
 import { LocalLearnerStreams } from './learner-streams.ts';
-import type { MemberLive, WorkshopLiveState } from './live-state.ts';
-import { memberView, viewKey } from './member-view.ts';
+import type { WorkshopLiveState } from './live-state.ts';
+import { MemberUpdates, type MemberChange } from './member-updates.ts';
 import { MemoryLiveState } from './memory-live-state.ts';
-import { offlineDeadline, seen, streamClosed, streamOpened, withoutExpiredLeases, type PresenceTimings } from './presence.ts';
+import { seen, streamClosed, streamOpened } from './presence.ts';
 import { PresenceSweep } from './presence-sweep.ts';
-import { NO_PROGRESS, summarizeProgress, type ProgressSummary } from './progress-summary.ts';
 import { RedisLiveState } from './redis-live-state.ts';
 import { resultsCsv } from './results-csv.ts';
+import { assertNewcomerWelcome, assertNotClosed, hostChannel, learnersChannel } from './workshop-rules.ts';
 import type { MemberRecord, WorkshopRecord, WorkshopStore } from './workshop-store.ts';
-
-/** Presence timings and the sweep that applies them; tests shrink them. */
-export interface WorkshopTimings extends PresenceTimings {
-  /** How often presence is re-evaluated, so a member who went quiet turns offline on the host's grid. */
-  sweepMs: number;
-  /** A workshop with nobody online and no stream open here for this long leaves this instance's watch (the store keeps it). */
-  unloadAfterMs: number;
-}
-
-export const DEFAULT_WORKSHOP_TIMINGS: WorkshopTimings = {
-  presenceTtlMs: WORKSHOP_TIMINGS.presenceTtlMs,
-  streamGraceMs: WORKSHOP_TIMINGS.streamGraceMs,
-  sweepMs: 2_000,
-  unloadAfterMs: 10 * 60_000,
-};
+import { DEFAULT_WORKSHOP_TIMINGS, type WorkshopTimings } from './workshop-timings.ts';
 
 /** How workshop streams are written (the SSE endpoint's settings). */
 export interface WorkshopStreamSettings {
@@ -81,12 +62,14 @@ export interface WorkshopHubOptions {
   onError: (error: unknown) => void;
 }
 
-/** What one member update changes: their record in the store, and their live record. */
-interface MemberChange {
-  /** Writes the member's new record to the store and returns it. */
-  record?: (current: MemberRecord) => Promise<MemberRecord>;
-  /** The live record after the change; `before` is the store's record before `record` changed it. */
-  live?: (live: MemberLive, now: number, before: MemberRecord) => MemberLive;
+/**
+ * Where a workshop stream is written: the route opens its response as an SSE
+ * stream with the hub's options, and says when the connection closes. HTTP
+ * stays in the route.
+ */
+export interface EventStreamSink {
+  open(options: EventStreamOptions): SseStream | undefined;
+  onClose(listener: () => void): void;
 }
 
 /** Broadcasts kept per workshop for the host's snapshot. */
@@ -117,6 +100,7 @@ export class WorkshopHub {
   readonly #streams = new SseStreamRegistry();
   readonly #learnerStreams: LocalLearnerStreams;
   readonly #sweep: PresenceSweep;
+  readonly #members: MemberUpdates;
   #closed = false;
 
   constructor(options: WorkshopHubOptions) {
@@ -126,6 +110,8 @@ export class WorkshopHub {
     this.#live = options.redis ? new RedisLiveState({ redis: options.redis }) : new MemoryLiveState();
     this.#bus = options.redis ? options.publicBus : new InMemoryEventBus({ onListenerError: (error) => options.onError(error) });
     this.#learnerStreams = new LocalLearnerStreams(this.#bus);
+    const { store, progress } = options;
+    this.#members = new MemberUpdates({ store, live: this.#live, bus: this.#bus, progress, timings: this.#timings });
     options.draining.addEventListener('abort', () => this.#streams.all().forEach((stream) => stream.end()), {
       once: true,
     });
@@ -134,7 +120,7 @@ export class WorkshopHub {
       timings: this.#timings,
       learnerStreams: this.#learnerStreams,
       hostStreams: (workshop) => this.#streams.count(hostChannel(workshop)),
-      refresh: (workshop, memberId) => this.#updateMember(workshop, memberId),
+      refresh: (workshop, memberId) => this.#members.update(workshop, memberId),
       onError: (error) => this.#reportBackgroundError(error),
     });
   }
@@ -163,13 +149,14 @@ export class WorkshopHub {
     return { code, title, state };
   }
 
-  hostView(workshop: WorkshopRecord, request: IncomingMessage): HostWorkshop {
+  /** The workshop as its host sees it, with join links built from where the host reached the server. */
+  hostView(workshop: WorkshopRecord, origin: RequestOrigin): HostWorkshop {
     const { createdAt, focus, code } = workshop;
     return {
       ...this.publicView(workshop),
       createdAt,
       focus,
-      joinUrls: joinUrls(code, request, this.#options.listenHost),
+      joinUrls: joinUrls(code, origin, this.#options.listenHost),
     };
   }
 
@@ -187,15 +174,15 @@ export class WorkshopHub {
    * row, the workshop, a broadcast the page already lists), so resuming from
    * the cursor replays what the snapshot holds harmlessly and misses nothing.
    */
-  async snapshot(workshop: WorkshopRecord, request: IncomingMessage): Promise<HostSnapshot> {
+  async snapshot(workshop: WorkshopRecord, origin: RequestOrigin): Promise<HostSnapshot> {
     const cursor = await this.#bus.latestId(hostChannel(workshop));
     const current = await this.#fresh(workshop);
-    const [members, broadcasts] = await Promise.all([this.#memberViews(current), this.#live.broadcasts(current.id)]);
-    return { workshop: this.hostView(current, request), members: members.map(({ view }) => view), broadcasts, cursor };
+    const [members, broadcasts] = await Promise.all([this.#members.views(current), this.#live.broadcasts(current.id)]);
+    return { workshop: this.hostView(current, origin), members: members.map(({ view }) => view), broadcasts, cursor };
   }
 
   async resultsCsv(workshop: WorkshopRecord): Promise<string> {
-    const members = await this.#memberViews(workshop);
+    const members = await this.#members.views(workshop);
     return resultsCsv(
       members.map(({ view }) => view),
       this.#options.knownLessons,
@@ -219,7 +206,7 @@ export class WorkshopHub {
     assertNotClosed(workshop);
     const existing = await this.#store.findMember(workshop.id, learnerId);
     if (existing) {
-      const member = await this.#updateMember(workshop, existing.id, {
+      const member = await this.#members.update(workshop, existing.id, {
         record: async (current) => {
           const back = { ...current, name, leftAt: null };
           await this.#store.saveMember(back);
@@ -234,22 +221,9 @@ export class WorkshopHub {
       });
       return { member, created: false };
     }
-    if (workshop.state === 'locked') {
-      throw new HttpProblem({
-        status: 409,
-        type: PROBLEM_TYPES.workshopLocked,
-        detail: `The workshop "${workshop.title}" is locked: nobody new can join. Ask the host to reopen it.`,
-      });
-    }
-    if ((await this.#store.members(workshop.id)).length >= WORKSHOP_LIMITS.maxMembers) {
-      throw new HttpProblem({
-        status: 409,
-        type: PROBLEM_TYPES.workshopFull,
-        detail: `The workshop already has ${WORKSHOP_LIMITS.maxMembers} members, as many as it may.`,
-      });
-    }
+    assertNewcomerWelcome(workshop, (await this.#store.members(workshop.id)).length);
     const added = await this.#store.addMember(workshop.id, learnerId, name, Date.now());
-    const member = await this.#updateMember(workshop, added.id, {
+    const member = await this.#members.update(workshop, added.id, {
       live: (live, now) => ({ ...live, presence: seen(live.presence, now) }),
     });
     return { member, created: true };
@@ -258,7 +232,7 @@ export class WorkshopHub {
   /** The member leaves: they stay in the grid and the CSV with `leftAt`; their streams end, on every instance. */
   async leave(workshop: WorkshopRecord, member: MemberRecord): Promise<void> {
     assertNotClosed(workshop);
-    await this.#updateMember(workshop, member.id, {
+    await this.#members.update(workshop, member.id, {
       record: async (current) => {
         const left = { ...current, leftAt: Date.now() };
         await this.#store.saveMember(left);
@@ -270,7 +244,7 @@ export class WorkshopHub {
   /** What the learner's page reports: where they are and which demo channels it shows. */
   async heartbeat(workshop: WorkshopRecord, member: MemberRecord, { lesson, channels, streaming }: Required<Heartbeat>): Promise<void> {
     assertNotClosed(workshop);
-    await this.#updateMember(workshop, member.id, {
+    await this.#members.update(workshop, member.id, {
       live: (live, now) => ({ ...live, lesson, channels, presence: seen(live.presence, now, { streaming }) }),
     });
   }
@@ -278,7 +252,7 @@ export class WorkshopHub {
   /** Raises (keeping the first time) or lowers "done with this step"; returns the member as stored now. */
   setDone(workshop: WorkshopRecord, member: MemberRecord, done: boolean): Promise<MemberRecord> {
     assertNotClosed(workshop);
-    return this.#updateMember(workshop, member.id, {
+    return this.#members.update(workshop, member.id, {
       record: async (current) => {
         const doneAt = done ? (current.doneAt ?? Date.now()) : null;
         if (doneAt === current.doneAt) return current;
@@ -290,21 +264,16 @@ export class WorkshopHub {
   }
 
   /** The learner's SSE stream ({@link LEARNER_EVENTS}); while open, the member is present. */
-  openLearnerStream(
-    workshop: WorkshopRecord,
-    member: MemberRecord,
-    http: { request: IncomingMessage; response: ServerResponse },
-    lastEventId: string | undefined,
-  ): void {
+  openLearnerStream(workshop: WorkshopRecord, member: MemberRecord, sink: EventStreamSink, lastEventId: string | undefined): void {
     assertNotClosed(workshop);
-    const stream = this.#openStream(learnersChannel(workshop), http, lastEventId);
+    const stream = sink.open(this.#streamOptions(learnersChannel(workshop), lastEventId));
     if (!stream) return;
     const lease = { id: randomBytes(9).toString('base64url'), expiresAt: Date.now() + this.#timings.presenceTtlMs };
     const forget = this.#learnerStreams.add(workshop.id, hostChannel(workshop), member.id, lease.id, stream);
     this.#updateInBackground(workshop, member.id, {
       live: (live, now) => ({ ...live, presence: streamOpened(live.presence, lease, now) }),
     });
-    http.response.once('close', () => {
+    sink.onClose(() => {
       forget();
       this.#updateInBackground(workshop, member.id, {
         live: (live, now) => ({ ...live, presence: streamClosed(live.presence, lease.id, now) }),
@@ -315,16 +284,12 @@ export class WorkshopHub {
 
   // #region host
   /** The host's SSE stream ({@link HOST_EVENTS}). */
-  openHostStream(
-    workshop: WorkshopRecord,
-    http: { request: IncomingMessage; response: ServerResponse },
-    lastEventId: string | undefined,
-  ): void {
-    this.#openStream(hostChannel(workshop), http, lastEventId);
+  openHostStream(workshop: WorkshopRecord, sink: EventStreamSink, lastEventId: string | undefined): void {
+    sink.open(this.#streamOptions(hostChannel(workshop), lastEventId));
   }
 
   /** Points everyone to `lesson` (a known slug) and lowers every "done". */
-  goto(workshop: WorkshopRecord, lesson: string, request: IncomingMessage): Promise<HostWorkshop> {
+  goto(workshop: WorkshopRecord, lesson: string, origin: RequestOrigin): Promise<HostWorkshop> {
     return this.#live.exclusive(workshop.id, async () => {
       const current = await this.#fresh(workshop);
       assertNotClosed(current);
@@ -334,8 +299,8 @@ export class WorkshopHub {
       await this.#store.setFocus(current.id, focus, now);
       // The learners first: they move on while the hands are lowered, each a `member` event, before the host's `workshop`.
       await this.#bus.publish(learnersChannel(current), LEARNER_EVENTS.goto, focus);
-      await Promise.all(raised.map((member) => this.#updateMember(current, member.id)));
-      const view = this.hostView({ ...current, focus }, request);
+      await Promise.all(raised.map((member) => this.#members.update(current, member.id)));
+      const view = this.hostView({ ...current, focus }, origin);
       await this.#bus.publish(hostChannel(current), HOST_EVENTS.workshop, view);
       return view;
     });
@@ -349,7 +314,7 @@ export class WorkshopHub {
     assertNotClosed(workshop);
     const channels = new Set<string>();
     let members = 0;
-    for (const { view, live } of await this.#memberViews(workshop)) {
+    for (const { view, live } of await this.#members.views(workshop)) {
       if (!view.online || live.channels.length === 0) continue;
       members += 1;
       live.channels.forEach((channel) => channels.add(channel));
@@ -368,14 +333,14 @@ export class WorkshopHub {
    * reads work after.
    * @throws {HttpProblem} 409 `workshop-closed` to change a closed workshop.
    */
-  setState(workshop: WorkshopRecord, state: WorkshopState, request: IncomingMessage): Promise<HostWorkshop> {
+  setState(workshop: WorkshopRecord, state: WorkshopState, origin: RequestOrigin): Promise<HostWorkshop> {
     return this.#live.exclusive(workshop.id, async () => {
       const current = await this.#fresh(workshop);
-      if (state === current.state) return this.hostView(current, request);
+      if (state === current.state) return this.hostView(current, origin);
       assertNotClosed(current);
       await this.#store.setState(current.id, state, Date.now());
       await this.#bus.publish(learnersChannel(current), LEARNER_EVENTS.state, { state });
-      const view = this.hostView({ ...current, state }, request);
+      const view = this.hostView({ ...current, state }, origin);
       // On `closed`, each instance ends its learner streams when this event reaches it (LocalLearnerStreams).
       await this.#bus.publish(hostChannel(current), HOST_EVENTS.workshop, view);
       return view;
@@ -396,7 +361,7 @@ export class WorkshopHub {
         // A closed workshop's results are final.
         if (!workshop || workshop.state === 'closed') continue;
         // A member who left is no longer followed.
-        await this.#updateMember(workshop, memberId, {
+        await this.#members.update(workshop, memberId, {
           live: (live, _now, before) => (before.leftAt === null ? { ...live, progress: null } : live),
         });
       }
@@ -425,40 +390,9 @@ export class WorkshopHub {
     return (await this.#store.byCode(workshop.code)) ?? workshop;
   }
 
-  /**
-   * Changes one member and tells the host if their view changed. The live
-   * state runs it alone for this member (on every instance), so the store's
-   * record read here is the newest and each view is sent after the one
-   * before it, once.
-   * @returns the member's record after the change.
-   */
-  async #updateMember(workshop: WorkshopRecord, memberId: string, change: MemberChange = {}): Promise<MemberRecord> {
-    let updated: MemberRecord | undefined;
-    await this.#live.updateMember(workshop.id, memberId, async (before) => {
-      const stored = await this.#store.memberById(memberId);
-      if (!stored) throw new Error(`Workshop ${workshop.code} has no member ${memberId}.`);
-      const record = change.record ? await change.record(stored) : stored;
-      const now = Date.now();
-      const changed = change.live ? change.live(before, now, stored) : before;
-      const presence = withoutExpiredLeases(changed.presence, now);
-      const progress = changed.progress ?? (await this.#readProgress(record.learnerId));
-      const live: MemberLive = { ...changed, presence, progress };
-      const view = memberView(record, live, progress, now, this.#timings);
-      const key = viewKey(view);
-      if (key !== before.sentKey) await this.#bus.publish(hostChannel(workshop), HOST_EVENTS.member, view);
-      updated = record;
-      return {
-        live: { ...live, sentKey: key },
-        offlineAt: view.online ? offlineDeadline(presence, this.#timings) : null,
-        learner: { id: record.learnerId, membership: { code: workshop.code, memberId }, present: record.leftAt === null },
-      };
-    });
-    return updated!;
-  }
-
   /** An update nobody waits for (a stream opening or closing): its failure is logged, not answered. */
   #updateInBackground(workshop: WorkshopRecord, memberId: string, change: MemberChange): void {
-    this.#updateMember(workshop, memberId, change).catch((error: unknown) => this.#reportBackgroundError(error));
+    this.#members.update(workshop, memberId, change).catch((error: unknown) => this.#reportBackgroundError(error));
   }
 
   #reportBackgroundError(error: unknown): void {
@@ -467,57 +401,8 @@ export class WorkshopHub {
     if (!(error instanceof BackplaneUnavailableError) && !this.#closed) this.#options.onError(error);
   }
 
-  /** Every member who ever joined, in join order, as the host sees them now, with their live record. */
-  async #memberViews(workshop: WorkshopRecord): Promise<{ view: MemberView; live: MemberLive }[]> {
-    const records = await this.#store.members(workshop.id);
-    const lives = await this.#live.readMembers(
-      workshop.id,
-      records.map((record) => record.id),
-    );
-    const now = Date.now();
-    return Promise.all(
-      records.map(async (record) => {
-        const live = lives.get(record.id)!;
-        const progress = live.progress ?? (await this.#readProgress(record.learnerId));
-        return { view: memberView(record, live, progress, now, this.#timings), live };
-      }),
-    );
+  /** How a workshop stream on `channel` is written: on the hub's bus, kept in its registry, ended by draining. */
+  #streamOptions(channel: string, lastEventId: string | undefined): EventStreamOptions {
+    return { bus: this.#bus, channel, lastEventId, streams: this.#streams, draining: this.#options.draining, ...this.#options.streams };
   }
-
-  async #readProgress(learnerId: string): Promise<ProgressSummary> {
-    const stored = await this.#options.progress.get(learnerId);
-    return stored ? summarizeProgress(stored.progress) : NO_PROGRESS;
-  }
-
-  #openStream(
-    channel: string,
-    http: { request: IncomingMessage; response: ServerResponse },
-    lastEventId: string | undefined,
-  ): SseStream | undefined {
-    return streamEvents(http, {
-      bus: this.#bus,
-      channel,
-      lastEventId,
-      streams: this.#streams,
-      draining: this.#options.draining,
-      ...this.#options.streams,
-    });
-  }
-}
-
-function hostChannel(workshop: WorkshopRecord): string {
-  return `workshop:${workshop.id}:host`;
-}
-
-function learnersChannel(workshop: WorkshopRecord): string {
-  return `workshop:${workshop.id}:learners`;
-}
-
-function assertNotClosed(workshop: WorkshopRecord): void {
-  if (workshop.state !== 'closed') return;
-  throw new HttpProblem({
-    status: 409,
-    type: PROBLEM_TYPES.workshopClosed,
-    detail: `The workshop "${workshop.title}" is closed: it takes no more changes, and cannot be reopened.`,
-  });
 }

@@ -1,20 +1,14 @@
 import { Component, type ComponentChildren } from 'preact';
-import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
-import {
-  WORKSHOP_LIMITS,
-  normalizeJoinCode,
-  workshopPages,
-  workshopPaths,
-  type HostWorkshop,
-  type MemberView,
-} from '../protocol/workshops.ts';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { normalizeJoinCode, workshopPages, workshopPaths, type HostWorkshop, type MemberView } from '../protocol/workshops.ts';
 import { formatPoints } from '../protocol/quiz/scenarios.ts';
 import { TECHNIQUES, TECHNIQUE_NAMES, type Technique } from '../protocol/quiz/techniques.ts';
 import { plural } from '../widgets/shared/format.ts';
 import { createWorkshopClient } from './client.ts';
 import { createHostModel, type HostConnection, type HostModel } from './host-model.ts';
 import { completionCounts, quizTakers, quizTallies, raisedHands, type Roster } from './host-state.ts';
-import { QrCode } from './QrCode.tsx';
+import { HostActions } from './HostActions.tsx';
+import { JoinPanel } from './JoinPanel.tsx';
 import './workshops.css';
 
 export interface DashboardLesson {
@@ -137,7 +131,7 @@ function Dashboard({ model, workshop, lessons, scenarios }: { model: HostModel; 
         <Hands roster={roster} />
       </section>
 
-      {!closed && <Actions model={model} workshop={workshop} lessons={lessons} />}
+      {!closed && <HostActions model={model} workshop={workshop} lessons={lessons} />}
       {closed && (
         <section class="workshop-panel">
           <p>
@@ -195,241 +189,6 @@ function ConnectionBadge({ state }: { state: HostConnection }) {
       <span class="visually-hidden">Updates: </span>
       {CONNECTION_LABEL[state]}
     </span>
-  );
-}
-
-/** The code, the join link and its QR code, and the projector view of the three. */
-function JoinPanel({ workshop }: { workshop: HostWorkshop }) {
-  const ids = useId();
-  const urls = useMemo(() => {
-    if (workshop.joinUrls.length > 0) return workshop.joinUrls;
-    return [new URL(workshopPages.join(workshop.code), location.origin).href];
-  }, [workshop.joinUrls, workshop.code]);
-  const [picked, setPicked] = useState(0);
-  const url = urls[Math.min(picked, urls.length - 1)]!;
-  const loopbackOnly = workshop.joinUrls.length === 0;
-  const projector = useRef<HTMLDialogElement>(null);
-  const [copied, setCopied] = useState<string | null>(null);
-
-  async function copyHostLink() {
-    try {
-      await navigator.clipboard.writeText(location.href);
-      setCopied('Host link copied. Keep it private: it opens this dashboard.');
-    } catch {
-      setCopied('Could not copy: select the address bar and copy it from there.');
-    }
-  }
-
-  function showProjector() {
-    projector.current?.showModal();
-    document.documentElement.requestFullscreen?.().catch(() => {});
-  }
-
-  function closeProjector() {
-    projector.current?.close();
-  }
-
-  return (
-    <section class="workshop-panel workshop-join-panel" aria-labelledby={`${ids}-title`}>
-      <h2 id={`${ids}-title`} class="visually-hidden">
-        How to join
-      </h2>
-      <div class="workshop-join-text">
-        <p class="workshop-muted">Join code</p>
-        {/* A screen reader spells the code letter by letter from the hidden copy (aria-label is not read on a <p>). */}
-        <p class="workshop-code">
-          <span data-join-code aria-hidden="true">
-            {workshop.code}
-          </span>
-          <span class="visually-hidden">{workshop.code.split('').join(' ')}</span>
-        </p>
-        {urls.length > 1 ? (
-          <div class="workshop-field">
-            <label for={`${ids}-url`}>Join link (pick the address the room can reach)</label>
-            <select
-              id={`${ids}-url`}
-              class="workshop-input"
-              value={String(picked)}
-              onChange={(event) => setPicked(Number(event.currentTarget.value))}
-            >
-              {urls.map((candidate, index) => (
-                <option key={candidate} value={String(index)}>
-                  {candidate}
-                </option>
-              ))}
-            </select>
-          </div>
-        ) : (
-          <p class="workshop-muted">Join link</p>
-        )}
-        <p class="workshop-url">
-          <a href={url} data-join-url>
-            {url}
-          </a>
-        </p>
-        {loopbackOnly && (
-          <p class="workshop-hint">
-            This address works on this computer only. For a room, restart the server with <code>HOST=0.0.0.0 npm start</code> and open this
-            dashboard through one of the LAN addresses it prints.
-          </p>
-        )}
-        <div class="workshop-row">
-          <button type="button" class="button" onClick={showProjector}>
-            Show full screen
-          </button>
-          <button type="button" class="button secondary" onClick={() => void copyHostLink()}>
-            Copy host link
-          </button>
-        </div>
-        {copied && (
-          <p class="workshop-hint" role="status">
-            {copied}
-          </p>
-        )}
-      </div>
-      <QrCode text={url} label={`QR code of the join link ${url}`} class="workshop-qr" />
-
-      <dialog
-        ref={projector}
-        class="workshop-projector"
-        aria-label="Join this workshop"
-        onClose={() => {
-          if (document.fullscreenElement) void document.exitFullscreen().catch(() => {});
-        }}
-      >
-        <div class="workshop-projector-body">
-          <p class="workshop-projector-title">{workshop.title}</p>
-          <QrCode text={url} label={`QR code of the join link ${url}`} class="workshop-projector-qr" />
-          <div class="workshop-projector-text">
-            <p class="workshop-muted">Join code</p>
-            <p class="workshop-projector-code">{workshop.code}</p>
-            <p class="workshop-projector-url">{url}</p>
-          </div>
-          <button type="button" class="button secondary workshop-projector-close" onClick={closeProjector}>
-            Close full screen
-          </button>
-        </div>
-      </dialog>
-    </section>
-  );
-}
-
-function Actions({ model, workshop, lessons }: { model: HostModel; workshop: HostWorkshop; lessons: DashboardLesson[] }) {
-  const ids = useId();
-  const [lesson, setLesson] = useState(workshop.focus?.lesson ?? lessons[0]?.slug ?? '');
-  const [text, setText] = useState('');
-  const closeDialog = useRef<HTMLDialogElement>(null);
-  const busy = model.busy.value;
-  const receipt = model.lastReceipt.value;
-  const focusTitle = lessons.find((entry) => entry.slug === workshop.focus?.lesson)?.title;
-
-  return (
-    <section class="workshop-panel workshop-actions" aria-labelledby={`${ids}-title`}>
-      <h2 id={`${ids}-title`}>Lead the room</h2>
-
-      <form
-        class="workshop-action"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (lesson) void model.goto(lesson);
-        }}
-      >
-        <label for={`${ids}-lesson`}>Send everyone to</label>
-        <div class="workshop-row">
-          <select id={`${ids}-lesson`} class="workshop-input" value={lesson} onChange={(event) => setLesson(event.currentTarget.value)}>
-            {lessons.map((entry) => (
-              <option key={entry.slug} value={entry.slug}>
-                {entry.order}. {entry.title}
-              </option>
-            ))}
-          </select>
-          <button type="submit" class="button" disabled={busy !== null}>
-            Send everyone there
-          </button>
-        </div>
-        <p class="workshop-hint">
-          {focusTitle ? `Now: ${focusTitle}. ` : ''}Each learner is asked to open the lesson, and every “done” is lowered.
-        </p>
-      </form>
-
-      <form
-        class="workshop-action"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          if (text.trim() && (await model.broadcast(text.trim()))) setText('');
-        }}
-      >
-        <label for={`${ids}-text`}>Broadcast into the live demos</label>
-        <div class="workshop-row">
-          <input
-            id={`${ids}-text`}
-            class="workshop-input workshop-grow"
-            maxLength={WORKSHOP_LIMITS.maxBroadcastLength}
-            value={text}
-            onInput={(event) => setText(event.currentTarget.value)}
-            placeholder="e.g. Now kill the connection and watch it resume"
-          />
-          <button type="submit" class="button" disabled={busy !== null || text.trim() === ''}>
-            Send broadcast
-          </button>
-        </div>
-        <p class="workshop-hint" data-receipt aria-live="polite">
-          {receipt
-            ? `Sent to ${plural(receipt.members, 'learner')}, ${plural(receipt.channels, 'demo channel')}.`
-            : 'An event on the channel of every demo open on learners’ pages: their SSE and long-polling demos show it.'}
-        </p>
-      </form>
-
-      <div class="workshop-action">
-        <p class="workshop-label">The workshop</p>
-        <div class="workshop-row">
-          {workshop.state === 'open' ? (
-            <button type="button" class="button secondary" disabled={busy !== null} onClick={() => void model.setState('locked')}>
-              Lock (nobody new joins)
-            </button>
-          ) : (
-            <button type="button" class="button secondary" disabled={busy !== null} onClick={() => void model.setState('open')}>
-              Unlock
-            </button>
-          )}
-          <a class="button secondary" href={workshopPaths.results(workshop.code)} download>
-            Export CSV
-          </a>
-          <button
-            type="button"
-            class="button secondary workshop-danger"
-            disabled={busy !== null}
-            onClick={() => closeDialog.current?.showModal()}
-          >
-            Close the workshop…
-          </button>
-        </div>
-      </div>
-
-      <dialog ref={closeDialog} class="workshop-dialog" aria-labelledby={`${ids}-close-title`}>
-        <form
-          method="dialog"
-          onSubmit={(event) => {
-            const submitter = (event as SubmitEvent).submitter as HTMLButtonElement | null;
-            if (submitter?.value === 'close') void model.setState('closed');
-          }}
-        >
-          <h2 id={`${ids}-close-title`}>Close “{workshop.title}”?</h2>
-          <p>
-            Learners are told the workshop has ended and nobody can join or report any more. You keep this dashboard and the CSV. Closing
-            cannot be undone.
-          </p>
-          <div class="workshop-row">
-            <button type="submit" class="button workshop-danger-solid" value="close">
-              Close the workshop
-            </button>
-            <button type="submit" class="button secondary" value="cancel" autofocus>
-              Cancel
-            </button>
-          </div>
-        </form>
-      </dialog>
-    </section>
   );
 }
 

@@ -1,4 +1,4 @@
-import { batch, computed, signal, type ReadonlySignal } from '@preact/signals';
+import { batch, computed, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { SSE_RESET_EVENT } from '../protocol/sse.ts';
 import {
   HOST_EVENTS,
@@ -73,113 +73,201 @@ export interface HostModel {
 const CLOSED = 2;
 
 export function createHostModel(client: WorkshopClient, code: string, secret: string | null, options: HostModelOptions = {}): HostModel {
-  const clock = options.clock ?? systemClock;
-  const openEventSource = options.openEventSource ?? ((url: string) => new EventSource(url) as HostEventSource);
-  const firstResyncMs = options.resyncMs ?? 1_000;
+  return new HostDashboardModel(client, code, secret, options);
+}
 
-  const phase = signal<HostPhase>(secret ? 'starting' : 'no-key');
-  const connection = signal<HostConnection>('connecting');
-  const workshop = signal<HostWorkshop | null>(null);
-  const roster = signal<Roster>(new Map());
-  const broadcasts = signal<readonly BroadcastRecord[]>([]);
-  const lastReceipt = signal<BroadcastReceipt | null>(null);
-  const busy = signal<HostAction | null>(null);
-  const error = signal<string | null>(null);
-  const status = signal('');
-  const counts = computed(() => countRoster(roster.value));
+const STATE_CHANGED: Record<WorkshopState, string> = {
+  open: 'Reopened: people can join again.',
+  locked: 'Locked: members stay, nobody new can join.',
+  closed: 'The workshop is closed.',
+};
 
-  let source: HostEventSource | null = null;
-  let cursor = '';
-  let timer: unknown = null;
-  let resyncMs = firstResyncMs;
-  let disposed = false;
+class HostDashboardModel implements HostModel {
+  readonly phase: Signal<HostPhase>;
+  readonly connection = signal<HostConnection>('connecting');
+  readonly workshop = signal<HostWorkshop | null>(null);
+  readonly roster = signal<Roster>(new Map());
+  readonly counts = computed(() => countRoster(this.roster.value));
+  readonly broadcasts = signal<readonly BroadcastRecord[]>([]);
+  readonly lastReceipt = signal<BroadcastReceipt | null>(null);
+  readonly busy = signal<HostAction | null>(null);
+  readonly error = signal<string | null>(null);
+  readonly status = signal('');
 
-  function adopt(snapshot: HostSnapshot): void {
-    cursor = String(snapshot.cursor);
+  readonly #client: WorkshopClient;
+  readonly #code: string;
+  readonly #secret: string | null;
+  readonly #clock: Clock;
+  readonly #openEventSource: (url: string) => HostEventSource;
+  readonly #firstResyncMs: number;
+  #source: HostEventSource | null = null;
+  #cursor = '';
+  #timer: unknown = null;
+  #resyncMs: number;
+  #disposed = false;
+
+  constructor(client: WorkshopClient, code: string, secret: string | null, options: HostModelOptions) {
+    this.#client = client;
+    this.#code = code;
+    this.#secret = secret;
+    this.#clock = options.clock ?? systemClock;
+    this.#openEventSource = options.openEventSource ?? ((url: string) => new EventSource(url) as HostEventSource);
+    this.#firstResyncMs = options.resyncMs ?? 1_000;
+    this.#resyncMs = this.#firstResyncMs;
+    this.phase = signal<HostPhase>(secret ? 'starting' : 'no-key');
+  }
+
+  async start(): Promise<void> {
+    if (!this.#secret) return;
+    try {
+      await this.#client.startHostSession(this.#code, this.#secret);
+    } catch (failure) {
+      if (this.#disposed || this.#refusedBy(failure)) return;
+      // Unreachable: the snapshot's retry loop takes over.
+    }
+    await this.#sync();
+  }
+
+  goto(lesson: string): Promise<boolean> {
+    return this.#act(
+      'goto',
+      () => this.#client.goto(this.#code, lesson),
+      (result) => {
+        this.workshop.value = result;
+        this.status.value = 'Sent: everyone is asked to open that lesson, and every “done” was lowered.';
+      },
+    );
+  }
+
+  broadcast(text: string): Promise<boolean> {
+    return this.#act(
+      'broadcast',
+      () => this.#client.broadcast(this.#code, text),
+      (receipt) => {
+        this.lastReceipt.value = receipt;
+        this.broadcasts.value = withBroadcast(this.broadcasts.peek(), receipt);
+        this.status.value = 'Broadcast sent.';
+      },
+    );
+  }
+
+  setState(state: WorkshopState): Promise<boolean> {
+    return this.#act(
+      'state',
+      () => this.#client.setState(this.#code, state),
+      (result) => {
+        this.workshop.value = result;
+        this.status.value = STATE_CHANGED[state];
+        if (state === 'closed') this.#ended();
+      },
+    );
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    this.#closeStream();
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #adopt(snapshot: HostSnapshot): void {
+    this.#cursor = String(snapshot.cursor);
     batch(() => {
-      workshop.value = snapshot.workshop;
-      roster.value = rosterOf(snapshot.members);
-      broadcasts.value = [...snapshot.broadcasts].sort((a, b) => b.at - a.at);
+      this.workshop.value = snapshot.workshop;
+      this.roster.value = rosterOf(snapshot.members);
+      this.broadcasts.value = [...snapshot.broadcasts].sort((a, b) => b.at - a.at);
     });
   }
 
   /** Snapshot, then stream. A 401 means the cookie expired or was never set: get a new one with the secret. */
-  async function sync(): Promise<void> {
-    if (disposed || !secret) return;
+  async #sync(): Promise<void> {
+    const secret = this.#secret;
+    if (this.#disposed || !secret) return;
     let snapshot: HostSnapshot;
     try {
       try {
-        snapshot = await client.snapshot(code);
+        snapshot = await this.#client.snapshot(this.#code);
       } catch (failure) {
         if (!(failure instanceof ApiError) || failure.status !== 401) throw failure;
-        await client.startHostSession(code, secret);
-        snapshot = await client.snapshot(code);
+        await this.#client.startHostSession(this.#code, secret);
+        snapshot = await this.#client.snapshot(this.#code);
       }
     } catch (failure) {
-      if (disposed || refusedBy(failure)) return;
-      connection.value = 'reconnecting';
-      status.value = `${errorMessage(failure)} Trying again…`;
-      scheduleResync();
+      if (this.#disposed || this.#refusedBy(failure)) return;
+      this.connection.value = 'reconnecting';
+      this.status.value = `${errorMessage(failure)} Trying again…`;
+      this.#scheduleResync();
       return;
     }
-    if (disposed) return;
+    if (this.#disposed) return;
     batch(() => {
-      adopt(snapshot);
-      phase.value = 'ready';
-      error.value = null;
+      this.#adopt(snapshot);
+      this.phase.value = 'ready';
+      this.error.value = null;
     });
-    openStream();
+    this.#openStream();
   }
 
-  function scheduleResync(): void {
-    if (timer !== null || disposed) return;
-    timer = clock.setTimeout(() => {
-      timer = null;
-      void sync();
-    }, resyncMs);
-    resyncMs = Math.min(resyncMs * 2, 15_000);
+  #scheduleResync(): void {
+    if (this.#timer !== null || this.#disposed) return;
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = null;
+      void this.#sync();
+    }, this.#resyncMs);
+    this.#resyncMs = Math.min(this.#resyncMs * 2, 15_000);
   }
 
-  function closeStream(): void {
-    source?.close();
-    source = null;
+  #closeStream(): void {
+    this.#source?.close();
+    this.#source = null;
   }
 
-  function openStream(): void {
-    closeStream();
-    if (workshop.peek()?.state === 'closed') {
-      connection.value = 'ended';
+  /** The workshop closed: its stream ends for good. */
+  #ended(): void {
+    this.#closeStream();
+    this.connection.value = 'ended';
+  }
+
+  #openStream(): void {
+    this.#closeStream();
+    if (this.workshop.peek()?.state === 'closed') {
+      this.connection.value = 'ended';
       return;
     }
     let es: HostEventSource;
     try {
-      es = openEventSource(client.hostStreamUrl(code, cursor || undefined));
+      es = this.#openEventSource(this.#client.hostStreamUrl(this.#code, this.#cursor || undefined));
     } catch (failure) {
-      error.value = errorMessage(failure);
+      this.error.value = errorMessage(failure);
       return;
     }
-    source = es;
-    connection.value = 'connecting';
+    this.#source = es;
+    this.connection.value = 'connecting';
     es.onopen = () => {
-      if (source !== es) return;
-      resyncMs = firstResyncMs;
-      connection.value = 'live';
+      if (this.#source !== es) return;
+      this.#resyncMs = this.#firstResyncMs;
+      this.connection.value = 'live';
     };
     es.onerror = () => {
-      if (source !== es) return;
+      if (this.#source !== es) return;
       if (es.readyState === CLOSED) {
         // Refused (the cookie expired, the server restarted without the workshop…): start over from a snapshot.
-        closeStream();
-        connection.value = 'reconnecting';
-        scheduleResync();
+        this.#closeStream();
+        this.connection.value = 'reconnecting';
+        this.#scheduleResync();
       } else {
-        connection.value = 'reconnecting'; // The browser reconnects by itself, sending Last-Event-ID.
+        this.connection.value = 'reconnecting'; // The browser reconnects by itself, sending Last-Event-ID.
       }
     };
+    this.#listen(es);
+  }
+
+  /** The dashboard's events: a member's row, the workshop, a broadcast; and a `reset` when the server cannot resume. */
+  #listen(es: HostEventSource): void {
     const on = (type: string, handle: (data: unknown) => void) =>
       es.addEventListener(type, (event) => {
-        if (source !== es) return;
-        if (event.lastEventId) cursor = event.lastEventId;
+        if (this.#source !== es) return;
+        if (event.lastEventId) this.#cursor = event.lastEventId;
         let data: unknown;
         try {
           data = JSON.parse(event.data);
@@ -189,120 +277,50 @@ export function createHostModel(client: WorkshopClient, code: string, secret: st
         handle(data);
       });
     on(HOST_EVENTS.member, (data) => {
-      roster.value = withMember(roster.peek(), data as MemberView);
+      this.roster.value = withMember(this.roster.peek(), data as MemberView);
     });
     on(HOST_EVENTS.workshop, (data) => {
-      workshop.value = data as HostWorkshop;
-      if ((data as HostWorkshop).state === 'closed') {
-        closeStream();
-        connection.value = 'ended';
-      }
+      this.workshop.value = data as HostWorkshop;
+      if ((data as HostWorkshop).state === 'closed') this.#ended();
     });
     on(HOST_EVENTS.broadcast, (data) => {
-      broadcasts.value = withBroadcast(broadcasts.peek(), data as BroadcastRecord);
+      this.broadcasts.value = withBroadcast(this.broadcasts.peek(), data as BroadcastRecord);
     });
     es.addEventListener(SSE_RESET_EVENT, () => {
-      if (source !== es) return;
+      if (this.#source !== es) return;
       // The server cannot resume after our cursor: what we hold may be stale.
-      closeStream();
-      connection.value = 'reconnecting';
-      void sync();
+      this.#closeStream();
+      this.connection.value = 'reconnecting';
+      void this.#sync();
     });
   }
 
   /** A 4xx (wrong key, unknown code) will not change by retrying: say why and stop. Returns whether it was one. */
-  function refusedBy(failure: unknown): boolean {
+  #refusedBy(failure: unknown): boolean {
     if (!(failure instanceof ApiError) || failure.status === null || failure.status >= 500) return false;
     batch(() => {
-      phase.value = 'refused';
-      connection.value = 'ended';
-      error.value = errorMessage(failure);
+      this.phase.value = 'refused';
+      this.connection.value = 'ended';
+      this.error.value = errorMessage(failure);
     });
     return true;
   }
 
-  async function start(): Promise<void> {
-    if (!secret) return;
-    try {
-      await client.startHostSession(code, secret);
-    } catch (failure) {
-      if (disposed || refusedBy(failure)) return;
-      // Unreachable: the snapshot's retry loop takes over.
-    }
-    await sync();
-  }
-
-  async function act<T>(action: HostAction, call: () => Promise<T>, done: (result: T) => void): Promise<boolean> {
-    if (busy.peek() !== null) return false;
+  async #act<T>(action: HostAction, call: () => Promise<T>, done: (result: T) => void): Promise<boolean> {
+    if (this.busy.peek() !== null) return false;
     batch(() => {
-      busy.value = action;
-      error.value = null;
+      this.busy.value = action;
+      this.error.value = null;
     });
     try {
       const result = await call();
-      if (!disposed) batch(() => done(result));
+      if (!this.#disposed) batch(() => done(result));
       return true;
     } catch (failure) {
-      if (!disposed) error.value = errorMessage(failure);
+      if (!this.#disposed) this.error.value = errorMessage(failure);
       return false;
     } finally {
-      if (!disposed) busy.value = null;
+      if (!this.#disposed) this.busy.value = null;
     }
   }
-
-  return {
-    phase,
-    connection,
-    workshop,
-    roster,
-    counts,
-    broadcasts,
-    lastReceipt,
-    busy,
-    error,
-    status,
-    start,
-    goto: (lesson) =>
-      act(
-        'goto',
-        () => client.goto(code, lesson),
-        (result) => {
-          workshop.value = result;
-          status.value = 'Sent: everyone is asked to open that lesson, and every “done” was lowered.';
-        },
-      ),
-    broadcast: (text) =>
-      act(
-        'broadcast',
-        () => client.broadcast(code, text),
-        (receipt) => {
-          lastReceipt.value = receipt;
-          broadcasts.value = withBroadcast(broadcasts.peek(), receipt);
-          status.value = 'Broadcast sent.';
-        },
-      ),
-    setState: (state) =>
-      act(
-        'state',
-        () => client.setState(code, state),
-        (result) => {
-          workshop.value = result;
-          status.value = {
-            open: 'Reopened: people can join again.',
-            locked: 'Locked: members stay, nobody new can join.',
-            closed: 'The workshop is closed.',
-          }[state];
-          if (state === 'closed') {
-            closeStream();
-            connection.value = 'ended';
-          }
-        },
-      ),
-    dispose() {
-      disposed = true;
-      closeStream();
-      if (timer !== null) clock.clearTimeout(timer);
-      timer = null;
-    },
-  };
 }

@@ -1,4 +1,4 @@
-import { batch, effect, signal, type ReadonlySignal } from '@preact/signals';
+import { batch, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import {
   LEARNER_EVENTS,
   WORKSHOP_LIMITS,
@@ -78,121 +78,234 @@ function meansOver(failure: unknown): boolean {
 }
 
 export function createLearnerModel(client: WorkshopClient, stored: StoredMembership, options: LearnerModelOptions): LearnerModel {
-  const clock = options.clock ?? systemClock;
-  const openEventSource = options.openEventSource ?? ((url: string) => new EventSource(url) as LearnerEventSource);
-  const channels = options.channels ?? pageChannels;
-  const lent = options.connectionsLent ?? connectionsLent;
-  const store = options.store ?? { write: (entry: StoredMembership) => writeMembership(entry), clear: () => clearMembership() };
-  const heartbeatMs = options.heartbeatMs ?? WORKSHOP_TIMINGS.heartbeatMs;
-  const code = stored.code;
+  return new WorkshopLearnerModel(client, stored, options);
+}
 
-  const membership = signal(stored);
-  const done = signal(false);
-  const state = signal<WorkshopState>('open');
-  const prompt = signal<WorkshopFocus | null>(null);
-  const ended = signal<string | null>(null);
-  const busy = signal(false);
-  const error = signal<string | null>(null);
+class WorkshopLearnerModel implements LearnerModel {
+  readonly membership: Signal<StoredMembership>;
+  readonly done = signal(false);
+  readonly state = signal<WorkshopState>('open');
+  readonly prompt = signal<WorkshopFocus | null>(null);
+  readonly ended = signal<string | null>(null);
+  readonly busy = signal(false);
+  readonly error = signal<string | null>(null);
 
-  let source: LearnerEventSource | null = null;
-  let heartbeatTimer: unknown = null;
-  let channelTimer: unknown = null;
-  let stopChannels: (() => void) | null = null;
-  let stopLending: (() => void) | null = null;
+  readonly #client: WorkshopClient;
+  readonly #options: LearnerModelOptions;
+  readonly #code: string;
+  readonly #clock: Clock;
+  readonly #openEventSource: (url: string) => LearnerEventSource;
+  readonly #channels: ReadonlySignal<readonly string[]>;
+  readonly #lent: ReadonlySignal<boolean>;
+  readonly #store: { write(entry: StoredMembership): void; clear(): void };
+  readonly #heartbeatMs: number;
+  #source: LearnerEventSource | null = null;
+  #heartbeatTimer: unknown = null;
+  #channelTimer: unknown = null;
+  #stopChannels: (() => void) | null = null;
+  #stopLending: (() => void) | null = null;
   /** The stream's last event id: the previous page's (this tab's sessionStorage), then this page's. */
-  let lastEventId = readLastEventId(code);
-  let disposed = false;
+  #lastEventId: string | undefined;
+  #disposed = false;
 
-  function save(entry: StoredMembership): void {
-    membership.value = entry;
-    store.write(entry);
+  constructor(client: WorkshopClient, stored: StoredMembership, options: LearnerModelOptions) {
+    this.#client = client;
+    this.#options = options;
+    this.#code = stored.code;
+    this.#clock = options.clock ?? systemClock;
+    this.#openEventSource = options.openEventSource ?? ((url: string) => new EventSource(url) as LearnerEventSource);
+    this.#channels = options.channels ?? pageChannels;
+    this.#lent = options.connectionsLent ?? connectionsLent;
+    this.#store = options.store ?? { write: (entry: StoredMembership) => writeMembership(entry), clear: () => clearMembership() };
+    this.#heartbeatMs = options.heartbeatMs ?? WORKSHOP_TIMINGS.heartbeatMs;
+    this.membership = signal(stored);
+    this.#lastEventId = readLastEventId(this.#code);
   }
 
-  function end(message: string): void {
-    if (ended.peek() !== null) return;
-    stopEverything();
-    store.clear();
+  async start(): Promise<void> {
+    try {
+      const answer = await this.#client.me(this.#code);
+      if (this.#disposed) return;
+      this.#catchUp(answer);
+      if (this.ended.peek() !== null) return;
+    } catch (failure) {
+      this.#fail(failure);
+      if (this.ended.peek() !== null || this.#disposed) return;
+      // Unreachable server: keep going with what is stored; the heartbeat and stream retry.
+    }
+    void this.heartbeat();
+    this.#scheduleHeartbeats();
+    this.#stopLending = effect(() => {
+      if (this.#lent.value) {
+        this.#source?.close();
+        this.#source = null;
+        // "This page is still here, without its stream": presence stays online.
+        void this.heartbeat();
+      } else if (this.#source === null && this.ended.peek() === null && !this.#disposed) {
+        this.#openStream();
+      }
+    });
+    this.#reportNewChannels();
+  }
+
+  async heartbeat(): Promise<void> {
+    if (this.#disposed || this.ended.peek() !== null) return;
+    try {
+      await this.#client.heartbeat(this.#code, {
+        lesson: this.#options.currentLesson,
+        channels: this.#channels.peek().slice(0, WORKSHOP_LIMITS.maxChannelsPerMember),
+        // While the stream is lent the server must not take its end for a closed tab.
+        ...(this.#lent.peek() ? { streaming: false } : {}),
+      });
+      if (!this.#disposed) this.error.value = null;
+    } catch (failure) {
+      this.#fail(failure);
+    }
+  }
+
+  async toggleDone(): Promise<void> {
+    if (this.busy.peek()) return;
+    this.busy.value = true;
+    try {
+      const answer = await this.#client.setDone(this.#code, !this.done.peek());
+      if (!this.#disposed)
+        batch(() => {
+          this.#adopt(answer);
+          this.error.value = null;
+        });
+    } catch (failure) {
+      this.#fail(failure);
+    } finally {
+      this.busy.value = false;
+    }
+  }
+
+  acknowledge(): void {
+    const focus = this.prompt.peek();
+    if (focus) this.#ackFocus(focus.at);
+    this.prompt.value = null;
+  }
+
+  async leave(): Promise<boolean> {
+    if (this.busy.peek()) return false;
+    this.busy.value = true;
+    try {
+      await this.#client.leave(this.#code);
+    } catch (failure) {
+      if (!meansOver(failure)) {
+        this.busy.value = false;
+        this.error.value = errorMessage(failure);
+        return false;
+      }
+    }
+    this.#stopEverything();
+    this.#store.clear();
+    this.busy.value = false;
+    return true;
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    this.#stopEverything();
+  }
+
+  #save(entry: StoredMembership): void {
+    this.membership.value = entry;
+    this.#store.write(entry);
+  }
+
+  #end(message: string): void {
+    if (this.ended.peek() !== null) return;
+    this.#stopEverything();
+    this.#store.clear();
     batch(() => {
-      prompt.value = null;
-      ended.value = message;
+      this.prompt.value = null;
+      this.ended.value = message;
     });
   }
 
-  function fail(failure: unknown): void {
-    if (disposed) return;
-    if (meansOver(failure)) end(`The workshop “${membership.peek().title}” has ended.`);
-    else error.value = errorMessage(failure);
+  #endedText(): string {
+    return `The workshop “${this.membership.peek().title}” has ended.`;
   }
 
-  function adopt(answer: Membership): void {
-    save(fromMembership(answer, membership.peek()));
+  #fail(failure: unknown): void {
+    if (this.#disposed) return;
+    if (meansOver(failure)) this.#end(this.#endedText());
+    else this.error.value = errorMessage(failure);
+  }
+
+  #adopt(answer: Membership): void {
+    this.#save(fromMembership(answer, this.membership.peek()));
     batch(() => {
-      done.value = answer.member.doneAt !== null;
-      state.value = answer.workshop.state;
+      this.done.value = answer.member.doneAt !== null;
+      this.state.value = answer.workshop.state;
     });
-    if (answer.workshop.state === 'closed') end(`The workshop “${answer.workshop.title}” has ended.`);
+    if (answer.workshop.state === 'closed') this.#end(`The workshop “${answer.workshop.title}” has ended.`);
   }
 
-  function onFocus(focus: WorkshopFocus): void {
-    done.value = false; // The host moved on: every "done" was lowered.
-    if (shouldPrompt(focus, membership.peek().focusAckAt, options.currentLesson)) {
-      prompt.value = focus;
+  #onFocus(focus: WorkshopFocus): void {
+    this.done.value = false; // The host moved on: every "done" was lowered.
+    if (shouldPrompt(focus, this.membership.peek().focusAckAt, this.#options.currentLesson)) {
+      this.prompt.value = focus;
       return;
     }
-    prompt.value = null; // A newer "go to" replaces an unanswered one.
-    ackFocus(focus.at);
+    this.prompt.value = null; // A newer "go to" replaces an unanswered one.
+    this.#ackFocus(focus.at);
   }
 
-  function ackFocus(at: number): void {
-    const current = membership.peek();
+  #ackFocus(at: number): void {
+    const current = this.membership.peek();
     if ((current.focusAckAt ?? 0) >= at) return;
-    save({ ...current, focusAckAt: at });
+    this.#save({ ...current, focusAckAt: at });
   }
 
   /** Adopts the server's membership, and asks to follow its focus unless already answered or there. */
-  function catchUp(answer: Membership): void {
-    if (disposed) return;
-    adopt(answer);
+  #catchUp(answer: Membership): void {
+    if (this.#disposed) return;
+    this.#adopt(answer);
     const focus = answer.workshop.focus;
-    if (ended.peek() !== null || !focus) return;
-    if (shouldPrompt(focus, membership.peek().focusAckAt, options.currentLesson)) prompt.value = focus;
-    else ackFocus(focus.at);
+    if (this.ended.peek() !== null || !focus) return;
+    if (shouldPrompt(focus, this.membership.peek().focusAckAt, this.#options.currentLesson)) this.prompt.value = focus;
+    else this.#ackFocus(focus.at);
   }
 
-  async function heartbeat(): Promise<void> {
-    if (disposed || ended.peek() !== null) return;
-    try {
-      await client.heartbeat(code, {
-        lesson: options.currentLesson,
-        channels: channels.peek().slice(0, WORKSHOP_LIMITS.maxChannelsPerMember),
-        // While the stream is lent the server must not take its end for a closed tab.
-        ...(lent.peek() ? { streaming: false } : {}),
-      });
-      if (!disposed) error.value = null;
-    } catch (failure) {
-      fail(failure);
-    }
-  }
-
-  function scheduleHeartbeats(): void {
+  #scheduleHeartbeats(): void {
     const tick = () => {
-      heartbeatTimer = clock.setTimeout(() => {
-        void heartbeat();
+      this.#heartbeatTimer = this.#clock.setTimeout(() => {
+        void this.heartbeat();
         tick();
-      }, heartbeatMs);
+      }, this.#heartbeatMs);
     };
     tick();
   }
 
-  function openStream(): void {
-    const es = openEventSource(client.learnerStreamUrl(code, lastEventId));
-    source = es;
+  /** A demo that hydrates later (islands load when scrolled into view) adds its channel: report it soon. */
+  #reportNewChannels(): void {
+    let first = true;
+    this.#stopChannels = effect(() => {
+      void this.#channels.value;
+      if (first) {
+        first = false;
+        return;
+      }
+      if (this.#channelTimer !== null) this.#clock.clearTimeout(this.#channelTimer);
+      this.#channelTimer = this.#clock.setTimeout(() => {
+        this.#channelTimer = null;
+        void this.heartbeat();
+      }, 250);
+    });
+  }
+
+  #openStream(): void {
+    const code = this.#code;
+    const es = this.#openEventSource(this.#client.learnerStreamUrl(code, this.#lastEventId));
+    this.#source = es;
     const on = (type: string, handle: (data: unknown) => void) =>
       es.addEventListener(type, (event) => {
-        if (source !== es) return;
+        if (this.#source !== es) return;
         if (event.lastEventId) {
-          lastEventId = event.lastEventId;
-          writeLastEventId(code, lastEventId);
+          this.#lastEventId = event.lastEventId;
+          writeLastEventId(code, event.lastEventId);
         }
         try {
           handle(JSON.parse(event.data));
@@ -200,125 +313,42 @@ export function createLearnerModel(client: WorkshopClient, stored: StoredMembers
           // Not JSON: not an event of this protocol.
         }
       });
-    on(LEARNER_EVENTS.goto, (data) => onFocus(data as WorkshopFocus));
+    on(LEARNER_EVENTS.goto, (data) => this.#onFocus(data as WorkshopFocus));
     // The server could not resume after our id (restarted, or too far behind): ask what we missed.
-    on(SSE_RESET_EVENT, () => void client.me(code).then(catchUp, fail));
+    on(
+      SSE_RESET_EVENT,
+      () =>
+        void this.#client.me(code).then(
+          (answer) => this.#catchUp(answer),
+          (failure: unknown) => this.#fail(failure),
+        ),
+    );
     on(LEARNER_EVENTS.state, (data) => {
       const next = (data as { state?: WorkshopState }).state;
-      if (next === 'closed') end(`The workshop “${membership.peek().title}” has ended.`);
-      else if (next === 'open' || next === 'locked') state.value = next;
+      if (next === 'closed') this.#end(this.#endedText());
+      else if (next === 'open' || next === 'locked') this.state.value = next;
     });
     es.onerror = () => {
-      if (source !== es || es.readyState !== 2) return; // Still CONNECTING: the browser retries by itself.
+      if (this.#source !== es || es.readyState !== 2) return; // Still CONNECTING: the browser retries by itself.
       // Refused for good (not a member any more, or the workshop is gone): ask why.
-      source = null;
-      void client.me(code).then(adopt, fail);
+      this.#source = null;
+      void this.#client.me(code).then(
+        (answer) => this.#adopt(answer),
+        (failure: unknown) => this.#fail(failure),
+      );
     };
   }
 
-  function stopEverything(): void {
-    source?.close();
-    source = null;
-    if (heartbeatTimer !== null) clock.clearTimeout(heartbeatTimer);
-    heartbeatTimer = null;
-    if (channelTimer !== null) clock.clearTimeout(channelTimer);
-    channelTimer = null;
-    stopChannels?.();
-    stopChannels = null;
-    stopLending?.();
-    stopLending = null;
+  #stopEverything(): void {
+    this.#source?.close();
+    this.#source = null;
+    if (this.#heartbeatTimer !== null) this.#clock.clearTimeout(this.#heartbeatTimer);
+    this.#heartbeatTimer = null;
+    if (this.#channelTimer !== null) this.#clock.clearTimeout(this.#channelTimer);
+    this.#channelTimer = null;
+    this.#stopChannels?.();
+    this.#stopChannels = null;
+    this.#stopLending?.();
+    this.#stopLending = null;
   }
-
-  async function start(): Promise<void> {
-    try {
-      const answer = await client.me(code);
-      if (disposed) return;
-      catchUp(answer);
-      if (ended.peek() !== null) return;
-    } catch (failure) {
-      fail(failure);
-      if (ended.peek() !== null || disposed) return;
-      // Unreachable server: keep going with what is stored; the heartbeat and stream retry.
-    }
-    void heartbeat();
-    scheduleHeartbeats();
-    stopLending = effect(() => {
-      if (lent.value) {
-        source?.close();
-        source = null;
-        // "This page is still here, without its stream": presence stays online.
-        void heartbeat();
-      } else if (source === null && ended.peek() === null && !disposed) {
-        openStream();
-      }
-    });
-    // A demo that hydrates later (islands load when scrolled into view) adds its channel: report it soon.
-    let first = true;
-    stopChannels = effect(() => {
-      void channels.value;
-      if (first) {
-        first = false;
-        return;
-      }
-      if (channelTimer !== null) clock.clearTimeout(channelTimer);
-      channelTimer = clock.setTimeout(() => {
-        channelTimer = null;
-        void heartbeat();
-      }, 250);
-    });
-  }
-
-  return {
-    membership,
-    done,
-    state,
-    prompt,
-    ended,
-    busy,
-    error,
-    start,
-    heartbeat,
-    async toggleDone() {
-      if (busy.peek()) return;
-      busy.value = true;
-      try {
-        const answer = await client.setDone(code, !done.peek());
-        if (!disposed)
-          batch(() => {
-            adopt(answer);
-            error.value = null;
-          });
-      } catch (failure) {
-        fail(failure);
-      } finally {
-        busy.value = false;
-      }
-    },
-    acknowledge() {
-      const focus = prompt.peek();
-      if (focus) ackFocus(focus.at);
-      prompt.value = null;
-    },
-    async leave() {
-      if (busy.peek()) return false;
-      busy.value = true;
-      try {
-        await client.leave(code);
-      } catch (failure) {
-        if (!meansOver(failure)) {
-          busy.value = false;
-          error.value = errorMessage(failure);
-          return false;
-        }
-      }
-      stopEverything();
-      store.clear();
-      busy.value = false;
-      return true;
-    },
-    dispose() {
-      disposed = true;
-      stopEverything();
-    },
-  };
 }

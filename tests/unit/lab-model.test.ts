@@ -10,7 +10,8 @@ import {
 } from '../../src/protocol/lab.ts';
 import type { LabApi, TimedStats } from '../../src/widgets/lab/lab-api.ts';
 import type { LaneClient, LaneContext, LaneFactory } from '../../src/widgets/lab/lane.ts';
-import { EXERCISE_MIN_RUN_MS, createLabModel, type LabModel } from '../../src/widgets/lab/model.ts';
+import { EXERCISE_MIN_RUN_MS } from '../../src/widgets/lab/lab-exercise.ts';
+import { createLabModel, type LabModel } from '../../src/widgets/lab/model.ts';
 import { DURATION_STEPS, INTERVAL_STEPS, RATE_STEPS } from '../../src/widgets/lab/settings.ts';
 
 /** The server's clock runs this far ahead of the page's. */

@@ -1,24 +1,20 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useProgress } from '../../components/progress/use-progress.ts';
 import { markExerciseDone } from '../../progress/local-progress.ts';
 import { LAB_TECHNIQUE_LABELS, type LabTechnique } from '../../protocol/lab.ts';
 import { formatBytes, formatInterval, formatMs, plural } from '../shared/format.ts';
 import { ALL_LANES } from './all-lanes.ts';
 import { LabChart } from './LabChart.tsx';
+import { LabControls } from './LabControls.tsx';
+import { LabExercise } from './LabExercise.tsx';
 import { createLabApi, resolveBase } from './lab-api.ts';
-import {
-  EXERCISE,
-  EXERCISE_MIN_RUN_MS,
-  createLabModel,
-  type ExerciseCheck,
-  type LabModel,
-  type LaneFigures,
-  type Phase,
-  type RunRecord,
-} from './model.ts';
-import { DURATION_STEPS, INTERVAL_STEPS, LONG_POLL_HOLD_MS, RATE_STEPS, formatDuration, maxDurationFor } from './settings.ts';
-import { TABLE_HEADER, formatLatency, tableCells, tableHtml, tableMarkdown } from './summary.ts';
+import { EXERCISE } from './lab-exercise.ts';
+import type { LaneFigures } from './lab-figures.ts';
+import { createLabModel, type LabModel, type Phase } from './model.ts';
+import { SummaryTable } from './SummaryTable.tsx';
+import { LONG_POLL_HOLD_MS, formatDuration } from './settings.ts';
+import { formatLatency } from './summary.ts';
 import '../../styles/widget.css';
 import './SideBySideLab.css';
 
@@ -38,83 +34,16 @@ export interface SideBySideLabProps {
 export default function SideBySideLab({ baseUrl }: SideBySideLabProps) {
   const [model] = useState(() => createDemo(baseUrl));
   const progress = useProgress();
-  const ids = useId();
   useEffect(() => () => model.dispose(), [model]);
 
   const phase = model.phase.value;
   const busy = phase === 'starting' || phase === 'running' || phase === 'finishing';
-  const rate = RATE_STEPS[model.rateIndex.value]!;
   const interval = model.intervalMs.value;
-  const duration = model.durationMs.value;
-  const cappedDuration = Math.min(duration, maxDurationFor(rate.perMinute));
-  const intervalIndex = Math.max(0, INTERVAL_STEPS.indexOf(interval));
-  const durationIndex = Math.max(0, DURATION_STEPS.indexOf(duration));
   const doneBefore = progress.lessons[EXERCISE.lesson]?.exercises?.[EXERCISE.id] !== undefined;
 
   return (
     <section class="widget lab" data-widget="side-by-side" data-phase={phase} aria-label="Side-by-side lab">
-      <fieldset class="widget-controls lab-controls">
-        <legend class="lab-visually-hidden">Lab settings</legend>
-        <Slider
-          id={`${ids}-rate`}
-          label="Event rate"
-          min={0}
-          max={RATE_STEPS.length - 1}
-          value={model.rateIndex.value}
-          text={rate.label}
-          hint="How often the server publishes, on average (each gap is random, between half and 1.5 times the average)."
-          disabled={busy}
-          onInput={(value) => model.setRateIndex(value)}
-        />
-        <Slider
-          id={`${ids}-interval`}
-          label="Polling interval"
-          min={0}
-          max={INTERVAL_STEPS.length - 1}
-          value={intervalIndex}
-          text={formatInterval(interval)}
-          hint="Both short pollers wait this long after each answer. Long polling never waits: the server holds its request."
-          disabled={busy}
-          onInput={(value) => model.setIntervalMs(INTERVAL_STEPS[value]!)}
-        />
-        <Slider
-          id={`${ids}-duration`}
-          label="Duration"
-          min={0}
-          max={DURATION_STEPS.length - 1}
-          value={durationIndex}
-          text={formatDuration(duration)}
-          hint={
-            cappedDuration < duration
-              ? `At ${rate.label}, a run stops at ${formatDuration(cappedDuration)} (30 000 events at most).`
-              : `About ${expectedEvents(rate.perMinute, duration)} published.`
-          }
-          disabled={busy}
-          onInput={(value) => model.setDurationMs(DURATION_STEPS[value]!)}
-        />
-        <div class="widget-row widget-wide lab-actions">
-          <button type="button" class="widget-button widget-primary" onClick={() => void model.start()} disabled={busy}>
-            Start
-          </button>
-          <button type="button" class="widget-button" onClick={() => void model.stop()} disabled={!busy}>
-            Stop
-          </button>
-          <button
-            type="button"
-            class="widget-button lab-fault"
-            onClick={() => void model.dropConnections()}
-            disabled={phase !== 'running'}
-            aria-describedby={`${ids}-drop`}
-          >
-            Drop every connection
-          </button>
-          <p class="widget-hint" id={`${ids}-drop`}>
-            {model.dropped.value === null
-              ? 'Break it: the server cuts every connection of the lab at once, with no goodbye.'
-              : `The server cut ${plural(model.dropped.value, 'connection')}. Watch each lane recover, and the latency chart.`}
-          </p>
-        </div>
-      </fieldset>
+      <LabControls model={model} busy={busy} />
 
       <p class="widget-status lab-status" role="status" aria-live="polite">
         {model.status.value}
@@ -170,7 +99,7 @@ export default function SideBySideLab({ baseUrl }: SideBySideLabProps) {
 
       <Conclusions items={model.conclusions.value} />
 
-      <Exercise check={model.exercise.value} done={model.exerciseDone.value || doneBefore} />
+      <LabExercise check={model.exercise.value} done={model.exerciseDone.value || doneBefore} />
     </section>
   );
 }
@@ -184,53 +113,9 @@ function createDemo(baseUrl: string | undefined): LabModel {
   });
 }
 
-function expectedEvents(perMinute: number, durationMs: number): string {
-  const expected = (perMinute * durationMs) / 60_000;
-  if (expected < 1) return `about ${expected.toFixed(2)} events on average: likely none`;
-  return `${Math.round(expected).toLocaleString('en-US')} event${Math.round(expected) === 1 ? '' : 's'}`;
-}
-
 function formatAxisMs(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   return `${ms / 1000} s`;
-}
-
-function Slider(props: {
-  id: string;
-  label: string;
-  min: number;
-  max: number;
-  value: number;
-  text: string;
-  hint: string;
-  disabled: boolean;
-  onInput: (value: number) => void;
-}) {
-  return (
-    <div class="widget-field lab-field">
-      <label for={props.id}>{props.label}</label>
-      <div class="widget-row widget-slider lab-slider">
-        <input
-          id={props.id}
-          type="range"
-          min={props.min}
-          max={props.max}
-          step={1}
-          value={props.value}
-          aria-valuetext={props.text}
-          aria-describedby={`${props.id}-hint`}
-          disabled={props.disabled}
-          onInput={(event) => props.onInput(Number(event.currentTarget.value))}
-        />
-        <output for={props.id} class="widget-mono">
-          {props.text}
-        </output>
-      </div>
-      <p class="widget-hint" id={`${props.id}-hint`}>
-        {props.hint}
-      </p>
-    </div>
-  );
 }
 
 function RunFacts({ model, phase }: { model: LabModel; phase: Phase }) {
@@ -350,110 +235,6 @@ function Figure({ name, label, value, note }: { name: string; label: string; val
   );
 }
 
-function SummaryTable({ model, phase }: { model: LabModel; phase: Phase }) {
-  const [copied, setCopied] = useState<string | null>(null);
-  const description = model.description.value;
-  const rows = model.rows.value;
-  if (!description) {
-    return (
-      <section class="lab-summary" aria-label="Summary table">
-        <p class="lab-empty">The summary table appears here once a run has started.</p>
-      </section>
-    );
-  }
-  const cells = tableCells(rows, description.published);
-  const copy = async () => {
-    const markdown = tableMarkdown(description, rows);
-    setCopied(await copyTable(markdown, tableHtml(description, rows)));
-  };
-  return (
-    <section class="lab-summary" aria-label="Summary table">
-      <div class="lab-summary-head">
-        <p>
-          <strong>{phase === 'done' ? 'Summary' : 'Summary so far'}</strong>{' '}
-          <span class="widget-hint">
-            {description.rate.label}, polling every {formatInterval(description.intervalMs)},{' '}
-            {formatDuration(Math.round(description.ranMs / 1000) * 1000)}
-            {description.stoppedEarly ? ' (stopped early)' : ''}
-          </span>
-        </p>
-        <button type="button" class="widget-button" onClick={() => void copy()}>
-          Copy table
-        </button>
-      </div>
-      <p class="widget-hint" role="status">
-        {copied ?? ''}
-      </p>
-      <div class="lab-table-scroll" tabIndex={0} role="region" aria-label="Summary table, scrolls sideways">
-        <table class="lab-table">
-          <thead>
-            <tr>
-              {TABLE_HEADER.map((cell) => (
-                <th key={cell} scope="col">
-                  {cell}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {cells.map((row, index) => (
-              <tr key={rows[index]!.technique} data-row={rows[index]!.technique}>
-                {row.map((cell, column) =>
-                  column === 0 ? (
-                    <th key={column} scope="row">
-                      <span class="lab-swatch" data-swatch={rows[index]!.technique} aria-hidden="true" />
-                      {cell}
-                    </th>
-                  ) : (
-                    <td key={column} class="widget-mono">
-                      {cell}
-                    </td>
-                  ),
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </section>
-  );
-}
-
-/**
- * Copies the table: as an HTML table (what spreadsheets and documents paste
- * as a table) and as Markdown text. Falls back to plain text, then to a
- * selected textarea, where the async clipboard is missing (plain HTTP on a LAN).
- */
-async function copyTable(markdown: string, html: string): Promise<string> {
-  try {
-    if (typeof ClipboardItem !== 'undefined' && navigator.clipboard?.write) {
-      await navigator.clipboard.write([
-        new ClipboardItem({
-          'text/plain': new Blob([markdown], { type: 'text/plain' }),
-          'text/html': new Blob([html], { type: 'text/html' }),
-        }),
-      ]);
-      return 'Copied: paste into a spreadsheet or a document for a table, or into a text editor for Markdown.';
-    }
-    if (navigator.clipboard?.writeText) {
-      await navigator.clipboard.writeText(markdown);
-      return 'Copied as Markdown.';
-    }
-  } catch {
-    // Permission refused or not a secure context: try the old way.
-  }
-  const area = document.createElement('textarea');
-  area.value = markdown;
-  area.setAttribute('readonly', '');
-  area.style.position = 'fixed';
-  area.style.opacity = '0';
-  document.body.append(area);
-  area.select();
-  const ok = document.execCommand('copy');
-  area.remove();
-  return ok ? 'Copied as Markdown.' : 'This browser refused to copy; select the table and copy it by hand.';
-}
-
 function Conclusions({ items }: { items: readonly string[] }) {
   if (items.length === 0) return null;
   return (
@@ -467,40 +248,5 @@ function Conclusions({ items }: { items: readonly string[] }) {
         ))}
       </ul>
     </section>
-  );
-}
-
-function Exercise({ check, done }: { check: ExerciseCheck; done: boolean }) {
-  return (
-    <section class="widget-exercise" aria-label="Exercise: find the crossover">
-      <p>
-        <strong>Exercise: find the crossover.</strong> Find one setting where long polling sends fewer requests than short polling with
-        ETag, and one where it sends more. Each run must last at least {formatDuration(EXERCISE_MIN_RUN_MS)}.
-      </p>
-      <ul class="widget-checks">
-        <Check met={check.fewer !== null}>Long polling sent fewer requests. {describeRecord(check.fewer)}</Check>
-        <Check met={check.more !== null}>Long polling sent more requests. {describeRecord(check.more)}</Check>
-      </ul>
-      <p class="widget-exercise-done" role="status">
-        {done ? 'Exercise complete ✓' : ''}
-      </p>
-    </section>
-  );
-}
-
-function describeRecord(record: RunRecord | null): string {
-  if (!record) return '';
-  return `(${record.rateLabel}, polling every ${formatInterval(record.intervalMs)}: ${record.longPollRequests} against ${record.shortPollRequests})`;
-}
-
-function Check({ met, children }: { met: boolean; children: ComponentChildren }) {
-  return (
-    <li class={`widget-check-item widget-check-${met ? 'met' : 'pending'}`}>
-      <span class="widget-check-icon" aria-hidden="true">
-        {met ? '✓' : '…'}
-      </span>
-      <span class="lab-visually-hidden">{met ? 'met' : 'not yet'}: </span>
-      <span>{children}</span>
-    </li>
   );
 }

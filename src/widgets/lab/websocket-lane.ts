@@ -1,6 +1,7 @@
 import { effect } from '@preact/signals';
 import { labQuery } from '../../protocol/lab.ts';
-import { defaultSocketUrl, ReconnectingSocket } from '../websocket/reconnecting-socket.ts';
+import { ReconnectingSocket } from '../websocket/reconnecting-socket.ts';
+import { defaultSocketUrl } from '../websocket/socket-url.ts';
 import { publishedAtOf, type LaneClient, type LaneContext } from './lane.ts';
 
 /**

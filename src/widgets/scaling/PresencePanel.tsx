@@ -1,6 +1,6 @@
 import { SCALING_INSTANCES, type InstanceName, type PresenceKey, type PresenceView } from '../../protocol/scaling.ts';
 import { formatMs } from '../shared/format.ts';
-import { remainingMs, type GoneKey } from './model.ts';
+import { remainingMs, type GoneKey } from './presence-keys.ts';
 
 export interface PresencePanelProps {
   presence: PresenceView;

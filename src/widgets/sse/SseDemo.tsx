@@ -16,17 +16,16 @@ import { widgetChannel } from './channel.ts';
 import { createSseClient } from './client.ts';
 import { createConnectionLimitModel, type ConnectionLimitModel } from './connection-limit.ts';
 import {
-  EXERCISE,
   RETRY_CHOICES,
   createSseModel,
   type BroadcastEntry,
   type BuildPhase,
   type ConnectionState,
-  type ExerciseCheck,
   type ReconnectRecord,
   type SseModel,
   type SseStats,
 } from './model.ts';
+import { EXERCISE, type ExerciseCheck } from './sse-exercise.ts';
 import { SixConnectionLimit } from './SixConnectionLimit.tsx';
 import { WireView } from './WireView.tsx';
 import '../../styles/widget.css';
@@ -48,7 +47,6 @@ export interface SseDemoProps extends DemoProps {
  */
 export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs }: SseDemoProps) {
   const [{ model, limit }] = useState(() => createDemo(baseUrl, buildDurationMs));
-  const ids = useId();
   // The six-connection demo opens streams on the channel, which exists only after mount.
   const hydrated = useHydrated();
 
@@ -68,86 +66,13 @@ export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs
 
   const connection = model.connection.value;
   const phase = model.phase.value;
-  const sending = model.sending.value;
   const stats = model.stats.value;
-  const retryMs = model.retryMs.value;
-  const building = phase === 'starting' || phase === 'running';
   const connected = connection === 'open' || connection === 'reconnecting' || connection === 'connecting';
   const doneBefore = useDoneBefore(EXERCISE);
-  const retryChoices = (RETRY_CHOICES as readonly number[]).includes(retryMs)
-    ? RETRY_CHOICES
-    : [...RETRY_CHOICES, retryMs].sort((a, b) => a - b);
 
   return (
     <section class="widget sse" data-widget="sse" aria-label="Server-Sent Events demo" data-connection-state={connection}>
-      <fieldset class="widget-controls">
-        <legend class="visually-hidden">Stream controls</legend>
-        <div class="widget-row widget-wide">
-          <button
-            type="button"
-            class="widget-button widget-primary"
-            onClick={() => void model.startBuild()}
-            disabled={building || connection === 'paused'}
-          >
-            Start build
-          </button>
-          <button
-            type="button"
-            class="widget-button"
-            onClick={() => void model.kill()}
-            disabled={connection !== 'open' || sending !== null}
-          >
-            Kill the connection
-          </button>
-          <button
-            type="button"
-            class="widget-button"
-            onClick={() => void model.restart()}
-            disabled={connection !== 'open' || sending !== null}
-          >
-            Restart the stream
-          </button>
-          <ConnectionBadge state={connection} />
-        </div>
-
-        <div class="widget-field">
-          <label class="widget-check">
-            <input
-              type="checkbox"
-              checked={model.heartbeats.value}
-              disabled={sending === 'heartbeats'}
-              onChange={(event) => void model.setHeartbeats(event.currentTarget.checked)}
-            />
-            Heartbeats
-          </label>
-          <p class="widget-hint">
-            Proxies and load balancers close a connection that carries nothing for a while (often 60 s). A comment line,{' '}
-            <code>: heartbeat</code> (here every {formatMs(model.heartbeatMs)}), keeps it busy; the browser ignores it.{' '}
-            <HeartbeatAge at={model.lastHeartbeatAt.value} enabled={model.heartbeats.value} live={connection === 'open'} />
-          </p>
-        </div>
-
-        <div class="widget-field">
-          <label for={`${ids}-retry`}>Reconnect delay (retry)</label>
-          <select
-            id={`${ids}-retry`}
-            class="widget-input widget-select sse-select"
-            value={String(retryMs)}
-            disabled={sending === 'retry'}
-            onChange={(event) => void model.setRetry(Number(event.currentTarget.value))}
-          >
-            {retryChoices.map((ms) => (
-              <option key={ms} value={String(ms)}>
-                {formatMs(ms)}
-              </option>
-            ))}
-          </select>
-          <p class="widget-hint">
-            The server writes <code>retry: {retryMs}</code> to the open streams; after a loss the browser waits that long before it
-            reconnects.
-          </p>
-        </div>
-      </fieldset>
+      <StreamControls model={model} />
 
       <StatusLines status={model.status.value} error={model.error.value} />
 
@@ -174,6 +99,83 @@ export default function SseDemo({ instance = 'default', baseUrl, buildDurationMs
 
       <SixConnectionLimit model={limit} channel={hydrated ? model.channel.value : null} />
     </section>
+  );
+}
+
+/** Start a build, break the stream (kill, restart), and its settings: heartbeats and the reconnect delay. */
+function StreamControls({ model }: { model: SseModel }) {
+  const ids = useId();
+  const connection = model.connection.value;
+  const building = model.phase.value === 'starting' || model.phase.value === 'running';
+  const sending = model.sending.value;
+  const retryMs = model.retryMs.value;
+  const retryChoices = (RETRY_CHOICES as readonly number[]).includes(retryMs)
+    ? RETRY_CHOICES
+    : [...RETRY_CHOICES, retryMs].sort((a, b) => a - b);
+  return (
+    <fieldset class="widget-controls">
+      <legend class="visually-hidden">Stream controls</legend>
+      <div class="widget-row widget-wide">
+        <button
+          type="button"
+          class="widget-button widget-primary"
+          onClick={() => void model.startBuild()}
+          disabled={building || connection === 'paused'}
+        >
+          Start build
+        </button>
+        <button type="button" class="widget-button" onClick={() => void model.kill()} disabled={connection !== 'open' || sending !== null}>
+          Kill the connection
+        </button>
+        <button
+          type="button"
+          class="widget-button"
+          onClick={() => void model.restart()}
+          disabled={connection !== 'open' || sending !== null}
+        >
+          Restart the stream
+        </button>
+        <ConnectionBadge state={connection} />
+      </div>
+
+      <div class="widget-field">
+        <label class="widget-check">
+          <input
+            type="checkbox"
+            checked={model.heartbeats.value}
+            disabled={sending === 'heartbeats'}
+            onChange={(event) => void model.setHeartbeats(event.currentTarget.checked)}
+          />
+          Heartbeats
+        </label>
+        <p class="widget-hint">
+          Proxies and load balancers close a connection that carries nothing for a while (often 60 s). A comment line,{' '}
+          <code>: heartbeat</code> (here every {formatMs(model.heartbeatMs)}), keeps it busy; the browser ignores it.{' '}
+          <HeartbeatAge at={model.lastHeartbeatAt.value} enabled={model.heartbeats.value} live={connection === 'open'} />
+        </p>
+      </div>
+
+      <div class="widget-field">
+        <label for={`${ids}-retry`}>Reconnect delay (retry)</label>
+        <select
+          id={`${ids}-retry`}
+          class="widget-input widget-select sse-select"
+          value={String(retryMs)}
+          disabled={sending === 'retry'}
+          onChange={(event) => void model.setRetry(Number(event.currentTarget.value))}
+        >
+          {retryChoices.map((ms) => (
+            <option key={ms} value={String(ms)}>
+              {formatMs(ms)}
+            </option>
+          ))}
+        </select>
+        <p class="widget-hint">
+          The server writes <code>retry: {retryMs}</code> to the open streams; after a loss the browser waits that long before it
+          reconnects.
+        </p>
+      </div>
+    </fieldset>
   );
 }
 

@@ -1,6 +1,6 @@
 import { formatBytes } from '../shared/format.ts';
 import { useStickToEnd } from '../shared/use-stick-to-end.ts';
-import { WIRE_MAX_LINES, type WireEntry } from './model.ts';
+import { WIRE_MAX_LINES, type WireEntry } from './wire-log.ts';
 import type { WireLine } from '../../protocol/sse-wire-parser.ts';
 
 /**

@@ -7,23 +7,14 @@ import { formatBytes } from '../shared/format.ts';
 import { useDoneBefore } from '../shared/use-done-before.ts';
 import { useNow } from '../shared/use-now.ts';
 import { useStickToEnd } from '../shared/use-stick-to-end.ts';
-import {
-  EXERCISE,
-  FLOOD_COUNT,
-  OFFLINE_MS,
-  badgeLabel,
-  createChatDemo,
-  describeConnection,
-  describeCountdown,
-  describeFlood,
-  describeTyping,
-  type ChatDemoModel,
-  type ChatItem,
-  type ChatPane,
-  type ExerciseCheck,
-  type PaneId,
-} from './model.ts';
-import type { FrameRecord, HelloMessage, TrafficTotals } from './reconnecting-socket.ts';
+import { createChatDemo, type ChatDemoModel } from './chat-demo.ts';
+import { EXERCISE, type ExerciseCheck } from './chat-exercise.ts';
+import type { ChatItem } from './chat-items.ts';
+import { badgeLabel, describeConnection, describeCountdown, describeFlood, describeTyping } from './chat-text.ts';
+import { FLOOD_COUNT } from './flood.ts';
+import { OFFLINE_MS, type ChatPane, type PaneId } from './model.ts';
+import type { FrameRecord, TrafficTotals } from './frame-log.ts';
+import type { HelloMessage } from './reconnecting-socket.ts';
 import { chosenRoom, inviteLink } from './room.ts';
 import '../../styles/widget.css';
 import './ChatDemo.css';
@@ -110,22 +101,14 @@ function createDemo(): ChatDemoModel {
 }
 
 function Pane({ pane, now }: { pane: ChatPane; now: number }) {
-  const ids = useId();
-  const [text, setText] = useState('');
   const socket = pane.socket;
   const state = socket.state.value;
   const status = state.status;
   const joined = pane.joinWanted.value;
   const inRoom = socket.inRoom.value;
   const outbox = socket.outbox.value;
-  const flood = pane.flood.value;
   const typing = describeTyping(pane.typingNames.value);
-  const limits = socket.hello.value?.limits ?? WS_LIMITS;
   const countdown = now ? describeCountdown(state, now) : '';
-
-  const send = () => {
-    if (pane.send(text)) setText('');
-  };
 
   return (
     <section class="widget-card wsc-pane" data-pane={pane.id} aria-label={`${pane.displayName.value}'s chat`}>
@@ -146,38 +129,7 @@ function Pane({ pane, now }: { pane: ChatPane; now: number }) {
       </p>
 
       <Presence pane={pane} />
-      <fieldset class="wsc-join">
-        <legend class="visually-hidden">Join the room</legend>
-        {joined ? (
-          <div class="widget-row">
-            <span class="widget-hint">
-              {inRoom ? `In the room as ${pane.displayName.value}.` : `Joining as ${pane.displayName.value} whenever connected.`}
-            </span>
-            <button type="button" class="widget-button wsc-small" onClick={() => pane.leave()}>
-              Leave
-            </button>
-          </div>
-        ) : (
-          <div class="widget-row">
-            <label for={`${ids}-name`}>Name</label>
-            <input
-              id={`${ids}-name`}
-              type="text"
-              class="widget-input wsc-input wsc-name"
-              value={pane.name.value}
-              maxLength={WS_LIMITS.maxNameLength}
-              autoComplete="off"
-              onInput={(event) => (pane.name.value = event.currentTarget.value)}
-              onKeyDown={(event) => {
-                if (event.key === 'Enter') pane.join();
-              }}
-            />
-            <button type="button" class="widget-button widget-primary" onClick={() => pane.join()}>
-              Join
-            </button>
-          </div>
-        )}
-      </fieldset>
+      <JoinField pane={pane} inRoom={inRoom} />
 
       <MessageList items={pane.items.value} />
 
@@ -185,31 +137,7 @@ function Pane({ pane, now }: { pane: ChatPane; now: number }) {
         {typing}
       </p>
 
-      <fieldset class="wsc-composer">
-        <legend class="visually-hidden">Write a message</legend>
-        <label for={`${ids}-message`} class="visually-hidden">
-          Message
-        </label>
-        <input
-          id={`${ids}-message`}
-          type="text"
-          class="widget-input wsc-input"
-          placeholder={joined ? 'Say something' : 'Join first'}
-          value={text}
-          maxLength={WS_LIMITS.maxTextLength}
-          autoComplete="off"
-          onInput={(event) => {
-            setText(event.currentTarget.value);
-            pane.input(event.currentTarget.value);
-          }}
-          onKeyDown={(event) => {
-            if (event.key === 'Enter') send();
-          }}
-        />
-        <button type="button" class="widget-button widget-primary" onClick={send} disabled={!joined}>
-          Send
-        </button>
-      </fieldset>
+      <Composer pane={pane} joined={joined} />
       <p class="wsc-outbox widget-hint" data-outbox={outbox.length}>
         {outbox.length === 0
           ? 'Outbox empty: every message acknowledged.'
@@ -221,6 +149,99 @@ function Pane({ pane, now }: { pane: ChatPane; now: number }) {
         </p>
       )}
 
+      <Faults pane={pane} />
+
+      <Handshake hello={socket.hello.value} />
+      <FrameLog frames={socket.frames.value} totals={socket.totals.value} />
+    </section>
+  );
+}
+
+/** The name field and Join, or who the pane is in the room as, and Leave. */
+function JoinField({ pane, inRoom }: { pane: ChatPane; inRoom: boolean }) {
+  const ids = useId();
+  const joined = pane.joinWanted.value;
+  return (
+    <fieldset class="wsc-join">
+      <legend class="visually-hidden">Join the room</legend>
+      {joined ? (
+        <div class="widget-row">
+          <span class="widget-hint">
+            {inRoom ? `In the room as ${pane.displayName.value}.` : `Joining as ${pane.displayName.value} whenever connected.`}
+          </span>
+          <button type="button" class="widget-button wsc-small" onClick={() => pane.leave()}>
+            Leave
+          </button>
+        </div>
+      ) : (
+        <div class="widget-row">
+          <label for={`${ids}-name`}>Name</label>
+          <input
+            id={`${ids}-name`}
+            type="text"
+            class="widget-input wsc-input wsc-name"
+            value={pane.name.value}
+            maxLength={WS_LIMITS.maxNameLength}
+            autoComplete="off"
+            onInput={(event) => (pane.name.value = event.currentTarget.value)}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter') pane.join();
+            }}
+          />
+          <button type="button" class="widget-button widget-primary" onClick={() => pane.join()}>
+            Join
+          </button>
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
+/** The message field and Send; each keystroke drives the typing indicator the others see. */
+function Composer({ pane, joined }: { pane: ChatPane; joined: boolean }) {
+  const ids = useId();
+  const [text, setText] = useState('');
+  const send = () => {
+    if (pane.send(text)) setText('');
+  };
+  return (
+    <fieldset class="wsc-composer">
+      <legend class="visually-hidden">Write a message</legend>
+      <label for={`${ids}-message`} class="visually-hidden">
+        Message
+      </label>
+      <input
+        id={`${ids}-message`}
+        type="text"
+        class="widget-input wsc-input"
+        placeholder={joined ? 'Say something' : 'Join first'}
+        value={text}
+        maxLength={WS_LIMITS.maxTextLength}
+        autoComplete="off"
+        onInput={(event) => {
+          setText(event.currentTarget.value);
+          pane.input(event.currentTarget.value);
+        }}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') send();
+        }}
+      />
+      <button type="button" class="widget-button widget-primary" onClick={send} disabled={!joined}>
+        Send
+      </button>
+    </fieldset>
+  );
+}
+
+/** "Break it": kill the socket, go offline, flood; and the flood's report. */
+function Faults({ pane }: { pane: ChatPane }) {
+  const socket = pane.socket;
+  const status = socket.state.value.status;
+  const inRoom = socket.inRoom.value;
+  const flood = pane.flood.value;
+  const limits = socket.hello.value?.limits ?? WS_LIMITS;
+  return (
+    <>
       <fieldset class="wsc-faults">
         <legend class="wsc-legend">Break it</legend>
         <div class="widget-row">
@@ -259,10 +280,7 @@ function Pane({ pane, now }: { pane: ChatPane; now: number }) {
           </p>
         </div>
       )}
-
-      <Handshake hello={socket.hello.value} />
-      <FrameLog frames={socket.frames.value} totals={socket.totals.value} />
-    </section>
+    </>
   );
 }
 

@@ -1,9 +1,15 @@
 import { batch, signal, type ReadonlySignal } from '@preact/signals';
-import { WS_PATH, type ClientMessage, type ServerMessage } from '../../protocol/websocket.ts';
+import type { ClientMessage, ServerMessage } from '../../protocol/websocket.ts';
 import { utf8Length } from '../../protocol/utf8-length.ts';
-import { frameHeaderBytes } from '../../protocol/websocket-frame.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
-import { NORMAL_CLOSE_CODE, OFFLINE_CLOSE_CODE, closeCodeName, explainClose, isRetryable } from './close-codes.ts';
+import { randomClientId } from './client-id.ts';
+import { ChannelCursors } from './channel-cursors.ts';
+import { NORMAL_CLOSE_CODE, OFFLINE_CLOSE_CODE, explainClose, isRetryable } from './close-codes.ts';
+import { closeInfo, type CloseInfo, type ConnectionState } from './connection-state.ts';
+import { FrameLog, type FrameRecord, type TrafficTotals } from './frame-log.ts';
+import { Outbox, type OutboxEntry } from './outbox.ts';
+import { defaultSocketUrl } from './socket-url.ts';
+import { WEBSOCKET_OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket-like.ts';
 
 /**
  * A WebSocket to `/ws` that comes back by itself, and keeps what the reader
@@ -17,10 +23,10 @@ import { NORMAL_CLOSE_CODE, OFFLINE_CLOSE_CODE, closeCodeName, explainClose, isR
  * - Resume: each subscription's cursor advances with every event received and
  *   is re-sent with `subscribe` on the next connection; the chat room is
  *   re-joined under the same name.
- * - Outbox: a chat message keeps its `clientId` until the server's `ack`.
- *   After a reconnect (once `joined`) the unacknowledged ones go again with the
- *   same `clientId`; the server acknowledges a repeat without delivering it
- *   twice, so each message arrives exactly once, whatever was lost.
+ * - Outbox (outbox.ts): a chat message keeps its `clientId` until the server's
+ *   `ack`. After a reconnect (once `joined`) the unacknowledged ones go again
+ *   with the same `clientId`; the server acknowledges a repeat without
+ *   delivering it twice, so each message arrives exactly once, whatever was lost.
  */
 
 // #region backoff
@@ -48,101 +54,7 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
 }
 // #endregion backoff
 
-/** An outbox message with no `ack` this long after it was sent is sent again, on the same connection (e.g. after `rate-limited`). */
-export const ACK_TIMEOUT_MS = 5_000;
-/** Sends of one message on one connection, at most (the first plus retries); the next connection starts again. */
-export const MAX_SENDS_PER_CONNECTION = 3;
-/** Frames kept in {@link ReconnectingSocket.frames}. */
-export const MAX_FRAMES = 100;
-
-/** What the UI shows about the connection. */
-export type ConnectionState =
-  /** `connect()` not called yet. */
-  | { status: 'idle' }
-  /** Opening handshake under way; `attempt` is 0 for the first connection, k for the k-th retry. */
-  | { status: 'connecting'; attempt: number }
-  | { status: 'open' }
-  /** Waiting `delayMs` before retry number `attempt` (1-based), due at `at` (client clock). */
-  | { status: 'reconnecting'; attempt: number; delayMs: number; at: number }
-  /** Simulated loss of network: no connection until `until` (client clock). */
-  | { status: 'offline'; until: number }
-  /** Not reconnecting by itself; `reason` says why. {@link ReconnectingSocket.connect} opens it again. */
-  | { status: 'closed'; reason: string };
-
-export type ConnectionStatus = ConnectionState['status'];
-
-/** How the last connection ended. */
-export interface CloseInfo {
-  code: number;
-  /** `1012` → `Service Restart`. */
-  name: string;
-  /** The close frame's reason text, if any. */
-  reason: string;
-  /** False when no close frame was exchanged (1006: the connection just died). */
-  wasClean: boolean;
-  /** Who ended it: this client (close, going offline), the server (a close frame), or the network (none). */
-  by: 'client' | 'server' | 'network';
-  /** One sentence for the reader, including what happens next. */
-  explanation: string;
-  /** Whether the client reconnects by itself. */
-  retried: boolean;
-  at: number;
-}
-
-/** One frame in the log. */
-export interface FrameRecord {
-  seq: number;
-  at: number;
-  /** `up`: this client sent it; `down`: it arrived. */
-  direction: 'up' | 'down';
-  /** The message's `type`, `close`, or `lost` (no frame: the connection died). */
-  type: string;
-  /** Payload bytes (UTF-8 length of the JSON; for `close`, the 2-byte code plus the reason). */
-  bytes: number;
-  /** The frame header on the wire, estimated per RFC 6455 §5.2 ({@link frameHeaderBytes}); 0 for `lost`. */
-  headerBytes: number;
-  /** The payload as text (shortened), for the log. */
-  text: string;
-}
-
-export interface TrafficTotals {
-  framesUp: number;
-  framesDown: number;
-  /** Payload bytes only; see {@link FrameRecord.headerBytes}. */
-  bytesUp: number;
-  bytesDown: number;
-  headerBytesUp: number;
-  headerBytesDown: number;
-}
-
-/** A chat message waiting for its `ack`. */
-export interface OutboxEntry {
-  clientId: string;
-  text: string;
-  queuedAt: number;
-  /** Times it was sent, over all connections. */
-  sends: number;
-  lastSentAt: number | null;
-  /** The connection (see {@link ReconnectingSocket.connectionNumber}) it was last sent on, or null if never sent. */
-  sentOn: number | null;
-  /** Sends on {@link sentOn}. */
-  sendsOnConnection: number;
-}
-
 export type HelloMessage = Extract<ServerMessage, { type: 'hello' }>;
-
-/** The slice of the WebSocket API this module uses (the browser's, Node's, or a test's fake). */
-export interface WebSocketLike {
-  readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string; wasClean: boolean }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-}
-
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 export interface ReconnectingSocketOptions {
   /** Where to connect; default `ws(s)://<the page's host>/ws`. */
@@ -158,34 +70,6 @@ export interface ReconnectingSocketOptions {
   maxFrames?: number;
 }
 
-const OPEN = 1; // WebSocket.OPEN, which a fake need not define.
-
-/** `ws:` for an `http:` page, `wss:` for `https:` (a page served over TLS may not open a plain socket: mixed content). */
-export function defaultSocketUrl(location: Pick<Location, 'protocol' | 'host'> | undefined = globalThis.location): string {
-  if (!location) throw new Error('No page location: pass `url` when not running in a browser.');
-  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${WS_PATH}`;
-}
-
-/**
- * A random UUID. `crypto.randomUUID` exists only in secure contexts (HTTPS or
- * localhost), and a workshop on a LAN is served over plain HTTP, so fall back
- * to `getRandomValues` (available everywhere) for 122 random bits.
- */
-export function randomClientId(): string {
-  const c = globalThis.crypto;
-  if (typeof c?.randomUUID === 'function') return c.randomUUID();
-  const bytes = new Uint8Array(16);
-  c.getRandomValues(bytes);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-const LOG_TEXT_MAX = 300;
-
-const noTraffic: TrafficTotals = { framesUp: 0, framesDown: 0, bytesUp: 0, bytesDown: 0, headerBytesUp: 0, headerBytesDown: 0 };
-
 /**
  * The reconnecting client. Creating one touches no browser API; {@link connect}
  * opens the first connection. Release it with {@link dispose}.
@@ -194,11 +78,8 @@ export class ReconnectingSocket {
   readonly #state = signal<ConnectionState>({ status: 'idle' });
   readonly #lastClose = signal<CloseInfo | null>(null);
   readonly #attempts = signal(0);
-  readonly #frames = signal<readonly FrameRecord[]>([]);
-  readonly #totals = signal<TrafficTotals>(noTraffic);
   readonly #hello = signal<HelloMessage | null>(null);
-  readonly #outbox = signal<readonly OutboxEntry[]>([]);
-  readonly #subscriptions = signal<ReadonlyMap<string, number>>(new Map());
+  readonly #cursors = new ChannelCursors();
   readonly #room = signal<{ room: string; name: string } | null>(null);
   readonly #inRoom = signal(false);
 
@@ -208,16 +89,16 @@ export class ReconnectingSocket {
   readonly lastClose: ReadonlySignal<CloseInfo | null> = this.#lastClose;
   /** Reconnect attempts made so far (all of them, not reset by success). */
   readonly attempts: ReadonlySignal<number> = this.#attempts;
-  /** The last {@link MAX_FRAMES} frames, oldest first. */
-  readonly frames: ReadonlySignal<readonly FrameRecord[]> = this.#frames;
+  /** The last `maxFrames` frames, oldest first. */
+  readonly frames: ReadonlySignal<readonly FrameRecord[]>;
   /** Everything sent and received since creation. */
-  readonly totals: ReadonlySignal<TrafficTotals> = this.#totals;
+  readonly totals: ReadonlySignal<TrafficTotals>;
   /** The latest connection's `hello` (kept after it closes: the handshake stays readable). */
   readonly hello: ReadonlySignal<HelloMessage | null> = this.#hello;
   /** Chat messages sent (or waiting to be) without an `ack` yet, in order. */
-  readonly outbox: ReadonlySignal<readonly OutboxEntry[]> = this.#outbox;
+  readonly outbox: ReadonlySignal<readonly OutboxEntry[]>;
   /** Channel → cursor (the id of the last event received). */
-  readonly subscriptions: ReadonlySignal<ReadonlyMap<string, number>> = this.#subscriptions;
+  readonly subscriptions: ReadonlySignal<ReadonlyMap<string, number>> = this.#cursors.byChannel;
   /** The room this client wants to be in, re-joined on every connection. */
   readonly room: ReadonlySignal<{ room: string; name: string } | null> = this.#room;
   /** True once the current connection got `joined`: chat messages can go. */
@@ -228,8 +109,8 @@ export class ReconnectingSocket {
   readonly #random: () => number;
   readonly #clock: Clock;
   readonly #newClientId: () => string;
-  readonly #ackTimeoutMs: number;
-  readonly #maxFrames: number;
+  readonly #log: FrameLog;
+  readonly #outbox: Outbox;
 
   #ws: WebSocketLike | null = null;
   /** Increases with every connection opened; tells the outbox which connection saw a send. */
@@ -238,8 +119,6 @@ export class ReconnectingSocket {
   #failures = 0;
   #reconnectTimer: unknown = null;
   #offlineTimer: unknown = null;
-  #ackTimer: unknown = null;
-  #frameSeq = 0;
   #disposed = false;
   readonly #listeners = new Set<(message: ServerMessage) => void>();
 
@@ -250,8 +129,24 @@ export class ReconnectingSocket {
     this.#random = options.random ?? Math.random;
     this.#clock = options.clock ?? systemClock;
     this.#newClientId = options.newClientId ?? randomClientId;
-    this.#ackTimeoutMs = options.ackTimeoutMs ?? ACK_TIMEOUT_MS;
-    this.#maxFrames = options.maxFrames ?? MAX_FRAMES;
+    this.#log = new FrameLog(this.#clock, options.maxFrames);
+    this.frames = this.#log.frames;
+    this.totals = this.#log.totals;
+    const socket = this;
+    this.#outbox = new Outbox(
+      {
+        send: (clientId, text) => this.send({ type: 'message', text, clientId }),
+        get connection() {
+          return socket.#connection;
+        },
+        get inRoom() {
+          return socket.#inRoom.peek();
+        },
+      },
+      this.#clock,
+      options.ackTimeoutMs,
+    );
+    this.outbox = this.#outbox.entries;
   }
 
   /** 1 for the first connection, 2 for the next… (0 before any). */
@@ -274,8 +169,7 @@ export class ReconnectingSocket {
     if (this.#disposed) return;
     const status = this.#state.peek().status;
     if (status === 'open' || status === 'connecting') return;
-    this.#clearTimer('reconnect');
-    this.#clearTimer('offline');
+    this.#clearWaits();
     this.#failures = 0;
     this.#open(0);
   }
@@ -310,28 +204,24 @@ export class ReconnectingSocket {
     if (this.#disposed) return;
     this.close('Disposed');
     this.#disposed = true;
-    this.#clearTimer('ack');
+    this.#outbox.stopWaiting();
     this.#listeners.clear();
   }
 
   /** Receives the channel's events after `cursor`, now and after every reconnect (from the latest cursor then). */
   subscribe(channel: string, cursor = 0): void {
-    const next = new Map(this.#subscriptions.peek());
-    next.set(channel, cursor);
-    this.#subscriptions.value = next;
+    this.#cursors.set(channel, cursor);
     this.send({ type: 'subscribe', channel, cursor });
   }
 
   unsubscribe(channel: string): void {
-    const next = new Map(this.#subscriptions.peek());
-    if (!next.delete(channel)) return;
-    this.#subscriptions.value = next;
+    if (!this.#cursors.delete(channel)) return;
     this.send({ type: 'unsubscribe', channel });
   }
 
   /** The last event id received on `channel`, or undefined when not subscribed. */
   cursorOf(channel: string): number | undefined {
-    return this.#subscriptions.peek().get(channel);
+    return this.#cursors.get(channel);
   }
 
   /** Joins `room` as `name`, now if connected, and again on every reconnect. */
@@ -360,18 +250,9 @@ export class ReconnectingSocket {
    * Returns the `clientId`.
    */
   sendMessage(text: string): string {
-    const entry: OutboxEntry = {
-      clientId: this.#newClientId(),
-      text,
-      queuedAt: this.#clock.now(),
-      sends: 0,
-      lastSentAt: null,
-      sentOn: null,
-      sendsOnConnection: 0,
-    };
-    this.#outbox.value = [...this.#outbox.peek(), entry];
-    if (this.#inRoom.peek()) this.#transmit(entry.clientId);
-    return entry.clientId;
+    const clientId = this.#newClientId();
+    this.#outbox.add(clientId, text);
+    return clientId;
   }
 
   /**
@@ -389,14 +270,14 @@ export class ReconnectingSocket {
   /** Sends one message now if the connection is open; returns false (and drops it) otherwise. */
   send(message: ClientMessage): boolean {
     const ws = this.#ws;
-    if (!ws || ws.readyState !== OPEN || this.#state.peek().status !== 'open') return false;
+    if (!ws || ws.readyState !== WEBSOCKET_OPEN || this.#state.peek().status !== 'open') return false;
     const text = JSON.stringify(message);
     try {
       ws.send(text);
     } catch {
       return false; // The socket is closing under us; its close event follows.
     }
-    this.#log('up', message.type, text);
+    this.#log.add('up', message.type, text);
     return true;
   }
 
@@ -437,14 +318,14 @@ export class ReconnectingSocket {
   #onOpen(): void {
     this.#state.value = { status: 'open' };
     // Resume: say again what this client wants, from where it got to.
-    for (const [channel, cursor] of this.#subscriptions.peek()) this.send({ type: 'subscribe', channel, cursor });
+    for (const [channel, cursor] of this.#cursors.entries()) this.send({ type: 'subscribe', channel, cursor });
     const room = this.#room.peek();
     if (room) this.send({ type: 'join', room: room.room, name: room.name });
   }
 
   #onFrame(data: unknown): void {
     if (typeof data !== 'string') {
-      this.#log('down', 'binary', '(binary frame)', 0);
+      this.#log.add('down', 'binary', '(binary frame)', 0);
       return; // This protocol is JSON text only.
     }
     let message: ServerMessage | null = null;
@@ -455,7 +336,7 @@ export class ReconnectingSocket {
     } catch {
       message = null;
     }
-    this.#log('down', message?.type ?? '(not JSON)', data);
+    this.#log.add('down', message?.type ?? '(not JSON)', data);
     if (!message) return;
 
     batch(() => {
@@ -464,21 +345,18 @@ export class ReconnectingSocket {
           this.#hello.value = message;
           this.#failures = 0; // A good connection: the next outage starts the backoff from the beginning.
           break;
-        case 'event': {
-          const cursor = this.#subscriptions.peek().get(message.channel);
-          if (cursor !== undefined && message.event.id > cursor) this.#setCursor(message.channel, message.event.id);
+        case 'event':
+          this.#cursors.advance(message.channel, message.event.id);
           break;
-        }
         case 'reset':
-          // The server could not resume from our cursor; live events follow from its latest id.
-          if (this.#subscriptions.peek().has(message.channel)) this.#setCursor(message.channel, message.latestId);
+          this.#cursors.reset(message.channel, message.latestId);
           break;
         case 'joined':
           this.#inRoom.value = true;
-          this.#flushOutbox();
+          this.#outbox.flush();
           break;
         case 'ack':
-          this.#outbox.value = this.#outbox.peek().filter((entry) => entry.clientId !== message.clientId);
+          this.#outbox.acknowledged(message.clientId);
           break;
       }
     });
@@ -497,24 +375,15 @@ export class ReconnectingSocket {
     const ws = this.#ws;
     if (ws) this.#detach(ws);
     this.#ws = null;
-    this.#clearTimer('ack');
+    this.#outbox.stopWaiting();
     const code = event.code || 1006;
     const retried = isRetryable(code) && !this.#disposed;
     const by = event.wasClean ? 'server' : 'network';
-    if (event.wasClean) this.#log('down', 'close', `${code} ${event.reason}`.trim(), 2 + utf8Length(event.reason));
-    else this.#log('down', 'lost', `${code}: no close frame`, 0);
+    if (event.wasClean) this.#log.add('down', 'close', `${code} ${event.reason}`.trim(), 2 + utf8Length(event.reason));
+    else this.#log.add('down', 'lost', `${code}: no close frame`, 0);
     batch(() => {
       this.#inRoom.value = false;
-      this.#lastClose.value = {
-        code,
-        name: closeCodeName(code),
-        reason: event.reason,
-        wasClean: event.wasClean,
-        by,
-        explanation: explainClose(code),
-        retried,
-        at: this.#clock.now(),
-      };
+      this.#lastClose.value = closeInfo(code, { reason: event.reason, wasClean: event.wasClean, by, retried, at: this.#clock.now() });
       if (retried) this.#scheduleReconnect();
       else this.#state.value = { status: 'closed', reason: explainClose(code) };
     });
@@ -534,35 +403,25 @@ export class ReconnectingSocket {
 
   /** Ends the connection on this client's initiative, into `next` (closed or offline). */
   #endDeliberately(code: number, frameReason: string, next: ConnectionState, reason = frameReason): void {
-    this.#clearTimer('reconnect');
-    this.#clearTimer('offline');
-    this.#clearTimer('ack');
+    this.#clearWaits();
+    this.#outbox.stopWaiting();
     const ws = this.#ws;
     this.#ws = null;
     const hadConnection = ws !== null;
     if (ws) {
       this.#detach(ws);
-      const wasOpen = ws.readyState === OPEN;
+      const wasOpen = ws.readyState === WEBSOCKET_OPEN;
       try {
         ws.close(code, frameReason);
       } catch {
         // Already closing.
       }
-      if (wasOpen) this.#log('up', 'close', `${code} ${frameReason}`, 2 + utf8Length(frameReason));
+      if (wasOpen) this.#log.add('up', 'close', `${code} ${frameReason}`, 2 + utf8Length(frameReason));
     }
     batch(() => {
       this.#inRoom.value = false;
       if (hadConnection) {
-        this.#lastClose.value = {
-          code,
-          name: closeCodeName(code),
-          reason,
-          wasClean: true,
-          by: 'client',
-          explanation: explainClose(code),
-          retried: false,
-          at: this.#clock.now(),
-        };
+        this.#lastClose.value = closeInfo(code, { reason, wasClean: true, by: 'client', retried: false, at: this.#clock.now() });
       }
       this.#state.value = next;
     });
@@ -575,100 +434,11 @@ export class ReconnectingSocket {
     ws.onerror = null;
   }
 
-  // ── outbox ────────────────────────────────────────────────────────────────
-
-  /** After `joined`: everything not yet sent on this connection goes, in order, with its original clientId. */
-  #flushOutbox(): void {
-    for (const entry of this.#outbox.peek()) {
-      if (entry.sentOn !== this.#connection) this.#transmit(entry.clientId);
-    }
-  }
-
-  #transmit(clientId: string): void {
-    const entry = this.#outbox.peek().find((item) => item.clientId === clientId);
-    if (!entry) return;
-    if (!this.send({ type: 'message', text: entry.text, clientId })) return;
-    const sameConnection = entry.sentOn === this.#connection;
-    const updated: OutboxEntry = {
-      ...entry,
-      sends: entry.sends + 1,
-      lastSentAt: this.#clock.now(),
-      sentOn: this.#connection,
-      sendsOnConnection: sameConnection ? entry.sendsOnConnection + 1 : 1,
-    };
-    this.#outbox.value = this.#outbox.peek().map((item) => (item.clientId === clientId ? updated : item));
-    this.#scheduleAckCheck();
-  }
-
-  /**
-   * An answer can be missing on a live connection only when the server refused
-   * the message (`rate-limited`, whose error does not say which message). Sending
-   * it again later is safe: a repeat of a stored message is only acknowledged.
-   */
-  #scheduleAckCheck(): void {
-    if (this.#ackTimer !== null) return;
-    this.#ackTimer = this.#clock.setTimeout(() => {
-      this.#ackTimer = null;
-      if (!this.#inRoom.peek()) return;
-      const now = this.#clock.now();
-      let waiting = false;
-      for (const entry of this.#outbox.peek()) {
-        if (entry.sentOn !== this.#connection || entry.sendsOnConnection >= MAX_SENDS_PER_CONNECTION) continue;
-        if (now - (entry.lastSentAt ?? 0) >= this.#ackTimeoutMs) this.#transmit(entry.clientId);
-        else waiting = true;
-      }
-      if (waiting) this.#scheduleAckCheck();
-    }, this.#ackTimeoutMs);
-  }
-
-  // ── bookkeeping ───────────────────────────────────────────────────────────
-
-  #setCursor(channel: string, cursor: number): void {
-    const next = new Map(this.#subscriptions.peek());
-    next.set(channel, cursor);
-    this.#subscriptions.value = next;
-  }
-
-  #log(direction: 'up' | 'down', type: string, text: string, payloadBytes?: number): void {
-    const bytes = payloadBytes ?? utf8Length(text);
-    const headerBytes = type === 'lost' ? 0 : frameHeaderBytes(bytes, direction === 'up');
-    const record: FrameRecord = {
-      seq: ++this.#frameSeq,
-      at: this.#clock.now(),
-      direction,
-      type,
-      bytes,
-      headerBytes,
-      text: text.length > LOG_TEXT_MAX ? `${text.slice(0, LOG_TEXT_MAX)}…` : text,
-    };
-    const frames = this.#frames.peek();
-    const kept = frames.length >= this.#maxFrames ? frames.slice(frames.length - this.#maxFrames + 1) : frames;
-    const totals = this.#totals.peek();
-    const counted = type !== 'lost';
-    batch(() => {
-      this.#frames.value = [...kept, record];
-      this.#totals.value =
-        direction === 'up'
-          ? { ...totals, framesUp: totals.framesUp + 1, bytesUp: totals.bytesUp + bytes, headerBytesUp: totals.headerBytesUp + headerBytes }
-          : {
-              ...totals,
-              framesDown: totals.framesDown + (counted ? 1 : 0),
-              bytesDown: totals.bytesDown + bytes,
-              headerBytesDown: totals.headerBytesDown + headerBytes,
-            };
-    });
-  }
-
-  #clearTimer(which: 'reconnect' | 'offline' | 'ack'): void {
-    if (which === 'reconnect' && this.#reconnectTimer !== null) {
-      this.#clock.clearTimeout(this.#reconnectTimer);
-      this.#reconnectTimer = null;
-    } else if (which === 'offline' && this.#offlineTimer !== null) {
-      this.#clock.clearTimeout(this.#offlineTimer);
-      this.#offlineTimer = null;
-    } else if (which === 'ack' && this.#ackTimer !== null) {
-      this.#clock.clearTimeout(this.#ackTimer);
-      this.#ackTimer = null;
-    }
+  /** Stops waiting to reconnect, or to come back online. */
+  #clearWaits(): void {
+    if (this.#reconnectTimer !== null) this.#clock.clearTimeout(this.#reconnectTimer);
+    if (this.#offlineTimer !== null) this.#clock.clearTimeout(this.#offlineTimer);
+    this.#reconnectTimer = null;
+    this.#offlineTimer = null;
   }
 }

@@ -1,5 +1,5 @@
 import { WS_LIMITS, type ClientMessage, type ServerMessage } from '../../../src/protocol/websocket.ts';
-import type { WebSocketLike } from '../../../src/widgets/websocket/reconnecting-socket.ts';
+import type { WebSocketLike } from '../../../src/widgets/websocket/websocket-like.ts';
 
 /**
  * A fake browser WebSocket for the WebSocket widget's tests, driven from the

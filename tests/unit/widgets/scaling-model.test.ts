@@ -12,15 +12,9 @@ import {
 } from '../../../src/protocol/scaling.ts';
 import { ApiError } from '../../../src/widgets/shared/http.ts';
 import type { ScalingClient } from '../../../src/widgets/scaling/client.ts';
-import {
-  DEMO_HEARTBEAT_MS,
-  POLL_MS,
-  REOPEN_MS,
-  createScalingModel,
-  departedKeys,
-  remainingMs,
-  type ScalingModel,
-} from '../../../src/widgets/scaling/model.ts';
+import { POLL_MS, createScalingModel, type ScalingModel } from '../../../src/widgets/scaling/model.ts';
+import { departedKeys, remainingMs } from '../../../src/widgets/scaling/presence-keys.ts';
+import { DEMO_HEARTBEAT_MS, REOPEN_MS } from '../../../src/widgets/scaling/reader-stream.ts';
 import type { EventSourceLike } from '../../../src/widgets/sse/client.ts';
 import { FakeEventSource } from './helpers/fake-event-source.ts';
 

@@ -4,7 +4,11 @@ import type { FaultRequest } from '../../../src/protocol/faults.ts';
 import { createSseClient } from '../../../src/widgets/sse/client.ts';
 import { countResponseBytes } from '../../../src/widgets/shared/http.ts';
 import { FakeEventSource } from './helpers/fake-event-source.ts';
-import { EXERCISE, LOST_GRACE_MS, OPEN_TIMEOUT_MS, WIRE_MAX_LINES, createSseModel, type SseModel } from '../../../src/widgets/sse/model.ts';
+import { LOST_GRACE_MS } from '../../../src/widgets/sse/build-run.ts';
+import { createSseModel, type SseModel } from '../../../src/widgets/sse/model.ts';
+import { EXERCISE } from '../../../src/widgets/sse/sse-exercise.ts';
+import { OPEN_TIMEOUT_MS } from '../../../src/widgets/sse/sse-state.ts';
+import { WIRE_MAX_LINES } from '../../../src/widgets/sse/wire-log.ts';
 
 /**
  * The SSE model against a fake companion server: a fake EventSource class the

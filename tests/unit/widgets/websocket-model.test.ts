@@ -2,20 +2,12 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { WS_LIMITS, type ChatMessage, type ClientMessage, type Member } from '../../../src/protocol/websocket.ts';
 import { ReconnectingSocket } from '../../../src/widgets/websocket/reconnecting-socket.ts';
-import {
-  EXERCISE,
-  FLOOD_COUNT,
-  OFFLINE_MS,
-  TYPING,
-  createChatDemo,
-  describeConnection,
-  describeCountdown,
-  describeFlood,
-  describeTyping,
-  type ChatDemoModel,
-  type ChatPane,
-  type PaneId,
-} from '../../../src/widgets/websocket/model.ts';
+import { createChatDemo, type ChatDemoModel } from '../../../src/widgets/websocket/chat-demo.ts';
+import { EXERCISE } from '../../../src/widgets/websocket/chat-exercise.ts';
+import { describeConnection, describeCountdown, describeFlood, describeTyping } from '../../../src/widgets/websocket/chat-text.ts';
+import { FLOOD_COUNT } from '../../../src/widgets/websocket/flood.ts';
+import { OFFLINE_MS, type ChatPane, type PaneId } from '../../../src/widgets/websocket/model.ts';
+import { TYPING } from '../../../src/widgets/websocket/typing.ts';
 import { FakeWebSocket, fakeHello, type FakeServerSide } from './fake-websocket.ts';
 
 /**

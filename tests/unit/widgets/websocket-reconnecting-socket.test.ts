@@ -1,20 +1,20 @@
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomClientId } from '../../../src/widgets/websocket/client-id.ts';
+import type { ConnectionState } from '../../../src/widgets/websocket/connection-state.ts';
+import { frameHeaderBytes } from '../../../src/protocol/websocket-frame.ts';
+import { MAX_FRAMES } from '../../../src/widgets/websocket/frame-log.ts';
+import { ACK_TIMEOUT_MS } from '../../../src/widgets/websocket/outbox.ts';
 import {
-  ACK_TIMEOUT_MS,
   BACKOFF_BASE_MS,
   BACKOFF_CAP_MS,
-  MAX_FRAMES,
   ReconnectingSocket,
   backoffCeiling,
   backoffDelay,
-  defaultSocketUrl,
-  randomClientId,
-  type ConnectionState,
   type ReconnectingSocketOptions,
 } from '../../../src/widgets/websocket/reconnecting-socket.ts';
+import { defaultSocketUrl } from '../../../src/widgets/websocket/socket-url.ts';
 import { closeCodeName, isRetryable } from '../../../src/widgets/websocket/close-codes.ts';
-import { frameHeaderBytes } from '../../../src/protocol/websocket-frame.ts';
 import { FakeWebSocket } from './fake-websocket.ts';
 
 const T0 = 1_800_000_000_000;
