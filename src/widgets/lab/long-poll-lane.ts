@@ -1,7 +1,7 @@
 import { labQuery } from '../../protocol/lab.ts';
 import { paths } from '../../protocol/paths.ts';
 import { parseLongPollResponse } from '../long-polling/client.ts';
-import { fullJitterBackoff } from '../shared/backoff.ts';
+import { fullJitterBackoff } from '../../protocol/backoff.ts';
 import { errorFrom, isAbort } from '../shared/http.ts';
 import { LONG_POLL_HOLD_MS } from './settings.ts';
 import { laneUrl, publishedAtOf, type LaneClient, type LaneContext } from './lane.ts';

@@ -1,7 +1,7 @@
 import type { ChannelLatestResponse } from '../../protocol/channel-latest.ts';
 import { labQuery } from '../../protocol/lab.ts';
 import { paths } from '../../protocol/paths.ts';
-import { fullJitterBackoff } from '../shared/backoff.ts';
+import { fullJitterBackoff } from '../../protocol/backoff.ts';
 import { errorFrom, isAbort } from '../shared/http.ts';
 import { laneUrl, publishedAtOf, type LaneClient, type LaneContext } from './lane.ts';
 

@@ -3,7 +3,7 @@ import type { ChannelEvent } from '../../protocol/events.ts';
 import { broadcastLine, demoBroadcastOf } from '../shared/workshop-broadcast.ts';
 import { FAULT_LIMITS } from '../../protocol/faults.ts';
 import { LONG_POLL_LIMITS } from '../../protocol/long-polling.ts';
-import { fullJitterBackoff, type BackoffDelay, type BackoffPolicy } from '../shared/backoff.ts';
+import { fullJitterBackoff, type BackoffDelay, type BackoffPolicy } from '../../protocol/backoff.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { formatInterval, formatMs, plural } from '../shared/format.ts';
 import { errorMessage } from '../shared/http.ts';

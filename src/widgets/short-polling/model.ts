@@ -1,7 +1,7 @@
 import { batch, computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { isTerminal, JOB_LIMITS, type Job, type JobState, type StartJobResponse } from '../../protocol/jobs.ts';
 import type { PublishResponse } from '../../protocol/events.ts';
-import { backoffCeiling } from '../shared/backoff.ts';
+import { backoffCeiling } from '../../protocol/backoff.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { formatBytes, formatInterval, formatMs, formatOffset } from '../shared/format.ts';
 import { errorMessage } from '../shared/http.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { ChannelEvent } from '../../../src/protocol/events.ts';
 import type { FaultRequest } from '../../../src/protocol/faults.ts';
 import { LONG_POLL_LIMITS, type LongPollResponse } from '../../../src/protocol/long-polling.ts';
-import { backoffCeiling, fullJitterBackoff } from '../../../src/widgets/shared/backoff.ts';
+import { backoffCeiling, fullJitterBackoff } from '../../../src/protocol/backoff.ts';
 import { ApiError, NO_ANSWER_MESSAGE, type LongPollingClient, type LongPollResult } from '../../../src/widgets/long-polling/client.ts';
 import {
   ANSWER_GRACE_MS,
