@@ -2,7 +2,7 @@ import { batch, computed, signal, type ReadonlySignal, type Signal } from '@prea
 import { LAB_TECHNIQUES, type LabRun, type LabTechnique, type LabTraffic } from '../../protocol/lab.ts';
 import { formatInterval, plural } from '../shared/format.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
-import { ClockOffsetEstimator, type ClockOffset } from './clock-offset.ts';
+import { ClockOffsetEstimator, type ClockOffset } from '../shared/clock-offset.ts';
 import type { LabApi, TimedStats } from './lab-api.ts';
 import type { LaneClient, LaneFactory } from './lane.ts';
 import { LaneRecorder } from './lane-recorder.ts';

@@ -5,19 +5,10 @@ import type { FaultRequest } from '../../../src/protocol/faults.ts';
 import { LONG_POLL_LIMITS, type LongPollResponse } from '../../../src/protocol/long-polling.ts';
 import { backoffCeiling, fullJitterBackoff } from '../../../src/protocol/backoff.ts';
 import { ApiError, NO_ANSWER_MESSAGE, type LongPollingClient, type LongPollResult } from '../../../src/widgets/long-polling/client.ts';
-import {
-  ANSWER_GRACE_MS,
-  BACKOFF,
-  HOLD,
-  SLOW,
-  SPIN_GUARD_MS,
-  createLongPollingModel,
-  describeNow,
-  describeRetry,
-  notificationText,
-  type LongPollingModel,
-  type LongPollingModelOptions,
-} from '../../../src/widgets/long-polling/model.ts';
+import { describeNow, describeRetry } from '../../../src/widgets/long-polling/describe.ts';
+import { notificationText } from '../../../src/widgets/long-polling/feed-items.ts';
+import { createLongPollingModel, type LongPollingModel, type LongPollingModelOptions } from '../../../src/widgets/long-polling/model.ts';
+import { ANSWER_GRACE_MS, BACKOFF, HOLD, SLOW, SPIN_GUARD_MS } from '../../../src/widgets/long-polling/settings.ts';
 
 /**
  * A fake companion server behind a fake client, on node:test's mocked

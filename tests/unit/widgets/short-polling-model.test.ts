@@ -2,15 +2,13 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { isTerminal, type Job, type StartJobRequest } from '../../../src/protocol/jobs.ts';
 import { ApiError, type PollResult, type ShortPollingClient } from '../../../src/widgets/short-polling/client.ts';
+import { describeNumbers } from '../../../src/widgets/short-polling/describe.ts';
 import {
-  EXERCISE,
-  INTERVAL,
-  REQUEST_TIMEOUT_MS,
   createShortPollingModel,
-  describeNumbers,
   type ShortPollingModel,
   type ShortPollingModelOptions,
 } from '../../../src/widgets/short-polling/model.ts';
+import { EXERCISE, INTERVAL, REQUEST_TIMEOUT_MS } from '../../../src/widgets/short-polling/settings.ts';
 
 /**
  * A fake companion server behind a fake client, on node:test's mocked
