@@ -139,7 +139,7 @@ export function createShortPollingModel(
       state.startedAt.value = clock.now();
       status.value = 'Starting a job…';
     });
-    const started = await startJob(current);
+    const started = await startJob(runContext, current, options.durationMs ?? JOB_DURATION_MS, () => run === current);
     if (!started || run !== current || !current.active) return;
     current.controller = null;
     current.jobId = started.id;
@@ -152,23 +152,6 @@ export function createShortPollingModel(
       // flight before the scheduler effect runs, so the effect schedules nothing.
       void current.pollOnce();
     });
-  }
-
-  /** `POST /api/jobs` for the run; null when it failed (and the reader was told why). */
-  async function startJob(current: PollRun): Promise<StartJobResponse | null> {
-    try {
-      const request = { durationMs: options.durationMs ?? JOB_DURATION_MS, ...(current.channel ? { channel: current.channel } : {}) };
-      return await client.startJob(request, current.controller!.signal);
-    } catch (failure) {
-      if (run !== current || !current.active) return null;
-      current.active = false;
-      batch(() => {
-        phase.value = 'idle';
-        state.error.value = errorMessage(failure);
-        status.value = 'Could not start a job.';
-      });
-      return null;
-    }
   }
 
   return {
@@ -218,6 +201,29 @@ export function createShortPollingModel(
 function readOnlyView(state: ShortPollState) {
   const { intervalMs, useEtag, channel, phase, job, startedAt, polls, publishes, inFlight, publishing, status, error } = state;
   return { intervalMs, useEtag, channel, phase, job, startedAt, polls, publishes, inFlight, publishing, status, error };
+}
+
+/** `POST /api/jobs` for `current`; null when it failed (the reader is told why) or the run was replaced meanwhile. */
+async function startJob(
+  context: RunContext,
+  current: PollRun,
+  durationMs: number,
+  stillCurrent: () => boolean,
+): Promise<StartJobResponse | null> {
+  const { state, client } = context;
+  try {
+    const request = { durationMs, ...(current.channel ? { channel: current.channel } : {}) };
+    return await client.startJob(request, current.controller!.signal);
+  } catch (failure) {
+    if (!stillCurrent() || !current.active) return null;
+    current.active = false;
+    batch(() => {
+      state.phase.value = 'idle';
+      state.error.value = errorMessage(failure);
+      state.status.value = 'Could not start a job.';
+    });
+    return null;
+  }
 }
 
 /** Polling pauses while the tab is hidden, and catches up at once when it shows again. */
