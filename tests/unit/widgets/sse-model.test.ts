@@ -5,6 +5,7 @@ import { createSseClient } from '../../../src/widgets/sse/client.ts';
 import { countResponseBytes } from '../../../src/widgets/shared/http.ts';
 import { FakeEventSource } from './helpers/fake-event-source.ts';
 import { EXERCISE, LOST_GRACE_MS, OPEN_TIMEOUT_MS, WIRE_MAX_LINES, createSseModel, type SseModel } from '../../../src/widgets/sse/model.ts';
+import { settle } from '../support/fake-time.ts';
 
 /**
  * The SSE model against a fake companion server: a fake EventSource class the
@@ -103,10 +104,6 @@ class FakeServer {
       // already closed
     }
   }
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 30; i++) await new Promise<void>((resolve) => queueMicrotask(resolve));
 }
 
 describe('the SSE model', () => {
