@@ -11,8 +11,9 @@ import type { LongPollAnswer, ProductionClient } from '../../src/widgets/product
 import { createGracefulRestartModel, type GracefulRestartModel, SPREAD_MS } from '../../src/widgets/production/graceful-restart-model.ts';
 import { ApiError } from '../../src/widgets/shared/http.ts';
 import { READY_STATE } from '../../src/widgets/sse/client.ts';
+import { type Deferred, deferred } from './support/deferred.ts';
 import { advance, settle } from './support/fake-time.ts';
-import { FakeEventSource } from './widgets/helpers/fake-event-source.ts';
+import { type FakeEventSource, fakeResultsStream } from './widgets/helpers/fake-event-source.ts';
 import { FakeWebSocket } from './widgets/fake-websocket.ts';
 
 /**
@@ -20,40 +21,27 @@ import { FakeWebSocket } from './widgets/fake-websocket.ts';
  * long poll on a fake lesson-7 client, the drill's start and results played
  * by the test, on node:test's mocked setTimeout and Date.
  */
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((ok, fail) => {
-    resolve = ok;
-    reject = fail;
-  });
-  return { promise, resolve, reject };
-}
-
 const T0 = 3_000_000;
 const CHANNEL = 'prod-drain';
 
 describe('the graceful-restart widget model', () => {
   let sources: FakeEventSource[];
-  let polls: { cursor: number; signal: AbortSignal; answer: ReturnType<typeof deferred<LongPollAnswer>> }[];
-  let drains: { request: StartDrainRequest; answer: ReturnType<typeof deferred<StartDrainResponse>> }[];
+  let polls: { cursor: number; signal: AbortSignal; answer: Deferred<LongPollAnswer> }[];
+  let drains: { request: StartDrainRequest; answer: Deferred<StartDrainResponse> }[];
   let stopped: string[];
   let model: GracefulRestartModel;
 
   beforeEach(() => {
     mock.timers.enable({ apis: ['setTimeout', 'Date'], now: T0 });
     FakeWebSocket.reset();
-    sources = [];
     polls = [];
     drains = [];
     stopped = [];
+    const stream = fakeResultsStream();
+    sources = stream.sources;
     const client = {
-      streamUrl: (channel: string) => `http://test/api/sse/${channel}`,
-      openEventSource: (url: string) => {
-        const source = new FakeEventSource(url);
-        sources.push(source);
-        return source;
-      },
+      streamUrl: stream.streamUrl,
+      openEventSource: stream.openEventSource,
       webSocketUrl: () => 'ws://test/ws',
       openWebSocket: (url: string) => new FakeWebSocket(url),
       longPoll: (_channel: string, cursor: number, _timeoutMs: number, signal: AbortSignal) => {

@@ -12,7 +12,7 @@ import type { ProductionClient } from '../../src/widgets/production/client.ts';
 import { createSlowConsumerModel } from '../../src/widgets/production/slow-consumer-model.ts';
 import { ApiError } from '../../src/widgets/shared/http.ts';
 import { settle } from './support/fake-time.ts';
-import { FakeEventSource } from './widgets/helpers/fake-event-source.ts';
+import { fakeResultsStream } from './widgets/helpers/fake-event-source.ts';
 
 /**
  * The slow-consumer widget's model against a fake lesson-7 client: the test
@@ -20,7 +20,7 @@ import { FakeEventSource } from './widgets/helpers/fake-event-source.ts';
  * experiment's events as the server publishes them on the channel.
  */
 function setUp() {
-  const sources: FakeEventSource[] = [];
+  const stream = fakeResultsStream();
   const starts: {
     request: StartSlowConsumerRequest;
     resolve: (answer: StartSlowConsumerResponse) => void;
@@ -28,19 +28,15 @@ function setUp() {
   }[] = [];
   const stopped: string[] = [];
   const client = {
-    streamUrl: (channel: string) => `http://test/api/sse/${channel}`,
-    openEventSource: (url: string) => {
-      const source = new FakeEventSource(url);
-      sources.push(source);
-      return source;
-    },
+    streamUrl: stream.streamUrl,
+    openEventSource: stream.openEventSource,
     startSlowConsumer: (request: StartSlowConsumerRequest) =>
       new Promise<StartSlowConsumerResponse>((resolve, reject) => starts.push({ request, resolve, reject })),
     stopExperiment: (id: string) => stopped.push(id),
   } as unknown as ProductionClient;
   const model = createSlowConsumerModel(client);
   model.channel.value = 'prod-slow';
-  return { model, sources, starts, stopped };
+  return { model, sources: stream.sources, starts, stopped };
 }
 
 const started = (id: string, transport: 'sse' | 'websocket' = 'sse'): StartSlowConsumerResponse => ({

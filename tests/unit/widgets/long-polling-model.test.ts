@@ -9,6 +9,7 @@ import { describeNow, describeRetry } from '../../../src/widgets/long-polling/de
 import { notificationText } from '../../../src/widgets/long-polling/feed-items.ts';
 import { createLongPollingModel, type LongPollingModel, type LongPollingModelOptions } from '../../../src/widgets/long-polling/model.ts';
 import { ANSWER_GRACE_MS, BACKOFF, HOLD, SLOW, SPIN_GUARD_MS } from '../../../src/widgets/long-polling/settings.ts';
+import { EMPTY_STATS } from '../../../src/widgets/long-polling/state.ts';
 import { advance, settle } from '../support/fake-time.ts';
 
 /**
@@ -713,7 +714,7 @@ describe('the sentences', () => {
   });
 
   it('explains the idle and stopped states', () => {
-    const stats = { ...emptyStatsForTest(), requests: 5, answered: 2, timeouts: 2, lost: 1, failed: 1, received: 4 };
+    const stats = { ...EMPTY_STATS, requests: 5, answered: 2, timeouts: 2, lost: 1, failed: 1, received: 4 };
     assert.equal(
       describeNow({ phase: 'idle', requests: [], waiting: null, holdMs: 10_000, cursor: 3, stats }),
       'Press “Start listening”: the client asks for the events after cursor 3, and the server holds the request until one arrives, or for 10 s.',
@@ -729,21 +730,3 @@ describe('the sentences', () => {
     assert.match(notificationText(9), /^#9 Ada/);
   });
 });
-
-function emptyStatsForTest() {
-  return {
-    requests: 0,
-    answered: 0,
-    timeouts: 0,
-    lost: 0,
-    errors: 0,
-    failed: 0,
-    received: 0,
-    duplicates: 0,
-    bytes: 0,
-    bodyBytes: 0,
-    recoveries: 0,
-    recoveredEvents: 0,
-    largestBatch: 0,
-  };
-}
