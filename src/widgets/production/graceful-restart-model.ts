@@ -2,6 +2,7 @@ import { batch, signal, type ReadonlySignal, type Signal } from '@preact/signals
 import { DRAIN_LIMITS, PRODUCTION_EVENTS, type DrainBin, type DrainDone } from '../../protocol/production.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { formatMs, plural } from '../shared/format.ts';
+import { placeInBin } from './bins.ts';
 import type { ProductionClient } from './client.ts';
 import { createDrillClients, type ClientKind, type OwnClient } from './drill-clients.ts';
 import { createHeldExperiment } from './held-experiment.ts';
@@ -111,7 +112,7 @@ export function createGracefulRestartModel(options: GracefulRestartOptions): Gra
     if (!run) return;
     if (type === PRODUCTION_EVENTS.drainBin) {
       const bin = data as DrainBin;
-      runs.value = { ...runs.value, [mode]: { ...run, bins: withBin(run.bins, bin), back: bin.back } };
+      runs.value = { ...runs.value, [mode]: { ...run, bins: placeInBin(run.bins, bin.bin, bin.reconnects), back: bin.back } };
       status.value = `${bin.back} of ${run.fleet} simulated clients back after ${formatMs((bin.bin + 1) * DRAIN_LIMITS.binMs)}.`;
     } else if (type === PRODUCTION_EVENTS.drainDone) {
       const done = data as DrainDone;
@@ -177,14 +178,6 @@ export function createGracefulRestartModel(options: GracefulRestartOptions): Gra
     disconnect: own.disconnect,
     dispose: own.disconnect,
   };
-}
-
-/** The bins with `bin`'s count in its place; bins skipped on the way count 0. */
-function withBin(bins: readonly number[], bin: DrainBin): number[] {
-  const next = bins.slice();
-  while (next.length < bin.bin) next.push(0);
-  next[bin.bin] = bin.reconnects;
-  return next;
 }
 
 /** The drill's outcome, e.g. "Drained 101 SSE streams, 1 WebSocket and 1 long poll. Peak: 60 reconnects in one 100 ms; all 100 back after 2.3 s." */
