@@ -4,23 +4,17 @@ import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { JOB_LIMITS, type Job } from '../../src/protocol/jobs.ts';
 import { InMemoryEventBus } from '../../server/events/event-bus.ts';
 import { JobSimulation, TooManyJobsError, type JobPlan } from '../../server/jobs/job-simulation.ts';
+import { advance, type Steps } from './support/fake-time.ts';
 
 const START = 1_700_000_000_000;
+/** Every delay of a job is a multiple of 10 ms, and its timers await nothing: time moves in 10 ms steps, with nothing to settle. */
+const JOB_STEPS: Steps = { stepMs: 10, settleTurns: 0 };
 const plan = (overrides: Partial<JobPlan> = {}): JobPlan => ({
   channel: 'room',
   durationMs: 10_000,
   outcome: 'succeeded',
   ...overrides,
 });
-
-/**
- * Moves the fake clock forward by `ms`, in small steps: `mock.timers.tick(n)`
- * jumps the clock first, so a timer that a callback sets (the next step of a
- * job) would be due only after the jump. Every delay here is a multiple of 10.
- */
-function advance(ms: number): void {
-  for (let left = ms; left > 0; left -= 10) mock.timers.tick(Math.min(10, left));
-}
 
 describe('JobSimulation', () => {
   let bus: InMemoryEventBus;
@@ -61,22 +55,22 @@ describe('JobSimulation', () => {
     assert.deepEqual(published, [job]);
   });
 
-  it('runs after queuedMs, rises by 10 % every tenth of its duration, then succeeds at 100 %', () => {
+  it('runs after queuedMs, rises by 10 % every tenth of its duration, then succeeds at 100 %', async () => {
     const { id } = jobs.start(plan({ durationMs: 10_000 }));
 
-    advance(JOB_LIMITS.queuedMs);
+    await advance(JOB_LIMITS.queuedMs, JOB_STEPS);
     assert.equal(jobs.get(id)?.state, 'running');
     assert.equal(jobs.get(id)?.progress, 0);
 
-    advance(1_000);
+    await advance(1_000, JOB_STEPS);
     assert.equal(jobs.get(id)?.progress, 10);
     assert.equal(jobs.get(id)?.updatedAt, START + JOB_LIMITS.queuedMs + 1_000);
 
-    advance(8_000);
+    await advance(8_000, JOB_STEPS);
     assert.equal(jobs.get(id)?.progress, 90);
     assert.equal(jobs.get(id)?.state, 'running');
 
-    advance(1_000);
+    await advance(1_000, JOB_STEPS);
     assert.equal(jobs.get(id)?.state, 'succeeded');
     assert.equal(jobs.get(id)?.progress, 100);
 
@@ -91,10 +85,10 @@ describe('JobSimulation', () => {
     );
   });
 
-  it('fails at the end when asked to, without reaching 100 %', () => {
+  it('fails at the end when asked to, without reaching 100 %', async () => {
     const { id } = jobs.start(plan({ outcome: 'failed' }));
 
-    advance(JOB_LIMITS.queuedMs + 10_000);
+    await advance(JOB_LIMITS.queuedMs + 10_000, JOB_STEPS);
 
     assert.equal(jobs.get(id)?.state, 'failed');
     assert.equal(jobs.get(id)?.progress, 90);
@@ -130,29 +124,29 @@ describe('JobSimulation', () => {
     const { id } = jobs.start(plan());
     assert.equal(bus.listenerCount('room'), 2); // the test's and the simulation's
 
-    advance(JOB_LIMITS.queuedMs + 10_000);
+    await advance(JOB_LIMITS.queuedMs + 10_000, JOB_STEPS);
     await bus.publish('room', 'note', { text: 'too late' });
 
     assert.equal(jobs.get(id)?.note, null);
     assert.equal(bus.listenerCount('room'), 1);
   });
 
-  it('forgets a finished job after retainMs', () => {
+  it('forgets a finished job after retainMs', async () => {
     const { id } = jobs.start(plan());
-    advance(JOB_LIMITS.queuedMs + 10_000);
+    await advance(JOB_LIMITS.queuedMs + 10_000, JOB_STEPS);
 
-    advance(JOB_LIMITS.retainMs - 1);
+    await advance(JOB_LIMITS.retainMs - 1, JOB_STEPS);
     assert.ok(jobs.get(id));
-    advance(1);
+    await advance(1, JOB_STEPS);
     assert.equal(jobs.get(id), undefined);
     assert.equal(jobs.size, 0);
   });
 
-  it('makes room by dropping the oldest finished job', () => {
+  it('makes room by dropping the oldest finished job', async () => {
     jobs = new JobSimulation({ bus, limits: { maxJobs: 2 } });
     const first = jobs.start(plan({ durationMs: 1_000 }));
     const second = jobs.start(plan({ durationMs: 60_000 }));
-    advance(JOB_LIMITS.queuedMs + 1_000);
+    await advance(JOB_LIMITS.queuedMs + 1_000, JOB_STEPS);
 
     const third = jobs.start(plan());
 
@@ -161,11 +155,11 @@ describe('JobSimulation', () => {
     assert.ok(jobs.get(third.id));
   });
 
-  it('refuses a job when every slot is unfinished, saying when one should finish', () => {
+  it('refuses a job when every slot is unfinished, saying when one should finish', async () => {
     jobs = new JobSimulation({ bus, limits: { maxJobs: 2 } });
     jobs.start(plan({ durationMs: 20_000 }));
     jobs.start(plan({ durationMs: 5_000 }));
-    advance(1_500);
+    await advance(1_500, JOB_STEPS);
 
     assert.throws(
       () => jobs.start(plan()),
@@ -173,12 +167,12 @@ describe('JobSimulation', () => {
     );
   });
 
-  it('stops every timer and subscription on close', () => {
+  it('stops every timer and subscription on close', async () => {
     const { id } = jobs.start(plan());
     const before = published.length;
 
     jobs.close();
-    advance(JOB_LIMITS.queuedMs + JOB_LIMITS.maxDurationMs + JOB_LIMITS.retainMs);
+    await advance(JOB_LIMITS.queuedMs + JOB_LIMITS.maxDurationMs + JOB_LIMITS.retainMs, JOB_STEPS);
 
     assert.equal(published.length, before);
     assert.equal(jobs.get(id), undefined);
@@ -186,9 +180,9 @@ describe('JobSimulation', () => {
     assert.throws(() => jobs.start(plan()));
   });
 
-  it('hands out snapshots that later changes do not alter', () => {
+  it('hands out snapshots that later changes do not alter', async () => {
     const job = jobs.start(plan());
-    advance(JOB_LIMITS.queuedMs);
+    await advance(JOB_LIMITS.queuedMs, JOB_STEPS);
 
     assert.equal(job.state, 'queued');
     assert.equal(jobs.get(job.id)?.state, 'running');

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import type { Job } from '../../src/protocol/jobs.ts';
 import { InMemoryEventBus } from '../../server/events/event-bus.ts';
 import { JobSimulation, type JobSnapshot, type JobStore } from '../../server/jobs/job-simulation.ts';
+import { settle } from './support/fake-time.ts';
 
 const START = 1_700_000_000_000;
 
@@ -21,9 +22,6 @@ function recordingStore(): JobStore & { saved: JobSnapshot[]; released: string[]
   };
   return store;
 }
-
-/** Lets the chained saves and publishes of the fake clock's timers run. */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('JobSimulation with a store (several instances)', () => {
   let bus: InMemoryEventBus;

@@ -13,6 +13,7 @@ import type { LaneClient, LaneContext, LaneFactory } from '../../src/widgets/lab
 import { EXERCISE_MIN_RUN_MS } from '../../src/widgets/lab/lab-exercise.ts';
 import { createLabModel, type LabModel } from '../../src/widgets/lab/model.ts';
 import { DURATION_STEPS, INTERVAL_STEPS, RATE_STEPS } from '../../src/widgets/lab/settings.ts';
+import { advance, settle } from './support/fake-time.ts';
 
 /** The server's clock runs this far ahead of the page's. */
 const SERVER_AHEAD_MS = 1_000;
@@ -90,18 +91,6 @@ class FakeLane implements LaneClient {
   stop() {
     this.stopped += 1;
   }
-}
-
-/** Moves mocked time in small steps, letting promises settle in between. */
-async function advance(ms: number, step = 10): Promise<void> {
-  for (let done = 0; done < ms; done += step) {
-    mock.timers.tick(Math.min(step, ms - done));
-    for (let turn = 0; turn < 5; turn++) await Promise.resolve();
-  }
-}
-
-async function settle(): Promise<void> {
-  for (let turn = 0; turn < 20; turn++) await Promise.resolve();
 }
 
 describe('side-by-side lab model', () => {
@@ -264,7 +253,7 @@ describe('side-by-side lab model', () => {
       await startRun('1/s', 5_000, durationMs);
       api.traffic['long-polling'].requests = longPoll;
       api.traffic['short-polling-etag'].requests = shortPoll;
-      await advance(durationMs + 7_000, 50);
+      await advance(durationMs + 7_000, { stepMs: 50 });
       assert.equal(model.phase.value, 'done');
     };
     await runWith(3, 10, 10_000); // too short to count

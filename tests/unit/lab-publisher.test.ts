@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { LabPublisher, type PublisherClock } from '../../server/lab/lab-publisher.ts';
+import { advance } from './support/fake-time.ts';
 
 const clock: PublisherClock = {
   now: () => Date.now(),
@@ -14,16 +15,11 @@ const sequence = (...values: number[]) => {
   return () => values[index++ % values.length]!;
 };
 
-/** Moves mocked time in small steps: node's mock timers run every due timer at the final time of a tick. */
-function advance(ms: number, step = 10): void {
-  for (let done = 0; done < ms; done += step) mock.timers.tick(Math.min(step, ms - done));
-}
-
 describe('lab publisher', () => {
   beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 }));
   afterEach(() => mock.timers.reset());
 
-  it('publishes at the average rate, with gaps between half and 1.5 times the average', () => {
+  it('publishes at the average rate, with gaps between half and 1.5 times the average', async () => {
     const times: number[] = [];
     const publisher = new LabPublisher({
       ratePerMinute: 60, // one a second
@@ -32,7 +28,7 @@ describe('lab publisher', () => {
       clock,
       random: sequence(0, 0.5, 0.999),
     });
-    advance(60_000);
+    await advance(60_000, { stepMs: 10 });
     // The first event after 0 × 1 s; then gaps of 1 s, 1.499 s, 0.5 s, 1 s…
     assert.ok(times[0]! - 1_000_000 <= 10, 'the first event at once (within one 10 ms step)');
     const gaps = times.slice(1).map((time, index) => time - times[index]!);
@@ -45,7 +41,7 @@ describe('lab publisher', () => {
     assert.equal(publisher.state, 'finished');
   });
 
-  it('numbers the events from 1 and publishes nothing after the end', () => {
+  it('numbers the events from 1 and publishes nothing after the end', async () => {
     const seqs: number[] = [];
     let finished = 0;
     const publisher = new LabPublisher({
@@ -56,9 +52,9 @@ describe('lab publisher', () => {
       clock,
       random: () => 0.5,
     });
-    advance(4_999);
+    await advance(4_999, { stepMs: 10 });
     assert.equal(publisher.state, 'running');
-    advance(10_000);
+    await advance(10_000, { stepMs: 10 });
     assert.deepEqual(
       seqs,
       Array.from({ length: seqs.length }, (_, index) => index + 1),
@@ -68,7 +64,7 @@ describe('lab publisher', () => {
     assert.equal(publisher.endedAt, 1_005_000);
   });
 
-  it('finishes on time even when the next event would come after the end', () => {
+  it('finishes on time even when the next event would come after the end', async () => {
     let finished = 0;
     const publisher = new LabPublisher({
       ratePerMinute: 1 / 60, // one an hour
@@ -78,13 +74,13 @@ describe('lab publisher', () => {
       clock,
       random: () => 0.9,
     });
-    advance(10_000);
+    await advance(10_000, { stepMs: 10 });
     assert.equal(finished, 1);
     assert.equal(publisher.state, 'finished');
     assert.equal(publisher.published, 0);
   });
 
-  it('catches up after a stall instead of drifting, and stops when told', () => {
+  it('catches up after a stall instead of drifting, and stops when told', async () => {
     let count = 0;
     const publisher = new LabPublisher({
       ratePerMinute: 3_000, // 50 a second
@@ -93,11 +89,11 @@ describe('lab publisher', () => {
       clock,
       random: () => 0.5,
     });
-    advance(1_000);
+    await advance(1_000, { stepMs: 10 });
     assert.ok(count >= 49 && count <= 51, `${count} events in the first second`);
     publisher.stop();
     const stoppedAt = count;
-    advance(10_000);
+    await advance(10_000, { stepMs: 10 });
     assert.equal(count, stoppedAt);
     assert.equal(publisher.state, 'stopped');
     assert.equal(publisher.endedAt, 1_001_000);

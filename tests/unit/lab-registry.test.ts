@@ -5,6 +5,7 @@ import { LAB_TICK_EVENT, type LabTick } from '../../src/protocol/lab.ts';
 import { LabRegistry, TooManyLabsError } from '../../server/lab/lab-registry.ts';
 import { parseRunLabRequest } from '../../server/lab/run-lab-request.ts';
 import { HttpProblem } from '../../server/http/problem.ts';
+import { advance } from './support/fake-time.ts';
 
 const clock = {
   now: () => Date.now(),
@@ -23,11 +24,6 @@ function fakeBus() {
   };
 }
 
-/** Moves mocked time in small steps: node's mock timers run every due timer at the final time of a tick. */
-function advance(ms: number, step = 10): void {
-  for (let done = 0; done < ms; done += step) mock.timers.tick(Math.min(step, ms - done));
-}
-
 describe('lab registry', () => {
   beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 5_000_000 }));
   afterEach(() => mock.timers.reset());
@@ -40,7 +36,7 @@ describe('lab registry', () => {
     assert.equal(lab.channel, `lab-${lab.id}`);
 
     labs.run(lab, { ratePerMinute: 60, durationMs: 5_000 });
-    advance(5_000);
+    await advance(5_000, { stepMs: 10 });
     await Promise.resolve();
     assert.ok(bus.published.length >= 4);
     assert.ok(bus.published.every((event) => event.channel === lab.channel && event.type === LAB_TICK_EVENT));
@@ -54,12 +50,12 @@ describe('lab registry', () => {
     assert.equal(run.lastEventId, bus.published.length);
   });
 
-  it('forgets a lab left idle, but never one that is publishing', () => {
+  it('forgets a lab left idle, but never one that is publishing', async () => {
     const labs = new LabRegistry({ bus: fakeBus(), clock, limits: { idleTtlMs: 60_000 } });
     const idle = labs.create();
     const busy = labs.create();
     labs.run(busy, { ratePerMinute: 1, durationMs: 600_000 });
-    advance(61_000);
+    await advance(61_000, { stepMs: 10 });
     assert.equal(labs.get(idle.id), undefined);
     assert.equal(labs.get(busy.id), busy);
     labs.close();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ClockOffsetEstimator } from '../../src/widgets/lab/clock-offset.ts';
+import { ClockOffsetEstimator } from '../../src/widgets/shared/clock-offset.ts';
 import { percentile, summarizeLatency } from '../../src/widgets/lab/latency-stats.ts';
 import { LaneRecorder } from '../../src/widgets/lab/lane-recorder.ts';
 import { RATE_STEPS, formatDuration, maxDurationFor } from '../../src/widgets/lab/settings.ts';

@@ -16,6 +16,7 @@ import type { LongPollAnswer, ProductionClient } from '../../src/widgets/product
 import { STORM_EXERCISE, createStormModel } from '../../src/widgets/production/storm-model.ts';
 import { createHeldExperiment } from '../../src/widgets/production/held-experiment.ts';
 import { ApiError } from '../../src/widgets/shared/http.ts';
+import { deferred } from './support/deferred.ts';
 
 /** The shared fake, fed JSON data with ids counting from 1, as the server's streams give them. */
 class FakeEventSource extends SharedFakeEventSource {
@@ -24,17 +25,6 @@ class FakeEventSource extends SharedFakeEventSource {
   emitJson(type: string, data: unknown): void {
     this.emit(type, JSON.stringify(data), (this.#id += 1));
   }
-}
-
-/** A promise the test settles. */
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((ok, fail) => {
-    resolve = ok;
-    reject = fail;
-  });
-  return { promise, resolve, reject };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));

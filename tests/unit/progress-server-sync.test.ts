@@ -4,6 +4,7 @@ import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import type { Progress, ProgressResponse } from '../../src/protocol/progress.ts';
 import { mergeProgress, normalizeProgress, resetProgressAt } from '../../src/protocol/merge-progress.ts';
 import { ServerSync, type LocalProgressStore } from '../../src/progress/server-sync.ts';
+import { settle } from './support/fake-time.ts';
 
 /** A browser's local store, in memory. */
 class FakeLocal implements LocalProgressStore {
@@ -65,11 +66,6 @@ class FakeServer {
     return Response.json({ progress: this.stored, updatedAt: 1 } satisfies ProgressResponse);
   };
 }
-
-/** Lets the fake fetches' promises settle (they resolve in microtasks). */
-const settle = async () => {
-  for (let i = 0; i < 20; i += 1) await Promise.resolve();
-};
 
 describe('ServerSync', () => {
   let local: FakeLocal;

@@ -10,7 +10,7 @@ import {
 } from '../../src/protocol/workshops.ts';
 import { ApiError } from '../../src/widgets/shared/http.ts';
 import { newTrack, track } from '../../src/widgets/sse/build-tracker.ts';
-import { toFeedItem } from '../../src/widgets/long-polling/model.ts';
+import { toFeedItem } from '../../src/widgets/long-polling/feed-items.ts';
 import { broadcastLine, demoBroadcastOf } from '../../src/widgets/shared/workshop-broadcast.ts';
 import { demoChannels, registerDemoChannel } from '../../src/widgets/shared/demo-channels.ts';
 import type { WorkshopClient } from '../../src/workshops/client.ts';

@@ -1,6 +1,6 @@
 import { LAB_TECHNIQUES, type LabTechnique } from '../../protocol/lab.ts';
 import type { Clock } from '../shared/clock.ts';
-import { ClockOffsetEstimator } from './clock-offset.ts';
+import { ClockOffsetEstimator } from '../shared/clock-offset.ts';
 import type { LaneClient } from './lane.ts';
 import { LaneRecorder } from './lane-recorder.ts';
 import type { RATE_STEPS } from './settings.ts';

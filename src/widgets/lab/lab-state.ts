@@ -2,7 +2,7 @@ import { batch, computed, signal } from '@preact/signals';
 import type { LabRun, LabTechnique, LabTraffic } from '../../protocol/lab.ts';
 import { LAB_TECHNIQUES } from '../../protocol/lab.ts';
 import { systemClock } from '../shared/clock.ts';
-import type { ClockOffset } from './clock-offset.ts';
+import type { ClockOffset } from '../shared/clock-offset.ts';
 import { checkExercise, type RunRecord } from './lab-exercise.ts';
 import { laneFigures, laneRow } from './lab-figures.ts';
 import { ranMs, type Session } from './lab-session.ts';

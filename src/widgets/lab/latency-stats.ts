@@ -23,7 +23,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 /**
  * Median, 95th percentile and maximum of `samples` shifted by `offsetMs`
- * (the clock correction, see clock-offset.ts). A sample that the correction
+ * (the clock correction, see ../shared/clock-offset.ts). A sample that the correction
  * puts below zero is counted as 0: an event cannot arrive before it was
  * published, so it only means the offset is off by up to half a round trip.
  */

@@ -1,7 +1,7 @@
 import type { ReadonlySignal, Signal } from '@preact/signals';
 import type { LabRun, LabTechnique } from '../../protocol/lab.ts';
 import type { Clock } from '../shared/clock.ts';
-import type { ClockOffset } from './clock-offset.ts';
+import type { ClockOffset } from '../shared/clock-offset.ts';
 import type { LabApi } from './lab-api.ts';
 import { bytesSeries, latencySeries } from './lab-charts.ts';
 import type { ExerciseCheck } from './lab-exercise.ts';

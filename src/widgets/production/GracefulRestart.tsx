@@ -3,16 +3,14 @@ import { DRAIN_LIMITS } from '../../protocol/production.ts';
 import { formatMs } from '../shared/format.ts';
 import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
+import { CLIENT_LABELS, type ClientKind, type OwnClient } from './drill-clients.ts';
 import {
-  CLIENT_LABELS,
   FLEET_CHOICES,
   RETRY_CHOICES,
   SPREAD_MS,
   createGracefulRestartModel,
-  type ClientKind,
   type DrillMode,
   type DrillRun,
-  type OwnClient,
 } from './graceful-restart-model.ts';
 import { type ChartSeries, TimeChart } from '../shared/TimeChart.tsx';
 import { useHydrated } from '../shared/use-hydrated.ts';

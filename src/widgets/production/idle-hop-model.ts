@@ -95,55 +95,7 @@ export function createIdleHopModel(client: ProductionClient, clock: Clock = syst
     };
   };
 
-  const listener: WireReaderListener = {
-    connecting({ attempt, lastEventId }) {
-      batch(() => {
-        state.value = 'connecting';
-        if (attempt > 1) note('info', `Reconnecting through the hop${lastEventId ? ` with lastEventId=${lastEventId}` : ''}…`);
-      });
-    },
-    open() {
-      batch(() => {
-        state.value = 'open';
-        lastByteAt.value = clock.now();
-        count({ connections: 1 });
-        const beat = openedWith.heartbeatMs === NO_HEARTBEAT_MS ? 'no heartbeats' : `a heartbeat every ${formatMs(openedWith.heartbeatMs)}`;
-        note('open', `Stream open through a hop that cuts after ${formatMs(openedWith.idleMs)} of silence; ${beat}.`);
-      });
-    },
-    chunk({ lines, events }) {
-      const beats = lines.filter(isHeartbeat).length;
-      batch(() => {
-        lastByteAt.value = clock.now();
-        count({ heartbeats: beats, events: events.length });
-        for (const event of events) note('event', `Event ${event.lastEventId} (${event.type}) arrived: the hop's timer starts over.`);
-      });
-    },
-    closed({ reason, retryInMs }) {
-      const silentMs = lastByteAt.value === null ? 0 : clock.now() - lastByteAt.value;
-      batch(() => {
-        lastByteAt.value = null;
-        // The hop says nothing when it cuts (no real proxy does): a network error after most of its
-        // limit in silence is its doing. The page's clock starts late (the hop's timer starts when the
-        // request reaches it), and a busy page reads late, so the measured silence runs a little short.
-        if (reason === 'network-error' && silentMs >= openedWith.idleMs * CUT_SILENCE_SHARE) {
-          count({ cuts: 1 });
-          state.value = 'cut';
-          note(
-            'cut',
-            `Cut by the hop after ${formatMs(silentMs)} of silence (its limit: ${formatMs(openedWith.idleMs)}).` +
-              (retryInMs === null ? '' : ` Reconnecting in ${formatMs(retryInMs)}, as EventSource would.`),
-          );
-        } else if (reason === 'refused') {
-          state.value = 'ended';
-          note('error', 'The hop refused the stream; not reconnecting.');
-        } else {
-          state.value = 'ended';
-          note('info', `The stream ended (${reason === 'ended' ? 'cleanly' : 'network error'}).`);
-        }
-      });
-    },
-  };
+  const listener = hopListener({ clock, state, lastByteAt, note, count, openedWith: () => openedWith });
 
   function open(): void {
     if (!channel.value) return;
@@ -201,6 +153,72 @@ export function createIdleHopModel(client: ProductionClient, clock: Clock = syst
     dispose() {
       reader?.stop();
       reader = undefined;
+    },
+  };
+}
+
+/** What the stream's listener updates. */
+interface HopParts {
+  clock: Clock;
+  state: Signal<HopState>;
+  lastByteAt: Signal<number | null>;
+  note(kind: HopLogEntry['kind'], text: string): void;
+  count(change: Partial<HopStats>): void;
+  /** The settings the open reader was opened with. */
+  openedWith(): { idleMs: number; heartbeatMs: number };
+}
+
+/** Follows the wire reader: open, bytes, and how each connection ended (the hop's cut, or something else). */
+function hopListener({ clock, state, lastByteAt, note, count, openedWith }: HopParts): WireReaderListener {
+  return {
+    connecting({ attempt, lastEventId }) {
+      batch(() => {
+        state.value = 'connecting';
+        if (attempt > 1) note('info', `Reconnecting through the hop${lastEventId ? ` with lastEventId=${lastEventId}` : ''}…`);
+      });
+    },
+    open() {
+      const opened = openedWith();
+      batch(() => {
+        state.value = 'open';
+        lastByteAt.value = clock.now();
+        count({ connections: 1 });
+        const beat = opened.heartbeatMs === NO_HEARTBEAT_MS ? 'no heartbeats' : `a heartbeat every ${formatMs(opened.heartbeatMs)}`;
+        note('open', `Stream open through a hop that cuts after ${formatMs(opened.idleMs)} of silence; ${beat}.`);
+      });
+    },
+    chunk({ lines, events }) {
+      const beats = lines.filter(isHeartbeat).length;
+      batch(() => {
+        lastByteAt.value = clock.now();
+        count({ heartbeats: beats, events: events.length });
+        for (const event of events) note('event', `Event ${event.lastEventId} (${event.type}) arrived: the hop's timer starts over.`);
+      });
+    },
+    closed({ reason, retryInMs }) {
+      const opened = openedWith();
+      const silentMs = lastByteAt.value === null ? 0 : clock.now() - lastByteAt.value;
+      batch(() => {
+        lastByteAt.value = null;
+        // The hop says nothing when it cuts (no real proxy does): a network error after most of its
+        // limit in silence is its doing. The page's clock starts late (the hop's timer starts when the
+        // request reaches it), and a busy page reads late, so the measured silence runs a little short.
+        if (reason === 'network-error' && silentMs >= opened.idleMs * CUT_SILENCE_SHARE) {
+          count({ cuts: 1 });
+          state.value = 'cut';
+          note(
+            'cut',
+            `Cut by the hop after ${formatMs(silentMs)} of silence (its limit: ${formatMs(opened.idleMs)}).` +
+              (retryInMs === null ? '' : ` Reconnecting in ${formatMs(retryInMs)}, as EventSource would.`),
+          );
+        } else if (reason === 'refused') {
+          state.value = 'ended';
+          note('error', 'The hop refused the stream; not reconnecting.');
+        } else {
+          state.value = 'ended';
+          note('info', `The stream ended (${reason === 'ended' ? 'cleanly' : 'network error'}).`);
+        }
+      });
     },
   };
 }

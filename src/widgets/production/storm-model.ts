@@ -10,6 +10,7 @@ import {
   type StormStrategy,
 } from '../../protocol/production.ts';
 import { formatMs } from '../shared/format.ts';
+import { placeInBin } from './bins.ts';
 import type { ProductionClient } from './client.ts';
 import { ExperimentFeed } from './experiment-feed.ts';
 import { createHeldExperiment } from './held-experiment.ts';
@@ -97,18 +98,7 @@ export function createStormModel(client: ProductionClient): StormModel {
   let early: { type: string; data: StormBin | StormDone }[] = [];
   let disposed = false;
 
-  const exercise = computed<StormExerciseCheck>(() => {
-    const none = runs.value.none;
-    const jitter = runs.value['full-jitter'];
-    const comparable =
-      none?.done === true &&
-      jitter?.done === true &&
-      !none.aborted &&
-      !jitter.aborted &&
-      none.clients === jitter.clients &&
-      none.clients >= STORM_EXERCISE.minClients;
-    return { none, jitter, comparable, met: comparable && jitter!.peak * STORM_EXERCISE.factor <= none!.peak };
-  });
+  const exercise = computed(() => gradeStorms(runs.value));
 
   function update(strategyOfRun: StormStrategy, change: (run: StormRun) => StormRun): void {
     const run = runs.value[strategyOfRun];
@@ -119,9 +109,7 @@ export function createStormModel(client: ProductionClient): StormModel {
     if (current === undefined) return void early.push({ type: PRODUCTION_EVENTS.stormBin, data: bin });
     if (bin.storm !== current) return;
     update(bin.strategy, (run) => {
-      const bins = run.bins.slice();
-      while (bins.length < bin.bin) bins.push(0);
-      bins[bin.bin] = bin.attempts;
+      const bins = placeInBin(run.bins, bin.bin, bin.attempts);
       return { ...run, bins, connected: bin.connected, ...peakAndTotal(bins) };
     });
     const run = runs.value[bin.strategy];
@@ -148,12 +136,7 @@ export function createStormModel(client: ProductionClient): StormModel {
         ...(done.aborted === undefined ? {} : { aborted: done.aborted }),
       }));
       phase.value = 'idle';
-      status.value = done.aborted
-        ? `The storm stopped early: ${done.aborted}.`
-        : `${STORM_STRATEGY_LABELS[done.strategy]}: peak of ${done.peak} attempts in one 100 ms, ${done.attempts} in all; ` +
-          (done.allBackMs === null
-            ? `${done.back} of ${done.clients} clients back when the storm ended.`
-            : `every client back after ${formatMs(done.allBackMs)}.`);
+      status.value = describeStormDone(done);
     });
   }
 
@@ -178,20 +161,7 @@ export function createStormModel(client: ProductionClient): StormModel {
       held.hold(started.id);
       if (disposed) return;
       batch(() => {
-        runs.value = {
-          ...runs.value,
-          [chosen]: {
-            storm: started.id,
-            strategy: chosen,
-            clients: size,
-            bins: [],
-            connected: 0,
-            done: false,
-            peak: 0,
-            attempts: 0,
-            allBackMs: null,
-          },
-        };
+        runs.value = { ...runs.value, [chosen]: newRun(started.id, chosen, size) };
         phase.value = 'running';
         status.value = `${size} clients connected; the server restarts and refuses everyone for ${formatMs(started.outageMs)}…`;
       });
@@ -227,6 +197,35 @@ export function createStormModel(client: ProductionClient): StormModel {
       feed.close();
     },
   };
+}
+
+/** The exercise: full jitter's peak at most a third of no backoff's, on the same fleet of {@link STORM_EXERCISE}.minClients or more. */
+function gradeStorms(runs: Partial<Record<StormStrategy, StormRun>>): StormExerciseCheck {
+  const none = runs.none;
+  const jitter = runs['full-jitter'];
+  const comparable =
+    none?.done === true &&
+    jitter?.done === true &&
+    !none.aborted &&
+    !jitter.aborted &&
+    none.clients === jitter.clients &&
+    none.clients >= STORM_EXERCISE.minClients;
+  return { none, jitter, comparable, met: comparable && jitter!.peak * STORM_EXERCISE.factor <= none!.peak };
+}
+
+/** A storm just started: no bin yet. */
+function newRun(storm: string, strategy: StormStrategy, clients: number): StormRun {
+  return { storm, strategy, clients, bins: [], connected: 0, done: false, peak: 0, attempts: 0, allBackMs: null };
+}
+
+/** How a storm ended, e.g. "Full jitter: peak of 20 attempts in one 100 ms, 285 in all; every client back after 9.1 s." */
+function describeStormDone(done: StormDone): string {
+  if (done.aborted) return `The storm stopped early: ${done.aborted}.`;
+  const back =
+    done.allBackMs === null
+      ? `${done.back} of ${done.clients} clients back when the storm ended.`
+      : `every client back after ${formatMs(done.allBackMs)}.`;
+  return `${STORM_STRATEGY_LABELS[done.strategy]}: peak of ${done.peak} attempts in one 100 ms, ${done.attempts} in all; ${back}`;
 }
 
 function peakAndTotal(bins: number[]): { peak: number; attempts: number } {

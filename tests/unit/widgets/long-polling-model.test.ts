@@ -5,19 +5,12 @@ import type { FaultRequest } from '../../../src/protocol/faults.ts';
 import { LONG_POLL_LIMITS, type LongPollResponse } from '../../../src/protocol/long-polling.ts';
 import { backoffCeiling, fullJitterBackoff } from '../../../src/protocol/backoff.ts';
 import { ApiError, NO_ANSWER_MESSAGE, type LongPollingClient, type LongPollResult } from '../../../src/widgets/long-polling/client.ts';
-import {
-  ANSWER_GRACE_MS,
-  BACKOFF,
-  HOLD,
-  SLOW,
-  SPIN_GUARD_MS,
-  createLongPollingModel,
-  describeNow,
-  describeRetry,
-  notificationText,
-  type LongPollingModel,
-  type LongPollingModelOptions,
-} from '../../../src/widgets/long-polling/model.ts';
+import { describeNow, describeRetry } from '../../../src/widgets/long-polling/describe.ts';
+import { notificationText } from '../../../src/widgets/long-polling/feed-items.ts';
+import { createLongPollingModel, type LongPollingModel, type LongPollingModelOptions } from '../../../src/widgets/long-polling/model.ts';
+import { ANSWER_GRACE_MS, BACKOFF, HOLD, SLOW, SPIN_GUARD_MS } from '../../../src/widgets/long-polling/settings.ts';
+import { EMPTY_STATS } from '../../../src/widgets/long-polling/state.ts';
+import { advance, settle } from '../support/fake-time.ts';
 
 /**
  * A fake companion server behind a fake client, on node:test's mocked
@@ -112,7 +105,7 @@ class FakeLongPollServer implements LongPollingClient {
     const now = read();
     if (now) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
-      const settle = (value: LongPollResponse | undefined) => {
+      const answerWith = (value: LongPollResponse | undefined) => {
         this.#waiters.delete(wake);
         clearTimeout(timer);
         resolve(value);
@@ -120,10 +113,10 @@ class FakeLongPollServer implements LongPollingClient {
       // Like the bus subscription: read the log the moment a publish wakes us.
       const wake = () => {
         const answer = read();
-        if (answer) settle(answer);
+        if (answer) answerWith(answer);
       };
       this.#waiters.add(wake);
-      const timer = setTimeout(() => settle(undefined), timeoutMs);
+      const timer = setTimeout(() => answerWith(undefined), timeoutMs);
       onAbort(signal, (reason) => {
         this.#waiters.delete(wake);
         clearTimeout(timer);
@@ -179,20 +172,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Moves mocked time forward in small steps, letting promise callbacks run between them. */
-async function advance(ms: number, stepMs = 5): Promise<void> {
-  for (let done = 0; done < ms; done += stepMs) {
-    mock.timers.tick(Math.min(stepMs, ms - done));
-    await flush();
-  }
-}
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
 /** Runs an action that awaits the fake server, moving time until it is done. */
-async function settle<T>(promise: Promise<T>, ms = 100): Promise<T> {
+async function withTime<T>(promise: Promise<T>, ms = 100): Promise<T> {
   await advance(ms);
   return promise;
 }
@@ -230,7 +211,7 @@ describe('the poll loop', () => {
     await listen();
     assert.equal(model.requests.value[0]!.outcome, 'held');
     assert.equal(model.inFlight.value, true);
-    await advance(2_000 * 3 + 100, 10);
+    await advance(2_000 * 3 + 100, { stepMs: 10 });
     assert.equal(server.maxInFlight, 1, 'never two requests at once');
     const records = model.requests.value;
     assert.ok(records.length >= 3);
@@ -252,7 +233,7 @@ describe('the poll loop', () => {
     makeModel();
     await listen();
     await advance(1_000);
-    await settle(model.send('Hello'));
+    await withTime(model.send('Hello'));
     const [item] = model.feed.value;
     assert.equal(item?.text, 'Hello');
     assert.equal(item?.id, 1);
@@ -269,7 +250,7 @@ describe('the poll loop', () => {
   it('“Send 5 at once” delivers all five, several in one answer', async () => {
     makeModel();
     await listen();
-    await settle(model.sendBurst(5), 200);
+    await withTime(model.sendBurst(5), 200);
     assert.equal(model.feed.value.length, 5);
     assert.deepEqual(
       model.feed.value.map((item) => item.id),
@@ -289,7 +270,7 @@ describe('the poll loop', () => {
     model.setHold(3_000);
     await listen();
     model.setHold(5_000);
-    await advance(3_100, 10);
+    await advance(3_100, { stepMs: 10 });
     assert.deepEqual(
       server.polls.map((poll) => poll.timeoutMs),
       [3_000, 5_000],
@@ -339,13 +320,13 @@ describe('the lost response', () => {
     const done = mock.fn();
     makeModel({ onExerciseComplete: done });
     await listen();
-    await settle(model.send('before'));
+    await withTime(model.send('before'));
     assert.equal(model.cursor.value, 1);
 
-    await settle(model.loseNextResponse());
+    await withTime(model.loseNextResponse());
     assert.equal(model.faults.value.lossArmed, true);
     assert.match(model.status.value, /^Armed: the server will take the next events/);
-    await settle(model.send('lost once'), 40);
+    await withTime(model.send('lost once'), 40);
 
     const lost = model.requests.value.find((record) => record.outcome === 'lost')!;
     assert.ok(lost, 'the answer was lost');
@@ -384,15 +365,15 @@ describe('the lost response', () => {
     assert.equal(model.exercise.value.passed, true);
     assert.equal(model.exerciseDone.value, true);
     assert.equal(done.mock.callCount(), 1);
-    await settle(model.send('after'));
+    await withTime(model.send('after'));
     assert.equal(done.mock.callCount(), 1, 'reported once');
   });
 
   it('a burst through a lost response: all five arrive, none twice', async () => {
     makeModel();
     await listen();
-    await settle(model.loseNextResponse());
-    await settle(model.sendBurst(5), 1_000);
+    await withTime(model.loseNextResponse());
+    await withTime(model.sendBurst(5), 1_000);
     assert.equal(model.stats.value.lost, 1);
     assert.equal(model.verification.value.text, 'Sent 5 · received 5 · lost 0 · duplicates dropped 0');
     assert.deepEqual(
@@ -405,7 +386,7 @@ describe('the lost response', () => {
   it('the exercise needs a lost response…', async () => {
     makeModel();
     await listen();
-    await settle(model.sendBurst(3));
+    await withTime(model.sendBurst(3));
     assert.equal(model.exercise.value.allReceived, true);
     assert.equal(model.exercise.value.recovered, false);
     assert.equal(model.exercise.value.passed, false);
@@ -414,14 +395,14 @@ describe('the lost response', () => {
   it('…and every notification received: one still on its way does not pass', async () => {
     makeModel();
     await listen();
-    await settle(model.loseNextResponse());
-    await settle(model.send('one'), 1_000);
+    await withTime(model.loseNextResponse());
+    await withTime(model.send('one'), 1_000);
     assert.equal(model.exercise.value.passed, true);
     // A fresh session: counted again from scratch.
     model.stop();
     await listen();
     server.slowMs = 2_000;
-    await settle(model.send('two'), 40);
+    await withTime(model.send('two'), 40);
     assert.equal(model.verification.value.pending, 1);
     assert.equal(model.exercise.value.passed, false, 'no loss in this session, one on its way');
   });
@@ -435,7 +416,7 @@ describe('the lost response', () => {
     assert.equal(model.feed.value.length, 1, 'the held request brought it first');
     assert.equal(model.verification.value.sent, 0, 'not acknowledged yet');
     assert.equal(model.verification.value.lost, 0);
-    await settle(sending, 250);
+    await withTime(sending, 250);
     assert.equal(model.publishes.value[0]!.status, 'received');
     assert.equal(model.verification.value.text, 'Sent 1 · received 1 · lost 0 · duplicates dropped 0');
   });
@@ -445,10 +426,10 @@ describe('duplicates and resets', () => {
   it('drops ids at or below the cursor and shows each event once', async () => {
     makeModel();
     await listen();
-    await settle(model.send('a'));
-    await settle(model.send('b'));
+    await withTime(model.send('a'));
+    await withTime(model.send('b'));
     server.replayOnce = true;
-    await settle(model.send('c'));
+    await withTime(model.send('c'));
     assert.deepEqual(
       model.feed.value.map((item) => item.text),
       ['c', 'b', 'a'],
@@ -465,8 +446,8 @@ describe('duplicates and resets', () => {
   it('after a server restart (ids begin again) new events are not mistaken for duplicates', async () => {
     makeModel();
     await listen();
-    await settle(model.send('old 1'));
-    await settle(model.send('old 2'));
+    await withTime(model.send('old 1'));
+    await withTime(model.send('old 2'));
     // The server restarts (its log is gone, ids begin again) while the reader is away.
     model.stop();
     server.restart();
@@ -475,7 +456,7 @@ describe('duplicates and resets', () => {
     assert.equal(model.requests.value[0]!.reset, true);
     assert.match(model.status.value, /no longer knows cursor 2/);
     assert.equal(model.cursor.value, 0);
-    await settle(model.send('new 1'));
+    await withTime(model.send('new 1'));
     assert.deepEqual(
       model.feed.value.map((item) => item.text),
       ['new 1', 'old 2', 'old 1'],
@@ -489,17 +470,17 @@ describe('errors and backoff', () => {
   it('server errors: backs off with full jitter on top of Retry-After, says so, then recovers', async () => {
     makeModel();
     await listen();
-    await settle(model.causeServerErrors(3));
+    await withTime(model.causeServerErrors(3));
     assert.equal(model.faults.value.serverErrors, 3);
     assert.match(model.status.value, /The request held now is not affected/);
-    await settle(model.send('wake'), 60);
+    await withTime(model.send('wake'), 60);
     assert.equal(model.stats.value.errors, 1);
     assert.equal(
       model.status.value,
       'Server error (503): retrying in 1.5 s (full jitter: Retry-After 1 s + random 0–1 s; 1st failure in a row).',
     );
     assert.equal(model.error.value, 'A "server-errors" fault is armed; poll again with the same cursor.');
-    await advance(10_000, 10);
+    await advance(10_000, { stepMs: 10 });
     const failed = model.requests.value.filter((record) => record.outcome === 'error');
     assert.equal(failed.length, 3);
     // random() = 0.5: Retry-After (1 s) + half of the ceiling (1 s, 2 s, 4 s).
@@ -516,7 +497,7 @@ describe('errors and backoff', () => {
     assert.equal(model.faults.value.serverErrors, 0);
     assert.equal(model.requests.value.at(-1)!.outcome, 'held', 'listening again');
     assert.equal(model.verification.value.text, 'Sent 1 · received 1 · lost 0 · duplicates dropped 0');
-    await settle(model.send('after'));
+    await withTime(model.send('after'));
     assert.equal(model.error.value, null, 'an answer clears the error');
     assert.equal(model.verification.value.text, 'Sent 2 · received 2 · lost 0 · duplicates dropped 0');
   });
@@ -536,7 +517,7 @@ describe('errors and backoff', () => {
     makeModel({ random: () => 0.999 });
     server.down = true;
     await listen();
-    await advance(60_000, 50);
+    await advance(60_000, { stepMs: 50 });
     const retries = model.requests.value.filter((record) => record.outcome === 'lost').map((record) => record.retry!);
     assert.ok(retries.length >= 7);
     assert.deepEqual(
@@ -546,12 +527,12 @@ describe('errors and backoff', () => {
     assert.ok(retries.every((retry) => retry.delayMs <= BACKOFF.capMs));
     assert.match(model.status.value, /failure in a row\) with the same cursor 0/);
     server.down = false;
-    await advance(10_100, 50);
+    await advance(10_100, { stepMs: 50 });
     assert.equal(model.requests.value.at(-1)!.outcome, 'held');
-    await settle(model.send('back'));
+    await withTime(model.send('back'));
     assert.equal(model.error.value, null);
     server.failures.push(new ApiError(NO_ANSWER_MESSAGE));
-    await settle(model.send('wake'), 60);
+    await withTime(model.send('wake'), 60);
     assert.match(model.status.value, /random 0–1 s; 1st failure in a row/, 'back to the first ceiling');
   });
 
@@ -560,7 +541,7 @@ describe('errors and backoff', () => {
     model.setHold(2_000);
     server.hang = true;
     await listen();
-    await advance(2_000 + ANSWER_GRACE_MS + 50, 50);
+    await advance(2_000 + ANSWER_GRACE_MS + 50, { stepMs: 50 });
     const first = model.requests.value[0]!;
     assert.equal(first.outcome, 'lost');
     assert.match(first.error ?? '', /No answer within 17 s: the client gave up on request 1/);
@@ -579,7 +560,7 @@ describe('errors and backoff', () => {
     assert.equal(model.phase.value, 'stopped');
     assert.equal(model.error.value, 'cursor is -1; it must be a whole number.');
     const requests = server.polls.length;
-    await advance(5_000, 50);
+    await advance(5_000, { stepMs: 50 });
     assert.equal(server.polls.length, requests);
   });
 
@@ -597,24 +578,24 @@ describe('errors and backoff', () => {
 describe('slow network', () => {
   it('turns the server’s slow fault on for its longest duration, unticks itself when it ends', async () => {
     makeModel();
-    await settle(model.setSlow(true));
+    await withTime(model.setSlow(true));
     assert.deepEqual(server.faultRequests.at(-1), { type: 'slow', delayMs: SLOW.delayMs, durationMs: SLOW.durationMs });
     assert.equal(model.faults.value.slow, true);
     await listen();
-    await settle(model.send('slow one'), 40);
+    await withTime(model.send('slow one'), 40);
     assert.equal(model.feed.value.length, 0, 'the answer is on its way, late');
     await advance(2_100);
     assert.equal(model.feed.value.length, 1);
     assert.ok(model.requests.value[0]!.receivedAt! - model.requests.value[0]!.sentAt >= 2_000);
-    await advance(SLOW.durationMs, 1_000);
+    await advance(SLOW.durationMs, { stepMs: 1_000 });
     assert.equal(model.faults.value.slow, false);
     assert.match(model.status.value, /^Slow network ended/);
   });
 
   it('turning it off sends delayMs 0', async () => {
     makeModel();
-    await settle(model.setSlow(true));
-    await settle(model.setSlow(false));
+    await withTime(model.setSlow(true));
+    await withTime(model.setSlow(false));
     assert.deepEqual(server.faultRequests.at(-1), { type: 'slow', delayMs: 0, durationMs: 1_000 });
     assert.equal(model.faults.value.slow, false);
   });
@@ -626,12 +607,12 @@ describe('stopping and cleaning up', () => {
     await listen();
     await advance(500);
     model.stop();
-    await flush();
+    await settle();
     assert.equal(server.inFlight, 0, 'the held request was aborted');
     assert.equal(model.requests.value[0]!.outcome, 'cancelled');
     assert.equal(model.phase.value, 'stopped');
     assert.match(model.status.value, /^Stopped listening: the held request was aborted/);
-    await advance(30_000, 100);
+    await advance(30_000, { stepMs: 100 });
     assert.equal(server.polls.length, 1);
   });
 
@@ -644,15 +625,15 @@ describe('stopping and cleaning up', () => {
     model.stop();
     assert.equal(model.waiting.value, null);
     assert.match(model.status.value, /pending retry was called off/);
-    await advance(20_000, 100);
+    await advance(20_000, { stepMs: 100 });
     assert.equal(server.polls.length, 1);
   });
 
   it('stop() during a backoff clears the failure it was retrying, while the fault stays armed', async () => {
     makeModel();
     await listen();
-    await settle(model.causeServerErrors(3));
-    await settle(model.send('wake'), 60);
+    await withTime(model.causeServerErrors(3));
+    await withTime(model.send('wake'), 60);
     assert.equal(model.error.value, 'A "server-errors" fault is armed; poll again with the same cursor.');
     model.stop();
     assert.equal(model.error.value, null, 'no retry is coming: the red error box must not stay');
@@ -662,9 +643,9 @@ describe('stopping and cleaning up', () => {
   it('start() after stop() keeps the cursor and restarts the counters', async () => {
     makeModel();
     await listen();
-    await settle(model.send('x'));
+    await withTime(model.send('x'));
     model.stop();
-    await settle(model.send('ignored'));
+    await withTime(model.send('ignored'));
     assert.match(model.error.value ?? '', /Start listening first/);
     await listen();
     assert.equal(model.stats.value.requests, 1);
@@ -675,16 +656,16 @@ describe('stopping and cleaning up', () => {
 
   it('dispose() aborts the request and clears every timer', async () => {
     makeModel();
-    await settle(model.setSlow(true));
+    await withTime(model.setSlow(true));
     server.down = true;
     await listen();
     await advance(50);
     model.dispose();
-    await flush();
+    await settle();
     assert.equal(server.inFlight, 0);
     const polls = server.polls.length;
     const status = model.status.value;
-    await advance(SLOW.durationMs + 1_000, 1_000);
+    await advance(SLOW.durationMs + 1_000, { stepMs: 1_000 });
     assert.equal(server.polls.length, polls, 'no retry');
     assert.equal(model.status.value, status, 'no slow-network expiry either');
   });
@@ -733,7 +714,7 @@ describe('the sentences', () => {
   });
 
   it('explains the idle and stopped states', () => {
-    const stats = { ...emptyStatsForTest(), requests: 5, answered: 2, timeouts: 2, lost: 1, failed: 1, received: 4 };
+    const stats = { ...EMPTY_STATS, requests: 5, answered: 2, timeouts: 2, lost: 1, failed: 1, received: 4 };
     assert.equal(
       describeNow({ phase: 'idle', requests: [], waiting: null, holdMs: 10_000, cursor: 3, stats }),
       'Press “Start listening”: the client asks for the events after cursor 3, and the server holds the request until one arrives, or for 10 s.',
@@ -749,21 +730,3 @@ describe('the sentences', () => {
     assert.match(notificationText(9), /^#9 Ada/);
   });
 });
-
-function emptyStatsForTest() {
-  return {
-    requests: 0,
-    answered: 0,
-    timeouts: 0,
-    lost: 0,
-    errors: 0,
-    failed: 0,
-    received: 0,
-    duplicates: 0,
-    bytes: 0,
-    bodyBytes: 0,
-    recoveries: 0,
-    recoveredEvents: 0,
-    largestBatch: 0,
-  };
-}

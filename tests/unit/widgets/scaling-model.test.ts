@@ -17,6 +17,7 @@ import { departedKeys, remainingMs } from '../../../src/widgets/scaling/presence
 import { DEMO_HEARTBEAT_MS, REOPEN_MS } from '../../../src/widgets/scaling/reader-stream.ts';
 import type { EventSourceLike } from '../../../src/widgets/sse/client.ts';
 import { FakeEventSource } from './helpers/fake-event-source.ts';
+import { settle } from '../support/fake-time.ts';
 
 function demoState(overrides: Partial<ScalingDemoState> = {}): ScalingDemoState {
   const instance = (name: InstanceName) => ({
@@ -109,11 +110,6 @@ class FakeClient implements ScalingClient {
     return this.sources.at(-1)!;
   }
 }
-
-/** Lets the model's awaited promises settle (mocked timers do not run microtasks). */
-const settle = async () => {
-  for (let i = 0; i < 10; i += 1) await Promise.resolve();
-};
 
 describe('the scaling demo model', () => {
   let client: FakeClient;

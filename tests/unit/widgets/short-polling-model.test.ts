@@ -2,15 +2,14 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { isTerminal, type Job, type StartJobRequest } from '../../../src/protocol/jobs.ts';
 import { ApiError, type PollResult, type ShortPollingClient } from '../../../src/widgets/short-polling/client.ts';
+import { describeNumbers } from '../../../src/widgets/short-polling/describe.ts';
 import {
-  EXERCISE,
-  INTERVAL,
-  REQUEST_TIMEOUT_MS,
   createShortPollingModel,
-  describeNumbers,
   type ShortPollingModel,
   type ShortPollingModelOptions,
 } from '../../../src/widgets/short-polling/model.ts';
+import { EXERCISE, INTERVAL, REQUEST_TIMEOUT_MS } from '../../../src/widgets/short-polling/settings.ts';
+import { advance } from '../support/fake-time.ts';
 
 /**
  * A fake companion server behind a fake client, on node:test's mocked
@@ -134,18 +133,6 @@ class FakeJobServer implements ShortPollingClient {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Moves mocked time forward in small steps, letting promise callbacks run between them. */
-async function advance(ms: number, stepMs = 5): Promise<void> {
-  for (let done = 0; done < ms; done += stepMs) {
-    mock.timers.tick(Math.min(stepMs, ms - done));
-    await flush();
-  }
-}
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 const T0 = 1_800_000_000_000;
@@ -505,7 +492,7 @@ describe('errors', () => {
     makeModel({ durationMs: 60_000 });
     await startJob();
     server.hang = true;
-    await advance(1_000 + REQUEST_TIMEOUT_MS + 50, 50);
+    await advance(1_000 + REQUEST_TIMEOUT_MS + 50, { stepMs: 50 });
     assert.equal(model.stats.value.errors, 1);
     assert.match(model.error.value ?? '', /No answer within 10 s/);
     assert.equal(model.inFlight.value, false);
@@ -529,7 +516,7 @@ describe('the exercise', () => {
     model.setInterval(intervalMs);
     model.useEtag.value = etag;
     await startJob();
-    await advance(23_000, 10);
+    await advance(23_000, { stepMs: 10 });
     assert.equal(model.phase.value, 'finished');
     return model.exercise.value;
   }

@@ -8,6 +8,7 @@ import {
   createConnectionLimitModel,
   type ConnectionLimitModel,
 } from '../../../src/widgets/sse/connection-limit.ts';
+import { settle } from '../support/fake-time.ts';
 
 /**
  * A fake browser with the HTTP/1.1 rule: at most 6 streams open at once; the
@@ -61,10 +62,6 @@ class FakeSource implements EventSourceLike {
     this.readyState = READY_STATE.closed;
     queueMicrotask(() => this.#browser.grant());
   }
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await new Promise<void>((resolve) => queueMicrotask(resolve));
 }
 
 describe('the 6-connection experiment', () => {

@@ -9,6 +9,7 @@ import { createSseModel, type SseModel } from '../../../src/widgets/sse/model.ts
 import { EXERCISE } from '../../../src/widgets/sse/sse-exercise.ts';
 import { OPEN_TIMEOUT_MS } from '../../../src/widgets/sse/sse-state.ts';
 import { WIRE_MAX_LINES } from '../../../src/widgets/sse/wire-log.ts';
+import { settle } from '../support/fake-time.ts';
 
 /**
  * The SSE model against a fake companion server: a fake EventSource class the
@@ -107,10 +108,6 @@ class FakeServer {
       // already closed
     }
   }
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 30; i++) await new Promise<void>((resolve) => queueMicrotask(resolve));
 }
 
 describe('the SSE model', () => {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSseClient } from '../../../src/widgets/sse/client.ts';
 import { WireReader, type WireReaderListener } from '../../../src/widgets/sse/wire-reader.ts';
+import { settle } from '../support/fake-time.ts';
 
 /**
  * The wire view's reader against a fake fetch whose stream bodies the test
@@ -49,11 +50,6 @@ function recorder() {
       log.push(`closed ${attempt} ${reason} after ${bytes} B, retry ${retryInMs} [${lastEventId}]`),
   };
   return { log, listener };
-}
-
-/** Lets pending promise callbacks (stream reads, fetch answers) run. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => queueMicrotask(resolve));
 }
 
 describe('the wire reader', () => {

@@ -9,6 +9,7 @@ import { FLOOD_COUNT } from '../../../src/widgets/websocket/flood.ts';
 import { OFFLINE_MS, type ChatPane, type PaneId } from '../../../src/widgets/websocket/model.ts';
 import { TYPING } from '../../../src/widgets/websocket/typing.ts';
 import { FakeWebSocket, fakeHello, type FakeServerSide } from './fake-websocket.ts';
+import { advance, type Steps } from '../support/fake-time.ts';
 
 /**
  * A small in-memory chat server with the real one's rules (rooms, presence,
@@ -193,25 +194,24 @@ function makeDemo(random: (id: PaneId) => () => number = () => () => 0.5): ChatD
 }
 
 /** Both panes connected and joined, as Ada and Grace. */
-function joinBoth(): [ChatPane, ChatPane] {
+async function joinBoth(): Promise<[ChatPane, ChatPane]> {
   makeDemo();
   demo.start(ROOM);
-  advance(5);
+  await advance(5, ONE_MS);
   const [ada, grace] = demo.panes;
   assert.ok(ada.join());
   assert.ok(grace.join());
-  advance(5);
+  await advance(5, ONE_MS);
   return [ada, grace];
 }
 
 /**
- * Moves mocked time forward 1 ms at a time: mock.timers.tick(n) runs only the
- * timers already due, not those the callbacks schedule on the way (a reconnect
- * timer that opens a socket whose answer comes 1 ms later).
+ * Time moves 1 ms at a time: mock.timers.tick(n) runs only the timers already
+ * due, not those the callbacks schedule on the way (a reconnect timer that
+ * opens a socket whose answer comes 1 ms later). The fake sockets answer
+ * through timers and await nothing, so there is nothing to settle.
  */
-function advance(ms: number): void {
-  for (let done = 0; done < ms; done++) mock.timers.tick(1);
-}
+const ONE_MS: Steps = { stepMs: 1, settleTurns: 0 };
 
 const names = (members: readonly Member[]) => members.map((member) => member.name).sort();
 const texts = (pane: ChatPane) => pane.received.value.map((message) => message.text);
@@ -230,8 +230,8 @@ afterEach(() => {
 });
 
 describe('two panes in one room', () => {
-  it('connect, join, and see each other in the room', () => {
-    const [ada, grace] = joinBoth();
+  it('connect, join, and see each other in the room', async () => {
+    const [ada, grace] = await joinBoth();
     assert.equal(FakeWebSocket.instances.length, 2, 'two real sockets');
     assert.equal(ada.socket.state.value.status, 'open');
     assert.equal(ada.me.value?.name, 'Ada');
@@ -240,12 +240,12 @@ describe('two panes in one room', () => {
     assert.equal(demo.canRestart.value, true);
   });
 
-  it('deliver a message to both panes, ticking "sending" then "delivered" for the sender', () => {
-    const [ada, grace] = joinBoth();
+  it('deliver a message to both panes, ticking "sending" then "delivered" for the sender', async () => {
+    const [ada, grace] = await joinBoth();
     assert.ok(ada.send('  hello Grace  '));
     const pending = ada.items.value.at(-1)!;
     assert.deepEqual([pending.text, pending.own, pending.delivery, pending.id], ['hello Grace', true, 'sending', null]);
-    advance(5);
+    await advance(5, ONE_MS);
     const mine = ada.items.value.at(-1)!;
     assert.deepEqual([mine.text, mine.delivery, mine.id], ['hello Grace', 'delivered', 1]);
     const theirs = grace.items.value.at(-1)!;
@@ -253,10 +253,10 @@ describe('two panes in one room', () => {
     assert.equal(ada.items.value.length, 1, 'the broadcast back to the sender is not a second line');
   });
 
-  it('refuse empty, too long, and not-joined messages', () => {
+  it('refuse empty, too long, and not-joined messages', async () => {
     makeDemo();
     demo.start(ROOM);
-    advance(5);
+    await advance(5, ONE_MS);
     const [ada] = demo.panes;
     assert.equal(ada.send('too early'), false);
     assert.match(ada.notice.value ?? '', /Join/);
@@ -269,58 +269,58 @@ describe('two panes in one room', () => {
     assert.equal(ada.join(), false, 'a blank name is refused');
   });
 
-  it('show who is typing, and stop after 3 s without a keystroke', () => {
-    const [ada, grace] = joinBoth();
+  it('show who is typing, and stop after 3 s without a keystroke', async () => {
+    const [ada, grace] = await joinBoth();
     ada.input('h');
     ada.input('he');
-    advance(5);
+    await advance(5, ONE_MS);
     assert.deepEqual(grace.typingNames.value, ['Ada']);
     assert.equal(describeTyping(grace.typingNames.value), 'Ada is typing…');
     assert.deepEqual(ada.typingNames.value, [], 'not to yourself');
     const typingFrames = () => ada.socket.frames.value.filter((frame) => frame.direction === 'up' && frame.type === 'typing').length;
     assert.equal(typingFrames(), 1, 'one frame, not one per keystroke');
-    advance(TYPING.idleMs + 5);
+    await advance(TYPING.idleMs + 5, ONE_MS);
     assert.deepEqual(grace.typingNames.value, []);
     assert.equal(typingFrames(), 2, '"stopped" went out');
   });
 
-  it('clear the typing indicator when the message arrives', () => {
-    const [ada, grace] = joinBoth();
+  it('clear the typing indicator when the message arrives', async () => {
+    const [ada, grace] = await joinBoth();
     ada.input('hi');
-    advance(5);
+    await advance(5, ONE_MS);
     assert.deepEqual(grace.typingNames.value, ['Ada']);
     ada.send('hi');
-    advance(5);
+    await advance(5, ONE_MS);
     assert.deepEqual(grace.typingNames.value, []);
   });
 });
 
 describe('faults', () => {
-  it('kill my socket: 1006, reconnect with backoff, rejoin, presence again', () => {
-    const [ada, grace] = joinBoth();
+  it('kill my socket: 1006, reconnect with backoff, rejoin, presence again', async () => {
+    const [ada, grace] = await joinBoth();
     ada.kill();
-    advance(2);
+    await advance(2, ONE_MS);
     assert.equal(ada.socket.state.value.status, 'reconnecting');
     assert.equal(ada.socket.lastClose.value?.code, 1006);
     assert.deepEqual(ada.members.value, [], 'presence is unknown while disconnected');
     assert.deepEqual(names(grace.members.value), ['Grace']);
-    advance(500);
+    await advance(500, ONE_MS);
     assert.equal(ada.socket.state.value.status, 'open');
     assert.equal(ada.socket.inRoom.value, true);
     assert.deepEqual(names(grace.members.value), ['Ada', 'Grace']);
   });
 
-  it('restart the server side: both get 1012 and come back after different random waits', () => {
+  it('restart the server side: both get 1012 and come back after different random waits', async () => {
     const randoms: Record<PaneId, number> = { a: 0.2, b: 0.9 };
     makeDemo((id) => () => randoms[id]);
     demo.start(ROOM);
-    advance(5);
+    await advance(5, ONE_MS);
     const [ada, grace] = demo.panes;
     ada.join();
     grace.join();
-    advance(5);
+    await advance(5, ONE_MS);
     assert.ok(demo.restart());
-    advance(2);
+    await advance(2, ONE_MS);
     const states = demo.panes.map((pane) => pane.socket.state.value);
     assert.deepEqual(
       states.map((state) => state.status === 'reconnecting' && state.delayMs),
@@ -330,20 +330,20 @@ describe('faults', () => {
       demo.panes.map((pane) => pane.socket.lastClose.value?.code),
       [1012, 1012],
     );
-    advance(110);
+    await advance(110, ONE_MS);
     assert.equal(ada.socket.state.value.status, 'open');
     assert.equal(grace.socket.state.value.status, 'reconnecting');
-    advance(400);
+    await advance(400, ONE_MS);
     assert.equal(grace.socket.state.value.status, 'open');
     assert.deepEqual(names(ada.members.value), ['Ada', 'Grace']);
     assert.match(describeConnection(ada.socket.state.value, ada.socket.lastClose.value), /after close code 1012 Service Restart/);
   });
 
-  it('flood: about half get through, the rest are refused as rate-limited and never resent', () => {
+  it('flood: about half get through, the rest are refused as rate-limited and never resent', async () => {
     server.burst = 20 + 1; // the join uses one token
-    const [ada, grace] = joinBoth();
+    const [ada, grace] = await joinBoth();
     ada.sendFlood();
-    advance(5);
+    await advance(5, ONE_MS);
     const report = ada.flood.value!;
     assert.deepEqual([report.sent, report.delivered, report.refused, report.done], [FLOOD_COUNT, 20, 20, true]);
     assert.match(describeFlood(report), /40 messages sent at once → 20 got through, 20 refused as rate-limited\./);
@@ -354,8 +354,8 @@ describe('faults', () => {
     assert.equal(ada.notice.value, null, 'the refusals are counted, not shown as errors');
   });
 
-  it('a flood cut short by the connection settles at once', () => {
-    const [ada] = joinBoth();
+  it('a flood cut short by the connection settles at once', async () => {
+    const [ada] = await joinBoth();
     ada.sendFlood(5);
     ada.socket.goOffline(1_000);
     assert.equal(ada.flood.value?.done, true);
@@ -364,16 +364,16 @@ describe('faults', () => {
 });
 
 describe('exactly once', () => {
-  it('a lost ack: the resend after reconnect is acknowledged with the same id and not delivered twice', () => {
-    const [ada, grace] = joinBoth();
+  it('a lost ack: the resend after reconnect is acknowledged with the same id and not delivered twice', async () => {
+    const [ada, grace] = await joinBoth();
     server.loseNextAck = true;
     ada.send('did it arrive?');
-    advance(2);
+    await advance(2, ONE_MS);
     assert.equal(ada.socket.state.value.status, 'reconnecting');
     assert.equal(ada.items.value.at(-1)?.delivery, 'sending', 'no ack: the sender cannot know');
     assert.deepEqual(texts(grace), ['did it arrive?'], 'yet it was stored and delivered');
 
-    advance(500);
+    await advance(500, ONE_MS);
     assert.equal(server.deduped, 1, 'the outbox sent it again, with the same clientId');
     assert.equal(server.stored, 1);
     const clientId = ada.items.value.at(-1)!.clientId;
@@ -384,11 +384,11 @@ describe('exactly once', () => {
     );
   });
 
-  it('the exercise: offline, two messages, back: each exactly once in the other pane', () => {
-    const [ada, grace] = joinBoth();
+  it('the exercise: offline, two messages, back: each exactly once in the other pane', async () => {
+    const [ada, grace] = await joinBoth();
     assert.equal(demo.exercise.value.pane, null);
     ada.goOffline(OFFLINE_MS);
-    advance(5);
+    await advance(5, ONE_MS);
     assert.equal(ada.socket.state.value.status, 'offline');
     assert.deepEqual(names(grace.members.value), ['Grace'], 'Ada left the room');
     assert.match(describeConnection(ada.socket.state.value, ada.socket.lastClose.value), /Offline/);
@@ -405,7 +405,7 @@ describe('exactly once', () => {
     assert.deepEqual([check.pane, check.wentOffline, check.sentWhileOffline, check.back, check.passed], ['a', true, 2, false, false]);
     assert.deepEqual(texts(grace), []);
 
-    advance(OFFLINE_MS);
+    await advance(OFFLINE_MS, ONE_MS);
     check = demo.exercise.value;
     assert.equal(check.passed, true);
     assert.deepEqual([check.acked, check.deliveredOnce, check.duplicates], [2, 2, 0]);
@@ -421,27 +421,27 @@ describe('exactly once', () => {
     // Another round does not complete it twice.
     ada.goOffline(OFFLINE_MS);
     ada.send('third');
-    advance(OFFLINE_MS + 5);
+    await advance(OFFLINE_MS + 5, ONE_MS);
     assert.equal(completions, 1);
   });
 
-  it('one message while offline is not enough', () => {
-    const [ada, grace] = joinBoth();
+  it('one message while offline is not enough', async () => {
+    const [ada, grace] = await joinBoth();
     grace.goOffline(OFFLINE_MS);
     grace.send('only one');
-    advance(OFFLINE_MS + 5);
+    await advance(OFFLINE_MS + 5, ONE_MS);
     const check = demo.exercise.value;
     assert.deepEqual([check.pane, check.sentWhileOffline, check.back, check.passed], ['b', 1, true, false]);
     assert.deepEqual(texts(ada), ['only one']);
     assert.equal(completions, 0);
   });
 
-  it('a server that delivered twice would fail the exercise', () => {
-    const [ada, grace] = joinBoth();
+  it('a server that delivered twice would fail the exercise', async () => {
+    const [ada, grace] = await joinBoth();
     ada.goOffline(OFFLINE_MS);
     ada.send('one');
     ada.send('two');
-    advance(OFFLINE_MS + 5);
+    await advance(OFFLINE_MS + 5, ONE_MS);
     assert.equal(completions, 1);
     // Simulate a broken dedupe: the same clientId stored again under a new id.
     const [first] = ada.sentWhileOffline.value;
@@ -458,15 +458,15 @@ describe('exactly once', () => {
 });
 
 describe('cleaning up', () => {
-  it('dispose closes both sockets and leaves no timer behind', () => {
-    const [ada, grace] = joinBoth();
+  it('dispose closes both sockets and leaves no timer behind', async () => {
+    const [ada, grace] = await joinBoth();
     ada.input('typing…'); // an idle timer
     ada.goOffline(OFFLINE_MS); // an offline timer
     grace.sendFlood(3); // a flood timer
     demo.dispose();
     const sockets = FakeWebSocket.instances.length;
     assert.ok(FakeWebSocket.instances.every((ws) => ws.closedWith !== null || ws.readyState === 3));
-    advance(60_000);
+    await advance(60_000, ONE_MS);
     assert.equal(FakeWebSocket.instances.length, sockets, 'nothing reconnects');
     assert.equal(ada.socket.state.value.status, 'closed');
     assert.equal(grace.socket.state.value.status, 'closed');

@@ -51,3 +51,20 @@ export class FakeEventSource implements EventSourceLike {
     this.onerror?.(new Event('error'));
   }
 }
+
+/**
+ * A lesson-7 client's results stream: `streamUrl` and `openEventSource`
+ * opening fake sources, which the test reaches through `sources` (newest last).
+ */
+export function fakeResultsStream() {
+  const sources: FakeEventSource[] = [];
+  return {
+    sources,
+    streamUrl: (channel: string) => `http://test/api/sse/${channel}`,
+    openEventSource: (url: string) => {
+      const source = new FakeEventSource(url);
+      sources.push(source);
+      return source;
+    },
+  };
+}
