@@ -1,7 +1,7 @@
 import { useId, useState } from 'preact/hooks';
 import { WORKSHOP_LIMITS } from '../protocol/workshops.ts';
 import { errorMessage } from '../widgets/shared/http.ts';
-import { useHydrated } from '../widgets/shared/use-hydrated.ts';
+import { useHydrated } from '../islands/use-hydrated.ts';
 import { createWorkshopClient } from './client.ts';
 import { titleProblem } from './validation.ts';
 import './workshops.css';

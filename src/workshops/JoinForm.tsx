@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { JOIN_CODE_PATTERN, WORKSHOP_LIMITS, normalizeJoinCode, type PublicWorkshop } from '../protocol/workshops.ts';
 import { errorMessage } from '../widgets/shared/http.ts';
-import { useHydrated } from '../widgets/shared/use-hydrated.ts';
+import { useHydrated } from '../islands/use-hydrated.ts';
 import { createWorkshopClient } from './client.ts';
 import { fromMembership, readMembership, writeMembership, type StoredMembership } from './membership.ts';
 import { codeProblem, nameProblem } from './validation.ts';

@@ -46,7 +46,31 @@ test('src/protocol/ imports nothing outside itself but content data, so either s
   assert.deepEqual(platformImports, []);
 });
 
-test('the widgets know nothing of workshops: a workshop reads the demo channels the widgets publish', () => {
-  const upward = crossings('src/widgets', (target) => !target.startsWith('src/workshops/'));
+/**
+ * The browser's folders from the top down (docs/architecture.md, "The map"):
+ * a file may import its own layer or a lower one, never a higher one.
+ */
+const LAYERS: RegExp[] = [
+  /^src\/pages\//,
+  /^src\/layouts\//,
+  /^src\/components\//,
+  /^src\/workshops\//,
+  /^src\/widgets\/(?!shared\/)/,
+  /^src\/widgets\/shared\//,
+  /^src\/(progress|search|offline|a11y|lessons|build|styles|islands)\//,
+  /^src\/protocol\//,
+];
+
+const layerOf = (file: string): number => LAYERS.findIndex((layer) => layer.test(file));
+
+test('imports in the browser’s code run down the layers: widgets know nothing of workshops or components', () => {
+  const upward = ['src/components', 'src/workshops', 'src/widgets', 'src/progress', 'src/islands', 'src/search', 'src/a11y'].flatMap(
+    (folder) =>
+      sourceFiles(folder).flatMap((file) =>
+        importsOf(file)
+          .filter((target) => layerOf(target) !== -1 && layerOf(target) < layerOf(file))
+          .map((target) => `${file} → ${target}`),
+      ),
+  );
   assert.deepEqual(upward, []);
 });

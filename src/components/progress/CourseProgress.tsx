@@ -2,7 +2,7 @@ import type { LessonSummary } from '../../lessons/course.ts';
 import { lessonState } from '../../progress/local-progress.ts';
 import { CourseBar } from './CourseBar.tsx';
 import { LessonStateIcon } from './LessonStateIcon.tsx';
-import { useProgress } from './use-progress.ts';
+import { useProgress } from '../../progress/use-progress.ts';
 import './progress.css';
 
 interface Props {

@@ -1,5 +1,5 @@
 import { lessonState, markComplete, markIncomplete } from '../../progress/local-progress.ts';
-import { useProgress } from './use-progress.ts';
+import { useProgress } from '../../progress/use-progress.ts';
 import './progress.css';
 
 /** "Mark complete" at the end of a lesson; pressing it again undoes it. */

@@ -5,10 +5,10 @@ import { formatPoints, scoreAttempt, type ScenarioKey } from '../../protocol/qui
 import { exportProgress, importProgress, lessonState } from '../../progress/local-progress.ts';
 import { resetEverywhere, syncStatus, type SyncStatus } from '../../progress/server-sync.ts';
 import { validateProgressExport, type ProgressProblem } from '../../protocol/validate-progress.ts';
-import { useHydrated } from '../../widgets/shared/use-hydrated.ts';
+import { useHydrated } from '../../islands/use-hydrated.ts';
 import { CourseBar } from './CourseBar.tsx';
 import { LessonStateIcon } from './LessonStateIcon.tsx';
-import { useProgress } from './use-progress.ts';
+import { useProgress } from '../../progress/use-progress.ts';
 import './progress.css';
 
 interface Props {

@@ -1,6 +1,6 @@
 import type { RefObject } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { useProgress } from '../../components/progress/use-progress.ts';
+import { useProgress } from '../../progress/use-progress.ts';
 import { markExerciseDone, recordQuizAttempt, type QuizAttempt } from '../../progress/local-progress.ts';
 import { decisionTree, scenarios } from '../../protocol/quiz/data.ts';
 import { walk } from '../../protocol/quiz/decision-tree.ts';

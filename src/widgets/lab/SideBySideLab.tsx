@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { useProgress } from '../../components/progress/use-progress.ts';
+import { useProgress } from '../../progress/use-progress.ts';
 import { markExerciseDone } from '../../progress/local-progress.ts';
 import { LAB_TECHNIQUE_LABELS, type LabTechnique } from '../../protocol/lab.ts';
 import { formatBytes, formatInterval, formatMs, plural } from '../shared/format.ts';

@@ -6,7 +6,7 @@ import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import '../../styles/widget.css';
 import { ExperimentLog } from './ExperimentLog.tsx';
-import { useHydrated } from '../shared/use-hydrated.ts';
+import { useHydrated } from '../../islands/use-hydrated.ts';
 import { ControlsNote } from './ControlsNote.tsx';
 import './production.css';
 

@@ -13,7 +13,7 @@ import {
   type DrillRun,
 } from './graceful-restart-model.ts';
 import { type ChartSeries, TimeChart } from '../shared/TimeChart.tsx';
-import { useHydrated } from '../shared/use-hydrated.ts';
+import { useHydrated } from '../../islands/use-hydrated.ts';
 import { ControlsNote, useLeaveOnPageHide, useSecondsUntil } from './ControlsNote.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import '../../styles/widget.css';

@@ -7,7 +7,7 @@ import { HEARTBEAT_CHOICES, IDLE_LIMIT_CHOICES, createIdleHopModel, type HopStat
 import { useNow } from '../shared/use-now.ts';
 import '../../styles/widget.css';
 import { ExperimentLog } from './ExperimentLog.tsx';
-import { useHydrated } from '../shared/use-hydrated.ts';
+import { useHydrated } from '../../islands/use-hydrated.ts';
 import { ControlsNote } from './ControlsNote.tsx';
 import './production.css';
 

@@ -7,7 +7,7 @@ import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import { READ_RATE_CHOICES, TRANSPORT_LABELS, createSlowConsumerModel, type SlowRun } from './slow-consumer-model.ts';
 import { type ChartSeries, TimeChart } from '../shared/TimeChart.tsx';
-import { useHydrated } from '../shared/use-hydrated.ts';
+import { useHydrated } from '../../islands/use-hydrated.ts';
 import { ControlsNote, useLeaveOnPageHide, useSecondsUntil } from './ControlsNote.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import '../../styles/widget.css';

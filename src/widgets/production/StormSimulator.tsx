@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useState } from 'preact/hooks';
 import { markExerciseDone } from '../../progress/local-progress.ts';
-import { useProgress } from '../../components/progress/use-progress.ts';
+import { useProgress } from '../../progress/use-progress.ts';
 import { STORM_LIMITS, STORM_STRATEGY_LABELS, type StormStrategy } from '../../protocol/production.ts';
 import { ExerciseBox } from '../shared/ExerciseBox.tsx';
 import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
@@ -9,7 +9,7 @@ import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import { CLIENT_CHOICES, STORM_EXERCISE, STRATEGIES, createStormModel, type StormExerciseCheck, type StormRun } from './storm-model.ts';
 import { type ChartSeries, TimeChart } from '../shared/TimeChart.tsx';
-import { useHydrated } from '../shared/use-hydrated.ts';
+import { useHydrated } from '../../islands/use-hydrated.ts';
 import { ControlsNote, useLeaveOnPageHide, useSecondsUntil } from './ControlsNote.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import '../../styles/widget.css';

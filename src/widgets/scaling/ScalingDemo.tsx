@@ -14,7 +14,7 @@ import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
 import { formatMs } from '../shared/format.ts';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import { useDoneBefore } from '../shared/use-done-before.ts';
-import { useHydrated } from '../shared/use-hydrated.ts';
+import { useHydrated } from '../../islands/use-hydrated.ts';
 import { useNow } from '../shared/use-now.ts';
 import { useStickToEnd } from '../shared/use-stick-to-end.ts';
 import { scalingChannel } from './channel.ts';

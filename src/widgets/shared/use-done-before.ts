@@ -1,4 +1,4 @@
-import { useProgress } from '../../components/progress/use-progress.ts';
+import { useProgress } from '../../progress/use-progress.ts';
 
 /**
  * Whether the reader completed this exercise on an earlier visit, so the

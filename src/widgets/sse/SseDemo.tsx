@@ -8,7 +8,7 @@ import { lendConnections } from '../shared/lent-connections.ts';
 import { StatTile } from '../shared/StatTile.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
 import { useDoneBefore } from '../shared/use-done-before.ts';
-import { useHydrated } from '../shared/use-hydrated.ts';
+import { useHydrated } from '../../islands/use-hydrated.ts';
 import { useNow } from '../shared/use-now.ts';
 import { useStickToEnd } from '../shared/use-stick-to-end.ts';
 import { complete, type BuildTrack, type LogLine } from './build-tracker.ts';

@@ -1,5 +1,5 @@
-import { progress, type Progress } from '../../progress/local-progress.ts';
-import { useHydrated } from '../../widgets/shared/use-hydrated.ts';
+import { progress, type Progress } from './local-progress.ts';
+import { useHydrated } from '../islands/use-hydrated.ts';
 
 const nothingYet: Progress = { lessons: {} };
 
