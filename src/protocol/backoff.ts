@@ -28,6 +28,7 @@ export interface BackoffDelay {
   retryAfterMs: number;
 }
 
+// #region full-jitter
 /** `min(cap, base · 2^(failures − 1))`, for `failures` ≥ 1. */
 export function backoffCeiling(failures: number, policy: BackoffPolicy): number {
   const exponent = Math.max(0, Math.floor(failures) - 1);
@@ -37,7 +38,8 @@ export function backoffCeiling(failures: number, policy: BackoffPolicy): number 
 
 /**
  * The wait after `failures` failures in a row: `Retry-After` (if any) plus a
- * uniformly random share of the ceiling. `random` returns [0, 1) like Math.random.
+ * uniformly random share of the ceiling, in whole ms: [0, ceiling) on top of
+ * it. `random` returns [0, 1) like Math.random.
  */
 export function fullJitterBackoff(
   failures: number,
@@ -48,5 +50,6 @@ export function fullJitterBackoff(
   const ceilingMs = backoffCeiling(failures, policy);
   const floor = Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? retryAfterMs : 0;
   const share = Math.min(1, Math.max(0, random()));
-  return { delayMs: Math.round(floor + share * ceilingMs), ceilingMs, retryAfterMs: floor };
+  return { delayMs: Math.floor(floor + share * ceilingMs), ceilingMs, retryAfterMs: floor };
 }
+// #endregion full-jitter

@@ -1,4 +1,5 @@
 import { batch, signal, type ReadonlySignal } from '@preact/signals';
+import { type BackoffPolicy, backoffCeiling as jitterCeiling, fullJitterBackoff } from '../../protocol/backoff.ts';
 import type { ClientMessage, ServerMessage } from '../../protocol/websocket.ts';
 import { utf8Length } from '../../protocol/utf8-length.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
@@ -34,23 +35,20 @@ import { WEBSOCKET_OPEN, type WebSocketConstructor, type WebSocketLike } from '.
 export const BACKOFF_BASE_MS = 500;
 /** The largest ceiling: however many failures in a row, no wait reaches 15 s. */
 export const BACKOFF_CAP_MS = 15_000;
+const SOCKET_BACKOFF: BackoffPolicy = { baseMs: BACKOFF_BASE_MS, capMs: BACKOFF_CAP_MS };
 
 /** The ceiling of retry number `attempt` (0 for the first): `min(cap, base · 2^attempt)`. */
 export function backoffCeiling(attempt: number): number {
-  return Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempt));
+  return jitterCeiling(attempt + 1, SOCKET_BACKOFF);
 }
 
 /**
- * Full jitter: a uniformly random wait in [0, ceiling). When a restart cuts
- * everyone off in the same millisecond, fixed delays (or a plain doubling)
- * bring them all back in the same millisecond too, at every step; spread over
- * the whole interval, they return at a flat rate (AWS Architecture Blog,
- * "Exponential Backoff And Jitter", 2015). Even the first retry is jittered.
- * `attempt` counts failures since the last connection that proved good (its
- * `hello` arrived), not since the last socket that merely opened.
+ * A random wait in [0, ceiling) before retry number `attempt`: even the first
+ * retry is jittered. `attempt` counts failures since the last connection that
+ * proved good (its `hello` arrived), not since the last socket that merely opened.
  */
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {
-  return Math.floor(random() * backoffCeiling(attempt));
+  return fullJitterBackoff(attempt + 1, SOCKET_BACKOFF, random).delayMs;
 }
 // #endregion backoff
 
