@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { isValidChannel } from '../src/protocol/channel.ts';
-import { paths } from '../src/protocol/paths.ts';
+import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { PROBLEM_TYPES } from '../src/protocol/problem.ts';
 import { WS_PATH } from '../src/protocol/websocket.ts';
 import { SSE_DEFAULTS, SSE_LIMITS } from '../src/protocol/sse.ts';
@@ -254,20 +254,20 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   });
 
   const router = new Router()
-    .on('GET', paths.health, livenessRoute())
-    .on('GET', paths.ready, readinessRoute(notReadyReason))
-    .on('POST', paths.jobs, startJobRoute(sharedJobs ?? jobs, channelAccess))
-    .on('GET', '/api/jobs/:id', getJobRoute(sharedJobs ?? jobs))
-    .on('GET', paths.progress, progress.get)
-    .on('PUT', paths.progress, progress.put)
-    .on('DELETE', paths.progress, progress.reset)
-    .on('POST', '/api/channels/:channel/events', publishEventRoute(bus))
-    .on('GET', '/api/channels/:channel/latest', channelLatestRoute(bus))
-    .on('POST', '/api/channels/:channel/faults', injectFaultRoute(faults, channelAccess))
-    .on('GET', '/api/long-poll/:channel', longPolling.route)
+    .on(apiRoutes.health, 'GET', livenessRoute())
+    .on(apiRoutes.ready, 'GET', readinessRoute(notReadyReason))
+    .on(apiRoutes.jobs, 'POST', startJobRoute(sharedJobs ?? jobs, channelAccess))
+    .on(apiRoutes.job, 'GET', getJobRoute(sharedJobs ?? jobs))
+    .on(apiRoutes.progress, 'GET', progress.get)
+    .on(apiRoutes.progress, 'PUT', progress.put)
+    .on(apiRoutes.progress, 'DELETE', progress.reset)
+    .on(apiRoutes.channelEvents, 'POST', publishEventRoute(bus))
+    .on(apiRoutes.channelLatest, 'GET', channelLatestRoute(bus))
+    .on(apiRoutes.channelFaults, 'POST', injectFaultRoute(faults, channelAccess))
+    .on(apiRoutes.longPoll, 'GET', longPolling.route)
     .on(
+      apiRoutes.sse,
       'GET',
-      '/api/sse/:channel',
       sseRoute({
         bus,
         faults,
@@ -276,7 +276,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
         settings: sseSettings,
       }),
     )
-    .on('POST', paths.builds, startBuildRoute(builds, channelAccess));
+    .on(apiRoutes.builds, 'POST', startBuildRoute(builds, channelAccess));
   registerLabRoutes(router, labs);
   registerWorkshopRoutes(router, workshops, channelAccess);
   production.register(router);
@@ -549,5 +549,5 @@ function decodesAsPath(pathname: string): boolean {
 }
 
 function isApiPath(pathname: string): boolean {
-  return pathname === paths.health || pathname === paths.ready || pathname === '/api' || pathname.startsWith('/api/');
+  return pathname === apiRoutes.health.path() || pathname === apiRoutes.ready.path() || pathname === '/api' || pathname.startsWith('/api/');
 }

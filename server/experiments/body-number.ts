@@ -1,4 +1,5 @@
-import { describe, invalidBody } from '../http/validate.ts';
+import { invalidBody } from '../http/validate.ts';
+import { describeJsonKind } from '../../src/protocol/json-kind.ts';
 
 /**
  * Reads `body[field]` as a whole number from `min` to `max`, or `fallback` when absent.
@@ -12,7 +13,7 @@ export function readWholeNumber(
   const value = body[field] ?? fallback;
   if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
   throw invalidBody(
-    `${field} is ${typeof value === 'number' ? value : describe(value)}; it must be a whole number from ${min} to ${max}.`,
+    `${field} is ${typeof value === 'number' ? value : describeJsonKind(value)}; it must be a whole number from ${min} to ${max}.`,
     field,
   );
 }

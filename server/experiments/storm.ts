@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import {
   PRODUCTION_EVENTS,
   STORM_LIMITS,
@@ -88,7 +88,7 @@ export function createStorms(options: StormsOptions): Storms {
       this.strategy = strategy;
       this.size = size;
       this.#release = release;
-      const path = paths.stormConnect(this.id);
+      const path = apiRoutes.stormConnect.path({ id: this.id });
       for (let index = 0; index < size; index += 1) {
         const client = new StormClient({
           target,

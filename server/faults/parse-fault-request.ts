@@ -1,5 +1,6 @@
 import { FAULT_LIMITS, FAULT_TYPES, type FaultRequest, type FaultType } from '../../src/protocol/faults.ts';
-import { assertJsonObject, describe, invalidBody } from '../http/validate.ts';
+import { assertJsonObject, invalidBody } from '../http/validate.ts';
+import { describeJsonKind } from '../../src/protocol/json-kind.ts';
 
 /**
  * Validates the body of `POST /api/channels/{channel}/faults`: one
@@ -32,7 +33,7 @@ export function parseFaultRequest(body: unknown): FaultRequest {
     case 'heartbeats':
       onlyMembers(body, type, ['enabled']);
       if (typeof body.enabled !== 'boolean') {
-        throw invalidBody(`enabled is ${describe(body.enabled)}; it must be true or false.`, 'enabled');
+        throw invalidBody(`enabled is ${describeJsonKind(body.enabled)}; it must be true or false.`, 'enabled');
       }
       return { type: 'heartbeats', enabled: body.enabled };
     case 'retry':
@@ -53,7 +54,7 @@ function wholeNumber(body: Record<string, unknown>, field: string, min: number, 
   const value = body[field];
   if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
   throw invalidBody(
-    `${field} is ${typeof value === 'number' ? value : describe(value)}; it must be a whole number from ${min} to ${max}.`,
+    `${field} is ${typeof value === 'number' ? value : describeJsonKind(value)}; it must be a whole number from ${min} to ${max}.`,
     field,
   );
 }

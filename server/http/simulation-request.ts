@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { assertJsonObject, assertValidChannel, describe, invalidBody } from './validate.ts';
+import { assertJsonObject, assertValidChannel, invalidBody } from './validate.ts';
+import { describeJsonKind } from '../../src/protocol/json-kind.ts';
 
 /** What `POST /api/jobs` and `POST /api/builds` accept, and what they fill in. */
 export interface SimulationRequestRules<Outcome extends string> {
@@ -32,7 +33,7 @@ export function parseSimulationRequest<Outcome extends string>(
   const { minDurationMs, maxDurationMs } = rules.limits;
   if (typeof durationMs !== 'number' || !Number.isInteger(durationMs) || durationMs < minDurationMs || durationMs > maxDurationMs) {
     throw invalidBody(
-      `durationMs is ${typeof durationMs === 'number' ? durationMs : describe(durationMs)}; ` +
+      `durationMs is ${typeof durationMs === 'number' ? durationMs : describeJsonKind(durationMs)}; ` +
         `it must be a whole number of milliseconds from ${minDurationMs} to ${maxDurationMs}.`,
       'durationMs',
     );

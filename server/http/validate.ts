@@ -1,4 +1,5 @@
 import { isValidChannel } from '../../src/protocol/channel.ts';
+import { describeJsonKind } from '../../src/protocol/json-kind.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { HttpProblem } from './problem.ts';
 
@@ -8,7 +9,7 @@ import { HttpProblem } from './problem.ts';
  */
 export function assertValidChannel(channel: unknown, source: 'path' | 'body'): asserts channel is string {
   if (typeof channel === 'string' && isValidChannel(channel)) return;
-  const shown = typeof channel === 'string' ? JSON.stringify(channel.slice(0, 80)) : describe(channel);
+  const shown = typeof channel === 'string' ? JSON.stringify(channel.slice(0, 80)) : describeJsonKind(channel);
   const where = source === 'path' ? 'in the URL' : 'in the body';
   throw new HttpProblem({
     status: 400,
@@ -25,7 +26,7 @@ export function assertValidChannel(channel: unknown, source: 'path' | 'body'): a
  */
 export function assertJsonObject(body: unknown, allowed: readonly string[]): asserts body is Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw invalidBody(`The body must be a JSON object, not ${describe(body)}.`);
+    throw invalidBody(`The body must be a JSON object, not ${describeJsonKind(body)}.`);
   }
   const unknown = Object.keys(body).find((key) => !allowed.includes(key));
   if (unknown !== undefined) {
@@ -41,13 +42,4 @@ export function invalidBody(detail: string, field?: string): HttpProblem {
     detail,
     extensions: field === undefined ? {} : { field },
   });
-}
-
-/** Names the JSON kind of `value` for an error message: "an array", "null", "a number"… */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (value === undefined) return 'nothing';
-  const kind = typeof value;
-  return kind === 'object' ? 'an object' : `a ${kind}`;
 }

@@ -1,5 +1,6 @@
 import { LAB_LIMITS, type RunLabRequest } from '../../src/protocol/lab.ts';
-import { assertJsonObject, describe, invalidBody } from '../http/validate.ts';
+import { assertJsonObject, invalidBody } from '../http/validate.ts';
+import { describeJsonKind } from '../../src/protocol/json-kind.ts';
 
 /**
  * Checks the body of `POST /api/labs/{id}/run`: both members required, the
@@ -11,7 +12,7 @@ export function parseRunLabRequest(body: unknown): RunLabRequest {
   assertJsonObject(body, ['ratePerMinute', 'durationMs']);
   const { ratePerMinute, durationMs } = body;
   if (typeof ratePerMinute !== 'number' || !Number.isFinite(ratePerMinute)) {
-    throw invalidBody(`ratePerMinute is ${describe(ratePerMinute)}; it must be a number of events per minute.`, 'ratePerMinute');
+    throw invalidBody(`ratePerMinute is ${describeJsonKind(ratePerMinute)}; it must be a number of events per minute.`, 'ratePerMinute');
   }
   // A little slack below one an hour: 1/60 written with fewer digits must still pass.
   if (ratePerMinute < LAB_LIMITS.minRatePerMinute * 0.999 || ratePerMinute > LAB_LIMITS.maxRatePerMinute) {
@@ -27,7 +28,7 @@ export function parseRunLabRequest(body: unknown): RunLabRequest {
     durationMs > LAB_LIMITS.maxDurationMs
   ) {
     throw invalidBody(
-      `durationMs is ${typeof durationMs === 'number' ? durationMs : describe(durationMs)}; it must be a whole number of milliseconds from ${LAB_LIMITS.minDurationMs} to ${LAB_LIMITS.maxDurationMs}.`,
+      `durationMs is ${typeof durationMs === 'number' ? durationMs : describeJsonKind(durationMs)}; it must be a whole number of milliseconds from ${LAB_LIMITS.minDurationMs} to ${LAB_LIMITS.maxDurationMs}.`,
       'durationMs',
     );
   }

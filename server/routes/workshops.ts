@@ -1,13 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { isValidChannel } from '../../src/protocol/channel.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import {
   JOIN_CODE_PATTERN,
   WORKSHOP_LIMITS,
   WORKSHOP_STATES,
   normalizeJoinCode,
   workshopPages,
-  workshopPaths,
   type BroadcastReceipt,
   type CreatedWorkshop,
   type HostSnapshot,
@@ -19,7 +19,8 @@ import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import type { RouteContext, RouteHandler, Router } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
-import { assertJsonObject, describe, invalidBody } from '../http/validate.ts';
+import { assertJsonObject, invalidBody } from '../http/validate.ts';
+import { describeJsonKind } from '../../src/protocol/json-kind.ts';
 import { learnerSetCookie, newLearnerId } from '../progress/learner-cookie.ts';
 import { readLastEventId } from '../techniques/sse.ts';
 import { readDisplayName, readPlainText } from '../workshops/display-text.ts';
@@ -27,9 +28,6 @@ import { hostSecretMatches, hostSetCookie, presentedHostSecret } from '../worksh
 import type { WorkshopHub } from '../workshops/workshop-hub.ts';
 import type { MemberRecord, WorkshopRecord } from '../workshops/workshop-store.ts';
 import { learnerFrom } from './progress.ts';
-
-/** The pattern of every route below `/api/workshops/{code}`. */
-const base = '/api/workshops/:code';
 
 /**
  * The workshop endpoints (docs/api.md, "Workshops"). Each checks, in order:
@@ -64,7 +62,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
   };
 
   const readLesson = (value: unknown, field: string): string => {
-    if (typeof value !== 'string') throw invalidBody(`"${field}" must be a lesson slug, not ${describe(value)}.`, field);
+    if (typeof value !== 'string') throw invalidBody(`"${field}" must be a lesson slug, not ${describeJsonKind(value)}.`, field);
     if (!knownLessons.has(value)) {
       // Well-formed, but not a lesson of this workbook: RFC 9110 §15.5.21, as for progress.
       throw new HttpProblem({
@@ -78,7 +76,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
   };
 
   router
-    .on('POST', workshopPaths.create, async ({ request, response }) => {
+    .on(apiRoutes.workshops, 'POST', async ({ request, response }) => {
       const body = await readBody(request, ['title']);
       const title = readPlainText(body.title, 'title', WORKSHOP_LIMITS.maxTitleLength);
       const { workshop, secret } = await hub.create(title);
@@ -87,15 +85,15 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
         secret,
         hostPath: workshopPages.host(workshop.code, secret),
       };
-      sendJson(response, 201, created, { Location: workshopPaths.workshop(workshop.code) });
+      sendJson(response, 201, created, { Location: apiRoutes.workshop.path({ code: workshop.code }) });
     })
 
-    .on('GET', base, async ({ response, params }) => {
+    .on(apiRoutes.workshop, 'GET', async ({ response, params }) => {
       sendJson(response, 200, hub.publicView(await findWorkshop(hub, params.code)));
     })
 
     // #region learner
-    .on('POST', `${base}/members`, async ({ request, response, params }) => {
+    .on(apiRoutes.workshopMembers, 'POST', async ({ request, response, params }) => {
       const workshop = await findWorkshop(hub, params.code);
       const learner = learnerFrom(request);
       const body = await readBody(request, ['name']);
@@ -108,14 +106,14 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     })
 
     .on(
+      apiRoutes.workshopMe,
       'GET',
-      `${base}/me`,
       asMember(({ response }, workshop, member) => sendJson(response, 200, hub.membership(workshop, member))),
     )
 
     .on(
+      apiRoutes.workshopMe,
       'DELETE',
-      `${base}/me`,
       asMember(async ({ response }, workshop, member) => {
         await hub.leave(workshop, member);
         response.writeHead(204).end();
@@ -123,15 +121,15 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     )
 
     .on(
+      apiRoutes.workshopHeartbeat,
       'POST',
-      `${base}/me/heartbeat`,
       asMember(async ({ request, response }, workshop, member) => {
         const body = await readBody(request, ['lesson', 'channels', 'streaming']);
         const lesson = body.lesson === null ? null : readLesson(body.lesson, 'lesson');
         const channels = readChannels(body.channels);
         requireOwnChannels(access, member, channels);
         if (body.streaming !== undefined && typeof body.streaming !== 'boolean') {
-          throw invalidBody(`"streaming" must be true or false, not ${describe(body.streaming)}.`, 'streaming');
+          throw invalidBody(`"streaming" must be true or false, not ${describeJsonKind(body.streaming)}.`, 'streaming');
         }
         await hub.heartbeat(workshop, member, { lesson, channels, streaming: body.streaming !== false });
         response.writeHead(204).end();
@@ -139,20 +137,20 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     )
 
     .on(
+      apiRoutes.workshopDone,
       'PUT',
-      `${base}/me/done`,
       asMember(async ({ request, response }, workshop, member) => {
         const body = await readBody(request, ['done']);
         if (typeof body.done !== 'boolean') {
-          throw invalidBody(`"done" must be true or false, not ${describe(body.done)}.`, 'done');
+          throw invalidBody(`"done" must be true or false, not ${describeJsonKind(body.done)}.`, 'done');
         }
         sendJson(response, 200, hub.membership(workshop, await hub.setDone(workshop, member, body.done)));
       }),
     )
 
     .on(
+      apiRoutes.workshopLearnerStream,
       'GET',
-      `${base}/me/stream`,
       asMember(({ request, response, url }, workshop, member) =>
         hub.openLearnerStream(workshop, member, { request, response }, readLastEventId(request, url)),
       ),
@@ -161,8 +159,8 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
 
     // #region host
     .on(
+      apiRoutes.workshopHostSession,
       'POST',
-      `${base}/host/session`,
       asHost(({ request, response }, workshop) => {
         const secret = presentedHostSecret(request)!;
         response.writeHead(204, { 'Set-Cookie': hostSetCookie(workshop.code, secret, request) }).end();
@@ -170,22 +168,22 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     )
 
     .on(
+      apiRoutes.workshopHost,
       'GET',
-      `${base}/host`,
       asHost(async ({ request, response }, workshop) =>
         sendJson(response, 200, (await hub.snapshot(workshop, request)) satisfies HostSnapshot),
       ),
     )
 
     .on(
+      apiRoutes.workshopHostStream,
       'GET',
-      `${base}/host/stream`,
       asHost(({ request, response, url }, workshop) => hub.openHostStream(workshop, { request, response }, readLastEventId(request, url))),
     )
 
     .on(
+      apiRoutes.workshopGoto,
       'POST',
-      `${base}/host/goto`,
       asHost(async ({ request, response }, workshop) => {
         const body = await readBody(request, ['lesson']);
         sendJson(response, 200, await hub.goto(workshop, readLesson(body.lesson, 'lesson'), request));
@@ -193,8 +191,8 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     )
 
     .on(
+      apiRoutes.workshopBroadcast,
       'POST',
-      `${base}/host/broadcast`,
       asHost(async ({ request, response }, workshop) => {
         const body = await readBody(request, ['text']);
         const text = readPlainText(body.text, 'text', WORKSHOP_LIMITS.maxBroadcastLength);
@@ -204,8 +202,8 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     )
 
     .on(
+      apiRoutes.workshopState,
       'PUT',
-      `${base}/host/state`,
       asHost(async ({ request, response }, workshop) => {
         const body = await readBody(request, ['state']);
         if (!WORKSHOP_STATES.includes(body.state as WorkshopState)) {
@@ -219,8 +217,8 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     )
 
     .on(
+      apiRoutes.workshopResults,
       'GET',
-      `${base}/host/results.csv`,
       asHost(async ({ response }, workshop) => {
         const csv = await hub.resultsCsv(workshop);
         response.writeHead(200, {
@@ -272,7 +270,7 @@ async function requireMember(hub: WorkshopHub, workshop: WorkshopRecord, request
     throw new HttpProblem({
       status: 404,
       type: PROBLEM_TYPES.notAMember,
-      detail: `You are not a member of the workshop ${workshop.code}; join it first (POST ${workshopPaths.members(workshop.code)}).`,
+      detail: `You are not a member of the workshop ${workshop.code}; join it first (POST ${apiRoutes.workshopMembers.path({ code: workshop.code })}).`,
     });
   }
   return member;
@@ -288,7 +286,7 @@ function requireHost(workshop: WorkshopRecord, request: IncomingMessage): void {
     throw new HttpProblem({
       status: 401,
       type: PROBLEM_TYPES.hostSecretRequired,
-      detail: `Host endpoints need the workshop's secret: "Authorization: Bearer <secret>", or the cookie POST ${workshopPaths.hostSession(workshop.code)} sets.`,
+      detail: `Host endpoints need the workshop's secret: "Authorization: Bearer <secret>", or the cookie POST ${apiRoutes.workshopHostSession.path({ code: workshop.code })} sets.`,
       headers: { 'WWW-Authenticate': 'Bearer realm="workshop"' },
     });
   }
@@ -323,7 +321,7 @@ function requireOwnChannels(access: Pick<ChannelAccess, 'claim'>, member: Member
  * @throws {HttpProblem} 400 `invalid-body` or `invalid-channel`.
  */
 function readChannels(value: unknown): string[] {
-  if (!Array.isArray(value)) throw invalidBody(`"channels" must be an array of channel names, not ${describe(value)}.`, 'channels');
+  if (!Array.isArray(value)) throw invalidBody(`"channels" must be an array of channel names, not ${describeJsonKind(value)}.`, 'channels');
   for (const [index, channel] of value.entries()) {
     if (typeof channel !== 'string' || !isValidChannel(channel)) {
       throw new HttpProblem({

@@ -1,7 +1,8 @@
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { cleanDisplayName, displayNameProblem } from '../../src/protocol/workshops.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { describe, invalidBody } from '../http/validate.ts';
+import { invalidBody } from '../http/validate.ts';
+import { describeJsonKind } from '../../src/protocol/json-kind.ts';
 
 /** Control, format and line/paragraph separator characters, and lone surrogates: never part of a title or a broadcast. */
 const CONTROL_CHARACTERS = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
@@ -11,7 +12,7 @@ const CONTROL_CHARACTERS = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
  * @throws {HttpProblem} 400 `invalid-name`: not a string, or {@link displayNameProblem} has an objection.
  */
 export function readDisplayName(value: unknown): string {
-  if (typeof value !== 'string') throw invalidName(`The name must be a string, not ${describe(value)}.`);
+  if (typeof value !== 'string') throw invalidName(`The name must be a string, not ${describeJsonKind(value)}.`);
   const problem = displayNameProblem(value);
   if (problem) throw invalidName(problem);
   return cleanDisplayName(value);
@@ -23,7 +24,7 @@ export function readDisplayName(value: unknown): string {
  * @throws {HttpProblem} 400 `invalid-body` naming `field`.
  */
 export function readPlainText(value: unknown, field: string, maxLength: number): string {
-  if (typeof value !== 'string') throw invalidBody(`"${field}" must be a string, not ${describe(value)}.`, field);
+  if (typeof value !== 'string') throw invalidBody(`"${field}" must be a string, not ${describeJsonKind(value)}.`, field);
   if (CONTROL_CHARACTERS.test(value)) {
     throw invalidBody(`"${field}" is plain text on one line: no control characters or line breaks.`, field);
   }

@@ -1,13 +1,7 @@
 import { Component, type ComponentChildren } from 'preact';
 import { useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
-import {
-  WORKSHOP_LIMITS,
-  normalizeJoinCode,
-  workshopPages,
-  workshopPaths,
-  type HostWorkshop,
-  type MemberView,
-} from '../protocol/workshops.ts';
+import { apiRoutes } from '../protocol/api-routes.ts';
+import { WORKSHOP_LIMITS, normalizeJoinCode, workshopPages, type HostWorkshop, type MemberView } from '../protocol/workshops.ts';
 import { formatPoints } from '../protocol/quiz/scenarios.ts';
 import { TECHNIQUES, TECHNIQUE_NAMES, type Technique } from '../protocol/quiz/techniques.ts';
 import { plural } from '../widgets/shared/format.ts';
@@ -142,7 +136,7 @@ function Dashboard({ model, workshop, lessons, scenarios }: { model: HostModel; 
         <section class="workshop-panel">
           <p>
             The workshop is closed: nobody can join or report any more. The results stay here and in the CSV.{' '}
-            <a href={workshopPaths.results(workshop.code)} download>
+            <a href={apiRoutes.workshopResults.path({ code: workshop.code })} download>
               Export CSV
             </a>
           </p>
@@ -392,7 +386,7 @@ function Actions({ model, workshop, lessons }: { model: HostModel; workshop: Hos
               Unlock
             </button>
           )}
-          <a class="button secondary" href={workshopPaths.results(workshop.code)} download>
+          <a class="button secondary" href={apiRoutes.workshopResults.path({ code: workshop.code })} download>
             Export CSV
           </a>
           <button
