@@ -1,13 +1,13 @@
 import { SERVER_TIME_HEADER } from '../../src/protocol/jobs.ts';
 import { LAB_ID_PATTERN, LAB_PROBLEM_TYPES, type CreateLabResponse, type DropConnectionsResponse } from '../../src/protocol/lab.ts';
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
+import { runLabRequest } from '../../src/protocol/request-bodies.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { readJsonBody } from '../http/read-json-body.ts';
+import { readBody } from '../http/parse-body.ts';
 import type { RouteContext, Router } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { TooManyLabsError, type LabRegistry } from './lab-registry.ts';
 import type { LabSession } from './lab-session.ts';
-import { parseRunLabRequest } from './run-lab-request.ts';
 
 /**
  * The lab's control endpoints (docs/api.md, "Side-by-side lab"):
@@ -42,7 +42,7 @@ export function registerLabRoutes(router: Router, labs: LabRegistry): void {
     })
     .on(apiRoutes.labRun, 'POST', async (context) => {
       const lab = find(context);
-      const request = parseRunLabRequest(await readJsonBody(context.request));
+      const request = await readBody(context.request, runLabRequest);
       try {
         labs.run(lab, request);
       } catch (error) {

@@ -1,29 +1,33 @@
 import type { IncomingMessage } from 'node:http';
-import { isValidChannel } from '../../src/protocol/channel.ts';
+import type * as z from 'zod/mini';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import {
   JOIN_CODE_PATTERN,
   WORKSHOP_LIMITS,
-  WORKSHOP_STATES,
   normalizeJoinCode,
   workshopPages,
   type BroadcastReceipt,
   type CreatedWorkshop,
   type HostSnapshot,
   type Membership,
-  type WorkshopState,
 } from '../../src/protocol/workshops.ts';
+import {
+  broadcastRequest,
+  createWorkshopRequest,
+  doneRequest,
+  gotoRequest,
+  heartbeatRequest,
+  joinWorkshopRequest,
+  workshopStateRequest,
+} from '../../src/protocol/request-bodies.ts';
 import type { ChannelAccess } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { readJsonBody } from '../http/read-json-body.ts';
+import { readBody } from '../http/parse-body.ts';
 import type { RouteContext, RouteHandler, Router } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
-import { assertJsonObject, invalidBody } from '../http/validate.ts';
-import { describeJsonKind } from '../../src/protocol/json-kind.ts';
 import { learnerSetCookie, newLearnerId } from '../progress/learner-cookie.ts';
 import { readLastEventId } from '../techniques/sse.ts';
-import { readDisplayName, readPlainText } from '../workshops/display-text.ts';
 import { hostSecretMatches, hostSetCookie, presentedHostSecret } from '../workshops/host-secret.ts';
 import type { WorkshopHub } from '../workshops/workshop-hub.ts';
 import type { MemberRecord, WorkshopRecord } from '../workshops/workshop-store.ts';
@@ -55,14 +59,12 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
       return handler(context, workshop);
     };
 
-  const readBody = async (request: IncomingMessage, allowed: readonly string[]) => {
-    const body = await readJsonBody(request, { maxBytes: WORKSHOP_LIMITS.maxBodyBytes });
-    assertJsonObject(body, allowed);
-    return body;
-  };
+  /** A workshop body, checked against its schema (`src/protocol/request-bodies.ts`). */
+  const readWorkshopBody = <Schema extends z.ZodMiniType>(request: IncomingMessage, schema: Schema) =>
+    readBody(request, schema, { maxBytes: WORKSHOP_LIMITS.maxBodyBytes });
 
-  const readLesson = (value: unknown, field: string): string => {
-    if (typeof value !== 'string') throw invalidBody(`"${field}" must be a lesson slug, not ${describeJsonKind(value)}.`, field);
+  /** A lesson slug this workbook has. */
+  const knownLesson = (value: string, field: string): string => {
     if (!knownLessons.has(value)) {
       // Well-formed, but not a lesson of this workbook: RFC 9110 §15.5.21, as for progress.
       throw new HttpProblem({
@@ -77,8 +79,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
 
   router
     .on(apiRoutes.workshops, 'POST', async ({ request, response }) => {
-      const body = await readBody(request, ['title']);
-      const title = readPlainText(body.title, 'title', WORKSHOP_LIMITS.maxTitleLength);
+      const { title } = await readWorkshopBody(request, createWorkshopRequest);
       const { workshop, secret } = await hub.create(title);
       const created: CreatedWorkshop = {
         workshop: hub.hostView(workshop, request),
@@ -96,8 +97,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     .on(apiRoutes.workshopMembers, 'POST', async ({ request, response, params }) => {
       const workshop = await findWorkshop(hub, params.code);
       const learner = learnerFrom(request);
-      const body = await readBody(request, ['name']);
-      const name = readDisplayName(body.name);
+      const { name } = await readWorkshopBody(request, joinWorkshopRequest);
       const learnerId = learner ?? newLearnerId();
       const { member, created } = await hub.join(workshop, learnerId, name);
       // A newcomer's identity is the progress API's cookie, so their progress reaches the host.
@@ -124,14 +124,10 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
       apiRoutes.workshopHeartbeat,
       'POST',
       asMember(async ({ request, response }, workshop, member) => {
-        const body = await readBody(request, ['lesson', 'channels', 'streaming']);
-        const lesson = body.lesson === null ? null : readLesson(body.lesson, 'lesson');
-        const channels = readChannels(body.channels);
-        requireOwnChannels(access, member, channels);
-        if (body.streaming !== undefined && typeof body.streaming !== 'boolean') {
-          throw invalidBody(`"streaming" must be true or false, not ${describeJsonKind(body.streaming)}.`, 'streaming');
-        }
-        await hub.heartbeat(workshop, member, { lesson, channels, streaming: body.streaming !== false });
+        const body = await readWorkshopBody(request, heartbeatRequest);
+        const lesson = body.lesson === null ? null : knownLesson(body.lesson, 'lesson');
+        requireOwnChannels(access, member, body.channels);
+        await hub.heartbeat(workshop, member, { lesson, channels: body.channels, streaming: body.streaming !== false });
         response.writeHead(204).end();
       }),
     )
@@ -140,10 +136,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
       apiRoutes.workshopDone,
       'PUT',
       asMember(async ({ request, response }, workshop, member) => {
-        const body = await readBody(request, ['done']);
-        if (typeof body.done !== 'boolean') {
-          throw invalidBody(`"done" must be true or false, not ${describeJsonKind(body.done)}.`, 'done');
-        }
+        const body = await readWorkshopBody(request, doneRequest);
         sendJson(response, 200, hub.membership(workshop, await hub.setDone(workshop, member, body.done)));
       }),
     )
@@ -185,8 +178,8 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
       apiRoutes.workshopGoto,
       'POST',
       asHost(async ({ request, response }, workshop) => {
-        const body = await readBody(request, ['lesson']);
-        sendJson(response, 200, await hub.goto(workshop, readLesson(body.lesson, 'lesson'), request));
+        const body = await readWorkshopBody(request, gotoRequest);
+        sendJson(response, 200, await hub.goto(workshop, knownLesson(body.lesson, 'lesson'), request));
       }),
     )
 
@@ -194,8 +187,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
       apiRoutes.workshopBroadcast,
       'POST',
       asHost(async ({ request, response }, workshop) => {
-        const body = await readBody(request, ['text']);
-        const text = readPlainText(body.text, 'text', WORKSHOP_LIMITS.maxBroadcastLength);
+        const { text } = await readWorkshopBody(request, broadcastRequest);
         const receipt: BroadcastReceipt = await hub.broadcast(workshop, text);
         sendJson(response, 202, receipt);
       }),
@@ -205,14 +197,8 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
       apiRoutes.workshopState,
       'PUT',
       asHost(async ({ request, response }, workshop) => {
-        const body = await readBody(request, ['state']);
-        if (!WORKSHOP_STATES.includes(body.state as WorkshopState)) {
-          throw invalidBody(
-            `"state" must be one of ${WORKSHOP_STATES.join(', ')}, not ${JSON.stringify(body.state)?.slice(0, 80) ?? 'nothing'}.`,
-            'state',
-          );
-        }
-        sendJson(response, 200, await hub.setState(workshop, body.state as WorkshopState, request));
+        const { state } = await readWorkshopBody(request, workshopStateRequest);
+        sendJson(response, 200, await hub.setState(workshop, state, request));
       }),
     )
 
@@ -314,30 +300,4 @@ function requireOwnChannels(access: Pick<ChannelAccess, 'claim'>, member: Member
       extensions: { field: `channels/${index}`, channel },
     });
   }
-}
-
-/**
- * The heartbeat's demo channels: valid names, each once, at most `maxChannelsPerMember`.
- * @throws {HttpProblem} 400 `invalid-body` or `invalid-channel`.
- */
-function readChannels(value: unknown): string[] {
-  if (!Array.isArray(value)) throw invalidBody(`"channels" must be an array of channel names, not ${describeJsonKind(value)}.`, 'channels');
-  for (const [index, channel] of value.entries()) {
-    if (typeof channel !== 'string' || !isValidChannel(channel)) {
-      throw new HttpProblem({
-        status: 400,
-        type: PROBLEM_TYPES.invalidChannel,
-        detail: `channels[${index}] is not a channel name (1–64 characters of A–Z a–z 0–9 _ -).`,
-        extensions: { field: `channels/${index}` },
-      });
-    }
-  }
-  const channels = [...new Set(value as string[])];
-  if (channels.length > WORKSHOP_LIMITS.maxChannelsPerMember) {
-    throw invalidBody(
-      `A page may register at most ${WORKSHOP_LIMITS.maxChannelsPerMember} demo channels; this one has ${channels.length}.`,
-      'channels',
-    );
-  }
-  return channels;
 }

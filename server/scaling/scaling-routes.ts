@@ -6,14 +6,14 @@ import {
   isInstanceName,
   type InstanceName,
   type ScalingAvailability,
-  type StartScalingDemoRequest,
 } from '../../src/protocol/scaling.ts';
+import { startScalingDemoRequest } from '../../src/protocol/request-bodies.ts';
 import type { ChannelGuard } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { readJsonBody } from '../http/read-json-body.ts';
+import { readBody } from '../http/parse-body.ts';
 import type { RouteContext, Router } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
-import { assertJsonObject, assertValidChannel, invalidBody } from '../http/validate.ts';
+import { assertValidChannel } from '../http/validate.ts';
 import type { Logger } from '../logger.ts';
 import { DemoRedis } from './demo-redis.ts';
 import { ScalingDemo, type ScalingDemoLimits } from './scaling-demo.ts';
@@ -118,10 +118,7 @@ export function createScaling(options: ScalingOptions): Scaling {
     assertValidChannel(channel, 'path');
     // A start replaces the channel's running pair: its reader's alone.
     access.requireOwner(channel, request, 'start or restart the instances of');
-    const body = await readJsonBody(request);
-    assertJsonObject(body, ['backplane']);
-    if (typeof body.backplane !== 'boolean') throw invalidBody('backplane must be true (a shared Redis) or false (none).', 'backplane');
-    const { backplane } = body as unknown as StartScalingDemoRequest;
+    const { backplane } = await readBody(request, startScalingDemoRequest);
     if (draining.aborted) {
       throw new HttpProblem({
         status: 503,

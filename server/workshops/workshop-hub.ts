@@ -9,7 +9,6 @@ import {
   WORKSHOP_TIMINGS,
   type BroadcastRecord,
   type DemoBroadcast,
-  type Heartbeat,
   type HostSnapshot,
   type HostWorkshop,
   type MemberView,
@@ -17,6 +16,7 @@ import {
   type PublicWorkshop,
   type WorkshopState,
 } from '../../src/protocol/workshops.ts';
+import type { Heartbeat } from '../../src/protocol/request-bodies.ts';
 import { InMemoryEventBus, type EventBus } from '../events/event-bus.ts';
 import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import { HttpProblem } from '../http/problem.ts';

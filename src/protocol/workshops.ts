@@ -154,20 +154,6 @@ export interface Membership {
   };
 }
 
-/** What the learner's page reports every {@link WORKSHOP_TIMINGS.heartbeatMs} and on each page load. */
-export interface Heartbeat {
-  /** The lesson being read (a slug), or null on another page. */
-  lesson: string | null;
-  /** The channels of the live demos on the page (`[A-Za-z0-9_-]{1,64}`), where broadcasts go. */
-  channels: string[];
-  /**
-   * False while the page has closed its learner stream on purpose (it lent
-   * the connection to lesson 4's experiment): until the stream reopens,
-   * heartbeats alone say the page is there. Absent means true.
-   */
-  streaming?: boolean;
-}
-
 /** The latest quiz attempt of a member. */
 export interface MemberQuiz {
   at: number;

@@ -2,13 +2,13 @@ import { apiRoutes } from '../protocol/api-routes.ts';
 import type {
   BroadcastReceipt,
   CreatedWorkshop,
-  Heartbeat,
   HostSnapshot,
   HostWorkshop,
   Membership,
   PublicWorkshop,
   WorkshopState,
 } from '../protocol/workshops.ts';
+import type { Heartbeat } from '../protocol/request-bodies.ts';
 import { LAST_EVENT_ID_PARAM } from '../protocol/sse.ts';
 import { companionServer, errorFrom, type ServerOptions } from '../widgets/shared/http.ts';
 

@@ -1,5 +1,6 @@
 import { SERVER_TIME_HEADER } from '../../protocol/jobs.ts';
-import type { CreateLabResponse, DropConnectionsResponse, LabRun, LabStats, RunLabRequest } from '../../protocol/lab.ts';
+import type { CreateLabResponse, DropConnectionsResponse, LabRun, LabStats } from '../../protocol/lab.ts';
+import type { RunLabRequest } from '../../protocol/request-bodies.ts';
 import { apiRoutes } from '../../protocol/api-routes.ts';
 import { ApiError, errorFrom, isAbort } from '../shared/http.ts';
 

@@ -1,4 +1,5 @@
-import type { PublishRequest, PublishResponse } from '../../protocol/events.ts';
+import type { PublishResponse } from '../../protocol/events.ts';
+import type { PublishRequest } from '../../protocol/request-bodies.ts';
 import type { FaultRequest, FaultResponse } from '../../protocol/faults.ts';
 import type { LongPollResponse } from '../../protocol/long-polling.ts';
 import { apiRoutes } from '../../protocol/api-routes.ts';

@@ -8,8 +8,8 @@ import {
   type ScalingAvailability,
   type ScalingDemoState,
   type ScalingNote,
-  type StartScalingDemoRequest,
 } from '../../protocol/scaling.ts';
+import type { StartScalingDemoRequest } from '../../protocol/request-bodies.ts';
 import { HEARTBEAT_PARAM, LAST_EVENT_ID_PARAM } from '../../protocol/sse.ts';
 import type { EventSourceLike } from '../sse/client.ts';
 import { ApiError, companionServer, errorFrom, type ServerOptions } from '../shared/http.ts';

@@ -1,5 +1,6 @@
 import { NOTE_EVENT_TYPE, SERVER_TIME_HEADER, type Job, type StartJobRequest, type StartJobResponse } from '../../protocol/jobs.ts';
-import type { PublishRequest, PublishResponse } from '../../protocol/events.ts';
+import type { PublishResponse } from '../../protocol/events.ts';
+import type { PublishRequest } from '../../protocol/request-bodies.ts';
 import { apiRoutes } from '../../protocol/api-routes.ts';
 import { ApiError, companionServer, countResponseBytes, errorFrom, type ServerOptions } from '../shared/http.ts';
 import { utf8Length } from '../../protocol/utf8-length.ts';
