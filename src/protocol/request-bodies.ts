@@ -10,6 +10,7 @@
  * refinement's message is a whole sentence, and its `params.type` the problem type.
  */
 import * as z from 'zod/mini';
+import { BUILD_LIMITS } from './builds.ts';
 import { isValidChannel } from './channel.ts';
 import { EVENT_TYPE_PATTERN } from './events.ts';
 import { isNoteEventData, JOB_LIMITS, NOTE_EVENT_TYPE } from './jobs.ts';
@@ -168,3 +169,34 @@ export const startScalingDemoRequest = z.strictObject({
   backplane: z.boolean({ error: 'true (a shared Redis) or false (none)' }),
 });
 export type StartScalingDemoRequest = z.output<typeof startScalingDemoRequest>;
+
+/** A channel named in a body (`channel`), checked as in a URL. */
+const bodyChannel = z.custom<string>((value) => typeof value === 'string' && isValidChannel(value), {
+  error: (issue) =>
+    `The channel in the body is ${typeof issue.input === 'string' ? JSON.stringify(issue.input.slice(0, 80)) : describeJsonKind(issue.input)}; a channel name is 1–64 characters of A–Z a–z 0–9 _ -.`,
+  params: { type: PROBLEM_TYPES.invalidChannel },
+});
+
+/** What starts a simulated run (a job, a build): `{channel?, durationMs?, outcome?}`, every member optional, or no body at all. */
+function simulationRequest<const Outcome extends string>(
+  limits: { minDurationMs: number; maxDurationMs: number },
+  outcomes: readonly [Outcome, ...Outcome[]],
+) {
+  const duration = { error: `a whole number of milliseconds from ${limits.minDurationMs} to ${limits.maxDurationMs}` };
+  return z.strictObject({
+    /** The channel the run reports on; a random one of the reader's own when absent. */
+    channel: z.optional(bodyChannel),
+    /** How long the run lasts (the limits' default when absent). */
+    durationMs: z.optional(z.int(duration).check(z.gte(limits.minDurationMs, duration), z.lte(limits.maxDurationMs, duration))),
+    /** How the run ends (the first outcome when absent). */
+    outcome: z.optional(z.enum(outcomes, { error: outcomes.map((name) => JSON.stringify(name)).join(' or ') })),
+  });
+}
+
+/** Body of `POST /api/jobs` (optional). */
+export const startJobRequest = simulationRequest(JOB_LIMITS, ['succeeded', 'failed']);
+export type StartJobRequest = z.input<typeof startJobRequest>;
+
+/** Body of `POST /api/builds` (optional). */
+export const startBuildRequest = simulationRequest(BUILD_LIMITS, ['passed', 'failed']);
+export type StartBuildRequest = z.input<typeof startBuildRequest>;

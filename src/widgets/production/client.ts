@@ -1,4 +1,5 @@
-import type { StartBuildRequest, StartBuildResponse } from '../../protocol/builds.ts';
+import type { StartBuildResponse } from '../../protocol/builds.ts';
+import type { StartBuildRequest } from '../../protocol/request-bodies.ts';
 import type { PublishResponse } from '../../protocol/events.ts';
 import type { LongPollResponse } from '../../protocol/long-polling.ts';
 import { apiRoutes } from '../../protocol/api-routes.ts';

@@ -1,4 +1,5 @@
-import { NOTE_EVENT_TYPE, SERVER_TIME_HEADER, type Job, type StartJobRequest, type StartJobResponse } from '../../protocol/jobs.ts';
+import { NOTE_EVENT_TYPE, SERVER_TIME_HEADER, type Job, type StartJobResponse } from '../../protocol/jobs.ts';
+import type { StartJobRequest } from '../../protocol/request-bodies.ts';
 import type { PublishResponse } from '../../protocol/events.ts';
 import type { PublishRequest } from '../../protocol/request-bodies.ts';
 import { apiRoutes } from '../../protocol/api-routes.ts';

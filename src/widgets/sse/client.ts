@@ -1,4 +1,5 @@
-import type { StartBuildRequest, StartBuildResponse } from '../../protocol/builds.ts';
+import type { StartBuildResponse } from '../../protocol/builds.ts';
+import type { StartBuildRequest } from '../../protocol/request-bodies.ts';
 import type { FaultRequest, FaultResponse } from '../../protocol/faults.ts';
 import { apiRoutes } from '../../protocol/api-routes.ts';
 import { HEARTBEAT_PARAM, LAST_EVENT_ID_PARAM } from '../../protocol/sse.ts';
