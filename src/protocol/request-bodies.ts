@@ -17,6 +17,7 @@ import { isNoteEventData, JOB_LIMITS, NOTE_EVENT_TYPE } from './jobs.ts';
 import { describeJsonKind } from './json-kind.ts';
 import { LAB_LIMITS } from './lab.ts';
 import { PROBLEM_TYPES } from './problem.ts';
+import { DRAIN_LIMITS, SLOW_CONSUMER_LIMITS, SLOW_CONSUMER_TRANSPORTS, STORM_LIMITS, STORM_STRATEGIES } from './production.ts';
 import { cleanDisplayName, displayNameProblem, WORKSHOP_LIMITS, WORKSHOP_STATES } from './workshops.ts';
 
 /** Control, format and line/paragraph separator characters, and lone surrogates: never part of a title or a broadcast. */
@@ -200,3 +201,43 @@ export type StartJobRequest = z.input<typeof startJobRequest>;
 /** Body of `POST /api/builds` (optional). */
 export const startBuildRequest = simulationRequest(BUILD_LIMITS, ['passed', 'failed']);
 export type StartBuildRequest = z.input<typeof startBuildRequest>;
+
+/** A whole number from `min` to `max`; `fallback` when absent or null. */
+function wholeNumber(min: number, max: number, fallback: number) {
+  const rule = { error: `a whole number from ${min} to ${max}` };
+  return z.pipe(
+    z.nullish(z.int(rule).check(z.gte(min, rule), z.lte(max, rule))),
+    z.transform((value) => value ?? fallback),
+  );
+}
+
+/** Body of `POST /api/production/storms`. */
+export const startStormRequest = z.strictObject({
+  /** The widget's channel: the storm's results are published on it. */
+  channel: bodyChannel,
+  /** Fleet size (default `STORM_LIMITS.defaultClients`). */
+  clients: wholeNumber(STORM_LIMITS.minClients, STORM_LIMITS.maxClients, STORM_LIMITS.defaultClients),
+  strategy: z.enum(STORM_STRATEGIES, { error: 'none, exponential or full-jitter' }),
+});
+export type StartStormRequest = z.input<typeof startStormRequest>;
+
+/** Body of `POST /api/production/slow-consumers`. */
+export const startSlowConsumerRequest = z.strictObject({
+  channel: bodyChannel,
+  transport: z.enum(SLOW_CONSUMER_TRANSPORTS, { error: 'sse or websocket' }),
+  /** How fast the consumer reads, in bytes per second; 0 stalls it. */
+  readBytesPerSecond: wholeNumber(0, SLOW_CONSUMER_LIMITS.maxReadBytesPerSecond, SLOW_CONSUMER_LIMITS.defaultReadBytesPerSecond),
+});
+export type StartSlowConsumerRequest = z.input<typeof startSlowConsumerRequest>;
+
+/** Body of `POST /api/production/drains`. */
+export const startDrainRequest = z.strictObject({
+  channel: bodyChannel,
+  /** Simulated EventSource clients to connect before draining (default `DRAIN_LIMITS.defaultFleet`). */
+  fleet: wholeNumber(0, DRAIN_LIMITS.maxFleet, DRAIN_LIMITS.defaultFleet),
+  /** The `retry:` every drained stream is sent, and (rounded up to seconds) the long polls' `Retry-After`. */
+  retryMs: wholeNumber(DRAIN_LIMITS.minRetryMs, DRAIN_LIMITS.maxRetryMs, DRAIN_LIMITS.defaultRetryMs),
+  /** Each SSE stream gets `retryMs` plus a random share of this: the server spreads its clients' return. */
+  spreadMs: wholeNumber(0, DRAIN_LIMITS.maxSpreadMs, 0),
+});
+export type StartDrainRequest = z.input<typeof startDrainRequest>;

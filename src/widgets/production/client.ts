@@ -3,14 +3,8 @@ import type { StartBuildRequest } from '../../protocol/request-bodies.ts';
 import type { PublishResponse } from '../../protocol/events.ts';
 import type { LongPollResponse } from '../../protocol/long-polling.ts';
 import { apiRoutes } from '../../protocol/api-routes.ts';
-import type {
-  StartDrainRequest,
-  StartDrainResponse,
-  StartSlowConsumerRequest,
-  StartSlowConsumerResponse,
-  StartStormRequest,
-  StartStormResponse,
-} from '../../protocol/production.ts';
+import type { StartDrainResponse, StartSlowConsumerResponse, StartStormResponse } from '../../protocol/production.ts';
+import type { StartDrainRequest, StartSlowConsumerRequest, StartStormRequest } from '../../protocol/request-bodies.ts';
 import { HEARTBEAT_PARAM, LAST_EVENT_ID_PARAM } from '../../protocol/sse.ts';
 import { WS_PATH } from '../../protocol/websocket.ts';
 import type { EventSourceLike } from '../sse/client.ts';
