@@ -28,15 +28,17 @@ export async function readBody<Schema extends z.ZodMiniType>(
 export function parseBody<Schema extends z.ZodMiniType>(schema: Schema, body: unknown): z.output<Schema> {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
-  throw problemOf(result.error.issues[0]!, body, schema);
+  const { issues } = result.error;
+  // A typo (`delay` for `delayMs`) is the cause of the member it leaves missing: name it first.
+  throw problemOf(issues.find((issue) => issue.code === 'unrecognized_keys') ?? issues[0]!, body, schema);
 }
 
 function problemOf(issue: z.core.$ZodIssue, body: unknown, schema: z.ZodMiniType): HttpProblem {
   const field = issue.path.join('/');
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
-    const shape = (schema._zod.def as { shape?: Record<string, unknown> }).shape;
-    const allowed = issue.path.length === 0 && shape ? `; allowed: ${Object.keys(shape).join(', ')}` : '';
+    const members = issue.path.length === 0 ? memberNames(schema, body) : undefined;
+    const allowed = members ? `; allowed: ${members.join(', ')}` : '';
     return invalidBody(`The body has an unknown member ${JSON.stringify(key)}${allowed}.`, [...issue.path, key].join('/'));
   }
   if (issue.path.length === 0 && issue.code === 'invalid_type') {
@@ -51,6 +53,21 @@ function problemOf(issue: z.core.$ZodIssue, body: unknown, schema: z.ZodMiniType
   const name = JSON.stringify(field);
   if (value === undefined) return invalidBody(`${name} is missing; it must be ${issue.message}.`, field);
   return invalidBody(`${name} is ${shown(value)}; it must be ${issue.message}.`, field);
+}
+
+/** The members an object schema takes; of a discriminated union, those of the option `body` picked. */
+function memberNames(schema: z.ZodMiniType, body: unknown): string[] | undefined {
+  const def = schema._zod.def as { shape?: Record<string, z.ZodMiniType>; options?: z.ZodMiniType[]; discriminator?: string };
+  if (def.shape) return Object.keys(def.shape);
+  const { options, discriminator } = def;
+  if (!options || discriminator === undefined) return undefined;
+  const picked = (body as Record<string, unknown>)[discriminator];
+  const option = options.find((candidate) => memberSchema(candidate, discriminator)?.safeParse(picked).success);
+  return option && memberNames(option, body);
+}
+
+function memberSchema(schema: z.ZodMiniType, name: string): z.ZodMiniType | undefined {
+  return (schema._zod.def as { shape?: Record<string, z.ZodMiniType> }).shape?.[name];
 }
 
 /** A value as a person reads it in a message: `3`, `the string "5000"`, `an array`. */

@@ -19,21 +19,6 @@ export function assertValidChannel(channel: unknown, source: 'path' | 'body'): a
   });
 }
 
-/**
- * Checks that a JSON body is an object with no members but `allowed`, so a
- * typo (`durationMS`) is reported instead of silently ignored.
- * @throws {HttpProblem} 400 `invalid-body`.
- */
-export function assertJsonObject(body: unknown, allowed: readonly string[]): asserts body is Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw invalidBody(`The body must be a JSON object, not ${describeJsonKind(body)}.`);
-  }
-  const unknown = Object.keys(body).find((key) => !allowed.includes(key));
-  if (unknown !== undefined) {
-    throw invalidBody(`The body has an unknown member ${JSON.stringify(unknown)}; allowed: ${allowed.join(', ')}.`, unknown);
-  }
-}
-
 /** A 400 `invalid-body` problem about `field`. */
 export function invalidBody(detail: string, field?: string): HttpProblem {
   return new HttpProblem({

@@ -13,6 +13,7 @@ import * as z from 'zod/mini';
 import { BUILD_LIMITS } from './builds.ts';
 import { isValidChannel } from './channel.ts';
 import { EVENT_TYPE_PATTERN } from './events.ts';
+import { FAULT_LIMITS, FAULT_TYPES, type FaultRequest } from './faults.ts';
 import { isNoteEventData, JOB_LIMITS, NOTE_EVENT_TYPE } from './jobs.ts';
 import { describeJsonKind } from './json-kind.ts';
 import { LAB_LIMITS } from './lab.ts';
@@ -241,3 +242,30 @@ export const startDrainRequest = z.strictObject({
   spreadMs: wholeNumber(0, DRAIN_LIMITS.maxSpreadMs, 0),
 });
 export type StartDrainRequest = z.input<typeof startDrainRequest>;
+
+/** A whole number from `min` to `max`, required. */
+function boundedInt(min: number, max: number) {
+  const rule = { error: `a whole number from ${min} to ${max}` };
+  return z.int(rule).check(z.gte(min, rule), z.lte(max, rule));
+}
+
+/**
+ * Body of `POST /api/channels/{channel}/faults`: one fault, with exactly the
+ * members its `type` takes. Typed by `FaultRequest` (`faults.ts`, where each
+ * fault is explained), so the two cannot drift.
+ */
+export const faultRequest: z.ZodMiniType<FaultRequest> = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal(['drop-next-response', 'kill-streams', 'restart-streams']) }),
+    z.strictObject({ type: z.literal('server-errors'), count: boundedInt(1, FAULT_LIMITS.maxServerErrors) }),
+    z.strictObject({
+      type: z.literal('slow'),
+      delayMs: boundedInt(0, FAULT_LIMITS.maxDelayMs),
+      durationMs: boundedInt(FAULT_LIMITS.minDurationMs, FAULT_LIMITS.maxDurationMs),
+    }),
+    z.strictObject({ type: z.literal('heartbeats'), enabled: z.boolean(TRUE_OR_FALSE) }),
+    z.strictObject({ type: z.literal('retry'), retryMs: boundedInt(FAULT_LIMITS.minRetryMs, FAULT_LIMITS.maxRetryMs) }),
+  ],
+  { error: `one of ${FAULT_TYPES.join(', ')}` },
+);

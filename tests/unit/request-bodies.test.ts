@@ -4,6 +4,7 @@ import { parseBody } from '../../server/http/parse-body.ts';
 import { HttpProblem } from '../../server/http/problem.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import {
+  faultRequest,
   heartbeatRequest,
   joinWorkshopRequest,
   publishRequest,
@@ -46,6 +47,12 @@ describe('request bodies, as the server checks them', () => {
       field: 'rate',
       detail: 'The body has an unknown member "rate"; allowed: ratePerMinute, durationMs.',
     });
+    assert.equal(
+      refusal(faultRequest, { type: 'slow', delayMs: 5, durationMs: 2_000, count: 3 }).detail,
+      'The body has an unknown member "count"; allowed: type, delayMs, durationMs.',
+      'a fault lists the members of its own type',
+    );
+    assert.equal(refusal(faultRequest, { type: 'slow', delay: 5 }).field, 'delay', 'the typo, not the member it leaves missing');
     assert.equal(refusal(publishRequest, [1]).detail, 'The body must be a JSON object, not an array.');
     assert.equal(refusal(startJobRequest, null).detail, 'The body must be a JSON object, not null.');
   });
