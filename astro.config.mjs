@@ -39,7 +39,7 @@ export default defineConfig({
               // search opener and Vite's preload helper): one file instead of eight (bench/page-weight.ts).
               {
                 name: 'site',
-                test: /preload-helper|src[\\/](progress[\\/]|workshops[\\/]membership|search[\\/]open-search|components[\\/]progress[\\/]LessonStateIcon|protocol[\\/](paths|problem|workshops|merge-progress|progress)\.ts)/,
+                test: /preload-helper|src[\\/](progress[\\/]|workshops[\\/]membership|search[\\/]open-search|components[\\/]progress[\\/]LessonStateIcon|protocol[\\/](api-routes|problem|workshops|merge-progress|progress)\.ts)/,
               },
             ],
           },

@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { paths } from '../src/protocol/paths.ts';
+import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { WireParser } from '../src/protocol/sse-wire-parser.ts';
 import { startTestRedis } from '../tests/harness/redis-server.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
@@ -50,7 +50,7 @@ async function subscribe(
   for (let index = 0; index < count; index += 1) {
     opened.push(
       new Promise((resolve, reject) => {
-        const request = httpRequest(`${baseUrl}${paths.sse(channel)}`, { agent: false }, (response) => {
+        const request = httpRequest(`${baseUrl}${apiRoutes.sse.path({ channel })}`, { agent: false }, (response) => {
           response.setEncoding('utf8');
           const parser = new WireParser();
           response.on('data', (chunk: string) => {
@@ -97,7 +97,7 @@ async function run(name: string, servers: ServerProcess[], subscribers: number):
   const cpuBefore = servers.map((server) => cpuMs(server.child.pid!));
   for (let n = 0; n < eventCount; n += 1) {
     const body = JSON.stringify({ type: 'bench', data: { at: performance.now() } });
-    const response = await fetch(`${servers[0]!.baseUrl}${paths.channelEvents(channel)}`, {
+    const response = await fetch(`${servers[0]!.baseUrl}${apiRoutes.channelEvents.path({ channel })}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body,

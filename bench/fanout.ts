@@ -17,7 +17,7 @@
  * then the ratios to socket.io. Figures only: they depend on the machine.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { paths } from '../src/protocol/paths.ts';
+import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
 import { spawnServer, type ServerProcess } from '../tests/harness/spawn-server.ts';
 import { subscribe, type BenchData, type Subscriber, type Transport } from './fanout/subscribers.ts';
@@ -119,7 +119,10 @@ async function measure(transport: Transport, count: number): Promise<Figures> {
 }
 
 async function publish(transport: Transport, server: ServerProcess, data: BenchData): Promise<void> {
-  const url = transport === 'socket.io' ? `${server.baseUrl}/publish?room=${CHANNEL}` : `${server.baseUrl}${paths.channelEvents(CHANNEL)}`;
+  const url =
+    transport === 'socket.io'
+      ? `${server.baseUrl}/publish?room=${CHANNEL}`
+      : `${server.baseUrl}${apiRoutes.channelEvents.path({ channel: CHANNEL })}`;
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

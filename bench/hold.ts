@@ -14,7 +14,7 @@
 import { request, type ClientRequest } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocket } from 'ws';
-import { paths } from '../src/protocol/paths.ts';
+import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { WS_PATH } from '../src/protocol/websocket.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
 import { spawnServer } from '../tests/harness/spawn-server.ts';
@@ -46,7 +46,13 @@ const heard = (kind: keyof typeof gaps, last: { at: number | null }) => {
 function openSse(): Promise<ClientRequest> {
   return new Promise((resolve, reject) => {
     const last = { at: null as number | null };
-    const stream = request({ host: hostname, port, path: paths.sse(CHANNEL), headers: { Accept: 'text/event-stream' }, agent: false });
+    const stream = request({
+      host: hostname,
+      port,
+      path: apiRoutes.sse.path({ channel: CHANNEL }),
+      headers: { Accept: 'text/event-stream' },
+      agent: false,
+    });
     stream.once('error', reject);
     stream.once('response', (response) => {
       response.setEncoding('utf8');

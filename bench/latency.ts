@@ -21,7 +21,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LongPollResponse } from '../src/protocol/long-polling.ts';
-import { paths } from '../src/protocol/paths.ts';
+import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { WireParser } from '../src/protocol/sse-wire-parser.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
 import { spawnServer } from '../tests/harness/spawn-server.ts';
@@ -84,7 +84,7 @@ function startLongPolling(): Client {
     let cursor = 0;
     while (running) {
       try {
-        const { message, body } = await get(paths.longPoll(channel, cursor, 25_000), agent, client.sockets);
+        const { message, body } = await get(apiRoutes.longPoll.path({ channel }, { cursor, timeout: 25_000 }), agent, client.sockets);
         client.requests += 1;
         if (message.statusCode === 204) {
           client.emptyAnswers += 1;
@@ -112,7 +112,7 @@ function startSse(): Promise<Client> {
       emptyAnswers: 0,
       stop: () => request.destroy(),
     };
-    const request = httpRequest(`${baseUrl}${paths.sse(channel)}`, { agent: false }, (message) => {
+    const request = httpRequest(`${baseUrl}${apiRoutes.sse.path({ channel })}`, { agent: false }, (message) => {
       const parser = new WireParser();
       message.setEncoding('utf8');
       message.on('data', (chunk: string) => {
@@ -140,7 +140,7 @@ for (let seq = 0; seq < eventCount; seq += 1) {
   publishedAt.set(seq, performance.now());
   await new Promise<void>((resolve, reject) => {
     const request = httpRequest(
-      `${baseUrl}${paths.channelEvents(channel)}`,
+      `${baseUrl}${apiRoutes.channelEvents.path({ channel })}`,
       {
         method: 'POST',
         agent: publishAgent,

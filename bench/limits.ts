@@ -18,9 +18,9 @@
  * figures are for comparing the two runs, not absolute capacity.
  */
 import { request as httpRequest, type ClientRequest } from 'node:http';
-import { paths } from '../src/protocol/paths.ts';
+import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { RATE_LIMITS, JOIN_CODE_COSTS } from '../src/protocol/rate-limits.ts';
-import { JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, workshopPaths } from '../src/protocol/workshops.ts';
+import { JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH } from '../src/protocol/workshops.ts';
 import { startServer, type RunningServer } from '../tests/harness/start-server.ts';
 
 const STREAMS_TRIED = 2_200;
@@ -37,10 +37,14 @@ async function streamsHeld(server: RunningServer): Promise<number> {
           { length: 100 },
           (_, index) =>
             new Promise<number>((resolve) => {
-              const request = httpRequest(`${server.baseUrl}${paths.sse(`bench-${batch + index}`)}`, { agent: false }, (response) => {
-                response.resume();
-                resolve(response.statusCode ?? 0);
-              });
+              const request = httpRequest(
+                `${server.baseUrl}${apiRoutes.sse.path({ channel: `bench-${batch + index}` })}`,
+                { agent: false },
+                (response) => {
+                  response.resume();
+                  resolve(response.statusCode ?? 0);
+                },
+              );
               request.on('error', () => resolve(0));
               request.end();
               requests.push(request);
@@ -98,9 +102,11 @@ async function measure(label: string, server: RunningServer): Promise<void> {
   console.log(`\n${label}`);
   const held = await streamsHeld(server);
   console.log(`  streams one address holds    ${held}${held === STREAMS_TRIED ? ' (all tried)' : ''}`);
-  await report('workshops created', 100, 201, () => sendJson('POST', workshopPaths.create, '{"title":"Bench"}'));
-  const guesses = await report('join guesses answered (404)', 300, 404, () => status(fetch(url(workshopPaths.workshop(randomCode())))));
-  await report('learner rows created', 600, 200, () => sendJson('PUT', paths.progress, '{"lessons":{}}'));
+  await report('workshops created', 100, 201, () => sendJson('POST', apiRoutes.workshops.path(), '{"title":"Bench"}'));
+  const guesses = await report('join guesses answered (404)', 300, 404, () =>
+    status(fetch(url(apiRoutes.workshop.path({ code: randomCode() })))),
+  );
+  await report('learner rows created', 600, 200, () => sendJson('PUT', apiRoutes.progress.path(), '{"lessons":{}}'));
   if (guesses.refused === 0) {
     // Unlimited, the burst rate is the sustained one.
     const minutes = JOIN_CODE_ALPHABET.length ** JOIN_CODE_LENGTH / OPEN_WORKSHOPS / guesses.rate / 60;

@@ -10,7 +10,7 @@
  * storms of each against the companion server (a child process), to show the
  * model and the server agree. Figures only: nothing here passes or fails.
  */
-import { paths } from '../src/protocol/paths.ts';
+import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { PRODUCTION_EVENTS, STORM_LIMITS, type StormDone } from '../src/protocol/production.ts';
 import { seededRandom, simulateStorm, type BackoffStormStrategy } from '../src/protocol/storm-simulation.ts';
 import { spawnServer } from '../tests/harness/spawn-server.ts';
@@ -80,13 +80,13 @@ if (serverRuns > 0) {
 
 /** One storm on the server: follows its channel's SSE stream until `storm-done`. */
 async function storm(baseUrl: string, channel: string, strategy: BackoffStormStrategy): Promise<StormDone> {
-  const stream = await fetch(`${baseUrl}${paths.sse(channel)}`, { headers: { accept: 'text/event-stream' } });
-  const started = await fetch(`${baseUrl}${paths.storms}`, {
+  const stream = await fetch(`${baseUrl}${apiRoutes.sse.path({ channel })}`, { headers: { accept: 'text/event-stream' } });
+  const started = await fetch(`${baseUrl}${apiRoutes.storms.path()}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ channel, strategy, clients }),
   });
-  if (started.status !== 202) throw new Error(`POST ${paths.storms}: ${started.status} ${await started.text()}`);
+  if (started.status !== 202) throw new Error(`POST ${apiRoutes.storms.path()}: ${started.status} ${await started.text()}`);
   const decoder = new TextDecoder();
   let text = '';
   for await (const chunk of stream.body!) {

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocket } from 'ws';
-import { paths } from '../src/protocol/paths.ts';
+import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { WS_LIMITS, WS_PATH, type ServerMessage } from '../src/protocol/websocket.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
 import { spawnServer } from '../tests/harness/spawn-server.ts';
@@ -64,7 +64,7 @@ function summary(label: string, samples: number[]): string {
   for (let index = 0; index < PUBLISHES; index += 1) {
     const started = performance.now();
     const received = new Promise<number>((resolve) => (arrived = () => resolve(performance.now())));
-    const response = await fetch(`${baseUrl}${paths.channelEvents(channel)}`, {
+    const response = await fetch(`${baseUrl}${apiRoutes.channelEvents.path({ channel })}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ type: 'count', data: { index } }),

@@ -22,14 +22,13 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EventSource } from 'eventsource';
-import { paths } from '../src/protocol/paths.ts';
+import { apiRoutes } from '../src/protocol/api-routes.ts';
 import type { Progress } from '../src/protocol/progress.ts';
 import {
   BROADCAST_EVENT_TYPE,
   HOST_EVENTS,
   LEARNER_EVENTS,
   WORKSHOP_TIMINGS,
-  workshopPaths,
   type CreatedWorkshop,
   type HostSnapshot,
   type MemberView,
@@ -80,15 +79,17 @@ function opened(source: EventSource): Promise<void> {
 
 // ── The host ────────────────────────────────────────────────────────────────
 const baselineMb = rssMb();
-const created = (await (await call(workshopPaths.create, { method: 'POST', json: { title: 'Bench class' } })).json()) as CreatedWorkshop;
+const created = (await (
+  await call(apiRoutes.workshops.path(), { method: 'POST', json: { title: 'Bench class' } })
+).json()) as CreatedWorkshop;
 const code = created.workshop.code;
 const hostHeaders = { Authorization: `Bearer ${created.secret}` };
-const snapshot = (await (await call(workshopPaths.host(code), { headers: hostHeaders })).json()) as HostSnapshot;
+const snapshot = (await (await call(apiRoutes.workshopHost.path({ code }), { headers: hostHeaders })).json()) as HostSnapshot;
 
 /** Resolvers waiting for a member event that passes their test, by member id. */
 const memberWaiters = new Map<string, { test: (view: MemberView) => boolean; resolve: (at: number) => void }[]>();
 let memberEvents = 0;
-const host = stream(`${workshopPaths.hostStream(code)}?lastEventId=${snapshot.cursor}`, hostHeaders);
+const host = stream(`${apiRoutes.workshopHostStream.path({ code })}?lastEventId=${snapshot.cursor}`, hostHeaders);
 host.addEventListener(HOST_EVENTS.member, (event) => {
   const at = performance.now();
   memberEvents += 1;
@@ -134,7 +135,7 @@ async function join(index: number): Promise<{ learner: Learner; latency: number 
   const name = `Learner ${String(index).padStart(3, '0')}`;
   const seen = new Promise<number>((resolve) => pendingJoins.set(name, resolve));
   const started = performance.now();
-  const response = await call(workshopPaths.members(code), { method: 'POST', json: { name } });
+  const response = await call(apiRoutes.workshopMembers.path({ code }), { method: 'POST', json: { name } });
   const membership = (await response.json()) as Membership;
   const cookie = response.headers.getSetCookie()[0]!.split(';')[0]!;
   const latency = (await seen) - started;
@@ -145,8 +146,8 @@ async function join(index: number): Promise<{ learner: Learner; latency: number 
     cookie,
     memberId: membership.member.id,
     channel,
-    workshopStream: stream(workshopPaths.learnerStream(code), { Cookie: cookie }),
-    demoStream: stream(paths.sse(channel), {}),
+    workshopStream: stream(apiRoutes.workshopLearnerStream.path({ code }), { Cookie: cookie }),
+    demoStream: stream(apiRoutes.sse.path({ channel }), {}),
   };
   learner.workshopStream.addEventListener(LEARNER_EVENTS.goto, () => learner.onGoto?.(performance.now()));
   learner.demoStream.addEventListener(BROADCAST_EVENT_TYPE, () => learner.onBroadcast?.(performance.now()));
@@ -156,7 +157,7 @@ async function join(index: number): Promise<{ learner: Learner; latency: number 
 }
 
 function heartbeat(learner: Learner, lesson: string | null): Promise<Response> {
-  return call(workshopPaths.heartbeat(code), {
+  return call(apiRoutes.workshopHeartbeat.path({ code }), {
     method: 'POST',
     headers: { Cookie: learner.cookie },
     json: { lesson, channels: [learner.channel] },
@@ -165,7 +166,7 @@ function heartbeat(learner: Learner, lesson: string | null): Promise<Response> {
 
 function completeLesson(learner: Learner, lesson: string, at: number): Promise<Response> {
   const progress: Progress = { lessons: { [lesson]: { visitedAt: at - 1, completedAt: at } } };
-  return call(paths.progress, { method: 'PUT', headers: { Cookie: learner.cookie }, json: progress });
+  return call(apiRoutes.progress.path(), { method: 'PUT', headers: { Cookie: learner.cookie }, json: progress });
 }
 
 const learners: Learner[] = [];
@@ -218,7 +219,7 @@ console.log(summary('join → dashboard (10 joining at once)', joinLatencies));
     learners.map(async (learner) => {
       const seen = dashboardSees(learner.memberId, (view) => view.doneAt !== null);
       const started = performance.now();
-      await call(workshopPaths.done(code), { method: 'PUT', headers: { Cookie: learner.cookie }, json: { done: true } });
+      await call(apiRoutes.workshopDone.path({ code }), { method: 'PUT', headers: { Cookie: learner.cookie }, json: { done: true } });
       return (await seen) - started;
     }),
   );
@@ -252,18 +253,18 @@ async function fanOut(label: string, slot: 'onGoto' | 'onBroadcast', act: () => 
   console.log(summary(label, latencies));
 }
 await fanOut(`goto → ${LEARNERS} learner streams`, 'onGoto', () =>
-  call(workshopPaths.goto(code), { method: 'POST', headers: hostHeaders, json: { lesson: 'server-sent-events' } }),
+  call(apiRoutes.workshopGoto.path({ code }), { method: 'POST', headers: hostHeaders, json: { lesson: 'server-sent-events' } }),
 );
 await fanOut(`broadcast → ${LEARNERS} demo SSE streams`, 'onBroadcast', () =>
-  call(workshopPaths.broadcast(code), { method: 'POST', headers: hostHeaders, json: { text: 'Open the wire view now' } }),
+  call(apiRoutes.workshopBroadcast.path({ code }), { method: 'POST', headers: hostHeaders, json: { text: 'Open the wire view now' } }),
 );
 
 // ── 3. Snapshot, CSV and memory ─────────────────────────────────────────────
 {
   const started = performance.now();
-  const body = await (await call(workshopPaths.host(code), { headers: hostHeaders })).text();
+  const body = await (await call(apiRoutes.workshopHost.path({ code }), { headers: hostHeaders })).text();
   const took = performance.now() - started;
-  const csv = await (await call(workshopPaths.results(code), { headers: hostHeaders })).text();
+  const csv = await (await call(apiRoutes.workshopResults.path({ code }), { headers: hostHeaders })).text();
   const rows = csv.trimEnd().split('\r\n').length - 1;
   console.log(`dashboard snapshot: ${(body.length / 1024).toFixed(1)} KiB for ${LEARNERS} members, fetched in ${took.toFixed(1)} ms`);
   console.log(`CSV export: ${(csv.length / 1024).toFixed(1)} KiB, ${rows} rows`);

@@ -1,16 +1,14 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { isValidChannel } from '../src/protocol/channel.ts';
-import { paths } from '../src/protocol/paths.ts';
-import { PROBLEM_TYPES } from '../src/protocol/problem.ts';
+import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { WS_PATH } from '../src/protocol/websocket.ts';
 import { SSE_DEFAULTS, SSE_LIMITS } from '../src/protocol/sse.ts';
 import { BuildSimulation, type BuildSimulationLimits } from './builds/build-simulation.ts';
 import { ChannelAccess } from './channels/channel-access.ts';
 import type { ServerConfig } from './config.ts';
 import { InMemoryEventBus, type EventBus } from './events/event-bus.ts';
-import { BackplaneUnavailableError } from './redis/backplane-unavailable.ts';
 import { RedisEventBus } from './events/redis-event-bus.ts';
 import { LocalChannelFaults, type ChannelFaults } from './faults/channel-faults.ts';
 import { RedisChannelFaults } from './faults/redis-channel-faults.ts';
@@ -19,8 +17,10 @@ import { clientErrorAnswerer } from './http/client-errors.ts';
 import { trackConnections } from './http/connection-tracker.ts';
 import { createHostCheck } from './http/host-check.ts';
 import { pageScriptHashes } from './http/page-script-hashes.ts';
-import { HttpProblem, sendProblem, type ProblemInit } from './http/problem.ts';
+import { HttpProblem } from './http/problem.ts';
 import { parseRequestUrl } from './http/request-url.ts';
+import { decodesAsPath, isApiPath, misdirected } from './http/request-checks.ts';
+import { answerError } from './http/answer-error.ts';
 import { Router } from './http/router.ts';
 import { API_CONTENT_SECURITY_POLICY, pageSecurityHeaders, setApiSecurityHeaders } from './http/security-headers.ts';
 import { SERVER_TIMEOUTS, type ServerTimeouts } from './http/server-timeouts.ts';
@@ -38,7 +38,7 @@ import { attachTrafficMeter } from './lab/traffic-meter.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 import { learnerSetCookie, newLearnerId, readLearnerCookie } from './progress/learner-cookie.ts';
 import { connectRedis } from './redis/redis-connection.ts';
-import { createProduction, type Production, type ProductionSettings } from './experiments/production-routes.ts';
+import { createProduction, type ProductionSettings } from './experiments/production-routes.ts';
 import { readKnownLessons } from './progress/known-lessons.ts';
 import { startBuildRoute } from './routes/builds.ts';
 import { publishEventRoute } from './routes/channel-events.ts';
@@ -51,70 +51,14 @@ import { openStores } from './open-stores.ts';
 import { channelLatestRoute } from './techniques/channel-latest.ts';
 import { createLongPolling } from './techniques/long-polling.ts';
 import { getJobRoute } from './techniques/short-polling.ts';
-import { createScaling, type Scaling, type ScalingSettings } from './scaling/scaling-routes.ts';
+import { createScaling, type ScalingSettings } from './scaling/scaling-routes.ts';
 import { sseRoute, type SseSettings } from './techniques/sse.ts';
 import { SseStreamRegistry } from './techniques/sse-streams.ts';
 import { createWebSocketEndpoint } from './techniques/websocket.ts';
 import { rejectUpgrade } from './websocket/reject-upgrade.ts';
 import { WorkshopHub } from './workshops/workshop-hub.ts';
 import type { WorkshopTimings } from './workshops/workshop-timings.ts';
-
-/** The companion server, built but not listening. */
-export interface WorkbookApp {
-  /** The HTTP server; call `listen()` on it (port 0 in tests). */
-  readonly server: Server;
-  /** The event bus every technique publishes to and subscribes on. */
-  readonly bus: EventBus;
-  /** The simulated jobs behind the short-polling lesson. */
-  readonly jobs: JobSimulation;
-  /** The simulated builds behind the SSE lesson. */
-  readonly builds: BuildSimulation;
-  /** Faults readers armed on channels (`POST /api/channels/{channel}/faults`). */
-  readonly faults: ChannelFaults;
-  /**
-   * Aborted when draining begins. Long-lived responses (long polls, SSE
-   * streams, WebSockets) listen to it and end themselves, so a shutdown is
-   * not held up by connections that would never finish on their own.
-   */
-  readonly draining: AbortSignal;
-  /**
-   * Resolves once the app can serve everything: the built site is loaded and
-   * the database open and migrated. Rejects if either cannot (a `DatabaseStartError` for the database).
-   */
-  ready(): Promise<void>;
-  /** True when ready and not draining: what `/readyz` reports. */
-  isReady(): boolean;
-  /** Number of requests whose response has not finished yet. */
-  inFlightRequests(): number;
-  /** Long polls held open now, on `channel` or in all. */
-  heldPolls(channel?: string): number;
-  /** SSE streams open now, on `channel` or in all. */
-  openStreams(channel?: string): number;
-  /** WebSocket connections open now (`/ws`). */
-  openWebSockets(): number;
-  /** Lesson 7's experiments: storms, the idle hop, slow consumers, channel drains. */
-  readonly production: Production;
-  /** Workshops this instance watches now: those in use here (idle ones are unloaded; the store keeps them). */
-  loadedWorkshops(): number;
-  /** Lesson 8's two-instance demos (child processes of this one, stopped by `close()`). */
-  readonly scaling: Scaling;
-  /** Connection caps and rate limits (`server/limits/`). */
-  readonly limits: RequestLimits;
-  /** Every API route: method and pattern. */
-  routes(): { method: string; pattern: string }[];
-  /**
-   * Starts draining: `/readyz` turns 503, `draining` is aborted, responses
-   * ask clients to close their connection. Still accepts connections, so a
-   * load balancer has time to notice. Idempotent.
-   */
-  beginDraining(): void;
-  /**
-   * Drains (if not yet), stops accepting connections, closes idle keep-alive
-   * connections, waits for in-flight requests to finish, and stops every job
-   * and build timer. Idempotent; resolves when the last connection has closed.
-   */
-  close(): Promise<void>;
-}
+import type { WorkbookApp } from './workbook-app.ts';
 
 /** Collaborators of {@link createApp}; tests replace them. */
 export interface AppOptions {
@@ -255,20 +199,20 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   });
 
   const router = new Router()
-    .on('GET', paths.health, livenessRoute())
-    .on('GET', paths.ready, readinessRoute(notReadyReason))
-    .on('POST', paths.jobs, startJobRoute(sharedJobs ?? jobs, channelAccess))
-    .on('GET', '/api/jobs/:id', getJobRoute(sharedJobs ?? jobs))
-    .on('GET', paths.progress, progress.get)
-    .on('PUT', paths.progress, progress.put)
-    .on('DELETE', paths.progress, progress.reset)
-    .on('POST', '/api/channels/:channel/events', publishEventRoute(bus))
-    .on('GET', '/api/channels/:channel/latest', channelLatestRoute(bus))
-    .on('POST', '/api/channels/:channel/faults', injectFaultRoute(faults, channelAccess))
-    .on('GET', '/api/long-poll/:channel', longPolling.route)
+    .on(apiRoutes.health, 'GET', livenessRoute())
+    .on(apiRoutes.ready, 'GET', readinessRoute(notReadyReason))
+    .on(apiRoutes.jobs, 'POST', startJobRoute(sharedJobs ?? jobs, channelAccess))
+    .on(apiRoutes.job, 'GET', getJobRoute(sharedJobs ?? jobs))
+    .on(apiRoutes.progress, 'GET', progress.get)
+    .on(apiRoutes.progress, 'PUT', progress.put)
+    .on(apiRoutes.progress, 'DELETE', progress.reset)
+    .on(apiRoutes.channelEvents, 'POST', publishEventRoute(bus))
+    .on(apiRoutes.channelLatest, 'GET', channelLatestRoute(bus))
+    .on(apiRoutes.channelFaults, 'POST', injectFaultRoute(faults, channelAccess))
+    .on(apiRoutes.longPoll, 'GET', longPolling.route)
     .on(
+      apiRoutes.sse,
       'GET',
-      '/api/sse/:channel',
       sseRoute({
         bus,
         faults,
@@ -277,7 +221,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
         settings: sseSettings,
       }),
     )
-    .on('POST', paths.builds, startBuildRoute(builds, channelAccess));
+    .on(apiRoutes.builds, 'POST', startBuildRoute(builds, channelAccess));
   registerLabRoutes(router, labs);
   registerWorkshopRoutes(router, workshops, channelAccess);
   production.register(router);
@@ -315,7 +259,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     (request, response) => {
       inFlight.add(response);
       response.once('close', () => inFlight.delete(response));
-      handleRequest(request, response).catch((error: unknown) => answerError(request, response, error));
+      handleRequest(request, response).catch((error: unknown) => answerError(request, response, error, logger));
     },
   );
   server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
@@ -416,37 +360,6 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     response.setHeader('Set-Cookie', learnerSetCookie(newLearnerId(), request));
   }
 
-  function answerError(request: IncomingMessage, response: ServerResponse, error: unknown): void {
-    if (response.headersSent) {
-      // Too late for a status: cut the response so the client sees it is incomplete.
-      if (!(error instanceof HttpProblem)) logger.error(`Failed while answering ${request.method} ${request.url}:`, error);
-      response.destroy();
-      return;
-    }
-    if (error instanceof HttpProblem) {
-      sendProblem(response, error.init);
-      return;
-    }
-    if (error instanceof BackplaneUnavailableError) {
-      // Redis is down: a clear answer now beats a request hanging until it is back.
-      sendProblem(response, {
-        status: 503,
-        type: PROBLEM_TYPES.backendUnavailable,
-        detail: `${error.message}. Nothing was published or changed; try again in a few seconds.`,
-        headers: { 'Retry-After': '2' },
-      });
-      return;
-    }
-    // A request is destroyed too once its body was read to the end: only a body cut short means the client left.
-    if (request.socket.destroyed || (request.destroyed && !request.complete)) {
-      // The client left while we read its body: nobody is listening for an answer.
-      response.destroy();
-      return;
-    }
-    logger.error(`Unexpected error while answering ${request.method} ${request.url}:`, error);
-    sendProblem(response, { status: 500, detail: 'The server failed unexpectedly; the error is in its log.' });
-  }
-
   // #region begin-draining
   /** While draining, a keep-alive connection must not wait for another request once its response is done. */
   function closeConnectionAfter(response: ServerResponse): void {
@@ -529,26 +442,4 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       return closing;
     },
   };
-}
-
-/** 421 for a Host this server is not reached at (RFC 9110 §15.5.20): a DNS-rebinding page, most likely. */
-function misdirected(host: string | undefined): ProblemInit {
-  return {
-    status: 421,
-    detail: `This server does not answer to the host ${JSON.stringify(host?.slice(0, 200))}; set ALLOWED_HOSTS to the names it is reached at.`,
-  };
-}
-
-/** Whether a path decodes: `/%ZZ` cannot name anything. */
-function decodesAsPath(pathname: string): boolean {
-  try {
-    decodeURIComponent(pathname);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isApiPath(pathname: string): boolean {
-  return pathname === paths.health || pathname === paths.ready || pathname === '/api' || pathname.startsWith('/api/');
 }

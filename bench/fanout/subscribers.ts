@@ -6,7 +6,7 @@
 import { request } from 'node:http';
 import { io } from 'socket.io-client';
 import { WebSocket } from 'ws';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { WS_PATH, type ServerMessage } from '../../src/protocol/websocket.ts';
 import { WireParser } from '../../src/protocol/sse-wire-parser.ts';
 
@@ -35,7 +35,13 @@ function subscribeSse(baseUrl: string, channel: string, onEvent: OnEvent): Promi
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const parser = new WireParser();
-    const stream = request({ host: hostname, port, path: paths.sse(channel), headers: { Accept: 'text/event-stream' }, agent: false });
+    const stream = request({
+      host: hostname,
+      port,
+      path: apiRoutes.sse.path({ channel }),
+      headers: { Accept: 'text/event-stream' },
+      agent: false,
+    });
     stream.once('error', reject);
     stream.once('response', (response) => {
       response.setEncoding('utf8');

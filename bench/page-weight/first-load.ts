@@ -6,7 +6,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright';
-import { createApp, type WorkbookApp } from '../../server/app.ts';
+import { createApp } from '../../server/app.ts';
+import type { WorkbookApp } from '../../server/workbook-app.ts';
 import { readConfig } from '../../server/config.ts';
 import { chromiumLaunchOptions } from '../../src/build/find-chromium.ts';
 

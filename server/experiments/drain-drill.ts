@@ -12,18 +12,17 @@ import {
 import type { ChannelGuard } from '../channels/channel-access.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
-import { readJsonBody } from '../http/read-json-body.ts';
 import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
-import { assertJsonObject, assertValidChannel } from '../http/validate.ts';
 import type { Logger } from '../logger.ts';
 import { BinCounter } from './bin-counter.ts';
-import { readWholeNumber } from './body-number.ts';
 import type { ChannelDrainer } from './channel-drain.ts';
 import type { ExperimentSlots } from './experiment-slots.ts';
 import { loopbackTarget, type LoopbackTarget } from './loopback-target.ts';
 import { SseFleetReader } from './sse-fleet-reader.ts';
 import { RunTimers } from './run-timers.ts';
+import { startDrainRequest } from '../../src/protocol/request-bodies.ts';
+import { readBody } from '../http/parse-body.ts';
 
 export interface DrainDrillsOptions {
   bus: EventBus;
@@ -173,7 +172,7 @@ export function createDrainDrills(options: DrainDrillsOptions): DrainDrills {
   }
 
   const start: RouteHandler = async ({ request, response }) => {
-    const { channel, ...settings } = parseStartDrainRequest(await readJsonBody(request));
+    const { channel, ...settings } = await readBody(request, startDrainRequest);
     options.access.requireOwner(channel, request, 'drain');
     // With Redis down, neither the drain order nor the drill's events could go out: say so now.
     const unavailable = bus.unavailableReason();
@@ -204,23 +203,4 @@ interface Settings {
   fleet: number;
   retryMs: number;
   spreadMs: number;
-}
-
-/**
- * Validates the body of `POST /api/production/drains`.
- * @throws {HttpProblem} 400 `invalid-body` / `invalid-channel`.
- */
-export function parseStartDrainRequest(body: unknown): { channel: string } & Settings {
-  assertJsonObject(body, ['channel', 'fleet', 'retryMs', 'spreadMs']);
-  assertValidChannel(body.channel, 'body');
-  return {
-    channel: body.channel,
-    fleet: readWholeNumber(body, 'fleet', { min: 0, max: DRAIN_LIMITS.maxFleet, fallback: DRAIN_LIMITS.defaultFleet }),
-    retryMs: readWholeNumber(body, 'retryMs', {
-      min: DRAIN_LIMITS.minRetryMs,
-      max: DRAIN_LIMITS.maxRetryMs,
-      fallback: DRAIN_LIMITS.defaultRetryMs,
-    }),
-    spreadMs: readWholeNumber(body, 'spreadMs', { min: 0, max: DRAIN_LIMITS.maxSpreadMs, fallback: 0 }),
-  };
 }

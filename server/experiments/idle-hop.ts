@@ -1,5 +1,5 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { IDLE_HOP_HEADER, IDLE_HOP_LIMITS, IDLE_HOP_VIA } from '../../src/protocol/production.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { HttpProblem, sendProblem } from '../http/problem.ts';
@@ -59,7 +59,7 @@ export function createIdleHop(maxOpen: number = IDLE_HOP_LIMITS.maxOpen): IdleHo
       port: target.port,
       method: request.method === 'HEAD' ? 'HEAD' : 'GET',
       // The query (`heartbeat`, `lastEventId`) goes along unchanged.
-      path: paths.sse(channel) + url.search,
+      path: apiRoutes.sse.path({ channel }) + url.search,
       // The reader's own request holds this stream's slot; the hop behind it is not counted twice.
       headers: internalHeaders(headers),
       agent: false,

@@ -1,4 +1,4 @@
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { EXPERIMENT_LIMITS, type SlowConsumerTransport } from '../../src/protocol/production.ts';
 import type { ChannelGuard } from '../channels/channel-access.ts';
@@ -112,12 +112,12 @@ export function createProduction(options: ProductionOptions): Production {
   return {
     register(router) {
       router
-        .on('POST', paths.storms, storms.start)
-        .on('GET', '/api/production/storms/:id/connect', storms.connect)
-        .on('GET', '/api/production/idle-hop/:idleMs/sse/:channel', idleHop.route)
-        .on('POST', paths.slowConsumers, slowConsumers.start)
-        .on('POST', paths.drains, drains.start)
-        .on('DELETE', '/api/production/experiments/:id', stopExperiment);
+        .on(apiRoutes.storms, 'POST', storms.start)
+        .on(apiRoutes.stormConnect, 'GET', storms.connect)
+        .on(apiRoutes.idleHop, 'GET', idleHop.route)
+        .on(apiRoutes.slowConsumers, 'POST', slowConsumers.start)
+        .on(apiRoutes.drains, 'POST', drains.start)
+        .on(apiRoutes.experiment, 'DELETE', stopExperiment);
     },
     idleHop,
     running: () => storms.running() + slowConsumers.running() + drains.running(),

@@ -2,7 +2,8 @@ import type { ChannelDrainResult } from '../../src/protocol/production.ts';
 import type { Logger } from '../logger.ts';
 import { InstanceOrders } from '../redis/instance-orders.ts';
 import type { RedisConnection } from '../redis/redis-connection.ts';
-import { parseStartDrainRequest } from './drain-drill.ts';
+import { startDrainRequest } from '../../src/protocol/request-bodies.ts';
+import { parseBody } from '../http/parse-body.ts';
 import { drainChannel, retryAfterSeconds, type ChannelDrainer, type DrainSettings, type DrainTargets } from './channel-drain.ts';
 
 /** A drain sent to every instance. */
@@ -46,7 +47,7 @@ export class RedisChannelDrains implements ChannelDrainer {
       what: 'channel drain',
       reportTimeoutMs: options.reportTimeoutMs,
       parse: (order) => {
-        const { channel, retryMs, spreadMs } = parseStartDrainRequest(order);
+        const { channel, retryMs, spreadMs } = parseBody(startDrainRequest, order);
         return { channel, retryMs, spreadMs };
       },
       obey: ({ channel, ...settings }) => {

@@ -4,7 +4,6 @@ import {
   FIREHOSE_EVENT_TYPE,
   PRODUCTION_EVENTS,
   SLOW_CONSUMER_LIMITS,
-  isSlowConsumerTransport,
   type SlowConsumerCut,
   type SlowConsumerDone,
   type SlowConsumerResumed,
@@ -19,19 +18,18 @@ import { frameHeaderBytes } from '../../src/protocol/websocket-frame.ts';
 import type { ChannelGuard } from '../channels/channel-access.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { readJsonBody } from '../http/read-json-body.ts';
 import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
-import { assertJsonObject, assertValidChannel, invalidBody } from '../http/validate.ts';
 import type { Logger } from '../logger.ts';
 import { formatEvent } from '../techniques/sse.ts';
 import type { SseStream, SseStreamRegistry } from '../techniques/sse-streams.ts';
 import type { WebSocketEndpoint } from '../techniques/websocket.ts';
-import { readWholeNumber } from './body-number.ts';
 import type { ExperimentSlots } from './experiment-slots.ts';
 import { loopbackTarget, type LoopbackTarget } from './loopback-target.ts';
 import { SlowSseReader, SlowWsReader, type SlowReader } from './slow-readers.ts';
 import { RunTimers } from './run-timers.ts';
+import { startSlowConsumerRequest } from '../../src/protocol/request-bodies.ts';
+import { readBody } from '../http/parse-body.ts';
 
 export interface SlowConsumersOptions {
   bus: EventBus;
@@ -260,19 +258,7 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
   }
 
   const start: RouteHandler = async ({ request, response }) => {
-    const body = await readJsonBody(request);
-    assertJsonObject(body, ['channel', 'transport', 'readBytesPerSecond']);
-    assertValidChannel(body.channel, 'body');
-    if (!isSlowConsumerTransport(body.transport)) {
-      throw invalidBody(`transport is ${JSON.stringify(body.transport) ?? 'missing'}; it must be sse or websocket.`, 'transport');
-    }
-    const transport = body.transport;
-    const readBytesPerSecond = readWholeNumber(body, 'readBytesPerSecond', {
-      min: 0,
-      max: SLOW_CONSUMER_LIMITS.maxReadBytesPerSecond,
-      fallback: SLOW_CONSUMER_LIMITS.defaultReadBytesPerSecond,
-    });
-    const channel = body.channel;
+    const { channel, transport, readBytesPerSecond } = await readBody(request, startSlowConsumerRequest);
     options.access.requireOwner(channel, request, 'run a slow consumer on');
     let run: SlowConsumerRun | undefined;
     let takenOver: string | undefined;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { WS_PATH, type ClientMessage, type ServerMessage } from '../../src/protocol/websocket.ts';
 import { WireParser, resumeIdOf } from '../../src/protocol/sse-wire-parser.ts';
 import type { LoopbackTarget } from './loopback-target.ts';
@@ -152,7 +152,7 @@ export class SlowSseReader extends PacedReader {
     this.#request = httpRequest({
       host: target.host,
       port: target.port,
-      path: paths.sse(channel),
+      path: apiRoutes.sse.path({ channel }),
       headers: internalHeaders({ Accept: 'text/event-stream', 'Last-Event-ID': String(cursor) }),
       agent: false,
     });

@@ -1,5 +1,5 @@
 import { request as httpRequest, type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { SSE_DEFAULTS } from '../../src/protocol/sse.ts';
 import { WireParser } from '../../src/protocol/sse-wire-parser.ts';
 import type { LoopbackTarget } from './loopback-target.ts';
@@ -49,7 +49,7 @@ export class SseFleetReader {
     const request = httpRequest({
       host: target.host,
       port: target.port,
-      path: paths.sse(channel),
+      path: apiRoutes.sse.path({ channel }),
       headers: internalHeaders(headers),
       agent: false,
     });

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import {
   PRODUCTION_EVENTS,
   STORM_LIMITS,
-  isStormStrategy,
   peakOf,
   type StartStormResponse,
   type StormBin,
@@ -14,17 +13,16 @@ import {
 import type { ChannelGuard } from '../channels/channel-access.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { sendProblem } from '../http/problem.ts';
-import { readJsonBody } from '../http/read-json-body.ts';
 import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
-import { assertJsonObject, assertValidChannel, invalidBody } from '../http/validate.ts';
 import type { Logger } from '../logger.ts';
 import { BinCounter } from './bin-counter.ts';
-import { readWholeNumber } from './body-number.ts';
 import type { ExperimentSlots } from './experiment-slots.ts';
 import { loopbackTarget, type LoopbackTarget } from './loopback-target.ts';
 import { StormClient } from './storm-client.ts';
 import { RunTimers } from './run-timers.ts';
+import { startStormRequest } from '../../src/protocol/request-bodies.ts';
+import { readBody } from '../http/parse-body.ts';
 
 /** What the storms need from the app. */
 export interface StormsOptions {
@@ -88,7 +86,7 @@ export function createStorms(options: StormsOptions): Storms {
       this.strategy = strategy;
       this.size = size;
       this.#release = release;
-      const path = paths.stormConnect(this.id);
+      const path = apiRoutes.stormConnect.path({ id: this.id });
       for (let index = 0; index < size; index += 1) {
         const client = new StormClient({
           target,
@@ -204,7 +202,7 @@ export function createStorms(options: StormsOptions): Storms {
 
   // #region start-storm
   const start: RouteHandler = async ({ request, response }) => {
-    const { channel, clients, strategy } = parseStartStormRequest(await readJsonBody(request));
+    const { channel, clients, strategy } = await readBody(request, startStormRequest);
     options.access.requireOwner(channel, request, 'run a reconnect storm on');
     let run: StormRun | undefined;
     const release = slots.acquire(channel, limits.connectTimeoutMs + limits.maxRecordMs, (reason) => run?.finish(reason));
@@ -246,25 +244,4 @@ export function createStorms(options: StormsOptions): Storms {
 
 function refuseGone(response: ServerResponse): void {
   sendProblem(response, { status: 404, detail: 'No storm is running with this id: it ended, or never existed.' });
-}
-
-/**
- * Validates the body of `POST /api/production/storms`.
- * @throws {HttpProblem} 400 `invalid-body` / `invalid-channel`.
- */
-export function parseStartStormRequest(body: unknown): { channel: string; clients: number; strategy: StormStrategy } {
-  assertJsonObject(body, ['channel', 'clients', 'strategy']);
-  assertValidChannel(body.channel, 'body');
-  const clients = readWholeNumber(body, 'clients', {
-    min: STORM_LIMITS.minClients,
-    max: STORM_LIMITS.maxClients,
-    fallback: STORM_LIMITS.defaultClients,
-  });
-  if (!isStormStrategy(body.strategy)) {
-    throw invalidBody(
-      `strategy is ${JSON.stringify(body.strategy) ?? 'missing'}; it must be none, exponential or full-jitter.`,
-      'strategy',
-    );
-  }
-  return { channel: body.channel, clients, strategy: body.strategy };
 }

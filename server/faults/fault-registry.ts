@@ -49,7 +49,7 @@ export class FaultRegistry {
     return this.#channels.size;
   }
 
-  /** Arms `fault` on `channel` (a validated request; see `parseFaultRequest`). */
+  /** Arms `fault` on `channel` (a checked request; see `faultRequest` in src/protocol/request-bodies.ts). */
   arm(channel: string, fault: FaultRequest): void {
     const until = this.#now() + this.#armedTtlMs;
     const faults = this.#channels.get(channel) ?? {};

@@ -5,7 +5,8 @@ import { callRedis } from '../redis/call-redis.ts';
 import { InstanceOrders } from '../redis/instance-orders.ts';
 import { luaScript, type RedisConnection } from '../redis/redis-connection.ts';
 import type { ChannelFaults, LocalChannelFaults } from './channel-faults.ts';
-import { parseFaultRequest } from './parse-fault-request.ts';
+import { faultRequest } from '../../src/protocol/request-bodies.ts';
+import { parseBody } from '../http/parse-body.ts';
 
 /**
  * Uses up one of a counted fault: true while one is left. GET and DECR in one
@@ -87,7 +88,7 @@ export class RedisChannelFaults implements ChannelFaults {
       reportTimeoutMs: options.reportTimeoutMs,
       parse: (order) => {
         assertValidChannel(order.channel, 'body');
-        return { channel: order.channel, fault: parseFaultRequest(order.fault) };
+        return { channel: order.channel, fault: parseBody(faultRequest, order.fault) };
       },
       // Act on this instance's streams and settings.
       obey: ({ channel, fault }) => ({ affected: this.#local.inject(channel, fault) }),

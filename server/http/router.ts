@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiMethod, ApiRoute } from '../../src/protocol/api-routes.ts';
 import { HttpProblem } from './problem.ts';
 
 /** What a route handler receives. */
@@ -28,15 +29,23 @@ interface Route {
 }
 
 /**
- * A method + path router for the API. Patterns are literal segments and
- * `:name` parameters, e.g. `/api/jobs/:id`; a parameter matches one non-empty
- * segment. HEAD is answered by the GET handler (Node then sends no body).
+ * A method + path router for the API, by entry of the route table
+ * (`src/protocol/api-routes.ts`): a pattern is written there only. HEAD is
+ * answered by the GET handler (Node then sends no body).
  */
 export class Router {
   readonly #routes: Route[] = [];
 
-  /** Registers `handler` for `method` on `pattern`. */
-  on(method: string, pattern: string, handler: RouteHandler): this {
+  /** Registers `handler` for `method` on the table's `route`. */
+  on<Method extends ApiMethod>(
+    route: Pick<ApiRoute<string, Method>, 'pattern' | 'methods'>,
+    method: NoInfer<Method>,
+    handler: RouteHandler,
+  ): this {
+    return this.#add(method, route.pattern, handler);
+  }
+
+  #add(method: string, pattern: string, handler: RouteHandler): this {
     const segments = pattern.split('/');
     let route = this.#routes.find((candidate) => candidate.segments.join('/') === segments.join('/'));
     if (!route) {
@@ -53,7 +62,7 @@ export class Router {
     return this.#routes.some((route) => route.handlers.has(wanted));
   }
 
-  /** Every registered method and pattern, e.g. `{ method: 'GET', pattern: '/api/jobs/:id' }` (the fuzz suite walks them). */
+  /** Every registered method and pattern, e.g. `{ method: 'GET', pattern: '/api/jobs/:id' }` (a test compares them with the table). */
   routes(): { method: string; pattern: string }[] {
     return this.#routes.flatMap((route) => [...route.handlers.keys()].map((method) => ({ method, pattern: route.segments.join('/') })));
   }

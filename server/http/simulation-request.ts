@@ -1,48 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { assertJsonObject, assertValidChannel, describe, invalidBody } from './validate.ts';
 
-/** What `POST /api/jobs` and `POST /api/builds` accept, and what they fill in. */
-export interface SimulationRequestRules<Outcome extends string> {
+/** What `POST /api/jobs` and `POST /api/builds` fill in. */
+export interface SimulationDefaults<Outcome extends string> {
   /** Starts the channel made up for a request that names none, e.g. `job-`. */
   channelPrefix: string;
-  /** Bounds and default of `durationMs`, from the protocol's limits. */
-  limits: { minDurationMs: number; maxDurationMs: number; defaultDurationMs: number };
-  /** The allowed outcomes; the first is the default. */
-  outcomes: readonly [Outcome, ...Outcome[]];
+  defaultDurationMs: number;
+  defaultOutcome: Outcome;
 }
 
 /**
- * Validates the body of a request that starts a simulated run (a job, a
- * build): `{channel?, durationMs?, outcome?}`, every member optional, or no
- * body at all. Fills in the defaults.
- * @throws {HttpProblem} 400 naming the first invalid member.
+ * A checked request to start a simulated run (a job, a build;
+ * `src/protocol/request-bodies.ts`) with the defaults filled in.
  */
-export function parseSimulationRequest<Outcome extends string>(
-  body: unknown,
-  rules: SimulationRequestRules<Outcome>,
+export function withSimulationDefaults<Outcome extends string>(
+  request: { channel?: string; durationMs?: number; outcome?: Outcome },
+  defaults: SimulationDefaults<Outcome>,
 ): { channel: string; durationMs: number; outcome: Outcome } {
-  if (body === undefined) body = {};
-  assertJsonObject(body, ['channel', 'durationMs', 'outcome']);
-
-  // A reader who names no channel gets one of their own, so nobody else's events reach their run.
-  const channel = body.channel ?? `${rules.channelPrefix}${randomBytes(9).toString('base64url')}`;
-  assertValidChannel(channel, 'body');
-
-  const durationMs = body.durationMs ?? rules.limits.defaultDurationMs;
-  const { minDurationMs, maxDurationMs } = rules.limits;
-  if (typeof durationMs !== 'number' || !Number.isInteger(durationMs) || durationMs < minDurationMs || durationMs > maxDurationMs) {
-    throw invalidBody(
-      `durationMs is ${typeof durationMs === 'number' ? durationMs : describe(durationMs)}; ` +
-        `it must be a whole number of milliseconds from ${minDurationMs} to ${maxDurationMs}.`,
-      'durationMs',
-    );
-  }
-
-  const outcome = body.outcome ?? rules.outcomes[0];
-  if (!rules.outcomes.includes(outcome as Outcome)) {
-    const allowed = rules.outcomes.map((name) => JSON.stringify(name)).join(' or ');
-    throw invalidBody(`outcome is ${JSON.stringify(outcome)}; it must be ${allowed}.`, 'outcome');
-  }
-
-  return { channel, durationMs, outcome: outcome as Outcome };
+  return {
+    // A reader who names no channel gets one of their own, so nobody else's events reach their run.
+    channel: request.channel ?? `${defaults.channelPrefix}${randomBytes(9).toString('base64url')}`,
+    durationMs: request.durationMs ?? defaults.defaultDurationMs,
+    outcome: request.outcome ?? defaults.defaultOutcome,
+  };
 }

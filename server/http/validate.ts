@@ -1,4 +1,5 @@
 import { isValidChannel } from '../../src/protocol/channel.ts';
+import { describeJsonKind } from '../../src/protocol/json-kind.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { HttpProblem } from './problem.ts';
 
@@ -8,7 +9,7 @@ import { HttpProblem } from './problem.ts';
  */
 export function assertValidChannel(channel: unknown, source: 'path' | 'body'): asserts channel is string {
   if (typeof channel === 'string' && isValidChannel(channel)) return;
-  const shown = typeof channel === 'string' ? JSON.stringify(channel.slice(0, 80)) : describe(channel);
+  const shown = typeof channel === 'string' ? JSON.stringify(channel.slice(0, 80)) : describeJsonKind(channel);
   const where = source === 'path' ? 'in the URL' : 'in the body';
   throw new HttpProblem({
     status: 400,
@@ -16,21 +17,6 @@ export function assertValidChannel(channel: unknown, source: 'path' | 'body'): a
     detail: `The channel ${where} is ${shown}; a channel name is 1–64 characters of A–Z a–z 0–9 _ -.`,
     extensions: source === 'body' ? { field: 'channel' } : {},
   });
-}
-
-/**
- * Checks that a JSON body is an object with no members but `allowed`, so a
- * typo (`durationMS`) is reported instead of silently ignored.
- * @throws {HttpProblem} 400 `invalid-body`.
- */
-export function assertJsonObject(body: unknown, allowed: readonly string[]): asserts body is Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw invalidBody(`The body must be a JSON object, not ${describe(body)}.`);
-  }
-  const unknown = Object.keys(body).find((key) => !allowed.includes(key));
-  if (unknown !== undefined) {
-    throw invalidBody(`The body has an unknown member ${JSON.stringify(unknown)}; allowed: ${allowed.join(', ')}.`, unknown);
-  }
 }
 
 /** A 400 `invalid-body` problem about `field`. */
@@ -41,13 +27,4 @@ export function invalidBody(detail: string, field?: string): HttpProblem {
     detail,
     extensions: field === undefined ? {} : { field },
   });
-}
-
-/** Names the JSON kind of `value` for an error message: "an array", "null", "a number"… */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (value === undefined) return 'nothing';
-  const kind = typeof value;
-  return kind === 'object' ? 'an object' : `a ${kind}`;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { LAB_LIMITS, LAB_TICK_EVENT, type LabTick, type RunLabRequest } from '../../src/protocol/lab.ts';
+import { LAB_LIMITS, LAB_TICK_EVENT, type LabTick } from '../../src/protocol/lab.ts';
+import type { RunLabRequest } from '../../src/protocol/request-bodies.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { LaneTraffic } from './lane-traffic.ts';
 import { LabPublisher, type PublisherClock } from './lab-publisher.ts';

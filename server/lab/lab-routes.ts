@@ -1,13 +1,13 @@
 import { SERVER_TIME_HEADER } from '../../src/protocol/jobs.ts';
 import { LAB_ID_PATTERN, LAB_PROBLEM_TYPES, type CreateLabResponse, type DropConnectionsResponse } from '../../src/protocol/lab.ts';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
+import { runLabRequest } from '../../src/protocol/request-bodies.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { readJsonBody } from '../http/read-json-body.ts';
+import { readBody } from '../http/parse-body.ts';
 import type { RouteContext, Router } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { TooManyLabsError, type LabRegistry } from './lab-registry.ts';
 import type { LabSession } from './lab-session.ts';
-import { parseRunLabRequest } from './run-lab-request.ts';
 
 /**
  * The lab's control endpoints (docs/api.md, "Side-by-side lab"):
@@ -28,21 +28,21 @@ export function registerLabRoutes(router: Router, labs: LabRegistry): void {
       throw new HttpProblem({
         status: 404,
         type: LAB_PROBLEM_TYPES.unknownLab,
-        detail: `No lab has the id ${JSON.stringify(id.slice(0, 80))}; it never existed or was idle for more than 10 minutes. Create one with POST ${paths.labs}.`,
+        detail: `No lab has the id ${JSON.stringify(id.slice(0, 80))}; it never existed or was idle for more than 10 minutes. Create one with POST ${apiRoutes.labs.path()}.`,
       });
     }
     return lab;
   };
 
   router
-    .on('POST', paths.labs, ({ response }) => {
+    .on(apiRoutes.labs, 'POST', ({ response }) => {
       const lab = labs.create();
       const body: CreateLabResponse = { id: lab.id, channel: lab.channel };
-      sendJson(response, 201, body, { Location: paths.labStats(lab.id) });
+      sendJson(response, 201, body, { Location: apiRoutes.labStats.path({ id: lab.id }) });
     })
-    .on('POST', '/api/labs/:id/run', async (context) => {
+    .on(apiRoutes.labRun, 'POST', async (context) => {
       const lab = find(context);
-      const request = parseRunLabRequest(await readJsonBody(context.request));
+      const request = await readBody(context.request, runLabRequest);
       try {
         labs.run(lab, request);
       } catch (error) {
@@ -56,18 +56,18 @@ export function registerLabRoutes(router: Router, labs: LabRegistry): void {
       }
       sendJson(context.response, 202, lab.runState());
     })
-    .on('POST', '/api/labs/:id/stop', (context) => {
+    .on(apiRoutes.labStop, 'POST', (context) => {
       const lab = find(context);
       lab.stop();
       sendJson(context.response, 200, lab.runState());
     })
-    .on('GET', '/api/labs/:id/stats', (context) => {
+    .on(apiRoutes.labStats, 'GET', (context) => {
       const lab = find(context);
       const now = Date.now();
       // The server's clock, so the page can estimate the offset between its clock and ours.
       sendJson(context.response, 200, lab.stats(now), { [SERVER_TIME_HEADER]: String(now) });
     })
-    .on('POST', '/api/labs/:id/drop-connections', (context) => {
+    .on(apiRoutes.labDropConnections, 'POST', (context) => {
       const lab = find(context);
       const body: DropConnectionsResponse = { dropped: lab.openConnections };
       // Answer first, then cut. (This untagged request's own connection has already left the lab.)

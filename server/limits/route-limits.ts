@@ -1,3 +1,4 @@
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { JOIN_CODE_COSTS, type RateLimitName } from '../../src/protocol/rate-limits.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -94,47 +95,46 @@ export interface RouteLimitsOptions {
 }
 
 /**
- * Which limits guard which route, by `METHOD /pattern` as registered on the
- * router: the one place that says it (docs/api.md, "Connection caps and rate limits").
+ * Which limits guard which route of the table (`src/protocol/api-routes.ts`),
+ * by `METHOD /pattern`: the one place that says it (docs/api.md, "Connection caps and rate limits").
  */
 function guardsFor(route: string, options: RouteLimitsOptions): Guard[] {
-  const workshop = '/api/workshops/:code';
   switch (route) {
-    case 'GET /api/sse/:channel':
-    case 'GET /api/long-poll/:channel':
-    case 'GET /api/production/idle-hop/:idleMs/sse/:channel':
-    case 'GET /api/production/storms/:id/connect':
-    case 'GET /api/scaling/:channel/instances/:instance/api/sse/:feed':
-    case 'GET /api/scaling/:channel/sticky/:instance/api/sse/:feed':
+    case `GET ${apiRoutes.sse.pattern}`:
+    case `GET ${apiRoutes.longPoll.pattern}`:
+    case `GET ${apiRoutes.idleHop.pattern}`:
+    case `GET ${apiRoutes.stormConnect.pattern}`:
+    case `GET ${apiRoutes.scalingStream.pattern}`:
+    case `GET ${apiRoutes.scalingStickyStream.pattern}`:
       return [stream];
-    case 'POST /api/channels/:channel/events':
-    case 'POST /api/scaling/:channel/instances/:instance/api/channels/:feed/events':
+    case `POST ${apiRoutes.channelEvents.pattern}`:
+    case `POST ${apiRoutes.scalingPublish.pattern}`:
       return [rate('publishes')];
-    case 'POST /api/jobs':
-    case 'POST /api/builds':
-    case 'POST /api/labs':
-    case 'POST /api/labs/:id/run':
-    case 'POST /api/production/storms':
-    case 'POST /api/production/slow-consumers':
-    case 'POST /api/production/drains':
-    case 'POST /api/scaling/:channel':
+    case `POST ${apiRoutes.jobs.pattern}`:
+    case `POST ${apiRoutes.builds.pattern}`:
+    case `POST ${apiRoutes.labs.pattern}`:
+    case `POST ${apiRoutes.labRun.pattern}`:
+    case `POST ${apiRoutes.storms.pattern}`:
+    case `POST ${apiRoutes.slowConsumers.pattern}`:
+    case `POST ${apiRoutes.drains.pattern}`:
+    case `POST ${apiRoutes.scalingDemo.pattern}`:
       return [rate('experiments')];
-    case 'PUT /api/progress':
+    case `PUT ${apiRoutes.progress.pattern}`:
       return [newLearner(options.isKnownLearner), rate('progressWrites')];
-    case 'DELETE /api/progress':
+    case `DELETE ${apiRoutes.progress.pattern}`:
       return [rate('progressWrites')];
-    case 'POST /api/workshops':
+    case `POST ${apiRoutes.workshops.pattern}`:
       return [rate('workshopCreates')];
-    case `GET ${workshop}`:
+    case `GET ${apiRoutes.workshop.pattern}`:
       return [codeLookup(JOIN_CODE_COSTS.found)];
-    case `POST ${workshop}/members`:
+    case `POST ${apiRoutes.workshopMembers.pattern}`:
       // Joining makes a member row, not a progress row: the code lookups and the workshop's member cap bound it.
       return [codeLookup(JOIN_CODE_COSTS.found)];
-    case `GET ${workshop}/me/stream`:
-    case `GET ${workshop}/host/stream`:
+    case `GET ${apiRoutes.workshopLearnerStream.pattern}`:
+    case `GET ${apiRoutes.workshopHostStream.pattern}`:
       return [memberLookup, stream];
   }
-  if (route.includes(` ${workshop}/`)) return [memberLookup];
+  if (route.includes(` ${apiRoutes.workshop.pattern}/`)) return [memberLookup];
   return [];
 }
 

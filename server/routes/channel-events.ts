@@ -1,13 +1,13 @@
-import { EVENT_TYPE_PATTERN, type PublishResponse } from '../../src/protocol/events.ts';
-import { isNoteEventData, JOB_LIMITS, NOTE_EVENT_TYPE } from '../../src/protocol/jobs.ts';
+import type { PublishResponse } from '../../src/protocol/events.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
+import { publishRequest } from '../../src/protocol/request-bodies.ts';
 import { isReservedEventType } from '../../src/protocol/reserved-event-types.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { readJsonBody } from '../http/read-json-body.ts';
+import { readBody } from '../http/parse-body.ts';
 import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
-import { assertJsonObject, assertValidChannel, invalidBody } from '../http/validate.ts';
+import { assertValidChannel } from '../http/validate.ts';
 
 /**
  * `POST /api/channels/{channel}/events` with `{type, data}`: appends an event
@@ -20,13 +20,7 @@ export function publishEventRoute(bus: EventBus): RouteHandler {
   return async ({ request, response, params }) => {
     const channel = params.channel;
     assertValidChannel(channel, 'path');
-    const body = await readJsonBody(request);
-    assertJsonObject(body, ['type', 'data']);
-
-    const { type, data = null } = body;
-    if (typeof type !== 'string' || !EVENT_TYPE_PATTERN.test(type)) {
-      throw invalidBody(`type is ${JSON.stringify(type) ?? 'missing'}; it must be 1–64 characters of A–Z a–z 0–9 . _ -.`, 'type');
-    }
+    const { type, data = null } = await readBody(request, publishRequest);
     if (isReservedEventType(type)) {
       // RFC 9110 §15.5.4: understood, and refused whoever asks; only the server publishes these.
       throw new HttpProblem({
@@ -36,10 +30,6 @@ export function publishEventRoute(bus: EventBus): RouteHandler {
         extensions: { field: 'type', eventType: type },
       });
     }
-    if (type === NOTE_EVENT_TYPE && !isNoteEventData(data)) {
-      throw invalidBody(`A "note" event needs data {"text": string} of at most ${JOB_LIMITS.maxNoteLength} characters.`, 'data');
-    }
-
     const event = await bus.publish(channel, type, data);
     const answer: PublishResponse = { id: event.id, ts: event.ts };
     sendJson(response, 201, answer);

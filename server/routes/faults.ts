@@ -1,8 +1,8 @@
 import type { FaultResponse } from '../../src/protocol/faults.ts';
+import { faultRequest } from '../../src/protocol/request-bodies.ts';
 import type { ChannelGuard } from '../channels/channel-access.ts';
 import type { ChannelFaults } from '../faults/channel-faults.ts';
-import { parseFaultRequest } from '../faults/parse-fault-request.ts';
-import { readJsonBody } from '../http/read-json-body.ts';
+import { readBody } from '../http/parse-body.ts';
 import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { assertValidChannel } from '../http/validate.ts';
@@ -20,7 +20,7 @@ export function injectFaultRoute(faults: Pick<ChannelFaults, 'inject'>, access: 
     assertValidChannel(channel, 'path');
     // Before the body: a refused request reads nothing and arms nothing.
     access.requireOwner(channel, request, 'arm a fault on');
-    const fault = parseFaultRequest(await readJsonBody(request));
+    const fault = await readBody(request, faultRequest);
     const answer: FaultResponse = { type: fault.type, affected: await faults.inject(channel, fault) };
     sendJson(response, 202, answer);
   };

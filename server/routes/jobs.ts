@@ -1,5 +1,5 @@
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import type { Job, StartJobResponse } from '../../src/protocol/jobs.ts';
 import type { ChannelGuard } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
@@ -38,6 +38,6 @@ export function startJobRoute(jobs: JobStarter, access: ChannelGuard): RouteHand
     }
     const body: StartJobResponse = { id, channel: plan.channel };
     // RFC 9110 §15.3.2: a 201 names the created resource in Location.
-    sendJson(response, 201, body, { Location: paths.job(id) });
+    sendJson(response, 201, body, { Location: apiRoutes.job.path({ id }) });
   };
 }

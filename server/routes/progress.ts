@@ -6,7 +6,7 @@ import { HttpProblem } from '../http/problem.ts';
 import { readJsonBody } from '../http/read-json-body.ts';
 import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
-import { describe } from '../http/validate.ts';
+import { describeJsonKind } from '../../src/protocol/json-kind.ts';
 import { learnerSetCookie, newLearnerId, readLearnerCookie } from '../progress/learner-cookie.ts';
 import type { ProgressStore } from '../progress/progress-store.ts';
 
@@ -52,7 +52,7 @@ export function createProgressRoutes({ store, knownLessons, onSaved }: ProgressR
         throw new HttpProblem({
           status: 400,
           type: PROBLEM_TYPES.invalidBody,
-          detail: `The body must be the progress as a JSON object ({"lessons": {…}}), not ${describe(body)}.`,
+          detail: `The body must be the progress as a JSON object ({"lessons": {…}}), not ${describeJsonKind(body)}.`,
         });
       }
       const checked = validateProgress(body, known);

@@ -1,36 +1,38 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isValidChannel } from '../../src/protocol/channel.ts';
+import type * as z from 'zod/mini';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import {
   JOIN_CODE_PATTERN,
   WORKSHOP_LIMITS,
-  WORKSHOP_STATES,
   normalizeJoinCode,
   workshopPages,
-  workshopPaths,
   type BroadcastReceipt,
   type CreatedWorkshop,
   type HostSnapshot,
   type Membership,
-  type WorkshopState,
 } from '../../src/protocol/workshops.ts';
+import {
+  broadcastRequest,
+  createWorkshopRequest,
+  doneRequest,
+  gotoRequest,
+  heartbeatRequest,
+  joinWorkshopRequest,
+  workshopStateRequest,
+} from '../../src/protocol/request-bodies.ts';
 import type { ChannelAccess } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { readJsonBody } from '../http/read-json-body.ts';
+import { readBody } from '../http/parse-body.ts';
 import { requestOrigin } from '../http/request-origin.ts';
 import type { RouteContext, RouteHandler, Router } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
-import { assertJsonObject, describe, invalidBody } from '../http/validate.ts';
 import { learnerSetCookie, newLearnerId } from '../progress/learner-cookie.ts';
 import { readLastEventId, streamEvents } from '../techniques/sse.ts';
-import { readDisplayName, readPlainText } from '../workshops/display-text.ts';
 import { hostSecretMatches, hostSetCookie, presentedHostSecret } from '../workshops/host-secret.ts';
 import type { EventStreamSink, WorkshopHub } from '../workshops/workshop-hub.ts';
 import type { MemberRecord, WorkshopRecord } from '../workshops/workshop-store.ts';
 import { learnerFrom } from './progress.ts';
-
-/** The pattern of every route below `/api/workshops/{code}`. */
-const base = '/api/workshops/:code';
 
 /**
  * The workshop endpoints (docs/api.md, "Workshops"). Each checks, in order:
@@ -58,14 +60,12 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
       return handler(context, workshop);
     };
 
-  const readBody = async (request: IncomingMessage, allowed: readonly string[]) => {
-    const body = await readJsonBody(request, { maxBytes: WORKSHOP_LIMITS.maxBodyBytes });
-    assertJsonObject(body, allowed);
-    return body;
-  };
+  /** A workshop body, checked against its schema (`src/protocol/request-bodies.ts`). */
+  const readWorkshopBody = <Schema extends z.ZodMiniType>(request: IncomingMessage, schema: Schema) =>
+    readBody(request, schema, { maxBytes: WORKSHOP_LIMITS.maxBodyBytes });
 
-  const readLesson = (value: unknown, field: string): string => {
-    if (typeof value !== 'string') throw invalidBody(`"${field}" must be a lesson slug, not ${describe(value)}.`, field);
+  /** A lesson slug this workbook has. */
+  const knownLesson = (value: string, field: string): string => {
     if (!knownLessons.has(value)) {
       // Well-formed, but not a lesson of this workbook: RFC 9110 §15.5.21, as for progress.
       throw new HttpProblem({
@@ -79,28 +79,26 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
   };
 
   router
-    .on('POST', workshopPaths.create, async ({ request, response }) => {
-      const body = await readBody(request, ['title']);
-      const title = readPlainText(body.title, 'title', WORKSHOP_LIMITS.maxTitleLength);
+    .on(apiRoutes.workshops, 'POST', async ({ request, response }) => {
+      const { title } = await readWorkshopBody(request, createWorkshopRequest);
       const { workshop, secret } = await hub.create(title);
       const created: CreatedWorkshop = {
         workshop: hub.hostView(workshop, requestOrigin(request)),
         secret,
         hostPath: workshopPages.host(workshop.code, secret),
       };
-      sendJson(response, 201, created, { Location: workshopPaths.workshop(workshop.code) });
+      sendJson(response, 201, created, { Location: apiRoutes.workshop.path({ code: workshop.code }) });
     })
 
-    .on('GET', base, async ({ response, params }) => {
+    .on(apiRoutes.workshop, 'GET', async ({ response, params }) => {
       sendJson(response, 200, hub.publicView(await findWorkshop(hub, params.code)));
     })
 
     // #region learner
-    .on('POST', `${base}/members`, async ({ request, response, params }) => {
+    .on(apiRoutes.workshopMembers, 'POST', async ({ request, response, params }) => {
       const workshop = await findWorkshop(hub, params.code);
       const learner = learnerFrom(request);
-      const body = await readBody(request, ['name']);
-      const name = readDisplayName(body.name);
+      const { name } = await readWorkshopBody(request, joinWorkshopRequest);
       const learnerId = learner ?? newLearnerId();
       const { member, created } = await hub.join(workshop, learnerId, name);
       // A newcomer's identity is the progress API's cookie, so their progress reaches the host.
@@ -109,14 +107,14 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     })
 
     .on(
+      apiRoutes.workshopMe,
       'GET',
-      `${base}/me`,
       asMember(({ response }, workshop, member) => sendJson(response, 200, hub.membership(workshop, member))),
     )
 
     .on(
+      apiRoutes.workshopMe,
       'DELETE',
-      `${base}/me`,
       asMember(async ({ response }, workshop, member) => {
         await hub.leave(workshop, member);
         response.writeHead(204).end();
@@ -124,36 +122,29 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     )
 
     .on(
+      apiRoutes.workshopHeartbeat,
       'POST',
-      `${base}/me/heartbeat`,
       asMember(async ({ request, response }, workshop, member) => {
-        const body = await readBody(request, ['lesson', 'channels', 'streaming']);
-        const lesson = body.lesson === null ? null : readLesson(body.lesson, 'lesson');
-        const channels = readChannels(body.channels);
-        requireOwnChannels(access, member, channels);
-        if (body.streaming !== undefined && typeof body.streaming !== 'boolean') {
-          throw invalidBody(`"streaming" must be true or false, not ${describe(body.streaming)}.`, 'streaming');
-        }
-        await hub.heartbeat(workshop, member, { lesson, channels, streaming: body.streaming !== false });
+        const body = await readWorkshopBody(request, heartbeatRequest);
+        const lesson = body.lesson === null ? null : knownLesson(body.lesson, 'lesson');
+        requireOwnChannels(access, member, body.channels);
+        await hub.heartbeat(workshop, member, { lesson, channels: body.channels, streaming: body.streaming !== false });
         response.writeHead(204).end();
       }),
     )
 
     .on(
+      apiRoutes.workshopDone,
       'PUT',
-      `${base}/me/done`,
       asMember(async ({ request, response }, workshop, member) => {
-        const body = await readBody(request, ['done']);
-        if (typeof body.done !== 'boolean') {
-          throw invalidBody(`"done" must be true or false, not ${describe(body.done)}.`, 'done');
-        }
+        const body = await readWorkshopBody(request, doneRequest);
         sendJson(response, 200, hub.membership(workshop, await hub.setDone(workshop, member, body.done)));
       }),
     )
 
     .on(
+      apiRoutes.workshopLearnerStream,
       'GET',
-      `${base}/me/stream`,
       asMember(({ request, response, url }, workshop, member) =>
         hub.openLearnerStream(workshop, member, eventStreamSink(request, response), readLastEventId(request, url)),
       ),
@@ -162,8 +153,8 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
 
     // #region host
     .on(
+      apiRoutes.workshopHostSession,
       'POST',
-      `${base}/host/session`,
       asHost(({ request, response }, workshop) => {
         const secret = presentedHostSecret(request)!;
         response.writeHead(204, { 'Set-Cookie': hostSetCookie(workshop.code, secret, request) }).end();
@@ -171,59 +162,52 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     )
 
     .on(
+      apiRoutes.workshopHost,
       'GET',
-      `${base}/host`,
       asHost(async ({ request, response }, workshop) =>
         sendJson(response, 200, (await hub.snapshot(workshop, requestOrigin(request))) satisfies HostSnapshot),
       ),
     )
 
     .on(
+      apiRoutes.workshopHostStream,
       'GET',
-      `${base}/host/stream`,
       asHost(({ request, response, url }, workshop) =>
         hub.openHostStream(workshop, eventStreamSink(request, response), readLastEventId(request, url)),
       ),
     )
 
     .on(
+      apiRoutes.workshopGoto,
       'POST',
-      `${base}/host/goto`,
       asHost(async ({ request, response }, workshop) => {
-        const body = await readBody(request, ['lesson']);
-        sendJson(response, 200, await hub.goto(workshop, readLesson(body.lesson, 'lesson'), requestOrigin(request)));
+        const body = await readWorkshopBody(request, gotoRequest);
+        sendJson(response, 200, await hub.goto(workshop, knownLesson(body.lesson, 'lesson'), requestOrigin(request)));
       }),
     )
 
     .on(
+      apiRoutes.workshopBroadcast,
       'POST',
-      `${base}/host/broadcast`,
       asHost(async ({ request, response }, workshop) => {
-        const body = await readBody(request, ['text']);
-        const text = readPlainText(body.text, 'text', WORKSHOP_LIMITS.maxBroadcastLength);
+        const { text } = await readWorkshopBody(request, broadcastRequest);
         const receipt: BroadcastReceipt = await hub.broadcast(workshop, text);
         sendJson(response, 202, receipt);
       }),
     )
 
     .on(
+      apiRoutes.workshopState,
       'PUT',
-      `${base}/host/state`,
       asHost(async ({ request, response }, workshop) => {
-        const body = await readBody(request, ['state']);
-        if (!WORKSHOP_STATES.includes(body.state as WorkshopState)) {
-          throw invalidBody(
-            `"state" must be one of ${WORKSHOP_STATES.join(', ')}, not ${JSON.stringify(body.state)?.slice(0, 80) ?? 'nothing'}.`,
-            'state',
-          );
-        }
-        sendJson(response, 200, await hub.setState(workshop, body.state as WorkshopState, requestOrigin(request)));
+        const { state } = await readWorkshopBody(request, workshopStateRequest);
+        sendJson(response, 200, await hub.setState(workshop, state, requestOrigin(request)));
       }),
     )
 
     .on(
+      apiRoutes.workshopResults,
       'GET',
-      `${base}/host/results.csv`,
       asHost(async ({ response }, workshop) => {
         const csv = await hub.resultsCsv(workshop);
         response.writeHead(200, {
@@ -275,7 +259,7 @@ async function requireMember(hub: WorkshopHub, workshop: WorkshopRecord, request
     throw new HttpProblem({
       status: 404,
       type: PROBLEM_TYPES.notAMember,
-      detail: `You are not a member of the workshop ${workshop.code}; join it first (POST ${workshopPaths.members(workshop.code)}).`,
+      detail: `You are not a member of the workshop ${workshop.code}; join it first (POST ${apiRoutes.workshopMembers.path({ code: workshop.code })}).`,
     });
   }
   return member;
@@ -291,7 +275,7 @@ function requireHost(workshop: WorkshopRecord, request: IncomingMessage): void {
     throw new HttpProblem({
       status: 401,
       type: PROBLEM_TYPES.hostSecretRequired,
-      detail: `Host endpoints need the workshop's secret: "Authorization: Bearer <secret>", or the cookie POST ${workshopPaths.hostSession(workshop.code)} sets.`,
+      detail: `Host endpoints need the workshop's secret: "Authorization: Bearer <secret>", or the cookie POST ${apiRoutes.workshopHostSession.path({ code: workshop.code })} sets.`,
       headers: { 'WWW-Authenticate': 'Bearer realm="workshop"' },
     });
   }
@@ -319,32 +303,6 @@ function requireOwnChannels(access: Pick<ChannelAccess, 'claim'>, member: Member
       extensions: { field: `channels/${index}`, channel },
     });
   }
-}
-
-/**
- * The heartbeat's demo channels: valid names, each once, at most `maxChannelsPerMember`.
- * @throws {HttpProblem} 400 `invalid-body` or `invalid-channel`.
- */
-function readChannels(value: unknown): string[] {
-  if (!Array.isArray(value)) throw invalidBody(`"channels" must be an array of channel names, not ${describe(value)}.`, 'channels');
-  for (const [index, channel] of value.entries()) {
-    if (typeof channel !== 'string' || !isValidChannel(channel)) {
-      throw new HttpProblem({
-        status: 400,
-        type: PROBLEM_TYPES.invalidChannel,
-        detail: `channels[${index}] is not a channel name (1–64 characters of A–Z a–z 0–9 _ -).`,
-        extensions: { field: `channels/${index}` },
-      });
-    }
-  }
-  const channels = [...new Set(value as string[])];
-  if (channels.length > WORKSHOP_LIMITS.maxChannelsPerMember) {
-    throw invalidBody(
-      `A page may register at most ${WORKSHOP_LIMITS.maxChannelsPerMember} demo channels; this one has ${channels.length}.`,
-      'channels',
-    );
-  }
-  return channels;
 }
 
 /** A workshop stream written to this response (server/techniques/sse.ts), closing with it. */

@@ -1,4 +1,4 @@
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import {
   SCALING_LIMITS,
@@ -6,14 +6,14 @@ import {
   isInstanceName,
   type InstanceName,
   type ScalingAvailability,
-  type StartScalingDemoRequest,
 } from '../../src/protocol/scaling.ts';
+import { startScalingDemoRequest } from '../../src/protocol/request-bodies.ts';
 import type { ChannelGuard } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
-import { readJsonBody } from '../http/read-json-body.ts';
+import { readBody } from '../http/parse-body.ts';
 import type { RouteContext, Router } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
-import { assertJsonObject, assertValidChannel, invalidBody } from '../http/validate.ts';
+import { assertValidChannel } from '../http/validate.ts';
 import type { Logger } from '../logger.ts';
 import { DemoRedis } from './demo-redis.ts';
 import { ScalingDemo, type ScalingDemoLimits } from './scaling-demo.ts';
@@ -88,7 +88,7 @@ export function createScaling(options: ScalingOptions): Scaling {
     throw new HttpProblem({
       status: 404,
       type: PROBLEM_TYPES.unknownScalingDemo,
-      detail: `No two-instance demo runs for channel ${channel}: start one (POST ${paths.scalingDemo(channel)}). A demo stops after ${minutes(limits.idleMs)} without a visit.`,
+      detail: `No two-instance demo runs for channel ${channel}: start one (POST ${apiRoutes.scalingDemo.path({ channel })}). A demo stops after ${minutes(limits.idleMs)} without a visit.`,
     });
   }
 
@@ -118,10 +118,7 @@ export function createScaling(options: ScalingOptions): Scaling {
     assertValidChannel(channel, 'path');
     // A start replaces the channel's running pair: its reader's alone.
     access.requireOwner(channel, request, 'start or restart the instances of');
-    const body = await readJsonBody(request);
-    assertJsonObject(body, ['backplane']);
-    if (typeof body.backplane !== 'boolean') throw invalidBody('backplane must be true (a shared Redis) or false (none).', 'backplane');
-    const { backplane } = body as unknown as StartScalingDemoRequest;
+    const { backplane } = await readBody(request, startScalingDemoRequest);
     if (draining.aborted) {
       throw new HttpProblem({
         status: 503,
@@ -188,26 +185,26 @@ export function createScaling(options: ScalingOptions): Scaling {
   return {
     register(router) {
       router
-        .on('GET', paths.scaling, async ({ response }) => {
+        .on(apiRoutes.scaling, 'GET', async ({ response }) => {
           const availability: ScalingAvailability = {
             backplane: await redis.availability(),
             demos: { running: demos.size, max: limits.maxDemos },
           };
           sendJson(response, 200, availability);
         })
-        .on('POST', '/api/scaling/:channel', start)
-        .on('GET', '/api/scaling/:channel', async ({ response, params }) => {
+        .on(apiRoutes.scalingDemo, 'POST', start)
+        .on(apiRoutes.scalingDemo, 'GET', async ({ response, params }) => {
           const demo = demoOf(params.channel);
           demo.touch(false);
           sendJson(response, 200, await demo.state());
         })
-        .on('DELETE', '/api/scaling/:channel', async ({ request, response, params }) => {
+        .on(apiRoutes.scalingDemo, 'DELETE', async ({ request, response, params }) => {
           access.requireOwner(params.channel, request, 'stop the instances of');
           const demo = demos.get(params.channel);
           if (demo) await stopDemo(demo);
           response.writeHead(204).end();
         })
-        .on('POST', '/api/scaling/:channel/instances/:instance/:action', async ({ request, response, params }) => {
+        .on(apiRoutes.scalingAction, 'POST', async ({ request, response, params }) => {
           access.requireOwner(params.channel, request, 'kill, pause or restart the instances of');
           const demo = demoOf(params.channel);
           const instance = instanceOf(params.instance);
@@ -220,18 +217,23 @@ export function createScaling(options: ScalingOptions): Scaling {
           await demo.act(instance, params.action);
           sendJson(response, 200, await demo.state());
         })
-        .on('POST', '/api/scaling/:channel/instances/:instance/api/channels/:feed/events', async ({ request, response, params }) => {
+        .on(apiRoutes.scalingPublish, 'POST', async ({ request, response, params }) => {
           assertValidChannel(params.feed, 'path');
-          await demoOf(params.channel).forwardPublish(request, response, instanceOf(params.instance), paths.channelEvents(params.feed));
+          await demoOf(params.channel).forwardPublish(
+            request,
+            response,
+            instanceOf(params.instance),
+            apiRoutes.channelEvents.path({ channel: params.feed }),
+          );
         })
-        .on('GET', '/api/scaling/:channel/instances/:instance/api/sse/:feed', async ({ request, response, url, params }) => {
+        .on(apiRoutes.scalingStream, 'GET', async ({ request, response, url, params }) => {
           assertValidChannel(params.feed, 'path');
-          const path = `${paths.sse(params.feed)}${url.search}`;
+          const path = `${apiRoutes.sse.path({ channel: params.feed })}${url.search}`;
           await demoOf(params.channel).forwardStream(request, response, url, instanceOf(params.instance), false, path);
         })
-        .on('GET', '/api/scaling/:channel/sticky/:instance/api/sse/:feed', async ({ request, response, url, params }) => {
+        .on(apiRoutes.scalingStickyStream, 'GET', async ({ request, response, url, params }) => {
           assertValidChannel(params.feed, 'path');
-          const path = `${paths.sse(params.feed)}${url.search}`;
+          const path = `${apiRoutes.sse.path({ channel: params.feed })}${url.search}`;
           await demoOf(params.channel).forwardStream(request, response, url, instanceOf(params.instance), true, path);
         });
     },

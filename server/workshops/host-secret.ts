@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { HOST_COOKIE, workshopPaths } from '../../src/protocol/workshops.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
+import { HOST_COOKIE } from '../../src/protocol/workshops.ts';
 import { cameOverHttps, readCookie } from '../http/cookies.ts';
 
 /** A fresh host secret: 32 random bytes, base64url (43 characters). */
@@ -45,7 +46,7 @@ export function presentedHostSecret(request: IncomingMessage): string | undefine
  * HTTPS. A session cookie: the host link (with the secret) sets it again.
  */
 export function hostSetCookie(code: string, secret: string, request: IncomingMessage): string {
-  const attributes = [`${HOST_COOKIE}=${secret}`, `Path=${workshopPaths.host(code)}`, 'HttpOnly', 'SameSite=Strict'];
+  const attributes = [`${HOST_COOKIE}=${secret}`, `Path=${apiRoutes.workshopHost.path({ code })}`, 'HttpOnly', 'SameSite=Strict'];
   if (cameOverHttps(request)) attributes.push('Secure');
   return attributes.join('; ');
 }

@@ -5,13 +5,13 @@ import {
   LEARNER_EVENTS,
   type BroadcastRecord,
   type DemoBroadcast,
-  type Heartbeat,
   type HostSnapshot,
   type HostWorkshop,
   type Membership,
   type PublicWorkshop,
   type WorkshopState,
 } from '../../src/protocol/workshops.ts';
+import type { Heartbeat } from '../../src/protocol/request-bodies.ts';
 import { InMemoryEventBus, type EventBus } from '../events/event-bus.ts';
 import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import type { RequestOrigin } from '../http/request-origin.ts';

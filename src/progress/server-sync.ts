@@ -1,5 +1,5 @@
 import { signal, type Signal } from '@preact/signals';
-import { paths } from '../protocol/paths.ts';
+import { apiRoutes } from '../protocol/api-routes.ts';
 import { PROBLEM_TYPES } from '../protocol/problem.ts';
 import type { Progress, ProgressResponse } from '../protocol/progress.ts';
 import { adoptProgress, onLocalChange, readProgress, resetProgress as resetLocalProgress } from './local-progress.ts';
@@ -166,7 +166,7 @@ export class ServerSync {
     const body = JSON.stringify(this.#uploadable());
     // The Fetch standard caps keepalive bodies at 64 KiB in flight; past that the regular retry on the next visit will do.
     if (body.length > 60_000) return;
-    this.#fetch(paths.progress, {
+    this.#fetch(apiRoutes.progress.path(), {
       method: 'PUT',
       keepalive: true,
       headers: { 'Content-Type': 'application/json' },
@@ -235,7 +235,7 @@ export class ServerSync {
   async #request(method: 'GET' | 'PUT' | 'DELETE', body?: Progress): Promise<Answer> {
     let response: Response;
     try {
-      response = await this.#fetch(paths.progress, {
+      response = await this.#fetch(apiRoutes.progress.path(), {
         method,
         headers: body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
         body: body ? JSON.stringify(body) : undefined,

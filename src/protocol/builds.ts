@@ -1,16 +1,9 @@
 /**
  * A simulated CI build that streams on a channel (the SSE lesson's widget):
  * `log` events (data: the text of one or more lines), `progress` events
- * ({@link BuildProgress}), then one `done` ({@link BuildDone}).
+ * ({@link BuildProgress}), then one `done` ({@link BuildDone}). Its request
+ * body is `startBuildRequest` in `request-bodies.ts`.
  */
-export interface StartBuildRequest {
-  /** Channel the build streams to; a random one when absent. */
-  channel?: string;
-  /** How long the build runs, 2 000–120 000 ms (default 15 000). */
-  durationMs?: number;
-  outcome?: 'passed' | 'failed';
-}
-
 export interface StartBuildResponse {
   id: string;
   channel: string;

@@ -10,12 +10,6 @@ export interface ChannelEvent {
   ts: number;
 }
 
-/** Body of `POST /api/channels/{channel}/events`. */
-export interface PublishRequest {
-  type: string;
-  data?: unknown;
-}
-
 /** Answer of `POST /api/channels/{channel}/events` (201). */
 export interface PublishResponse {
   id: number;

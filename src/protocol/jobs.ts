@@ -23,16 +23,6 @@ export interface Job {
   updatedAt: number;
 }
 
-/** Body of `POST /api/jobs`; every field is optional. */
-export interface StartJobRequest {
-  /** Channel the job reports to and listens on; a random one when absent. */
-  channel?: string;
-  /** How long the running phase lasts, 1 000–120 000 ms (default 12 000). */
-  durationMs?: number;
-  /** How the job ends (default `succeeded`). */
-  outcome?: 'succeeded' | 'failed';
-}
-
 /** Answer of `POST /api/jobs` (201). */
 export interface StartJobResponse {
   id: string;

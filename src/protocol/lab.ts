@@ -62,14 +62,6 @@ export interface CreateLabResponse {
   channel: string;
 }
 
-/** Body of `POST /api/labs/{id}/run`. */
-export interface RunLabRequest {
-  /** Average events per minute, from 1/60 (one an hour) to 3 000 (50 a second). */
-  ratePerMinute: number;
-  /** How long to publish, in ms. */
-  durationMs: number;
-}
-
 export type LabRunState = 'running' | 'finished' | 'stopped';
 
 /** The publisher of a lab: what it was asked to do and how far it got. */

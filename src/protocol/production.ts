@@ -71,15 +71,6 @@ export function stormDelay(
 }
 // #endregion storm-strategies
 
-/** Body of `POST /api/production/storms`. */
-export interface StartStormRequest {
-  /** The widget's channel: the storm's results are published on it. */
-  channel: string;
-  /** Fleet size, `STORM_LIMITS.minClients`–`maxClients` (default `defaultClients`). */
-  clients?: number;
-  strategy: StormStrategy;
-}
-
 /** Answer of `POST /api/production/storms` (202): the fleet is connecting; results follow on the channel. */
 export interface StartStormResponse {
   id: string;
@@ -166,14 +157,6 @@ export const SLOW_CONSUMER_LIMITS = {
   maxRunMs: 15_000,
 } as const;
 
-/** Body of `POST /api/production/slow-consumers`. */
-export interface StartSlowConsumerRequest {
-  channel: string;
-  transport: SlowConsumerTransport;
-  /** How fast the consumer reads, in bytes per second; 0 stalls it. */
-  readBytesPerSecond?: number;
-}
-
 /** Answer of `POST /api/production/slow-consumers` (202). */
 export interface StartSlowConsumerResponse {
   id: string;
@@ -254,17 +237,6 @@ export const DRAIN_LIMITS = {
   binMs: 100,
   maxRecordMs: 25_000,
 } as const;
-
-/** Body of `POST /api/production/drains`. */
-export interface StartDrainRequest {
-  channel: string;
-  /** Simulated EventSource clients to connect before draining (default `DRAIN_LIMITS.defaultFleet`). */
-  fleet?: number;
-  /** The `retry:` every drained stream is sent, and (rounded up to seconds) the long polls' `Retry-After`. */
-  retryMs?: number;
-  /** Each SSE stream gets `retryMs` plus a random share of this: the server spreads its clients' return. */
-  spreadMs?: number;
-}
 
 /** Answer of `POST /api/production/drains` (202). */
 export interface StartDrainResponse {

@@ -105,12 +105,6 @@ export interface ScalingAvailability {
   demos: { running: number; max: number };
 }
 
-/** Body of `POST /api/scaling/{channel}`: starts (or restarts) the channel's pair of instances. */
-export interface StartScalingDemoRequest {
-  /** true: both instances get the same REDIS_URL and a fresh REDIS_PREFIX; false: each has its own in-memory bus. */
-  backplane: boolean;
-}
-
 /** What the reader can do to one instance (`POST /api/scaling/{channel}/instances/{a|b}/{action}`). */
 export const INSTANCE_ACTIONS = ['kill', 'restart', 'pause', 'resume'] as const;
 

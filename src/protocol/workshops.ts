@@ -107,38 +107,6 @@ export const workshopPages = {
     `/workshops/host/?code=${encodeURIComponent(code)}${secret ? `#key=${encodeURIComponent(secret)}` : ''}`,
 } as const;
 
-/** API paths of workshops. */
-export const workshopPaths = {
-  /** `POST {title}` → 201 {@link CreatedWorkshop}. */
-  create: '/api/workshops',
-  /** `GET` → {@link PublicWorkshop} (404 unknown code): what a join form shows before joining. */
-  workshop: (code: string) => `/api/workshops/${encodeURIComponent(code)}`,
-  /** `POST {name}` → 201 (new) or 200 (rejoined / renamed) {@link Membership}; sets `rtw_learner` when absent. */
-  members: (code: string) => `/api/workshops/${encodeURIComponent(code)}/members`,
-  /** `GET` → {@link Membership} (404 when not a member); `DELETE` → 204: leave. */
-  me: (code: string) => `/api/workshops/${encodeURIComponent(code)}/me`,
-  /** `POST {lesson, channels}` ({@link Heartbeat}) → 204. */
-  heartbeat: (code: string) => `/api/workshops/${encodeURIComponent(code)}/me/heartbeat`,
-  /** `PUT {done: boolean}` → 200 {@link Membership}: raise or lower "done with this step". */
-  done: (code: string) => `/api/workshops/${encodeURIComponent(code)}/me/done`,
-  /** `GET` SSE for the learner: {@link LEARNER_EVENTS}; resumes with `Last-Event-ID` / `?lastEventId=`. */
-  learnerStream: (code: string) => `/api/workshops/${encodeURIComponent(code)}/me/stream`,
-  /** `POST` with `Authorization: Bearer <secret>` → 204 and the {@link HOST_COOKIE} cookie. */
-  hostSession: (code: string) => `/api/workshops/${encodeURIComponent(code)}/host/session`,
-  /** `GET` → {@link HostSnapshot}. */
-  host: (code: string) => `/api/workshops/${encodeURIComponent(code)}/host`,
-  /** `GET` SSE for the host: {@link HOST_EVENTS}; resumes like any stream; `reset` → refetch the snapshot. */
-  hostStream: (code: string) => `/api/workshops/${encodeURIComponent(code)}/host/stream`,
-  /** `POST {lesson}` → 200 {@link HostWorkshop}: point everyone to a lesson (clears every "done"). */
-  goto: (code: string) => `/api/workshops/${encodeURIComponent(code)}/host/goto`,
-  /** `POST {text}` → 202 {@link BroadcastReceipt}: an event into every online learner's live demos. */
-  broadcast: (code: string) => `/api/workshops/${encodeURIComponent(code)}/host/broadcast`,
-  /** `PUT {state}` → 200 {@link HostWorkshop}: lock, reopen or close. Closing is final. */
-  state: (code: string) => `/api/workshops/${encodeURIComponent(code)}/host/state`,
-  /** `GET` → `text/csv` attachment: one row per member ({@link CSV_COLUMNS}). */
-  results: (code: string) => `/api/workshops/${encodeURIComponent(code)}/host/results.csv`,
-} as const;
-
 /** What anyone with the code may know. */
 export interface PublicWorkshop {
   code: string;
@@ -184,20 +152,6 @@ export interface Membership {
     /** When they raised "done with this step"; null when lowered (or after the host moved on). */
     doneAt: number | null;
   };
-}
-
-/** What the learner's page reports every {@link WORKSHOP_TIMINGS.heartbeatMs} and on each page load. */
-export interface Heartbeat {
-  /** The lesson being read (a slug), or null on another page. */
-  lesson: string | null;
-  /** The channels of the live demos on the page (`[A-Za-z0-9_-]{1,64}`), where broadcasts go. */
-  channels: string[];
-  /**
-   * False while the page has closed its learner stream on purpose (it lent
-   * the connection to lesson 4's experiment): until the stream reopens,
-   * heartbeats alone say the page is there. Absent means true.
-   */
-  streaming?: boolean;
 }
 
 /** The latest quiz attempt of a member. */

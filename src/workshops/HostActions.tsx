@@ -1,5 +1,6 @@
 import { useId, useRef, useState } from 'preact/hooks';
-import { WORKSHOP_LIMITS, workshopPaths, type HostWorkshop } from '../protocol/workshops.ts';
+import { apiRoutes } from '../protocol/api-routes.ts';
+import { WORKSHOP_LIMITS, type HostWorkshop } from '../protocol/workshops.ts';
 import { plural } from '../widgets/shared/format.ts';
 import type { DashboardLesson } from './HostDashboard.tsx';
 import type { HostModel } from './host-model.ts';
@@ -105,7 +106,7 @@ function WorkshopStateControls({ model, workshop }: { model: HostModel; workshop
               Unlock
             </button>
           )}
-          <a class="button secondary" href={workshopPaths.results(workshop.code)} download>
+          <a class="button secondary" href={apiRoutes.workshopResults.path({ code: workshop.code })} download>
             Export CSV
           </a>
           <button

@@ -1,6 +1,7 @@
+import { apiRoutes } from '../protocol/api-routes.ts';
 import { Component, type ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { normalizeJoinCode, workshopPages, workshopPaths, type HostWorkshop, type MemberView } from '../protocol/workshops.ts';
+import { normalizeJoinCode, workshopPages, type HostWorkshop, type MemberView } from '../protocol/workshops.ts';
 import { formatPoints } from '../protocol/quiz/scenarios.ts';
 import { TECHNIQUES, TECHNIQUE_NAMES, type Technique } from '../protocol/quiz/techniques.ts';
 import { plural } from '../widgets/shared/format.ts';
@@ -136,7 +137,7 @@ function Dashboard({ model, workshop, lessons, scenarios }: { model: HostModel; 
         <section class="workshop-panel">
           <p>
             The workshop is closed: nobody can join or report any more. The results stay here and in the CSV.{' '}
-            <a href={workshopPaths.results(workshop.code)} download>
+            <a href={apiRoutes.workshopResults.path({ code: workshop.code })} download>
               Export CSV
             </a>
           </p>

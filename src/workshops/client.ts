@@ -1,14 +1,14 @@
-import {
-  workshopPaths,
-  type BroadcastReceipt,
-  type CreatedWorkshop,
-  type Heartbeat,
-  type HostSnapshot,
-  type HostWorkshop,
-  type Membership,
-  type PublicWorkshop,
-  type WorkshopState,
+import { apiRoutes } from '../protocol/api-routes.ts';
+import type {
+  BroadcastReceipt,
+  CreatedWorkshop,
+  HostSnapshot,
+  HostWorkshop,
+  Membership,
+  PublicWorkshop,
+  WorkshopState,
 } from '../protocol/workshops.ts';
+import type { Heartbeat } from '../protocol/request-bodies.ts';
 import { LAST_EVENT_ID_PARAM } from '../protocol/sse.ts';
 import { companionServer, errorFrom, type ServerOptions } from '../widgets/shared/http.ts';
 
@@ -70,20 +70,20 @@ export function createWorkshopClient(options: ServerOptions = {}): WorkshopClien
   };
 
   return {
-    create: (title) => json('POST', workshopPaths.create, [201], { title }),
-    workshop: (code) => json('GET', workshopPaths.workshop(code), [200]),
-    join: (code, name) => json('POST', workshopPaths.members(code), [200, 201], { name }),
-    me: (code) => json('GET', workshopPaths.me(code), [200]),
-    leave: async (code) => void (await send('DELETE', workshopPaths.me(code), [200, 204])),
-    heartbeat: async (code, heartbeat) => void (await send('POST', workshopPaths.heartbeat(code), [200, 204], heartbeat)),
-    setDone: (code, done) => json('PUT', workshopPaths.done(code), [200], { done }),
+    create: (title) => json('POST', apiRoutes.workshops.path(), [201], { title }),
+    workshop: (code) => json('GET', apiRoutes.workshop.path({ code }), [200]),
+    join: (code, name) => json('POST', apiRoutes.workshopMembers.path({ code }), [200, 201], { name }),
+    me: (code) => json('GET', apiRoutes.workshopMe.path({ code }), [200]),
+    leave: async (code) => void (await send('DELETE', apiRoutes.workshopMe.path({ code }), [200, 204])),
+    heartbeat: async (code, heartbeat) => void (await send('POST', apiRoutes.workshopHeartbeat.path({ code }), [200, 204], heartbeat)),
+    setDone: (code, done) => json('PUT', apiRoutes.workshopDone.path({ code }), [200], { done }),
     startHostSession: async (code, secret) =>
-      void (await send('POST', workshopPaths.hostSession(code), [200, 204], undefined, { authorization: `Bearer ${secret}` })),
-    snapshot: (code) => json('GET', workshopPaths.host(code), [200]),
-    goto: (code, lesson) => json('POST', workshopPaths.goto(code), [200], { lesson }),
-    broadcast: (code, text) => json('POST', workshopPaths.broadcast(code), [200, 202], { text }),
-    setState: (code, state) => json('PUT', workshopPaths.state(code), [200], { state }),
-    learnerStreamUrl: (code, lastEventId) => streamUrl(workshopPaths.learnerStream(code), lastEventId),
-    hostStreamUrl: (code, lastEventId) => streamUrl(workshopPaths.hostStream(code), lastEventId),
+      void (await send('POST', apiRoutes.workshopHostSession.path({ code }), [200, 204], undefined, { authorization: `Bearer ${secret}` })),
+    snapshot: (code) => json('GET', apiRoutes.workshopHost.path({ code }), [200]),
+    goto: (code, lesson) => json('POST', apiRoutes.workshopGoto.path({ code }), [200], { lesson }),
+    broadcast: (code, text) => json('POST', apiRoutes.workshopBroadcast.path({ code }), [200, 202], { text }),
+    setState: (code, state) => json('PUT', apiRoutes.workshopState.path({ code }), [200], { state }),
+    learnerStreamUrl: (code, lastEventId) => streamUrl(apiRoutes.workshopLearnerStream.path({ code }), lastEventId),
+    hostStreamUrl: (code, lastEventId) => streamUrl(apiRoutes.workshopHostStream.path({ code }), lastEventId),
   };
 }

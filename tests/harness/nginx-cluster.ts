@@ -1,4 +1,4 @@
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { nginxMissing, startNginx, type TestNginx } from './nginx-server.ts';
 import { startTestPostgres, type TestPostgres } from './postgres-server.ts';
 import { startTestRedis, type TestRedis } from './redis-server.ts';
@@ -50,7 +50,11 @@ export async function startNginxCluster(env: Record<string, string>, count = 2):
   const instances = (await Promise.all(Array.from({ length: Math.max(2, count) }, () => spawnServer(env)))) as NginxCluster['instances'];
   const nginx = await startNginx(instances.map((instance) => Number(new URL(instance.baseUrl).port)));
   for (const instance of instances) {
-    await waitUntil(async () => (await fetch(`${instance.baseUrl}${paths.ready}`)).status === 200, 'the instance is ready', 10_000);
+    await waitUntil(
+      async () => (await fetch(`${instance.baseUrl}${apiRoutes.ready.path()}`)).status === 200,
+      'the instance is ready',
+      10_000,
+    );
   }
   return {
     instances,

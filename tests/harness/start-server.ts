@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { createApp, type AppOptions, type WorkbookApp } from '../../server/app.ts';
+import { createApp, type AppOptions } from '../../server/app.ts';
+import type { WorkbookApp } from '../../server/workbook-app.ts';
 import { readConfig, type ServerConfig } from '../../server/config.ts';
 import type { Logger } from '../../server/logger.ts';
 import { waitUntil } from './wait-until.ts';

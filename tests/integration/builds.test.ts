@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BUILD_LIMITS, type BuildDone, type BuildProgress, type StartBuildResponse } from '../../src/protocol/builds.ts';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { openRawStream, parseWire, type RawStream } from './helpers/raw-stream.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
@@ -22,12 +22,12 @@ describe('a simulated build streaming over SSE', () => {
 
   /** Opens the channel's stream first (so nothing is missed), starts the build, and reads until `done`. */
   async function runBuild(channel: string, outcome: 'passed' | 'failed') {
-    const stream = await openRawStream(`${server.baseUrl}${paths.sse(channel)}`);
+    const stream = await openRawStream(`${server.baseUrl}${apiRoutes.sse.path({ channel })}`);
     streams.push(stream);
     await waitUntil(() => server.app.openStreams(channel) === 1, 'the stream is open');
 
     const response = await fetch(
-      `${server.baseUrl}${paths.builds}`,
+      `${server.baseUrl}${apiRoutes.builds.path()}`,
       postJson({ channel, durationMs: BUILD_LIMITS.minDurationMs, outcome }),
     );
     assert.equal(response.status, 201);
@@ -98,7 +98,7 @@ describe('a simulated build streaming over SSE', () => {
   });
 
   it('starts with no body on a channel of its own', async () => {
-    const response = await fetch(`${server.baseUrl}${paths.builds}`, { method: 'POST' });
+    const response = await fetch(`${server.baseUrl}${apiRoutes.builds.path()}`, { method: 'POST' });
     const started = (await response.json()) as StartBuildResponse;
     assert.equal(response.status, 201);
     assert.match(started.channel, /^build-[A-Za-z0-9_-]+$/);
@@ -113,7 +113,7 @@ describe('a simulated build streaming over SSE', () => {
     ['a bad channel', { channel: 'a b' }, 'channel'],
   ] as const) {
     it(`refuses ${name} with a 400 naming the member`, async () => {
-      const response = await fetch(`${server.baseUrl}${paths.builds}`, postJson(body));
+      const response = await fetch(`${server.baseUrl}${apiRoutes.builds.path()}`, postJson(body));
       const problem = (await response.json()) as ProblemDetails;
       assert.equal(response.status, 400);
       assert.equal(problem.field, field);
@@ -123,11 +123,11 @@ describe('a simulated build streaming over SSE', () => {
   it('answers 503 with Retry-After when too many builds are running', async () => {
     // The two builds of the tests above have finished; one more holds a slot, then three are running.
     for (let started = server.app.builds.running; started < 3; started += 1) {
-      const response = await fetch(`${server.baseUrl}${paths.builds}`, postJson({ durationMs: 60_000 }));
+      const response = await fetch(`${server.baseUrl}${apiRoutes.builds.path()}`, postJson({ durationMs: 60_000 }));
       assert.equal(response.status, 201);
       await response.arrayBuffer();
     }
-    const response = await fetch(`${server.baseUrl}${paths.builds}`, { method: 'POST' });
+    const response = await fetch(`${server.baseUrl}${apiRoutes.builds.path()}`, { method: 'POST' });
     const problem = (await response.json()) as ProblemDetails;
     assert.equal(response.status, 503);
     assert.equal(problem.type, PROBLEM_TYPES.tooManyBuilds);

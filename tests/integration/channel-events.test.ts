@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ChannelEvent, PublishResponse } from '../../src/protocol/events.ts';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
 
 describe('publishing to a channel', () => {
   let server: RunningServer;
   const publish = (channel: string, body: unknown) =>
-    fetch(`${server.baseUrl}${paths.channelEvents(channel)}`, {
+    fetch(`${server.baseUrl}${apiRoutes.channelEvents.path({ channel })}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json; charset=utf-8' },
       body: JSON.stringify(body),

@@ -3,11 +3,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { LEARNER_COOKIE } from '../../src/protocol/progress.ts';
 import { RESERVED_EVENT_TYPES } from '../../src/protocol/reserved-event-types.ts';
-import { BROADCAST_EVENT_TYPE, workshopPaths } from '../../src/protocol/workshops.ts';
+import { BROADCAST_EVENT_TYPE } from '../../src/protocol/workshops.ts';
 import { newLearnerId } from '../../server/progress/learner-cookie.ts';
 import { parseWire, openRawStream } from './helpers/raw-stream.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
@@ -27,12 +27,12 @@ describe('reserved event types and channel ownership', () => {
   const call = (method: string, path: string, body: unknown, learner?: string) =>
     fetch(`${server.baseUrl}${path}`, jsonRequest(method, body === undefined ? '' : body, learner ? asLearner(learner) : {}));
   const latestId = async (channel: string) => {
-    const response = await fetch(`${server.baseUrl}${paths.channelLatest(channel)}`);
+    const response = await fetch(`${server.baseUrl}${apiRoutes.channelLatest.path({ channel })}`);
     return ((await response.json()) as { latestId: number }).latestId;
   };
   /** The reader opens the channel the way the lessons' widgets do: a stream, with the learner cookie. */
   const readerOpens = async (channel: string) => {
-    const response = await fetch(`${server.baseUrl}${paths.channelLatest(channel)}`, { headers: asLearner(reader) });
+    const response = await fetch(`${server.baseUrl}${apiRoutes.channelLatest.path({ channel })}`, { headers: asLearner(reader) });
     assert.equal(response.status, 200);
     await response.arrayBuffer();
   };
@@ -53,7 +53,12 @@ describe('reserved event types and channel ownership', () => {
     for (const type of RESERVED_EVENT_TYPES) {
       it(`refuses "${type}" with 403 reserved-event-type, and publishes nothing`, async () => {
         const channel = fresh('reserved');
-        const response = await call('POST', paths.channelEvents(channel), { type, data: { text: 'from the instructor' } }, stranger);
+        const response = await call(
+          'POST',
+          apiRoutes.channelEvents.path({ channel }),
+          { type, data: { text: 'from the instructor' } },
+          stranger,
+        );
         assert.equal(response.status, 403);
         assert.equal(response.headers.get('content-type'), PROBLEM_CONTENT_TYPE);
         const problem = (await response.json()) as ProblemDetails;
@@ -71,26 +76,44 @@ describe('reserved event types and channel ownership', () => {
         ['notification', { text: 'hi' }],
         ['headline', null],
       ] as const) {
-        assert.equal((await call('POST', paths.channelEvents(channel), { type, data }, stranger)).status, 201);
+        assert.equal((await call('POST', apiRoutes.channelEvents.path({ channel }), { type, data }, stranger)).status, 201);
       }
-      assert.equal((await call('POST', paths.channelEvents(channel), { type: 'note', data: { text: 'no cookie' } })).status, 201);
+      assert.equal(
+        (await call('POST', apiRoutes.channelEvents.path({ channel }), { type: 'note', data: { text: 'no cookie' } })).status,
+        201,
+      );
     });
   });
 
   describe('breaking a reader’s channel', () => {
     const breakers: { name: string; request: (channel: string) => [string, string, unknown] }[] = [
-      { name: 'a kill-streams fault', request: (channel) => ['POST', paths.channelFaults(channel), { type: 'kill-streams' }] },
-      { name: 'a server-errors fault', request: (channel) => ['POST', paths.channelFaults(channel), { type: 'server-errors', count: 3 }] },
-      { name: 'a drain', request: (channel) => ['POST', paths.drains, { channel, fleet: 0 }] },
-      { name: 'a reconnect storm', request: (channel) => ['POST', paths.storms, { channel, clients: 10, strategy: 'full-jitter' }] },
-      { name: 'a slow consumer', request: (channel) => ['POST', paths.slowConsumers, { channel, transport: 'sse' }] },
-      { name: 'a job', request: (channel) => ['POST', paths.jobs, { channel }] },
-      { name: 'a build', request: (channel) => ['POST', paths.builds, { channel }] },
-      { name: 'starting its two instances', request: (channel) => ['POST', paths.scalingDemo(channel), { backplane: false }] },
-      { name: 'stopping its two instances', request: (channel) => ['DELETE', paths.scalingDemo(channel), undefined] },
-      { name: 'killing instance A', request: (channel) => ['POST', paths.scalingAction(channel, 'a', 'kill'), undefined] },
-      { name: 'pausing instance B', request: (channel) => ['POST', paths.scalingAction(channel, 'b', 'pause'), undefined] },
-      { name: 'restarting instance A', request: (channel) => ['POST', paths.scalingAction(channel, 'a', 'restart'), undefined] },
+      { name: 'a kill-streams fault', request: (channel) => ['POST', apiRoutes.channelFaults.path({ channel }), { type: 'kill-streams' }] },
+      {
+        name: 'a server-errors fault',
+        request: (channel) => ['POST', apiRoutes.channelFaults.path({ channel }), { type: 'server-errors', count: 3 }],
+      },
+      { name: 'a drain', request: (channel) => ['POST', apiRoutes.drains.path(), { channel, fleet: 0 }] },
+      {
+        name: 'a reconnect storm',
+        request: (channel) => ['POST', apiRoutes.storms.path(), { channel, clients: 10, strategy: 'full-jitter' }],
+      },
+      { name: 'a slow consumer', request: (channel) => ['POST', apiRoutes.slowConsumers.path(), { channel, transport: 'sse' }] },
+      { name: 'a job', request: (channel) => ['POST', apiRoutes.jobs.path(), { channel }] },
+      { name: 'a build', request: (channel) => ['POST', apiRoutes.builds.path(), { channel }] },
+      { name: 'starting its two instances', request: (channel) => ['POST', apiRoutes.scalingDemo.path({ channel }), { backplane: false }] },
+      { name: 'stopping its two instances', request: (channel) => ['DELETE', apiRoutes.scalingDemo.path({ channel }), undefined] },
+      {
+        name: 'killing instance A',
+        request: (channel) => ['POST', apiRoutes.scalingAction.path({ channel, instance: 'a', action: 'kill' }), undefined],
+      },
+      {
+        name: 'pausing instance B',
+        request: (channel) => ['POST', apiRoutes.scalingAction.path({ channel, instance: 'b', action: 'pause' }), undefined],
+      },
+      {
+        name: 'restarting instance A',
+        request: (channel) => ['POST', apiRoutes.scalingAction.path({ channel, instance: 'a', action: 'restart' }), undefined],
+      },
     ];
     for (const { name, request } of breakers) {
       it(`${name}: 403 channel-not-yours for another learner and for no cookie`, async () => {
@@ -105,9 +128,9 @@ describe('reserved event types and channel ownership', () => {
     it('lets the reader arm a fault on their channel, and the fault acts', async () => {
       const channel = fresh('mine');
       await readerOpens(channel);
-      const armed = await call('POST', paths.channelFaults(channel), { type: 'server-errors', count: 1 }, reader);
+      const armed = await call('POST', apiRoutes.channelFaults.path({ channel }), { type: 'server-errors', count: 1 }, reader);
       assert.equal(armed.status, 202);
-      const poll = await fetch(`${server.baseUrl}${paths.longPoll(channel, 0, 0)}`);
+      const poll = await fetch(`${server.baseUrl}${apiRoutes.longPoll.path({ channel }, { cursor: 0, timeout: 0 })}`);
       assert.equal(poll.status, 503);
       await poll.arrayBuffer();
     });
@@ -115,34 +138,42 @@ describe('reserved event types and channel ownership', () => {
     it('lets the reader drain and stop what is theirs (lesson 7, lesson 8)', async () => {
       const channel = fresh('mine');
       await readerOpens(channel);
-      const drain = await call('POST', paths.drains, { channel, fleet: 0 }, reader);
+      const drain = await call('POST', apiRoutes.drains.path(), { channel, fleet: 0 }, reader);
       assert.equal(drain.status, 202, await drain.clone().text());
       const scaling = fresh('scale');
-      assert.equal((await call('DELETE', paths.scalingDemo(scaling), undefined, reader)).status, 204);
-      const kill = await call('POST', paths.scalingAction(scaling, 'a', 'kill'), undefined, reader);
+      assert.equal((await call('DELETE', apiRoutes.scalingDemo.path({ channel: scaling }), undefined, reader)).status, 204);
+      const kill = await call('POST', apiRoutes.scalingAction.path({ channel: scaling, instance: 'a', action: 'kill' }), undefined, reader);
       assert.equal(kill.status, 404, 'no demo runs: the reader gets past the ownership check');
       assert.equal(((await kill.json()) as ProblemDetails).type, PROBLEM_TYPES.unknownScalingDemo);
     });
 
     it('gives a channel nobody used to the first learner who acts on it; requests without a cookie claim nothing', async () => {
       const channel = fresh('unclaimed');
-      assert.equal((await call('POST', paths.channelFaults(channel), { type: 'drop-next-response' })).status, 202);
-      assert.equal((await call('POST', paths.channelFaults(channel), { type: 'drop-next-response' }, reader)).status, 202);
-      await assertNotYours(await call('POST', paths.channelFaults(channel), { type: 'drop-next-response' }, stranger), channel);
+      assert.equal((await call('POST', apiRoutes.channelFaults.path({ channel }), { type: 'drop-next-response' })).status, 202);
+      assert.equal((await call('POST', apiRoutes.channelFaults.path({ channel }), { type: 'drop-next-response' }, reader)).status, 202);
+      await assertNotYours(
+        await call('POST', apiRoutes.channelFaults.path({ channel }), { type: 'drop-next-response' }, stranger),
+        channel,
+      );
     });
 
     it('claims a channel for the learner whose SSE stream or WebSocket subscription opened it first', async () => {
       const viaSse = fresh('sse');
-      const stream = await openRawStream(`${server.baseUrl}${paths.sse(viaSse)}`, { Cookie: `${LEARNER_COOKIE}=${reader}` });
+      const stream = await openRawStream(`${server.baseUrl}${apiRoutes.sse.path({ channel: viaSse })}`, {
+        Cookie: `${LEARNER_COOKIE}=${reader}`,
+      });
       await stream.waitFor('id: 0');
       stream.destroy();
-      await assertNotYours(await call('POST', paths.channelFaults(viaSse), { type: 'kill-streams' }, stranger), viaSse);
+      await assertNotYours(
+        await call('POST', apiRoutes.channelFaults.path({ channel: viaSse }), { type: 'kill-streams' }, stranger),
+        viaSse,
+      );
 
       const viaWs = fresh('ws');
       const socket = await TestSocket.open(server.baseUrl, { headers: { Cookie: `${LEARNER_COOKIE}=${reader}` } });
       socket.send({ type: 'subscribe', channel: viaWs, cursor: 0 });
       await socket.waitFor('subscribed');
-      await assertNotYours(await call('POST', paths.channelFaults(viaWs), { type: 'kill-streams' }, stranger), viaWs);
+      await assertNotYours(await call('POST', apiRoutes.channelFaults.path({ channel: viaWs }), { type: 'kill-streams' }, stranger), viaWs);
       await socket.close();
     });
 
@@ -159,21 +190,23 @@ describe('reserved event types and channel ownership', () => {
       const other = await client.join(workshop.code, 'Grace');
       const own = fresh('bc-own');
       const theirs = fresh('bc-theirs');
-      await fetch(`${server.baseUrl}${paths.channelLatest(theirs)}`, { headers: asLearner(other.learnerId) });
+      await fetch(`${server.baseUrl}${apiRoutes.channelLatest.path({ channel: theirs })}`, { headers: asLearner(other.learnerId) });
 
       // Someone else's demo channel: refused, and it changes nothing.
       const refused = await call(
         'POST',
-        workshopPaths.heartbeat(workshop.code),
+        apiRoutes.workshopHeartbeat.path({ code: workshop.code }),
         { lesson: null, channels: [own, theirs] },
         member.learnerId,
       );
       await assertNotYours(refused, theirs);
       await client.heartbeat(workshop.code, member.learnerId, null, [own]);
 
-      const demo = await openRawStream(`${server.baseUrl}${paths.sse(own)}`, { Cookie: `${LEARNER_COOKIE}=${member.learnerId}` });
+      const demo = await openRawStream(`${server.baseUrl}${apiRoutes.sse.path({ channel: own })}`, {
+        Cookie: `${LEARNER_COOKIE}=${member.learnerId}`,
+      });
       const broadcast = await fetch(
-        `${server.baseUrl}${workshopPaths.broadcast(workshop.code)}`,
+        `${server.baseUrl}${apiRoutes.workshopBroadcast.path({ code: workshop.code })}`,
         jsonRequest('POST', { text: 'Look!' }, { Authorization: `Bearer ${secret}` }),
       );
       assert.equal(broadcast.status, 202);
@@ -184,7 +217,7 @@ describe('reserved event types and channel ownership', () => {
       // The fake: the same type through the public publish path.
       const fake = await call(
         'POST',
-        paths.channelEvents(own),
+        apiRoutes.channelEvents.path({ channel: own }),
         { type: BROADCAST_EVENT_TYPE, data: { workshop: 'Ours', text: 'Leave now' } },
         other.learnerId,
       );
@@ -219,8 +252,11 @@ describe('reserved event types and channel ownership', () => {
       // The page's first API requests go out together, all with that cookie: none of them is a different learner.
       const channel = fresh('page');
       const [stream, fault] = await Promise.all([
-        fetch(`${site.baseUrl}${paths.channelLatest(channel)}`, { headers: asLearner(id) }),
-        fetch(`${site.baseUrl}${paths.channelFaults(channel)}`, jsonRequest('POST', { type: 'retry', retryMs: 1000 }, asLearner(id))),
+        fetch(`${site.baseUrl}${apiRoutes.channelLatest.path({ channel })}`, { headers: asLearner(id) }),
+        fetch(
+          `${site.baseUrl}${apiRoutes.channelFaults.path({ channel })}`,
+          jsonRequest('POST', { type: 'retry', retryMs: 1000 }, asLearner(id)),
+        ),
       ]);
       assert.equal(stream.status, 200);
       assert.equal(fault.status, 202);
@@ -229,7 +265,9 @@ describe('reserved event types and channel ownership', () => {
 
       const again = await fetch(`${site.baseUrl}/lessons/server-sent-events/`, { headers: { Accept: 'text/html', ...asLearner(id) } });
       assert.equal(learnerIdFrom(again), undefined, 'a page opened with the cookie keeps it');
-      const api = await fetch(`${site.baseUrl}${paths.channelLatest(fresh('api'))}`, { headers: { Accept: 'text/html' } });
+      const api = await fetch(`${site.baseUrl}${apiRoutes.channelLatest.path({ channel: fresh('api') })}`, {
+        headers: { Accept: 'text/html' },
+      });
       assert.equal(learnerIdFrom(api), undefined, 'API answers hand out no cookie');
     });
   });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
 import type { ChannelEvent, PublishResponse } from '../../src/protocol/events.ts';
 import type { LongPollResponse } from '../../src/protocol/long-polling.ts';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { startClusterBackends, startNginxCluster, type NginxCluster } from '../harness/nginx-cluster.ts';
 import type { TestNginx } from '../harness/nginx-server.ts';
 import type { ServerProcess } from '../harness/spawn-server.ts';
@@ -38,7 +38,7 @@ function longPoll(baseUrl: string, channel: string): { ids: number[]; stop(): vo
     let cursor = 0;
     while (!state.stopped) {
       try {
-        const response = await fetch(`${baseUrl}${paths.longPoll(channel, cursor, 2_000)}`);
+        const response = await fetch(`${baseUrl}${apiRoutes.longPoll.path({ channel }, { cursor, timeout: 2_000 })}`);
         if (response.status === 200) {
           const body = (await response.json()) as LongPollResponse;
           state.ids.push(...body.events.map((event) => event.id));
@@ -64,7 +64,7 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
   let cluster: NginxCluster | undefined;
 
   async function publish(server: ServerProcess | TestNginx, channel: string, n: number): Promise<PublishResponse> {
-    const response = await fetch(`${server.baseUrl}${paths.channelEvents(channel)}`, postJson({ type: 'n', data: n }));
+    const response = await fetch(`${server.baseUrl}${apiRoutes.channelEvents.path({ channel })}`, postJson({ type: 'n', data: n }));
     assert.equal(response.status, 201, await response.clone().text());
     return (await response.json()) as PublishResponse;
   }
@@ -80,7 +80,10 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
   after(() => cluster?.stop());
 
   it('fans out: SSE through nginx gets every event, in order, whichever instance it was published on', async () => {
-    const streams = [follow(`${nginx.baseUrl}${paths.sse('fan')}`), follow(`${nginx.baseUrl}${paths.sse('fan')}`)];
+    const streams = [
+      follow(`${nginx.baseUrl}${apiRoutes.sse.path({ channel: 'fan' })}`),
+      follow(`${nginx.baseUrl}${apiRoutes.sse.path({ channel: 'fan' })}`),
+    ];
     try {
       await waitUntil(() => streams.every((stream) => stream.opens === 1), 'both streams open');
       for (let n = 1; n <= 20; n += 1) await publish(n % 2 ? a : b, 'fan', n);
@@ -93,7 +96,7 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
 
   it('resumes on the other instance: Last-Event-ID and long-poll cursors continue with no gap and no duplicate', async () => {
     for (let n = 1; n <= 5; n += 1) await publish(a, 'resume', n);
-    const replay = await fetch(`${b.baseUrl}${paths.sse('resume')}`, { headers: { 'Last-Event-ID': '2' } });
+    const replay = await fetch(`${b.baseUrl}${apiRoutes.sse.path({ channel: 'resume' })}`, { headers: { 'Last-Event-ID': '2' } });
     const reader = replay.body!.getReader();
     let text = '';
     while (!text.includes('id: 5\n')) text += new TextDecoder().decode((await reader.read()).value);
@@ -104,17 +107,17 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
     );
 
     // timeout=0: a plain poll, answered after the read of the shared log.
-    const poll = await fetch(`${b.baseUrl}${paths.longPoll('resume', 3, 0)}`);
+    const poll = await fetch(`${b.baseUrl}${apiRoutes.longPoll.path({ channel: 'resume' }, { cursor: 3, timeout: 0 })}`);
     assert.deepEqual(
       ((await poll.json()) as LongPollResponse).events.map((event: ChannelEvent) => event.id),
       [4, 5],
     );
-    const evicted = await fetch(`${b.baseUrl}${paths.longPoll('resume', 9)}`);
+    const evicted = await fetch(`${b.baseUrl}${apiRoutes.longPoll.path({ channel: 'resume' }, { cursor: 9 })}`);
     assert.equal(((await evicted.json()) as LongPollResponse).reset, true, 'a cursor ahead of the shared log is reset');
   });
 
   it('wakes a long poll held on one instance with a publish on the other', async () => {
-    const held = fetch(`${b.baseUrl}${paths.longPoll('held', 0, 10_000)}`);
+    const held = fetch(`${b.baseUrl}${apiRoutes.longPoll.path({ channel: 'held' }, { cursor: 0, timeout: 10_000 })}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const { id } = await publish(a, 'held', 1);
     const answer = (await (await held).json()) as LongPollResponse;
@@ -139,20 +142,20 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
   });
 
   it('rides out a Redis restart: not ready and 503 while it is down, then delivery resumes by itself', async () => {
-    const stream = follow(`${nginx.baseUrl}${paths.sse('outage')}`);
+    const stream = follow(`${nginx.baseUrl}${apiRoutes.sse.path({ channel: 'outage' })}`);
     try {
       await waitUntil(() => stream.opens === 1, 'the stream is open');
       await publish(a, 'outage', 1);
       const restarted = redis.restart({ downMs: 2_000 });
-      await waitUntil(async () => (await fetch(`${a.baseUrl}${paths.ready}`)).status === 503, 'A reports not ready', 10_000);
-      const readiness = (await (await fetch(`${a.baseUrl}${paths.ready}`)).json()) as { ready: boolean; reason?: string };
+      await waitUntil(async () => (await fetch(`${a.baseUrl}${apiRoutes.ready.path()}`)).status === 503, 'A reports not ready', 10_000);
+      const readiness = (await (await fetch(`${a.baseUrl}${apiRoutes.ready.path()}`)).json()) as { ready: boolean; reason?: string };
       assert.match(readiness.reason ?? '', /Redis/);
-      const refused = await fetch(`${a.baseUrl}${paths.channelEvents('outage')}`, postJson({ type: 'n', data: 2 }));
+      const refused = await fetch(`${a.baseUrl}${apiRoutes.channelEvents.path({ channel: 'outage' })}`, postJson({ type: 'n', data: 2 }));
       assert.equal(refused.status, 503);
       assert.match(refused.headers.get('content-type') ?? '', /problem\+json/);
       await restarted;
       for (const server of [a, b]) {
-        await waitUntil(async () => (await fetch(`${server.baseUrl}${paths.ready}`)).status === 200, 'ready again', 20_000);
+        await waitUntil(async () => (await fetch(`${server.baseUrl}${apiRoutes.ready.path()}`)).status === 200, 'ready again', 20_000);
       }
       // Subscriptions come back a moment after the command connections: retry until one publish gets through.
       await publish(b, 'outage', 3);
@@ -168,7 +171,7 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
   });
 
   it('tells streams to start over when Redis comes back without its data, then follows the new ids', async () => {
-    const stream = follow(`${nginx.baseUrl}${paths.sse('wiped')}`);
+    const stream = follow(`${nginx.baseUrl}${apiRoutes.sse.path({ channel: 'wiped' })}`);
     try {
       await waitUntil(() => stream.opens === 1, 'the stream is open');
       for (let n = 1; n <= 3; n += 1) await publish(a, 'wiped', n);
@@ -177,7 +180,7 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
       // The instance ends the stream; EventSource resumes from id 3, which the empty log is behind: a reset.
       await waitUntil(() => stream.resets === 1, 'a reset event', 20_000);
       for (const server of [a, b]) {
-        await waitUntil(async () => (await fetch(`${server.baseUrl}${paths.ready}`)).status === 200, 'ready again', 20_000);
+        await waitUntil(async () => (await fetch(`${server.baseUrl}${apiRoutes.ready.path()}`)).status === 200, 'ready again', 20_000);
       }
       await publish(b, 'wiped', 4);
       await waitUntil(
@@ -193,7 +196,7 @@ describe('two instances behind nginx, sharing Redis and PostgreSQL', { skip }, (
 
   it('survives kill -9 of an instance mid-stream: SSE and long polls resume through nginx on the survivor, nothing lost', async () => {
     // Round robin spreads them over both instances, so some are on the one that dies.
-    const streams = range(1, 4).map(() => follow(`${nginx.baseUrl}${paths.sse('crash')}`));
+    const streams = range(1, 4).map(() => follow(`${nginx.baseUrl}${apiRoutes.sse.path({ channel: 'crash' })}`));
     const polls = range(1, 4).map(() => longPoll(nginx.baseUrl, 'crash'));
     try {
       await waitUntil(() => streams.every((stream) => stream.opens === 1), 'the streams are open');

@@ -5,7 +5,7 @@ import { createClient } from '@redis/client';
 import { EventSource } from 'eventsource';
 import type { BuildDone, BuildProgress, StartBuildResponse } from '../../src/protocol/builds.ts';
 import { isTerminal, type Job, type StartJobResponse } from '../../src/protocol/jobs.ts';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { TAKEOVER_GRACE_MS } from '../../server/jobs/redis-job-store.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { injectFault, publishEvent } from './helpers/channel-api.ts';
@@ -28,14 +28,14 @@ after(() => redis.stop());
 
 /** Starts a job on `server`; the 201 is asserted. */
 async function startJob(server: RunningServer, body: unknown): Promise<StartJobResponse> {
-  const response = await fetch(`${server.baseUrl}${paths.jobs}`, postJson(body));
+  const response = await fetch(`${server.baseUrl}${apiRoutes.jobs.path()}`, postJson(body));
   assert.equal(response.status, 201, await response.clone().text());
   return (await response.json()) as StartJobResponse;
 }
 
 /** Polls job `id` on the server at `baseUrl`: the status, the ETag and the job (on a 200). */
 async function pollJob(baseUrl: string, id: string, ifNoneMatch?: string) {
-  const response = await fetch(`${baseUrl}${paths.job(id)}`, { headers: ifNoneMatch ? { 'If-None-Match': ifNoneMatch } : {} });
+  const response = await fetch(`${baseUrl}${apiRoutes.job.path({ id })}`, { headers: ifNoneMatch ? { 'If-None-Match': ifNoneMatch } : {} });
   const text = await response.text();
   const job = response.status === 200 ? (JSON.parse(text) as Job) : undefined;
   return { status: response.status, etag: response.headers.get('etag') ?? '', text, job };
@@ -156,8 +156,8 @@ describe('lessons 2–4 on two instances sharing Redis, no sticky sessions', { s
     it('go on elsewhere when their instance is killed, after the takeover grace', { timeout: 60_000 }, async () => {
       const c = await spawnServer({ REDIS_URL: redis.url, REDIS_PREFIX: config.redisPrefix });
       try {
-        await waitUntil(async () => (await fetch(`${c.baseUrl}${paths.ready}`)).status === 200, 'the instance is ready', 10_000);
-        const response = await fetch(`${c.baseUrl}${paths.jobs}`, postJson({ durationMs: 1_000 }));
+        await waitUntil(async () => (await fetch(`${c.baseUrl}${apiRoutes.ready.path()}`)).status === 200, 'the instance is ready', 10_000);
+        const response = await fetch(`${c.baseUrl}${apiRoutes.jobs.path()}`, postJson({ durationMs: 1_000 }));
         assert.equal(response.status, 201);
         const { id } = (await response.json()) as StartJobResponse;
         c.child.kill('SIGKILL');
@@ -176,14 +176,14 @@ describe('lessons 2–4 on two instances sharing Redis, no sticky sessions', { s
     it('stream from the other instance: every line, every step, then done', { timeout: 20_000 }, async () => {
       const channel = 'cluster-build';
       const received: { type: string; id: string; data: string }[] = [];
-      const source = new EventSource(`${b.baseUrl}${paths.sse(channel)}`);
+      const source = new EventSource(`${b.baseUrl}${apiRoutes.sse.path({ channel })}`);
       cleanups.push(() => source.close());
       for (const type of ['log', 'progress', 'done']) {
         source.addEventListener(type, (event) => received.push({ type, id: event.lastEventId, data: event.data }));
       }
       await waitUntil(() => b.app.openStreams(channel) === 1, 'the stream is open on B');
 
-      const response = await fetch(`${a.baseUrl}${paths.builds}`, postJson({ channel, durationMs: 2_000, outcome: 'passed' }));
+      const response = await fetch(`${a.baseUrl}${apiRoutes.builds.path()}`, postJson({ channel, durationMs: 2_000, outcome: 'passed' }));
       assert.equal(response.status, 201);
       const started = (await response.json()) as StartBuildResponse;
       await waitUntil(() => received.at(-1)?.type === 'done', 'the build is done', 10_000);
@@ -204,7 +204,7 @@ describe('lessons 2–4 on two instances sharing Redis, no sticky sessions', { s
 
   describe('faults (lessons 3–4) armed on one instance', () => {
     const openOn = async (server: RunningServer, channel: string, query = ''): Promise<RawStream> => {
-      const stream = await openRawStream(`${server.baseUrl}${paths.sse(channel)}${query}`);
+      const stream = await openRawStream(`${server.baseUrl}${apiRoutes.sse.path({ channel })}${query}`);
       cleanups.push(() => stream.destroy());
       await stream.waitFor('id: ');
       return stream;
@@ -244,7 +244,7 @@ describe('lessons 2–4 on two instances sharing Redis, no sticky sessions', { s
 
       await publishEvent(a.baseUrl, 'cluster-settings', 'n', 1);
       const started = Date.now();
-      const answer = await fetch(`${b.baseUrl}${paths.longPoll('cluster-settings', 0, 1_000)}`);
+      const answer = await fetch(`${b.baseUrl}${apiRoutes.longPoll.path({ channel: 'cluster-settings' }, { cursor: 0, timeout: 1_000 })}`);
       assert.equal(answer.status, 200);
       await answer.arrayBuffer();
       assert.ok(Date.now() - started >= 290, 'the answer on B waited for the slow fault armed on A');
@@ -256,7 +256,9 @@ describe('lessons 2–4 on two instances sharing Redis, no sticky sessions', { s
       const outcomes: string[] = [];
       for (const server of [b, a, b, a]) {
         try {
-          const response = await fetch(`${server.baseUrl}${paths.longPoll('cluster-drop', 0, 1_000)}`);
+          const response = await fetch(
+            `${server.baseUrl}${apiRoutes.longPoll.path({ channel: 'cluster-drop' }, { cursor: 0, timeout: 1_000 })}`,
+          );
           await response.json();
           outcomes.push(String(response.status));
         } catch {
@@ -271,7 +273,9 @@ describe('lessons 2–4 on two instances sharing Redis, no sticky sessions', { s
       await injectFault(a.baseUrl, 'cluster-errors', { type: 'server-errors', count: 3 });
       const statuses: number[] = [];
       for (const server of [b, a, b, a, b, a]) {
-        const response = await fetch(`${server.baseUrl}${paths.longPoll('cluster-errors', 0, 1_000)}`);
+        const response = await fetch(
+          `${server.baseUrl}${apiRoutes.longPoll.path({ channel: 'cluster-errors' }, { cursor: 0, timeout: 1_000 })}`,
+        );
         if (response.status === 503) assert.equal(((await response.json()) as ProblemDetails).type, PROBLEM_TYPES.injectedFault);
         else await response.arrayBuffer();
         statuses.push(response.status);
@@ -292,13 +296,21 @@ describe('lessons 2–4 with Redis unreachable', () => {
   after(() => server.stop());
 
   const requests: { name: string; path: string; init?: RequestInit }[] = [
-    { name: 'POST /api/jobs', path: paths.jobs, init: postJson({}) },
-    { name: 'GET /api/jobs/{id}', path: paths.job('AAAAAAAAAAAA') },
-    { name: 'POST /api/builds', path: paths.builds, init: postJson({}) },
-    { name: 'a counted fault', path: paths.channelFaults('down'), init: postJson({ type: 'server-errors', count: 2 }) },
-    { name: 'a fault for every instance', path: paths.channelFaults('down'), init: postJson({ type: 'kill-streams' }) },
-    { name: 'a long poll', path: paths.longPoll('down', 0, 0) },
-    { name: 'a channel drain (lesson 7)', path: paths.drains, init: postJson({ channel: 'down', fleet: 0 }) },
+    { name: 'POST /api/jobs', path: apiRoutes.jobs.path(), init: postJson({}) },
+    { name: 'GET /api/jobs/{id}', path: apiRoutes.job.path({ id: 'AAAAAAAAAAAA' }) },
+    { name: 'POST /api/builds', path: apiRoutes.builds.path(), init: postJson({}) },
+    {
+      name: 'a counted fault',
+      path: apiRoutes.channelFaults.path({ channel: 'down' }),
+      init: postJson({ type: 'server-errors', count: 2 }),
+    },
+    {
+      name: 'a fault for every instance',
+      path: apiRoutes.channelFaults.path({ channel: 'down' }),
+      init: postJson({ type: 'kill-streams' }),
+    },
+    { name: 'a long poll', path: apiRoutes.longPoll.path({ channel: 'down' }, { cursor: 0, timeout: 0 }) },
+    { name: 'a channel drain (lesson 7)', path: apiRoutes.drains.path(), init: postJson({ channel: 'down', fleet: 0 }) },
   ];
   for (const { name, path, init } of requests) {
     it(`answers ${name} with 503 backend-unavailable at once`, async () => {

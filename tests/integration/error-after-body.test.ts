@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_CONTENT_TYPE } from '../../src/protocol/problem.ts';
 import { InMemoryEventBus } from '../../server/events/event-bus.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
@@ -21,7 +21,10 @@ describe('an unexpected error after the body was read', () => {
   after(() => server.stop());
 
   it('is answered with a logged 500 problem, not a cut connection (a read body leaves the request "destroyed")', async () => {
-    const response = await fetch(`${server.baseUrl}${paths.channelEvents('broken')}`, postJson({ type: 'note', data: { text: 'x' } }));
+    const response = await fetch(
+      `${server.baseUrl}${apiRoutes.channelEvents.path({ channel: 'broken' })}`,
+      postJson({ type: 'note', data: { text: 'x' } }),
+    );
     assert.equal(response.status, 500);
     assert.equal(response.headers.get('content-type'), PROBLEM_CONTENT_TYPE);
     assert.equal(((await response.json()) as { status: number }).status, 500);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
 import { LAB_TECHNIQUES, type CreateLabResponse } from '../../src/protocol/lab.ts';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import {
   IDLE_HOP_HEADER,
@@ -61,8 +61,10 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
       instances: [a, b],
     } = cluster);
     // A lab lives on the instance that created it: the other one is away.
-    const lab = (await (await fetch(`${nginx.baseUrl}${paths.labs}`, { method: 'POST' })).json()) as CreateLabResponse;
-    const known = await Promise.all([a, b].map(async (server) => (await fetch(`${server.baseUrl}${paths.labStats(lab.id)}`)).status));
+    const lab = (await (await fetch(`${nginx.baseUrl}${apiRoutes.labs.path()}`, { method: 'POST' })).json()) as CreateLabResponse;
+    const known = await Promise.all(
+      [a, b].map(async (server) => (await fetch(`${server.baseUrl}${apiRoutes.labStats.path({ id: lab.id })}`)).status),
+    );
     assert.deepEqual([...known].sort(), [200, 404], 'the lab is known on exactly one instance');
     away = known[0] === 200 ? b : a;
   });
@@ -111,14 +113,14 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
     const channel = 'prod-storm-cluster';
     const types = [PRODUCTION_EVENTS.stormBin, PRODUCTION_EVENTS.stormDone];
     const logs = await Promise.all(
-      [away.baseUrl, nginx.baseUrl].map((url) => EventSourceLog.open({ baseUrls: [url], path: paths.sse(channel), types })),
+      [away.baseUrl, nginx.baseUrl].map((url) => EventSourceLog.open({ baseUrls: [url], path: apiRoutes.sse.path({ channel }), types })),
     );
     try {
-      const response = await fetch(`${nginx.baseUrl}${paths.storms}`, postJson({ channel, clients: 20, strategy: 'none' }));
+      const response = await fetch(`${nginx.baseUrl}${apiRoutes.storms.path()}`, postJson({ channel, clients: 20, strategy: 'none' }));
       assert.equal(response.status, 202, await response.clone().text());
       const started = (await response.json()) as StartStormResponse;
       // The fleet's target is on home: the other instance knows no such storm.
-      assert.equal((await fetch(`${away.baseUrl}${paths.stormConnect(started.id)}`)).status, 404);
+      assert.equal((await fetch(`${away.baseUrl}${apiRoutes.stormConnect.path({ id: started.id })}`)).status, 404);
       for (const log of logs) {
         const done = await log.waitFor<StormDone>(
           PRODUCTION_EVENTS.stormDone,
@@ -142,13 +144,13 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
 
   it('the idle hop: SSE through nginx and the hop, events published on the other instance, cut after idleMs of silence', async () => {
     const channel = 'prod-hop-cluster';
-    const stream = await openRawStream(`${nginx.baseUrl}${paths.idleHop(1_500, channel)}?heartbeat=60000`);
+    const stream = await openRawStream(`${nginx.baseUrl}${apiRoutes.idleHop.path({ idleMs: 1_500, channel })}?heartbeat=60000`);
     assert.equal(stream.response.statusCode, 200);
     assert.equal(stream.response.headers.via, IDLE_HOP_VIA);
     assert.equal(stream.response.headers[IDLE_HOP_HEADER], '1500');
     await stream.waitFor('retry:');
     const published = await fetch(
-      `${away.baseUrl}${paths.channelEvents(channel)}`,
+      `${away.baseUrl}${apiRoutes.channelEvents.path({ channel })}`,
       postJson({ type: 'note', data: { text: 'from away' } }),
     );
     assert.equal(published.status, 201);
@@ -164,10 +166,10 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
   it('a slow consumer runs on home, and its samples stream from the other instance', async () => {
     const channel = 'prod-slow-cluster';
     const types = [PRODUCTION_EVENTS.slowSample, PRODUCTION_EVENTS.slowCut, PRODUCTION_EVENTS.slowDone];
-    const log = await EventSourceLog.open({ baseUrls: [away.baseUrl], path: paths.sse(channel), types });
+    const log = await EventSourceLog.open({ baseUrls: [away.baseUrl], path: apiRoutes.sse.path({ channel }), types });
     try {
       const response = await fetch(
-        `${nginx.baseUrl}${paths.slowConsumers}`,
+        `${nginx.baseUrl}${apiRoutes.slowConsumers.path()}`,
         postJson({ channel, transport: 'websocket', readBytesPerSecond: 20_000 }),
       );
       assert.equal(response.status, 202, await response.clone().text());
@@ -188,7 +190,7 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
     const url = (server: { baseUrl: string }, path: string) => `${server.baseUrl}${path}`;
     const everywhere = [a, b, nginx];
     // The reader's own tabs: an EventSource, a WebSocket and a long poll on each instance, and one of each through nginx.
-    const streams: RawStream[] = await Promise.all(everywhere.map((server) => openRawStream(url(server, paths.sse(channel)))));
+    const streams: RawStream[] = await Promise.all(everywhere.map((server) => openRawStream(url(server, apiRoutes.sse.path({ channel })))));
     await Promise.all(streams.map((stream) => stream.waitFor('retry:')));
     // With the Origin a browser sends: through nginx, the server must see the Host the page was loaded from, port included.
     const sockets = await Promise.all(everywhere.map((server) => TestSocket.connect(server.baseUrl, { origin: server.baseUrl })));
@@ -196,15 +198,15 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
       socket.send({ type: 'subscribe', channel, cursor: 0 });
       await socket.waitFor('subscribed');
     }
-    const polls = everywhere.map((server) => fetch(url(server, paths.longPoll(channel, 0, 20_000))));
+    const polls = everywhere.map((server) => fetch(url(server, apiRoutes.longPoll.path({ channel }, { cursor: 0, timeout: 20_000 }))));
     await new Promise((resolve) => setTimeout(resolve, 500)); // the polls are held (nothing to answer yet)
     const log = await EventSourceLog.open({
       baseUrls: [away.baseUrl],
-      path: paths.sse(channel),
+      path: apiRoutes.sse.path({ channel }),
       types: [PRODUCTION_EVENTS.drainStarted, PRODUCTION_EVENTS.drainDone],
     });
     try {
-      const response = await fetch(url(nginx, paths.drains), postJson({ channel, fleet: 10, retryMs: 1_000 }));
+      const response = await fetch(url(nginx, apiRoutes.drains.path()), postJson({ channel, fleet: 10, retryMs: 1_000 }));
       assert.equal(response.status, 202, await response.clone().text());
       const started = (await response.json()) as StartDrainResponse;
       const done = await log.waitFor<DrainDone>(

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FAULT_LIMITS, type FaultRequest, type FaultResponse } from '../../src/protocol/faults.ts';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
 
 describe('injecting faults', () => {
   let server: RunningServer;
   const inject = (channel: string, body: string, contentType = 'application/json') =>
-    fetch(`${server.baseUrl}${paths.channelFaults(channel)}`, {
+    fetch(`${server.baseUrl}${apiRoutes.channelFaults.path({ channel })}`, {
       method: 'POST',
       headers: { 'Content-Type': contentType },
       body,
@@ -121,13 +121,13 @@ describe('injecting faults', () => {
     const wrongType = await inject('faults-bad', 'type=slow', 'application/x-www-form-urlencoded');
     assert.equal(wrongType.status, 415);
     await wrongType.arrayBuffer();
-    const empty = await fetch(`${server.baseUrl}${paths.channelFaults('faults-bad')}`, { method: 'POST' });
+    const empty = await fetch(`${server.baseUrl}${apiRoutes.channelFaults.path({ channel: 'faults-bad' })}`, { method: 'POST' });
     assert.equal(empty.status, 400);
     await empty.arrayBuffer();
   });
 
   it('answers 405 to GET', async () => {
-    const response = await fetch(`${server.baseUrl}${paths.channelFaults('faults-bad')}`);
+    const response = await fetch(`${server.baseUrl}${apiRoutes.channelFaults.path({ channel: 'faults-bad' })}`);
     assert.equal(response.status, 405);
     assert.equal(response.headers.get('allow'), 'POST');
     await response.arrayBuffer();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SERVER_TIME_HEADER, type Job, type StartJobResponse } from '../../src/protocol/jobs.ts';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
 
 const json = (body: unknown): RequestInit => ({
@@ -14,7 +14,7 @@ describe('short polling a job', () => {
   let server: RunningServer;
   const url = (path: string) => `${server.baseUrl}${path}`;
   const startJob = async (body?: unknown): Promise<StartJobResponse> => {
-    const response = await fetch(url(paths.jobs), body === undefined ? { method: 'POST' } : json(body));
+    const response = await fetch(url(apiRoutes.jobs.path()), body === undefined ? { method: 'POST' } : json(body));
     assert.equal(response.status, 201);
     return (await response.json()) as StartJobResponse;
   };
@@ -26,19 +26,19 @@ describe('short polling a job', () => {
   after(() => server.stop());
 
   it('starts a job without a body, on a channel of its own, and says where to poll', async () => {
-    const response = await fetch(url(paths.jobs), { method: 'POST' });
+    const response = await fetch(url(apiRoutes.jobs.path()), { method: 'POST' });
     const body = (await response.json()) as StartJobResponse;
 
     assert.equal(response.status, 201);
     assert.match(body.id, /^[A-Za-z0-9_-]+$/);
     assert.match(body.channel, /^[A-Za-z0-9_-]{1,64}$/);
-    assert.equal(response.headers.get('location'), paths.job(body.id));
+    assert.equal(response.headers.get('location'), apiRoutes.job.path({ id: body.id }));
   });
 
   it('answers a poll with the job, a strong ETag, no-cache and the server time', async () => {
     const { id } = await startJob({ channel: 'poll-demo', durationMs: 5_000 });
     const before = Date.now();
-    const response = await fetch(url(paths.job(id)));
+    const response = await fetch(url(apiRoutes.job.path({ id })));
     const job = (await response.json()) as Job;
 
     assert.equal(response.status, 200);
@@ -54,26 +54,26 @@ describe('short polling a job', () => {
 
   it('answers 304 with no body when If-None-Match names the current version', async () => {
     const { id } = await startJob();
-    const first = await fetch(url(paths.job(id)));
+    const first = await fetch(url(apiRoutes.job.path({ id })));
     await first.arrayBuffer();
     const etag = first.headers.get('etag') ?? '';
 
     for (const ifNoneMatch of [etag, `"other", ${etag}`, `W/${etag}`, '*']) {
-      const response = await fetch(url(paths.job(id)), { headers: { 'If-None-Match': ifNoneMatch } });
+      const response = await fetch(url(apiRoutes.job.path({ id })), { headers: { 'If-None-Match': ifNoneMatch } });
       assert.equal(response.status, 304, `If-None-Match: ${ifNoneMatch}`);
       assert.equal(await response.text(), '');
       assert.equal(response.headers.get('etag'), etag);
       assert.ok(response.headers.get(SERVER_TIME_HEADER));
     }
 
-    const stale = await fetch(url(paths.job(id)), { headers: { 'If-None-Match': '"other"' } });
+    const stale = await fetch(url(apiRoutes.job.path({ id })), { headers: { 'If-None-Match': '"other"' } });
     assert.equal(stale.status, 200);
     await stale.arrayBuffer();
   });
 
   it('answers HEAD with the headers of GET and no body', async () => {
     const { id } = await startJob();
-    const response = await fetch(url(paths.job(id)), { method: 'HEAD' });
+    const response = await fetch(url(apiRoutes.job.path({ id })), { method: 'HEAD' });
 
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('etag'), `"${id}.1"`);
@@ -83,15 +83,15 @@ describe('short polling a job', () => {
 
   it('takes a note published to its channel, which changes the ETag', async () => {
     const { id, channel } = await startJob({ channel: 'notes-demo' });
-    const first = await fetch(url(paths.job(id)));
+    const first = await fetch(url(apiRoutes.job.path({ id })));
     await first.arrayBuffer();
     const oldEtag = first.headers.get('etag') ?? '';
 
-    const published = await fetch(url(paths.channelEvents(channel)), json({ type: 'note', data: { text: 'deploy paused' } }));
+    const published = await fetch(url(apiRoutes.channelEvents.path({ channel })), json({ type: 'note', data: { text: 'deploy paused' } }));
     assert.equal(published.status, 201);
     await published.arrayBuffer();
 
-    const response = await fetch(url(paths.job(id)), { headers: { 'If-None-Match': oldEtag } });
+    const response = await fetch(url(apiRoutes.job.path({ id })), { headers: { 'If-None-Match': oldEtag } });
     const job = (await response.json()) as Job;
     assert.equal(response.status, 200);
     assert.equal(job.note, 'deploy paused');
@@ -118,7 +118,7 @@ describe('a job running to the end', () => {
   after(() => server.stop());
 
   it('reaches succeeded at 100 % when polled until done', { timeout: 20_000 }, async () => {
-    const started = await fetch(`${server.baseUrl}${paths.jobs}`, json({ durationMs: 1_000 }));
+    const started = await fetch(`${server.baseUrl}${apiRoutes.jobs.path()}`, json({ durationMs: 1_000 }));
     const { id } = (await started.json()) as StartJobResponse;
 
     let etag = '';
@@ -126,7 +126,7 @@ describe('a job running to the end', () => {
     const seen = new Set<string>();
     // Poll like the widget does, stopping at a terminal state. No timing is asserted: only the end.
     while (job?.state !== 'succeeded' && job?.state !== 'failed') {
-      const response = await fetch(`${server.baseUrl}${paths.job(id)}`, {
+      const response = await fetch(`${server.baseUrl}${apiRoutes.job.path({ id })}`, {
         headers: etag ? { 'If-None-Match': etag } : {},
       });
       if (response.status === 200) {
@@ -156,13 +156,16 @@ describe('a job running to the end', () => {
         }
       });
     });
-    const started = await fetch(`${server.baseUrl}${paths.jobs}`, json({ channel: 'failing-demo', durationMs: 1_000, outcome: 'failed' }));
+    const started = await fetch(
+      `${server.baseUrl}${apiRoutes.jobs.path()}`,
+      json({ channel: 'failing-demo', durationMs: 1_000, outcome: 'failed' }),
+    );
     const { id } = (await started.json()) as StartJobResponse;
 
     const job = await finished;
     assert.equal(job.id, id);
     assert.equal(job.state, 'failed');
-    const response = await fetch(`${server.baseUrl}${paths.job(id)}`);
+    const response = await fetch(`${server.baseUrl}${apiRoutes.job.path({ id })}`);
     assert.equal(((await response.json()) as Job).state, 'failed');
   });
 });

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { labQuery, type CreateLabResponse, type LabStats, type LabTechnique, type LabTraffic } from '../../src/protocol/lab.ts';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { WS_PATH } from '../../src/protocol/websocket.ts';
 import { publishEvent } from './helpers/channel-api.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
@@ -143,12 +143,12 @@ describe('lab byte accounting', () => {
   after(() => server.stop());
 
   const createLab = async (): Promise<CreateLabResponse> => {
-    const response = await fetch(url(paths.labs), { method: 'POST' });
+    const response = await fetch(url(apiRoutes.labs.path()), { method: 'POST' });
     assert.equal(response.status, 201);
     return (await response.json()) as CreateLabResponse;
   };
   const stats = async (labId: string): Promise<LabStats> => {
-    const response = await fetch(url(paths.labStats(labId)));
+    const response = await fetch(url(apiRoutes.labStats.path({ id: labId })));
     assert.equal(response.status, 200);
     return (await response.json()) as LabStats;
   };
@@ -159,7 +159,7 @@ describe('lab byte accounting', () => {
     const lab = await createLab();
     await publish(lab.channel, { seq: 1, publishedAt: Date.now() });
     const connection = await CountingConnection.open(port);
-    const latest = paths.channelLatest(lab.channel);
+    const latest = apiRoutes.channelLatest.path({ channel: lab.channel });
     const counted = { plain: { up: 0, down: 0 }, etag: { up: 0, down: 0 } };
 
     // Without ETag: two full 200s.
@@ -170,7 +170,7 @@ describe('lab byte accounting', () => {
       counted.plain.down += answer.bytes;
     }
     // Not lab traffic, on the same connection: must not be counted anywhere.
-    connection.get(paths.labStats(lab.id));
+    connection.get(apiRoutes.labStats.path({ id: lab.id }));
     assert.equal((await connection.response()).status, 200);
 
     // With ETag: a 200, then a 304.
@@ -207,13 +207,13 @@ describe('lab byte accounting', () => {
     const tag = labQuery(lab.id, 'long-polling');
 
     // A 204: held 0 ms, nothing to say.
-    let up = connection.get(`${paths.longPoll(lab.channel, 0, 0)}&${tag}`);
+    let up = connection.get(`${apiRoutes.longPoll.path({ channel: lab.channel }, { cursor: 0, timeout: 0 })}&${tag}`);
     const timeout = await connection.response();
     assert.equal(timeout.status, 204);
     let down = timeout.bytes;
 
     // Held until an event is published: only the request so far, and one connection held.
-    up += connection.get(`${paths.longPoll(lab.channel, 0, 10_000)}&${tag}`);
+    up += connection.get(`${apiRoutes.longPoll.path({ channel: lab.channel }, { cursor: 0, timeout: 10_000 })}&${tag}`);
     await waitUntil(() => server.app.heldPolls(lab.channel) === 1, 'the poll is held');
     assert.deepEqual(await traffic(lab.id, 'long-polling'), {
       requests: 2,
@@ -235,7 +235,7 @@ describe('lab byte accounting', () => {
     });
 
     // The client gives up on a held poll: its request still counts, nothing came down.
-    up += connection.get(`${paths.longPoll(lab.channel, 1, 10_000)}&${tag}`);
+    up += connection.get(`${apiRoutes.longPoll.path({ channel: lab.channel }, { cursor: 1, timeout: 10_000 })}&${tag}`);
     await waitUntil(() => server.app.heldPolls(lab.channel) === 1, 'the poll is held');
     await connection.close();
     await waitUntil(() => server.app.heldPolls(lab.channel) === 0, 'the server let go of the poll');
@@ -251,7 +251,7 @@ describe('lab byte accounting', () => {
   it('counts an SSE stream live while it is open, and in full once it closes', async () => {
     const lab = await createLab();
     const connection = await CountingConnection.open(port);
-    connection.get(`${paths.sse(lab.channel)}?${labQuery(lab.id, 'sse')}`, { Accept: 'text/event-stream' });
+    connection.get(`${apiRoutes.sse.path({ channel: lab.channel })}?${labQuery(lab.id, 'sse')}`, { Accept: 'text/event-stream' });
     await waitUntil(() => connection.text().includes('retry:'), 'the stream started');
     await publish(lab.channel, { seq: 1, publishedAt: Date.now() });
     await publish(lab.channel, { seq: 2, publishedAt: Date.now() });
@@ -334,7 +334,7 @@ describe('lab byte accounting', () => {
   it('does not count requests of unknown labs, and forgets nothing of the others', async () => {
     const lab = await createLab();
     const connection = await CountingConnection.open(port);
-    connection.get(`${paths.channelLatest(lab.channel)}?${labQuery('NoSuchLab123', 'short-polling')}`);
+    connection.get(`${apiRoutes.channelLatest.path({ channel: lab.channel })}?${labQuery('NoSuchLab123', 'short-polling')}`);
     assert.equal((await connection.response()).status, 200);
     await connection.close();
     const counted = await stats(lab.id);
@@ -349,7 +349,7 @@ describe('lab byte accounting', () => {
     try {
       for (let run = 0; run < 15; run++) {
         const lab = await createLab();
-        connection.get(`${paths.channelLatest(lab.channel)}?${labQuery(lab.id, 'short-polling')}`);
+        connection.get(`${apiRoutes.channelLatest.path({ channel: lab.channel })}?${labQuery(lab.id, 'short-polling')}`);
         assert.equal((await connection.response()).status, 200);
         assert.equal((await traffic(lab.id, 'short-polling')).requests, 1);
       }
@@ -363,13 +363,13 @@ describe('lab byte accounting', () => {
   it('cuts every connection of the lab on demand, and the clients see it', async () => {
     const lab = await createLab();
     const stream = await CountingConnection.open(port);
-    stream.get(`${paths.sse(lab.channel)}?${labQuery(lab.id, 'sse')}`);
+    stream.get(`${apiRoutes.sse.path({ channel: lab.channel })}?${labQuery(lab.id, 'sse')}`);
     await waitUntil(() => stream.text().includes('retry:'), 'the stream started');
     const poll = await CountingConnection.open(port);
-    poll.get(`${paths.longPoll(lab.channel, 0, 10_000)}&${labQuery(lab.id, 'long-polling')}`);
+    poll.get(`${apiRoutes.longPoll.path({ channel: lab.channel }, { cursor: 0, timeout: 10_000 })}&${labQuery(lab.id, 'long-polling')}`);
     await waitUntil(() => server.app.heldPolls(lab.channel) === 1, 'the poll is held');
 
-    const response = await fetch(url(paths.labDropConnections(lab.id)), { method: 'POST' });
+    const response = await fetch(url(apiRoutes.labDropConnections.path({ id: lab.id })), { method: 'POST' });
     assert.equal(response.status, 202);
     assert.deepEqual(await response.json(), { dropped: 2 });
     await Promise.all([stream.closed, poll.closed]);
@@ -382,24 +382,26 @@ describe('lab byte accounting', () => {
     const [mine, theirs] = [await createLab(), await createLab()];
     // As nginx's keep-alive pool would: my short poll, then another reader's long poll, on one connection…
     const shared = await CountingConnection.open(port);
-    shared.get(`${paths.channelLatest(mine.channel)}?${labQuery(mine.id, 'short-polling')}`);
+    shared.get(`${apiRoutes.channelLatest.path({ channel: mine.channel })}?${labQuery(mine.id, 'short-polling')}`);
     assert.equal((await shared.response()).status, 200);
-    shared.get(`${paths.longPoll(theirs.channel, 0, 10_000)}&${labQuery(theirs.id, 'long-polling')}`);
+    shared.get(
+      `${apiRoutes.longPoll.path({ channel: theirs.channel }, { cursor: 0, timeout: 10_000 })}&${labQuery(theirs.id, 'long-polling')}`,
+    );
     // …and my short poll, then an untagged request.
     const untagged = await CountingConnection.open(port);
-    untagged.get(`${paths.channelLatest(mine.channel)}?${labQuery(mine.id, 'short-polling')}`);
+    untagged.get(`${apiRoutes.channelLatest.path({ channel: mine.channel })}?${labQuery(mine.id, 'short-polling')}`);
     assert.equal((await untagged.response()).status, 200);
-    untagged.get(paths.channelLatest('someone-else'));
+    untagged.get(apiRoutes.channelLatest.path({ channel: 'someone-else' }));
     assert.equal((await untagged.response()).status, 200);
     await waitUntil(() => server.app.heldPolls(theirs.channel) === 1, 'their poll is held');
 
-    const response = await fetch(url(paths.labDropConnections(mine.id)), { method: 'POST' });
+    const response = await fetch(url(apiRoutes.labDropConnections.path({ id: mine.id })), { method: 'POST' });
     assert.deepEqual(await response.json(), { dropped: 0 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(server.app.heldPolls(theirs.channel), 1, 'their poll is still held');
     assert.equal(untagged.socket.destroyed, false);
 
-    const theirDrop = await fetch(url(paths.labDropConnections(theirs.id)), { method: 'POST' });
+    const theirDrop = await fetch(url(apiRoutes.labDropConnections.path({ id: theirs.id })), { method: 'POST' });
     assert.deepEqual(await theirDrop.json(), { dropped: 1 });
     await shared.closed;
     await untagged.close();
@@ -415,13 +417,13 @@ describe('lab endpoints', () => {
   after(() => server.stop());
 
   it('runs a publisher on the lab channel and reports it in the stats', async () => {
-    const lab = (await (await fetch(url(paths.labs), { method: 'POST' })).json()) as CreateLabResponse;
-    const started = await fetch(url(paths.labRun(lab.id)), postJson({ ratePerMinute: 3_000, durationMs: 5_000 }));
+    const lab = (await (await fetch(url(apiRoutes.labs.path()), { method: 'POST' })).json()) as CreateLabResponse;
+    const started = await fetch(url(apiRoutes.labRun.path({ id: lab.id })), postJson({ ratePerMinute: 3_000, durationMs: 5_000 }));
     assert.equal(started.status, 202);
     await waitUntil(async () => (await server.app.bus.latestId(lab.channel)) >= 5, 'a few events were published', 2_000);
-    const stopped = await fetch(url(paths.labStop(lab.id)), { method: 'POST' });
+    const stopped = await fetch(url(apiRoutes.labStop.path({ id: lab.id })), { method: 'POST' });
     assert.equal(stopped.status, 200);
-    const response = await fetch(url(paths.labStats(lab.id)));
+    const response = await fetch(url(apiRoutes.labStats.path({ id: lab.id })));
     const counted = (await response.json()) as LabStats;
     assert.ok(Number(response.headers.get('x-server-time')) > 0);
     assert.equal(counted.run?.state, 'stopped');
@@ -432,11 +434,11 @@ describe('lab endpoints', () => {
 
   it('answers the latest events with a strong ETag, and 304 while nothing is published', async () => {
     const channel = 'latest-test';
-    const empty = await fetch(url(paths.channelLatest(channel)));
+    const empty = await fetch(url(apiRoutes.channelLatest.path({ channel })));
     assert.equal(empty.status, 200);
     assert.deepEqual(await empty.json(), { latestId: 0, events: [] });
-    for (let n = 1; n <= 25; n++) await fetch(url(paths.channelEvents(channel)), postJson({ type: 'count', data: { n } }));
-    const full = await fetch(url(paths.channelLatest(channel)));
+    for (let n = 1; n <= 25; n++) await fetch(url(apiRoutes.channelEvents.path({ channel })), postJson({ type: 'count', data: { n } }));
+    const full = await fetch(url(apiRoutes.channelLatest.path({ channel })));
     const body = (await full.json()) as { latestId: number; events: { id: number }[] };
     assert.equal(body.latestId, 25);
     assert.deepEqual(
@@ -446,24 +448,24 @@ describe('lab endpoints', () => {
     const etag = full.headers.get('etag')!;
     assert.match(etag, /^"[A-Za-z0-9_-]+\.25"$/);
     assert.equal(full.headers.get('cache-control'), 'no-cache');
-    const same = await fetch(url(paths.channelLatest(channel)), { headers: { 'If-None-Match': etag } });
+    const same = await fetch(url(apiRoutes.channelLatest.path({ channel })), { headers: { 'If-None-Match': etag } });
     assert.equal(same.status, 304);
     assert.equal(await same.text(), '');
-    await fetch(url(paths.channelEvents(channel)), postJson({ type: 'count' }));
-    const changed = await fetch(url(paths.channelLatest(channel)), { headers: { 'If-None-Match': etag } });
+    await fetch(url(apiRoutes.channelEvents.path({ channel })), postJson({ type: 'count' }));
+    const changed = await fetch(url(apiRoutes.channelLatest.path({ channel })), { headers: { 'If-None-Match': etag } });
     assert.equal(changed.status, 200);
     await changed.body?.cancel();
   });
 
   it('refuses unknown labs and bad runs with problems', async () => {
-    const unknown = await fetch(url(paths.labStats('NoSuchLab123')));
+    const unknown = await fetch(url(apiRoutes.labStats.path({ id: 'NoSuchLab123' })));
     assert.equal(unknown.status, 404);
     assert.equal(((await unknown.json()) as { type: string }).type, 'tag:realtime-workbook,2026:unknown-lab');
-    const lab = (await (await fetch(url(paths.labs), { method: 'POST' })).json()) as CreateLabResponse;
-    const bad = await fetch(url(paths.labRun(lab.id)), postJson({ ratePerMinute: 10_000, durationMs: 5_000 }));
+    const lab = (await (await fetch(url(apiRoutes.labs.path()), { method: 'POST' })).json()) as CreateLabResponse;
+    const bad = await fetch(url(apiRoutes.labRun.path({ id: lab.id })), postJson({ ratePerMinute: 10_000, durationMs: 5_000 }));
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { field: string }).field, 'ratePerMinute');
-    const invalid = await fetch(url(paths.channelLatest('not a channel')));
+    const invalid = await fetch(url(apiRoutes.channelLatest.path({ channel: 'not a channel' })));
     assert.equal(invalid.status, 400);
   });
 });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { CONNECTION_LIMITS, RATE_LIMITS } from '../../src/protocol/rate-limits.ts';
 import { WS_PATH } from '../../src/protocol/websocket.ts';
-import { workshopPaths } from '../../src/protocol/workshops.ts';
+
 import { ConfigError, readConfig } from '../../server/config.ts';
 import { fileDescriptorLimit } from '../../server/limits/file-descriptor-limit.ts';
 import { parseTrustProxy } from '../../server/limits/client-address.ts';
@@ -35,7 +35,7 @@ function holdLongPoll(url: string): { destroy(): void } {
 
 const asLearner = (id: string) => ({ Cookie: `rtw_learner=${id}` });
 const putProgress = (baseUrl: string, headers: Record<string, string> = {}) =>
-  fetch(`${baseUrl}${paths.progress}`, jsonRequest('PUT', { lessons: {} }, headers));
+  fetch(`${baseUrl}${apiRoutes.progress.path()}`, jsonRequest('PUT', { lessons: {} }, headers));
 
 describe('stream caps', () => {
   let server: RunningServer;
@@ -49,25 +49,28 @@ describe('stream caps', () => {
   });
 
   it('counts SSE streams, held long polls and WebSockets together, and refuses the next with 429', async () => {
-    open.push(await openRawStream(`${server.baseUrl}${paths.sse('caps-a')}`));
-    open.push(holdLongPoll(`${server.baseUrl}${paths.longPoll('caps-a', 0, 20_000)}`));
+    open.push(await openRawStream(`${server.baseUrl}${apiRoutes.sse.path({ channel: 'caps-a' })}`));
+    open.push(holdLongPoll(`${server.baseUrl}${apiRoutes.longPoll.path({ channel: 'caps-a' }, { cursor: 0, timeout: 20_000 })}`));
     await waitUntil(() => server.app.heldPolls() === 1, 'the long poll is held');
     const socket = await rawUpgrade(server.baseUrl, WS_PATH, {});
     assert.equal(socket.statusCode, 101);
     await waitUntil(() => server.app.limits.heldStreams() === 3, 'three streams are counted');
 
-    const refusedSse = await fetch(`${server.baseUrl}${paths.sse('caps-b')}`);
+    const refusedSse = await fetch(`${server.baseUrl}${apiRoutes.sse.path({ channel: 'caps-b' })}`);
     const problem = await assertTooMany(refusedSse, PROBLEM_TYPES.tooManyConnections);
     assert.equal(problem.scope, 'address');
     assert.equal(refusedSse.headers.get('retry-after'), String(CONNECTION_LIMITS.retryAfterSeconds));
-    await assertTooMany(await fetch(`${server.baseUrl}${paths.longPoll('caps-b', 0, 20_000)}`), PROBLEM_TYPES.tooManyConnections);
+    await assertTooMany(
+      await fetch(`${server.baseUrl}${apiRoutes.longPoll.path({ channel: 'caps-b' }, { cursor: 0, timeout: 20_000 })}`),
+      PROBLEM_TYPES.tooManyConnections,
+    );
     const refusedUpgrade = await rawUpgrade(server.baseUrl, WS_PATH, {});
     assert.equal(refusedUpgrade.statusCode, 429, 'no upgrade past the cap');
     assert.match(refusedUpgrade.response, /retry-after: 10/i);
     refusedUpgrade.socket.destroy();
 
     // Short requests are not streams: they still go through.
-    assert.equal((await fetch(`${server.baseUrl}${paths.health}`)).status, 200);
+    assert.equal((await fetch(`${server.baseUrl}${apiRoutes.health.path()}`)).status, 200);
 
     // Each closed stream gives its slot back: the WebSocket, then the SSE stream.
     socket.socket.destroy();
@@ -78,15 +81,18 @@ describe('stream caps', () => {
     await waitUntil(() => server.app.limits.heldStreams() === 2, 'the second WebSocket slot is free');
     open.shift()!.destroy();
     await waitUntil(() => server.app.limits.heldStreams() === 1, 'the SSE slot is free');
-    const reopened = await openRawStream(`${server.baseUrl}${paths.sse('caps-c')}`);
+    const reopened = await openRawStream(`${server.baseUrl}${apiRoutes.sse.path({ channel: 'caps-c' })}`);
     open.push(reopened);
     assert.equal(reopened.response.statusCode, 200);
   });
 
   it('gives a long poll that answered its slot back', async () => {
     const held = server.app.limits.heldStreams();
-    await fetch(`${server.baseUrl}${paths.channelEvents('caps-d')}`, jsonRequest('POST', { type: 'count', data: {} }));
-    const answered = await fetch(`${server.baseUrl}${paths.longPoll('caps-d', 0, 5_000)}`);
+    await fetch(
+      `${server.baseUrl}${apiRoutes.channelEvents.path({ channel: 'caps-d' })}`,
+      jsonRequest('POST', { type: 'count', data: {} }),
+    );
+    const answered = await fetch(`${server.baseUrl}${apiRoutes.longPoll.path({ channel: 'caps-d' }, { cursor: 0, timeout: 5_000 })}`);
     assert.equal(answered.status, 200);
     await answered.arrayBuffer();
     await waitUntil(() => server.app.limits.heldStreams() === held, 'the slot of the answered poll is free');
@@ -97,11 +103,14 @@ describe('the server-wide cap', () => {
   it('refuses streams past MAX_CONNECTIONS, whoever asks', async () => {
     const server = await startServer({ config: { maxConnections: 2 } });
     const streams = [
-      await openRawStream(`${server.baseUrl}${paths.sse('total-a')}`),
-      await openRawStream(`${server.baseUrl}${paths.sse('total-b')}`),
+      await openRawStream(`${server.baseUrl}${apiRoutes.sse.path({ channel: 'total-a' })}`),
+      await openRawStream(`${server.baseUrl}${apiRoutes.sse.path({ channel: 'total-b' })}`),
     ];
     try {
-      const problem = await assertTooMany(await fetch(`${server.baseUrl}${paths.sse('total-c')}`), PROBLEM_TYPES.tooManyConnections);
+      const problem = await assertTooMany(
+        await fetch(`${server.baseUrl}${apiRoutes.sse.path({ channel: 'total-c' })}`),
+        PROBLEM_TYPES.tooManyConnections,
+      );
       assert.equal(problem.scope, 'server');
       assert.equal(problem.limit, 2);
     } finally {
@@ -144,7 +153,7 @@ describe('TRUST_PROXY', () => {
     const naive = await startServer({ config: { maxConnectionsPerIp: 1 } });
     const streams: RawStream[] = [];
     const sse = (server: RunningServer, forwardedFor: string) =>
-      openRawStream(`${server.baseUrl}${paths.sse('proxied')}`, { 'X-Forwarded-For': forwardedFor });
+      openRawStream(`${server.baseUrl}${apiRoutes.sse.path({ channel: 'proxied' })}`, { 'X-Forwarded-For': forwardedFor });
     try {
       // Behind the trusted proxy (loopback here), two clients are two addresses…
       streams.push(await sse(trusting, '198.51.100.1'));
@@ -183,7 +192,7 @@ describe('rate limits', () => {
       const workshops = workshopClient(server.baseUrl);
       await workshops.create();
       await workshops.create();
-      const refused = await fetch(`${server.baseUrl}${workshopPaths.create}`, jsonRequest('POST', { title: 'Third' }));
+      const refused = await fetch(`${server.baseUrl}${apiRoutes.workshops.path()}`, jsonRequest('POST', { title: 'Third' }));
       const problem = await assertTooMany(refused, PROBLEM_TYPES.rateLimited);
       assert.equal(problem.limit, 'workshopCreates');
       assert.ok(Number(refused.headers.get('retry-after')) > 100, 'one workshop every 3 minutes');
@@ -194,7 +203,8 @@ describe('rate limits', () => {
 
   it('refills: a refused publish goes through once Retry-After has passed', async () => {
     const server = await startServer({ rateLimits: { publishes: { perAddress: { burst: 2, refillPerSecond: 2 } } } });
-    const publish = () => fetch(`${server.baseUrl}${paths.channelEvents('refill')}`, jsonRequest('POST', { type: 'count', data: {} }));
+    const publish = () =>
+      fetch(`${server.baseUrl}${apiRoutes.channelEvents.path({ channel: 'refill' })}`, jsonRequest('POST', { type: 'count', data: {} }));
     try {
       assert.equal((await publish()).status, 201);
       assert.equal((await publish()).status, 201);
@@ -241,9 +251,17 @@ describe('rate limits', () => {
   it('limits starting experiments: jobs, builds, labs, lesson 7 and 8', async () => {
     const server = await startServer({ rateLimits: { experiments: { perAddress: { burst: 2, refillPerSecond: 1 / 3600 } } } });
     try {
-      assert.equal((await fetch(`${server.baseUrl}${paths.labs}`, { method: 'POST' })).status, 201);
-      assert.equal((await fetch(`${server.baseUrl}${paths.jobs}`, jsonRequest('POST', {}))).status, 201);
-      for (const path of [paths.jobs, paths.builds, paths.labs, paths.storms, paths.slowConsumers, paths.drains, paths.scalingDemo('x')]) {
+      assert.equal((await fetch(`${server.baseUrl}${apiRoutes.labs.path()}`, { method: 'POST' })).status, 201);
+      assert.equal((await fetch(`${server.baseUrl}${apiRoutes.jobs.path()}`, jsonRequest('POST', {}))).status, 201);
+      for (const path of [
+        apiRoutes.jobs.path(),
+        apiRoutes.builds.path(),
+        apiRoutes.labs.path(),
+        apiRoutes.storms.path(),
+        apiRoutes.slowConsumers.path(),
+        apiRoutes.drains.path(),
+        apiRoutes.scalingDemo.path({ channel: 'x' }),
+      ]) {
         const problem = await assertTooMany(await fetch(`${server.baseUrl}${path}`, jsonRequest('POST', {})), PROBLEM_TYPES.rateLimited);
         assert.equal(problem.limit, 'experiments', path);
       }
@@ -264,7 +282,7 @@ describe('join codes', () => {
     const workshops = workshopClient(server.baseUrl);
     const { workshop } = await workshops.create('Class behind a NAT');
     const typos = ['AAAAAA', 'BBBBBB', 'CCCCCC', 'DDDDDD', 'EEEEEE', 'FFFFFF', 'GGGGGG', 'HHHHHH', 'JJJJJJ', 'KKKKKK', 'MMMMMM', 'NNNNNN'];
-    for (const typo of typos) assert.equal((await fetch(workshops.url(workshopPaths.workshop(typo)))).status, 404);
+    for (const typo of typos) assert.equal((await fetch(workshops.url(apiRoutes.workshop.path({ code: typo })))).status, 404);
 
     const streams: RawStream[] = [];
     const sockets: Awaited<ReturnType<typeof rawUpgrade>>[] = [];
@@ -275,7 +293,7 @@ describe('join codes', () => {
         const joined = await Promise.all(
           Array.from({ length: 20 }, async (_, index) => {
             const name = `Learner ${wave * 20 + index}`;
-            assert.equal((await fetch(workshops.url(workshopPaths.workshop(workshop.code)))).status, 200, name);
+            assert.equal((await fetch(workshops.url(apiRoutes.workshop.path({ code: workshop.code })))).status, 200, name);
             const { learnerId } = await workshops.join(workshop.code, name);
             assert.equal((await putProgress(server.baseUrl, asLearner(learnerId))).status, 200);
             return learnerId;
@@ -285,8 +303,10 @@ describe('join codes', () => {
         for (const learnerId of joined) {
           // Lesson 4's seven streams: here the workshop stream, six SSE streams and a WebSocket.
           const opened = await Promise.all([
-            openRawStream(workshops.url(workshopPaths.learnerStream(workshop.code)), asLearner(learnerId)),
-            ...Array.from({ length: 6 }, (_, n) => openRawStream(`${server.baseUrl}${paths.sse(`nat-${learnerId}-${n}`)}`)),
+            openRawStream(workshops.url(apiRoutes.workshopLearnerStream.path({ code: workshop.code })), asLearner(learnerId)),
+            ...Array.from({ length: 6 }, (_, n) =>
+              openRawStream(`${server.baseUrl}${apiRoutes.sse.path({ channel: `nat-${learnerId}-${n}` })}`),
+            ),
           ]);
           streams.push(...opened);
           sockets.push(await rawUpgrade(server.baseUrl, WS_PATH, {}));
@@ -300,7 +320,7 @@ describe('join codes', () => {
       // The same address guessing codes now: a few more misses (never more than a full bucket's 24), then 429.
       let refused: Response | undefined;
       for (let attempt = 0; attempt < 30 && !refused; attempt += 1) {
-        const response = await fetch(workshops.url(workshopPaths.workshop('PPPPPP')));
+        const response = await fetch(workshops.url(apiRoutes.workshop.path({ code: 'PPPPPP' })));
         if (response.status !== 404) refused = response;
       }
       assert.ok(refused, 'guessing is refused');
@@ -308,13 +328,19 @@ describe('join codes', () => {
       assert.equal(problem.limit, 'codeLookups');
       // The class is not cut off by the guesser's debt: members' requests still go through…
       const [member] = learners;
-      assert.equal((await fetch(workshops.url(workshopPaths.me(workshop.code)), { headers: asLearner(member!) })).status, 200);
-      const reconnected = await openRawStream(workshops.url(workshopPaths.learnerStream(workshop.code)), asLearner(member!));
+      assert.equal(
+        (await fetch(workshops.url(apiRoutes.workshopMe.path({ code: workshop.code })), { headers: asLearner(member!) })).status,
+        200,
+      );
+      const reconnected = await openRawStream(
+        workshops.url(apiRoutes.workshopLearnerStream.path({ code: workshop.code })),
+        asLearner(member!),
+      );
       streams.push(reconnected);
       assert.equal(reconnected.response.statusCode, 200);
       // …while the same routes tell an outsider nothing: an existing code and a made-up one both answer 429.
       for (const code of [workshop.code, 'PPPPPP']) {
-        const outsider = await fetch(workshops.url(workshopPaths.me(code)), { headers: asLearner('B'.repeat(22)) });
+        const outsider = await fetch(workshops.url(apiRoutes.workshopMe.path({ code })), { headers: asLearner('B'.repeat(22)) });
         await assertTooMany(outsider, PROBLEM_TYPES.rateLimited);
       }
     } finally {
@@ -328,7 +354,7 @@ describe('join codes', () => {
     try {
       const statuses: number[] = [];
       for (let attempt = 0; attempt < 40; attempt += 1) {
-        statuses.push((await fetch(`${other.baseUrl}${workshopPaths.workshop('QQQQQQ')}`)).status);
+        statuses.push((await fetch(`${other.baseUrl}${apiRoutes.workshop.path({ code: 'QQQQQQ' })}`)).status);
       }
       const misses = statuses.filter((status) => status === 404).length;
       const burst = RATE_LIMITS.codeLookups.perAddress.burst / 50;

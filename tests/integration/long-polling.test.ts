@@ -3,7 +3,7 @@ import { get as httpGet } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { FaultRequest } from '../../src/protocol/faults.ts';
 import { LONG_POLL_LIMITS, type LongPollResponse } from '../../src/protocol/long-polling.ts';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { ChannelLog } from '../../server/events/channel-log.ts';
 import { InMemoryEventBus } from '../../server/events/event-bus.ts';
@@ -23,7 +23,7 @@ describe('long polling', () => {
     (await publishEvent(server.baseUrl, channel, type, data)).id;
   const injectFault = (channel: string, fault: FaultRequest) => injectChannelFault(server.baseUrl, channel, fault);
   const poll = (channel: string, cursor: number, timeoutMs?: number, init?: RequestInit) =>
-    fetch(url(paths.longPoll(channel, cursor, timeoutMs)), init);
+    fetch(url(apiRoutes.longPoll.path({ channel }, { cursor, timeout: timeoutMs })), init);
   /** Resolves once the server holds `count` polls on `channel`: the request is truly waiting. */
   const held = (channel: string, count = 1) =>
     waitUntil(() => server.app.heldPolls(channel) === count, `${count} poll(s) are held on ${channel}`);
@@ -303,7 +303,10 @@ describe('long polling', () => {
       // node:http on a connection of its own: fetch (undici) may open a spare connection after an
       // abort, which would only slow down the server's close at the end of the file.
       const answer = new Promise((resolve, reject) =>
-        httpGet(url(paths.longPoll(channel, 0)), { signal: controller.signal, agent: false }, resolve).on('error', reject),
+        httpGet(url(apiRoutes.longPoll.path({ channel }, { cursor: 0 })), { signal: controller.signal, agent: false }, resolve).on(
+          'error',
+          reject,
+        ),
       );
       await held(channel);
 
@@ -320,7 +323,7 @@ describe('long polling while the server drains', () => {
     const server = await startServer();
     try {
       const channel = 'draining';
-      const answer = fetch(`${server.baseUrl}${paths.longPoll(channel, 0)}`);
+      const answer = fetch(`${server.baseUrl}${apiRoutes.longPoll.path({ channel }, { cursor: 0 })}`);
       await waitUntil(() => server.app.heldPolls(channel) === 1, 'the poll is held');
 
       server.app.beginDraining();
@@ -333,7 +336,7 @@ describe('long polling while the server drains', () => {
       assert.equal(problem.type, PROBLEM_TYPES.draining);
       assert.equal(server.app.bus.listenerCount(channel), 0);
 
-      const late = await fetch(`${server.baseUrl}${paths.longPoll(channel, 0)}`);
+      const late = await fetch(`${server.baseUrl}${apiRoutes.longPoll.path({ channel }, { cursor: 0 })}`);
       assert.equal(late.status, 503);
       await late.arrayBuffer();
     } finally {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import {
   PRODUCTION_EVENTS,
   type SlowConsumerCut,
@@ -40,7 +40,10 @@ describe('a slow consumer and the backpressure caps', () => {
         }
       });
     });
-    const response = await fetch(`${server.baseUrl}${paths.slowConsumers}`, postJson({ channel, transport, readBytesPerSecond }));
+    const response = await fetch(
+      `${server.baseUrl}${apiRoutes.slowConsumers.path()}`,
+      postJson({ channel, transport, readBytesPerSecond }),
+    );
     assert.equal(response.status, 202);
     const started = (await response.json()) as StartSlowConsumerResponse;
     assert.equal(started.firehose, `${channel}-firehose`);
@@ -86,7 +89,7 @@ describe('a slow consumer and the backpressure caps', () => {
       { channel: 'x', transport: 'carrier-pigeon' },
       { channel: 'x', transport: 'sse', readBytesPerSecond: -5 },
     ]) {
-      const response = await fetch(`${server.baseUrl}${paths.slowConsumers}`, postJson(body));
+      const response = await fetch(`${server.baseUrl}${apiRoutes.slowConsumers.path()}`, postJson(body));
       assert.equal(response.status, 400);
       await response.arrayBuffer();
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { PRODUCTION_EVENTS, drainCloseReason, type DrainDone, type StartDrainResponse } from '../../src/protocol/production.ts';
 import { WS_CLOSE } from '../../src/protocol/websocket.ts';
@@ -27,7 +27,7 @@ describe('draining one channel (graceful restart)', () => {
         resolve(event.data as DrainDone);
       });
     });
-    const response = await fetch(url(paths.drains), postJson({ channel, ...body }));
+    const response = await fetch(url(apiRoutes.drains.path()), postJson({ channel, ...body }));
     assert.equal(response.status, 202, await response.clone().text());
     const started = (await response.json()) as StartDrainResponse;
     assert.equal(started.channel, channel);
@@ -37,12 +37,12 @@ describe('draining one channel (graceful restart)', () => {
   it('tells each technique to come back later: SSE retry then end, WebSocket 1012, long poll 503 Retry-After', async () => {
     const channel = 'drain-all';
     const bystander = 'drain-other';
-    const stream = await openRawStream(url(paths.sse(channel)));
-    const otherStream = await openRawStream(url(paths.sse(bystander)));
+    const stream = await openRawStream(url(apiRoutes.sse.path({ channel })));
+    const otherStream = await openRawStream(url(apiRoutes.sse.path({ channel: bystander })));
     const socket = await TestSocket.connect(server.baseUrl);
     socket.send({ type: 'subscribe', channel, cursor: 0 });
     await socket.next('subscribed');
-    const poll = fetch(url(paths.longPoll(channel, 0, 20_000)));
+    const poll = fetch(url(apiRoutes.longPoll.path({ channel }, { cursor: 0, timeout: 20_000 })));
     await waitUntil(() => server.app.heldPolls(channel) === 1, 'the long poll to be held');
     await stream.waitFor('id: 0\n\n');
 
@@ -100,7 +100,7 @@ describe('draining one channel (graceful restart)', () => {
       [{ channel: 'x', spreadMs: -1 }, 'spreadMs'],
       [{ channel: '../x' }, 'channel'],
     ] as const) {
-      const response = await fetch(url(paths.drains), postJson(body));
+      const response = await fetch(url(apiRoutes.drains.path()), postJson(body));
       assert.equal(response.status, 400, JSON.stringify(body));
       assert.equal(((await response.json()) as ProblemDetails).field, field);
     }

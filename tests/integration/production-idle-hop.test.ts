@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { IDLE_HOP_HEADER, IDLE_HOP_VIA } from '../../src/protocol/production.ts';
 import { SSE_HEARTBEAT } from '../../src/protocol/sse.ts';
 import { openRawStream } from './helpers/raw-stream.ts';
@@ -15,7 +15,7 @@ describe('the idle-killing hop', () => {
     server = await startServer();
   });
   after(() => server.stop());
-  const hop = (idleMs: number, channel: string, query = '') => `${server.baseUrl}${paths.idleHop(idleMs, channel)}${query}`;
+  const hop = (idleMs: number, channel: string, query = '') => `${server.baseUrl}${apiRoutes.idleHop.path({ idleMs, channel })}${query}`;
 
   it('forwards the SSE stream, marked with Via, and cuts it after idleMs without a byte', async () => {
     // heartbeat=60000: the longest the endpoint allows, so nothing comes before the hop gives up.
@@ -50,13 +50,15 @@ describe('the idle-killing hop', () => {
   it('counts events as traffic too, and passes Last-Event-ID on for resume', async () => {
     const channel = 'hop-events';
     for (const n of [1, 2, 3])
-      await (await fetch(`${server.baseUrl}${paths.channelEvents(channel)}`, postJson({ type: 'n', data: n }))).arrayBuffer();
+      await (await fetch(`${server.baseUrl}${apiRoutes.channelEvents.path({ channel })}`, postJson({ type: 'n', data: n }))).arrayBuffer();
     const stream = await openRawStream(hop(1_000, channel, '?heartbeat=60000'), { 'Last-Event-ID': '1' });
     await stream.waitFor('id: 3\n');
     assert.match(stream.text(), /: resuming after Last-Event-ID 1\n\nid: 2\n/);
     for (let index = 0; index < 4; index += 1) {
       await new Promise((resolve) => setTimeout(resolve, 600));
-      await (await fetch(`${server.baseUrl}${paths.channelEvents(channel)}`, postJson({ type: 'n', data: 'tick' }))).arrayBuffer();
+      await (
+        await fetch(`${server.baseUrl}${apiRoutes.channelEvents.path({ channel })}`, postJson({ type: 'n', data: 'tick' }))
+      ).arrayBuffer();
     }
     assert.ok(!stream.response.destroyed, 'events every 600 ms kept the 1 s hop open');
     const { clean } = await withTimeout(stream.ended, 'the hop to cut the stream once events stop');

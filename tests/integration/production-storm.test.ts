@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import {
   PRODUCTION_EVENTS,
@@ -47,7 +47,7 @@ describe('reconnect storm', () => {
         }
       });
     });
-    const response = await fetch(`${server.baseUrl}${paths.storms}`, postJson({ channel, strategy, clients }));
+    const response = await fetch(`${server.baseUrl}${apiRoutes.storms.path()}`, postJson({ channel, strategy, clients }));
     assert.equal(response.status, 202);
     const started = (await response.json()) as StartStormResponse;
     assert.deepEqual({ ...started, id: 'x' }, { id: 'x', channel, strategy, clients, binMs: 100, outageMs: 500 });
@@ -101,13 +101,16 @@ describe('reconnect storm', () => {
         (event) => event.type === PRODUCTION_EVENTS.stormDone && (event.data as StormDone).storm === id,
       )?.data as StormDone | undefined;
     const first = await fetch(
-      `${server.baseUrl}${paths.storms}`,
+      `${server.baseUrl}${apiRoutes.storms.path()}`,
       postJson({ channel: 'storm-busy', strategy: 'exponential', clients: 10 }),
     );
     assert.equal(first.status, 202);
     const firstId = ((await first.json()) as StartStormResponse).id;
     // The same reader, after a reload: the channel is theirs, so is the run.
-    const second = await fetch(`${server.baseUrl}${paths.storms}`, postJson({ channel: 'storm-busy', strategy: 'none', clients: 10 }));
+    const second = await fetch(
+      `${server.baseUrl}${apiRoutes.storms.path()}`,
+      postJson({ channel: 'storm-busy', strategy: 'none', clients: 10 }),
+    );
     assert.equal(second.status, 202);
     const secondId = ((await second.json()) as StartStormResponse).id;
     await waitUntil(
@@ -116,14 +119,14 @@ describe('reconnect storm', () => {
     );
 
     // The page leaves: its keepalive DELETE stops the run and frees the slot.
-    const stop = await fetch(`${server.baseUrl}${paths.experiment(secondId)}`, { method: 'DELETE' });
+    const stop = await fetch(`${server.baseUrl}${apiRoutes.experiment.path({ id: secondId })}`, { method: 'DELETE' });
     assert.equal(stop.status, 204);
     await waitUntil(
       async () => (await doneOf('storm-busy', secondId))?.aborted === 'the reader left the page',
       'the second storm was stopped',
     );
     assert.equal(server.app.production.running(), 0);
-    const again = await fetch(`${server.baseUrl}${paths.experiment(secondId)}`, { method: 'DELETE' });
+    const again = await fetch(`${server.baseUrl}${apiRoutes.experiment.path({ id: secondId })}`, { method: 'DELETE' });
     assert.equal(again.status, 404);
     assert.equal(((await again.json()) as ProblemDetails).type, PROBLEM_TYPES.unknownExperiment);
   });
@@ -135,11 +138,11 @@ describe('reconnect storm', () => {
       [{ channel: 'x', strategy: 'none', clients: 1.5 }, 'clients'],
       [{ channel: 'x', strategy: 'none', extra: 1 }, 'extra'],
     ] as const) {
-      const response = await fetch(`${server.baseUrl}${paths.storms}`, postJson(body));
+      const response = await fetch(`${server.baseUrl}${apiRoutes.storms.path()}`, postJson(body));
       assert.equal(response.status, 400, JSON.stringify(body));
       assert.equal(((await response.json()) as ProblemDetails).field, field);
     }
-    const unknown = await fetch(`${server.baseUrl}${paths.stormConnect('nope')}`);
+    const unknown = await fetch(`${server.baseUrl}${apiRoutes.stormConnect.path({ id: 'nope' })}`);
     assert.equal(unknown.status, 404);
     for (const id of ['nope', '%00', 'x'.repeat(500)]) {
       const response = await fetch(`${server.baseUrl}/api/production/experiments/${id}`, { method: 'DELETE' });
@@ -159,7 +162,10 @@ describe('reconnect storm', () => {
           if (event.type === PRODUCTION_EVENTS.stormDone) resolve(event.data as StormDone);
         });
       });
-      const response = await fetch(`${lessonLike.baseUrl}${paths.storms}`, postJson({ channel, strategy: 'full-jitter', clients: 100 }));
+      const response = await fetch(
+        `${lessonLike.baseUrl}${apiRoutes.storms.path()}`,
+        postJson({ channel, strategy: 'full-jitter', clients: 100 }),
+      );
       assert.equal(response.status, 202);
       const storm = await withTimeout(done, 'the full-jitter storm to end', 25_000);
       assert.equal(storm.back, 100);
@@ -212,7 +218,7 @@ describe('reconnect storm', () => {
   it('ends, saying why, when the server shuts down', async () => {
     const other = await startServer();
     const response = await fetch(
-      `${other.baseUrl}${paths.storms}`,
+      `${other.baseUrl}${apiRoutes.storms.path()}`,
       postJson({ channel: 'storm-close', strategy: 'full-jitter', clients: 20 }),
     );
     assert.equal(response.status, 202);

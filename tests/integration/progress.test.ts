@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { LEARNER_COOKIE, PROGRESS_LIMITS, type Progress, type ProgressResponse } from '../../src/protocol/progress.ts';
 import { DATABASE_FILE, migrateSqlite, openSqliteDatabase, sqliteSchemaVersion } from '../../server/store/sqlite-database.ts';
@@ -30,7 +30,7 @@ describe('the progress API', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const url = () => `${server.baseUrl}${paths.progress}`;
+  const url = () => `${server.baseUrl}${apiRoutes.progress.path()}`;
   const cookieHeader = (id: string) => ({ Cookie: `${LEARNER_COOKIE}=${id}` });
 
   async function put(body: unknown, headers: Record<string, string> = {}): Promise<Response> {

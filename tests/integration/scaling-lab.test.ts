@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createClient } from '@redis/client';
 import { EventSource } from 'eventsource';
 import type { PublishResponse } from '../../src/protocol/events.ts';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import {
   SCALING_FEED,
@@ -61,32 +61,32 @@ class DemoClient {
   }
 
   async start(backplane: boolean): Promise<ScalingDemoState> {
-    const response = await fetch(this.url(paths.scalingDemo(this.channel)), postJson({ backplane }));
+    const response = await fetch(this.url(apiRoutes.scalingDemo.path({ channel: this.channel })), postJson({ backplane }));
     assert.equal(response.status, 201, await response.clone().text());
     return (await response.json()) as ScalingDemoState;
   }
 
   /** Stops the demo (its slot is free for the next test). */
   async stop(): Promise<void> {
-    const response = await fetch(this.url(paths.scalingDemo(this.channel)), { method: 'DELETE' });
+    const response = await fetch(this.url(apiRoutes.scalingDemo.path({ channel: this.channel })), { method: 'DELETE' });
     assert.equal(response.status, 204);
   }
 
   async state(): Promise<ScalingDemoState> {
-    const response = await fetch(this.url(paths.scalingDemo(this.channel)));
+    const response = await fetch(this.url(apiRoutes.scalingDemo.path({ channel: this.channel })));
     assert.equal(response.status, 200, await response.clone().text());
     return (await response.json()) as ScalingDemoState;
   }
 
   async act(instance: InstanceName, action: InstanceAction): Promise<ScalingDemoState> {
-    const response = await fetch(this.url(paths.scalingAction(this.channel, instance, action)), { method: 'POST' });
+    const response = await fetch(this.url(apiRoutes.scalingAction.path({ channel: this.channel, instance, action })), { method: 'POST' });
     assert.equal(response.status, 200, await response.clone().text());
     return (await response.json()) as ScalingDemoState;
   }
 
   async publish(on: InstanceName, text: string): Promise<number> {
     const response = await fetch(
-      this.url(paths.scalingPublish(this.channel, on, SCALING_FEED)),
+      this.url(apiRoutes.scalingPublish.path({ channel: this.channel, instance: on, feed: SCALING_FEED })),
       postJson({ type: SCALING_NOTE_TYPE, data: { text, on } }),
     );
     assert.equal(response.status, 201, await response.clone().text());
@@ -95,7 +95,9 @@ class DemoClient {
 
   /** An EventSource through the demo's sticky balancer, recording ids, notes and resets. */
   follow(pinned: InstanceName): { ids: number[]; texts: string[]; resets: string[]; opens: number; source: EventSource } {
-    const source = new EventSource(this.url(paths.scalingStickyStream(this.channel, pinned, SCALING_FEED)));
+    const source = new EventSource(
+      this.url(apiRoutes.scalingStickyStream.path({ channel: this.channel, instance: pinned, feed: SCALING_FEED })),
+    );
     const record = { ids: [] as number[], texts: [] as string[], resets: [] as string[], opens: 0, source };
     source.addEventListener('open', () => (record.opens += 1));
     source.addEventListener(SCALING_NOTE_TYPE, (event) => {
@@ -122,7 +124,7 @@ describe('the scaling demo without a backplane', () => {
   after(() => server.stop());
 
   it('says plainly that the backplane needs Redis, and how to get it', async () => {
-    const availability = (await (await fetch(`${server.baseUrl}${paths.scaling}`)).json()) as ScalingAvailability;
+    const availability = (await (await fetch(`${server.baseUrl}${apiRoutes.scaling.path()}`)).json()) as ScalingAvailability;
     assert.equal(availability.backplane.available, false);
     assert.ok(!availability.backplane.available);
     assert.match(availability.backplane.detail, /redis-server is not on PATH/);
@@ -130,7 +132,10 @@ describe('the scaling demo without a backplane', () => {
       availability.backplane.install.map((way) => way.command),
       ['sudo apt install redis-server', 'brew install redis', 'docker run -p 6379:6379 redis:7'],
     );
-    const refused = await problemOf(await fetch(`${server.baseUrl}${paths.scalingDemo('no-redis')}`, postJson({ backplane: true })), 503);
+    const refused = await problemOf(
+      await fetch(`${server.baseUrl}${apiRoutes.scalingDemo.path({ channel: 'no-redis' })}`, postJson({ backplane: true })),
+      503,
+    );
     assert.equal(refused.type, PROBLEM_TYPES.backplaneMissing);
     assert.match(refused.detail, /apt install redis-server/);
     assert.equal(server.app.scaling.running(), 0, 'no half-started demo is left behind');
@@ -190,7 +195,7 @@ describe('the scaling demo with a Redis backplane', { skip: noRedis }, () => {
   after(() => server.stop());
 
   it('finds redis-server and offers the backplane', async () => {
-    const availability = (await (await fetch(`${server.baseUrl}${paths.scaling}`)).json()) as ScalingAvailability;
+    const availability = (await (await fetch(`${server.baseUrl}${apiRoutes.scaling.path()}`)).json()) as ScalingAvailability;
     assert.ok(availability.backplane.available);
     assert.equal(availability.backplane.source, 'redis-server');
   });
@@ -292,7 +297,7 @@ describe('the scaling demo with a Redis backplane', { skip: noRedis }, () => {
     // A publish on a paused instance is refused at once.
     const refused = await problemOf(
       await fetch(
-        demo.url(paths.scalingPublish(demo.channel, 'b', SCALING_FEED)),
+        demo.url(apiRoutes.scalingPublish.path({ channel: demo.channel, instance: 'b', feed: SCALING_FEED })),
         postJson({ type: SCALING_NOTE_TYPE, data: { text: 'x', on: 'b' } }),
       ),
       502,
@@ -308,10 +313,13 @@ describe('the scaling demo with a Redis backplane', { skip: noRedis }, () => {
     const started = await demo.start(true);
     const pids = [started.instances.a.pid!, started.instances.b.pid!];
     assert.ok(pids.every(alive));
-    const response = await fetch(demo.url(paths.scalingDemo(demo.channel)), { method: 'DELETE' });
+    const response = await fetch(demo.url(apiRoutes.scalingDemo.path({ channel: demo.channel })), { method: 'DELETE' });
     assert.equal(response.status, 204);
     assert.ok(!pids.some(alive), 'both instances are gone');
-    assert.equal((await problemOf(await fetch(demo.url(paths.scalingDemo(demo.channel))), 404)).type, PROBLEM_TYPES.unknownScalingDemo);
+    assert.equal(
+      (await problemOf(await fetch(demo.url(apiRoutes.scalingDemo.path({ channel: demo.channel }))), 404)).type,
+      PROBLEM_TYPES.unknownScalingDemo,
+    );
   });
 });
 
@@ -330,7 +338,7 @@ describe('the scaling demo on the workbook’s own Redis (REDIS_URL)', { skip: n
   });
 
   it('gives each demo a prefix of its own on it, and removes the demo’s keys when it stops', async () => {
-    const availability = (await (await fetch(`${server.baseUrl}${paths.scaling}`)).json()) as ScalingAvailability;
+    const availability = (await (await fetch(`${server.baseUrl}${apiRoutes.scaling.path()}`)).json()) as ScalingAvailability;
     assert.ok(availability.backplane.available && availability.backplane.source === 'REDIS_URL');
     const demo = new DemoClient(server, 'scale-shared');
     const started = await demo.start(true);
@@ -364,15 +372,25 @@ describe('the scaling demo’s bounds', () => {
   it('refuses bad requests with problem details', async () => {
     const base = server.baseUrl;
     assert.equal(
-      (await problemOf(await fetch(`${base}${paths.scalingDemo('bad channel!')}`, postJson({ backplane: false })), 400)).type,
+      (
+        await problemOf(
+          await fetch(`${base}${apiRoutes.scalingDemo.path({ channel: 'bad channel!' })}`, postJson({ backplane: false })),
+          400,
+        )
+      ).type,
       PROBLEM_TYPES.invalidChannel,
     );
     assert.equal(
-      (await problemOf(await fetch(`${base}${paths.scalingDemo('x')}`, postJson({ backplane: 'yes' })), 400)).field,
+      (await problemOf(await fetch(`${base}${apiRoutes.scalingDemo.path({ channel: 'x' })}`, postJson({ backplane: 'yes' })), 400)).field,
       'backplane',
     );
     assert.equal(
-      (await problemOf(await fetch(`${base}${paths.scalingAction('nobody', 'a', 'kill')}`, { method: 'POST' }), 404)).type,
+      (
+        await problemOf(
+          await fetch(`${base}${apiRoutes.scalingAction.path({ channel: 'nobody', instance: 'a', action: 'kill' })}`, { method: 'POST' }),
+          404,
+        )
+      ).type,
       PROBLEM_TYPES.unknownScalingDemo,
     );
   });
@@ -380,16 +398,24 @@ describe('the scaling demo’s bounds', () => {
   it('runs one demo at a time here, and limits how often a channel starts one', async () => {
     const first = new DemoClient(server, 'scale-one');
     await first.start(false);
-    const full = await problemOf(await fetch(`${server.baseUrl}${paths.scalingDemo('scale-two')}`, postJson({ backplane: false })), 503);
+    const full = await problemOf(
+      await fetch(`${server.baseUrl}${apiRoutes.scalingDemo.path({ channel: 'scale-two' })}`, postJson({ backplane: false })),
+      503,
+    );
     assert.equal(full.type, PROBLEM_TYPES.tooManyScalingDemos);
     // The same channel may restart its own demo (it replaces it)…
     await first.start(false);
     // …but not a third time within the minute.
-    const often = await fetch(`${server.baseUrl}${paths.scalingDemo('scale-one')}`, postJson({ backplane: false }));
+    const often = await fetch(`${server.baseUrl}${apiRoutes.scalingDemo.path({ channel: 'scale-one' })}`, postJson({ backplane: false }));
     assert.equal((await problemOf(often, 429)).type, PROBLEM_TYPES.scalingStartsTooOften);
     assert.ok(Number(often.headers.get('retry-after')) >= 1);
     assert.equal(
-      (await problemOf(await fetch(first.url(paths.scalingAction('scale-one', 'c', 'kill')), { method: 'POST' }), 404)).status,
+      (
+        await problemOf(
+          await fetch(first.url(apiRoutes.scalingAction.path({ channel: 'scale-one', instance: 'c', action: 'kill' })), { method: 'POST' }),
+          404,
+        )
+      ).status,
       404,
     );
   });

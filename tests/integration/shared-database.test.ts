@@ -3,10 +3,10 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import type { Progress, ProgressResponse } from '../../src/protocol/progress.ts';
-import { workshopPaths } from '../../src/protocol/workshops.ts';
+
 import { readKnownLessons } from '../../server/progress/known-lessons.ts';
 import { freePort } from '../harness/ports.ts';
 import { startTestPostgres } from '../harness/postgres-server.ts';
@@ -20,11 +20,11 @@ after(() => postgres.stop());
 const [firstLesson, secondLesson] = readKnownLessons();
 
 function putProgress(server: RunningServer, progress: Progress, learnerId?: string): Promise<Response> {
-  return fetch(`${server.baseUrl}${paths.progress}`, jsonRequest('PUT', progress, learnerId ? asLearner(learnerId) : {}));
+  return fetch(`${server.baseUrl}${apiRoutes.progress.path()}`, jsonRequest('PUT', progress, learnerId ? asLearner(learnerId) : {}));
 }
 
 async function getProgress(server: RunningServer, learnerId: string): Promise<ProgressResponse> {
-  const response = await fetch(`${server.baseUrl}${paths.progress}`, { headers: asLearner(learnerId) });
+  const response = await fetch(`${server.baseUrl}${apiRoutes.progress.path()}`, { headers: asLearner(learnerId) });
   assert.equal(response.status, 200);
   return (await response.json()) as ProgressResponse;
 }
@@ -64,9 +64,12 @@ describe('two instances on one PostgreSQL (DATABASE_URL)', { skip: postgres.skip
   it('shares workshops: one created on one instance is found on the other, and a name is taken across both', async () => {
     const { workshop } = await workshopClient(first.baseUrl).create('Shared');
     // The second instance loads the workshop now, before anyone joins.
-    assert.equal((await fetch(`${second.baseUrl}${workshopPaths.workshop(workshop.code)}`)).status, 200);
+    assert.equal((await fetch(`${second.baseUrl}${apiRoutes.workshop.path({ code: workshop.code })}`)).status, 200);
     await workshopClient(first.baseUrl).join(workshop.code, 'Ada');
-    const clash = await fetch(`${second.baseUrl}${workshopPaths.members(workshop.code)}`, jsonRequest('POST', { name: 'ada' }));
+    const clash = await fetch(
+      `${second.baseUrl}${apiRoutes.workshopMembers.path({ code: workshop.code })}`,
+      jsonRequest('POST', { name: 'ada' }),
+    );
     assert.equal(clash.status, 409);
     assert.equal(((await clash.json()) as { type: string }).type, PROBLEM_TYPES.nameTaken);
   });

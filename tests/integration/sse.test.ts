@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
 import type { FaultRequest } from '../../src/protocol/faults.ts';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import { SSE_DEFAULTS, SSE_HEARTBEAT, type SseResetData } from '../../src/protocol/sse.ts';
 import { ChannelLog } from '../../server/events/channel-log.ts';
@@ -40,7 +40,7 @@ describe('Server-Sent Events', () => {
   /** Opens a raw stream and waits until the server has subscribed it to the channel. */
   const openLive = async (channel: string, query = '', headers: Record<string, string> = {}) => {
     const before = server.app.openStreams(channel);
-    const stream = await openStream(`${paths.sse(channel)}${query}`, headers);
+    const stream = await openStream(`${apiRoutes.sse.path({ channel })}${query}`, headers);
     await waitUntil(() => server.app.openStreams(channel) === before + 1, 'the stream is open on the server');
     return stream;
   };
@@ -58,7 +58,7 @@ describe('Server-Sent Events', () => {
   });
 
   it('answers with an event stream that is never cached or buffered, starting with retry:', async () => {
-    const stream = await openStream(paths.sse(freshChannel()));
+    const stream = await openStream(apiRoutes.sse.path({ channel: freshChannel() }));
     await stream.waitFor('\n\n');
 
     assert.equal(stream.response.statusCode, 200);
@@ -77,7 +77,7 @@ describe('Server-Sent Events', () => {
     await publish(channel, 'before 2');
     const sentIds: (string | null)[] = [];
     const received: string[] = [];
-    const source = new EventSource(url(paths.sse(channel)), {
+    const source = new EventSource(url(apiRoutes.sse.path({ channel })), {
       fetch: (input, init) => {
         sentIds.push(new Headers(init?.headers).get('last-event-id'));
         return fetch(input, init);
@@ -114,7 +114,7 @@ describe('Server-Sent Events', () => {
     const channel = freshChannel();
     const stream = await openLive(channel);
     const received: Received[] = [];
-    const source = new EventSource(url(`${paths.sse(channel)}?lastEventId=0`));
+    const source = new EventSource(url(`${apiRoutes.sse.path({ channel })}?lastEventId=0`));
     cleanups.push(() => source.close());
     source.addEventListener('line', (event) => received.push({ type: 'line', id: event.lastEventId, data: event.data }));
     source.addEventListener('x', () => received.push({ type: 'x', id: '', data: 'injected' }));
@@ -135,14 +135,14 @@ describe('Server-Sent Events', () => {
   });
 
   it('sends heartbeat comments at the interval the stream asks for', async () => {
-    const stream = await openStream(`${paths.sse(freshChannel())}?heartbeat=1000`);
+    const stream = await openStream(`${apiRoutes.sse.path({ channel: freshChannel() })}?heartbeat=1000`);
     await stream.waitFor(SSE_HEARTBEAT);
     assert.equal(stream.text(), `retry: 20\n\nid: 0\n\n${SSE_HEARTBEAT}`);
   });
 
   for (const heartbeat of ['999', '60001', 'abc', '1.5']) {
     it(`refuses heartbeat=${heartbeat} with a 400 before the stream starts`, async () => {
-      const response = await fetch(url(`${paths.sse('sse-bad')}?heartbeat=${heartbeat}`));
+      const response = await fetch(url(`${apiRoutes.sse.path({ channel: 'sse-bad' })}?heartbeat=${heartbeat}`));
       const problem = (await response.json()) as ProblemDetails;
       assert.equal(response.status, 400);
       assert.equal(problem.type, PROBLEM_TYPES.invalidQuery);
@@ -157,7 +157,7 @@ describe('Server-Sent Events', () => {
   });
 
   it('answers HEAD with the headers only', async () => {
-    const response = await fetch(url(paths.sse(freshChannel())), { method: 'HEAD' });
+    const response = await fetch(url(apiRoutes.sse.path({ channel: freshChannel() })), { method: 'HEAD' });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
     assert.equal(await response.text(), '');
@@ -267,7 +267,7 @@ describe('Server-Sent Events', () => {
     const channel = freshChannel();
     const lastEventIds: (string | null)[] = [];
     const received: Received[] = [];
-    const source = new EventSource(url(paths.sse(channel)), {
+    const source = new EventSource(url(apiRoutes.sse.path({ channel })), {
       fetch: (input, init) => {
         lastEventIds.push(new Headers(init.headers).get('last-event-id'));
         return fetch(input, init);
@@ -370,23 +370,23 @@ describe('Server-Sent Events heartbeats', () => {
   it('stops heartbeats on the heartbeats fault, and resumes them when re-enabled', async () => {
     const channel = 'heartbeats';
     const base = server.baseUrl;
-    const stream = await openRawStream(`${base}${paths.sse(channel)}`);
+    const stream = await openRawStream(`${base}${apiRoutes.sse.path({ channel })}`);
     try {
       await stream.waitFor(SSE_HEARTBEAT);
       assert.equal(stream.text().split('\n\n')[0], `retry: ${SSE_DEFAULTS.retryMs}`);
 
-      const off = await fetch(`${base}${paths.channelFaults(channel)}`, postJson({ type: 'heartbeats', enabled: false }));
+      const off = await fetch(`${base}${apiRoutes.channelFaults.path({ channel })}`, postJson({ type: 'heartbeats', enabled: false }));
       assert.deepEqual(await off.json(), { type: 'heartbeats', affected: 1 });
       // Event A is written after the fault: whatever follows it in the stream was written later.
-      await (await fetch(`${base}${paths.channelEvents(channel)}`, postJson({ type: 'mark', data: 'A' }))).arrayBuffer();
+      await (await fetch(`${base}${apiRoutes.channelEvents.path({ channel })}`, postJson({ type: 'mark', data: 'A' }))).arrayBuffer();
       await stream.waitFor('data: A\n\n');
       await new Promise((resolve) => setTimeout(resolve, 200)); // ten intervals
-      await (await fetch(`${base}${paths.channelEvents(channel)}`, postJson({ type: 'mark', data: 'B' }))).arrayBuffer();
+      await (await fetch(`${base}${apiRoutes.channelEvents.path({ channel })}`, postJson({ type: 'mark', data: 'B' }))).arrayBuffer();
       await stream.waitFor('data: B\n\n');
       const between = stream.text().slice(stream.text().indexOf('data: A'), stream.text().indexOf('id: 2'));
       assert.doesNotMatch(between, /heartbeat/);
 
-      const on = await fetch(`${base}${paths.channelFaults(channel)}`, postJson({ type: 'heartbeats', enabled: true }));
+      const on = await fetch(`${base}${apiRoutes.channelFaults.path({ channel })}`, postJson({ type: 'heartbeats', enabled: true }));
       await on.arrayBuffer();
       const afterB = stream.text().length;
       await waitUntil(() => stream.text().slice(afterB).includes(SSE_HEARTBEAT), 'heartbeats resumed');
@@ -401,7 +401,7 @@ describe('Server-Sent Events while the server drains', () => {
     const server = await startServer();
     try {
       const channel = 'draining';
-      const stream = await openRawStream(`${server.baseUrl}${paths.sse(channel)}`);
+      const stream = await openRawStream(`${server.baseUrl}${apiRoutes.sse.path({ channel })}`);
       await waitUntil(() => server.app.openStreams(channel) === 1, 'the stream is open');
 
       server.app.beginDraining();
@@ -409,7 +409,7 @@ describe('Server-Sent Events while the server drains', () => {
       assert.equal(server.app.openStreams(), 0);
       assert.equal(server.app.bus.listenerCount(channel), 0);
 
-      const late = await openRawStream(`${server.baseUrl}${paths.sse(channel)}`);
+      const late = await openRawStream(`${server.baseUrl}${apiRoutes.sse.path({ channel })}`);
       assert.deepEqual(await late.ended, { clean: true });
       assert.equal(late.text(), `retry: ${SSE_DEFAULTS.retryMs}\n\n`);
       assert.equal(late.response.headers.connection, 'close');

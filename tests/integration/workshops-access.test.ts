@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
-import { WORKSHOP_LIMITS, workshopPaths, type CreatedWorkshop, type HostSnapshot } from '../../src/protocol/workshops.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
+
+/** A route of one workshop, by its code. */
+type WorkshopRoute = { path(params: { code: string }): string };
+import { WORKSHOP_LIMITS, type CreatedWorkshop, type HostSnapshot } from '../../src/protocol/workshops.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
 import { asLearner, bearer, jsonRequest, workshopClient } from './helpers/workshops.ts';
 
@@ -44,35 +48,35 @@ describe('workshops refuse what they must, and change nothing when they do', () 
   });
 
   describe('the host secret', () => {
-    const hostEndpoints: [string, (code: string) => string][] = [
-      ['POST', workshopPaths.hostSession],
-      ['GET', workshopPaths.host],
-      ['GET', workshopPaths.hostStream],
-      ['POST', workshopPaths.goto],
-      ['POST', workshopPaths.broadcast],
-      ['PUT', workshopPaths.state],
-      ['GET', workshopPaths.results],
+    const hostEndpoints: [string, WorkshopRoute][] = [
+      ['POST', apiRoutes.workshopHostSession],
+      ['GET', apiRoutes.workshopHost],
+      ['GET', apiRoutes.workshopHostStream],
+      ['POST', apiRoutes.workshopGoto],
+      ['POST', apiRoutes.workshopBroadcast],
+      ['PUT', apiRoutes.workshopState],
+      ['GET', apiRoutes.workshopResults],
     ];
 
     it('answers 401 with WWW-Authenticate without one, before reading any body', async () => {
-      for (const [method, path] of hostEndpoints) {
+      for (const [method, route] of hostEndpoints) {
         const init: RequestInit = { method };
         if (method !== 'GET') Object.assign(init, { headers: { 'Content-Type': 'application/json' }, body: '{oops' });
-        const response = await fetch(client.url(path(code())), init);
-        assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="workshop"', `${method} ${path(code())}`);
+        const response = await fetch(client.url(route.path({ code: code() })), init);
+        assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="workshop"', `${method} ${route.path({ code: code() })}`);
         await assertProblem(response, 401, PROBLEM_TYPES.hostSecretRequired);
       }
     });
 
     it("answers 403 for a wrong secret, another workshop's secret, or another workshop's cookie", async () => {
-      for (const [method, path] of hostEndpoints) {
+      for (const [method, route] of hostEndpoints) {
         for (const headers of [
           bearer('not-the-secret'),
           bearer(theirs.secret),
           { Authorization: `Basic ${Buffer.from(`x:${ours.secret}`).toString('base64')}` },
           { Cookie: `rtw_host=${theirs.secret}` },
         ]) {
-          const response = await fetch(client.url(path(code())), { method, headers });
+          const response = await fetch(client.url(route.path({ code: code() })), { method, headers });
           await assertProblem(response, 403, PROBLEM_TYPES.hostSecretWrong);
         }
       }
@@ -80,57 +84,58 @@ describe('workshops refuse what they must, and change nothing when they do', () 
 
     it('answers 404 for an unknown code and 400 for a malformed one, secret or not', async () => {
       await assertProblem(
-        await fetch(client.url(workshopPaths.host('ZZZZZZ')), { headers: bearer(ours.secret) }),
+        await fetch(client.url(apiRoutes.workshopHost.path({ code: 'ZZZZZZ' })), { headers: bearer(ours.secret) }),
         404,
         PROBLEM_TYPES.unknownWorkshop,
       );
-      await assertProblem(await fetch(client.url(workshopPaths.host('ZZZZZZ'))), 404, PROBLEM_TYPES.unknownWorkshop);
+      await assertProblem(await fetch(client.url(apiRoutes.workshopHost.path({ code: 'ZZZZZZ' }))), 404, PROBLEM_TYPES.unknownWorkshop);
       for (const malformed of ['ABC', 'OOOOOO', 'ABCDEFG', '<b>']) {
-        await assertProblem(await fetch(client.url(workshopPaths.workshop(malformed))), 400, PROBLEM_TYPES.invalidJoinCode);
+        await assertProblem(await fetch(client.url(apiRoutes.workshop.path({ code: malformed }))), 400, PROBLEM_TYPES.invalidJoinCode);
       }
     });
   });
 
   describe('learners', () => {
     it("are strangers to other workshops: 404 on another workshop's /me, stream, heartbeat", async () => {
-      for (const [method, path] of [
-        ['GET', workshopPaths.me],
-        ['GET', workshopPaths.learnerStream],
-        ['DELETE', workshopPaths.me],
+      for (const [method, route] of [
+        ['GET', apiRoutes.workshopMe],
+        ['GET', apiRoutes.workshopLearnerStream],
+        ['DELETE', apiRoutes.workshopMe],
       ] as const) {
-        const response = await fetch(client.url(path(theirs.workshop.code)), { method, headers: asLearner(ada) });
+        const response = await fetch(client.url(route.path({ code: theirs.workshop.code })), { method, headers: asLearner(ada) });
         await assertProblem(response, 404, PROBLEM_TYPES.notAMember);
       }
       const response = await fetch(
-        client.url(workshopPaths.heartbeat(code())),
+        client.url(apiRoutes.workshopHeartbeat.path({ code: code() })),
         jsonRequest('POST', { lesson: null, channels: [] }, asLearner(bob)),
       );
       await assertProblem(response, 404, PROBLEM_TYPES.notAMember);
-      await assertProblem(await fetch(client.url(workshopPaths.me(code()))), 404, PROBLEM_TYPES.notAMember);
+      await assertProblem(await fetch(client.url(apiRoutes.workshopMe.path({ code: code() }))), 404, PROBLEM_TYPES.notAMember);
     });
 
     it('see only their own membership, never another member', async () => {
       const other = await client.join(theirs.workshop.code, 'Carol');
-      const me = await fetch(client.url(workshopPaths.me(theirs.workshop.code)), {
+      const me = await fetch(client.url(apiRoutes.workshopMe.path({ code: theirs.workshop.code })), {
         headers: asLearner(other.learnerId),
       });
       const text = await me.text();
       assert.equal(text.includes('Bob'), false);
       assert.equal(text.includes(bob), false);
-      const shown = await fetch(client.url(workshopPaths.workshop(theirs.workshop.code)));
+      const shown = await fetch(client.url(apiRoutes.workshop.path({ code: theirs.workshop.code })));
       assert.deepEqual(Object.keys(await shown.json()).sort(), ['code', 'state', 'title']);
     });
 
     it('with a malformed cookie get 400 invalid-learner', async () => {
-      const response = await fetch(client.url(workshopPaths.me(code())), { headers: { Cookie: 'rtw_learner=nope' } });
+      const response = await fetch(client.url(apiRoutes.workshopMe.path({ code: code() })), { headers: { Cookie: 'rtw_learner=nope' } });
       await assertProblem(response, 400, PROBLEM_TYPES.invalidLearner);
     });
   });
 
   describe('bad input', () => {
     const join = (body: unknown, headers: Record<string, string> = {}) =>
-      fetch(client.url(workshopPaths.members(code())), jsonRequest('POST', body, headers));
-    const heartbeat = (body: unknown) => fetch(client.url(workshopPaths.heartbeat(code())), jsonRequest('POST', body, asLearner(ada)));
+      fetch(client.url(apiRoutes.workshopMembers.path({ code: code() })), jsonRequest('POST', body, headers));
+    const heartbeat = (body: unknown) =>
+      fetch(client.url(apiRoutes.workshopHeartbeat.path({ code: code() })), jsonRequest('POST', body, asLearner(ada)));
 
     it('refuses names that are empty, too long, markup, control characters or not text', async () => {
       for (const name of [
@@ -153,7 +158,7 @@ describe('workshops refuse what they must, and change nothing when they do', () 
       const fits = await join({ name: longest });
       assert.equal(fits.status, 201);
       const cookie = fits.headers.getSetCookie()[0]!.split(';')[0]!;
-      const left = await fetch(client.url(workshopPaths.me(code())), { method: 'DELETE', headers: { Cookie: cookie } });
+      const left = await fetch(client.url(apiRoutes.workshopMe.path({ code: code() })), { method: 'DELETE', headers: { Cookie: cookie } });
       assert.equal(left.status, 204);
       // Leaving took them off the grid's active members but not out of it: put the baseline back in line.
       before_ = await client.snapshot(code(), ours.secret);
@@ -166,7 +171,7 @@ describe('workshops refuse what they must, and change nothing when they do', () 
 
     it('refuses bad JSON, a wrong content type, an oversized body and unknown members', async () => {
       await assertProblem(await join('{"name":'), 400, PROBLEM_TYPES.invalidJson);
-      const text = await fetch(client.url(workshopPaths.members(code())), {
+      const text = await fetch(client.url(apiRoutes.workshopMembers.path({ code: code() })), {
         method: 'POST',
         headers: { 'Content-Type': 'text/plain' },
         body: 'Eve',
@@ -189,22 +194,25 @@ describe('workshops refuse what they must, and change nothing when they do', () 
     });
 
     it('refuses a bad "done", title, state, lesson or broadcast', async () => {
-      const done = await fetch(client.url(workshopPaths.done(code())), jsonRequest('PUT', { done: 'yes' }, asLearner(ada)));
+      const done = await fetch(
+        client.url(apiRoutes.workshopDone.path({ code: code() })),
+        jsonRequest('PUT', { done: 'yes' }, asLearner(ada)),
+      );
       await assertProblem(done, 400, PROBLEM_TYPES.invalidBody);
       for (const title of ['', ' ', 'x'.repeat(WORKSHOP_LIMITS.maxTitleLength + 1), 'Tab\there', 3]) {
-        const response = await fetch(client.url(workshopPaths.create), jsonRequest('POST', { title }));
+        const response = await fetch(client.url(apiRoutes.workshops.path()), jsonRequest('POST', { title }));
         await assertProblem(response, 400, PROBLEM_TYPES.invalidBody);
       }
       for (const state of ['paused', 'OPEN', null]) {
-        await assertProblem(await client.host('PUT', workshopPaths.state(code()), ours.secret, { state }), 400);
+        await assertProblem(await client.host('PUT', apiRoutes.workshopState.path({ code: code() }), ours.secret, { state }), 400);
       }
       await assertProblem(
-        await client.host('POST', workshopPaths.goto(code()), ours.secret, { lesson: 'nope' }),
+        await client.host('POST', apiRoutes.workshopGoto.path({ code: code() }), ours.secret, { lesson: 'nope' }),
         422,
         PROBLEM_TYPES.unknownLesson,
       );
       for (const text of ['', 'x'.repeat(WORKSHOP_LIMITS.maxBroadcastLength + 1), 12]) {
-        await assertProblem(await client.host('POST', workshopPaths.broadcast(code()), ours.secret, { text }), 400);
+        await assertProblem(await client.host('POST', apiRoutes.workshopBroadcast.path({ code: code() }), ours.secret, { text }), 400);
       }
     });
   });
@@ -219,7 +227,10 @@ describe('a full workshop', () => {
       for (let index = 0; index < WORKSHOP_LIMITS.maxMembers; index += 1) {
         await client.join(workshop.code, `Learner ${index}`);
       }
-      const response = await fetch(client.url(workshopPaths.members(workshop.code)), jsonRequest('POST', { name: 'One too many' }));
+      const response = await fetch(
+        client.url(apiRoutes.workshopMembers.path({ code: workshop.code })),
+        jsonRequest('POST', { name: 'One too many' }),
+      );
       await assertProblem(response, 409, PROBLEM_TYPES.workshopFull);
       assert.deepEqual(server.errors, []);
     } finally {

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import type { Progress } from '../../src/protocol/progress.ts';
 import {
   BROADCAST_EVENT_TYPE,
   HOST_EVENTS,
   LEARNER_EVENTS,
-  workshopPaths,
   type BroadcastReceipt,
   type CreatedWorkshop,
   type DemoBroadcast,
@@ -54,7 +53,7 @@ describe('a workshop across two instances sharing Redis and PostgreSQL', { skip 
     const query = from === undefined ? '' : `?lastEventId=${from}`;
     const log = await EventSourceLog.open({
       baseUrls: instances.map((instance) => instance.baseUrl),
-      path: workshopPaths.hostStream(created.workshop.code) + query,
+      path: apiRoutes.workshopHostStream.path({ code: created.workshop.code }) + query,
       types: HOST_TYPES,
       headers: bearer(created.secret),
     });
@@ -64,7 +63,7 @@ describe('a workshop across two instances sharing Redis and PostgreSQL', { skip 
   const learnerStream = async (instance: RunningServer, code: string, learnerId: string) => {
     const log = await EventSourceLog.open({
       baseUrls: [instance.baseUrl],
-      path: workshopPaths.learnerStream(code),
+      path: apiRoutes.workshopLearnerStream.path({ code }),
       types: LEARNER_TYPES,
       headers: asLearner(learnerId),
     });
@@ -100,10 +99,10 @@ describe('a workshop across two instances sharing Redis and PostgreSQL', { skip 
     await dashboard.waitFor<MemberView>(HOST_EVENTS.member, (view) => view.name === 'Bob' && view.online, 'Bob joined');
 
     // A learner who joined through A is a member on B, and a name is taken on both.
-    const me = await fetch(onB.url(workshopPaths.me(code)), { headers: asLearner(ada.learnerId) });
+    const me = await fetch(onB.url(apiRoutes.workshopMe.path({ code })), { headers: asLearner(ada.learnerId) });
     assert.equal(me.status, 200);
     assert.deepEqual(await me.json(), ada.membership);
-    const clash = await fetch(onA.url(workshopPaths.members(code)), jsonRequest('POST', { name: 'BOB' }));
+    const clash = await fetch(onA.url(apiRoutes.workshopMembers.path({ code })), jsonRequest('POST', { name: 'BOB' }));
     assert.equal(clash.status, 409);
     assert.equal(((await clash.json()) as { type: string }).type, PROBLEM_TYPES.nameTaken);
 
@@ -114,19 +113,22 @@ describe('a workshop across two instances sharing Redis and PostgreSQL', { skip 
     await onA.heartbeat(code, ada.learnerId, 'long-polling', ['demo-ada']);
     await onB.heartbeat(code, ada.learnerId, 'long-polling', ['demo-ada']);
 
-    const done = await fetch(onA.url(workshopPaths.done(code)), jsonRequest('PUT', { done: true }, asLearner(bob.learnerId)));
+    const done = await fetch(onA.url(apiRoutes.workshopDone.path({ code })), jsonRequest('PUT', { done: true }, asLearner(bob.learnerId)));
     assert.equal(done.status, 200);
     const raised = await dashboard.waitFor<MemberView>(HOST_EVENTS.member, (view) => view.doneAt !== null, "Bob's hand");
     assert.equal(raised.name, 'Bob');
     assert.equal(members(dashboard).length, before + 1, 'only the raised hand was news');
 
-    const left = await fetch(onB.url(workshopPaths.me(code)), { method: 'DELETE', headers: asLearner(ada.learnerId) });
+    const left = await fetch(onB.url(apiRoutes.workshopMe.path({ code })), { method: 'DELETE', headers: asLearner(ada.learnerId) });
     assert.equal(left.status, 204);
     await dashboard.waitFor<MemberView>(HOST_EVENTS.member, (view) => view.name === 'Ada' && view.leftAt !== null, 'Ada left');
-    assert.equal((await fetch(onA.url(workshopPaths.me(code)), { headers: asLearner(ada.learnerId) })).status, 404);
+    assert.equal((await fetch(onA.url(apiRoutes.workshopMe.path({ code })), { headers: asLearner(ada.learnerId) })).status, 404);
 
     // Back through the other instance: the same member, 200 as on one instance.
-    const back = await fetch(onA.url(workshopPaths.members(code)), jsonRequest('POST', { name: 'Ada L.' }, asLearner(ada.learnerId)));
+    const back = await fetch(
+      onA.url(apiRoutes.workshopMembers.path({ code })),
+      jsonRequest('POST', { name: 'Ada L.' }, asLearner(ada.learnerId)),
+    );
     assert.equal(back.status, 200);
     assert.equal(((await back.json()) as Membership).member.id, ada.membership.member.id);
 
@@ -151,19 +153,23 @@ describe('a workshop across two instances sharing Redis and PostgreSQL', { skip 
     const grace = await onA.join(code, 'Grace');
     const learner = await learnerStream(a, code, grace.learnerId);
     // The page's demo, on A's public SSE endpoint: the broadcast is an event of the channel's own log.
-    const demo = await EventSourceLog.open({ baseUrls: [a.baseUrl], path: paths.sse('cluster-demo'), types: [BROADCAST_EVENT_TYPE] });
+    const demo = await EventSourceLog.open({
+      baseUrls: [a.baseUrl],
+      path: apiRoutes.sse.path({ channel: 'cluster-demo' }),
+      types: [BROADCAST_EVENT_TYPE],
+    });
     logs.push(demo);
     await onB.heartbeat(code, grace.learnerId, 'server-sent-events', ['cluster-demo']);
-    await fetch(onA.url(workshopPaths.done(code)), jsonRequest('PUT', { done: true }, asLearner(grace.learnerId)));
+    await fetch(onA.url(apiRoutes.workshopDone.path({ code })), jsonRequest('PUT', { done: true }, asLearner(grace.learnerId)));
     const dashboard = await hostStream([a], created);
 
-    const moved = await onB.host('POST', workshopPaths.goto(code), created.secret, { lesson: 'websockets' });
+    const moved = await onB.host('POST', apiRoutes.workshopGoto.path({ code }), created.secret, { lesson: 'websockets' });
     assert.equal(moved.status, 200);
     const focus = ((await moved.json()) as HostWorkshop).focus;
     assert.deepEqual(await learner.waitFor<WorkshopFocus>(LEARNER_EVENTS.goto, () => true, 'the goto on A'), focus);
     await dashboard.waitFor<MemberView>(HOST_EVENTS.member, (view) => view.doneAt === null, 'the hand lowered');
 
-    const sent = await onB.host('POST', workshopPaths.broadcast(code), created.secret, { text: 'Look at the log!' });
+    const sent = await onB.host('POST', apiRoutes.workshopBroadcast.path({ code }), created.secret, { text: 'Look at the log!' });
     assert.equal(sent.status, 202);
     const receipt = (await sent.json()) as BroadcastReceipt;
     assert.deepEqual({ ...receipt, at: 0 }, { text: 'Look at the log!', at: 0, members: 1, channels: 1 });
@@ -177,10 +183,10 @@ describe('a workshop across two instances sharing Redis and PostgreSQL', { skip 
     const created = await onA.create('Closing');
     const { code } = created.workshop;
     const ken = await onB.join(code, 'Ken');
-    const setState = (via: typeof onA, state: string) => via.host('PUT', workshopPaths.state(code), created.secret, { state });
+    const setState = (via: typeof onA, state: string) => via.host('PUT', apiRoutes.workshopState.path({ code }), created.secret, { state });
 
     assert.equal((await setState(onA, 'locked')).status, 200);
-    const newcomer = await fetch(onB.url(workshopPaths.members(code)), jsonRequest('POST', { name: 'Dennis' }));
+    const newcomer = await fetch(onB.url(apiRoutes.workshopMembers.path({ code })), jsonRequest('POST', { name: 'Dennis' }));
     assert.equal(newcomer.status, 409);
     assert.equal(((await newcomer.json()) as { type: string }).type, PROBLEM_TYPES.workshopLocked);
     await onA.join(code, 'Ken T.', ken.learnerId);
@@ -196,8 +202,11 @@ describe('a workshop across two instances sharing Redis and PostgreSQL', { skip 
 
     for (const via of [onA, onB]) {
       for (const refused of [
-        await fetch(via.url(workshopPaths.heartbeat(code)), jsonRequest('POST', { lesson: null, channels: [] }, asLearner(ken.learnerId))),
-        await fetch(via.url(workshopPaths.members(code)), jsonRequest('POST', { name: 'Late' })),
+        await fetch(
+          via.url(apiRoutes.workshopHeartbeat.path({ code })),
+          jsonRequest('POST', { lesson: null, channels: [] }, asLearner(ken.learnerId)),
+        ),
+        await fetch(via.url(apiRoutes.workshopMembers.path({ code })), jsonRequest('POST', { name: 'Late' })),
         await setState(via, 'open'),
       ]) {
         assert.equal(refused.status, 409);
@@ -217,13 +226,13 @@ describe('a workshop across two instances sharing Redis and PostgreSQL', { skip 
       lessons: { 'short-polling': { visitedAt: 1_000, completedAt: 2_000 } },
       quiz: [{ id: 'attempt-1', at: 3_000, score: 2, total: 2, answers: { dashboard: 'sse' } }],
     };
-    const saved = await fetch(a.baseUrl + paths.progress, jsonRequest('PUT', progress, asLearner(linus.learnerId)));
+    const saved = await fetch(a.baseUrl + apiRoutes.progress.path(), jsonRequest('PUT', progress, asLearner(linus.learnerId)));
     assert.equal(saved.status, 200);
     const row = await dashboard.waitFor<MemberView>(HOST_EVENTS.member, (view) => view.quiz !== null, "Linus's quiz");
     assert.deepEqual(row.completed, { 'short-polling': 2_000 });
 
     const csv = async (instance: RunningServer) => {
-      const response = await fetch(instance.baseUrl + workshopPaths.results(code), { headers: bearer(created.secret) });
+      const response = await fetch(instance.baseUrl + apiRoutes.workshopResults.path({ code }), { headers: bearer(created.secret) });
       assert.equal(response.status, 200);
       return response.text();
     };
@@ -341,7 +350,7 @@ describe('a workshop while Redis is away', { skip }, () => {
       const restarted = redis.restart({ downMs: 1_000 });
       await waitUntil(async () => !(await ready()), 'the instance notices');
       const heartbeat = await fetch(
-        client.url(workshopPaths.heartbeat(code)),
+        client.url(apiRoutes.workshopHeartbeat.path({ code })),
         jsonRequest('POST', { lesson: 'choosing', channels: [] }, asLearner(ada.learnerId)),
       );
       assert.equal(heartbeat.status, 503);

@@ -3,13 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { paths } from '../../src/protocol/paths.ts';
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import type { Progress } from '../../src/protocol/progress.ts';
 import {
   BROADCAST_EVENT_TYPE,
   CSV_COLUMNS,
   HOST_COOKIE,
-  workshopPaths,
   type BroadcastReceipt,
   type HostWorkshop,
   type MemberView,
@@ -68,11 +67,11 @@ describe('workshops', () => {
     assert.equal(workshop.state, 'open');
 
     const typed = `${workshop.code.slice(0, 3).toLowerCase()}-${workshop.code.slice(3)}`;
-    const shown = await fetch(client.url(workshopPaths.workshop(typed)));
+    const shown = await fetch(client.url(apiRoutes.workshop.path({ code: typed })));
     assert.equal(shown.status, 200);
     assert.deepEqual(await shown.json(), { code: workshop.code, title: 'Realtime 101', state: 'open' });
 
-    const joined = await fetch(client.url(workshopPaths.members(workshop.code)), jsonRequest('POST', { name: ' Ada ' }));
+    const joined = await fetch(client.url(apiRoutes.workshopMembers.path({ code: workshop.code })), jsonRequest('POST', { name: ' Ada ' }));
     assert.equal(joined.status, 201);
     const cookie = joined.headers.getSetCookie()[0] ?? '';
     assert.match(cookie, /^rtw_learner=[A-Za-z0-9_-]{22}; Path=\/; .*HttpOnly; SameSite=Lax/);
@@ -82,25 +81,28 @@ describe('workshops', () => {
     assert.equal(membership.member.doneAt, null);
     assert.deepEqual(membership.workshop, { code: workshop.code, title: 'Realtime 101', state: 'open', focus: null });
 
-    const me = await fetch(client.url(workshopPaths.me(workshop.code)), { headers: asLearner(learnerId) });
+    const me = await fetch(client.url(apiRoutes.workshopMe.path({ code: workshop.code })), { headers: asLearner(learnerId) });
     assert.deepEqual(await me.json(), membership);
 
     await client.heartbeat(workshop.code, learnerId, 'short-polling', ['demo-1', 'demo-1', 'demo-2']);
-    const done = await fetch(client.url(workshopPaths.done(workshop.code)), jsonRequest('PUT', { done: true }, asLearner(learnerId)));
+    const done = await fetch(
+      client.url(apiRoutes.workshopDone.path({ code: workshop.code })),
+      jsonRequest('PUT', { done: true }, asLearner(learnerId)),
+    );
     assert.equal(done.status, 200);
     assert.equal(typeof ((await done.json()) as Membership).member.doneAt, 'number');
 
-    const left = await fetch(client.url(workshopPaths.me(workshop.code)), {
+    const left = await fetch(client.url(apiRoutes.workshopMe.path({ code: workshop.code })), {
       method: 'DELETE',
       headers: asLearner(learnerId),
     });
     assert.equal(left.status, 204);
-    const after = await fetch(client.url(workshopPaths.me(workshop.code)), { headers: asLearner(learnerId) });
+    const after = await fetch(client.url(apiRoutes.workshopMe.path({ code: workshop.code })), { headers: asLearner(learnerId) });
     assert.equal(after.status, 404);
 
     // Joining again brings the same member back, under the new name.
     const again = await fetch(
-      client.url(workshopPaths.members(workshop.code)),
+      client.url(apiRoutes.workshopMembers.path({ code: workshop.code })),
       jsonRequest('POST', { name: 'Ada L.' }, asLearner(learnerId)),
     );
     assert.equal(again.status, 200);
@@ -119,7 +121,7 @@ describe('workshops', () => {
     );
     assert.equal(JSON.stringify(snapshot).includes(first.learnerId), false, 'the host never sees a learner id');
 
-    const host = await open(`${workshopPaths.hostStream(workshop.code)}?lastEventId=${snapshot.cursor}`, bearer(secret));
+    const host = await open(`${apiRoutes.workshopHostStream.path({ code: workshop.code })}?lastEventId=${snapshot.cursor}`, bearer(secret));
     assert.equal(host.response.statusCode, 200);
     assert.match(String(host.response.headers['content-type']), /^text\/event-stream/);
     const second = await client.join(workshop.code, 'Linus');
@@ -130,7 +132,7 @@ describe('workshops', () => {
     const eventsBefore = memberEvents(host).length;
     await client.heartbeat(workshop.code, second.learnerId, 'long-polling');
 
-    const saved = await fetch(server.baseUrl + paths.progress, jsonRequest('PUT', quizProgress, asLearner(second.learnerId)));
+    const saved = await fetch(server.baseUrl + apiRoutes.progress.path(), jsonRequest('PUT', quizProgress, asLearner(second.learnerId)));
     assert.equal(saved.status, 200);
     await waitUntil(() => memberEvents(host).some((member) => member.quiz !== null), 'the quiz shows');
     const linus = memberEvents(host).at(-1)!;
@@ -148,7 +150,7 @@ describe('workshops', () => {
     const lastId = parseWire(host.text()).at(-1)!.id!;
     host.destroy();
     await client.join(workshop.code, 'Barbara');
-    const resumed = await open(workshopPaths.hostStream(workshop.code), { ...bearer(secret), 'Last-Event-ID': lastId });
+    const resumed = await open(apiRoutes.workshopHostStream.path({ code: workshop.code }), { ...bearer(secret), 'Last-Event-ID': lastId });
     await resumed.waitFor('"name":"Barbara"');
     const ids = parseWire(resumed.text())
       .filter((event) => event.event === 'member')
@@ -159,8 +161,8 @@ describe('workshops', () => {
   it('turns a member offline once their learner stream has been closed for the grace period', async () => {
     const { workshop, secret } = await client.create();
     const { learnerId } = await client.join(workshop.code, 'Edsger');
-    const host = await open(workshopPaths.hostStream(workshop.code), bearer(secret));
-    const learner = await open(workshopPaths.learnerStream(workshop.code), asLearner(learnerId));
+    const host = await open(apiRoutes.workshopHostStream.path({ code: workshop.code }), bearer(secret));
+    const learner = await open(apiRoutes.workshopLearnerStream.path({ code: workshop.code }), asLearner(learnerId));
     assert.equal(learner.response.statusCode, 200);
     await learner.waitFor('retry: 20');
     learner.destroy();
@@ -172,11 +174,11 @@ describe('workshops', () => {
   it('keeps online a page that closed its stream on purpose, whichever the server sees first', async () => {
     const { workshop, secret } = await client.create();
     const { learnerId } = await client.join(workshop.code, 'Frances');
-    const learner = await open(workshopPaths.learnerStream(workshop.code), asLearner(learnerId));
+    const learner = await open(apiRoutes.workshopLearnerStream.path({ code: workshop.code }), asLearner(learnerId));
     await learner.waitFor('retry: 20');
     // The heartbeat saying "no stream on purpose" may arrive before the stream's end: here it does.
     const heartbeat = await fetch(
-      client.url(workshopPaths.heartbeat(workshop.code)),
+      client.url(apiRoutes.workshopHeartbeat.path({ code: workshop.code })),
       jsonRequest('POST', { lesson: 'server-sent-events', channels: [], streaming: false }, asLearner(learnerId)),
     );
     assert.equal(heartbeat.status, 204);
@@ -190,12 +192,12 @@ describe('workshops', () => {
   it('sends "goto" to learners, lowering every "done"', async () => {
     const { workshop, secret } = await client.create();
     const { learnerId } = await client.join(workshop.code, 'Barbara');
-    await fetch(client.url(workshopPaths.done(workshop.code)), jsonRequest('PUT', { done: true }, asLearner(learnerId)));
-    const learner = await open(workshopPaths.learnerStream(workshop.code), asLearner(learnerId));
-    const host = await open(workshopPaths.hostStream(workshop.code), bearer(secret));
+    await fetch(client.url(apiRoutes.workshopDone.path({ code: workshop.code })), jsonRequest('PUT', { done: true }, asLearner(learnerId)));
+    const learner = await open(apiRoutes.workshopLearnerStream.path({ code: workshop.code }), asLearner(learnerId));
+    const host = await open(apiRoutes.workshopHostStream.path({ code: workshop.code }), bearer(secret));
     await learner.waitFor(/^id: \d+$/m);
 
-    const response = await client.host('POST', workshopPaths.goto(workshop.code), secret, { lesson: 'websockets' });
+    const response = await client.host('POST', apiRoutes.workshopGoto.path({ code: workshop.code }), secret, { lesson: 'websockets' });
     assert.equal(response.status, 200);
     const view = (await response.json()) as HostWorkshop;
     assert.equal(view.focus?.lesson, 'websockets');
@@ -205,7 +207,7 @@ describe('workshops', () => {
     assert.deepEqual(JSON.parse(goto.data!), view.focus);
     await host.waitFor('event: workshop');
     await waitUntil(() => memberEvents(host).some((member) => member.doneAt === null), 'done is lowered');
-    const me = await fetch(client.url(workshopPaths.me(workshop.code)), { headers: asLearner(learnerId) });
+    const me = await fetch(client.url(apiRoutes.workshopMe.path({ code: workshop.code })), { headers: asLearner(learnerId) });
     const membership = (await me.json()) as Membership;
     assert.equal(membership.member.doneAt, null);
     assert.deepEqual(membership.workshop.focus, view.focus);
@@ -218,11 +220,11 @@ describe('workshops', () => {
     const bob = await client.join(theirs.workshop.code, 'Bob');
     await client.heartbeat(ours.workshop.code, ada.learnerId, 'server-sent-events', ['bc-ours', 'bc-shared']);
     await client.heartbeat(theirs.workshop.code, bob.learnerId, 'server-sent-events', ['bc-theirs']);
-    const oursDemo = await open(paths.sse('bc-ours'));
-    const theirsDemo = await open(paths.sse('bc-theirs'));
+    const oursDemo = await open(apiRoutes.sse.path({ channel: 'bc-ours' }));
+    const theirsDemo = await open(apiRoutes.sse.path({ channel: 'bc-theirs' }));
     await waitUntil(() => server.app.openStreams() >= 2, 'the demos are listening');
 
-    const response = await client.host('POST', workshopPaths.broadcast(ours.workshop.code), ours.secret, {
+    const response = await client.host('POST', apiRoutes.workshopBroadcast.path({ code: ours.workshop.code }), ours.secret, {
       text: 'Look at the log!',
     });
     assert.equal(response.status, 202);
@@ -233,7 +235,7 @@ describe('workshops', () => {
     const event = parseWire(oursDemo.text()).find((block) => block.event === BROADCAST_EVENT_TYPE)!;
     assert.deepEqual(JSON.parse(event.data!), { workshop: 'Ours', text: 'Look at the log!' });
     // A marker published after the broadcast: once it arrives, a broadcast would have too.
-    await fetch(server.baseUrl + paths.channelEvents('bc-theirs'), postJson({ type: 'marker', data: null }));
+    await fetch(server.baseUrl + apiRoutes.channelEvents.path({ channel: 'bc-theirs' }), postJson({ type: 'marker', data: null }));
     await theirsDemo.waitFor('event: marker');
     assert.equal(theirsDemo.text().includes(BROADCAST_EVENT_TYPE), false);
 
@@ -244,16 +246,19 @@ describe('workshops', () => {
   it('locks (no newcomers), then closes for good (no reports, no reopening), ending learner streams', async () => {
     const { workshop, secret } = await client.create();
     const { learnerId } = await client.join(workshop.code, 'Ken');
-    const setState = (state: string) => client.host('PUT', workshopPaths.state(workshop.code), secret, { state });
+    const setState = (state: string) => client.host('PUT', apiRoutes.workshopState.path({ code: workshop.code }), secret, { state });
 
     assert.equal((await setState('locked')).status, 200);
-    const newcomer = await fetch(client.url(workshopPaths.members(workshop.code)), jsonRequest('POST', { name: 'Dennis' }));
+    const newcomer = await fetch(
+      client.url(apiRoutes.workshopMembers.path({ code: workshop.code })),
+      jsonRequest('POST', { name: 'Dennis' }),
+    );
     assert.equal(newcomer.status, 409);
     assert.match(((await newcomer.json()) as { type: string }).type, /workshop-locked$/);
     await client.join(workshop.code, 'Ken T.', learnerId);
     assert.equal((await setState('open')).status, 200);
 
-    const learner = await open(workshopPaths.learnerStream(workshop.code), asLearner(learnerId));
+    const learner = await open(apiRoutes.workshopLearnerStream.path({ code: workshop.code }), asLearner(learnerId));
     await learner.waitFor(/^id: \d+$/m);
     const closed = await setState('closed');
     assert.equal(closed.status, 200);
@@ -263,11 +268,14 @@ describe('workshops', () => {
 
     for (const refused of [
       await fetch(
-        client.url(workshopPaths.heartbeat(workshop.code)),
+        client.url(apiRoutes.workshopHeartbeat.path({ code: workshop.code })),
         jsonRequest('POST', { lesson: null, channels: [] }, asLearner(learnerId)),
       ),
-      await fetch(client.url(workshopPaths.done(workshop.code)), jsonRequest('PUT', { done: true }, asLearner(learnerId))),
-      await fetch(client.url(workshopPaths.members(workshop.code)), jsonRequest('POST', { name: 'Late' })),
+      await fetch(
+        client.url(apiRoutes.workshopDone.path({ code: workshop.code })),
+        jsonRequest('PUT', { done: true }, asLearner(learnerId)),
+      ),
+      await fetch(client.url(apiRoutes.workshopMembers.path({ code: workshop.code })), jsonRequest('POST', { name: 'Late' })),
       await setState('open'),
     ]) {
       assert.equal(refused.status, 409);
@@ -281,9 +289,9 @@ describe('workshops', () => {
     const { workshop, secret } = await client.create();
     const ada = await client.join(workshop.code, 'Lovelace, Ada');
     await client.join(workshop.code, '=HYPERLINK("x")');
-    await fetch(server.baseUrl + paths.progress, jsonRequest('PUT', quizProgress, asLearner(ada.learnerId)));
+    await fetch(server.baseUrl + apiRoutes.progress.path(), jsonRequest('PUT', quizProgress, asLearner(ada.learnerId)));
 
-    const response = await fetch(client.url(workshopPaths.results(workshop.code)), { headers: bearer(secret) });
+    const response = await fetch(client.url(apiRoutes.workshopResults.path({ code: workshop.code })), { headers: bearer(secret) });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'text/csv; charset=utf-8');
     assert.equal(response.headers.get('content-disposition'), `attachment; filename="workshop-${workshop.code}-results.csv"`);
@@ -309,14 +317,14 @@ describe('workshops', () => {
 
   it("scopes the host cookie to the workshop's host endpoints, and accepts it there", async () => {
     const { workshop, secret } = await client.create();
-    const session = await fetch(client.url(workshopPaths.hostSession(workshop.code)), {
+    const session = await fetch(client.url(apiRoutes.workshopHostSession.path({ code: workshop.code })), {
       method: 'POST',
       headers: bearer(secret),
     });
     assert.equal(session.status, 204);
     const cookie = session.headers.getSetCookie()[0] ?? '';
     assert.equal(cookie, `${HOST_COOKIE}=${secret}; Path=/api/workshops/${workshop.code}/host; HttpOnly; SameSite=Strict`);
-    const snapshot = await fetch(client.url(workshopPaths.host(workshop.code)), {
+    const snapshot = await fetch(client.url(apiRoutes.workshopHost.path({ code: workshop.code })), {
       headers: { Cookie: `${HOST_COOKIE}=${secret}` },
     });
     assert.equal(snapshot.status, 200);
@@ -332,9 +340,12 @@ describe('workshops across a restart', () => {
       const { workshop, secret } = await client.create('Persistent');
       const { learnerId } = await client.join(workshop.code, 'Ada');
       await client.join(workshop.code, 'Bob');
-      await client.host('POST', workshopPaths.goto(workshop.code), secret, { lesson: 'short-polling' });
-      await fetch(client.url(workshopPaths.done(workshop.code)), jsonRequest('PUT', { done: true }, asLearner(learnerId)));
-      await client.host('PUT', workshopPaths.state(workshop.code), secret, { state: 'locked' });
+      await client.host('POST', apiRoutes.workshopGoto.path({ code: workshop.code }), secret, { lesson: 'short-polling' });
+      await fetch(
+        client.url(apiRoutes.workshopDone.path({ code: workshop.code })),
+        jsonRequest('PUT', { done: true }, asLearner(learnerId)),
+      );
+      await client.host('PUT', apiRoutes.workshopState.path({ code: workshop.code }), secret, { state: 'locked' });
       const before = await client.snapshot(workshop.code, secret);
       await server.stop();
 
@@ -350,7 +361,7 @@ describe('workshops across a restart', () => {
         );
         // Presence is not persisted: nobody's page has reported to this process yet.
         assert.ok(after.members.every((member) => !member.online));
-        const me = await fetch(client.url(workshopPaths.me(workshop.code)), { headers: asLearner(learnerId) });
+        const me = await fetch(client.url(apiRoutes.workshopMe.path({ code: workshop.code })), { headers: asLearner(learnerId) });
         assert.equal(me.status, 200);
         assert.deepEqual(server.errors, []);
       } finally {
@@ -368,8 +379,8 @@ describe('workshops at shutdown', () => {
     const client = workshopClient(server.baseUrl);
     const { workshop, secret } = await client.create();
     const { learnerId } = await client.join(workshop.code, 'Ada');
-    const learner = await openRawStream(client.url(workshopPaths.learnerStream(workshop.code)), asLearner(learnerId));
-    const host = await openRawStream(client.url(workshopPaths.hostStream(workshop.code)), bearer(secret));
+    const learner = await openRawStream(client.url(apiRoutes.workshopLearnerStream.path({ code: workshop.code })), asLearner(learnerId));
+    const host = await openRawStream(client.url(apiRoutes.workshopHostStream.path({ code: workshop.code })), bearer(secret));
     await learner.waitFor(/^id: \d+$/m);
     await host.waitFor(/^id: \d+$/m);
     await server.stop();
@@ -389,7 +400,7 @@ describe('workshops in memory', () => {
       const idle = await client.create();
       const { learnerId } = await client.join(idle.workshop.code, 'Hedy');
       const busy = await client.create();
-      const host = await openRawStream(client.url(workshopPaths.hostStream(busy.workshop.code)), bearer(busy.secret));
+      const host = await openRawStream(client.url(apiRoutes.workshopHostStream.path({ code: busy.workshop.code })), bearer(busy.secret));
       try {
         await host.waitFor('retry:');
         assert.equal(server.app.loadedWorkshops(), 2);
@@ -397,7 +408,7 @@ describe('workshops in memory', () => {
         await waitUntil(() => server.app.loadedWorkshops() === 1, 'the idle workshop is unloaded', 3_000);
 
         // The store still has it all: the learner and the host find it again.
-        const me = await fetch(client.url(workshopPaths.me(idle.workshop.code)), { headers: asLearner(learnerId) });
+        const me = await fetch(client.url(apiRoutes.workshopMe.path({ code: idle.workshop.code })), { headers: asLearner(learnerId) });
         assert.equal(me.status, 200);
         assert.equal(server.app.loadedWorkshops(), 2);
         const snapshot = await client.snapshot(idle.workshop.code, idle.secret);

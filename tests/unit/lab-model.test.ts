@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import {
-  LAB_TECHNIQUES,
-  type LabRun,
-  type LabStats,
-  type LabTechnique,
-  type LabTraffic,
-  type RunLabRequest,
-} from '../../src/protocol/lab.ts';
+import { LAB_TECHNIQUES, type LabRun, type LabStats, type LabTechnique, type LabTraffic } from '../../src/protocol/lab.ts';
+import type { RunLabRequest } from '../../src/protocol/request-bodies.ts';
 import type { LabApi, TimedStats } from '../../src/widgets/lab/lab-api.ts';
 import type { LaneClient, LaneContext, LaneFactory } from '../../src/widgets/lab/lane.ts';
 import { EXERCISE_MIN_RUN_MS } from '../../src/widgets/lab/lab-exercise.ts';

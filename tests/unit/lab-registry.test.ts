@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { LAB_TICK_EVENT, type LabTick } from '../../src/protocol/lab.ts';
 import { LabRegistry, TooManyLabsError } from '../../server/lab/lab-registry.ts';
-import { parseRunLabRequest } from '../../server/lab/run-lab-request.ts';
+import { runLabRequest } from '../../src/protocol/request-bodies.ts';
+import { parseBody } from '../../server/http/parse-body.ts';
 import { HttpProblem } from '../../server/http/problem.ts';
 import { advance } from './support/fake-time.ts';
 
@@ -84,19 +85,22 @@ describe('lab registry', () => {
   });
 });
 
+/** The run request as the server checks it. */
+const parseRunLab = (body: unknown) => parseBody(runLabRequest, body);
+
 describe('run request', () => {
   it('accepts rates from one an hour to 50 a second', () => {
-    assert.deepEqual(parseRunLabRequest({ ratePerMinute: 1 / 60, durationMs: 3_600_000 }), {
+    assert.deepEqual(parseRunLab({ ratePerMinute: 1 / 60, durationMs: 3_600_000 }), {
       ratePerMinute: 1 / 60,
       durationMs: 3_600_000,
     });
-    assert.deepEqual(parseRunLabRequest({ ratePerMinute: 3_000, durationMs: 10_000 }), { ratePerMinute: 3_000, durationMs: 10_000 });
+    assert.deepEqual(parseRunLab({ ratePerMinute: 3_000, durationMs: 10_000 }), { ratePerMinute: 3_000, durationMs: 10_000 });
   });
 
   it('refuses what it cannot run, naming the field', () => {
     const field = (body: unknown) => {
       try {
-        parseRunLabRequest(body);
+        parseRunLab(body);
       } catch (error) {
         assert.ok(error instanceof HttpProblem);
         assert.equal(error.status, 400);

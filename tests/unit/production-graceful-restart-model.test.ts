@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import {
-  type DrainBin,
-  type DrainDone,
-  PRODUCTION_EVENTS,
-  type StartDrainRequest,
-  type StartDrainResponse,
-} from '../../src/protocol/production.ts';
+import { type DrainBin, type DrainDone, PRODUCTION_EVENTS, type StartDrainResponse } from '../../src/protocol/production.ts';
+import type { StartDrainRequest } from '../../src/protocol/request-bodies.ts';
 import type { LongPollAnswer, ProductionClient } from '../../src/widgets/production/client.ts';
 import { createGracefulRestartModel, type GracefulRestartModel, SPREAD_MS } from '../../src/widgets/production/graceful-restart-model.ts';
 import { ApiError } from '../../src/widgets/shared/http.ts';

@@ -5,9 +5,9 @@ import {
   type SlowConsumerCut,
   type SlowConsumerDone,
   type SlowConsumerSample,
-  type StartSlowConsumerRequest,
   type StartSlowConsumerResponse,
 } from '../../src/protocol/production.ts';
+import type { StartSlowConsumerRequest } from '../../src/protocol/request-bodies.ts';
 import type { ProductionClient } from '../../src/widgets/production/client.ts';
 import { createSlowConsumerModel } from '../../src/widgets/production/slow-consumer-model.ts';
 import { ApiError } from '../../src/widgets/shared/http.ts';

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChannelEvent } from '../../src/protocol/events.ts';
-import {
-  PRODUCTION_EVENTS,
-  type StartStormRequest,
-  type StartStormResponse,
-  type StormBin,
-  type StormDone,
-} from '../../src/protocol/production.ts';
+import { PRODUCTION_EVENTS, type StartStormResponse, type StormBin, type StormDone } from '../../src/protocol/production.ts';
+import type { StartStormRequest } from '../../src/protocol/request-bodies.ts';
 import { READY_STATE } from '../../src/widgets/sse/client.ts';
 import { FakeEventSource as SharedFakeEventSource } from './widgets/helpers/fake-event-source.ts';
 import type { Clock } from '../../src/widgets/shared/clock.ts';

@@ -1,6 +1,7 @@
 import { SERVER_TIME_HEADER } from '../../protocol/jobs.ts';
-import type { CreateLabResponse, DropConnectionsResponse, LabRun, LabStats, RunLabRequest } from '../../protocol/lab.ts';
-import { paths } from '../../protocol/paths.ts';
+import type { CreateLabResponse, DropConnectionsResponse, LabRun, LabStats } from '../../protocol/lab.ts';
+import type { RunLabRequest } from '../../protocol/request-bodies.ts';
+import { apiRoutes } from '../../protocol/api-routes.ts';
 import { ApiError, errorFrom, isAbort } from '../shared/http.ts';
 
 /** One stats answer and when it travelled, on the page's clock. */
@@ -71,15 +72,19 @@ export function createLabApi(options: LabApiOptions = {}): LabApi {
     );
 
   return {
-    create: (signal) => post<CreateLabResponse>(paths.labs, undefined, 201, signal),
-    run: (id, request, signal) => post<LabRun>(paths.labRun(id), request, 202, signal),
-    stop: (id, signal) => post<LabRun | null>(paths.labStop(id), undefined, 200, signal),
-    dropConnections: (id, signal) => post<DropConnectionsResponse>(paths.labDropConnections(id), undefined, 202, signal),
+    create: (signal) => post<CreateLabResponse>(apiRoutes.labs.path(), undefined, 201, signal),
+    run: (id, request, signal) => post<LabRun>(apiRoutes.labRun.path({ id }), request, 202, signal),
+    stop: (id, signal) => post<LabRun | null>(apiRoutes.labStop.path({ id }), undefined, 200, signal),
+    dropConnections: (id, signal) => post<DropConnectionsResponse>(apiRoutes.labDropConnections.path({ id }), undefined, 202, signal),
     async stats(id, signal) {
       const sentAt = now();
       let response: Response;
       try {
-        response = await doFetch(url(paths.labStats(id)), { cache: 'no-store', headers: { accept: 'application/json' }, signal });
+        response = await doFetch(url(apiRoutes.labStats.path({ id })), {
+          cache: 'no-store',
+          headers: { accept: 'application/json' },
+          signal,
+        });
       } catch (error) {
         if (isAbort(error) || signal?.aborted) throw error;
         throw new ApiError('The server did not answer (network error).', { cause: error });

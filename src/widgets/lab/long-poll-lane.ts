@@ -1,5 +1,5 @@
 import { labQuery } from '../../protocol/lab.ts';
-import { paths } from '../../protocol/paths.ts';
+import { apiRoutes } from '../../protocol/api-routes.ts';
 import { parseLongPollResponse } from '../long-polling/client.ts';
 import { fullJitterBackoff } from '../../protocol/backoff.ts';
 import { errorFrom, isAbort } from '../shared/http.ts';
@@ -28,7 +28,7 @@ export function createLongPollLane(context: LaneContext): LaneClient {
     controller = new AbortController();
     let waitMs = 0;
     try {
-      const url = laneUrl(context, paths.longPoll(context.channel, cursor, LONG_POLL_HOLD_MS), tag);
+      const url = laneUrl(context, apiRoutes.longPoll.path({ channel: context.channel }, { cursor, timeout: LONG_POLL_HOLD_MS }), tag);
       const response = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store', signal: controller.signal });
       if (response.status === 204) {
         context.answered(true);

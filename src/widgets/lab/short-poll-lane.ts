@@ -1,6 +1,6 @@
 import type { ChannelLatestResponse } from '../../protocol/channel-latest.ts';
 import { labQuery } from '../../protocol/lab.ts';
-import { paths } from '../../protocol/paths.ts';
+import { apiRoutes } from '../../protocol/api-routes.ts';
 import { fullJitterBackoff } from '../../protocol/backoff.ts';
 import { errorFrom, isAbort } from '../shared/http.ts';
 import { laneUrl, publishedAtOf, type LaneClient, type LaneContext } from './lane.ts';
@@ -20,7 +20,7 @@ const ERROR_BACKOFF = { baseMs: 1_000, capMs: 30_000 };
  * hand-set `If-None-Match`, fetch skips the cache and shows the real 304.
  */
 export function createShortPollLane(context: LaneContext, options: { etag: boolean }): LaneClient {
-  const url = laneUrl(context, paths.channelLatest(context.channel), labQuery(context.labId, context.technique));
+  const url = laneUrl(context, apiRoutes.channelLatest.path({ channel: context.channel }), labQuery(context.labId, context.technique));
   let etag: string | null = null;
   let controller: AbortController | null = null;
   let timer: unknown = null;

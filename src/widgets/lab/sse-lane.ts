@@ -1,5 +1,5 @@
 import { labQuery } from '../../protocol/lab.ts';
-import { paths } from '../../protocol/paths.ts';
+import { apiRoutes } from '../../protocol/api-routes.ts';
 import { laneUrl, publishedAtOf, type LaneClient, type LaneContext } from './lane.ts';
 import { LAB_TICK_EVENT } from '../../protocol/lab.ts';
 
@@ -8,7 +8,7 @@ import { LAB_TICK_EVENT } from '../../protocol/lab.ts';
  * browser reconnects by itself after a drop and resumes with `Last-Event-ID`.
  */
 export function createSseLane(context: LaneContext): LaneClient {
-  const url = laneUrl(context, paths.sse(context.channel), labQuery(context.labId, context.technique));
+  const url = laneUrl(context, apiRoutes.sse.path({ channel: context.channel }), labQuery(context.labId, context.technique));
   let source: EventSource | null = null;
   let opened: (() => void) | null = null;
 

@@ -1,7 +1,8 @@
-import type { PublishRequest, PublishResponse } from '../../protocol/events.ts';
+import type { PublishResponse } from '../../protocol/events.ts';
+import type { PublishRequest } from '../../protocol/request-bodies.ts';
 import type { FaultRequest, FaultResponse } from '../../protocol/faults.ts';
 import type { LongPollResponse } from '../../protocol/long-polling.ts';
-import { paths } from '../../protocol/paths.ts';
+import { apiRoutes } from '../../protocol/api-routes.ts';
 import { ApiError, companionServer, countResponseBytes, errorFrom, isAbort, type ServerOptions } from '../shared/http.ts';
 import { utf8Length } from '../../protocol/utf8-length.ts';
 
@@ -82,7 +83,7 @@ export function createLongPollingClient(options: LongPollingClientOptions = {}):
 
   return {
     async poll(channel, cursor, timeoutMs, signal) {
-      const target = server.url(paths.longPoll(channel, cursor, timeoutMs));
+      const target = server.url(apiRoutes.longPoll.path({ channel }, { cursor, timeout: timeoutMs }));
       const sentAt = now();
       // `no-store`: a held answer must never come from (or go into) the HTTP cache.
       const response = await server.call(target, { method: 'GET', headers: { accept: 'application/json' }, cache: 'no-store', signal });
@@ -108,13 +109,13 @@ export function createLongPollingClient(options: LongPollingClientOptions = {}):
 
     async publish(channel, type, data, signal) {
       const body: PublishRequest = { type, data };
-      const answer = await postJson<PublishResponse>(paths.channelEvents(channel), body, 201, signal);
+      const answer = await postJson<PublishResponse>(apiRoutes.channelEvents.path({ channel }), body, 201, signal);
       if (typeof answer?.id !== 'number') throw new ApiError('The server accepted the event but sent no id.', { status: 201 });
       return answer;
     },
 
     async injectFault(channel, fault, signal) {
-      return postJson<FaultResponse>(paths.channelFaults(channel), fault, 202, signal);
+      return postJson<FaultResponse>(apiRoutes.channelFaults.path({ channel }), fault, 202, signal);
     },
   };
 }

@@ -1,15 +1,10 @@
-import type { StartBuildRequest, StartBuildResponse } from '../../protocol/builds.ts';
+import type { StartBuildResponse } from '../../protocol/builds.ts';
+import type { StartBuildRequest } from '../../protocol/request-bodies.ts';
 import type { PublishResponse } from '../../protocol/events.ts';
 import type { LongPollResponse } from '../../protocol/long-polling.ts';
-import { paths } from '../../protocol/paths.ts';
-import type {
-  StartDrainRequest,
-  StartDrainResponse,
-  StartSlowConsumerRequest,
-  StartSlowConsumerResponse,
-  StartStormRequest,
-  StartStormResponse,
-} from '../../protocol/production.ts';
+import { apiRoutes } from '../../protocol/api-routes.ts';
+import type { StartDrainResponse, StartSlowConsumerResponse, StartStormResponse } from '../../protocol/production.ts';
+import type { StartDrainRequest, StartSlowConsumerRequest, StartStormRequest } from '../../protocol/request-bodies.ts';
 import { HEARTBEAT_PARAM, LAST_EVENT_ID_PARAM } from '../../protocol/sse.ts';
 import { WS_PATH } from '../../protocol/websocket.ts';
 import type { EventSourceLike } from '../sse/client.ts';
@@ -67,18 +62,18 @@ export function createProductionClient(options: ProductionClientOptions = {}): P
     (await (await server.postJson(path, body, expected)).json()) as T;
 
   return {
-    startStorm: (request) => post(paths.storms, request, 202),
-    startSlowConsumer: (request) => post(paths.slowConsumers, request, 202),
-    startDrain: (request) => post(paths.drains, request, 202),
+    startStorm: (request) => post(apiRoutes.storms.path(), request, 202),
+    startSlowConsumer: (request) => post(apiRoutes.slowConsumers.path(), request, 202),
+    startDrain: (request) => post(apiRoutes.drains.path(), request, 202),
     stopExperiment(id) {
-      server.call(server.url(paths.experiment(id)), { method: 'DELETE', keepalive: true }).catch(() => {
+      server.call(server.url(apiRoutes.experiment.path({ id })), { method: 'DELETE', keepalive: true }).catch(() => {
         // Unreachable or gone: the experiment ends on its own anyway.
       });
     },
-    startBuild: (request) => post(paths.builds, request, 201),
-    publish: (channel, type, data) => post(paths.channelEvents(channel), { type, data }, 201),
-    streamUrl: (channel, query) => withQuery(paths.sse(channel), query),
-    hopUrl: (idleMs, channel, query) => withQuery(paths.idleHop(idleMs, channel), query),
+    startBuild: (request) => post(apiRoutes.builds.path(), request, 201),
+    publish: (channel, type, data) => post(apiRoutes.channelEvents.path({ channel }), { type, data }, 201),
+    streamUrl: (channel, query) => withQuery(apiRoutes.sse.path({ channel }), query),
+    hopUrl: (idleMs, channel, query) => withQuery(apiRoutes.idleHop.path({ idleMs, channel }), query),
     fetchStream: (url, signal) => server.call(url, { method: 'GET', headers: { accept: 'text/event-stream' }, cache: 'no-store', signal }),
     openEventSource(url) {
       const Source = options.EventSource ?? (globalThis.EventSource as unknown as new (url: string) => EventSourceLike);
@@ -92,7 +87,10 @@ export function createProductionClient(options: ProductionClientOptions = {}): P
       return new Socket(url);
     },
     async longPoll(channel, cursor, timeoutMs, signal) {
-      const response = await server.call(server.url(paths.longPoll(channel, cursor, timeoutMs)), { cache: 'no-store', signal });
+      const response = await server.call(server.url(apiRoutes.longPoll.path({ channel }, { cursor, timeout: timeoutMs })), {
+        cache: 'no-store',
+        signal,
+      });
       if (response.status === 204) return { kind: 'timeout' };
       if (response.status !== 200) throw await errorFrom(response);
       return { kind: 'events', body: (await response.json()) as LongPollResponse };

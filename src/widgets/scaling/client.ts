@@ -1,5 +1,5 @@
 import type { PublishResponse } from '../../protocol/events.ts';
-import { paths } from '../../protocol/paths.ts';
+import { apiRoutes } from '../../protocol/api-routes.ts';
 import {
   SCALING_FEED,
   SCALING_NOTE_TYPE,
@@ -8,8 +8,8 @@ import {
   type ScalingAvailability,
   type ScalingDemoState,
   type ScalingNote,
-  type StartScalingDemoRequest,
 } from '../../protocol/scaling.ts';
+import type { StartScalingDemoRequest } from '../../protocol/request-bodies.ts';
 import { HEARTBEAT_PARAM, LAST_EVENT_ID_PARAM } from '../../protocol/sse.ts';
 import type { EventSourceLike } from '../sse/client.ts';
 import { ApiError, companionServer, errorFrom, type ServerOptions } from '../shared/http.ts';
@@ -55,22 +55,26 @@ export function createScalingClient(options: ScalingClientOptions = {}): Scaling
   };
 
   return {
-    availability: () => json(paths.scaling, {}, 200),
+    availability: () => json(apiRoutes.scaling.path(), {}, 200),
     start: async (channel, request) =>
-      (await server.postJson(paths.scalingDemo(channel), request, 201)).json() as Promise<ScalingDemoState>,
-    state: (channel, signal) => json(paths.scalingDemo(channel), { signal }, 200),
+      (await server.postJson(apiRoutes.scalingDemo.path({ channel }), request, 201)).json() as Promise<ScalingDemoState>,
+    state: (channel, signal) => json(apiRoutes.scalingDemo.path({ channel }), { signal }, 200),
     async stop(channel) {
-      const response = await server.call(server.url(paths.scalingDemo(channel)), { method: 'DELETE', cache: 'no-store' });
+      const response = await server.call(server.url(apiRoutes.scalingDemo.path({ channel })), { method: 'DELETE', cache: 'no-store' });
       if (response.status !== 204) throw await errorFrom(response);
     },
-    act: (channel, instance, action) => json(paths.scalingAction(channel, instance, action), { method: 'POST' }, 200),
+    act: (channel, instance, action) => json(apiRoutes.scalingAction.path({ channel, instance, action }), { method: 'POST' }, 200),
     async publish(channel, on, text) {
       const note: ScalingNote = { text, on };
-      const response = await server.postJson(paths.scalingPublish(channel, on, SCALING_FEED), { type: SCALING_NOTE_TYPE, data: note }, 201);
+      const response = await server.postJson(
+        apiRoutes.scalingPublish.path({ channel, instance: on, feed: SCALING_FEED }),
+        { type: SCALING_NOTE_TYPE, data: note },
+        201,
+      );
       return (await response.json()) as PublishResponse;
     },
     streamUrl(channel, pinned, query = {}) {
-      const target = new URL(server.url(paths.scalingStickyStream(channel, pinned, SCALING_FEED)));
+      const target = new URL(server.url(apiRoutes.scalingStickyStream.path({ channel, instance: pinned, feed: SCALING_FEED })));
       if (query.heartbeatMs !== undefined) target.searchParams.set(HEARTBEAT_PARAM, String(query.heartbeatMs));
       if (query.lastEventId) target.searchParams.set(LAST_EVENT_ID_PARAM, query.lastEventId);
       return target.href;

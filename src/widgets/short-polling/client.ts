@@ -1,6 +1,8 @@
-import { NOTE_EVENT_TYPE, SERVER_TIME_HEADER, type Job, type StartJobRequest, type StartJobResponse } from '../../protocol/jobs.ts';
-import type { PublishRequest, PublishResponse } from '../../protocol/events.ts';
-import { paths } from '../../protocol/paths.ts';
+import { NOTE_EVENT_TYPE, SERVER_TIME_HEADER, type Job, type StartJobResponse } from '../../protocol/jobs.ts';
+import type { StartJobRequest } from '../../protocol/request-bodies.ts';
+import type { PublishResponse } from '../../protocol/events.ts';
+import type { PublishRequest } from '../../protocol/request-bodies.ts';
+import { apiRoutes } from '../../protocol/api-routes.ts';
 import { ApiError, companionServer, countResponseBytes, errorFrom, type ServerOptions } from '../shared/http.ts';
 import { utf8Length } from '../../protocol/utf8-length.ts';
 
@@ -55,14 +57,14 @@ export function createShortPollingClient(options: ShortPollingClientOptions = {}
 
   return {
     async startJob(request, signal) {
-      const response = await server.postJson(paths.jobs, request, 201, signal);
+      const response = await server.postJson(apiRoutes.jobs.path(), request, 201, signal);
       const body = (await response.json()) as StartJobResponse;
       if (typeof body?.id !== 'string') throw new ApiError('The server answered POST /api/jobs without a job id.');
       return body;
     },
 
     async pollJob(id, etag, signal) {
-      const target = server.url(paths.job(id));
+      const target = server.url(apiRoutes.job.path({ id }));
       const headers: Record<string, string> = { accept: 'application/json' };
       // We send the validator ourselves (RFC 9110 §13.1.2). With `cache: 'no-store'`
       // the browser's HTTP cache neither adds its own validators nor turns a 304
@@ -96,7 +98,7 @@ export function createShortPollingClient(options: ShortPollingClientOptions = {}
 
     async publishNote(channel, text, signal) {
       const body: PublishRequest = { type: NOTE_EVENT_TYPE, data: { text } };
-      const response = await server.postJson(paths.channelEvents(channel), body, 201, signal);
+      const response = await server.postJson(apiRoutes.channelEvents.path({ channel }), body, 201, signal);
       return (await response.json()) as PublishResponse;
     },
   };

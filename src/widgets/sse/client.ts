@@ -1,6 +1,7 @@
-import type { StartBuildRequest, StartBuildResponse } from '../../protocol/builds.ts';
+import type { StartBuildResponse } from '../../protocol/builds.ts';
+import type { StartBuildRequest } from '../../protocol/request-bodies.ts';
 import type { FaultRequest, FaultResponse } from '../../protocol/faults.ts';
-import { paths } from '../../protocol/paths.ts';
+import { apiRoutes } from '../../protocol/api-routes.ts';
 import { HEARTBEAT_PARAM, LAST_EVENT_ID_PARAM } from '../../protocol/sse.ts';
 import { ApiError, companionServer, type ServerOptions } from '../shared/http.ts';
 
@@ -60,7 +61,7 @@ export function createSseClient(options: SseClientOptions = {}): SseClient {
 
   return {
     streamUrl(channel, streamOptions = {}) {
-      const target = new URL(server.url(paths.sse(channel)));
+      const target = new URL(server.url(apiRoutes.sse.path({ channel })));
       if (streamOptions.heartbeatMs !== undefined) target.searchParams.set(HEARTBEAT_PARAM, String(streamOptions.heartbeatMs));
       if (streamOptions.lastEventId) target.searchParams.set(LAST_EVENT_ID_PARAM, streamOptions.lastEventId);
       return target.href;
@@ -78,7 +79,7 @@ export function createSseClient(options: SseClientOptions = {}): SseClient {
     },
 
     async startBuild(request, signal) {
-      const response = await server.postJson(paths.builds, request, 201, signal);
+      const response = await server.postJson(apiRoutes.builds.path(), request, 201, signal);
       const body = (await response.json()) as StartBuildResponse;
       if (typeof body?.id !== 'string' || typeof body.totalLines !== 'number') {
         throw new ApiError('The server answered POST /api/builds without a build id or line count.');
@@ -87,7 +88,7 @@ export function createSseClient(options: SseClientOptions = {}): SseClient {
     },
 
     async sendFault(channel, fault, signal) {
-      const response = await server.postJson(paths.channelFaults(channel), fault, 202, signal);
+      const response = await server.postJson(apiRoutes.channelFaults.path({ channel }), fault, 202, signal);
       return (await response.json()) as FaultResponse;
     },
   };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { LEARNER_COOKIE } from '../../../src/protocol/progress.ts';
-import { workshopPaths, type CreatedWorkshop, type HostSnapshot, type Membership } from '../../../src/protocol/workshops.ts';
+import { apiRoutes } from '../../../src/protocol/api-routes.ts';
+import type { CreatedWorkshop, HostSnapshot, Membership } from '../../../src/protocol/workshops.ts';
 
 /** JSON request options for `fetch`, with extra headers (a cookie, a bearer secret). */
 export function jsonRequest(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
@@ -29,24 +30,30 @@ export function workshopClient(baseUrl: string) {
   return {
     url,
     async create(title = 'Realtime 101'): Promise<CreatedWorkshop> {
-      const response = await fetch(url(workshopPaths.create), jsonRequest('POST', { title }));
+      const response = await fetch(url(apiRoutes.workshops.path()), jsonRequest('POST', { title }));
       assert.equal(response.status, 201, await response.clone().text());
       return (await response.json()) as CreatedWorkshop;
     },
     /** Joins as a new learner (or as `learnerId`); returns the learner id and the membership. */
     async join(code: string, name: string, learnerId?: string): Promise<{ learnerId: string; membership: Membership }> {
-      const response = await fetch(url(workshopPaths.members(code)), jsonRequest('POST', { name }, learnerId ? asLearner(learnerId) : {}));
+      const response = await fetch(
+        url(apiRoutes.workshopMembers.path({ code })),
+        jsonRequest('POST', { name }, learnerId ? asLearner(learnerId) : {}),
+      );
       assert.ok(response.status === 201 || response.status === 200, await response.clone().text());
       const id = learnerId ?? learnerIdFrom(response);
       assert.ok(id, 'joining sets the learner cookie');
       return { learnerId: id, membership: (await response.json()) as Membership };
     },
     async heartbeat(code: string, learnerId: string, lesson: string | null, channels: string[] = []): Promise<void> {
-      const response = await fetch(url(workshopPaths.heartbeat(code)), jsonRequest('POST', { lesson, channels }, asLearner(learnerId)));
+      const response = await fetch(
+        url(apiRoutes.workshopHeartbeat.path({ code })),
+        jsonRequest('POST', { lesson, channels }, asLearner(learnerId)),
+      );
       assert.equal(response.status, 204, await response.clone().text());
     },
     async snapshot(code: string, secret: string): Promise<HostSnapshot> {
-      const response = await fetch(url(workshopPaths.host(code)), { headers: bearer(secret) });
+      const response = await fetch(url(apiRoutes.workshopHost.path({ code })), { headers: bearer(secret) });
       assert.equal(response.status, 200, await response.clone().text());
       return (await response.json()) as HostSnapshot;
     },

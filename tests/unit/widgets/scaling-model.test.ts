@@ -8,8 +8,8 @@ import {
   type PresenceKey,
   type ScalingAvailability,
   type ScalingDemoState,
-  type StartScalingDemoRequest,
 } from '../../../src/protocol/scaling.ts';
+import type { StartScalingDemoRequest } from '../../../src/protocol/request-bodies.ts';
 import { ApiError } from '../../../src/widgets/shared/http.ts';
 import type { ScalingClient } from '../../../src/widgets/scaling/client.ts';
 import { POLL_MS, createScalingModel, type ScalingModel } from '../../../src/widgets/scaling/model.ts';

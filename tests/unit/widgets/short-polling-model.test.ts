@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { isTerminal, type Job, type StartJobRequest } from '../../../src/protocol/jobs.ts';
+import { isTerminal, type Job } from '../../../src/protocol/jobs.ts';
+import type { StartJobRequest } from '../../../src/protocol/request-bodies.ts';
 import { ApiError, type PollResult, type ShortPollingClient } from '../../../src/widgets/short-polling/client.ts';
 import { describeNumbers } from '../../../src/widgets/short-polling/describe.ts';
 import {
