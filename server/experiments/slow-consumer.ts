@@ -1,35 +1,21 @@
-import { randomBytes } from 'node:crypto';
-import type { ChannelEvent } from '../../src/protocol/events.ts';
-import {
-  FIREHOSE_EVENT_TYPE,
-  PRODUCTION_EVENTS,
-  SLOW_CONSUMER_LIMITS,
-  type SlowConsumerCut,
-  type SlowConsumerDone,
-  type SlowConsumerResumed,
-  type SlowConsumerSample,
-  type SlowConsumerTransport,
-  type StartSlowConsumerResponse,
-} from '../../src/protocol/production.ts';
+import { SLOW_CONSUMER_LIMITS, type SlowConsumerTransport, type StartSlowConsumerResponse } from '../../src/protocol/production.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { SSE_LIMITS } from '../../src/protocol/sse.ts';
 import { WS_LIMITS } from '../../src/protocol/websocket.ts';
-import { frameHeaderBytes } from '../../src/protocol/websocket-frame.ts';
 import type { ChannelGuard } from '../channels/channel-access.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { HttpProblem } from '../http/problem.ts';
+import { startSlowConsumerRequest } from '../../src/protocol/request-bodies.ts';
+import { readBody } from '../http/parse-body.ts';
 import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import type { Logger } from '../logger.ts';
-import { formatEvent } from '../techniques/sse.ts';
-import type { SseStream, SseStreamRegistry } from '../techniques/sse-streams.ts';
+import type { SseStreamRegistry } from '../techniques/sse-streams.ts';
 import type { WebSocketEndpoint } from '../techniques/websocket.ts';
+import { ExperimentRuns, type ExperimentControls } from './experiment-runs.ts';
 import type { ExperimentSlots } from './experiment-slots.ts';
-import { loopbackTarget, type LoopbackTarget } from './loopback-target.ts';
-import { SlowSseReader, SlowWsReader, type SlowReader } from './slow-readers.ts';
-import { RunTimers } from './run-timers.ts';
-import { startSlowConsumerRequest } from '../../src/protocol/request-bodies.ts';
-import { readBody } from '../http/parse-body.ts';
+import { loopbackTarget } from './loopback-target.ts';
+import { SlowConsumerRun, firehoseChannel, type SlowConsumerContext } from './slow-consumer-run.ts';
 
 export interface SlowConsumersOptions {
   bus: EventBus;
@@ -44,23 +30,9 @@ export interface SlowConsumersOptions {
   limits?: Partial<Record<'sampleMs' | 'maxRunMs' | 'publishPerSecond' | 'eventBytes', number>>;
 }
 
-export interface SlowConsumers {
+export interface SlowConsumers extends ExperimentControls {
   /** `POST /api/production/slow-consumers`. */
   start: RouteHandler;
-  running(): number;
-  /** Ends the run with this id, saying why; false if none runs with it. */
-  stop(id: string, reason: string): boolean;
-  close(reason: string): void;
-}
-
-/** How often the publisher publishes its batch. */
-const PUBLISH_TICK_MS = 50;
-/** After the cut, how long the consumer may take to read what was already on its way, and to resume. */
-const AFTERMATH_TIMEOUT_MS = 10_000;
-
-/** The channel a slow-consumer run floods: the widget's channel and a suffix, within the 64-character limit. */
-export function firehoseChannel(channel: string): string {
-  return `${channel.slice(0, 55)}-firehose`;
 }
 
 /**
@@ -74,195 +46,28 @@ export function firehoseChannel(channel: string): string {
  * server's log could still give it.
  */
 export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumers {
-  const { bus, logger, slots, sseStreams, webSocket } = options;
+  const { bus, slots } = options;
   const limits = { ...SLOW_CONSUMER_LIMITS, ...options.limits };
+  const context: SlowConsumerContext = {
+    bus,
+    logger: options.logger,
+    sseStreams: options.sseStreams,
+    webSocket: options.webSocket,
+    limits,
+  };
   const caps: Record<SlowConsumerTransport, number> = {
     sse: SSE_LIMITS.maxBufferedBytes,
     websocket: WS_LIMITS.maxBufferedBytes,
     ...options.capBytes,
   };
-  const runs = new Map<string, SlowConsumerRun>();
-
-  class SlowConsumerRun {
-    readonly id = randomBytes(9).toString('base64url');
-    readonly #channel: string;
-    readonly #firehose: string;
-    readonly #transport: SlowConsumerTransport;
-    readonly #target: LoopbackTarget;
-    readonly #release: () => void;
-    readonly #reader: SlowReader;
-    readonly #startedAt = performance.now();
-    readonly #timers = new RunTimers();
-    readonly #padding: string;
-    /** The consumer's stream on the server, once it is open (SSE). */
-    #stream: SseStream | undefined;
-    /** The consumer's subscription is live on the server. */
-    #connected = false;
-    #sentBytes = 0;
-    /** The newest id published on the firehose. */
-    #publishedId = 0;
-    #seq = 0;
-    #maxBuffered = 0;
-    #cut = false;
-    #resume: SlowReader | undefined;
-    #done = false;
-
-    constructor(
-      channel: string,
-      transport: SlowConsumerTransport,
-      bytesPerSecond: number,
-      target: LoopbackTarget,
-      cursor: number,
-      release: () => void,
-    ) {
-      this.#channel = channel;
-      this.#firehose = firehoseChannel(channel);
-      this.#transport = transport;
-      this.#target = target;
-      this.#release = release;
-      // JSON `{"seq":1,"pad":"…"}` of about `eventBytes`.
-      this.#padding = 'x'.repeat(Math.max(0, limits.eventBytes - 30));
-      this.#publishedId = cursor;
-      const Reader = transport === 'sse' ? SlowSseReader : SlowWsReader;
-      this.#reader = new Reader({ target, channel: this.#firehose, bytesPerSecond, cursor });
-      this.#timers.every(limits.sampleMs, () => this.#sample());
-      this.#timers.every(PUBLISH_TICK_MS, () => this.#publishBatch());
-      this.#timers.after(limits.maxRunMs, () => this.finish());
-      void this.#reader.ended.then(() => {
-        // Ended before any cut (e.g. the server began draining): nothing more to watch.
-        if (!this.#cut) this.finish(this.#connected ? 'the connection ended before the server cut it' : 'the consumer could not connect');
-      });
-    }
-
-    /** ms since the consumer connected. */
-    #t(): number {
-      return Math.round(performance.now() - this.#startedAt);
-    }
-
-    /** The server's buffer for the consumer, or undefined when it has no connection (any more). */
-    #serverBuffered(): number | undefined {
-      if (this.#transport === 'sse') {
-        this.#stream ??= sseStreams.on(this.#firehose).at(-1);
-        return this.#stream?.open ? this.#stream.bufferedBytes : undefined;
-      }
-      return webSocket.bufferedAmounts(this.#firehose)[0];
-    }
-
-    #publishBatch(): void {
-      if (!this.#connected || this.#cut) return;
-      const batch = Math.max(1, Math.round((limits.publishPerSecond * PUBLISH_TICK_MS) / 1000));
-      for (let index = 0; index < batch; index += 1) {
-        this.#seq += 1;
-        bus
-          .publish(this.#firehose, FIREHOSE_EVENT_TYPE, { seq: this.#seq, pad: this.#padding })
-          .then((event) => {
-            this.#sentBytes += wireBytes(this.#transport, this.#firehose, event);
-            this.#publishedId = Math.max(this.#publishedId, event.id);
-          })
-          .catch((error: unknown) => logger.error('Could not publish to the firehose:', error));
-      }
-    }
-
-    // #region sample
-    #sample(): void {
-      const buffered = this.#serverBuffered();
-      if (!this.#connected) {
-        this.#connected = buffered !== undefined;
-        return;
-      }
-      if (buffered === undefined) {
-        // SSE says why its stream ended; a WebSocket subscription only ends at the cap here (or on a drain).
-        const endedBy = this.#stream?.endedBy;
-        if (endedBy !== undefined && endedBy !== 'slow-consumer') return this.finish(`the stream ended (${endedBy})`);
-        return this.#onCut();
-      }
-      this.#maxBuffered = Math.max(this.#maxBuffered, buffered);
-      const sample: SlowConsumerSample = {
-        run: this.id,
-        t: this.#t(),
-        serverBufferedBytes: buffered,
-        sentBytes: this.#sentBytes,
-        readBytes: this.#reader.readBytes,
-        publishedId: this.#publishedId,
-        readId: this.#reader.lastId,
-      };
-      this.#publish(PRODUCTION_EVENTS.slowSample, sample);
-    }
-    // #endregion sample
-
-    /** The server dropped the consumer: report it, let the consumer read what was on its way, then resume. */
-    #onCut(): void {
-      if (this.#cut) return;
-      this.#cut = true;
-      const cut: SlowConsumerCut = {
-        run: this.id,
-        t: this.#t(),
-        transport: this.#transport,
-        action: this.#transport === 'sse' ? 'sse-stream-cut' : 'websocket-1013',
-        serverBufferedBytes: this.#maxBuffered,
-        unreadBytes: Math.max(0, this.#sentBytes - this.#reader.readBytes),
-      };
-      this.#publish(PRODUCTION_EVENTS.slowCut, cut);
-      // Waiting for the consumer to crawl through megabytes at its speed would take minutes: speed it up.
-      this.#reader.fullSpeed();
-      const gaveUp = this.#timers.delay(AFTERMATH_TIMEOUT_MS);
-      void Promise.race([this.#reader.ended, gaveUp]).then(() => this.#resumeByCursor());
-    }
-
-    async #resumeByCursor(): Promise<void> {
-      if (this.#done) return;
-      this.#reader.stop();
-      const cursor = this.#reader.lastId;
-      const latestId = await bus.latestId(this.#firehose).catch(() => this.#publishedId);
-      const Reader = this.#transport === 'sse' ? SlowSseReader : SlowWsReader;
-      const resume = new Reader({ target: this.#target, channel: this.#firehose, bytesPerSecond: 0, cursor });
-      this.#resume = resume;
-      resume.fullSpeed();
-      const answer = await Promise.race([resume.resumed, this.#timers.delay(AFTERMATH_TIMEOUT_MS)]);
-      if (this.#done) return;
-      // No sign within the wait: nothing was published after the cursor, so nothing was missing.
-      const outcome = answer?.outcome ?? 'replay';
-      const resumed: SlowConsumerResumed = {
-        run: this.id,
-        t: this.#t(),
-        cursor,
-        latestId,
-        outcome,
-        replayed: outcome === 'replay' ? latestId - cursor : 0,
-      };
-      this.#publish(PRODUCTION_EVENTS.slowResumed, resumed);
-      this.finish();
-    }
-
-    finish(aborted?: string): void {
-      if (this.#done) return;
-      this.#done = true;
-      this.#timers.clear();
-      this.#reader.stop();
-      this.#resume?.stop();
-      const done: SlowConsumerDone = {
-        run: this.id,
-        t: this.#t(),
-        cut: this.#cut,
-        maxServerBufferedBytes: this.#maxBuffered,
-        ...(aborted === undefined ? {} : { aborted }),
-      };
-      this.#publish(PRODUCTION_EVENTS.slowDone, done);
-      runs.delete(this.id);
-      this.#release();
-    }
-
-    #publish(type: string, data: unknown): void {
-      bus.publish(this.#channel, type, data).catch((error: unknown) => logger.error(`Could not publish ${type}:`, error));
-    }
-  }
+  const runs = new ExperimentRuns<SlowConsumerRun>();
 
   const start: RouteHandler = async ({ request, response }) => {
     const { channel, transport, readBytesPerSecond } = await readBody(request, startSlowConsumerRequest);
     options.access.requireOwner(channel, request, 'run a slow consumer on');
     let run: SlowConsumerRun | undefined;
     let takenOver: string | undefined;
-    const release = slots.acquire(channel, limits.maxRunMs, (reason) => {
+    const releaseSlot = slots.acquire(channel, limits.maxRunMs, (reason) => {
       takenOver = reason;
       run?.finish(reason);
     });
@@ -270,14 +75,20 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
     try {
       cursor = await bus.latestId(firehoseChannel(channel));
     } catch (error) {
-      release();
+      releaseSlot();
       throw error;
     }
     // Another start on this channel took the slot while we waited: it is the run the reader wants now.
     if (takenOver !== undefined)
       throw new HttpProblem({ status: 409, type: PROBLEM_TYPES.experimentRunning, detail: `This start was replaced: ${takenOver}.` });
-    run = new SlowConsumerRun(channel, transport, readBytesPerSecond, loopbackTarget(request), cursor, release);
-    runs.set(run.id, run);
+    run = new SlowConsumerRun(
+      context,
+      { ...runs.reserve(releaseSlot), channel, target: loopbackTarget(request) },
+      transport,
+      readBytesPerSecond,
+      cursor,
+    );
+    runs.add(run);
     const answer: StartSlowConsumerResponse = {
       id: run.id,
       channel,
@@ -289,27 +100,5 @@ export function createSlowConsumers(options: SlowConsumersOptions): SlowConsumer
     sendJson(response, 202, answer);
   };
 
-  return {
-    start,
-    running: () => runs.size,
-    stop(id, reason) {
-      const run = runs.get(id);
-      run?.finish(reason);
-      return run !== undefined;
-    },
-    close(reason) {
-      for (const run of [...runs.values()]) run.finish(reason);
-    },
-  };
-}
-
-/** Bytes `event` takes on the consumer's connection: SSE text in one HTTP/1.1 chunk, or a WebSocket frame. */
-function wireBytes(transport: SlowConsumerTransport, channel: string, event: ChannelEvent): number {
-  if (transport === 'sse') {
-    const text = Buffer.byteLength(formatEvent(event));
-    // Chunked transfer coding (RFC 9112 §7.1): the size in hex, CRLF, the data, CRLF.
-    return text + text.toString(16).length + 4;
-  }
-  const payload = Buffer.byteLength(JSON.stringify({ type: 'event', channel, event }));
-  return payload + frameHeaderBytes(payload, false);
+  return { start, ...runs.controls() };
 }

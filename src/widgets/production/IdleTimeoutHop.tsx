@@ -3,7 +3,7 @@ import { StatTile } from '../shared/StatTile.tsx';
 import { formatMs, formatOffset } from '../shared/format.ts';
 import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
-import { HEARTBEAT_CHOICES, IDLE_LIMIT_CHOICES, createIdleHopModel, type HopState } from './idle-hop-model.ts';
+import { HEARTBEAT_CHOICES, IDLE_LIMIT_CHOICES, createIdleHopModel, type HopState, type IdleHopModel } from './idle-hop-model.ts';
 import { useNow } from '../shared/use-now.ts';
 import '../../styles/widget.css';
 import { ExperimentLog } from './ExperimentLog.tsx';
@@ -30,7 +30,6 @@ const STATE_LABELS: Record<HopState, string> = {
 export default function IdleTimeoutHop({ baseUrl }: { baseUrl?: string }) {
   const hydrated = useHydrated();
   const [model] = useState(() => createIdleHopModel(createProductionClient({ baseUrl })));
-  const ids = useId();
 
   useEffect(() => {
     model.channel.value = productionChannel('idle-hop');
@@ -56,74 +55,8 @@ export default function IdleTimeoutHop({ baseUrl }: { baseUrl?: string }) {
     >
       <fieldset class="widget-controls">
         <legend class="visually-hidden">Hop and stream settings</legend>
-        <div class="widget-field">
-          <label for={`${ids}-idle`}>Hop's idle limit</label>
-          <select
-            id={`${ids}-idle`}
-            class="widget-input widget-select"
-            value={String(model.idleMs.value)}
-            onChange={(event) => change(() => (model.idleMs.value = Number(event.currentTarget.value)))}
-          >
-            {IDLE_LIMIT_CHOICES.map((ms) => (
-              <option key={ms} value={String(ms)}>
-                {formatMs(ms)}
-              </option>
-            ))}
-          </select>
-          <p class="widget-hint">
-            The hop cuts a connection that carries no byte for this long (nginx and AWS load balancers: 60 s by default).
-          </p>
-        </div>
-        <div class="widget-field">
-          <label class="widget-check">
-            <input
-              type="checkbox"
-              checked={model.heartbeats.value}
-              onChange={(event) => change(() => (model.heartbeats.value = event.currentTarget.checked))}
-            />
-            Heartbeats
-          </label>
-          <div class="widget-row">
-            <label for={`${ids}-beat`} class="widget-hint">
-              Heartbeat every
-            </label>
-            <select
-              id={`${ids}-beat`}
-              class="widget-input widget-select"
-              value={String(model.heartbeatMs.value)}
-              disabled={!model.heartbeats.value}
-              onChange={(event) => change(() => (model.heartbeatMs.value = Number(event.currentTarget.value)))}
-            >
-              {HEARTBEAT_CHOICES.map((ms) => (
-                <option key={ms} value={String(ms)}>
-                  {formatMs(ms)}
-                </option>
-              ))}
-            </select>
-          </div>
-          <p class="widget-hint">
-            A <code>: heartbeat</code> comment, 13 bytes the browser ignores. Off: the stream asks for one every 60 s, too late for any
-            limit here.
-          </p>
-        </div>
-        <div class="widget-row widget-wide">
-          {live ? (
-            <button type="button" class="widget-button" onClick={() => model.close()}>
-              Close the stream
-            </button>
-          ) : (
-            <button type="button" class="widget-button widget-primary" onClick={() => model.open()}>
-              Open stream through the hop
-            </button>
-          )}
-          <button type="button" class="widget-button" disabled={!live} onClick={() => void model.publish()}>
-            Publish an event
-          </button>
-          <span class={`widget-badge prod-state-${state}`}>
-            <span class="widget-dot" aria-hidden="true" />
-            {STATE_LABELS[state]}
-          </span>
-        </div>
+        <HopSettings model={model} change={change} />
+        <StreamButtons model={model} live={live} />
       </fieldset>
       <ControlsNote
         hydrated={hydrated}
@@ -160,7 +93,91 @@ export default function IdleTimeoutHop({ baseUrl }: { baseUrl?: string }) {
   );
 }
 
-function SilenceMeter({ model }: { model: ReturnType<typeof createIdleHopModel> }) {
+/** The hop's idle limit and the stream's heartbeats; `change` applies a setting (and reopens a live stream with it). */
+function HopSettings({ model, change }: { model: IdleHopModel; change: (apply: () => void) => void }) {
+  const ids = useId();
+  return (
+    <>
+      <div class="widget-field">
+        <label for={`${ids}-idle`}>Hop's idle limit</label>
+        <select
+          id={`${ids}-idle`}
+          class="widget-input widget-select"
+          value={String(model.idleMs.value)}
+          onChange={(event) => change(() => (model.idleMs.value = Number(event.currentTarget.value)))}
+        >
+          {IDLE_LIMIT_CHOICES.map((ms) => (
+            <option key={ms} value={String(ms)}>
+              {formatMs(ms)}
+            </option>
+          ))}
+        </select>
+        <p class="widget-hint">
+          The hop cuts a connection that carries no byte for this long (nginx and AWS load balancers: 60 s by default).
+        </p>
+      </div>
+      <div class="widget-field">
+        <label class="widget-check">
+          <input
+            type="checkbox"
+            checked={model.heartbeats.value}
+            onChange={(event) => change(() => (model.heartbeats.value = event.currentTarget.checked))}
+          />
+          Heartbeats
+        </label>
+        <div class="widget-row">
+          <label for={`${ids}-beat`} class="widget-hint">
+            Heartbeat every
+          </label>
+          <select
+            id={`${ids}-beat`}
+            class="widget-input widget-select"
+            value={String(model.heartbeatMs.value)}
+            disabled={!model.heartbeats.value}
+            onChange={(event) => change(() => (model.heartbeatMs.value = Number(event.currentTarget.value)))}
+          >
+            {HEARTBEAT_CHOICES.map((ms) => (
+              <option key={ms} value={String(ms)}>
+                {formatMs(ms)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <p class="widget-hint">
+          A <code>: heartbeat</code> comment, 13 bytes the browser ignores. Off: the stream asks for one every 60 s, too late for any limit
+          here.
+        </p>
+      </div>
+    </>
+  );
+}
+
+/** Open or close the stream, publish an event, and the stream's state. */
+function StreamButtons({ model, live }: { model: IdleHopModel; live: boolean }) {
+  const state = model.state.value;
+  return (
+    <div class="widget-row widget-wide">
+      {live ? (
+        <button type="button" class="widget-button" onClick={() => model.close()}>
+          Close the stream
+        </button>
+      ) : (
+        <button type="button" class="widget-button widget-primary" onClick={() => model.open()}>
+          Open stream through the hop
+        </button>
+      )}
+      <button type="button" class="widget-button" disabled={!live} onClick={() => void model.publish()}>
+        Publish an event
+      </button>
+      <span class={`widget-badge prod-state-${state}`}>
+        <span class="widget-dot" aria-hidden="true" />
+        {STATE_LABELS[state]}
+      </span>
+    </div>
+  );
+}
+
+function SilenceMeter({ model }: { model: IdleHopModel }) {
   const lastByteAt = model.lastByteAt.value;
   const now = useNow(lastByteAt !== null, 100, model.clock);
   const limit = model.idleMs.value;
