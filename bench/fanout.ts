@@ -11,7 +11,8 @@
  *  - latency, publish → each subscriber's parse (p50/p99), the harness being one
  *    process: the last subscriber of 10 000 also waits for the 9 999 before it;
  *  - CPU per delivery: the server's utime + stime (/proc/<pid>/stat) over the
- *    publishing phase, divided by subscribers × events;
+ *    publishing phase, divided by subscribers × events, and the kernel's part
+ *    of it (stime: one socket write per delivery is a floor no code removes);
  *  - bytes per delivery: what the server wrote (/proc/<pid>/io wchar) over the same phase;
  *  - memory per idle connection: the server's RSS after connecting, minus before;
  * then the ratios to socket.io. Figures only: they depend on the machine.
@@ -21,7 +22,7 @@ import { paths } from '../src/protocol/paths.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
 import { spawnServer, type ServerProcess } from '../tests/integration/helpers/spawn-server.ts';
 import { subscribe, type BenchData, type Subscriber, type Transport } from './fanout/subscribers.ts';
-import { bytesWritten, cpuMicros, ensureFileDescriptors, quantile, rssKib } from './shared/proc-stats.ts';
+import { bytesWritten, cpuTimes, ensureFileDescriptors, quantile, rssKib } from './shared/proc-stats.ts';
 
 const COUNTS = process.argv
   .slice(2)
@@ -43,6 +44,8 @@ interface Figures {
   p50: number;
   p99: number;
   cpuMicrosPerDelivery: number;
+  /** The part of it spent in the kernel. */
+  systemMicrosPerDelivery: number;
   bytesPerDelivery: number;
   kibPerConnection: number;
   missed: number;
@@ -90,7 +93,7 @@ async function measure(transport: Transport, count: number): Promise<Figures> {
   await delay(2000);
   const rssAfter = rssKib(pid);
 
-  const cpuBefore = cpuMicros(pid);
+  const cpuBefore = cpuTimes(pid);
   const bytesBefore = bytesWritten(pid);
   for (let seq = 1; seq <= EVENTS; seq += 1) {
     wanted = seq * count;
@@ -100,7 +103,9 @@ async function measure(transport: Transport, count: number): Promise<Figures> {
     // One event at a time: each is measured fanning out, not queued behind the last.
     await Promise.race([arrived, delay(30_000)]);
   }
-  const cpu = cpuMicros(pid) - cpuBefore;
+  const cpuAfter = cpuTimes(pid);
+  const system = cpuAfter.system - cpuBefore.system;
+  const cpu = cpuAfter.user - cpuBefore.user + system;
   const bytes = bytesWritten(pid) - bytesBefore;
 
   for (const subscriber of subscribers) subscriber.close();
@@ -112,6 +117,7 @@ async function measure(transport: Transport, count: number): Promise<Figures> {
     p50: quantile(sorted, 0.5),
     p99: quantile(sorted, 0.99),
     cpuMicrosPerDelivery: cpu / delivered,
+    systemMicrosPerDelivery: system / delivered,
     bytesPerDelivery: bytes / delivered,
     kibPerConnection: (rssAfter - rssBefore) / count,
     missed: count * EVENTS - delivered,
@@ -139,7 +145,7 @@ function line(f: Figures): string {
   return (
     `${f.transport.padEnd(9)} ${String(f.subscribers).padStart(6)} subscribers × ${EVENTS} events: ` +
     `latency p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms; ` +
-    `CPU ${f.cpuMicrosPerDelivery.toFixed(2)} µs/delivery; ${f.bytesPerDelivery.toFixed(0)} B/delivery; ` +
+    `CPU ${f.cpuMicrosPerDelivery.toFixed(2)} µs/delivery (kernel ${f.systemMicrosPerDelivery.toFixed(2)}); ${f.bytesPerDelivery.toFixed(0)} B/delivery; ` +
     `${f.kibPerConnection.toFixed(1)} KiB/connection` +
     (f.missed > 0 ? `; ${f.missed} deliveries MISSING` : '')
   );

@@ -23,6 +23,7 @@ import { isOriginAllowed } from '../websocket/origin-check.ts';
 import { MessageRateLimiter } from '../websocket/rate-limiter.ts';
 import { RedisChatBackend } from '../websocket/redis-chat-backend.ts';
 import { rejectUpgrade } from '../websocket/reject-upgrade.ts';
+import { textFrame } from '../websocket/text-frame.ts';
 
 /** What the WebSocket endpoint needs from the app. */
 export interface WebSocketEndpointOptions {
@@ -119,7 +120,8 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
         rooms: options.rooms,
       })
     : new InMemoryChatBackend(chatHooks, options.rooms);
-  const encodeEvent = (channel: string, event: ChannelEvent) => encodeMessage({ type: 'event', channel, event });
+  // An `event` message as a whole text frame: built once, written to every subscribed socket.
+  const encodeEvent = (channel: string, event: ChannelEvent) => textFrame(encodeMessage({ type: 'event', channel, event }));
   const fanout = new ChannelFanout(bus, encodeEvent);
   const heartbeat = new Heartbeat({
     intervalMs: heartbeatMs,
@@ -182,14 +184,15 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     wss.handleUpgrade(request, socket, head, (ws) => {
       // `ws` listens for socket errors from here on.
       socket.off('error', onSocketError);
-      accept(ws, request);
+      accept(ws, socket, request);
     });
   }
   // #endregion upgrade
 
-  function accept(ws: WebSocket, request: IncomingMessage): void {
+  function accept(ws: WebSocket, wire: Duplex, request: IncomingMessage): void {
     const connection = new WsConnection({
       socket: ws,
+      wire,
       id: randomUUID(),
       limiter: new MessageRateLimiter({
         ratePerSecond: WS_LIMITS.ratePerSecond,
@@ -349,7 +352,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
           connection.send({ type: 'reset', channel, latestId: read.latestId, reason });
         } else {
           // A replay can overflow a slow reader's buffer and close the connection: it then releases all.
-          for (const event of read.events) connection.sendEncoded(encodeEvent(channel, event));
+          for (const event of read.events) connection.sendFrame(encodeEvent(channel, event));
         }
         subscription.open(read.latestId);
       },
