@@ -6,6 +6,7 @@
  *
  *   node bench/fanout.ts [subscribers…]      (default 1000 5000 10000)
  *   EVENTS=40 node bench/fanout.ts 2000
+ *   TRANSPORTS=long-poll node bench/fanout.ts 1000   (default socket.io,sse,websocket)
  *
  * Per server it prints:
  *  - latency, publish → each subscriber's parse (p50/p99), the harness being one
@@ -34,7 +35,8 @@ const CONNECT_BATCH = 250;
 const CHANNEL = 'bench-fanout';
 // 140 characters: a chat message, so the framing is not the whole cost.
 const TEXT = 'x'.repeat(140);
-const TRANSPORTS: Transport[] = ['socket.io', 'sse', 'websocket'];
+// Long polling on its own: a held poll answered, then the next one accepted, per delivery.
+const TRANSPORTS = (process.env.TRANSPORTS ?? 'socket.io,sse,websocket').split(',') as Transport[];
 
 ensureFileDescriptors(Math.max(...SUBSCRIBER_COUNTS) + 1000);
 
@@ -58,9 +60,10 @@ for (const subscribers of SUBSCRIBER_COUNTS) {
     results.push(figures);
     console.log(line(figures));
   }
-  const base = results.find((r) => r.subscribers === subscribers && r.transport === 'socket.io')!;
-  for (const transport of ['sse', 'websocket'] as const) {
-    const ours = results.find((r) => r.subscribers === subscribers && r.transport === transport)!;
+  const base = results.find((r) => r.subscribers === subscribers && r.transport === 'socket.io');
+  for (const transport of ['sse', 'websocket', 'long-poll'] as const) {
+    const ours = results.find((r) => r.subscribers === subscribers && r.transport === transport);
+    if (!base || !ours) continue;
     console.log(
       `  ${transport.padEnd(9)} / socket.io at ${subscribers}: CPU per delivery ×${(ours.cpuMicrosPerDelivery / base.cpuMicrosPerDelivery).toFixed(2)}, ` +
         `memory per connection ×${(ours.kibPerConnection / base.kibPerConnection).toFixed(2)}, p99 ×${(ours.p99 / base.p99).toFixed(2)}`,
