@@ -92,7 +92,12 @@ function subscribeLongPoll(baseUrl: string, channel: string, onEvent: OnEvent): 
       });
       ask.once('error', (error) => (first ? reject(error) : undefined));
       ask.end(() => {
-        if (first) resolve({ close: () => ((closed = true), agent.destroy()) });
+        if (!first) return;
+        const close = () => {
+          closed = true;
+          agent.destroy();
+        };
+        resolve({ close });
       });
     };
     poll(0, true);
