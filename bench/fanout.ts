@@ -6,12 +6,14 @@
  *
  *   node bench/fanout.ts [subscribers…]      (default 1000 5000 10000)
  *   EVENTS=40 node bench/fanout.ts 2000
+ *   TRANSPORTS=long-poll node bench/fanout.ts 1000   (default socket.io,sse,websocket)
  *
  * Per server it prints:
  *  - latency, publish → each subscriber's parse (p50/p99), the harness being one
  *    process: the last subscriber of 10 000 also waits for the 9 999 before it;
  *  - CPU per delivery: the server's utime + stime (/proc/<pid>/stat) over the
- *    publishing phase, divided by subscribers × events;
+ *    publishing phase, divided by subscribers × events, and the kernel's part
+ *    of it (stime: one socket write per delivery is a floor no code removes);
  *  - bytes per delivery: what the server wrote (/proc/<pid>/io wchar) over the same phase;
  *  - memory per idle connection: the server's RSS after connecting, minus before;
  * then the ratios to socket.io. Figures only: they depend on the machine.
@@ -21,7 +23,7 @@ import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
 import { spawnServer, type ServerProcess } from '../tests/harness/spawn-server.ts';
 import { subscribe, type BenchData, type Subscriber, type Transport } from './fanout/subscribers.ts';
-import { bytesWritten, cpuMicros, ensureFileDescriptors, quantile, rssKib } from './shared/proc-stats.ts';
+import { bytesWritten, cpuTimes, ensureFileDescriptors, quantile, rssKib } from './shared/proc-stats.ts';
 
 const COUNTS = process.argv
   .slice(2)
@@ -33,7 +35,8 @@ const CONNECT_BATCH = 250;
 const CHANNEL = 'bench-fanout';
 // 140 characters: a chat message, so the framing is not the whole cost.
 const TEXT = 'x'.repeat(140);
-const TRANSPORTS: Transport[] = ['socket.io', 'sse', 'websocket'];
+// Long polling on its own: a held poll answered, then the next one accepted, per delivery.
+const TRANSPORTS = (process.env.TRANSPORTS ?? 'socket.io,sse,websocket').split(',') as Transport[];
 
 ensureFileDescriptors(Math.max(...SUBSCRIBER_COUNTS) + 1000);
 
@@ -43,6 +46,8 @@ interface Figures {
   p50: number;
   p99: number;
   cpuMicrosPerDelivery: number;
+  /** The part of it spent in the kernel. */
+  systemMicrosPerDelivery: number;
   bytesPerDelivery: number;
   kibPerConnection: number;
   missed: number;
@@ -55,9 +60,10 @@ for (const subscribers of SUBSCRIBER_COUNTS) {
     results.push(figures);
     console.log(line(figures));
   }
-  const base = results.find((r) => r.subscribers === subscribers && r.transport === 'socket.io')!;
-  for (const transport of ['sse', 'websocket'] as const) {
-    const ours = results.find((r) => r.subscribers === subscribers && r.transport === transport)!;
+  const base = results.find((r) => r.subscribers === subscribers && r.transport === 'socket.io');
+  for (const transport of ['sse', 'websocket', 'long-poll'] as const) {
+    const ours = results.find((r) => r.subscribers === subscribers && r.transport === transport);
+    if (!base || !ours) continue;
     console.log(
       `  ${transport.padEnd(9)} / socket.io at ${subscribers}: CPU per delivery ×${(ours.cpuMicrosPerDelivery / base.cpuMicrosPerDelivery).toFixed(2)}, ` +
         `memory per connection ×${(ours.kibPerConnection / base.kibPerConnection).toFixed(2)}, p99 ×${(ours.p99 / base.p99).toFixed(2)}`,
@@ -90,7 +96,7 @@ async function measure(transport: Transport, count: number): Promise<Figures> {
   await delay(2000);
   const rssAfter = rssKib(pid);
 
-  const cpuBefore = cpuMicros(pid);
+  const cpuBefore = cpuTimes(pid);
   const bytesBefore = bytesWritten(pid);
   for (let seq = 1; seq <= EVENTS; seq += 1) {
     wanted = seq * count;
@@ -100,7 +106,9 @@ async function measure(transport: Transport, count: number): Promise<Figures> {
     // One event at a time: each is measured fanning out, not queued behind the last.
     await Promise.race([arrived, delay(30_000)]);
   }
-  const cpu = cpuMicros(pid) - cpuBefore;
+  const cpuAfter = cpuTimes(pid);
+  const system = cpuAfter.system - cpuBefore.system;
+  const cpu = cpuAfter.user - cpuBefore.user + system;
   const bytes = bytesWritten(pid) - bytesBefore;
 
   for (const subscriber of subscribers) subscriber.close();
@@ -112,6 +120,7 @@ async function measure(transport: Transport, count: number): Promise<Figures> {
     p50: quantile(sorted, 0.5),
     p99: quantile(sorted, 0.99),
     cpuMicrosPerDelivery: cpu / delivered,
+    systemMicrosPerDelivery: system / delivered,
     bytesPerDelivery: bytes / delivered,
     kibPerConnection: (rssAfter - rssBefore) / count,
     missed: count * EVENTS - delivered,
@@ -142,7 +151,7 @@ function line(f: Figures): string {
   return (
     `${f.transport.padEnd(9)} ${String(f.subscribers).padStart(6)} subscribers × ${EVENTS} events: ` +
     `latency p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms; ` +
-    `CPU ${f.cpuMicrosPerDelivery.toFixed(2)} µs/delivery; ${f.bytesPerDelivery.toFixed(0)} B/delivery; ` +
+    `CPU ${f.cpuMicrosPerDelivery.toFixed(2)} µs/delivery (kernel ${f.systemMicrosPerDelivery.toFixed(2)}); ${f.bytesPerDelivery.toFixed(0)} B/delivery; ` +
     `${f.kibPerConnection.toFixed(1)} KiB/connection` +
     (f.missed > 0 ? `; ${f.missed} deliveries MISSING` : '')
   );

@@ -10,11 +10,11 @@
  * sent to when the client has parsed the event, on this process's clock.
  * It prints figures only: timing on a shared machine is never pass/fail.
  *
- * Reading the figures: both clients are woken by the same publish. The server
- * writes the SSE chunk first, but Node flushes a chunked write on the next
- * tick (it corks the socket), after the long poll's answer has gone out in
- * the same turn; sub-millisecond gaps between the two are that, not the
- * technique. The tail (p99, max) is garbage collection and a busy machine.
+ * Reading the figures: both clients are woken by the same publish, and the
+ * server writes each its bytes in the same turn (the SSE chunk straight to the
+ * stream's socket); sub-millisecond gaps between the two are the order of
+ * their listeners, not the technique. The tail (p99, max) is garbage
+ * collection and a busy machine.
  */
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';

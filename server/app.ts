@@ -132,7 +132,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     // With Redis, the chat is shared by every instance too.
     redis,
     presenceTtlMs: config.presenceTtlMs,
-    onSubscribe: (channel, handshake) => channelAccess.touch(channel, handshake),
+    onSubscribe: (channel, cookie) => channelAccess.touch(channel, { headers: { cookie } }),
   });
   const production = createProduction({
     bus,

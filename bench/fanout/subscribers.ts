@@ -3,14 +3,15 @@
  * subscriber of a transport and calls `onEvent` with each event's `seq` (the
  * bench's own counter in the event's data) the moment it is parsed.
  */
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { io } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
+import type { LongPollResponse } from '../../src/protocol/long-polling.ts';
 import { WS_PATH, type ServerMessage } from '../../src/protocol/websocket.ts';
 import { WireParser } from '../../src/protocol/sse-wire-parser.ts';
 
-export type Transport = 'sse' | 'websocket' | 'socket.io';
+export type Transport = 'sse' | 'websocket' | 'long-poll' | 'socket.io';
 
 /** What the bench publishes: its counter, and a payload the size of a chat message. */
 export interface BenchData {
@@ -28,6 +29,7 @@ type OnEvent = (seq: number) => void;
 export function subscribe(transport: Transport, baseUrl: string, channel: string, onEvent: OnEvent): Promise<Subscriber> {
   if (transport === 'sse') return subscribeSse(baseUrl, channel, onEvent);
   if (transport === 'websocket') return subscribeWebSocket(baseUrl, channel, onEvent);
+  if (transport === 'long-poll') return subscribeLongPoll(baseUrl, channel, onEvent);
   return subscribeSocketIo(baseUrl, channel, onEvent);
 }
 
@@ -69,6 +71,45 @@ function subscribeWebSocket(baseUrl: string, channel: string, onEvent: OnEvent):
       if (message.type === 'subscribed') resolve({ close: () => socket.terminate() });
       if (message.type === 'event') onEvent((message.event.data as BenchData).seq);
     });
+  });
+}
+
+/**
+ * A long-poll loop on its own keep-alive connection: each answer's events,
+ * then the next poll from its cursor. Subscribed once the first poll is sent:
+ * an event published before the server holds it is in the log after cursor 0.
+ */
+function subscribeLongPoll(baseUrl: string, channel: string, onEvent: OnEvent): Promise<Subscriber> {
+  const { hostname, port } = new URL(baseUrl);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  let closed = false;
+  return new Promise((resolve, reject) => {
+    const poll = (cursor: number, first: boolean) => {
+      const ask = request(
+        { host: hostname, port, path: apiRoutes.longPoll.path({ channel }, { cursor, timeout: 30_000 }), agent },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            if (closed) return;
+            if (response.statusCode !== 200) return poll(cursor, false);
+            const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as LongPollResponse;
+            for (const event of answer.events) onEvent((event.data as BenchData).seq);
+            poll(answer.cursor, false);
+          });
+        },
+      );
+      ask.once('error', (error) => (first ? reject(error) : undefined));
+      ask.end(() => {
+        if (!first) return;
+        const close = () => {
+          closed = true;
+          agent.destroy();
+        };
+        resolve({ close });
+      });
+    };
+    poll(0, true);
   });
 }
 

@@ -13,13 +13,17 @@ export function rssKib(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 }
 
-/** utime + stime, in µs (a clock tick is 10 ms on most machines: measure long enough). */
-export function cpuMicros(pid: number): number {
+/**
+ * utime and stime, in µs (a clock tick is 10 ms on most machines: measure long enough): time in the process's own code (JavaScript,
+ * V8, libuv) and time in the kernel on its behalf (system calls: on loopback
+ * a socket write also runs the receiver's TCP input, so most of it is there).
+ */
+export function cpuTimes(pid: number): { user: number; system: number } {
   // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks / CLOCK_TICKS_PER_SECOND) * 1e6;
+  const micros = (ticks: string | undefined) => (Number(ticks) / CLOCK_TICKS_PER_SECOND) * 1e6;
+  return { user: micros(fields[11]), system: micros(fields[12]) };
 }
 
 /** Bytes the process handed to write-like system calls (sockets included). */

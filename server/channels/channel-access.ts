@@ -51,7 +51,7 @@ export class ChannelAccess {
   }
 
   /** Claims `channel` for the request's learner, if it has one and nobody owns the channel; never refuses. */
-  touch(channel: string, request: IncomingMessage): void {
+  touch(channel: string, request: Pick<IncomingMessage, 'headers'>): void {
     const learner = learnerOf(request);
     if (learner !== undefined) this.claim(channel, learner);
   }
@@ -77,7 +77,7 @@ export class ChannelAccess {
 }
 
 /** The request's learner id: a valid `rtw_learner` cookie, else undefined (a malformed one counts as none). */
-function learnerOf(request: IncomingMessage): string | undefined {
+function learnerOf(request: Pick<IncomingMessage, 'headers'>): string | undefined {
   const cookie = readLearnerCookie(request);
   return cookie.kind === 'valid' ? cookie.id : undefined;
 }

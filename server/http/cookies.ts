@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
  * undefined when absent. When the browser sends it twice (two paths), the first
  * is the most specific. A quoted value (RFC 6265 §4.1.1) comes without its quotes.
  */
-export function readCookie(request: IncomingMessage, name: string): string | undefined {
+export function readCookie(request: Pick<IncomingMessage, 'headers'>, name: string): string | undefined {
   for (const pair of (request.headers.cookie ?? '').split(';')) {
     const separator = pair.indexOf('=');
     if (separator === -1 || pair.slice(0, separator).trim() !== name) continue;

@@ -16,7 +16,7 @@ export type LearnerCookie =
   | { kind: 'invalid'; value: string };
 
 /** Reads the `rtw_learner` cookie. */
-export function readLearnerCookie(request: IncomingMessage): LearnerCookie {
+export function readLearnerCookie(request: Pick<IncomingMessage, 'headers'>): LearnerCookie {
   const value = readCookie(request, LEARNER_COOKIE);
   if (value === undefined) return { kind: 'absent' };
   return LEARNER_ID_PATTERN.test(value) ? { kind: 'valid', id: value } : { kind: 'invalid', value: value.slice(0, 40) };

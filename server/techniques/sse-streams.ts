@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { chunkSocket, HttpChunk } from '../http/http-chunk.ts';
 
 /** Why a stream ended, for metrics and tests. */
 export type SseStreamEnd = 'client-left' | 'ended' | 'killed' | 'slow-consumer';
@@ -16,15 +18,19 @@ export class SseStream {
   readonly channel: string;
   readonly #response: ServerResponse;
   readonly #maxBufferedBytes: number;
+  /** Where framed chunks go directly, when the response allows it (see {@link chunkSocket}). */
+  readonly #socket: Socket | undefined;
   /** Writes that found the socket's buffer full. */
   congestedWrites = 0;
   /** How the stream ended; `undefined` while open. */
   endedBy: SseStreamEnd | undefined;
 
+  /** `response`'s headers are already sent. */
   constructor(channel: string, response: ServerResponse, maxBufferedBytes: number) {
     this.channel = channel;
     this.#response = response;
     this.#maxBufferedBytes = maxBufferedBytes;
+    this.#socket = chunkSocket(response);
     response.once('close', () => (this.endedBy ??= 'client-left'));
   }
 
@@ -38,10 +44,13 @@ export class SseStream {
   }
 
   // #region write
-  /** Writes wire text (or its bytes); does nothing once the stream has ended. */
-  write(text: string | Buffer): void {
+  /**
+   * Writes wire text, or a chunk framed once for every stream that carries it
+   * (an event, a heartbeat); does nothing once the stream has ended.
+   */
+  write(data: string | HttpChunk): void {
     // An empty chunk would read as the end of a chunked body; there is nothing to send anyway.
-    if (!this.open || text.length === 0) return;
+    if (!this.open || data === '') return;
     // Judged on the backlog earlier writes left, not on this one: a resume's replay is one
     // large write that a healthy reader takes at once. A stalled reader is caught at the
     // next event or heartbeat, so its memory stays bounded by the limit plus one write.
@@ -49,7 +58,10 @@ export class SseStream {
       this.#finish('slow-consumer');
       return;
     }
-    if (!this.#response.write(text)) this.congestedWrites += 1;
+    const chunk = typeof data === 'string' ? new HttpChunk(data) : data;
+    // Straight to the socket, framed already: `response.write()` would frame it again for this stream.
+    const flowing = this.#socket ? this.#socket.write(chunk.framed) : this.#response.write(chunk.payload);
+    if (!flowing) this.congestedWrites += 1;
   }
   // #endregion write
 

@@ -4,7 +4,6 @@ import {
   HEARTBEAT_PARAM,
   LAST_EVENT_ID_PARAM,
   SSE_DEFAULTS,
-  SSE_HEARTBEAT,
   SSE_LIMITS,
   SSE_RESET_EVENT,
   SSE_RESUMING_COMMENT,
@@ -13,9 +12,11 @@ import {
 import type { EventBus } from '../events/event-bus.ts';
 import { ReplayGate } from '../events/replay-gate.ts';
 import type { FaultRegistry } from '../faults/fault-registry.ts';
+import { HttpChunk } from '../http/http-chunk.ts';
 import { readWholeNumberParam } from '../http/query.ts';
 import type { RouteHandler } from '../http/router.ts';
 import { assertValidChannel } from '../http/validate.ts';
+import { type HeartbeatsEnabled, SseHeartbeats } from './sse-heartbeats.ts';
 import { SseStream, type SseStreamRegistry } from './sse-streams.ts';
 
 /** Timings and bounds of the SSE endpoint; tests shrink them. */
@@ -58,6 +59,7 @@ export function sseRoute({ bus, faults, streams, draining, settings }: SseOption
   };
   // One listener for all streams (not one per stream): a drain ends them all.
   draining.addEventListener('abort', () => streams.all().forEach((stream) => stream.end()), { once: true });
+  const heartbeatsEnabled: HeartbeatsEnabled = (channel) => faults.heartbeatsEnabled(channel);
 
   return ({ request, response, url, params }) => {
     const channel = params.channel;
@@ -81,7 +83,7 @@ export function sseRoute({ bus, faults, streams, draining, settings }: SseOption
         heartbeatMs: interval,
         retryMs: faults.retryMs(channel) ?? retryMs,
         maxBufferedBytes,
-        heartbeatsEnabled: () => faults.heartbeatsEnabled(channel),
+        heartbeatsEnabled,
       },
     );
   };
@@ -103,8 +105,12 @@ export interface EventStreamOptions {
   /** A stream with more than this waiting to be sent is cut (see {@link SseStream}). */
   maxBufferedBytes: number;
   /** Asked before each heartbeat comment (a fault can silence them); default always. */
-  heartbeatsEnabled?: () => boolean;
+  heartbeatsEnabled?: HeartbeatsEnabled;
 }
+
+/** The heartbeats of every stream of this process. */
+const heartbeats = new SseHeartbeats();
+const always: HeartbeatsEnabled = () => true;
 
 /**
  * Answers with the events of `channel` on `bus` as one long
@@ -164,15 +170,12 @@ export function streamEvents(
   // #endregion subscribe-then-replay
   // A comment line: EventSource ignores it, but it keeps proxies and NATs from
   // closing an idle connection, and lets the client notice a dead one.
-  const heartbeatsEnabled = options.heartbeatsEnabled ?? (() => true);
-  const heartbeat = setInterval(() => {
-    if (heartbeatsEnabled()) stream.write(SSE_HEARTBEAT);
-  }, options.heartbeatMs);
+  heartbeats.add(stream, options.heartbeatMs, options.heartbeatsEnabled ?? always);
 
   // Every way a stream ends (client left, fault, drain, slow consumer) closes the response: release all.
   response.once('close', () => {
     unsubscribe();
-    clearInterval(heartbeat);
+    heartbeats.delete(stream, options.heartbeatMs);
     streams.delete(stream);
   });
   return stream;
@@ -205,20 +208,21 @@ export function formatEvent(event: ChannelEvent): string {
 }
 // #endregion format-event
 
-const encodedEvents = new WeakMap<ChannelEvent, Buffer>();
+const encodedEvents = new WeakMap<ChannelEvent, HttpChunk>();
 
 /**
- * {@link formatEvent} as bytes, made once per event however many streams
- * carry it: the bus hands every listener the same event object, so the
- * 10 000th stream of a channel writes the bytes the first one made.
+ * {@link formatEvent} as an HTTP chunk, made once per event however many
+ * streams carry it: the bus hands every listener the same event object (with
+ * Redis too, on each instance), so the 10 000th stream of a channel writes
+ * the bytes the first one framed.
  */
-export function encodedEvent(event: ChannelEvent): Buffer {
-  let bytes = encodedEvents.get(event);
-  if (bytes === undefined) {
-    bytes = Buffer.from(formatEvent(event));
-    encodedEvents.set(event, bytes);
+export function encodedEvent(event: ChannelEvent): HttpChunk {
+  let chunk = encodedEvents.get(event);
+  if (chunk === undefined) {
+    chunk = new HttpChunk(formatEvent(event));
+    encodedEvents.set(event, chunk);
   }
-  return bytes;
+  return chunk;
 }
 
 /** The id the client last saw: the `Last-Event-ID` header (sent by EventSource on reconnect), else `?lastEventId=`. */

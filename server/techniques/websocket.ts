@@ -23,6 +23,7 @@ import { isOriginAllowed } from '../websocket/origin-check.ts';
 import { MessageRateLimiter } from '../websocket/rate-limiter.ts';
 import { RedisChatBackend } from '../websocket/redis-chat-backend.ts';
 import { rejectUpgrade } from '../websocket/reject-upgrade.ts';
+import { textFrame } from '../websocket/text-frame.ts';
 
 /** What the WebSocket endpoint needs from the app. */
 export interface WebSocketEndpointOptions {
@@ -43,8 +44,8 @@ export interface WebSocketEndpointOptions {
   redis?: RedisConnection;
   /** With `redis`: how long a member's presence outlives its instance's last renewal (`PRESENCE_TTL_MS`). */
   presenceTtlMs?: number;
-  /** Told of each subscription with the handshake that opened its socket (the learner cookie claims the channel). */
-  onSubscribe?: (channel: string, handshake: IncomingMessage) => void;
+  /** Told of each subscription with the `Cookie` header of the handshake that opened its socket (the learner cookie claims the channel). */
+  onSubscribe?: (channel: string, cookie: string | undefined) => void;
 }
 
 /** `GET /ws`: the upgrade handler and the open connections. */
@@ -80,8 +81,8 @@ const REASONS = {
  */
 export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebSocketEndpoint {
   const { bus, heartbeatMs, allowedOrigins, draining } = options;
-  /** The handshake of each connection, for `onSubscribe`. */
-  const handshakes = new WeakMap<WsConnection, IncomingMessage>();
+  /** The `Cookie` header of each connection's handshake, for `onSubscribe`: that, not the whole request, is kept. */
+  const handshakeCookies = new WeakMap<WsConnection, string>();
   const wss = new WebSocketServer({
     noServer: true,
     // Larger frames are refused with 1009 by `ws` before they are buffered (its default is 100 MiB).
@@ -119,7 +120,8 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
         rooms: options.rooms,
       })
     : new InMemoryChatBackend(chatHooks, options.rooms);
-  const encodeEvent = (channel: string, event: ChannelEvent) => encodeMessage({ type: 'event', channel, event });
+  // An `event` message as a whole text frame: built once, written to every subscribed socket.
+  const encodeEvent = (channel: string, event: ChannelEvent) => textFrame(encodeMessage({ type: 'event', channel, event }));
   const fanout = new ChannelFanout(bus, encodeEvent);
   const heartbeat = new Heartbeat({
     intervalMs: heartbeatMs,
@@ -182,14 +184,15 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     wss.handleUpgrade(request, socket, head, (ws) => {
       // `ws` listens for socket errors from here on.
       socket.off('error', onSocketError);
-      accept(ws, request);
+      accept(ws, socket, request);
     });
   }
   // #endregion upgrade
 
-  function accept(ws: WebSocket, request: IncomingMessage): void {
+  function accept(ws: WebSocket, wire: Duplex, request: IncomingMessage): void {
     const connection = new WsConnection({
       socket: ws,
+      wire,
       id: randomUUID(),
       limiter: new MessageRateLimiter({
         ratePerSecond: WS_LIMITS.ratePerSecond,
@@ -202,9 +205,9 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     });
     // Protocol errors of the peer (oversize frame, invalid UTF-8, bad opcode): `ws` has already
     // sent the close frame with the precise code (1009, 1007, 1002); nothing is left to do here.
-    ws.on('error', () => {});
+    ws.on('error', ignoreError);
     connections.set(ws, connection);
-    handshakes.set(connection, request);
+    if (request.headers.cookie !== undefined) handshakeCookies.set(connection, request.headers.cookie);
     untrackHeartbeat.set(connection, heartbeat.track(ws));
 
     connection.send({
@@ -321,8 +324,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
    * subscription, which sends it once, after the replay.
    */
   function subscribe(connection: WsConnection, channel: string, cursor: number): void {
-    const handshake = handshakes.get(connection);
-    if (handshake) options.onSubscribe?.(channel, handshake);
+    options.onSubscribe?.(channel, handshakeCookies.get(connection));
     if (connection.subscriptions.has(channel)) {
       // Subscribing again restarts from the new cursor.
       unsubscribeFrom(connection, channel);
@@ -349,7 +351,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
           connection.send({ type: 'reset', channel, latestId: read.latestId, reason });
         } else {
           // A replay can overflow a slow reader's buffer and close the connection: it then releases all.
-          for (const event of read.events) connection.sendEncoded(encodeEvent(channel, event));
+          for (const event of read.events) connection.sendFrame(encodeEvent(channel, event));
         }
         subscription.open(read.latestId);
       },
@@ -440,6 +442,9 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     },
   };
 }
+
+/** One listener for every socket, not a closure each. */
+function ignoreError(): void {}
 
 /** `ws` hands a text message over as one Buffer; fragments (`Buffer[]`) and ArrayBuffers only with other settings. */
 function toBuffer(data: RawData): Buffer {

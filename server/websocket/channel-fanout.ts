@@ -3,8 +3,8 @@ import type { EventBus } from '../events/event-bus.ts';
 
 /** One socket's subscription to a channel. */
 export interface ChannelSubscriber {
-  /** Delivers a live event; `payload` is the `event` message, encoded once for every subscriber. */
-  receive(event: ChannelEvent, payload: Buffer): void;
+  /** Delivers a live event; `frame` is the `event` message as a text frame, built once for every subscriber. */
+  receive(event: ChannelEvent, frame: Buffer): void;
   /** The shared log was lost (Redis restarted empty): the subscription must resume from its cursor. */
   lost(): void;
 }
@@ -13,7 +13,7 @@ export interface ChannelSubscriber {
  * The bridge between the event bus and the WebSocket subscribers of this
  * server: **one** bus listener per channel however many sockets follow it
  * (a Redis backplane then needs one subscription per channel, not per
- * socket), and each event is encoded once for all of them. The bus listener
+ * socket), and each event is encoded and framed once for all of them. The bus listener
  * goes away with the channel's last subscriber.
  */
 export class ChannelFanout {
@@ -38,9 +38,9 @@ export class ChannelFanout {
       const unsubscribe = this.#bus.subscribe(
         channel,
         (event) => {
-          const payload = this.#encode(channel, event);
+          const frame = this.#encode(channel, event);
           // A copy: a subscriber closed for being too slow leaves the set while we deliver.
-          for (const each of [...subscribers]) each.receive(event, payload);
+          for (const each of [...subscribers]) each.receive(event, frame);
         },
         () => [...subscribers].forEach((each) => each.lost()),
       );

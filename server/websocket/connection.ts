@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { WS_CLOSE, type Member, type ServerMessage } from '../../src/protocol/websocket.ts';
@@ -11,6 +12,8 @@ import type { MessageRateLimiter } from './rate-limiter.ts';
 /** What a {@link WsConnection} needs from the endpoint that accepted it. */
 export interface WsConnectionOptions {
   socket: WebSocket;
+  /** The TCP socket `socket` runs on (the one `handleUpgrade` was given): frames built once go there. */
+  wire: Duplex;
   id: string;
   limiter: MessageRateLimiter;
   /** Bytes that may wait in the socket's buffers before the reader is judged too slow. */
@@ -44,6 +47,7 @@ export class WsConnection implements ChatParticipant, EncodedRecipient {
    * it (and the leave when the socket closes) must wait too.
    */
   readonly requests = new SerialQueue();
+  readonly #wire: Duplex;
   readonly #maxBufferedBytes: number;
   readonly #release: (connection: WsConnection) => void;
   #closed = false;
@@ -52,6 +56,7 @@ export class WsConnection implements ChatParticipant, EncodedRecipient {
   constructor(options: WsConnectionOptions) {
     this.id = options.id;
     this.socket = options.socket;
+    this.#wire = options.wire;
     this.limiter = options.limiter;
     this.member = { id: options.id, name: '' };
     this.#maxBufferedBytes = options.maxBufferedBytes;
@@ -77,12 +82,29 @@ export class WsConnection implements ChatParticipant, EncodedRecipient {
    * Again Later; the client reconnects and resumes from its cursor.
    */
   sendEncoded(payload: Buffer): boolean {
+    if (!this.#mayWrite()) return false;
+    this.socket.send(payload, { binary: false });
+    return true;
+  }
+
+  /**
+   * Sends a text frame built once for many sockets (`textFrame()`), under
+   * the same limit. It goes straight to the TCP socket: `ws` writes each of its
+   * own frames there whole and at once (no compression is negotiated), so
+   * frames never interleave, and `bufferedAmount` counts these bytes too.
+   */
+  sendFrame(frame: Buffer): boolean {
+    if (!this.#mayWrite()) return false;
+    this.#wire.write(frame);
+    return true;
+  }
+
+  #mayWrite(): boolean {
     if (this.#closed || this.socket.readyState !== WebSocket.OPEN) return false;
     if (this.socket.bufferedAmount > this.#maxBufferedBytes) {
       this.close(WS_CLOSE.tryAgainLater, 'Reading too slowly: reconnect and resume from your cursor');
       return false;
     }
-    this.socket.send(payload, { binary: false });
     return true;
   }
   // #endregion backpressure
@@ -128,12 +150,12 @@ export class ChannelSubscription implements ChannelSubscriber {
   /** `onLost` resubscribes from the last id sent (see {@link ChannelSubscriber.lost}). */
   constructor(connection: WsConnection, channel: string, onLost: (lastId: number | undefined) => void) {
     this.channel = channel;
-    this.#gate = new ReplayGate((_event, payload) => connection.sendEncoded(payload));
+    this.#gate = new ReplayGate((_event, frame) => connection.sendFrame(frame));
     this.#onLost = onLost;
   }
 
-  receive(event: ChannelEvent, payload: Buffer): void {
-    this.#gate.push(event, payload);
+  receive(event: ChannelEvent, frame: Buffer): void {
+    this.#gate.push(event, frame);
   }
 
   lost(): void {
