@@ -2,17 +2,21 @@ import type { APIRequestContext, Locator } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { screenshot } from './screenshot.ts';
 
-type StormDoneEvent = { type: string; data: { aborted?: string }; ts: number };
+type StormDoneEvent = { id: number; type: string; data: { aborted?: string }; ts: number };
 
-/** The channel's `storm-done` event, if any: read page by page, since one long-poll answer holds at most `LONG_POLL_LIMITS.maxEvents`. */
+/**
+ * The channel's latest `storm-done` event, if any: read page by page, since one
+ * long-poll answer holds at most `LONG_POLL_LIMITS.maxEvents`.
+ */
 async function stormDone(request: APIRequestContext, channel: string): Promise<StormDoneEvent | undefined> {
   let cursor = 0;
+  let latest: StormDoneEvent | undefined;
   for (;;) {
     const answer = await request.get(`/api/long-poll/${channel}?cursor=${cursor}&timeout=1000`);
-    if (answer.status() !== 200) return undefined;
+    if (answer.status() !== 200) return latest;
     const page = (await answer.json()) as { events: StormDoneEvent[]; cursor: number };
-    const done = page.events.find((event) => event.type === 'storm-done');
-    if (done || page.events.length === 0) return done;
+    if (page.events.length === 0) return latest;
+    latest = page.events.findLast((event) => event.type === 'storm-done') ?? latest;
     cursor = page.cursor;
   }
 }
@@ -196,36 +200,48 @@ test.describe('the storm widget never leaves a reader guessing', () => {
   });
 
   test('a reload mid-storm gives the run back: the controls work at once, and the slot is free', async ({ page, request }) => {
-    test.setTimeout(120_000);
+    test.setTimeout(180_000);
     const widget = page.locator('[data-widget="reconnect-storm"]');
-    await widget.scrollIntoViewIfNeeded();
-    // Exponential backoff: nobody is back before 3 s after the restart, however busy the machine (timers never
-    // fire early), so the reload lands mid-storm.
-    await widget.getByRole('combobox', { name: 'Clients' }).selectOption('200');
-    await widget.getByRole('radio', { name: 'Exponential backoff' }).check();
-    await widget.getByRole('button', { name: 'Restart the fleet' }).click();
-    await expect(widget).toHaveAttribute('data-phase', 'running', { timeout: 15_000 });
-    await expect(widget.locator('[data-controls-note="busy"]')).toContainText('free up when');
+    // A 200-client full-jitter storm runs for about 10 s, since its last client comes back late. Yet about half
+    // of the keepalive DELETEs that headless Chromium is asked for in pagehide never reach the server (the page
+    // did call fetch: checked by wrapping it), and then the storm ends on its own. So the test tries again, and
+    // passes only once it has seen a reload stop a running storm.
+    let previous: StormDoneEvent | undefined;
+    let aborted: string | undefined;
+    for (let attempt = 1; attempt <= 5 && aborted === undefined; attempt += 1) {
+      await widget.scrollIntoViewIfNeeded();
+      await widget.getByRole('combobox', { name: 'Clients' }).selectOption('200');
+      await widget.getByRole('radio', { name: 'Full jitter' }).check();
+      await widget.getByRole('button', { name: 'Restart the fleet' }).click();
+      await expect(widget).toHaveAttribute('data-phase', 'running', { timeout: 15_000 });
+      await expect(widget.locator('[data-controls-note="busy"]')).toContainText('free up when');
+      await expect(widget).toContainText('clients back after');
 
-    const reloadedAt = Date.now();
-    await page.reload();
-    // The page's pagehide sent DELETE with keepalive (Playwright doesn't report keepalive requests of a page
-    // that is going away; the server does): the storm ended at once, saying why, on the widget's channel.
-    const channel = await page.evaluate(() => Object.entries(sessionStorage).find(([key]) => key.startsWith('rtw:production-storm:'))?.[1]);
-    expect(channel).toMatch(/^prod-/);
-    let done: { data: { aborted?: string }; ts: number } | undefined;
-    await expect
-      .poll(
-        async () => {
-          done = await stormDone(request, channel!);
-          return done !== undefined;
-        },
-        { timeout: 15_000 },
-      )
-      .toBe(true);
-    // On a loaded machine the storm may have ended on its own before the reload: then there was nothing to give back.
-    if (done!.ts >= reloadedAt) expect(done!.data.aborted).toBe('the reader left the page');
-    else console.log('the storm had ended before the reload; pagehide had nothing to give back');
+      await page.reload();
+      // The page's pagehide sent DELETE with keepalive (Playwright doesn't report keepalive requests of a page
+      // that is going away; the server does): the storm ended at once, saying why, on the widget's channel.
+      const channel = await page.evaluate(
+        () => Object.entries(sessionStorage).find(([key]) => key.startsWith('rtw:production-storm:'))?.[1],
+      );
+      expect(channel).toMatch(/^prod-/);
+      let done: StormDoneEvent | undefined;
+      await expect
+        .poll(
+          async () => {
+            done = await stormDone(request, channel!);
+            return done !== undefined && done.id !== previous?.id;
+          },
+          { timeout: 30_000 },
+        )
+        .toBe(true);
+      previous = done;
+      aborted = done!.data.aborted;
+      if (aborted === undefined)
+        console.log(
+          `attempt ${attempt}: the storm ended on its own before the page left (${JSON.stringify({ ...done!.data, bins: undefined })}); trying again`,
+        );
+    }
+    expect(aborted).toBe('the reader left the page');
     await widget.scrollIntoViewIfNeeded();
     // No waiting for the old storm: usable as soon as the script has run.
     await expect(widget.getByRole('button', { name: 'Restart the fleet' })).toBeEnabled();
