@@ -46,7 +46,10 @@ const reachable: ClientDirective = (load, _options, island) => {
       // Only buttons wait; links, labels, checkboxes and radios act natively (their change is held below).
       const button = target.closest('button');
       if (!button) return;
+      // Held means held: once hydrated but before its effects ran, the widget's own handler would
+      // also take this click, and the replay would then press whatever the button had become.
       event.preventDefault();
+      event.stopPropagation();
       presses.push(() => button.isConnected && button.click());
     } else if (event.type === 'keydown') {
       if ((event as KeyboardEvent).key === 'Enter' && target.matches('input, textarea')) {
