@@ -41,43 +41,7 @@ import { learnerFrom } from './progress.ts';
  * reads no body and changes nothing.
  */
 export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access: Pick<ChannelAccess, 'claim'>): void {
-  const knownLessons = new Set(hub.knownLessons);
-
-  /** A learner route: the workshop and the caller's active membership. */
-  const asMember =
-    (handler: (context: RouteContext, workshop: WorkshopRecord, member: MemberRecord) => void | Promise<void>) =>
-    async (context: RouteContext) => {
-      const workshop = await findWorkshop(hub, context.params.code);
-      return handler(context, workshop, await requireMember(hub, workshop, context.request));
-    };
-
-  /** A host route: the workshop, once the secret is checked. */
-  const asHost =
-    (handler: (context: RouteContext, workshop: WorkshopRecord) => void | Promise<void>): RouteHandler =>
-    async (context) => {
-      const workshop = await findWorkshop(hub, context.params.code);
-      requireHost(workshop, context.request);
-      return handler(context, workshop);
-    };
-
-  /** A workshop body, checked against its schema (`src/protocol/request-bodies.ts`). */
-  const readWorkshopBody = <Schema extends z.ZodMiniType>(request: IncomingMessage, schema: Schema) =>
-    readBody(request, schema, { maxBytes: WORKSHOP_LIMITS.maxBodyBytes });
-
-  /** A lesson slug this workbook has. */
-  const knownLesson = (value: string, field: string): string => {
-    if (!knownLessons.has(value)) {
-      // Well-formed, but not a lesson of this workbook: RFC 9110 §15.5.21, as for progress.
-      throw new HttpProblem({
-        status: 422,
-        type: PROBLEM_TYPES.unknownLesson,
-        detail: `This workbook has no lesson ${JSON.stringify(value.slice(0, 80))}; it has ${[...knownLessons].join(', ')}.`,
-        extensions: { field, lessons: [value.slice(0, 80)] },
-      });
-    }
-    return value;
-  };
-
+  const kit = workshopRouteKit(hub);
   router
     .on(apiRoutes.workshops, 'POST', async ({ request, response }) => {
       const { title } = await readWorkshopBody(request, createWorkshopRequest);
@@ -92,9 +56,57 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
 
     .on(apiRoutes.workshop, 'GET', async ({ response, params }) => {
       sendJson(response, 200, hub.publicView(await findWorkshop(hub, params.code)));
-    })
+    });
+  registerLearnerRoutes(router, hub, access, kit);
+  registerHostRoutes(router, hub, kit);
+}
 
-    // #region learner
+/** What the learner and host routes share: who may call them, and the lessons they may name. */
+interface WorkshopRouteKit {
+  /** A learner route: the workshop and the caller's active membership. */
+  asMember(handler: (context: RouteContext, workshop: WorkshopRecord, member: MemberRecord) => void | Promise<void>): RouteHandler;
+  /** A host route: the workshop, once the secret is checked. */
+  asHost(handler: (context: RouteContext, workshop: WorkshopRecord) => void | Promise<void>): RouteHandler;
+  /** A lesson slug this workbook has, or 422 `unknown-lesson` naming `field`. */
+  knownLesson(value: string, field: string): string;
+}
+
+function workshopRouteKit(hub: WorkshopHub): WorkshopRouteKit {
+  const knownLessons = new Set(hub.knownLessons);
+  return {
+    asMember: (handler) => async (context) => {
+      const workshop = await findWorkshop(hub, context.params.code);
+      return handler(context, workshop, await requireMember(hub, workshop, context.request));
+    },
+    asHost: (handler) => async (context) => {
+      const workshop = await findWorkshop(hub, context.params.code);
+      requireHost(workshop, context.request);
+      return handler(context, workshop);
+    },
+    knownLesson(value, field) {
+      if (!knownLessons.has(value)) {
+        // Well-formed, but not a lesson of this workbook: RFC 9110 §15.5.21, as for progress.
+        throw new HttpProblem({
+          status: 422,
+          type: PROBLEM_TYPES.unknownLesson,
+          detail: `This workbook has no lesson ${JSON.stringify(value.slice(0, 80))}; it has ${[...knownLessons].join(', ')}.`,
+          extensions: { field, lessons: [value.slice(0, 80)] },
+        });
+      }
+      return value;
+    },
+  };
+}
+
+/** A workshop body, checked against its schema (`src/protocol/request-bodies.ts`). */
+function readWorkshopBody<Schema extends z.ZodMiniType>(request: IncomingMessage, schema: Schema) {
+  return readBody(request, schema, { maxBytes: WORKSHOP_LIMITS.maxBodyBytes });
+}
+
+// #region learner
+/** A learner's routes: join, their membership, heartbeats, done, and their stream. */
+function registerLearnerRoutes(router: Router, hub: WorkshopHub, access: Pick<ChannelAccess, 'claim'>, kit: WorkshopRouteKit): void {
+  router
     .on(apiRoutes.workshopMembers, 'POST', async ({ request, response, params }) => {
       const workshop = await findWorkshop(hub, params.code);
       const learner = learnerFrom(request);
@@ -109,13 +121,13 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     .on(
       apiRoutes.workshopMe,
       'GET',
-      asMember(({ response }, workshop, member) => sendJson(response, 200, hub.membership(workshop, member))),
+      kit.asMember(({ response }, workshop, member) => sendJson(response, 200, hub.membership(workshop, member))),
     )
 
     .on(
       apiRoutes.workshopMe,
       'DELETE',
-      asMember(async ({ response }, workshop, member) => {
+      kit.asMember(async ({ response }, workshop, member) => {
         await hub.leave(workshop, member);
         response.writeHead(204).end();
       }),
@@ -124,9 +136,9 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     .on(
       apiRoutes.workshopHeartbeat,
       'POST',
-      asMember(async ({ request, response }, workshop, member) => {
+      kit.asMember(async ({ request, response }, workshop, member) => {
         const body = await readWorkshopBody(request, heartbeatRequest);
-        const lesson = body.lesson === null ? null : knownLesson(body.lesson, 'lesson');
+        const lesson = body.lesson === null ? null : kit.knownLesson(body.lesson, 'lesson');
         requireOwnChannels(access, member, body.channels);
         await hub.heartbeat(workshop, member, { lesson, channels: body.channels, streaming: body.streaming !== false });
         response.writeHead(204).end();
@@ -136,7 +148,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     .on(
       apiRoutes.workshopDone,
       'PUT',
-      asMember(async ({ request, response }, workshop, member) => {
+      kit.asMember(async ({ request, response }, workshop, member) => {
         const body = await readWorkshopBody(request, doneRequest);
         sendJson(response, 200, hub.membership(workshop, await hub.setDone(workshop, member, body.done)));
       }),
@@ -145,17 +157,21 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     .on(
       apiRoutes.workshopLearnerStream,
       'GET',
-      asMember(({ request, response, url }, workshop, member) =>
+      kit.asMember(({ request, response, url }, workshop, member) =>
         hub.openLearnerStream(workshop, member, eventStreamSink(request, response), readLastEventId(request, url)),
       ),
-    )
-    // #endregion learner
+    );
+}
+// #endregion learner
 
-    // #region host
+// #region host
+/** The host's routes: each needs the workshop's secret. */
+function registerHostRoutes(router: Router, hub: WorkshopHub, kit: WorkshopRouteKit): void {
+  router
     .on(
       apiRoutes.workshopHostSession,
       'POST',
-      asHost(({ request, response }, workshop) => {
+      kit.asHost(({ request, response }, workshop) => {
         const secret = presentedHostSecret(request)!;
         response.writeHead(204, { 'Set-Cookie': hostSetCookie(workshop.code, secret, request) }).end();
       }),
@@ -164,7 +180,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     .on(
       apiRoutes.workshopHost,
       'GET',
-      asHost(async ({ request, response }, workshop) =>
+      kit.asHost(async ({ request, response }, workshop) =>
         sendJson(response, 200, (await hub.snapshot(workshop, requestOrigin(request))) satisfies HostSnapshot),
       ),
     )
@@ -172,7 +188,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     .on(
       apiRoutes.workshopHostStream,
       'GET',
-      asHost(({ request, response, url }, workshop) =>
+      kit.asHost(({ request, response, url }, workshop) =>
         hub.openHostStream(workshop, eventStreamSink(request, response), readLastEventId(request, url)),
       ),
     )
@@ -180,16 +196,16 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     .on(
       apiRoutes.workshopGoto,
       'POST',
-      asHost(async ({ request, response }, workshop) => {
+      kit.asHost(async ({ request, response }, workshop) => {
         const body = await readWorkshopBody(request, gotoRequest);
-        sendJson(response, 200, await hub.goto(workshop, knownLesson(body.lesson, 'lesson'), requestOrigin(request)));
+        sendJson(response, 200, await hub.goto(workshop, kit.knownLesson(body.lesson, 'lesson'), requestOrigin(request)));
       }),
     )
 
     .on(
       apiRoutes.workshopBroadcast,
       'POST',
-      asHost(async ({ request, response }, workshop) => {
+      kit.asHost(async ({ request, response }, workshop) => {
         const { text } = await readWorkshopBody(request, broadcastRequest);
         const receipt: BroadcastReceipt = await hub.broadcast(workshop, text);
         sendJson(response, 202, receipt);
@@ -199,7 +215,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     .on(
       apiRoutes.workshopState,
       'PUT',
-      asHost(async ({ request, response }, workshop) => {
+      kit.asHost(async ({ request, response }, workshop) => {
         const { state } = await readWorkshopBody(request, workshopStateRequest);
         sendJson(response, 200, await hub.setState(workshop, state, requestOrigin(request)));
       }),
@@ -208,7 +224,7 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
     .on(
       apiRoutes.workshopResults,
       'GET',
-      asHost(async ({ response }, workshop) => {
+      kit.asHost(async ({ response }, workshop) => {
         const csv = await hub.resultsCsv(workshop);
         response.writeHead(200, {
           'Content-Type': 'text/csv; charset=utf-8',
@@ -220,8 +236,8 @@ export function registerWorkshopRoutes(router: Router, hub: WorkshopHub, access:
         response.end(csv);
       }),
     );
-  // #endregion host
 }
+// #endregion host
 
 /**
  * The workshop named by the URL's code (normalized: "k7q-x2m" works).

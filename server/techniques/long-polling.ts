@@ -65,140 +65,9 @@ const RETRY_AFTER_SECONDS = 1;
  * each answer, so nothing is missed or delivered twice between two polls.
  */
 export function createLongPolling({ bus, faults, draining }: LongPollingOptions): LongPolling {
-  /** Held polls and how to end each one when the server (or their channel) drains. */
-  const held = new Map<(retryAfterSeconds?: number) => void, string>();
-  draining.addEventListener('abort', () => [...held.keys()].forEach((drain) => drain()), { once: true });
-
-  /** The poll's answer from a read of the log, or `undefined` when it holds nothing after the cursor. */
-  function answerFrom(read: LogRead): PollOutcome | undefined {
-    // A cursor the log cannot continue from (evicted, or ahead after a restart) is answered at once,
-    // even with no events: holding would skip everything between the log's newest id and the cursor.
-    if (read.events.length === 0 && !read.reset) return undefined;
-    const events: ChannelEvent[] = read.events.slice(0, LONG_POLL_LIMITS.maxEvents);
-    const cursor = events.at(-1)?.id ?? read.latestId;
-    return read.reset ? { kind: 'events', events, cursor, reset: true } : { kind: 'events', events, cursor };
-  }
-
-  // #region hold
-  /**
-   * The heart of long polling. Answer at once when the log has events after
-   * the cursor; otherwise hold the request open until the first of:
-   *   - an event is published on the channel → 200 with the events,
-   *   - the timeout passes                    → 204, the client asks again,
-   *   - the client goes away                  → nothing to send,
-   *   - the server starts draining            → 503, retry (elsewhere).
-   * The first one settles the poll, and settling releases the subscription
-   * and the timer: a thousand abandoned polls leave nothing behind.
-   */
-  function hold(poll: Poll, reply: (outcome: PollOutcome) => void): void {
-    let settled = false;
-    const settle = (outcome: PollOutcome) => {
-      if (settled) return;
-      settled = true;
-      unsubscribe();
-      clearTimeout(timer);
-      held.delete(onDrain);
-      reply(outcome);
-    };
-    // Subscribe *before* reading the log, so an event published in between cannot slip past;
-    // the gate drops it if the read already had it. No sleep loop: the bus calls us the moment
-    // an event is published, on whichever instance it was published.
-    const gate = new ReplayGate((event) => settle({ kind: 'events', events: [event], cursor: event.id }));
-    // The shared log was lost (Redis restarted empty): answer 204, the next poll's cursor gets a reset.
-    const unsubscribe = bus.subscribe(poll.channel, gate.push, () => settle({ kind: 'timeout' }));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const onDrain = (retryAfterSeconds?: number) => settle({ kind: 'draining', retryAfterSeconds });
-    held.set(onDrain, poll.channel);
-    // 'close' fires when the client aborts or its connection drops (and, harmlessly, after we answer).
-    poll.response.once('close', () => settle({ kind: 'gone' }));
-
-    // Already something after the cursor? Then there is nothing to wait for.
-    bus.since(poll.channel, poll.cursor).then(
-      (read) => {
-        if (settled) return; // the client left, or the server drained, during the read
-        const waiting = answerFrom(read);
-        if (waiting) settle(waiting);
-        else if (draining.aborted) settle({ kind: 'draining' });
-        else {
-          // The hold counts from here: `timeout=0` is a plain poll, answered after the read.
-          timer = setTimeout(() => settle({ kind: 'timeout' }), poll.timeoutMs);
-          gate.open(read.latestId);
-        }
-      },
-      () => settle({ kind: 'unavailable' }),
-    );
-  }
-  // #endregion hold
-
-  /** Sends the outcome, applying the channel's `drop-next-response` and `slow` faults to answers with events. */
-  function reply(poll: Poll, outcome: PollOutcome): void {
-    const { response } = poll;
-    switch (outcome.kind) {
-      case 'gone':
-        return;
-      case 'timeout':
-        // Nothing happened: 204 has no body (RFC 9110 §15.3.5); the client polls again with the same cursor.
-        dropBodyHeaders(response);
-        response.writeHead(204, { 'Cache-Control': 'no-store' }).end();
-        return;
-      case 'unavailable':
-        sendProblem(response, {
-          status: 503,
-          type: PROBLEM_TYPES.backendUnavailable,
-          detail: 'The event log cannot be reached right now; poll again with the same cursor.',
-          headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
-        });
-        return;
-      case 'draining':
-        sendProblem(response, {
-          status: 503,
-          type: PROBLEM_TYPES.draining,
-          detail: 'The server is restarting; poll again with the same cursor.',
-          // The next poll should open a new connection, which a load balancer can send to another instance.
-          headers: { 'Retry-After': String(outcome.retryAfterSeconds ?? RETRY_AFTER_SECONDS), Connection: 'close' },
-        });
-        return;
-      case 'events': {
-        const delayMs = faults.slowDelayMs(poll.channel);
-        if (delayMs === 0) return void sendEvents(poll, outcome);
-        // The `slow` fault delays the answer only: the events were already taken when the poll woke.
-        const send = () => {
-          clearTimeout(timer);
-          held.delete(send);
-          void sendEvents(poll, outcome);
-        };
-        const timer = setTimeout(send, delayMs);
-        held.set(send, poll.channel); // a drain sends it at once
-        response.once('close', () => {
-          clearTimeout(timer);
-          held.delete(send);
-        });
-      }
-    }
-  }
-
-  async function sendEvents(poll: Poll, { events, cursor, reset }: LongPollResponse): Promise<void> {
-    if (poll.response.destroyed) return;
-    const body: LongPollResponse = reset ? { events, cursor, reset } : { events, cursor };
-    // Taken only for an answer about to be sent, so exactly one is lost (with Redis: across instances).
-    // A fault that cannot be checked now (Redis down) counts as not armed: the events are ready.
-    const drop = await Promise.resolve(faults.takeDropNextResponse(poll.channel)).catch(() => false);
-    if (poll.response.destroyed) return;
-    if (drop) {
-      // The lost response: the events were taken, then the connection dies halfway through the body.
-      // Dying before the first byte would not do: browsers silently resend a request whose reused
-      // keep-alive connection closed with no answer, and the loss would never be seen. Cut mid-body,
-      // the client sees a network error and must ask again with its old cursor to get the events.
-      const json = JSON.stringify(body);
-      poll.response.writeHead(200, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'Content-Length': Buffer.byteLength(json),
-      });
-      poll.response.write(json.slice(0, Math.floor(json.length / 2)), () => poll.response.destroy());
-      return;
-    }
-    sendJson(poll.response, 200, body);
-  }
+  const held = new HeldPolls();
+  draining.addEventListener('abort', () => held.drain(), { once: true });
+  const waiting: Waiting = { bus, draining, held };
 
   const route: RouteHandler = async ({ response, url, params }) => {
     const channel = params.channel;
@@ -215,18 +84,184 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
     }
     response.setHeader('Cache-Control', 'no-store');
     const poll: Poll = { channel, cursor, timeoutMs, response };
-    hold(poll, (outcome) => reply(poll, outcome));
+    hold(poll, waiting, (outcome) => reply(poll, outcome, faults, held));
   };
 
   return {
     route,
-    heldPolls: (channel) => (channel === undefined ? held.size : [...held.values()].filter((name) => name === channel).length),
-    drainChannel(channel, retryAfterSeconds) {
-      const onChannel = [...held].filter(([, name]) => name === channel).map(([drain]) => drain);
-      onChannel.forEach((drain) => drain(retryAfterSeconds));
-      return onChannel.length;
-    },
+    heldPolls: (channel) => held.count(channel),
+    drainChannel: (channel, retryAfterSeconds) => held.drain(channel, retryAfterSeconds),
   };
+}
+
+/**
+ * Held polls (and answers the `slow` fault delays), each with how to end it
+ * at once when the server, or its channel, drains.
+ */
+class HeldPolls {
+  readonly #channels = new Map<(retryAfterSeconds?: number) => void, string>();
+
+  add(channel: string, drain: (retryAfterSeconds?: number) => void): void {
+    this.#channels.set(drain, channel);
+  }
+
+  delete(drain: (retryAfterSeconds?: number) => void): void {
+    this.#channels.delete(drain);
+  }
+
+  /** Polls held on `channel`, or in all. */
+  count(channel?: string): number {
+    if (channel === undefined) return this.#channels.size;
+    return [...this.#channels.values()].filter((name) => name === channel).length;
+  }
+
+  /**
+   * Ends the polls held on `channel` (or all) with 503.
+   * @returns how many it ended.
+   */
+  drain(channel?: string, retryAfterSeconds?: number): number {
+    const draining = [...this.#channels].filter(([, name]) => channel === undefined || name === channel).map(([drain]) => drain);
+    for (const drain of draining) drain(retryAfterSeconds);
+    return draining.length;
+  }
+}
+
+/** What a held poll waits on. */
+interface Waiting {
+  bus: EventBus;
+  draining: AbortSignal;
+  held: HeldPolls;
+}
+
+// #region hold
+/**
+ * The heart of long polling. Answer at once when the log has events after
+ * the cursor; otherwise hold the request open until the first of:
+ *   - an event is published on the channel → 200 with the events,
+ *   - the timeout passes                    → 204, the client asks again,
+ *   - the client goes away                  → nothing to send,
+ *   - the server starts draining            → 503, retry (elsewhere).
+ * The first one settles the poll, and settling releases the subscription
+ * and the timer: a thousand abandoned polls leave nothing behind.
+ */
+function hold(poll: Poll, { bus, draining, held }: Waiting, reply: (outcome: PollOutcome) => void): void {
+  let settled = false;
+  const settle = (outcome: PollOutcome) => {
+    if (settled) return;
+    settled = true;
+    unsubscribe();
+    clearTimeout(timer);
+    held.delete(onDrain);
+    reply(outcome);
+  };
+  // Subscribe *before* reading the log, so an event published in between cannot slip past;
+  // the gate drops it if the read already had it. No sleep loop: the bus calls us the moment
+  // an event is published, on whichever instance it was published.
+  const gate = new ReplayGate((event) => settle({ kind: 'events', events: [event], cursor: event.id }));
+  // The shared log was lost (Redis restarted empty): answer 204, the next poll's cursor gets a reset.
+  const unsubscribe = bus.subscribe(poll.channel, gate.push, () => settle({ kind: 'timeout' }));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onDrain = (retryAfterSeconds?: number) => settle({ kind: 'draining', retryAfterSeconds });
+  held.add(poll.channel, onDrain);
+  // 'close' fires when the client aborts or its connection drops (and, harmlessly, after we answer).
+  poll.response.once('close', () => settle({ kind: 'gone' }));
+
+  // Already something after the cursor? Then there is nothing to wait for.
+  bus.since(poll.channel, poll.cursor).then(
+    (read) => {
+      if (settled) return; // the client left, or the server drained, during the read
+      const waiting = answerFrom(read);
+      if (waiting) settle(waiting);
+      else if (draining.aborted) settle({ kind: 'draining' });
+      else {
+        // The hold counts from here: `timeout=0` is a plain poll, answered after the read.
+        timer = setTimeout(() => settle({ kind: 'timeout' }), poll.timeoutMs);
+        gate.open(read.latestId);
+      }
+    },
+    () => settle({ kind: 'unavailable' }),
+  );
+}
+// #endregion hold
+
+/** The poll's answer from a read of the log, or `undefined` when it holds nothing after the cursor. */
+function answerFrom(read: LogRead): PollOutcome | undefined {
+  // A cursor the log cannot continue from (evicted, or ahead after a restart) is answered at once,
+  // even with no events: holding would skip everything between the log's newest id and the cursor.
+  if (read.events.length === 0 && !read.reset) return undefined;
+  const events: ChannelEvent[] = read.events.slice(0, LONG_POLL_LIMITS.maxEvents);
+  const cursor = events.at(-1)?.id ?? read.latestId;
+  return read.reset ? { kind: 'events', events, cursor, reset: true } : { kind: 'events', events, cursor };
+}
+
+/** Sends the outcome, applying the channel's `drop-next-response` and `slow` faults to answers with events. */
+function reply(poll: Poll, outcome: PollOutcome, faults: LongPollingOptions['faults'], held: HeldPolls): void {
+  const { response } = poll;
+  switch (outcome.kind) {
+    case 'gone':
+      return;
+    case 'timeout':
+      // Nothing happened: 204 has no body (RFC 9110 §15.3.5); the client polls again with the same cursor.
+      dropBodyHeaders(response);
+      response.writeHead(204, { 'Cache-Control': 'no-store' }).end();
+      return;
+    case 'unavailable':
+      sendProblem(response, {
+        status: 503,
+        type: PROBLEM_TYPES.backendUnavailable,
+        detail: 'The event log cannot be reached right now; poll again with the same cursor.',
+        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+      });
+      return;
+    case 'draining':
+      sendProblem(response, {
+        status: 503,
+        type: PROBLEM_TYPES.draining,
+        detail: 'The server is restarting; poll again with the same cursor.',
+        // The next poll should open a new connection, which a load balancer can send to another instance.
+        headers: { 'Retry-After': String(outcome.retryAfterSeconds ?? RETRY_AFTER_SECONDS), Connection: 'close' },
+      });
+      return;
+    case 'events': {
+      const delayMs = faults.slowDelayMs(poll.channel);
+      if (delayMs === 0) return void sendEvents(poll, outcome, faults);
+      // The `slow` fault delays the answer only: the events were already taken when the poll woke.
+      const send = () => {
+        clearTimeout(timer);
+        held.delete(send);
+        void sendEvents(poll, outcome, faults);
+      };
+      const timer = setTimeout(send, delayMs);
+      held.add(poll.channel, send); // a drain sends it at once
+      response.once('close', () => {
+        clearTimeout(timer);
+        held.delete(send);
+      });
+    }
+  }
+}
+
+async function sendEvents(poll: Poll, { events, cursor, reset }: LongPollResponse, faults: LongPollingOptions['faults']): Promise<void> {
+  if (poll.response.destroyed) return;
+  const body: LongPollResponse = reset ? { events, cursor, reset } : { events, cursor };
+  // Taken only for an answer about to be sent, so exactly one is lost (with Redis: across instances).
+  // A fault that cannot be checked now (Redis down) counts as not armed: the events are ready.
+  const drop = await Promise.resolve(faults.takeDropNextResponse(poll.channel)).catch(() => false);
+  if (poll.response.destroyed) return;
+  if (drop) {
+    // The lost response: the events were taken, then the connection dies halfway through the body.
+    // Dying before the first byte would not do: browsers silently resend a request whose reused
+    // keep-alive connection closed with no answer, and the loss would never be seen. Cut mid-body,
+    // the client sees a network error and must ask again with its old cursor to get the events.
+    const json = JSON.stringify(body);
+    poll.response.writeHead(200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(json),
+    });
+    poll.response.write(json.slice(0, Math.floor(json.length / 2)), () => poll.response.destroy());
+    return;
+  }
+  sendJson(poll.response, 200, body);
 }
 
 /**

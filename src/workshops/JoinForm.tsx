@@ -1,9 +1,11 @@
+import type { RefObject } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { JOIN_CODE_PATTERN, WORKSHOP_LIMITS, normalizeJoinCode, type PublicWorkshop } from '../protocol/workshops.ts';
+import { WORKSHOP_LIMITS, normalizeJoinCode, type PublicWorkshop } from '../protocol/workshops.ts';
 import { errorMessage } from '../widgets/shared/http.ts';
 import { useHydrated } from '../islands/use-hydrated.ts';
 import { createWorkshopClient } from './client.ts';
 import { fromMembership, readMembership, writeMembership, type StoredMembership } from './membership.ts';
+import { useWorkshopPreview } from './use-workshop-preview.ts';
 import { codeProblem, nameProblem } from './validation.ts';
 import './workshops.css';
 
@@ -19,8 +21,6 @@ export default function JoinForm() {
   const hydrated = useHydrated();
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
-  const [preview, setPreview] = useState<PublicWorkshop | null>(null);
-  const [previewError, setPreviewError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [joining, setJoining] = useState(false);
   const [joined, setJoined] = useState<StoredMembership | null>(null);
@@ -45,20 +45,7 @@ export default function JoinForm() {
   }, [hydrated, fromLink]);
 
   // The title, once the code is complete, so people see they are joining the right room.
-  useEffect(() => {
-    const normalized = normalizeJoinCode(code);
-    setPreview(null);
-    setPreviewError(null);
-    if (!JOIN_CODE_PATTERN.test(normalized)) return;
-    let current = true;
-    client.workshop(normalized).then(
-      (workshop) => current && setPreview(workshop),
-      (failure) => current && setPreviewError(errorMessage(failure)),
-    );
-    return () => {
-      current = false;
-    };
-  }, [code]);
+  const { preview, previewError } = useWorkshopPreview(client, code);
 
   async function join(event: Event) {
     event.preventDefault();
@@ -98,48 +85,10 @@ export default function JoinForm() {
       <form class="workshop-form" onSubmit={join} noValidate>
         <fieldset disabled={!hydrated || joining}>
           <legend class="visually-hidden">Join a workshop</legend>
-          <div class="workshop-fields">
-            <div class="workshop-field">
-              <label for={`${ids}-code`}>Join code</label>
-              <input
-                id={`${ids}-code`}
-                class="workshop-input workshop-code-input"
-                name="code"
-                autocomplete="off"
-                autocapitalize="characters"
-                spellcheck={false}
-                required
-                maxLength={12}
-                value={code}
-                onInput={(event) => setCode(event.currentTarget.value)}
-                aria-describedby={`${ids}-preview`}
-              />
-            </div>
-            <div class="workshop-field">
-              <label for={`${ids}-name`}>Your name</label>
-              <input
-                id={`${ids}-name`}
-                ref={nameInput}
-                class="workshop-input"
-                name="name"
-                autocomplete="nickname"
-                required
-                maxLength={WORKSHOP_LIMITS.maxNameLength * 2}
-                value={name}
-                onInput={(event) => setName(event.currentTarget.value)}
-              />
-            </div>
-            <button type="submit" class="button workshop-submit">
-              {joining ? 'Joining…' : 'Join'}
-            </button>
-          </div>
+          <JoinFields ids={ids} code={code} name={name} joining={joining} nameInput={nameInput} onCode={setCode} onName={setName} />
         </fieldset>
         <p id={`${ids}-preview`} class="workshop-muted workshop-preview" aria-live="polite">
-          {preview
-            ? preview.state === 'locked'
-              ? `“${preview.title}” is locked: nobody new can join.`
-              : `Workshop: ${preview.title}`
-            : (previewError ?? '')}
+          {preview ? previewLine(preview) : (previewError ?? '')}
         </p>
         {error && (
           <p class="workshop-error" role="alert">
@@ -149,4 +98,60 @@ export default function JoinForm() {
       </form>
     </section>
   );
+}
+
+/** The two inputs and the submit button; `ids` prefixes their ids, as in the form's labels. */
+function JoinFields(props: {
+  ids: string;
+  code: string;
+  name: string;
+  joining: boolean;
+  /** Focused when the page came from a `/?join=CODE` link. */
+  nameInput: RefObject<HTMLInputElement>;
+  onCode: (code: string) => void;
+  onName: (name: string) => void;
+}) {
+  const { ids, code, name, joining, nameInput, onCode, onName } = props;
+  return (
+    <div class="workshop-fields">
+      <div class="workshop-field">
+        <label for={`${ids}-code`}>Join code</label>
+        <input
+          id={`${ids}-code`}
+          class="workshop-input workshop-code-input"
+          name="code"
+          autocomplete="off"
+          autocapitalize="characters"
+          spellcheck={false}
+          required
+          maxLength={12}
+          value={code}
+          onInput={(event) => onCode(event.currentTarget.value)}
+          aria-describedby={`${ids}-preview`}
+        />
+      </div>
+      <div class="workshop-field">
+        <label for={`${ids}-name`}>Your name</label>
+        <input
+          id={`${ids}-name`}
+          ref={nameInput}
+          class="workshop-input"
+          name="name"
+          autocomplete="nickname"
+          required
+          maxLength={WORKSHOP_LIMITS.maxNameLength * 2}
+          value={name}
+          onInput={(event) => onName(event.currentTarget.value)}
+        />
+      </div>
+      <button type="submit" class="button workshop-submit">
+        {joining ? 'Joining…' : 'Join'}
+      </button>
+    </div>
+  );
+}
+
+/** The preview under the form: the workshop's title, or that it takes nobody new. */
+function previewLine(preview: PublicWorkshop): string {
+  return preview.state === 'locked' ? `“${preview.title}” is locked: nobody new can join.` : `Workshop: ${preview.title}`;
 }
