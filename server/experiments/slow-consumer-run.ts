@@ -92,7 +92,11 @@ export class SlowConsumerRun implements ExperimentRun {
     this.#reader = new Reader({ target, channel: this.#firehose, bytesPerSecond, cursor });
     this.#timers.every(limits.sampleMs, () => this.#sample());
     this.#timers.every(PUBLISH_TICK_MS, () => this.#publishBatch());
-    this.#timers.after(limits.maxRunMs, () => this.finish());
+    // A cut run is ended by its aftermath instead (at most two AFTERMATH_TIMEOUT_MS waits), with the
+    // resume it reports: on a busy machine the cut can come late, and ending at maxRunMs lost the resume.
+    this.#timers.after(limits.maxRunMs, () => {
+      if (!this.#cut) this.finish();
+    });
     void this.#reader.ended.then(() => {
       // Ended before any cut (e.g. the server began draining): nothing more to watch.
       if (!this.#cut) this.finish(this.#connected ? 'the connection ended before the server cut it' : 'the consumer could not connect');

@@ -137,6 +137,11 @@ describe('the slow-consumer widget model', () => {
     );
     assert.match(context.model.status.value, /^At 900 ms the server closed the WebSocket with 1013 Try Again Later/);
     source.emit(PRODUCTION_EVENTS.slowDone, JSON.stringify({ run: 'slow-ws', t: 3_000, cut: true, maxServerBufferedBytes: 1 }));
+    // No resume came before the end: the status must not claim one.
+    assert.equal(
+      context.model.status.value,
+      'Done: the server protected itself from the slow consumer; the run ended before the consumer came back.',
+    );
 
     const next = await startRun(context, 'slow-fast');
     next.emit(PRODUCTION_EVENTS.slowDone, JSON.stringify({ run: 'slow-fast', t: 10_000, cut: false, maxServerBufferedBytes: 2_400 }));

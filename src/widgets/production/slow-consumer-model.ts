@@ -122,7 +122,9 @@ export function createSlowConsumerModel(client: ProductionClient): SlowConsumerM
         status.value = done.aborted
           ? `The experiment stopped early: ${done.aborted}.`
           : done.cut
-            ? 'Done: the server protected itself from the slow consumer, which then resumed from its cursor.'
+            ? run.value?.resumed
+              ? 'Done: the server protected itself from the slow consumer, which then resumed from its cursor.'
+              : 'Done: the server protected itself from the slow consumer; the run ended before the consumer came back.'
             : `Done: in ${formatMs(done.t)} the consumer kept up, and the server never held more than ${formatBytes(done.maxServerBufferedBytes)} for it.`;
       });
     },

@@ -3,10 +3,10 @@
  * only in secure contexts (HTTPS or localhost), and a workshop on a LAN is
  * served over plain HTTP, so fall back to `getRandomValues` (available
  * everywhere) for 122 random bits.
+ * @param c the Web Crypto to draw from (tests pass one without `randomUUID`).
  */
-export function randomClientId(): string {
-  const c = globalThis.crypto;
-  if (typeof c?.randomUUID === 'function') return c.randomUUID();
+export function randomClientId(c: Pick<Crypto, 'getRandomValues'> & Partial<Pick<Crypto, 'randomUUID'>> = globalThis.crypto): string {
+  if (typeof c.randomUUID === 'function') return c.randomUUID();
   const bytes = new Uint8Array(16);
   c.getRandomValues(bytes);
   bytes[6] = (bytes[6]! & 0x0f) | 0x40;
