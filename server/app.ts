@@ -43,6 +43,7 @@ import { createProduction, type ProductionSettings } from './experiments/product
 import { readKnownLessons } from './progress/known-lessons.ts';
 import { startBuildRoute } from './routes/builds.ts';
 import { publishEventRoute } from './routes/channel-events.ts';
+import { exerciseSandboxRoute } from './routes/exercise-sandbox.ts';
 import { injectFaultRoute } from './routes/faults.ts';
 import { livenessRoute, readinessRoute } from './routes/health.ts';
 import { startJobRoute } from './routes/jobs.ts';
@@ -222,7 +223,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
         settings: sseSettings,
       }),
     )
-    .on(apiRoutes.builds, 'POST', startBuildRoute(builds, channelAccess));
+    .on(apiRoutes.builds, 'POST', startBuildRoute(builds, channelAccess))
+    .on(apiRoutes.exerciseSandbox, 'GET', exerciseSandboxRoute());
   registerLabRoutes(router, labs);
   registerWorkshopRoutes(router, workshops, channelAccess);
   production.register(router);

@@ -84,6 +84,9 @@ export const apiRoutes = {
   sse: route('/api/sse/:channel', ['GET']),
   builds: route('/api/builds', ['POST']),
 
+  /** The frame that runs a learner's own code (`text/html`, its own policy; `src/exercises/sandbox-frame.js`). */
+  exerciseSandbox: route('/api/exercise-sandbox', ['GET']),
+
   /** The reader's progress, for the learner in the `rtw_learner` cookie (`src/protocol/progress.ts`). */
   progress: route('/api/progress', ['GET', 'PUT', 'DELETE']),
 
