@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import type { ExerciseRun } from '../../src/protocol/exercise-runs.ts';
@@ -171,4 +172,18 @@ test('the worker counts requests and refuses those past the run’s limit', asyn
   expect(errors(result)).toEqual([
     expect.objectContaining({ message: 'Error: This run may send 2 requests at most: this fetch was not sent.', line: 2 }),
   ]);
+});
+
+test('lesson 2’s reference solution polls a real job to its end, then stops', async ({ page }) => {
+  const solution = readFileSync(new URL('../../content/exercises/short-polling/etag-poller/solution.js', import.meta.url), 'utf8');
+  const result = await runInFrame(page, solution, await realRun(page), { limitMs: 20_000 });
+
+  expect(result.ended).toBe('returned');
+  expect(errors(result)).toEqual([]);
+  const lines = logs(result);
+  expect(lines.at(-2)).toMatch(/^200: (succeeded|failed) /);
+  expect(lines.at(-1)).toBe('The job has ended: no more polls.');
+  // One request per answer it logged: nothing after the terminal state.
+  const answers = lines.filter((line) => /^(200|304):/.test(line)).length;
+  expect(result.messages.filter((message) => message.kind === 'requests').at(-1)?.count).toBe(answers);
 });
