@@ -184,6 +184,6 @@ test('lesson 2’s reference solution polls a real job to its end, then stops', 
   expect(lines.at(-2)).toMatch(/^200: (succeeded|failed) /);
   expect(lines.at(-1)).toBe('The job has ended: no more polls.');
   // One request per answer it logged: nothing after the terminal state.
-  const answers = lines.filter((line) => /^(200|304):/.test(line)).length;
+  const answers = lines.filter((line) => /^(200|304):/.test(line ?? '')).length;
   expect(result.messages.filter((message) => message.kind === 'requests').at(-1)?.count).toBe(answers);
 });
