@@ -1,7 +1,37 @@
-import { javascript } from '@codemirror/lang-javascript';
+import { closeBrackets, closeBracketsKeymap } from '@codemirror/autocomplete';
+import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
+import { javascriptLanguage } from '@codemirror/lang-javascript';
+import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { Compartment, EditorState } from '@codemirror/state';
 import { oneDark } from '@codemirror/theme-one-dark';
-import { basicSetup, EditorView } from 'codemirror';
+import {
+  drawSelection,
+  EditorView,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  keymap,
+  lineNumbers,
+} from '@codemirror/view';
+
+/**
+ * The parts of CodeMirror's basicSetup an exercise of a few dozen lines needs:
+ * no autocompletion, search, folding or lint, which would more than double
+ * what opening the editor downloads (bench/page-weight.ts, "on use").
+ */
+const exerciseSetup = [
+  lineNumbers(),
+  highlightActiveLineGutter(),
+  highlightSpecialChars(),
+  history(),
+  drawSelection(),
+  indentOnInput(),
+  syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+  bracketMatching(),
+  closeBrackets(),
+  highlightActiveLine(),
+  keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap]),
+];
 
 /**
  * The learner's editor: CodeMirror 6 with JavaScript, following the site's
@@ -37,8 +67,9 @@ export function createCodeEditor(
     state: EditorState.create({
       doc: code,
       extensions: [
-        basicSetup,
-        javascript(),
+        exerciseSetup,
+        // The language alone: javascript() would add completions and snippets.
+        javascriptLanguage,
         siteLook,
         theme.of(isDark() ? oneDark : []),
         EditorState.tabSize.of(2),
