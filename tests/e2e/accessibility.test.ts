@@ -88,6 +88,14 @@ const STARTERS: Record<string, (widget: Locator) => Promise<void>> = {
     // then says in an alert. Either way the widget has started (scaling-out.test.ts checks them run).
     await expect(widget.getByRole('region', { name: 'Instance A' }).or(widget.getByRole('alert'))).toBeVisible({ timeout: 30_000 });
   },
+  'code-exercise': async (widget) => {
+    // Open, with a hint and the solution's diff showing: the editor's and the diff's colours are checked too.
+    await widget.getByRole('button', { name: /Write it yourself/ }).click();
+    await expect(widget.getByRole('textbox', { name: /Your code/ })).toBeVisible();
+    await widget.getByRole('button', { name: /Show a hint/ }).click();
+    await widget.getByRole('button', { name: 'Show the solution' }).click();
+    await expect(widget.getByText(/The solution against your code/)).toBeVisible();
+  },
   'decision-tree': async (widget) => {
     await widget.getByRole('button', { name: 'Yes, often and fast' }).click();
     await expect(widget.getByRole('button', { name: 'Back' })).toBeEnabled();

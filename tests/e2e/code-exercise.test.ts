@@ -85,14 +85,14 @@ test('at 360 px wide and in dark mode, nothing overflows and the editor follows 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBe(0);
   const background = await exercise.locator('.cm-editor').evaluate((element) => getComputedStyle(element).backgroundColor);
-  expect(background).toBe('rgb(40, 44, 52)'); // One Dark's background
+  expect(background).toBe('rgb(26, 29, 33)'); // the site's dark --surface
   await exercise.scrollIntoViewIfNeeded();
   await screenshot(page, 'code-exercise-phone-dark', { fullPage: false });
 
   await page.getByRole('button', { name: 'Switch to light theme' }).first().click();
   await expect
     .poll(() => exercise.locator('.cm-editor').evaluate((element) => getComputedStyle(element).backgroundColor))
-    .not.toBe('rgb(40, 44, 52)');
+    .toBe('rgb(255, 255, 255)');
 });
 
 test('keyboard only: Tab reaches the editor and leaves it for the buttons', async ({ page }) => {
