@@ -222,7 +222,7 @@ export function CodeExercisePanel({ lesson, exercise }: CodeExercisePanelProps) 
           <figcaption>
             The solution against your code: {summary.added} {summary.added === 1 ? 'line' : 'lines'} to add, {summary.removed} to remove.
           </figcaption>
-          <pre class="widget-mono" tabIndex={0}>
+          <pre class="widget-mono">
             {diff.map((line, index) => (
               <span key={index} class={`code-exercise-diff-${line.kind}`}>
                 <span aria-hidden="true">{line.kind === 'added' ? '+ ' : line.kind === 'removed' ? '- ' : '  '}</span>
@@ -236,7 +236,7 @@ export function CodeExercisePanel({ lesson, exercise }: CodeExercisePanelProps) 
       )}
       <section class="code-exercise-output" aria-label="Output">
         <h3 class="widget-hint">Output{requests > 0 ? ` · ${requests} ${requests === 1 ? 'request' : 'requests'} sent` : ''}</h3>
-        <pre class="widget-mono" tabIndex={0}>
+        <pre class="widget-mono">
           {output.length === 0 ? (
             <span class="widget-hint">What your code logs shows here.</span>
           ) : (
