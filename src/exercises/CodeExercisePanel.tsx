@@ -93,11 +93,22 @@ export function CodeExercisePanel({ lesson, exercise }: CodeExercisePanelProps) 
     };
   }, [lesson, exercise]);
 
-  const print = (line: OutputLine) => setOutput((lines) => [...lines, line].slice(-MAX_OUTPUT_LINES));
+  // Lines arrive as fast as the learner's code logs: they reach the page once a frame, not one render each.
+  const unprinted = useRef<OutputLine[]>([]);
+  const print = (line: OutputLine) => {
+    unprinted.current.push(line);
+    if (unprinted.current.length > 1) return;
+    requestAnimationFrame(() => {
+      const lines = unprinted.current;
+      unprinted.current = [];
+      setOutput((shown) => [...shown, ...lines].slice(-MAX_OUTPUT_LINES));
+    });
+  };
 
   const run = async () => {
     const code = editor.current?.code();
     if (code === undefined || !sandboxHost.current) return;
+    unprinted.current = [];
     setOutput([]);
     setVerdict(null);
     setRequests(0);

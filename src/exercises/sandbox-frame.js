@@ -17,6 +17,8 @@
 (() => {
   /** The longest text one message carries: what a worker says is capped before the page sees it. */
   const MAX_TEXT = 2000;
+  /** Lines of output (logs and errors) one run may send: a loop that logs without end must not flood the page. */
+  const MAX_OUTPUT = 1000;
   /** The learner's line 1 is line 2 of the worker's script (see workerSource). */
   const FIRST_LEARNER_LINE = 2;
 
@@ -79,7 +81,7 @@
    * @param {number} lines
    */
   function workerSource(code, lines) {
-    return `const learnerMain = async function (run, log, sleep, signal) {\n${code}\n};\n(${harness.toString()})(learnerMain, ${FIRST_LEARNER_LINE}, ${lines}, ${MAX_TEXT});\n`;
+    return `const learnerMain = async function (run, log, sleep, signal) {\n${code}\n};\n(${harness.toString()})(learnerMain, ${FIRST_LEARNER_LINE}, ${lines}, ${MAX_TEXT}, ${MAX_OUTPUT});\n`;
   }
 
   /**
@@ -90,9 +92,18 @@
    * @param {number} firstLine
    * @param {number} lines
    * @param {number} maxText
+   * @param {number} maxOutput
    */
-  function harness(learnerMain, firstLine, lines, maxText) {
+  function harness(learnerMain, firstLine, lines, maxText, maxOutput) {
     const post = self.postMessage.bind(self);
+    let outputs = 0;
+    /** Sends a log or an error line, up to maxOutput of them, then one line saying the rest is dropped. @param {{kind: string}} line */
+    const output = (line) => {
+      outputs += 1;
+      if (outputs <= maxOutput) post(line);
+      else if (outputs === maxOutput + 1)
+        post({ kind: 'log', text: `(${maxOutput} lines of output shown: the rest of this run's output is dropped)` });
+    };
     const stopping = new AbortController();
     let requests = 0;
     let maxRequests = 0;
@@ -136,7 +147,7 @@
       }
     };
     /** @param {unknown[]} values */
-    const log = (...values) => post({ kind: 'log', text: values.map(show).join(' ').slice(0, maxText) });
+    const log = (...values) => output({ kind: 'log', text: values.map(show).join(' ').slice(0, maxText) });
     /** @param {number} ms */
     const sleep = (ms) =>
       new Promise((resolve, reject) => {
@@ -159,7 +170,7 @@
       return { kind: 'error', message };
     };
 
-    self.addEventListener('unhandledrejection', (event) => post(describe(event.reason)));
+    self.addEventListener('unhandledrejection', (event) => output(describe(event.reason)));
     self.addEventListener('message', (event) => {
       const message = event.data;
       if (message?.kind === 'stop') {
@@ -177,6 +188,7 @@
             post({ kind: 'done', outcome: 'stopped' });
             return;
           }
+          // Always sent, past the output cap too: it says why the run ended.
           post(describe(error));
           post({ kind: 'done', outcome: 'threw' });
         },

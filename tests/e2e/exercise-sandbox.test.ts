@@ -187,3 +187,13 @@ test('lesson 2’s reference solution polls a real job to its end, then stops', 
   const answers = lines.filter((line) => /^(200|304):/.test(line ?? '')).length;
   expect(result.messages.filter((message) => message.kind === 'requests').at(-1)?.count).toBe(answers);
 });
+
+test('a loop that logs without end sends the page 1 000 lines, then one saying the rest is dropped', async ({ page }) => {
+  const result = await runInFrame(page, 'for (let line = 1; line <= 5000; line += 1) log(line);', await realRun(page));
+
+  expect(result.ended).toBe('returned');
+  const lines = logs(result);
+  expect(lines).toHaveLength(1001);
+  expect(lines[999]).toBe('1000');
+  expect(lines[1000]).toBe("(1000 lines of output shown: the rest of this run's output is dropped)");
+});
