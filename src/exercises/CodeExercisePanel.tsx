@@ -52,6 +52,8 @@ export function CodeExercisePanel({ lesson, exercise }: CodeExercisePanelProps) 
   const sandboxHost = useRef<HTMLDivElement>(null);
   const editor = useRef<CodeEditor | null>(null);
   const stopRun = useRef<(() => void) | null>(null);
+  const runButton = useRef<HTMLButtonElement>(null);
+  const stopButton = useRef<HTMLButtonElement>(null);
   const [content, setContent] = useState<ExerciseContent | null>(null);
   const [loadFailure, setLoadFailure] = useState<string | null>(null);
   const [hintsShown, setHintsShown] = useState(0);
@@ -156,6 +158,8 @@ export function CodeExercisePanel({ lesson, exercise }: CodeExercisePanelProps) 
     ended = true;
     clearInterval(live);
     stopRun.current = null;
+    // Stop is about to be disabled: a keyboard reader who pressed it lands on Run once Run is enabled again.
+    const stopHadFocus = document.activeElement === stopButton.current;
     print({ kind: 'info', text: END_TEXT[end] });
     setPhase('finishing');
     setStatus('Asking the server for its verdict…');
@@ -167,6 +171,7 @@ export function CodeExercisePanel({ lesson, exercise }: CodeExercisePanelProps) 
       setStatus(`Could not get the verdict: ${errorMessage(error)}`);
     }
     setPhase('idle');
+    if (stopHadFocus) requestAnimationFrame(() => runButton.current?.focus());
   };
 
   const reset = () => {
@@ -202,10 +207,10 @@ export function CodeExercisePanel({ lesson, exercise }: CodeExercisePanelProps) 
       )}
       <div ref={editorHost} class="code-exercise-editor" />
       <div class="widget-row">
-        <button type="button" class="widget-button widget-primary" onClick={run} disabled={!content || busy}>
+        <button ref={runButton} type="button" class="widget-button widget-primary" onClick={run} disabled={!content || busy}>
           Run
         </button>
-        <button type="button" class="widget-button" onClick={() => stopRun.current?.()} disabled={phase !== 'running'}>
+        <button ref={stopButton} type="button" class="widget-button" onClick={() => stopRun.current?.()} disabled={phase !== 'running'}>
           Stop
         </button>
         <button type="button" class="widget-button" onClick={reset} disabled={!content}>

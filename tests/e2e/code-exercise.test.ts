@@ -132,8 +132,11 @@ test('[needs the exercise-run routes] the starter fails, and the checks say why'
   await exercise.getByRole('button', { name: 'Run' }).click();
   // Twenty polls, a second apart: stop it once the job has ended, as a learner would.
   await expect(exercise.locator('.code-exercise-output')).toContainText('succeeded', { timeout: 30_000 });
-  await exercise.getByRole('button', { name: 'Stop' }).click();
+  // By keyboard: once the verdict is in, focus waits on Run (Stop is disabled again).
+  await exercise.getByRole('button', { name: 'Stop' }).focus();
+  await page.keyboard.press('Enter');
   await expect(exercise.getByRole('status').filter({ hasText: /^Not yet: \d+ of \d+ checks failed\.$/ })).toBeVisible({ timeout: 30_000 });
+  await expect(exercise.getByRole('button', { name: 'Run' })).toBeFocused();
   // The starter sends no If-None-Match, polls again 1 s after the 503, and polls on after the end.
   for (const failed of ['conditional', 'retry-after', 'stopped']) {
     await expect(exercise.locator(`.widget-check-missed [data-check="${failed}"]`)).toBeVisible();
