@@ -39,6 +39,7 @@ import { consoleLogger, type Logger } from './logger.ts';
 import { learnerSetCookie, newLearnerId, readLearnerCookie } from './progress/learner-cookie.ts';
 import { connectRedis } from './redis/redis-connection.ts';
 import { createProduction, type ProductionSettings } from './experiments/production-routes.ts';
+import { createExercises, type ExerciseSettings } from './exercises/exercises.ts';
 import { readKnownLessons } from './progress/known-lessons.ts';
 import { startBuildRoute } from './routes/builds.ts';
 import { publishEventRoute } from './routes/channel-events.ts';
@@ -76,6 +77,8 @@ export interface AppOptions {
   workshops?: Partial<WorkshopTimings>;
   /** Overrides of lesson 8's two-instance demo (limits, and `redisServer: null` to act as if Redis were not installed). */
   scaling?: ScalingSettings;
+  /** Overrides of the exercise runs (a shorter job for lesson 2's, fewer runs). */
+  exercises?: ExerciseSettings;
   /** Overrides of the HTTP server's timeouts (tests shorten them). */
   timeouts?: Partial<ServerTimeouts>;
   /** Overrides of the rate limits (`src/protocol/rate-limits.ts`), e.g. a small burst so a test reaches it. */
@@ -182,8 +185,10 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     timings: options.workshops,
     onError: (error) => logger.error('A workshop stream listener or background update failed:', error),
   });
+  const exercises = createExercises({ jobs: sharedJobs ?? jobs, verified: stores.verified, settings: options.exercises });
   const progress = createProgressRoutes({
     store: stores.progress,
+    verified: stores.verified,
     knownLessons,
     // A member's synced progress updates their row on the host's dashboard.
     onSaved: (learnerId) => workshops.progressSaved(learnerId),
@@ -202,7 +207,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     .on(apiRoutes.health, 'GET', livenessRoute())
     .on(apiRoutes.ready, 'GET', readinessRoute(notReadyReason))
     .on(apiRoutes.jobs, 'POST', startJobRoute(sharedJobs ?? jobs, channelAccess))
-    .on(apiRoutes.job, 'GET', getJobRoute(sharedJobs ?? jobs))
+    .on(apiRoutes.job, 'GET', exercises.watchJobPolls(getJobRoute(sharedJobs ?? jobs)))
     .on(apiRoutes.progress, 'GET', progress.get)
     .on(apiRoutes.progress, 'PUT', progress.put)
     .on(apiRoutes.progress, 'DELETE', progress.reset)
@@ -210,22 +215,13 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     .on(apiRoutes.channelLatest, 'GET', channelLatestRoute(bus))
     .on(apiRoutes.channelFaults, 'POST', injectFaultRoute(faults, channelAccess))
     .on(apiRoutes.longPoll, 'GET', longPolling.route)
-    .on(
-      apiRoutes.sse,
-      'GET',
-      sseRoute({
-        bus,
-        faults,
-        streams: sseStreams,
-        draining: drainController.signal,
-        settings: sseSettings,
-      }),
-    )
+    .on(apiRoutes.sse, 'GET', sseRoute({ bus, faults, streams: sseStreams, draining: drainController.signal, settings: sseSettings }))
     .on(apiRoutes.builds, 'POST', startBuildRoute(builds, channelAccess));
   registerLabRoutes(router, labs);
   registerWorkshopRoutes(router, workshops, channelAccess);
   production.register(router);
   scaling.register(router);
+  exercises.register(router);
 
   // The site loads in the background; `ready()` exposes the outcome, page requests wait for it.
   const site: Promise<AstroSite | undefined> = config.apiOnly
@@ -415,6 +411,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
         builds.close();
         labs.close();
         production.close();
+        exercises.close();
         webSocket.close();
         workshops.close();
         if (!server.listening) {

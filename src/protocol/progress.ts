@@ -1,3 +1,5 @@
+import type { VerifiedCompletions } from './exercise-runs.ts';
+
 /**
  * The reader's progress as the browser keeps it and the server stores it
  * (`GET`/`PUT`/`DELETE /api/progress`), and the file "Export as JSON" writes.
@@ -101,6 +103,11 @@ export interface ProgressResponse {
   progress: Progress;
   /** When the server last saved it (ms since the epoch); `null` when it has nothing for this learner. */
   updatedAt: number | null;
+  /**
+   * The exercises the server itself saw the learner pass (`src/protocol/exercise-runs.ts`).
+   * Read-only: only a passed exercise run writes it, never a `PUT`.
+   */
+  verified: VerifiedCompletions;
 }
 
 /** The cookie that carries the anonymous learner id. */

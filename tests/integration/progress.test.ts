@@ -71,7 +71,7 @@ describe('the progress API', () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('cache-control'), 'no-store');
     assert.equal(response.headers.getSetCookie().length, 0);
-    assert.deepEqual(await response.json(), { progress: { lessons: {} }, updatedAt: null });
+    assert.deepEqual(await response.json(), { progress: { lessons: {} }, updatedAt: null, verified: {} });
     assert.equal(countLearners(), before);
   });
 
@@ -277,7 +277,7 @@ describe('the progress API', () => {
     const learners = countLearners();
     const response = await fetch(url(), { method: 'DELETE' });
     assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { progress: { lessons: {} }, updatedAt: null });
+    assert.deepEqual(await response.json(), { progress: { lessons: {} }, updatedAt: null, verified: {} });
     assert.equal(countLearners(), learners);
   });
 

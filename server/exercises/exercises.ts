@@ -1,0 +1,51 @@
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
+import type { EXERCISE_RUN_LIMITS } from '../../src/protocol/exercise-runs.ts';
+import type { RouteHandler, Router } from '../http/router.ts';
+import type { JobStarter } from '../routes/jobs.ts';
+import { createExerciseRunRoutes } from '../routes/exercise-runs.ts';
+import type { JobLookup } from '../techniques/short-polling.ts';
+import { etagPollerExercise } from './etag-poller-exercise.ts';
+import { ExerciseRunRegistry } from './exercise-run-registry.ts';
+import { JobPollGate } from './job-poll-gate.ts';
+import type { VerifiedStore } from './verified-store.ts';
+
+/** The exercises the server verifies, wired into the app. */
+export interface Exercises {
+  readonly runs: ExerciseRunRegistry;
+  /** The job endpoint, with the polls of exercise runs' jobs observed by their run. */
+  watchJobPolls(jobRoute: RouteHandler): RouteHandler;
+  /** Registers the exercise-run routes. */
+  register(router: Router): void;
+  close(): void;
+}
+
+/** Overrides for tests: shorter jobs, fewer runs. */
+export interface ExerciseSettings {
+  /** How long lesson 2's job runs (default `ETAG_POLLER_JOB_MS`). */
+  etagPollerJobMs?: number;
+  limits?: Partial<typeof EXERCISE_RUN_LIMITS>;
+}
+
+export interface ExercisesOptions {
+  jobs: JobStarter & JobLookup;
+  verified: VerifiedStore;
+  settings?: ExerciseSettings;
+}
+
+export function createExercises({ jobs, verified, settings = {} }: ExercisesOptions): Exercises {
+  const jobPolls = new JobPollGate();
+  const kinds = [etagPollerExercise(jobs, jobPolls, settings.etagPollerJobMs)];
+  const runs = new ExerciseRunRegistry({ kinds, verified, limits: settings.limits });
+  const routes = createExerciseRunRoutes(runs);
+  return {
+    runs,
+    watchJobPolls: (jobRoute) => jobPolls.route(jobRoute),
+    register(router) {
+      router
+        .on(apiRoutes.exerciseRuns, 'POST', routes.start)
+        .on(apiRoutes.exerciseRun, 'GET', routes.verdict)
+        .on(apiRoutes.exerciseRunFinish, 'POST', routes.finish);
+    },
+    close: () => runs.close(),
+  };
+}
