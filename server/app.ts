@@ -175,6 +175,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   const workshops = new WorkshopHub({
     store: stores.workshops,
     progress: stores.progress,
+    verified: stores.verified,
     publicBus: bus,
     // With Redis, every instance serves every workshop: live state in Redis, streams on the shared bus.
     redis,
@@ -185,7 +186,13 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     timings: options.workshops,
     onError: (error) => logger.error('A workshop stream listener or background update failed:', error),
   });
-  const exercises = createExercises({ jobs: sharedJobs ?? jobs, verified: stores.verified, settings: options.exercises });
+  const exercises = createExercises({
+    jobs: sharedJobs ?? jobs,
+    verified: stores.verified,
+    settings: options.exercises,
+    // A pass shows on the dashboard of the learner's workshops.
+    onVerified: (learnerId) => workshops.progressSaved(learnerId),
+  });
   const progress = createProgressRoutes({
     store: stores.progress,
     verified: stores.verified,

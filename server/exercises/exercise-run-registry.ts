@@ -17,6 +17,8 @@ export interface ExerciseRunRegistryOptions {
   kinds: readonly ExerciseKind[];
   verified: VerifiedStore;
   limits?: Partial<typeof EXERCISE_RUN_LIMITS>;
+  /** Told after a pass is recorded (a workshop's dashboard shows it). */
+  onVerified?: (learnerId: string) => void;
 }
 
 /** Thrown when a learner asks for a run that is not theirs, or no longer kept. */
@@ -34,13 +36,15 @@ export class ExerciseRunRegistry {
   readonly #kinds: ReadonlyMap<string, ExerciseKind>;
   readonly #verified: VerifiedStore;
   readonly #limits: typeof EXERCISE_RUN_LIMITS;
+  readonly #onVerified: (learnerId: string) => void;
   /** In start order, so a learner's oldest open run is found first. */
   readonly #runs = new Map<string, RunRecord>();
 
-  constructor({ kinds, verified, limits }: ExerciseRunRegistryOptions) {
+  constructor({ kinds, verified, limits, onVerified = () => {} }: ExerciseRunRegistryOptions) {
     this.#kinds = new Map(kinds.map((kind) => [`${kind.lesson}/${kind.exercise}`, kind]));
     this.#verified = verified;
     this.#limits = { ...EXERCISE_RUN_LIMITS, ...limits };
+    this.#onVerified = onVerified;
   }
 
   /** Whether the server can verify `lesson`'s `exercise`. */
@@ -112,6 +116,7 @@ export class ExerciseRunRegistry {
       if (passed) {
         const { lesson, exercise } = record.run;
         verdict.verifiedAt = await this.#verified.record(record.learnerId, lesson, exercise, Date.now());
+        this.#onVerified(record.learnerId);
       }
       setTimeout(() => this.#runs.delete(record.run.id), this.#limits.retainMs).unref();
       return verdict;

@@ -30,12 +30,14 @@ export interface ExercisesOptions {
   jobs: JobStarter & JobLookup;
   verified: VerifiedStore;
   settings?: ExerciseSettings;
+  /** Told after a learner's pass is recorded. */
+  onVerified?: (learnerId: string) => void;
 }
 
-export function createExercises({ jobs, verified, settings = {} }: ExercisesOptions): Exercises {
+export function createExercises({ jobs, verified, settings = {}, onVerified }: ExercisesOptions): Exercises {
   const jobPolls = new JobPollGate();
   const kinds = [etagPollerExercise(jobs, jobPolls, settings.etagPollerJobMs)];
-  const runs = new ExerciseRunRegistry({ kinds, verified, limits: settings.limits });
+  const runs = new ExerciseRunRegistry({ kinds, verified, limits: settings.limits, onVerified });
   const routes = createExerciseRunRoutes(runs);
   return {
     runs,

@@ -8,6 +8,7 @@ import { isTerminal, type Job } from '../../src/protocol/jobs.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { LEARNER_COOKIE, type ProgressResponse } from '../../src/protocol/progress.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { workshopClient } from './helpers/workshops.ts';
 
 /** How a poller under test behaves; the defaults are lesson 2's correct client. */
 interface PollerHabits {
@@ -89,6 +90,25 @@ describe('exercises the server verifies (lesson 2: the ETag poller)', { concurre
     assert.equal(typeof verdict.verifiedAt, 'number');
     const progress = (await (await fetch(server.baseUrl + apiRoutes.progress.path(), { headers: as(learner) })).json()) as ProgressResponse;
     assert.deepEqual(progress.verified, { 'short-polling': { 'etag-poller': verdict.verifiedAt } });
+  });
+
+  it("shows a member's verified exercise on the workshop dashboard, apart from what their browser marked", async () => {
+    const workshops = workshopClient(server.baseUrl);
+    const { workshop, secret } = await workshops.create();
+    const learner = newLearner();
+    await workshops.join(workshop.code, 'Ada', learner);
+    const run = await startRun(learner);
+    await pollJob(run.urls.job!, CORRECT);
+    const verdict = await finish(learner, run);
+    assert.equal(verdict.state, 'passed');
+    let member = (await workshops.snapshot(workshop.code, secret)).members[0]!;
+    // The dashboard is told in the background: wait for it, as the host's page would.
+    for (let tries = 0; tries < 50 && member.verified['short-polling'] === undefined; tries += 1) {
+      await sleep(20);
+      member = (await workshops.snapshot(workshop.code, secret)).members[0]!;
+    }
+    assert.deepEqual(member.verified, { 'short-polling': verdict.verifiedAt });
+    assert.deepEqual(member.completed, {});
   });
 
   it('fails a poller that never sends If-None-Match, and says which poll', async () => {

@@ -309,7 +309,8 @@ describe('workshops', () => {
     assert.match(cells[0]!, /^\d{4}-\d\d-\d\dT/); // joined_at
     assert.equal(cells[1], ''); // left_at
     assert.equal(cells[5], '1'); // lessons_completed
-    assert.deepEqual(cells.slice(6, 9), ['1', '1.5', '2']); // quiz score, points and total
+    assert.equal(cells[6], '0'); // lessons_verified
+    assert.deepEqual(cells.slice(7, 10), ['1', '1.5', '2']); // quiz score, points and total
     assert.ok(cells.includes(new Date(2_000).toISOString()));
     assert.deepEqual(cells.slice(-2), ['short-polling', 'websocket']);
     assert.ok(second!.startsWith(`"'=HYPERLINK(""x"")",`), second);
