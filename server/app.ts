@@ -36,7 +36,7 @@ import { LabRegistry } from './lab/lab-registry.ts';
 import { registerLabRoutes } from './lab/lab-routes.ts';
 import { attachTrafficMeter } from './lab/traffic-meter.ts';
 import { consoleLogger, type Logger } from './logger.ts';
-import { learnerSetCookie, newLearnerId, readLearnerCookie } from './progress/learner-cookie.ts';
+import { giveLearnerCookieWithPage } from './progress/learner-cookie.ts';
 import { connectRedis } from './redis/redis-connection.ts';
 import { createProduction, type ProductionSettings } from './experiments/production-routes.ts';
 import { createExercises, type ExerciseSettings } from './exercises/exercises.ts';
@@ -188,6 +188,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   });
   const exercises = createExercises({
     jobs: sharedJobs ?? jobs,
+    bus,
+    faults,
     verified: stores.verified,
     settings: options.exercises,
     // A pass shows on the dashboard of the learner's workshops.
@@ -221,7 +223,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     .on(apiRoutes.channelEvents, 'POST', publishEventRoute(bus))
     .on(apiRoutes.channelLatest, 'GET', channelLatestRoute(bus))
     .on(apiRoutes.channelFaults, 'POST', injectFaultRoute(faults, channelAccess))
-    .on(apiRoutes.longPoll, 'GET', longPolling.route)
+    .on(apiRoutes.longPoll, 'GET', exercises.watchChannels(longPolling.route))
     .on(apiRoutes.sse, 'GET', sseRoute({ bus, faults, streams: sseStreams, draining: drainController.signal, settings: sseSettings }))
     .on(apiRoutes.builds, 'POST', startBuildRoute(builds, channelAccess));
   registerLabRoutes(router, labs);
@@ -348,19 +350,6 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     // What the renderer answers is a page: the 404 page, or "not built yet".
     for (const [name, value] of Object.entries(pageHeaders)) if (value !== undefined) response.setHeader(name, value);
     await loaded?.render(request, response);
-  }
-
-  /**
-   * A page opened without the learner cookie gets one with the page, so every
-   * request the page then sends (streams, faults, a workshop join) carries
-   * the same id: the first of them claims the reader's channels for it. Were
-   * the cookie handed out by those requests instead, parallel ones would each
-   * get a different id, and the channel's owner would not be the browser's.
-   */
-  function giveLearnerCookieWithPage(request: IncomingMessage, response: ServerResponse): void {
-    if (request.method !== 'GET' || !(request.headers.accept ?? '').includes('text/html')) return;
-    if (readLearnerCookie(request).kind !== 'absent') return;
-    response.setHeader('Set-Cookie', learnerSetCookie(newLearnerId(), request));
   }
 
   // #region begin-draining

@@ -1,5 +1,6 @@
 import { isTerminal, type JobState } from '../../src/protocol/jobs.ts';
 import type { VerdictCheck } from '../../src/protocol/exercise-runs.ts';
+import { verdictCheck as check, waitingState as waiting } from './verdict-check.ts';
 
 /** One poll of the run's job, as the server saw and answered it. */
 export interface ObservedPoll {
@@ -37,15 +38,6 @@ export function judgeEtagPoller(polls: readonly ObservedPoll[], final: boolean):
     stopped(polls, final),
     paced(polls, final),
   ];
-}
-
-function check(id: string, title: string, state: VerdictCheck['state'], detail: string): VerdictCheck {
-  return { id, title, state, detail };
-}
-
-/** Pending while the run goes on, failed once it is over. */
-function waiting(final: boolean): VerdictCheck['state'] {
-  return final ? 'failed' : 'pending';
 }
 
 function polled(polls: readonly ObservedPoll[], final: boolean): VerdictCheck {

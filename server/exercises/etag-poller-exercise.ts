@@ -8,7 +8,8 @@ import type { JobLookup } from '../techniques/short-polling.ts';
 import type { JobStarter } from '../routes/jobs.ts';
 import { ETAG_POLLER_RULES, judgeEtagPoller, type ObservedPoll } from './etag-poller-checks.ts';
 import type { ExerciseKind, OpenExercise, RunSetup } from './exercise-kind.ts';
-import type { JobPollGate } from './job-poll-gate.ts';
+import type { RequestGate } from './request-gate.ts';
+import { tooManyRequests } from './too-many-requests.ts';
 
 /** Long enough for a 1 s poller to see some 304s: ten steps of 1.6 s after 1 s queued. */
 export const ETAG_POLLER_JOB_MS = 16_000;
@@ -18,7 +19,7 @@ export const ETAG_POLLER_JOB_MS = 16_000;
  * run. The server records each poll, answers one (the third) with 503 and
  * `Retry-After`, and judges the rest with {@link judgeEtagPoller}.
  */
-export function etagPollerExercise(jobs: JobStarter & JobLookup, gate: JobPollGate, jobDurationMs = ETAG_POLLER_JOB_MS): ExerciseKind {
+export function etagPollerExercise(jobs: JobStarter & JobLookup, gate: RequestGate, jobDurationMs = ETAG_POLLER_JOB_MS): ExerciseKind {
   return {
     lesson: 'short-polling',
     exercise: 'etag-poller',
@@ -28,7 +29,7 @@ export function etagPollerExercise(jobs: JobStarter & JobLookup, gate: JobPollGa
       let requests = 0;
       const stopWatching = gate.watch(job.id, async (context, answer) => {
         requests += 1;
-        if (requests > EXERCISE_RUN_LIMITS.maxRequests) throw tooManyPolls();
+        if (requests > EXERCISE_RUN_LIMITS.maxRequests) throw tooManyRequests();
         await observe(context, answer, polls.length + 1 === ETAG_POLLER_RULES.failedPoll);
       });
       return {
@@ -63,12 +64,4 @@ export function etagPollerExercise(jobs: JobStarter & JobLookup, gate: JobPollGa
       }
     },
   };
-}
-
-function tooManyPolls(): HttpProblem {
-  return new HttpProblem({
-    status: 429,
-    type: PROBLEM_TYPES.rateLimited,
-    detail: `This exercise run has answered its ${EXERCISE_RUN_LIMITS.maxRequests} requests; start a new run.`,
-  });
 }

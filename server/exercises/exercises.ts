@@ -4,9 +4,12 @@ import type { RouteHandler, Router } from '../http/router.ts';
 import type { JobStarter } from '../routes/jobs.ts';
 import { createExerciseRunRoutes } from '../routes/exercise-runs.ts';
 import type { JobLookup } from '../techniques/short-polling.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { ChannelFaults } from '../faults/channel-faults.ts';
+import { cursorLoopExercise } from './cursor-loop-exercise.ts';
 import { etagPollerExercise } from './etag-poller-exercise.ts';
 import { ExerciseRunRegistry } from './exercise-run-registry.ts';
-import { JobPollGate } from './job-poll-gate.ts';
+import { RequestGate } from './request-gate.ts';
 import type { VerifiedStore } from './verified-store.ts';
 
 /** The exercises the server verifies, wired into the app. */
@@ -14,6 +17,8 @@ export interface Exercises {
   readonly runs: ExerciseRunRegistry;
   /** The job endpoint, with the polls of exercise runs' jobs observed by their run. */
   watchJobPolls(jobRoute: RouteHandler): RouteHandler;
+  /** A channel endpoint (the long poll, the SSE stream), with the requests on runs' channels observed by their run. */
+  watchChannels(channelRoute: RouteHandler): RouteHandler;
   /** Registers the exercise-run routes. */
   register(router: Router): void;
   close(): void;
@@ -23,25 +28,34 @@ export interface Exercises {
 export interface ExerciseSettings {
   /** How long lesson 2's job runs (default `ETAG_POLLER_JOB_MS`). */
   etagPollerJobMs?: number;
+  /** Time between the events of lesson 3's run (default `CURSOR_LOOP_EVENT_MS`). */
+  cursorLoopEventMs?: number;
   limits?: Partial<typeof EXERCISE_RUN_LIMITS>;
 }
 
 export interface ExercisesOptions {
   jobs: JobStarter & JobLookup;
+  bus: Pick<EventBus, 'publish'>;
+  faults: Pick<ChannelFaults, 'inject'>;
   verified: VerifiedStore;
   settings?: ExerciseSettings;
   /** Told after a learner's pass is recorded. */
   onVerified?: (learnerId: string) => void;
 }
 
-export function createExercises({ jobs, verified, settings = {}, onVerified }: ExercisesOptions): Exercises {
-  const jobPolls = new JobPollGate();
-  const kinds = [etagPollerExercise(jobs, jobPolls, settings.etagPollerJobMs)];
+export function createExercises({ jobs, bus, faults, verified, settings = {}, onVerified }: ExercisesOptions): Exercises {
+  const jobPolls = new RequestGate('id');
+  const channels = new RequestGate('channel');
+  const kinds = [
+    etagPollerExercise(jobs, jobPolls, settings.etagPollerJobMs),
+    cursorLoopExercise({ bus, faults, gate: channels, eventMs: settings.cursorLoopEventMs }),
+  ];
   const runs = new ExerciseRunRegistry({ kinds, verified, limits: settings.limits, onVerified });
   const routes = createExerciseRunRoutes(runs);
   return {
     runs,
     watchJobPolls: (jobRoute) => jobPolls.route(jobRoute),
+    watchChannels: (channelRoute) => channels.route(channelRoute),
     register(router) {
       router
         .on(apiRoutes.exerciseRuns, 'POST', routes.start)

@@ -11,6 +11,7 @@
 /** The exercises the server can verify, by lesson slug. */
 export const VERIFIED_EXERCISES = {
   'short-polling': ['etag-poller'],
+  'long-polling': ['cursor-loop'],
 } as const satisfies Readonly<Record<string, readonly string[]>>;
 
 export type VerifiedLesson = keyof typeof VERIFIED_EXERCISES;
