@@ -224,7 +224,11 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     .on(apiRoutes.channelLatest, 'GET', channelLatestRoute(bus))
     .on(apiRoutes.channelFaults, 'POST', injectFaultRoute(faults, channelAccess))
     .on(apiRoutes.longPoll, 'GET', exercises.watchChannels(longPolling.route))
-    .on(apiRoutes.sse, 'GET', sseRoute({ bus, faults, streams: sseStreams, draining: drainController.signal, settings: sseSettings }))
+    .on(
+      apiRoutes.sse,
+      'GET',
+      exercises.watchChannels(sseRoute({ bus, faults, streams: sseStreams, draining: drainController.signal, settings: sseSettings })),
+    )
     .on(apiRoutes.builds, 'POST', startBuildRoute(builds, channelAccess));
   registerLabRoutes(router, labs);
   registerWorkshopRoutes(router, workshops, channelAccess);

@@ -8,6 +8,7 @@ import type { EventBus } from '../events/event-bus.ts';
 import type { ChannelFaults } from '../faults/channel-faults.ts';
 import { cursorLoopExercise } from './cursor-loop-exercise.ts';
 import { etagPollerExercise } from './etag-poller-exercise.ts';
+import { resumeStreamExercise } from './resume-stream-exercise.ts';
 import { ExerciseRunRegistry } from './exercise-run-registry.ts';
 import { RequestGate } from './request-gate.ts';
 import type { VerifiedStore } from './verified-store.ts';
@@ -30,6 +31,8 @@ export interface ExerciseSettings {
   etagPollerJobMs?: number;
   /** Time between the events of lesson 3's run (default `CURSOR_LOOP_EVENT_MS`). */
   cursorLoopEventMs?: number;
+  /** Time between the events of lesson 4's run (default `RESUME_STREAM_EVENT_MS`). */
+  resumeStreamEventMs?: number;
   limits?: Partial<typeof EXERCISE_RUN_LIMITS>;
 }
 
@@ -49,6 +52,7 @@ export function createExercises({ jobs, bus, faults, verified, settings = {}, on
   const kinds = [
     etagPollerExercise(jobs, jobPolls, settings.etagPollerJobMs),
     cursorLoopExercise({ bus, faults, gate: channels, eventMs: settings.cursorLoopEventMs }),
+    resumeStreamExercise({ bus, faults, gate: channels, eventMs: settings.resumeStreamEventMs }),
   ];
   const runs = new ExerciseRunRegistry({ kinds, verified, limits: settings.limits, onVerified });
   const routes = createExerciseRunRoutes(runs);

@@ -12,6 +12,7 @@
 export const VERIFIED_EXERCISES = {
   'short-polling': ['etag-poller'],
   'long-polling': ['cursor-loop'],
+  'server-sent-events': ['resume'],
 } as const satisfies Readonly<Record<string, readonly string[]>>;
 
 export type VerifiedLesson = keyof typeof VERIFIED_EXERCISES;
