@@ -5,8 +5,8 @@ import type { VerifiedCompletions } from './exercise-runs.ts';
  * (`GET`/`PUT`/`DELETE /api/progress`), and the file "Export as JSON" writes.
  * Every time is in ms since the epoch, by the clock of the device that
  * recorded it. How two copies combine is `mergeProgress()` in
- * `src/progress/merge-progress.ts`; what a server accepts is
- * `validateProgress()` in `src/progress/validate-progress.ts`.
+ * `merge-progress.ts`; what a server accepts is `validateProgress()` in
+ * `validate-progress.ts`, zod schemas typed by these interfaces.
  */
 
 /** One lesson. A lesson is complete when `completedAt` is present (after normalizing: see {@link Progress}). */

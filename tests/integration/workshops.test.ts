@@ -18,6 +18,7 @@ import { openRawStream, parseWire, type RawStream } from './helpers/raw-stream.t
 import { startServer, type RunningServer } from '../harness/start-server.ts';
 import { waitUntil } from '../harness/wait-until.ts';
 import { postJson } from './helpers/post-json.ts';
+import { learnerIdFrom } from './helpers/learner-cookie.ts';
 import { asLearner, bearer, jsonRequest, workshopClient } from './helpers/workshops.ts';
 
 /** The `member` events of a host stream, parsed. */
@@ -75,7 +76,7 @@ describe('workshops', () => {
     assert.equal(joined.status, 201);
     const cookie = joined.headers.getSetCookie()[0] ?? '';
     assert.match(cookie, /^rtw_learner=[A-Za-z0-9_-]{22}; Path=\/; .*HttpOnly; SameSite=Lax/);
-    const learnerId = /^rtw_learner=([^;]+)/.exec(cookie)![1]!;
+    const learnerId = learnerIdFrom(joined)!;
     const membership = (await joined.json()) as Membership;
     assert.equal(membership.member.name, 'Ada');
     assert.equal(membership.member.doneAt, null);

@@ -4,7 +4,7 @@ import { PROGRESS_EXPORT_FILE_NAME, type Progress } from '../../protocol/progres
 import { formatPoints, scoreAttempt, type ScenarioKey } from '../../protocol/quiz/scenarios.ts';
 import { exportProgress, importProgress, lessonState } from '../../progress/local-progress.ts';
 import { resetEverywhere, syncStatus, verifiedExercises, type SyncStatus } from '../../progress/server-sync.ts';
-import { validateProgressExport, type ProgressProblem } from '../../protocol/validate-progress.ts';
+import type { ProgressProblem } from '../../protocol/validate-progress.ts';
 import { useHydrated } from '../../islands/use-hydrated.ts';
 import { CourseBar } from './CourseBar.tsx';
 import { LessonStateIcon } from './LessonStateIcon.tsx';
@@ -175,6 +175,12 @@ function ExportPanel() {
   );
 }
 
+/**
+ * The file check (zod: about 9 kB gzip) loads when the reader picks a file,
+ * not with the page: most visits never import. The module system keeps it once loaded.
+ */
+const loadFileCheck = () => import('../../protocol/validate-progress.ts');
+
 type ImportOutcome = { kind: 'none' } | { kind: 'problems'; problems: ProgressProblem[] } | { kind: 'done'; message: string };
 
 function ImportPanel({ lessons }: { lessons: LessonSummary[] }) {
@@ -215,7 +221,12 @@ function ImportPanel({ lessons }: { lessons: LessonSummary[] }) {
       setOutcome({ kind: 'problems', problems: [{ field: '', message: `The file is not JSON: ${reason}` }] });
       return;
     }
-    const checked = validateProgressExport(
+    const fileCheck = await loadFileCheck().catch(() => undefined);
+    if (!fileCheck) {
+      setOutcome({ kind: 'problems', problems: [{ field: '', message: 'The file check could not be loaded: is the server reachable?' }] });
+      return;
+    }
+    const checked = fileCheck.validateProgressExport(
       json,
       lessons.map((lesson) => lesson.slug),
     );
@@ -243,7 +254,16 @@ function ImportPanel({ lessons }: { lessons: LessonSummary[] }) {
       <p class="your-progress-muted">Bring in a file made with “Export as JSON”, here or in another browser.</p>
       <label class="your-progress-file">
         Progress file
-        <input ref={fileInput} type="file" accept="application/json,.json" onChange={() => setOutcome({ kind: 'none' })} />
+        <input
+          ref={fileInput}
+          type="file"
+          accept="application/json,.json"
+          onChange={() => {
+            setOutcome({ kind: 'none' });
+            // Start loading now; the press of "Import progress" waits for it (and reports a failure).
+            loadFileCheck().catch(() => {});
+          }}
+        />
       </label>
       <fieldset class="your-progress-mode">
         <legend>How</legend>
