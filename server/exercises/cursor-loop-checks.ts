@@ -1,4 +1,5 @@
 import type { VerdictCheck } from '../../src/protocol/exercise-runs.ts';
+import { missingIds } from './tick-script.ts';
 import { verdictCheck, waitingState } from './verdict-check.ts';
 
 /** One long poll of the run's channel, as the server saw and answered it. */
@@ -109,7 +110,7 @@ function exactlyOnce(polls: readonly ObservedLongPoll[], final: boolean): Verdic
   const twice = received.find((id, index) => received.indexOf(id) !== index);
   if (twice !== undefined)
     return verdictCheck('exactly-once', title, 'failed', `Event ${twice} reached the client twice: a poll went back to an older cursor.`);
-  const missing = Array.from({ length: DONE_EVENT_ID }, (_, index) => index + 1).filter((id) => !received.includes(id));
+  const missing = missingIds(received, DONE_EVENT_ID);
   if (missing.length === 0) return verdictCheck('exactly-once', title, 'passed', `Events 1–${DONE_EVENT_ID} arrived once each.`);
   return verdictCheck(
     'exactly-once',

@@ -1,24 +1,14 @@
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { EXERCISE_RUN_LIMITS } from '../../src/protocol/exercise-runs.ts';
 import type { LongPollResponse } from '../../src/protocol/long-polling.ts';
-import type { EventBus } from '../events/event-bus.ts';
-import type { ChannelFaults } from '../faults/channel-faults.ts';
 import { captureEnd } from './answer-capture.ts';
 import { CURSOR_LOOP_RULES, judgeCursorLoop, type ObservedLongPoll } from './cursor-loop-checks.ts';
-import type { ExerciseKind, OpenExercise, RunSetup } from './exercise-kind.ts';
-import type { RequestGate } from './request-gate.ts';
+import type { ChannelExerciseDeps, ExerciseKind, OpenExercise, RunSetup } from './exercise-kind.ts';
+import { TickScript } from './tick-script.ts';
 import { tooManyRequests } from './too-many-requests.ts';
 
 /** Time between two events: each one wakes a held poll of its own. */
 export const CURSOR_LOOP_EVENT_MS = 800;
-
-export interface CursorLoopDeps {
-  bus: Pick<EventBus, 'publish'>;
-  faults: Pick<ChannelFaults, 'inject'>;
-  /** The long-poll endpoint's gate, by channel. */
-  gate: RequestGate;
-  eventMs?: number;
-}
 
 /**
  * Lesson 3's "Write it yourself": the learner's loop long-polls the run's
@@ -26,7 +16,7 @@ export interface CursorLoopDeps {
  * one every 800 ms, cuts the third answer with events halfway (the lost
  * response), and judges the cursors with {@link judgeCursorLoop}.
  */
-export function cursorLoopExercise({ bus, faults, gate, eventMs = CURSOR_LOOP_EVENT_MS }: CursorLoopDeps): ExerciseKind {
+export function cursorLoopExercise({ bus, faults, gate, eventMs = CURSOR_LOOP_EVENT_MS }: ChannelExerciseDeps): ExerciseKind {
   return {
     lesson: 'long-polling',
     exercise: 'cursor-loop',
@@ -34,15 +24,7 @@ export function cursorLoopExercise({ bus, faults, gate, eventMs = CURSOR_LOOP_EV
       const polls: ObservedLongPoll[] = [];
       let requests = 0;
       let answersWithEvents = 0;
-      let publisher: ReturnType<typeof setInterval> | undefined;
-      let published = 0;
-
-      const publishNext = () => {
-        published += 1;
-        const done = published > CURSOR_LOOP_RULES.ticks;
-        if (done) clearInterval(publisher);
-        void bus.publish(channel, done ? 'done' : 'tick', done ? { ticks: CURSOR_LOOP_RULES.ticks } : { n: published }).catch(() => {});
-      };
+      const script = new TickScript(bus, channel, CURSOR_LOOP_RULES.ticks, eventMs);
 
       const stopWatching = gate.watch(channel, async (context, answer) => {
         requests += 1;
@@ -73,7 +55,7 @@ export function cursorLoopExercise({ bus, faults, gate, eventMs = CURSOR_LOOP_EV
           if (answersWithEvents === CURSOR_LOOP_RULES.droppedAnswer - 1)
             void Promise.resolve(faults.inject(channel, { type: 'drop-next-response' })).catch(() => {});
         });
-        publisher ??= setInterval(publishNext, eventMs);
+        script.start();
         await answer(context);
       });
 
@@ -84,7 +66,7 @@ export function cursorLoopExercise({ bus, faults, gate, eventMs = CURSOR_LOOP_EV
         },
         checks: (final) => judgeCursorLoop(polls, final),
         close() {
-          clearInterval(publisher);
+          script.stop();
           stopWatching();
         },
       };

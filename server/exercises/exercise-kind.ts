@@ -1,4 +1,7 @@
 import type { VerdictCheck } from '../../src/protocol/exercise-runs.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { ChannelFaults } from '../faults/channel-faults.ts';
+import type { RequestGate } from './request-gate.ts';
 
 /** What an exercise is given when a run starts. */
 export interface RunSetup {
@@ -18,6 +21,16 @@ export interface OpenExercise {
   checks(final: boolean): VerdictCheck[];
   /** Stops observing and frees what the run holds. */
   close(): void;
+}
+
+/** What an exercise on a channel of its own needs: lessons 3 and 4. */
+export interface ChannelExerciseDeps {
+  bus: Pick<EventBus, 'publish'>;
+  faults: Pick<ChannelFaults, 'inject'>;
+  /** The gate, by channel, of the endpoint the learner's client uses. */
+  gate: RequestGate;
+  /** Time between two events of the run (tests shorten it). */
+  eventMs?: number;
 }
 
 /** An exercise the server can verify: lesson 2's poller, and more to come. */

@@ -1,4 +1,5 @@
 import type { VerdictCheck } from '../../src/protocol/exercise-runs.ts';
+import { missingIds } from './tick-script.ts';
 import { verdictCheck, waitingState } from './verdict-check.ts';
 
 /** One SSE stream of the run's channel, as the server saw it. */
@@ -78,7 +79,7 @@ function exactlyOnce(streams: readonly ObservedStream[], latestId: number, final
   }
   const twice = sent.find((id, index) => sent.indexOf(id) !== index);
   if (twice !== undefined) return verdictCheck('exactly-once', title, 'failed', `Event ${twice} was sent to the client twice.`);
-  const missing = Array.from({ length: DONE_ID }, (_, index) => index + 1).filter((id) => !sent.includes(id));
+  const missing = missingIds(sent, DONE_ID);
   if (missing.length === 0) return verdictCheck('exactly-once', title, 'passed', `Events 1–${DONE_ID} were sent once each.`);
   const lost = missing.filter((id) => id <= latestId);
   if (lost.length > 0)

@@ -1,23 +1,13 @@
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { EXERCISE_RUN_LIMITS } from '../../src/protocol/exercise-runs.ts';
 import { LAST_EVENT_ID_PARAM } from '../../src/protocol/sse.ts';
-import type { EventBus } from '../events/event-bus.ts';
-import type { ChannelFaults } from '../faults/channel-faults.ts';
-import type { ExerciseKind, OpenExercise, RunSetup } from './exercise-kind.ts';
-import type { RequestGate } from './request-gate.ts';
+import type { ChannelExerciseDeps, ExerciseKind, OpenExercise, RunSetup } from './exercise-kind.ts';
+import { TickScript } from './tick-script.ts';
 import { judgeResumeStream, type ObservedStream, RESUME_STREAM_RULES } from './resume-stream-checks.ts';
 import { tooManyRequests } from './too-many-requests.ts';
 
 /** Time between two events of lesson 4's run. */
 export const RESUME_STREAM_EVENT_MS = 700;
-
-export interface ResumeStreamDeps {
-  bus: Pick<EventBus, 'publish'>;
-  faults: Pick<ChannelFaults, 'inject'>;
-  /** The SSE endpoint's gate, by channel. */
-  gate: RequestGate;
-  eventMs?: number;
-}
 
 /**
  * Lesson 4's "Write it yourself": the learner's client reads the run's SSE
@@ -25,27 +15,19 @@ export interface ResumeStreamDeps {
  * one every 700 ms, cuts the stream after tick 3, and judges the reconnect
  * with {@link judgeResumeStream}.
  */
-export function resumeStreamExercise({ bus, faults, gate, eventMs = RESUME_STREAM_EVENT_MS }: ResumeStreamDeps): ExerciseKind {
+export function resumeStreamExercise({ bus, faults, gate, eventMs = RESUME_STREAM_EVENT_MS }: ChannelExerciseDeps): ExerciseKind {
   return {
     lesson: 'server-sent-events',
     exercise: 'resume',
     open({ channel, origin }: RunSetup): OpenExercise {
       const streams: ObservedStream[] = [];
       let requests = 0;
-      let published = 0;
-      let publisher: ReturnType<typeof setInterval> | undefined;
-
-      const publishNext = async () => {
-        published += 1;
-        const id = published;
-        const done = id > RESUME_STREAM_RULES.ticks;
-        if (done) clearInterval(publisher);
-        await bus.publish(channel, done ? 'done' : 'tick', done ? { ticks: RESUME_STREAM_RULES.ticks } : { n: id });
+      const script = new TickScript(bus, channel, RESUME_STREAM_RULES.ticks, eventMs, async (id) => {
         if (id !== RESUME_STREAM_RULES.cutAfter) return;
         // The stream dies after this event: whoever held it must come back with its id.
         for (const stream of streams) if (stream.latestAtClose === undefined) stream.cut = true;
         await faults.inject(channel, { type: 'kill-streams' });
-      };
+      });
 
       const stopWatching = gate.watch(channel, async (context, answer) => {
         requests += 1;
@@ -54,15 +36,15 @@ export function resumeStreamExercise({ bus, faults, gate, eventMs = RESUME_STREA
         const stream: ObservedStream = {
           at: Date.now(),
           lastEventId: request.headers['last-event-id']?.toString() ?? url.searchParams.get(LAST_EVENT_ID_PARAM) ?? undefined,
-          latestAtOpen: published,
+          latestAtOpen: script.latestId,
           latestAtClose: undefined,
           cut: false,
         };
         streams.push(stream);
         response.once('close', () => {
-          stream.latestAtClose = published;
+          stream.latestAtClose = script.latestId;
         });
-        publisher ??= setInterval(() => void publishNext().catch(() => {}), eventMs);
+        script.start();
         await answer(context);
       });
 
@@ -71,9 +53,9 @@ export function resumeStreamExercise({ bus, faults, gate, eventMs = RESUME_STREA
         get requests() {
           return requests;
         },
-        checks: (final) => judgeResumeStream(streams, published, final),
+        checks: (final) => judgeResumeStream(streams, script.latestId, final),
         close() {
-          clearInterval(publisher);
+          script.stop();
           stopWatching();
         },
       };
