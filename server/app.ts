@@ -147,6 +147,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     redis,
     draining: drainController.signal,
     access: channelAccess,
+    // Lesson 7's exercise is verified from the storms the server ran (`exercises` is made below, before any storm).
+    onStormDone: (learnerId, done) => exercises.stormDone(learnerId, done),
     sseCapBytes: options.sse?.maxBufferedBytes === undefined ? undefined : { sse: options.sse.maxBufferedBytes },
     settings: options.production,
   });

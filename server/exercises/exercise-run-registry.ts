@@ -47,7 +47,12 @@ export class ExerciseRunRegistry {
     this.#onVerified = onVerified;
   }
 
-  /** Whether the server can verify `lesson`'s `exercise`. */
+  /** The exercises a run can be started for, as `lesson/exercise`. */
+  names(): string[] {
+    return [...this.#kinds.keys()];
+  }
+
+  /** Whether a run of `lesson`'s `exercise` can be started. */
   has(lesson: string, exercise: string): boolean {
     return this.#kinds.has(`${lesson}/${exercise}`);
   }

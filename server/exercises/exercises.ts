@@ -11,6 +11,8 @@ import { etagPollerExercise } from './etag-poller-exercise.ts';
 import { resumeStreamExercise } from './resume-stream-exercise.ts';
 import { ExerciseRunRegistry } from './exercise-run-registry.ts';
 import { RequestGate } from './request-gate.ts';
+import { StormVerifier } from './storm-verifier.ts';
+import type { StormDone } from '../../src/protocol/production.ts';
 import type { VerifiedStore } from './verified-store.ts';
 
 /** The exercises the server verifies, wired into the app. */
@@ -20,6 +22,8 @@ export interface Exercises {
   watchJobPolls(jobRoute: RouteHandler): RouteHandler;
   /** A channel endpoint (the long poll, the SSE stream), with the requests on runs' channels observed by their run. */
   watchChannels(channelRoute: RouteHandler): RouteHandler;
+  /** Lesson 7: a storm a learner started has ended (the exercise compares their latest two). */
+  stormDone(learnerId: string, done: StormDone): void;
   /** Registers the exercise-run routes. */
   register(router: Router): void;
   close(): void;
@@ -56,10 +60,12 @@ export function createExercises({ jobs, bus, faults, verified, settings = {}, on
   ];
   const runs = new ExerciseRunRegistry({ kinds, verified, limits: settings.limits, onVerified });
   const routes = createExerciseRunRoutes(runs);
+  const storms = new StormVerifier(verified, onVerified);
   return {
     runs,
     watchJobPolls: (jobRoute) => jobPolls.route(jobRoute),
     watchChannels: (channelRoute) => channels.route(channelRoute),
+    stormDone: (learnerId, done) => void storms.stormDone(learnerId, done).catch(() => {}),
     register(router) {
       router
         .on(apiRoutes.exerciseRuns, 'POST', routes.start)

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
-import { VERIFIED_EXERCISES } from '../../src/protocol/exercise-runs.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { type ExerciseRunRegistry, UnknownRunError } from '../exercises/exercise-run-registry.ts';
 import { cameOverHttps } from '../http/cookies.ts';
@@ -25,7 +24,7 @@ export function createExerciseRunRoutes(runs: ExerciseRunRegistry): ExerciseRunR
   return {
     start: async ({ request, response, params }) => {
       const { lesson = '', exercise = '' } = params;
-      if (!runs.has(lesson, exercise)) throw unknownExercise(lesson, exercise);
+      if (!runs.has(lesson, exercise)) throw unknownExercise(lesson, exercise, runs.names());
       const learner = learnerFrom(request) ?? newLearnerId();
       const run = await runs.start(learner, lesson, exercise, originOf(request));
       response.setHeader('Set-Cookie', learnerSetCookie(learner, request));
@@ -56,12 +55,11 @@ async function ownRun<T>(id: string | undefined, request: IncomingMessage, work:
   }
 }
 
-function unknownExercise(lesson: string, exercise: string): HttpProblem {
-  const known = Object.entries(VERIFIED_EXERCISES).flatMap(([slug, ids]) => ids.map((id) => `${slug}/${id}`));
+function unknownExercise(lesson: string, exercise: string, known: readonly string[]): HttpProblem {
   return new HttpProblem({
     status: 404,
     type: PROBLEM_TYPES.unknownExercise,
-    detail: `The server verifies no exercise ${JSON.stringify(`${lesson}/${exercise}`.slice(0, 140))}; it verifies ${known.join(', ')}.`,
+    detail: `No exercise ${JSON.stringify(`${lesson}/${exercise}`.slice(0, 140))} runs here; these do: ${known.join(', ')}.`,
   });
 }
 

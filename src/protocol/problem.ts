@@ -93,7 +93,7 @@ export const PROBLEM_TYPES = {
   reservedEventType: 'tag:realtime-workbook,2026:reserved-event-type',
   /** The channel belongs to another reader (the learner cookie that opened it): only they may break, drain or stop it. */
   channelNotYours: 'tag:realtime-workbook,2026:channel-not-yours',
-  /** The server verifies no such exercise (`VERIFIED_EXERCISES`). */
+  /** No exercise run can be started for this lesson and exercise. */
   unknownExercise: 'tag:realtime-workbook,2026:unknown-exercise',
   /** No exercise run of this learner has this id (it ended more than `retainMs` ago, or is another learner's). */
   unknownExerciseRun: 'tag:realtime-workbook,2026:unknown-exercise-run',

@@ -169,7 +169,7 @@ describe('exercises the server verifies (lesson 2: the ETag poller)', { concurre
     assert.equal(response.status, 404);
     const problem = (await response.json()) as { type: string; detail: string };
     assert.equal(problem.type, PROBLEM_TYPES.unknownExercise);
-    assert.match(problem.detail, /it verifies short-polling\/etag-poller/);
+    assert.match(problem.detail, /these do: short-polling\/etag-poller, long-polling\/cursor-loop, server-sent-events\/resume\.$/);
   });
 
   it('cannot be forged through PUT /api/progress, and a reset forgets it', async () => {
