@@ -53,6 +53,7 @@ import { channelLatestRoute } from './techniques/channel-latest.ts';
 import { createLongPolling } from './techniques/long-polling.ts';
 import { getJobRoute } from './techniques/short-polling.ts';
 import { createScaling, type ScalingSettings } from './scaling/scaling-routes.ts';
+import { SCALING_EXERCISE } from '../src/protocol/scaling.ts';
 import { sseRoute, type SseSettings } from './techniques/sse.ts';
 import { SseStreamRegistry } from './techniques/sse-streams.ts';
 import { createWebSocketEndpoint } from './techniques/websocket.ts';
@@ -160,6 +161,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     draining: drainController.signal,
     access: channelAccess,
     settings: options.scaling,
+    onExercisePassed: (learnerId) => exercises.recordPass(learnerId, SCALING_EXERCISE.lesson, SCALING_EXERCISE.id),
   });
   let siteLoaded = false;
   // Progress and workshops: PostgreSQL with DATABASE_URL (shared by instances), else SQLite in DATA_DIR,

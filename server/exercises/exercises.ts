@@ -22,6 +22,8 @@ export interface Exercises {
   watchJobPolls(jobRoute: RouteHandler): RouteHandler;
   /** A channel endpoint (the long poll, the SSE stream), with the requests on runs' channels observed by their run. */
   watchChannels(channelRoute: RouteHandler): RouteHandler;
+  /** Records that the learner passed an exercise the server judged itself (lesson 8's demo). */
+  recordPass(learnerId: string, lesson: string, exercise: string): void;
   /** Lesson 7: a storm a learner started has ended (the exercise compares their latest two). */
   stormDone(learnerId: string, done: StormDone): void;
   /** Registers the exercise-run routes. */
@@ -60,11 +62,16 @@ export function createExercises({ jobs, bus, faults, verified, settings = {}, on
   ];
   const runs = new ExerciseRunRegistry({ kinds, verified, limits: settings.limits, onVerified });
   const routes = createExerciseRunRoutes(runs);
-  const storms = new StormVerifier(verified, onVerified);
+  const recordPass = async (learnerId: string, lesson: string, exercise: string) => {
+    await verified.record(learnerId, lesson, exercise, Date.now());
+    onVerified?.(learnerId);
+  };
+  const storms = new StormVerifier(recordPass);
   return {
     runs,
     watchJobPolls: (jobRoute) => jobPolls.route(jobRoute),
     watchChannels: (channelRoute) => channels.route(channelRoute),
+    recordPass: (learnerId, lesson, exercise) => void recordPass(learnerId, lesson, exercise).catch(() => {}),
     stormDone: (learnerId, done) => void storms.stormDone(learnerId, done).catch(() => {}),
     register(router) {
       router

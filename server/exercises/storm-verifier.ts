@@ -1,5 +1,7 @@
 import { flattenedTheStorm, STORM_EXERCISE, type StormDone } from '../../src/protocol/production.ts';
-import type { VerifiedStore } from './verified-store.ts';
+
+/** Records a pass the server judged itself, for the learner. */
+export type RecordPass = (learnerId: string, lesson: string, exercise: string) => Promise<void>;
 
 /** Learners whose latest storms are kept; the oldest is forgotten past this. */
 const MAX_LEARNERS = 10_000;
@@ -11,14 +13,12 @@ const MAX_LEARNERS = 10_000;
  * the exercise is recorded as verified for them.
  */
 export class StormVerifier {
-  readonly #verified: VerifiedStore;
-  readonly #onVerified: (learnerId: string) => void;
+  readonly #recordPass: RecordPass;
   /** Learner → their latest finished storm per strategy compared by the exercise. */
   readonly #latest = new Map<string, { none?: StormDone; jitter?: StormDone }>();
 
-  constructor(verified: VerifiedStore, onVerified: (learnerId: string) => void = () => {}) {
-    this.#verified = verified;
-    this.#onVerified = onVerified;
+  constructor(recordPass: RecordPass) {
+    this.#recordPass = recordPass;
   }
 
   /** A storm the learner started has ended; resolves once a pass it makes is recorded. */
@@ -30,7 +30,6 @@ export class StormVerifier {
     this.#latest.set(learnerId, next);
     if (this.#latest.size > MAX_LEARNERS) this.#latest.delete(this.#latest.keys().next().value!);
     if (!next.none || !next.jitter || !flattenedTheStorm(next.none, next.jitter)) return;
-    await this.#verified.record(learnerId, STORM_EXERCISE.lesson, STORM_EXERCISE.id, Date.now());
-    this.#onVerified(learnerId);
+    await this.#recordPass(learnerId, STORM_EXERCISE.lesson, STORM_EXERCISE.id);
   }
 }

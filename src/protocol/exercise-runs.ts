@@ -18,6 +18,7 @@ export const VERIFIED_EXERCISES = {
   'long-polling': ['cursor-loop'],
   'server-sent-events': ['resume'],
   'in-production': ['flatten-the-storm'],
+  'scaling-out': ['resume-across-instances'],
 } as const satisfies Readonly<Record<string, readonly string[]>>;
 
 export type VerifiedLesson = keyof typeof VERIFIED_EXERCISES;
