@@ -286,7 +286,9 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       return rejectUpgrade(socket, misdirected(request.headers.host));
     }
     // A WebSocket holds a stream slot like an SSE stream; past the cap the upgrade is refused with 429.
-    if (isInternalRequest(request) || limits.admitUpgrade(request, socket)) webSocket.handleUpgrade(request, socket, head);
+    // `/ws`, or an exercise run's own socket (lesson 5).
+    const endpoint = exercises.takesUpgrade(request) ? exercises : webSocket;
+    if (isInternalRequest(request) || limits.admitUpgrade(request, socket)) endpoint.handleUpgrade(request, socket, head);
   });
   // Counts the bytes of requests tagged `?lab=…&via=…` (lesson 6), per lab and technique.
   attachTrafficMeter(server, (tag, socket) => labs.lane(tag, socket));

@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { VerdictCheck } from '../../src/protocol/exercise-runs.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { ChannelFaults } from '../faults/channel-faults.ts';
@@ -5,6 +7,8 @@ import type { RequestGate } from './request-gate.ts';
 
 /** What an exercise is given when a run starts. */
 export interface RunSetup {
+  /** The run's id (a URL of its own carries it). */
+  id: string;
   /** The run's own channel. */
   channel: string;
   /** `http(s)://host[:port]` as the learner's page reached the server: the run's URLs start with it. */
@@ -19,6 +23,8 @@ export interface OpenExercise {
   readonly requests: number;
   /** The checks as they stand; `final` once nothing more will be observed. */
   checks(final: boolean): VerdictCheck[];
+  /** A WebSocket upgrade on the run's socket URL, for an exercise that has one. */
+  upgrade?(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Stops observing and frees what the run holds. */
   close(): void;
 }

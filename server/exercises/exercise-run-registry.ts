@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
+import { rejectUpgrade } from '../websocket/reject-upgrade.ts';
 import { EXERCISE_RUN_LIMITS, type ExerciseRun, type ExerciseVerdict, type VerdictCheck } from '../../src/protocol/exercise-runs.ts';
 import type { ExerciseKind, OpenExercise } from './exercise-kind.ts';
 import type { VerifiedStore } from './verified-store.ts';
@@ -66,7 +70,7 @@ export class ExerciseRunRegistry {
 
     const id = randomBytes(16).toString('base64url');
     const channel = `exercise-${id.slice(0, 16)}`;
-    const opened = await kind.open({ channel, origin });
+    const opened = await kind.open({ id, channel, origin });
     const startedAt = Date.now();
     const run: ExerciseRun = {
       id,
@@ -88,6 +92,21 @@ export class ExerciseRunRegistry {
   async verdict(id: string, learnerId: string): Promise<ExerciseVerdict> {
     const record = this.#own(id, learnerId);
     return record.ended ?? verdictOf(record, 'running', record.exercise.checks(false));
+  }
+
+  /**
+   * A WebSocket upgrade on run `id`'s socket URL. The id is the capability:
+   * learner code in the sandbox sends no cookie. Refused (404) for a run that
+   * is over, unknown, or has no socket.
+   */
+  upgrade(id: string, request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const record = this.#runs.get(id);
+    if (record && !record.ended && record.exercise.upgrade) return record.exercise.upgrade(request, socket, head);
+    rejectUpgrade(socket, {
+      status: 404,
+      type: PROBLEM_TYPES.unknownExerciseRun,
+      detail: 'No exercise run with a socket has this id now; start a new run.',
+    });
   }
 
   /** Ends the learner's run `id` (if not yet) and answers its final verdict. */

@@ -1,6 +1,11 @@
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import type { EXERCISE_RUN_LIMITS } from '../../src/protocol/exercise-runs.ts';
-import type { RouteHandler, Router } from '../http/router.ts';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { HttpProblem } from '../http/problem.ts';
+import { parseRequestUrl } from '../http/request-url.ts';
+import { type RouteHandler, Router } from '../http/router.ts';
+import { outboxSocketExercise } from './outbox-socket-exercise.ts';
 import type { JobStarter } from '../routes/jobs.ts';
 import { createExerciseRunRoutes } from '../routes/exercise-runs.ts';
 import type { JobLookup } from '../techniques/short-polling.ts';
@@ -28,6 +33,10 @@ export interface Exercises {
   stormDone(learnerId: string, done: StormDone): void;
   /** Registers the exercise-run routes. */
   register(router: Router): void;
+  /** Whether an upgrade request is for an exercise run's socket (lesson 5), not `/ws`. */
+  takesUpgrade(request: IncomingMessage): boolean;
+  /** Hands an upgrade on a run's socket URL to the run. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   close(): void;
 }
 
@@ -39,6 +48,8 @@ export interface ExerciseSettings {
   cursorLoopEventMs?: number;
   /** Time between the events of lesson 4's run (default `RESUME_STREAM_EVENT_MS`). */
   resumeStreamEventMs?: number;
+  /** How long lesson 5's server refuses reconnects after a cut (default `OUTBOX_SOCKET_RULES.outageMs`). */
+  outboxOutageMs?: number;
   limits?: Partial<typeof EXERCISE_RUN_LIMITS>;
 }
 
@@ -52,6 +63,15 @@ export interface ExercisesOptions {
   onVerified?: (learnerId: string) => void;
 }
 
+/** Matches the run socket's pattern of the route table, so the pattern is written once. */
+const socketPaths = new Router().on(apiRoutes.exerciseRunSocket, 'GET', () => {});
+
+/** The run id of an upgrade on a run's socket URL, or undefined for any other upgrade. */
+function socketIdOf(request: IncomingMessage): string | undefined {
+  const match = socketPaths.match('GET', parseRequestUrl(request).pathname);
+  return match.kind === 'found' ? match.params.id : undefined;
+}
+
 export function createExercises({ jobs, bus, faults, verified, settings = {}, onVerified }: ExercisesOptions): Exercises {
   const jobPolls = new RequestGate('id');
   const channels = new RequestGate('channel');
@@ -59,6 +79,7 @@ export function createExercises({ jobs, bus, faults, verified, settings = {}, on
     etagPollerExercise(jobs, jobPolls, settings.etagPollerJobMs),
     cursorLoopExercise({ bus, faults, gate: channels, eventMs: settings.cursorLoopEventMs }),
     resumeStreamExercise({ bus, faults, gate: channels, eventMs: settings.resumeStreamEventMs }),
+    outboxSocketExercise(settings.outboxOutageMs),
   ];
   const runs = new ExerciseRunRegistry({ kinds, verified, limits: settings.limits, onVerified });
   const routes = createExerciseRunRoutes(runs);
@@ -77,8 +98,17 @@ export function createExercises({ jobs, bus, faults, verified, settings = {}, on
       router
         .on(apiRoutes.exerciseRuns, 'POST', routes.start)
         .on(apiRoutes.exerciseRun, 'GET', routes.verdict)
-        .on(apiRoutes.exerciseRunFinish, 'POST', routes.finish);
+        .on(apiRoutes.exerciseRunFinish, 'POST', routes.finish)
+        .on(apiRoutes.exerciseRunSocket, 'GET', () => {
+          throw new HttpProblem({
+            status: 426,
+            detail: 'This is an exercise run’s WebSocket: open it with new WebSocket(run.urls.socket) (RFC 6455 §4.1).',
+            headers: { Upgrade: 'websocket', Connection: 'Upgrade' },
+          });
+        });
     },
+    takesUpgrade: (request) => socketIdOf(request) !== undefined,
+    handleUpgrade: (request, socket, head) => runs.upgrade(socketIdOf(request) ?? '', request, socket, head),
     close: () => runs.close(),
   };
 }

@@ -94,6 +94,8 @@ export const apiRoutes = {
   exerciseRun: route('/api/exercise-runs/:id', ['GET']),
   /** `POST` → `ExerciseVerdict`: ends the run and judges it; a pass is recorded as verified. */
   exerciseRunFinish: route('/api/exercise-runs/:id/finish', ['POST']),
+  /** `GET` with `Upgrade: websocket`: the run's own socket (lesson 5), the run id its capability; a plain GET → 426. */
+  exerciseRunSocket: route('/api/exercise-runs/:id/socket', ['GET']),
 
   // Lesson 6's side-by-side lab (`src/protocol/lab.ts`)
   labs: route('/api/labs', ['POST']),

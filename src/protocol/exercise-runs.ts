@@ -17,6 +17,7 @@ export const VERIFIED_EXERCISES = {
   'short-polling': ['etag-poller'],
   'long-polling': ['cursor-loop'],
   'server-sent-events': ['resume'],
+  websockets: ['outbox'],
   'in-production': ['flatten-the-storm'],
   'scaling-out': ['resume-across-instances'],
 } as const satisfies Readonly<Record<string, readonly string[]>>;

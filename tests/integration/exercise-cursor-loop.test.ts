@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { apiRoutes } from '../../src/protocol/api-routes.ts';
-import type { ExerciseRun, ExerciseVerdict } from '../../src/protocol/exercise-runs.ts';
+import type { ExerciseVerdict } from '../../src/protocol/exercise-runs.ts';
 import type { LongPollResponse } from '../../src/protocol/long-polling.ts';
-import { LEARNER_COOKIE } from '../../src/protocol/progress.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { checkOf, finishRun, newLearner, startRun } from './helpers/exercise-runs.ts';
 
 /** What a long-poll loop under test does after a failed poll; the default is lesson 3's correct client. */
 type AfterFailure = 'same-cursor' | 'restart-from-zero' | 'give-up';
@@ -40,25 +38,14 @@ describe('exercises the server verifies (lesson 3: the cursor loop)', { concurre
   });
   after(() => server.stop());
 
-  const as = (learner: string) => ({ Cookie: `${LEARNER_COOKIE}=${learner}` });
-
   async function runWith(afterFailure?: AfterFailure): Promise<{ verdict: ExerciseVerdict; shown: number[] }> {
-    const learner = randomBytes(16).toString('base64url').slice(0, 22);
-    const started = await fetch(server.baseUrl + apiRoutes.exerciseRuns.path({ lesson: 'long-polling', exercise: 'cursor-loop' }), {
-      method: 'POST',
-      headers: as(learner),
-    });
-    assert.equal(started.status, 201);
-    const run = (await started.json()) as ExerciseRun;
+    const { headers } = newLearner();
+    const run = await startRun(server.baseUrl, 'long-polling', 'cursor-loop', headers);
     const shown = await longPollLoop(run.urls.poll!, afterFailure);
-    const finished = await fetch(server.baseUrl + apiRoutes.exerciseRunFinish.path({ id: run.id }), {
-      method: 'POST',
-      headers: as(learner),
-    });
-    return { verdict: (await finished.json()) as ExerciseVerdict, shown };
+    return { verdict: await finishRun(server.baseUrl, run, headers), shown };
   }
 
-  const check = (verdict: ExerciseVerdict, id: string) => verdict.checks.find((candidate) => candidate.id === id)!;
+  const check = checkOf;
 
   it('verifies a loop that asks again with its cursor after the lost answer', async () => {
     const { verdict, shown } = await runWith();

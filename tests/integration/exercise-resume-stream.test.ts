@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
-import { apiRoutes } from '../../src/protocol/api-routes.ts';
-import type { ExerciseRun, ExerciseVerdict } from '../../src/protocol/exercise-runs.ts';
-import { LEARNER_COOKIE } from '../../src/protocol/progress.ts';
+import type { ExerciseVerdict } from '../../src/protocol/exercise-runs.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { checkOf, finishRun, newLearner, startRun } from './helpers/exercise-runs.ts';
 
 /** How a client under test comes back after the cut; the default is lesson 4's correct one. */
 type Reconnect = 'event-source' | 'new-event-source' | 'from-the-start';
@@ -41,26 +39,17 @@ describe('exercises the server verifies (lesson 4: resume the stream)', { concur
   });
   after(() => server.stop());
 
-  const as = (learner: string) => ({ Cookie: `${LEARNER_COOKIE}=${learner}` });
-
   async function runWith(reconnect?: Reconnect): Promise<{ verdict: ExerciseVerdict; shown: number[] }> {
-    const learner = randomBytes(16).toString('base64url').slice(0, 22);
-    const path = apiRoutes.exerciseRuns.path({ lesson: 'server-sent-events', exercise: 'resume' });
-    const started = await fetch(server.baseUrl + path, { method: 'POST', headers: as(learner) });
-    assert.equal(started.status, 201);
-    const run = (await started.json()) as ExerciseRun;
+    const { headers } = newLearner();
+    const run = await startRun(server.baseUrl, 'server-sent-events', 'resume', headers);
     const shown = await Promise.race([
       readStream(run.urls.stream!, reconnect),
       new Promise<number[]>((resolve) => setTimeout(() => resolve([]), 6_000)),
     ]);
-    const finished = await fetch(server.baseUrl + apiRoutes.exerciseRunFinish.path({ id: run.id }), {
-      method: 'POST',
-      headers: as(learner),
-    });
-    return { verdict: (await finished.json()) as ExerciseVerdict, shown };
+    return { verdict: await finishRun(server.baseUrl, run, headers), shown };
   }
 
-  const check = (verdict: ExerciseVerdict, id: string) => verdict.checks.find((candidate) => candidate.id === id)!;
+  const check = checkOf;
 
   it('verifies an EventSource that reconnects by itself with Last-Event-ID', async () => {
     const { verdict, shown } = await runWith();

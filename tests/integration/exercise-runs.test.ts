@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
@@ -8,6 +7,7 @@ import { isTerminal, type Job } from '../../src/protocol/jobs.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { LEARNER_COOKIE, type ProgressResponse } from '../../src/protocol/progress.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { finishRun, newLearner, startRun } from './helpers/exercise-runs.ts';
 import { workshopClient } from './helpers/workshops.ts';
 
 /** How a poller under test behaves; the defaults are lesson 2's correct client. */
@@ -53,30 +53,15 @@ describe('exercises the server verifies (lesson 2: the ETag poller)', { concurre
   });
   after(() => server.stop());
 
-  const newLearner = () => randomBytes(16).toString('base64url').slice(0, 22);
+  // Learners are ids here: `as(id)` is the cookie header.
+  const learnerId = () => newLearner().id;
   const as = (learner: string) => ({ Cookie: `${LEARNER_COOKIE}=${learner}` });
-
-  async function startRun(learner: string): Promise<ExerciseRun> {
-    const response = await fetch(server.baseUrl + apiRoutes.exerciseRuns.path({ lesson: 'short-polling', exercise: 'etag-poller' }), {
-      method: 'POST',
-      headers: as(learner),
-    });
-    assert.equal(response.status, 201);
-    return (await response.json()) as ExerciseRun;
-  }
-
-  async function finish(learner: string, run: ExerciseRun): Promise<ExerciseVerdict> {
-    const response = await fetch(server.baseUrl + apiRoutes.exerciseRunFinish.path({ id: run.id }), {
-      method: 'POST',
-      headers: as(learner),
-    });
-    assert.equal(response.status, 200);
-    return (await response.json()) as ExerciseVerdict;
-  }
+  const startFor = (learner: string) => startRun(server.baseUrl, 'short-polling', 'etag-poller', as(learner));
+  const finish = (learner: string, run: ExerciseRun) => finishRun(server.baseUrl, run, as(learner));
 
   async function runWith(habits: Partial<PollerHabits>): Promise<{ learner: string; verdict: ExerciseVerdict }> {
-    const learner = newLearner();
-    const run = await startRun(learner);
+    const learner = learnerId();
+    const run = await startFor(learner);
     await pollJob(run.urls.job!, { ...CORRECT, ...habits });
     return { learner, verdict: await finish(learner, run) };
   }
@@ -95,9 +80,9 @@ describe('exercises the server verifies (lesson 2: the ETag poller)', { concurre
   it("shows a member's verified exercise on the workshop dashboard, apart from what their browser marked", async () => {
     const workshops = workshopClient(server.baseUrl);
     const { workshop, secret } = await workshops.create();
-    const learner = newLearner();
+    const learner = learnerId();
     await workshops.join(workshop.code, 'Ada', learner);
-    const run = await startRun(learner);
+    const run = await startFor(learner);
     await pollJob(run.urls.job!, CORRECT);
     const verdict = await finish(learner, run);
     assert.equal(verdict.state, 'passed');
@@ -141,8 +126,8 @@ describe('exercises the server verifies (lesson 2: the ETag poller)', { concurre
   });
 
   it('shows the checks live while the run goes on, and judges a run nobody polled as failed', async () => {
-    const learner = newLearner();
-    const run = await startRun(learner);
+    const learner = learnerId();
+    const run = await startFor(learner);
     const live = (await (
       await fetch(server.baseUrl + apiRoutes.exerciseRun.path({ id: run.id }), { headers: as(learner) })
     ).json()) as ExerciseVerdict;
@@ -154,8 +139,8 @@ describe('exercises the server verifies (lesson 2: the ETag poller)', { concurre
   });
 
   it('keeps a run to its learner: another cookie gets 404', async () => {
-    const run = await startRun(newLearner());
-    const response = await fetch(server.baseUrl + apiRoutes.exerciseRun.path({ id: run.id }), { headers: as(newLearner()) });
+    const run = await startFor(learnerId());
+    const response = await fetch(server.baseUrl + apiRoutes.exerciseRun.path({ id: run.id }), { headers: as(learnerId()) });
     assert.equal(response.status, 404);
     assert.equal(((await response.json()) as { type: string }).type, PROBLEM_TYPES.unknownExerciseRun);
     const finishAsStranger = await fetch(server.baseUrl + apiRoutes.exerciseRunFinish.path({ id: run.id }), { method: 'POST' });
@@ -169,13 +154,16 @@ describe('exercises the server verifies (lesson 2: the ETag poller)', { concurre
     assert.equal(response.status, 404);
     const problem = (await response.json()) as { type: string; detail: string };
     assert.equal(problem.type, PROBLEM_TYPES.unknownExercise);
-    assert.match(problem.detail, /these do: short-polling\/etag-poller, long-polling\/cursor-loop, server-sent-events\/resume\.$/);
+    assert.match(
+      problem.detail,
+      /these do: short-polling\/etag-poller, long-polling\/cursor-loop, server-sent-events\/resume, websockets\/outbox\.$/,
+    );
   });
 
   it('cannot be forged through PUT /api/progress, and a reset forgets it', async () => {
     const { learner, verdict } = await runWith({});
     assert.equal(verdict.state, 'passed');
-    const stranger = newLearner();
+    const stranger = learnerId();
     const forged = await fetch(server.baseUrl + apiRoutes.progress.path(), {
       method: 'PUT',
       headers: { ...as(stranger), 'Content-Type': 'application/json' },
