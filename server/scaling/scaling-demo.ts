@@ -42,6 +42,8 @@ export interface ScalingDemoOptions {
   redis: DemoRedis;
   limits: ScalingDemoLimits;
   logger: Logger;
+  /** Told once, when the reader passes lesson 8's exercise. */
+  onExercisePassed?: () => void;
 }
 
 /**
@@ -73,7 +75,7 @@ export class ScalingDemo {
     this.#redis = options.redis;
     this.#limits = options.limits;
     this.#logger = options.logger;
-    this.#record = new DemoRecord(options.backplane !== undefined, Date.now, options.limits);
+    this.#record = new DemoRecord(options.backplane !== undefined, Date.now, options.limits, options.onExercisePassed);
     const env: Record<string, string> = {
       PRESENCE_TTL_MS: String(options.limits.presenceTtlMs),
       SHUTDOWN_GRACE_MS: '2000',

@@ -85,6 +85,14 @@ export const apiRoutes = {
   /** The reader's progress, for the learner in the `rtw_learner` cookie (`src/protocol/progress.ts`). */
   progress: route('/api/progress', ['GET', 'PUT', 'DELETE']),
 
+  // Exercises the server verifies (`src/protocol/exercise-runs.ts`)
+  /** `POST` → 201 `ExerciseRun`: a run of the exercise, with its own channel and URLs; sets `rtw_learner` when absent. */
+  exerciseRuns: route('/api/exercises/:lesson/:exercise/runs', ['POST']),
+  /** `GET` → `ExerciseVerdict` so far (404 unless the run is the learner's). */
+  exerciseRun: route('/api/exercise-runs/:id', ['GET']),
+  /** `POST` → `ExerciseVerdict`: ends the run and judges it; a pass is recorded as verified. */
+  exerciseRunFinish: route('/api/exercise-runs/:id/finish', ['POST']),
+
   // Lesson 6's side-by-side lab (`src/protocol/lab.ts`)
   labs: route('/api/labs', ['POST']),
   labRun: route('/api/labs/:id/run', ['POST']),

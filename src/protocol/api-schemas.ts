@@ -37,6 +37,8 @@ import {
   createdWorkshop,
   createLabResponse,
   dropConnectionsResponse,
+  exerciseRun,
+  exerciseVerdict,
   faultResponse,
   hostSnapshot,
   hostWorkshop,
@@ -106,6 +108,10 @@ export const apiSchemas = {
   },
   sse: { GET: { body: null, query: sseQuery, responses: { 200: eventStream } } },
   builds: { POST: { body: startBuildRequest, query: null, responses: { 201: startBuildResponse } } },
+
+  exerciseRuns: { POST: answers({ 201: exerciseRun }) },
+  exerciseRun: { GET: answers({ 200: exerciseVerdict }) },
+  exerciseRunFinish: { POST: answers({ 200: exerciseVerdict }) },
 
   progress: {
     GET: answers({ 200: progressResponse }),

@@ -13,6 +13,7 @@ import * as z from 'zod/mini';
 import type { StartBuildResponse } from './builds.ts';
 import type { ChannelLatestResponse } from './channel-latest.ts';
 import type { ChannelEvent, PublishResponse } from './events.ts';
+import type { ExerciseRun, ExerciseVerdict, VerifiedCompletions } from './exercise-runs.ts';
 import { FAULT_TYPES, type FaultResponse } from './faults.ts';
 import type { Job, JobState, StartJobResponse } from './jobs.ts';
 import {
@@ -134,9 +135,35 @@ function lessonsNamedIn(value: unknown): string[] {
   return typeof last?.lesson === 'string' ? [...named, last.lesson] : named;
 }
 
+/** Lesson slug → exercise id → when the server verified it. */
+const verifiedCompletions: z.ZodMiniType<VerifiedCompletions> = z.record(z.string(), z.record(z.string(), ms));
+
 export const progressResponse: z.ZodMiniType<ProgressResponse> = z.strictObject({
   progress: progressDocument,
   updatedAt: z.nullable(ms),
+  verified: verifiedCompletions,
+});
+
+// ── Exercises the server verifies ───────────────────────────────────────────
+
+export const exerciseRun: z.ZodMiniType<ExerciseRun> = z.strictObject({
+  id: z.string(),
+  lesson: z.string(),
+  exercise: z.string(),
+  channel: z.string(),
+  urls: z.record(z.string(), z.string()),
+  startedAt: ms,
+  endsAt: ms,
+});
+
+export const exerciseVerdict: z.ZodMiniType<ExerciseVerdict> = z.strictObject({
+  run: exerciseRun,
+  state: z.enum(['running', 'passed', 'failed']),
+  checks: z.array(
+    z.strictObject({ id: z.string(), title: z.string(), state: z.enum(['passed', 'failed', 'pending']), detail: z.string() }),
+  ),
+  requests: count,
+  verifiedAt: z.optional(ms),
 });
 
 // ── Lesson 6's lab ──────────────────────────────────────────────────────────
@@ -333,6 +360,7 @@ const memberView: z.ZodMiniType<MemberView> = z.strictObject({
   lastSeenAt: ms,
   lesson: z.nullable(z.string()),
   completed: z.record(z.string(), ms),
+  verified: z.record(z.string(), ms),
   quiz: z.nullable(
     z.strictObject({ at: ms, score: z.number(), points: z.number(), total: count, answers: z.record(z.string(), z.string()) }),
   ),
