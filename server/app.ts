@@ -21,6 +21,7 @@ import { HttpProblem } from './http/problem.ts';
 import { parseRequestUrl } from './http/request-url.ts';
 import { decodesAsPath, isApiPath, misdirected } from './http/request-checks.ts';
 import { answerError } from './http/answer-error.ts';
+import { expectResponses } from './http/response-contract.ts';
 import { Router } from './http/router.ts';
 import { API_CONTENT_SECURITY_POLICY, pageSecurityHeaders, setApiSecurityHeaders } from './http/security-headers.ts';
 import { SERVER_TIMEOUTS, type ServerTimeouts } from './http/server-timeouts.ts';
@@ -327,6 +328,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
         // Any request on a channel claims it for its learner if nobody owns it yet (reading and publishing stay open).
         const { channel } = match.params;
         if (channel !== undefined && isValidChannel(channel)) channelAccess.touch(channel, request);
+        if (config.checkResponses) expectResponses(response, { method, pattern: match.pattern, logger });
         return limitedRoute(method, match.pattern, { request, response, url, params: match.params }, match.handler);
       }
       if (match.kind === 'wrong-method') {

@@ -97,4 +97,9 @@ export const PROBLEM_TYPES = {
   unknownExercise: 'tag:realtime-workbook,2026:unknown-exercise',
   /** No exercise run of this learner has this id (it ended more than `retainMs` ago, or is another learner's). */
   unknownExerciseRun: 'tag:realtime-workbook,2026:unknown-exercise-run',
+  /**
+   * 500: the server was about to answer JSON that its own contract
+   * (`src/protocol/api-schemas.ts`) does not allow. Only with `RTW_CHECK_RESPONSES=1` (the tests).
+   */
+  responseContract: 'tag:realtime-workbook,2026:response-contract',
 } as const;
