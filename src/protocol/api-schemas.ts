@@ -112,6 +112,7 @@ export const apiSchemas = {
   exerciseRuns: { POST: answers({ 201: exerciseRun }) },
   exerciseRun: { GET: answers({ 200: exerciseVerdict }) },
   exerciseRunFinish: { POST: answers({ 200: exerciseVerdict }) },
+  exerciseRunSocket: { GET: answers({ 101: { notJson: '101 Switching Protocols: the run’s WebSocket (a plain GET is a 426 problem)' } }) },
 
   progress: {
     GET: answers({ 200: progressResponse }),
