@@ -22,6 +22,7 @@ import { HttpProblem } from './http/problem.ts';
 import { parseRequestUrl } from './http/request-url.ts';
 import { decodesAsPath, isApiPath, misdirected } from './http/request-checks.ts';
 import { answerError } from './http/answer-error.ts';
+import { expectResponses } from './http/response-contract.ts';
 import { Router } from './http/router.ts';
 import { API_CONTENT_SECURITY_POLICY, pageSecurityHeaders, setApiSecurityHeaders } from './http/security-headers.ts';
 import { SERVER_TIMEOUTS, type ServerTimeouts } from './http/server-timeouts.ts';
@@ -37,9 +38,10 @@ import { LabRegistry } from './lab/lab-registry.ts';
 import { registerLabRoutes } from './lab/lab-routes.ts';
 import { attachTrafficMeter } from './lab/traffic-meter.ts';
 import { consoleLogger, type Logger } from './logger.ts';
-import { learnerSetCookie, newLearnerId, readLearnerCookie } from './progress/learner-cookie.ts';
+import { giveLearnerCookieWithPage } from './progress/learner-cookie.ts';
 import { connectRedis } from './redis/redis-connection.ts';
 import { createProduction, type ProductionSettings } from './experiments/production-routes.ts';
+import { createExercises, type ExerciseSettings } from './exercises/exercises.ts';
 import { readKnownLessons } from './progress/known-lessons.ts';
 import { startBuildRoute } from './routes/builds.ts';
 import { publishEventRoute } from './routes/channel-events.ts';
@@ -54,6 +56,7 @@ import { channelLatestRoute } from './techniques/channel-latest.ts';
 import { createLongPolling } from './techniques/long-polling.ts';
 import { getJobRoute } from './techniques/short-polling.ts';
 import { createScaling, type ScalingSettings } from './scaling/scaling-routes.ts';
+import { SCALING_EXERCISE } from '../src/protocol/scaling.ts';
 import { sseRoute, type SseSettings } from './techniques/sse.ts';
 import { SseStreamRegistry } from './techniques/sse-streams.ts';
 import { createWebSocketEndpoint } from './techniques/websocket.ts';
@@ -78,6 +81,8 @@ export interface AppOptions {
   workshops?: Partial<WorkshopTimings>;
   /** Overrides of lesson 8's two-instance demo (limits, and `redisServer: null` to act as if Redis were not installed). */
   scaling?: ScalingSettings;
+  /** Overrides of the exercise runs (a shorter job for lesson 2's, fewer runs). */
+  exercises?: ExerciseSettings;
   /** Overrides of the HTTP server's timeouts (tests shorten them). */
   timeouts?: Partial<ServerTimeouts>;
   /** Overrides of the rate limits (`src/protocol/rate-limits.ts`), e.g. a small burst so a test reaches it. */
@@ -146,6 +151,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     redis,
     draining: drainController.signal,
     access: channelAccess,
+    // Lesson 7's exercise is verified from the storms the server ran (`exercises` is made below, before any storm).
+    onStormDone: (learnerId, done) => exercises.stormDone(learnerId, done),
     sseCapBytes: options.sse?.maxBufferedBytes === undefined ? undefined : { sse: options.sse.maxBufferedBytes },
     settings: options.production,
   });
@@ -157,6 +164,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     draining: drainController.signal,
     access: channelAccess,
     settings: options.scaling,
+    onExercisePassed: (learnerId) => exercises.recordPass(learnerId, SCALING_EXERCISE.lesson, SCALING_EXERCISE.id),
   });
   let siteLoaded = false;
   // Progress and workshops: PostgreSQL with DATABASE_URL (shared by instances), else SQLite in DATA_DIR,
@@ -174,6 +182,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   const workshops = new WorkshopHub({
     store: stores.workshops,
     progress: stores.progress,
+    verified: stores.verified,
     publicBus: bus,
     // With Redis, every instance serves every workshop: live state in Redis, streams on the shared bus.
     redis,
@@ -184,8 +193,18 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     timings: options.workshops,
     onError: (error) => logger.error('A workshop stream listener or background update failed:', error),
   });
+  const exercises = createExercises({
+    jobs: sharedJobs ?? jobs,
+    bus,
+    faults,
+    verified: stores.verified,
+    settings: options.exercises,
+    // A pass shows on the dashboard of the learner's workshops.
+    onVerified: (learnerId) => workshops.progressSaved(learnerId),
+  });
   const progress = createProgressRoutes({
     store: stores.progress,
+    verified: stores.verified,
     knownLessons,
     // A member's synced progress updates their row on the host's dashboard.
     onSaved: (learnerId) => workshops.progressSaved(learnerId),
@@ -204,24 +223,18 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     .on(apiRoutes.health, 'GET', livenessRoute())
     .on(apiRoutes.ready, 'GET', readinessRoute(notReadyReason))
     .on(apiRoutes.jobs, 'POST', startJobRoute(sharedJobs ?? jobs, channelAccess))
-    .on(apiRoutes.job, 'GET', getJobRoute(sharedJobs ?? jobs))
+    .on(apiRoutes.job, 'GET', exercises.watchJobPolls(getJobRoute(sharedJobs ?? jobs)))
     .on(apiRoutes.progress, 'GET', progress.get)
     .on(apiRoutes.progress, 'PUT', progress.put)
     .on(apiRoutes.progress, 'DELETE', progress.reset)
     .on(apiRoutes.channelEvents, 'POST', publishEventRoute(bus))
     .on(apiRoutes.channelLatest, 'GET', channelLatestRoute(bus))
     .on(apiRoutes.channelFaults, 'POST', injectFaultRoute(faults, channelAccess))
-    .on(apiRoutes.longPoll, 'GET', longPolling.route)
+    .on(apiRoutes.longPoll, 'GET', exercises.watchChannels(longPolling.route))
     .on(
       apiRoutes.sse,
       'GET',
-      sseRoute({
-        bus,
-        faults,
-        streams: sseStreams,
-        draining: drainController.signal,
-        settings: sseSettings,
-      }),
+      exercises.watchChannels(sseRoute({ bus, faults, streams: sseStreams, draining: drainController.signal, settings: sseSettings })),
     )
     .on(apiRoutes.builds, 'POST', startBuildRoute(builds, channelAccess))
     .on(apiRoutes.exerciseSandbox, 'GET', exerciseSandboxRoute());
@@ -229,6 +242,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
   registerWorkshopRoutes(router, workshops, channelAccess);
   production.register(router);
   scaling.register(router);
+  exercises.register(router);
 
   // The site loads in the background; `ready()` exposes the outcome, page requests wait for it.
   const site: Promise<AstroSite | undefined> = config.apiOnly
@@ -276,7 +290,9 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       return rejectUpgrade(socket, misdirected(request.headers.host));
     }
     // A WebSocket holds a stream slot like an SSE stream; past the cap the upgrade is refused with 429.
-    if (isInternalRequest(request) || limits.admitUpgrade(request, socket)) webSocket.handleUpgrade(request, socket, head);
+    // `/ws`, or an exercise run's own socket (lesson 5).
+    const endpoint = exercises.takesUpgrade(request) ? exercises : webSocket;
+    if (isInternalRequest(request) || limits.admitUpgrade(request, socket)) endpoint.handleUpgrade(request, socket, head);
   });
   // Counts the bytes of requests tagged `?lab=…&via=…` (lesson 6), per lab and technique.
   attachTrafficMeter(server, (tag, socket) => labs.lane(tag, socket));
@@ -317,6 +333,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
         const { channel } = match.params;
         if (channel !== undefined && isValidChannel(channel)) channelAccess.touch(channel, request);
         if (allowsCrossOrigin(match.pattern)) allowCrossOriginRead(response);
+        if (config.checkResponses) expectResponses(response, { method, pattern: match.pattern, logger });
         return limitedRoute(method, match.pattern, { request, response, url, params: match.params }, match.handler);
       }
       if (match.kind === 'wrong-method') {
@@ -360,19 +377,6 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     if (match.kind !== 'found' || !allowsCrossOrigin(match.pattern)) return false;
     answerPreflight(response);
     return true;
-  }
-
-  /**
-   * A page opened without the learner cookie gets one with the page, so every
-   * request the page then sends (streams, faults, a workshop join) carries
-   * the same id: the first of them claims the reader's channels for it. Were
-   * the cookie handed out by those requests instead, parallel ones would each
-   * get a different id, and the channel's owner would not be the browser's.
-   */
-  function giveLearnerCookieWithPage(request: IncomingMessage, response: ServerResponse): void {
-    if (request.method !== 'GET' || !(request.headers.accept ?? '').includes('text/html')) return;
-    if (readLearnerCookie(request).kind !== 'absent') return;
-    response.setHeader('Set-Cookie', learnerSetCookie(newLearnerId(), request));
   }
 
   // #region begin-draining
@@ -430,6 +434,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
         builds.close();
         labs.close();
         production.close();
+        exercises.close();
         webSocket.close();
         workshops.close();
         if (!server.listening) {

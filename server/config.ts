@@ -92,6 +92,13 @@ export interface ServerConfig {
   trustProxy: TrustedProxies;
   /** `RATE_LIMITS=off` turns the token buckets off (load tests, benchmarks); the stream caps stay. Default on. */
   rateLimits: boolean;
+  /**
+   * Check every JSON answer against the API's contract (`src/protocol/api-schemas.ts`)
+   * before sending it; a mismatch is logged and answered 500 `response-contract`.
+   * The test harness turns it on; production leaves it off (it parses every answer twice).
+   * `RTW_CHECK_RESPONSES=1`, default off.
+   */
+  checkResponses: boolean;
 }
 
 /** Thrown by {@link readConfig} with one line per invalid variable. */
@@ -114,6 +121,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   const host = readString(env, 'HOST', 'localhost', errors);
   const siteDir = readString(env, 'SITE_DIR', `${repoRoot}dist`, errors);
   const apiOnly = readFlag(env, 'API_ONLY', errors);
+  const checkResponses = readFlag(env, 'RTW_CHECK_RESPONSES', errors);
   // An hour is far beyond any sensible drain; a larger value is more likely a typo (seconds × 1000 twice).
   const shutdownGraceMs = readInteger(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000, errors);
   const drainDelayMs = readInteger(env, 'DRAIN_DELAY_MS', 0, 0, 3_600_000, errors);
@@ -181,6 +189,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     maxConnections,
     trustProxy,
     rateLimits: rateLimitsSetting !== 'off',
+    checkResponses,
   };
 }
 

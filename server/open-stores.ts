@@ -1,4 +1,7 @@
 import type { ServerConfig } from './config.ts';
+import { PostgresVerifiedStore } from './exercises/postgres-verified-store.ts';
+import { SqliteVerifiedStore } from './exercises/sqlite-verified-store.ts';
+import type { VerifiedStore } from './exercises/verified-store.ts';
 import { PostgresProgressStore } from './progress/postgres-progress-store.ts';
 import type { ProgressStore } from './progress/progress-store.ts';
 import { SqliteProgressStore } from './progress/sqlite-progress-store.ts';
@@ -14,6 +17,8 @@ import { openSqliteDatabase } from './store/sqlite-database.ts';
 export interface Stores {
   readonly progress: ProgressStore;
   readonly workshops: WorkshopStore;
+  /** The exercises the server verified, per learner. */
+  readonly verified: VerifiedStore;
   /**
    * Resolves once the database answers and its schema is up to date: nothing
    * may be served before. Rejects with a `DatabaseStartError`.
@@ -50,6 +55,7 @@ export function openStores(
     return {
       progress: new PostgresProgressStore(pool),
       workshops: new PostgresWorkshopStore(pool),
+      verified: new PostgresVerifiedStore(pool),
       ready: () => prepared,
       close: () => pool.close(),
     };
@@ -58,6 +64,7 @@ export function openStores(
   return {
     progress: new SqliteProgressStore(database),
     workshops: new SqliteWorkshopStore(database),
+    verified: new SqliteVerifiedStore(database),
     ready: async () => {},
     close: async () => {
       if (database.isOpen) database.close();

@@ -1,6 +1,6 @@
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
-import { EXPERIMENT_LIMITS, type SlowConsumerTransport } from '../../src/protocol/production.ts';
+import { EXPERIMENT_LIMITS, type SlowConsumerTransport, type StormDone } from '../../src/protocol/production.ts';
 import type { ChannelGuard } from '../channels/channel-access.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { sendProblem } from '../http/problem.ts';
@@ -48,6 +48,8 @@ export interface ProductionOptions {
   /** The SSE backpressure cap in force, when a test overrides it. */
   sseCapBytes?: Partial<Record<SlowConsumerTransport, number>>;
   settings?: ProductionSettings;
+  /** Told each storm's result with the learner who started it. */
+  onStormDone?: (learnerId: string, done: StormDone) => void;
 }
 
 /** Lesson 7's experiments, mounted on the app's router. */
@@ -66,9 +68,9 @@ export interface Production {
  * very server (`docs/api.md`, "Production experiments").
  */
 export function createProduction(options: ProductionOptions): Production {
-  const { bus, logger, sseStreams, webSocket, longPolling, draining, access, settings = {} } = options;
+  const { bus, logger, sseStreams, webSocket, longPolling, draining, access, settings = {}, onStormDone } = options;
   const slots = new ExperimentSlots(settings.maxRunning ?? EXPERIMENT_LIMITS.maxRunning);
-  const storms = createStorms({ bus, logger, slots, access, random: settings.random, limits: settings.storm });
+  const storms = createStorms({ bus, logger, slots, access, random: settings.random, limits: settings.storm, onStormDone });
   const idleHop = createIdleHop();
   const slowConsumers = createSlowConsumers({
     bus,

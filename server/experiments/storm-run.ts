@@ -42,13 +42,23 @@ export class StormRun implements ExperimentRun {
   #allBackMs: number | null = null;
   readonly #timers = new RunTimers();
 
-  constructor(context: StormContext, { id, channel, target, release }: RunStart, strategy: StormStrategy, size: number) {
+  readonly #onDone: (done: StormDone) => void;
+
+  /** `onDone` is told the result once the storm has ended (lesson 7's exercise is verified from it). */
+  constructor(
+    context: StormContext,
+    { id, channel, target, release }: RunStart,
+    strategy: StormStrategy,
+    size: number,
+    onDone: (done: StormDone) => void = () => {},
+  ) {
     this.id = id;
     this.#context = context;
     this.channel = channel;
     this.strategy = strategy;
     this.size = size;
     this.#release = release;
+    this.#onDone = onDone;
     const path = apiRoutes.stormConnect.path({ id: this.id });
     for (let index = 0; index < size; index += 1) {
       const client = new StormClient({
@@ -139,7 +149,9 @@ export class StormRun implements ExperimentRun {
     this.#phase = 'done';
     this.#timers.clear();
     this.#publishClosedBins(true);
-    this.#publish(PRODUCTION_EVENTS.stormDone, this.#result(wasRunning, aborted));
+    const result = this.#result(wasRunning, aborted);
+    this.#publish(PRODUCTION_EVENTS.stormDone, result);
+    this.#onDone(result);
     for (const client of this.#clients) client.stop();
     for (const response of [...this.#held]) response.end();
     this.#held.clear();

@@ -1,4 +1,6 @@
-import { STORM_LIMITS, type StartStormResponse } from '../../src/protocol/production.ts';
+import type { IncomingMessage } from 'node:http';
+import { STORM_LIMITS, type StartStormResponse, type StormDone } from '../../src/protocol/production.ts';
+import { readLearnerCookie } from '../progress/learner-cookie.ts';
 import type { ChannelGuard } from '../channels/channel-access.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { startStormRequest } from '../../src/protocol/request-bodies.ts';
@@ -20,6 +22,8 @@ export interface StormsOptions {
   access: ChannelGuard;
   /** [0, 1) like Math.random, for the fleet's jitter; tests pass a seeded one. */
   random?: () => number;
+  /** Told each storm's result with the learner who started it (the `rtw_learner` cookie). */
+  onStormDone?: (learnerId: string, done: StormDone) => void;
   /** Overrides of the timings, for tests. */
   limits?: Partial<Record<'outageMs' | 'binMs' | 'maxRecordMs' | 'connectTimeoutMs', number>>;
 }
@@ -46,13 +50,27 @@ export function createStorms(options: StormsOptions): Storms {
   const context: StormContext = { bus: options.bus, logger: options.logger, limits, random: options.random };
   const runs = new ExperimentRuns<StormRun>();
 
+  /** Tells `onStormDone` the result of a storm `request` started, with its learner. */
+  const tellDone = (request: IncomingMessage) => {
+    const learner = readLearnerCookie(request);
+    return (done: StormDone) => {
+      if (learner.kind === 'valid') options.onStormDone?.(learner.id, done);
+    };
+  };
+
   // #region start-storm
   const start: RouteHandler = async ({ request, response }) => {
     const { channel, clients, strategy } = await readBody(request, startStormRequest);
     options.access.requireOwner(channel, request, 'run a reconnect storm on');
     let run: StormRun | undefined;
     const releaseSlot = slots.acquire(channel, limits.connectTimeoutMs + limits.maxRecordMs, (reason) => run?.finish(reason));
-    run = new StormRun(context, { ...runs.reserve(releaseSlot), channel, target: loopbackTarget(request) }, strategy, clients);
+    run = new StormRun(
+      context,
+      { ...runs.reserve(releaseSlot), channel, target: loopbackTarget(request) },
+      strategy,
+      clients,
+      tellDone(request),
+    );
     runs.add(run);
     const answer: StartStormResponse = {
       id: run.id,

@@ -3,6 +3,7 @@ import type * as z from 'zod/mini';
 import { HttpProblem } from './problem.ts';
 import { readJsonBody, type ReadJsonBodyOptions } from './read-json-body.ts';
 import { invalidBody } from './validate.ts';
+import { shownValue, wrongValueDetail } from './wrong-value.ts';
 import { describeJsonKind } from '../../src/protocol/json-kind.ts';
 
 /**
@@ -50,9 +51,7 @@ function problemOf(issue: z.core.$ZodIssue, body: unknown, schema: z.ZodMiniType
     return new HttpProblem({ status: 400, type, detail: issue.message, extensions: field ? { field } : {} });
   }
   const value = issue.path.reduce<unknown>((parent, key) => (parent as Record<PropertyKey, unknown> | undefined)?.[key], body);
-  const name = JSON.stringify(field);
-  if (value === undefined) return invalidBody(`${name} is missing; it must be ${issue.message}.`, field);
-  return invalidBody(`${name} is ${shown(value)}; it must be ${issue.message}.`, field);
+  return invalidBody(wrongValueDetail(field, value === undefined ? undefined : shownValue(value), issue.message), field);
 }
 
 /** The members an object schema takes; of a discriminated union, those of the option `body` picked. */
@@ -68,11 +67,4 @@ function memberNames(schema: z.ZodMiniType, body: unknown): string[] | undefined
 
 function memberSchema(schema: z.ZodMiniType, name: string): z.ZodMiniType | undefined {
   return (schema._zod.def as { shape?: Record<string, z.ZodMiniType> }).shape?.[name];
-}
-
-/** A value as a person reads it in a message: `3`, `the string "5000"`, `an array`. */
-function shown(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
-  return describeJsonKind(value);
 }

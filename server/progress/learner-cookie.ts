@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LEARNER_COOKIE, LEARNER_COOKIE_MAX_AGE, LEARNER_ID_PATTERN } from '../../src/protocol/progress.ts';
 import { cameOverHttps, readCookie } from '../http/cookies.ts';
 
@@ -32,4 +32,17 @@ export function learnerSetCookie(id: string, request: IncomingMessage): string {
   const attributes = [`${LEARNER_COOKIE}=${id}`, 'Path=/', `Max-Age=${LEARNER_COOKIE_MAX_AGE}`, 'HttpOnly', 'SameSite=Lax'];
   if (cameOverHttps(request)) attributes.push('Secure');
   return attributes.join('; ');
+}
+
+/**
+ * A page opened without the learner cookie gets one with the page, so every
+ * request the page then sends (streams, faults, a workshop join) carries
+ * the same id: the first of them claims the reader's channels for it. Were
+ * the cookie handed out by those requests instead, parallel ones would each
+ * get a different id, and the channel's owner would not be the browser's.
+ */
+export function giveLearnerCookieWithPage(request: IncomingMessage, response: ServerResponse): void {
+  if (request.method !== 'GET' || !(request.headers.accept ?? '').includes('text/html')) return;
+  if (readLearnerCookie(request).kind !== 'absent') return;
+  response.setHeader('Set-Cookie', learnerSetCookie(newLearnerId(), request));
 }

@@ -8,7 +8,8 @@ import type { RouteHandler } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
 import { describeJsonKind } from '../../src/protocol/json-kind.ts';
 import { learnerSetCookie, newLearnerId, readLearnerCookie } from '../progress/learner-cookie.ts';
-import type { ProgressStore } from '../progress/progress-store.ts';
+import type { ProgressStore, StoredProgress } from '../progress/progress-store.ts';
+import type { VerifiedStore } from '../exercises/verified-store.ts';
 
 /** The handlers of `/api/progress`. */
 export interface ProgressRoutes {
@@ -22,27 +23,34 @@ export interface ProgressRoutes {
 
 export interface ProgressRoutesOptions {
   store: ProgressStore;
+  /** The exercises the server verified: answered with the progress, never written by it. */
+  verified: VerifiedStore;
   /** Lesson slugs a body may name (`readKnownLessons()`). */
   knownLessons: readonly string[];
   /** Told after every save and reset, with the stored result (workshops follow their members' progress). */
   onSaved?: (learnerId: string, progress: Progress) => void;
 }
 
-const nothingStored: ProgressResponse = { progress: { lessons: {} }, updatedAt: null };
+const nothingStored: Omit<ProgressResponse, 'verified'> = { progress: { lessons: {} }, updatedAt: null };
 
 /**
  * The progress API (docs/api.md, "Progress"). The learner is the anonymous
  * id in the `rtw_learner` cookie. Every refusal happens before the store is
  * touched, so a bad request changes nothing.
  */
-export function createProgressRoutes({ store, knownLessons, onSaved }: ProgressRoutesOptions): ProgressRoutes {
+export function createProgressRoutes({ store, verified, knownLessons, onSaved }: ProgressRoutesOptions): ProgressRoutes {
   const known = new Set(knownLessons);
+
+  /** The answer of every progress route: what is stored, and what the server verified. */
+  async function answer(learner: string | undefined, stored: StoredProgress | undefined): Promise<ProgressResponse> {
+    return { ...(stored ?? nothingStored), verified: learner === undefined ? {} : await verified.list(learner) };
+  }
 
   return {
     get: async ({ request, response }) => {
       const learner = learnerFrom(request);
-      const stored = learner && (await store.get(learner));
-      sendJson(response, 200, stored ?? nothingStored);
+      const stored = learner === undefined ? undefined : await store.get(learner);
+      sendJson(response, 200, await answer(learner, stored));
     },
 
     put: async ({ request, response }) => {
@@ -81,14 +89,16 @@ export function createProgressRoutes({ store, knownLessons, onSaved }: ProgressR
       onSaved?.(id, saved.progress);
       // Sent on every save: it renews the cookie's year.
       response.setHeader('Set-Cookie', learnerSetCookie(id, request));
-      sendJson(response, 200, saved satisfies ProgressResponse);
+      sendJson(response, 200, await answer(id, saved));
     },
 
     reset: async ({ request, response }) => {
       const learner = learnerFrom(request);
-      const reset = learner && (await store.reset(learner));
-      if (reset) onSaved?.(learner, reset.progress);
-      sendJson(response, 200, reset ?? nothingStored);
+      const reset = learner === undefined ? undefined : await store.reset(learner);
+      // A reset forgets what the server verified too: the reader asked to start over.
+      if (learner !== undefined) await verified.forget(learner);
+      if (reset && learner !== undefined) onSaved?.(learner, reset.progress);
+      sendJson(response, 200, await answer(learner, reset));
     },
   };
 }

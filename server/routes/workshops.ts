@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type * as z from 'zod/mini';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
+import { resumeQuery } from '../../src/protocol/request-queries.ts';
 import {
   JOIN_CODE_PATTERN,
   WORKSHOP_LIMITS,
@@ -24,6 +25,7 @@ import {
 import type { ChannelAccess } from '../channels/channel-access.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readBody } from '../http/parse-body.ts';
+import { readQuery } from '../http/query.ts';
 import { requestOrigin } from '../http/request-origin.ts';
 import type { RouteContext, RouteHandler, Router } from '../http/router.ts';
 import { sendJson } from '../http/send-json.ts';
@@ -158,7 +160,12 @@ function registerLearnerRoutes(router: Router, hub: WorkshopHub, access: Pick<Ch
       apiRoutes.workshopLearnerStream,
       'GET',
       kit.asMember(({ request, response, url }, workshop, member) =>
-        hub.openLearnerStream(workshop, member, eventStreamSink(request, response), readLastEventId(request, url)),
+        hub.openLearnerStream(
+          workshop,
+          member,
+          eventStreamSink(request, response),
+          readLastEventId(request, readQuery(url.searchParams, resumeQuery)),
+        ),
       ),
     );
 }
@@ -189,7 +196,11 @@ function registerHostRoutes(router: Router, hub: WorkshopHub, kit: WorkshopRoute
       apiRoutes.workshopHostStream,
       'GET',
       kit.asHost(({ request, response, url }, workshop) =>
-        hub.openHostStream(workshop, eventStreamSink(request, response), readLastEventId(request, url)),
+        hub.openHostStream(
+          workshop,
+          eventStreamSink(request, response),
+          readLastEventId(request, readQuery(url.searchParams, resumeQuery)),
+        ),
       ),
     )
 

@@ -46,10 +46,19 @@ export class DemoRecord {
   #expected = 0;
   #passedAt: number | null = null;
 
-  constructor(backplane: boolean, now: () => number = Date.now, limits: DemoRecordLimits = SCALING_LIMITS) {
+  /** `onPassed` is told once, when the exercise passes. */
+  readonly #onPassed: () => void;
+
+  constructor(
+    backplane: boolean,
+    now: () => number = Date.now,
+    limits: DemoRecordLimits = SCALING_LIMITS,
+    onPassed: () => void = () => {},
+  ) {
     this.#backplane = backplane;
     this.#now = now;
     this.#limits = limits;
+    this.#onPassed = onPassed;
   }
 
   get streams(): ObservedStream[] {
@@ -154,7 +163,10 @@ export class DemoRecord {
     this.#expected = id + 1;
     const publish = this.#publishes.find((candidate) => candidate.id === id);
     if (publish && publish.at < stream.openedAt) resumed.replayed += 1;
-    if (this.#backplane && resumed.gapless && this.#passedAt === null) this.#passedAt = this.#now();
+    if (this.#backplane && resumed.gapless && this.#passedAt === null) {
+      this.#passedAt = this.#now();
+      this.#onPassed();
+    }
   }
 
   #trimStreams(): void {

@@ -11,8 +11,10 @@ import {
   type PresenceKey,
   type ScalingDemoState,
 } from '../../src/protocol/scaling.ts';
-import { LAST_EVENT_ID_PARAM, SSE_RESET_EVENT } from '../../src/protocol/sse.ts';
+import { resumeQuery } from '../../src/protocol/request-queries.ts';
+import { SSE_RESET_EVENT } from '../../src/protocol/sse.ts';
 import { HttpProblem } from '../http/problem.ts';
+import { readQuery } from '../http/query.ts';
 import type { Logger } from '../logger.ts';
 import { presenceTimings } from '../websocket/presence-timings.ts';
 import { ChatMember } from './chat-member.ts';
@@ -40,6 +42,8 @@ export interface ScalingDemoOptions {
   redis: DemoRedis;
   limits: ScalingDemoLimits;
   logger: Logger;
+  /** Told once, when the reader passes lesson 8's exercise. */
+  onExercisePassed?: () => void;
 }
 
 /**
@@ -71,7 +75,7 @@ export class ScalingDemo {
     this.#redis = options.redis;
     this.#limits = options.limits;
     this.#logger = options.logger;
-    this.#record = new DemoRecord(options.backplane !== undefined, Date.now, options.limits);
+    this.#record = new DemoRecord(options.backplane !== undefined, Date.now, options.limits, options.onExercisePassed);
     const env: Record<string, string> = {
       PRESENCE_TTL_MS: String(options.limits.presenceTtlMs),
       SHUTDOWN_GRACE_MS: '2000',
@@ -191,7 +195,7 @@ export class ScalingDemo {
   ): Promise<void> {
     this.touch(false);
     const candidates = sticky ? [pinned, otherInstance(pinned)] : [pinned];
-    const lastEventId = request.headers['last-event-id']?.toString() ?? url.searchParams.get(LAST_EVENT_ID_PARAM);
+    const lastEventId = request.headers['last-event-id']?.toString() ?? readQuery(url.searchParams, resumeQuery).lastEventId ?? null;
     for (const name of candidates) {
       const instance = this.#instances[name];
       if (instance.status !== 'running') continue;

@@ -67,7 +67,7 @@ export class ScalingDemos {
    * Starts a pair for `channel`, replacing the one it runs.
    * @throws {HttpProblem} 429 too many starts, 503 too many demos or a pair (or its Redis) that would not start.
    */
-  async start(channel: string, backplane: boolean): Promise<ScalingDemo> {
+  async start(channel: string, backplane: boolean, onExercisePassed?: () => void): Promise<ScalingDemo> {
     this.#countStart(channel);
     // One demo per channel: a new start replaces the old pair (its slot is free again).
     await this.stopChannel(channel);
@@ -85,6 +85,7 @@ export class ScalingDemos {
       redis: this.#redis,
       limits: this.#limits,
       logger: this.#logger,
+      onExercisePassed,
     });
     this.#demos.set(channel, demo);
     try {

@@ -3,6 +3,7 @@ import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { SCALING_LIMITS, isInstanceAction, isInstanceName, type InstanceName } from '../../src/protocol/scaling.ts';
 import { startScalingDemoRequest } from '../../src/protocol/request-bodies.ts';
 import type { ChannelGuard } from '../channels/channel-access.ts';
+import { readLearnerCookie } from '../progress/learner-cookie.ts';
 import { HttpProblem } from '../http/problem.ts';
 import { readBody } from '../http/parse-body.ts';
 import type { Router } from '../http/router.ts';
@@ -32,6 +33,8 @@ export interface ScalingOptions {
   /** Starting, stopping, killing, pausing and restarting the pair need the channel's owner (docs/security.md). */
   access: ChannelGuard;
   settings?: ScalingSettings;
+  /** Told when a learner passes lesson 8's exercise in a demo they started (the `rtw_learner` cookie). */
+  onExercisePassed?: (learnerId: string) => void;
 }
 
 /** Lesson 8's two-instance demos, mounted on the app's router. */
@@ -70,7 +73,7 @@ export function createScaling(options: ScalingOptions): Scaling {
 }
 
 /** The routes under `/api/scaling`: changing a demo needs the channel's owner, watching it does not. */
-function registerScalingRoutes(router: Router, demos: ScalingDemos, { access, draining }: ScalingOptions): void {
+function registerScalingRoutes(router: Router, demos: ScalingDemos, { access, draining, onExercisePassed }: ScalingOptions): void {
   router
     .on(apiRoutes.scaling, 'GET', async ({ response }) => sendJson(response, 200, await demos.availability()))
     .on(apiRoutes.scalingDemo, 'POST', async ({ request, response, params }) => {
@@ -87,7 +90,9 @@ function registerScalingRoutes(router: Router, demos: ScalingDemos, { access, dr
           headers: { 'Retry-After': '5' },
         });
       }
-      const demo = await demos.start(channel, backplane);
+      const learner = readLearnerCookie(request);
+      const passed = learner.kind === 'valid' ? () => onExercisePassed?.(learner.id) : undefined;
+      const demo = await demos.start(channel, backplane, passed);
       sendJson(response, 201, await demo.state());
     })
     .on(apiRoutes.scalingDemo, 'GET', async ({ response, params }) => {

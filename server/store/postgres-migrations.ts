@@ -50,4 +50,17 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    description: 'exercises the server verified',
+    // No foreign key to learners: a learner may pass an exercise before saving any progress.
+    sql: `
+      CREATE TABLE verified_exercises (
+        learner_id text NOT NULL,
+        lesson text NOT NULL,
+        exercise text NOT NULL,
+        verified_at bigint NOT NULL,
+        PRIMARY KEY (learner_id, lesson, exercise)
+      );
+    `,
+  },
 ];

@@ -45,4 +45,17 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    description: 'exercises the server verified',
+    // No foreign key to learners: a learner may pass an exercise before saving any progress.
+    sql: `
+      CREATE TABLE verified_exercises (
+        learner_id TEXT NOT NULL,
+        lesson TEXT NOT NULL,
+        exercise TEXT NOT NULL,
+        verified_at INTEGER NOT NULL,
+        PRIMARY KEY (learner_id, lesson, exercise)
+      ) STRICT;
+    `,
+  },
 ];

@@ -2,12 +2,13 @@ import type { ServerResponse } from 'node:http';
 import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { LONG_POLL_LIMITS, type LongPollResponse } from '../../src/protocol/long-polling.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
+import { longPollQuery } from '../../src/protocol/request-queries.ts';
 import type { LogRead } from '../events/channel-log.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { ReplayGate } from '../events/replay-gate.ts';
 import type { ChannelFaults } from '../faults/channel-faults.ts';
 import { HttpProblem, sendProblem } from '../http/problem.ts';
-import { readWholeNumberParam } from '../http/query.ts';
+import { readQuery } from '../http/query.ts';
 import type { RouteHandler } from '../http/router.ts';
 import { dropBodyHeaders } from '../http/security-headers.ts';
 import { sendJson } from '../http/send-json.ts';
@@ -270,9 +271,8 @@ async function sendEvents(poll: Poll, { events, cursor, reset }: LongPollRespons
  * @throws {HttpProblem} 400 `invalid-query` naming the parameter.
  */
 export function parseLongPollQuery(query: URLSearchParams): { cursor: number; timeoutMs: number } {
-  const cursor = readWholeNumberParam(query, 'cursor', { required: true }) as number;
-  const requested = readWholeNumberParam(query, 'timeout', { max: Infinity });
+  const { cursor, timeout } = readQuery(query, longPollQuery);
   // Longer holds are cut rather than refused: a client asking for 60 s still gets a working poll.
-  const timeoutMs = Math.min(requested ?? LONG_POLL_LIMITS.defaultTimeoutMs, LONG_POLL_LIMITS.maxTimeoutMs);
+  const timeoutMs = Math.min(timeout ?? LONG_POLL_LIMITS.defaultTimeoutMs, LONG_POLL_LIMITS.maxTimeoutMs);
   return { cursor, timeoutMs };
 }

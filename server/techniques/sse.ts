@@ -1,19 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChannelEvent } from '../../src/protocol/events.ts';
-import {
-  HEARTBEAT_PARAM,
-  LAST_EVENT_ID_PARAM,
-  SSE_DEFAULTS,
-  SSE_LIMITS,
-  SSE_RESET_EVENT,
-  SSE_RESUMING_COMMENT,
-  type SseResetData,
-} from '../../src/protocol/sse.ts';
+import { type ResumeQuery, sseQuery } from '../../src/protocol/request-queries.ts';
+import { SSE_DEFAULTS, SSE_LIMITS, SSE_RESET_EVENT, SSE_RESUMING_COMMENT, type SseResetData } from '../../src/protocol/sse.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { ReplayGate } from '../events/replay-gate.ts';
 import type { FaultRegistry } from '../faults/fault-registry.ts';
 import { HttpChunk } from '../http/http-chunk.ts';
-import { readWholeNumberParam } from '../http/query.ts';
+import { readQuery } from '../http/query.ts';
 import type { RouteHandler } from '../http/router.ts';
 import { assertValidChannel } from '../http/validate.ts';
 import { type HeartbeatsEnabled, SseHeartbeats } from './sse-heartbeats.ts';
@@ -65,12 +58,9 @@ export function sseRoute({ bus, faults, streams, draining, settings }: SseOption
     const channel = params.channel;
     assertValidChannel(channel, 'path');
     // Checked before the stream starts: once the 200 is sent, an error can no longer be a status.
-    const interval =
-      readWholeNumberParam(url.searchParams, HEARTBEAT_PARAM, {
-        min: SSE_LIMITS.minHeartbeatMs,
-        max: SSE_LIMITS.maxHeartbeatMs,
-      }) ?? heartbeatMs;
-    const lastEventId = readLastEventId(request, url);
+    const query = readQuery(url.searchParams, sseQuery);
+    const interval = query.heartbeat ?? heartbeatMs;
+    const lastEventId = readLastEventId(request, query);
 
     streamEvents(
       { request, response },
@@ -225,13 +215,15 @@ export function encodedEvent(event: ChannelEvent): HttpChunk {
   return chunk;
 }
 
-/** The id the client last saw: the `Last-Event-ID` header (sent by EventSource on reconnect), else `?lastEventId=`. */
-export function readLastEventId(request: IncomingMessage, url: URL): string | undefined {
+/**
+ * The id the client last saw: the `Last-Event-ID` header (sent by EventSource
+ * on reconnect), else `?lastEventId=` of the stream's query (`resumeQuery`).
+ */
+export function readLastEventId(request: IncomingMessage, query: ResumeQuery): string | undefined {
   // An empty id means "none": EventSource does not even send the header then.
   const header = request.headers['last-event-id'];
   if (typeof header === 'string' && header !== '') return header;
-  const query = url.searchParams.get(LAST_EVENT_ID_PARAM);
-  return query === null || query === '' ? undefined : query;
+  return query.lastEventId || undefined;
 }
 
 // #region resume

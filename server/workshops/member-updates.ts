@@ -1,5 +1,6 @@
 import { HOST_EVENTS, type MemberView } from '../../src/protocol/workshops.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { VerifiedStore } from '../exercises/verified-store.ts';
 import type { ProgressStore } from '../progress/progress-store.ts';
 import type { MemberLive, WorkshopLiveState } from './live-state.ts';
 import { memberView, viewKey } from './member-view.ts';
@@ -23,6 +24,7 @@ export interface MemberUpdatesOptions {
   /** Where the host's `member` events go. */
   bus: EventBus;
   progress: Pick<ProgressStore, 'get'>;
+  verified: Pick<VerifiedStore, 'list'>;
   timings: WorkshopTimings;
 }
 
@@ -87,7 +89,7 @@ export class MemberUpdates {
   }
 
   async #readProgress(learnerId: string): Promise<ProgressSummary> {
-    const stored = await this.#options.progress.get(learnerId);
-    return stored ? summarizeProgress(stored.progress) : NO_PROGRESS;
+    const [stored, verified] = await Promise.all([this.#options.progress.get(learnerId), this.#options.verified.list(learnerId)]);
+    return stored || Object.keys(verified).length > 0 ? summarizeProgress(stored?.progress ?? { lessons: {} }, verified) : NO_PROGRESS;
   }
 }

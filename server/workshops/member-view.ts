@@ -24,6 +24,8 @@ export function memberView(
     lastSeenAt: live.presence.lastSeenAt ?? leftAt ?? joinedAt,
     lesson: present ? live.lesson : null,
     completed: progress.completed,
+    // A summary cached in Redis by an instance older than verified exercises has none.
+    verified: progress.verified ?? {},
     quiz: progress.quiz,
     doneAt,
   };

@@ -18,6 +18,7 @@ export function resultsCsv(members: readonly MemberView[], lessons: readonly str
     member.lesson ?? '',
     String(member.doneAt !== null),
     String(Object.keys(member.completed).length),
+    String(Object.keys(member.verified).length),
     member.quiz ? String(member.quiz.score) : '',
     member.quiz ? String(member.quiz.points) : '',
     member.quiz ? String(member.quiz.total) : '',

@@ -15,6 +15,7 @@ import type { Heartbeat } from '../../src/protocol/request-bodies.ts';
 import { InMemoryEventBus, type EventBus } from '../events/event-bus.ts';
 import { BackplaneUnavailableError } from '../redis/backplane-unavailable.ts';
 import type { RequestOrigin } from '../http/request-origin.ts';
+import type { VerifiedStore } from '../exercises/verified-store.ts';
 import type { ProgressStore } from '../progress/progress-store.ts';
 import type { RedisConnection } from '../redis/redis-connection.ts';
 import type { EventStreamOptions } from '../techniques/sse.ts';
@@ -44,6 +45,8 @@ export interface WorkshopHubOptions {
   store: WorkshopStore;
   /** Where members' synced progress is read from. */
   progress: Pick<ProgressStore, 'get'>;
+  /** Where the exercises the server verified for members are read from. */
+  verified: Pick<VerifiedStore, 'list'>;
   /** The app's bus: broadcasts go onto the demo channels there; with Redis, the workshop streams run on it too. */
   publicBus: EventBus;
   /**
@@ -110,8 +113,8 @@ export class WorkshopHub {
     this.#live = options.redis ? new RedisLiveState({ redis: options.redis }) : new MemoryLiveState();
     this.#bus = options.redis ? options.publicBus : new InMemoryEventBus({ onListenerError: (error) => options.onError(error) });
     this.#learnerStreams = new LocalLearnerStreams(this.#bus);
-    const { store, progress } = options;
-    this.#members = new MemberUpdates({ store, live: this.#live, bus: this.#bus, progress, timings: this.#timings });
+    const { store, progress, verified } = options;
+    this.#members = new MemberUpdates({ store, live: this.#live, bus: this.#bus, progress, verified, timings: this.#timings });
     options.draining.addEventListener('abort', () => this.#streams.all().forEach((stream) => stream.end()), {
       once: true,
     });

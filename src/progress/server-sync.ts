@@ -1,6 +1,7 @@
 import { signal, type Signal } from '@preact/signals';
 import { apiRoutes } from '../protocol/api-routes.ts';
 import { PROBLEM_TYPES } from '../protocol/problem.ts';
+import type { VerifiedCompletions } from '../protocol/exercise-runs.ts';
 import type { Progress, ProgressResponse } from '../protocol/progress.ts';
 import { adoptProgress, onLocalChange, readProgress, resetProgress as resetLocalProgress } from './local-progress.ts';
 import { normalizeProgress } from '../protocol/merge-progress.ts';
@@ -50,12 +51,16 @@ export interface ServerSyncOptions {
   retryMs?: number;
   maxRetryMs?: number;
   status?: Signal<SyncStatus>;
+  /** Where the exercises the server verified (every answer carries them) are put for the page. */
+  verified?: Signal<VerifiedCompletions>;
 }
 
 export const DEFAULT_SYNC_TIMINGS = { debounceMs: 1_000, retryMs: 5_000, maxRetryMs: 120_000 } as const;
 
 export class ServerSync {
   readonly status: Signal<SyncStatus>;
+  /** The exercises the server verified, as of its last answer: read-only, never uploaded. */
+  readonly verified: Signal<VerifiedCompletions>;
   readonly #local: LocalProgressStore;
   readonly #fetch: typeof fetch;
   readonly #debounceMs: number;
@@ -79,6 +84,7 @@ export class ServerSync {
     this.#maxRetryMs = options.maxRetryMs ?? DEFAULT_SYNC_TIMINGS.maxRetryMs;
     this.#retryDelay = this.#retryMs;
     this.status = options.status ?? signal<SyncStatus>({ state: 'idle' });
+    this.verified = options.verified ?? signal<VerifiedCompletions>({});
   }
 
   /** Fetches the server's copy, merges it in, and uploads after every local change from now on. */
@@ -199,6 +205,7 @@ export class ServerSync {
     const remote = normalizeProgress(body.progress);
     this.#serverCopy = JSON.stringify(remote);
     this.#local.adopt(remote);
+    this.verified.value = body.verified ?? {};
     this.#retryDelay = this.#retryMs;
     this.#setStatus({ state: 'synced', syncedAt: Date.now() });
   }
@@ -301,6 +308,9 @@ function isProgressResponse(value: unknown): value is ProgressResponse {
 /** The sync status of this page, for the progress page. */
 export const syncStatus: Signal<SyncStatus> = signal<SyncStatus>({ state: 'idle' });
 
+/** The exercises the server verified for this learner, as of its last answer. */
+export const verifiedExercises: Signal<VerifiedCompletions> = signal<VerifiedCompletions>({});
+
 let pageSync: ServerSync | undefined;
 
 /**
@@ -313,6 +323,7 @@ export function startServerSync(): ServerSync {
     local: { read: readProgress, adopt: adoptProgress, onChange: (listener) => onLocalChange(() => listener()) },
     fetch: (input, init) => fetch(input, init),
     status: syncStatus,
+    verified: verifiedExercises,
   });
   pageSync = sync;
   window.addEventListener('online', () => sync.retryNow());

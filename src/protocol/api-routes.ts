@@ -6,6 +6,8 @@
  * (`tests/unit/api-docs.test.ts` checks both ways).
  */
 
+import type { LongPollQuery, ResumeQuery, SseQuery } from './request-queries.ts';
+
 /** The methods the API answers (HEAD is answered wherever GET is). */
 export type ApiMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -36,7 +38,11 @@ export interface ApiRoute<Pattern extends string = string, Method extends ApiMet
   path(...args: PathArgs<Pattern, Query>): string;
 }
 
-/** Declares the query a route's path builder takes: a type only, the server reads and checks the query itself. */
+/**
+ * Declares the query a route's path builder takes: a type only, the output of
+ * the route's query schema (`request-queries.ts`, imported as a type so pages
+ * download no zod); the server checks the query with that schema.
+ */
 function takesQuery<Query extends QueryValues>(): { readonly query?: Query } {
   return {};
 }
@@ -58,14 +64,6 @@ function route<Pattern extends string, Method extends ApiMethod, Query extends Q
   };
 }
 
-/** `GET /api/long-poll/{channel}`'s query (`src/protocol/long-polling.ts`). */
-export interface LongPollQuery extends QueryValues {
-  /** The id of the last event the client has. */
-  cursor: number;
-  /** How long to hold the request, in ms (`LONG_POLL_LIMITS`). */
-  timeout?: number;
-}
-
 /** The API, by route. docs/api.md says what each one takes and answers. */
 export const apiRoutes = {
   // Health
@@ -81,7 +79,7 @@ export const apiRoutes = {
   jobs: route('/api/jobs', ['POST']),
   job: route('/api/jobs/:id', ['GET']),
   longPoll: route('/api/long-poll/:channel', ['GET'], takesQuery<LongPollQuery>()),
-  sse: route('/api/sse/:channel', ['GET']),
+  sse: route('/api/sse/:channel', ['GET'], takesQuery<SseQuery>()),
   builds: route('/api/builds', ['POST']),
 
   /** The frame that runs a learner's own code (`text/html`, its own policy; `src/exercises/sandbox-frame.js`). */
@@ -89,6 +87,16 @@ export const apiRoutes = {
 
   /** The reader's progress, for the learner in the `rtw_learner` cookie (`src/protocol/progress.ts`). */
   progress: route('/api/progress', ['GET', 'PUT', 'DELETE']),
+
+  // Exercises the server verifies (`src/protocol/exercise-runs.ts`)
+  /** `POST` → 201 `ExerciseRun`: a run of the exercise, with its own channel and URLs; sets `rtw_learner` when absent. */
+  exerciseRuns: route('/api/exercises/:lesson/:exercise/runs', ['POST']),
+  /** `GET` → `ExerciseVerdict` so far (404 unless the run is the learner's). */
+  exerciseRun: route('/api/exercise-runs/:id', ['GET']),
+  /** `POST` → `ExerciseVerdict`: ends the run and judges it; a pass is recorded as verified. */
+  exerciseRunFinish: route('/api/exercise-runs/:id/finish', ['POST']),
+  /** `GET` with `Upgrade: websocket`: the run's own socket (lesson 5), the run id its capability; a plain GET → 426. */
+  exerciseRunSocket: route('/api/exercise-runs/:id/socket', ['GET']),
 
   // Lesson 6's side-by-side lab (`src/protocol/lab.ts`)
   labs: route('/api/labs', ['POST']),
@@ -100,7 +108,7 @@ export const apiRoutes = {
   // Lesson 7's experiments (`src/protocol/production.ts`)
   storms: route('/api/production/storms', ['POST']),
   stormConnect: route('/api/production/storms/:id/connect', ['GET']),
-  idleHop: route('/api/production/idle-hop/:idleMs/sse/:channel', ['GET']),
+  idleHop: route('/api/production/idle-hop/:idleMs/sse/:channel', ['GET'], takesQuery<SseQuery>()),
   slowConsumers: route('/api/production/slow-consumers', ['POST']),
   drains: route('/api/production/drains', ['POST']),
   /** One running storm, slow consumer or drain, by the id its POST answered: `DELETE` stops it. */
@@ -113,9 +121,9 @@ export const apiRoutes = {
   /** A note published on one instance (forwarded to its `/api/channels/{feed}/events`). */
   scalingPublish: route('/api/scaling/:channel/instances/:instance/api/channels/:feed/events', ['POST']),
   /** The feed's stream from one instance, and nothing else when it is down. */
-  scalingStream: route('/api/scaling/:channel/instances/:instance/api/sse/:feed', ['GET']),
+  scalingStream: route('/api/scaling/:channel/instances/:instance/api/sse/:feed', ['GET'], takesQuery<SseQuery>()),
   /** The feed's stream through the demo's sticky balancer: pinned to `instance`, moved to the other one while it is down. */
-  scalingStickyStream: route('/api/scaling/:channel/sticky/:instance/api/sse/:feed', ['GET']),
+  scalingStickyStream: route('/api/scaling/:channel/sticky/:instance/api/sse/:feed', ['GET'], takesQuery<SseQuery>()),
 
   // Workshops (`src/protocol/workshops.ts`)
   /** `POST {title}` → 201 `CreatedWorkshop`. */
@@ -131,13 +139,13 @@ export const apiRoutes = {
   /** `PUT {done: boolean}` → 200 `Membership`: raise or lower "done with this step". */
   workshopDone: route('/api/workshops/:code/me/done', ['PUT']),
   /** `GET` SSE for the learner: `LEARNER_EVENTS`; resumes with `Last-Event-ID` / `?lastEventId=`. */
-  workshopLearnerStream: route('/api/workshops/:code/me/stream', ['GET']),
+  workshopLearnerStream: route('/api/workshops/:code/me/stream', ['GET'], takesQuery<ResumeQuery>()),
   /** `POST` with `Authorization: Bearer <secret>` → 204 and the `rtw_host` cookie. */
   workshopHostSession: route('/api/workshops/:code/host/session', ['POST']),
   /** `GET` → `HostSnapshot`. */
   workshopHost: route('/api/workshops/:code/host', ['GET']),
   /** `GET` SSE for the host: `HOST_EVENTS`; resumes like any stream; `reset` → refetch the snapshot. */
-  workshopHostStream: route('/api/workshops/:code/host/stream', ['GET']),
+  workshopHostStream: route('/api/workshops/:code/host/stream', ['GET'], takesQuery<ResumeQuery>()),
   /** `POST {lesson}` → 200 `HostWorkshop`: point everyone to a lesson (clears every "done"). */
   workshopGoto: route('/api/workshops/:code/host/goto', ['POST']),
   /** `POST {text}` → 202 `BroadcastReceipt`: an event into every online learner's live demos. */

@@ -8,9 +8,18 @@
  * cookie: something `PUT /api/progress` cannot write.
  */
 
-/** The exercises the server can verify, by lesson slug. */
+/**
+ * The exercises the server verifies, by lesson slug: lessons 2–4's are runs
+ * of the learner's own code; lesson 7's storm is judged from the storms the
+ * server ran and counted for the learner.
+ */
 export const VERIFIED_EXERCISES = {
   'short-polling': ['etag-poller'],
+  'long-polling': ['cursor-loop'],
+  'server-sent-events': ['resume'],
+  websockets: ['outbox'],
+  'in-production': ['flatten-the-storm'],
+  'scaling-out': ['resume-across-instances'],
 } as const satisfies Readonly<Record<string, readonly string[]>>;
 
 export type VerifiedLesson = keyof typeof VERIFIED_EXERCISES;

@@ -93,4 +93,13 @@ export const PROBLEM_TYPES = {
   reservedEventType: 'tag:realtime-workbook,2026:reserved-event-type',
   /** The channel belongs to another reader (the learner cookie that opened it): only they may break, drain or stop it. */
   channelNotYours: 'tag:realtime-workbook,2026:channel-not-yours',
+  /** No exercise run can be started for this lesson and exercise. */
+  unknownExercise: 'tag:realtime-workbook,2026:unknown-exercise',
+  /** No exercise run of this learner has this id (it ended more than `retainMs` ago, or is another learner's). */
+  unknownExerciseRun: 'tag:realtime-workbook,2026:unknown-exercise-run',
+  /**
+   * 500: the server was about to answer JSON that its own contract
+   * (`src/protocol/api-schemas.ts`) does not allow. Only with `RTW_CHECK_RESPONSES=1` (the tests).
+   */
+  responseContract: 'tag:realtime-workbook,2026:response-contract',
 } as const;

@@ -116,6 +116,29 @@ export interface StormDone {
   aborted?: string;
 }
 
+/** Lesson 7's exercise: flatten the storm. The widget shows it; the server verifies it from the storms it ran. */
+export const STORM_EXERCISE = {
+  lesson: 'in-production',
+  id: 'flatten-the-storm',
+  /** The fleet must be at least this big… */
+  minClients: 100,
+  /** …and full jitter's peak at most 1/this of no backoff's. */
+  factor: 3,
+} as const;
+
+/** Two finished storms the exercise can compare: neither stopped early, the same fleet, big enough. */
+export function stormsComparable(none: Pick<StormDone, 'clients' | 'aborted'>, jitter: Pick<StormDone, 'clients' | 'aborted'>): boolean {
+  return !none.aborted && !jitter.aborted && none.clients === jitter.clients && none.clients >= STORM_EXERCISE.minClients;
+}
+
+/** The exercise's rule: full jitter's peak at most a third of no backoff's, on comparable storms. */
+export function flattenedTheStorm(
+  none: Pick<StormDone, 'clients' | 'aborted' | 'peak'>,
+  jitter: Pick<StormDone, 'clients' | 'aborted' | 'peak'>,
+): boolean {
+  return stormsComparable(none, jitter) && jitter.peak * STORM_EXERCISE.factor <= none.peak;
+}
+
 // ── Idle-killing hop ────────────────────────────────────────────────────────
 
 export const IDLE_HOP_LIMITS = {

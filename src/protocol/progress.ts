@@ -1,10 +1,12 @@
+import type { VerifiedCompletions } from './exercise-runs.ts';
+
 /**
  * The reader's progress as the browser keeps it and the server stores it
  * (`GET`/`PUT`/`DELETE /api/progress`), and the file "Export as JSON" writes.
  * Every time is in ms since the epoch, by the clock of the device that
  * recorded it. How two copies combine is `mergeProgress()` in
- * `src/progress/merge-progress.ts`; what a server accepts is
- * `validateProgress()` in `src/progress/validate-progress.ts`.
+ * `merge-progress.ts`; what a server accepts is `validateProgress()` in
+ * `validate-progress.ts`, zod schemas typed by these interfaces.
  */
 
 /** One lesson. A lesson is complete when `completedAt` is present (after normalizing: see {@link Progress}). */
@@ -101,6 +103,11 @@ export interface ProgressResponse {
   progress: Progress;
   /** When the server last saved it (ms since the epoch); `null` when it has nothing for this learner. */
   updatedAt: number | null;
+  /**
+   * The exercises the server itself saw the learner pass (`src/protocol/exercise-runs.ts`).
+   * Read-only: only a passed exercise run writes it, never a `PUT`.
+   */
+  verified: VerifiedCompletions;
 }
 
 /** The cookie that carries the anonymous learner id. */

@@ -217,6 +217,9 @@ export interface PresenceView {
 }
 
 /** The lesson's exercise, checked by the server from what it forwarded. */
+/** Lesson 8's exercise: the server judges it from the demo's record (`ScalingExercise`) and records the pass. */
+export const SCALING_EXERCISE = { lesson: 'scaling-out', id: 'resume-across-instances' } as const;
+
 export interface ScalingExercise {
   /** The demo runs with the backplane. */
   backplane: boolean;

@@ -1,3 +1,16 @@
+/**
+ * What a progress document may hold, as zod schemas: the server's check of
+ * `PUT /api/progress` and the check of an "Import progress" file run the same
+ * code. Each schema is typed by its interface in `progress.ts`, so a member
+ * the schema reads differently from the type fails `tsc`. Every message is a
+ * whole sentence: what the value must be, and what it is.
+ *
+ * The progress page loads this module only when the reader imports a file,
+ * so zod stays out of its first load (and out of every lesson page).
+ */
+import * as z from 'zod/mini';
+import { describeJsonKind } from './json-kind.ts';
+import { normalizeProgress } from './merge-progress.ts';
 import {
   PROGRESS_EXPORT_FORMAT,
   PROGRESS_EXPORT_VERSION,
@@ -8,7 +21,6 @@ import {
   type Progress,
   type QuizAttempt,
 } from './progress.ts';
-import { normalizeProgress } from './merge-progress.ts';
 
 /** One thing wrong with a progress value. */
 export interface ProgressProblem {
@@ -22,19 +34,14 @@ export type ProgressValidation =
   | { ok: true; progress: Progress }
   | {
       ok: false;
-      /** At most {@link MAX_PROBLEMS}, in document order. */
+      /** At most {@link MAX_PROBLEMS}, one a field, in document order. */
       problems: ProgressProblem[];
       /** Lesson slugs named in the value that the workbook does not have (also among `problems`). */
       unknownLessons: string[];
     };
 
-/** Checking stops after this many problems: a hostile body must not make a long answer. */
+/** Problems reported at the most: a hostile body must not make a long answer. */
 export const MAX_PROBLEMS = 20;
-
-const PROGRESS_MEMBERS = ['lessons', 'quiz', 'last', 'resetAt', 'epoch'];
-const LESSON_MEMBERS = ['visitedAt', 'completedAt', 'uncompletedAt', 'exercises'];
-const ATTEMPT_MEMBERS = ['id', 'at', 'score', 'total', 'answers'];
-const LAST_MEMBERS = ['lesson', 'section', 'at'];
 
 /**
  * Checks that `value` (parsed JSON from a request or a file) is a
@@ -45,13 +52,9 @@ const LAST_MEMBERS = ['lesson', 'section', 'at'];
  * @returns a fresh, normalized copy holding nothing but the known members, or
  *   the problems found.
  */
-export function validateProgress(value: unknown, knownLessons: Iterable<string>, pointer = ''): ProgressValidation {
-  const check = new Checker(new Set(knownLessons));
-  const progress = check.progress(value, pointer);
-  if (check.problems.length > 0 || !progress) {
-    return { ok: false, problems: check.problems.slice(0, MAX_PROBLEMS), unknownLessons: [...check.unknownLessons] };
-  }
-  return { ok: true, progress: normalizeProgress(progress) };
+export function validateProgress(value: unknown, knownLessons: Iterable<string>): ProgressValidation {
+  const result = progressSchema(new Set(knownLessons)).safeParse(value, { reportInput: true });
+  return result.success ? { ok: true, progress: normalizeProgress(result.data) } : { ok: false, ...problemsOf(result.error.issues) };
 }
 
 /**
@@ -59,219 +62,213 @@ export function validateProgress(value: unknown, knownLessons: Iterable<string>,
  * returns its progress, validated as {@link validateProgress} does.
  */
 export function validateProgressExport(value: unknown, knownLessons: Iterable<string>): ProgressValidation {
-  const fail = (field: string, message: string): ProgressValidation => ({
-    ok: false,
-    problems: [{ field, message }],
-    unknownLessons: [],
+  const result = progressExportSchema(new Set(knownLessons)).safeParse(value, { reportInput: true });
+  return result.success
+    ? { ok: true, progress: normalizeProgress(result.data.progress) }
+    : { ok: false, ...problemsOf(result.error.issues) };
+}
+
+/** The progress document, naming only lessons of `knownLessons`. */
+function progressSchema(knownLessons: ReadonlySet<string>): z.ZodMiniType<Progress> {
+  const slug = (what: string) => lessonSlug(knownLessons, what);
+  const lesson: z.ZodMiniType<LessonProgress> = strictObject('A lesson', {
+    visitedAt: z.optional(time),
+    completedAt: z.optional(time),
+    uncompletedAt: z.optional(time),
+    exercises: z.optional(
+      atMost(
+        PROGRESS_LIMITS.maxExercisesPerLesson,
+        (count) => `Too many exercises: ${count}; at most ${PROGRESS_LIMITS.maxExercisesPerLesson} per lesson.`,
+        z.record(progressId('An exercise id'), time, mustBe('"exercises" must be a JSON object')),
+      ),
+    ),
   });
-  if (!isObject(value)) return fail('', `The file must hold a JSON object, not ${kind(value)}.`);
-  if (value.format !== PROGRESS_EXPORT_FORMAT) {
-    return fail('/format', `This is not a Realtime Workbook progress file: "format" must be "${PROGRESS_EXPORT_FORMAT}".`);
-  }
-  if (value.version !== PROGRESS_EXPORT_VERSION) {
-    return fail(
-      '/version',
-      `The file is version ${JSON.stringify(value.version)}; this workbook reads version ${PROGRESS_EXPORT_VERSION}.`,
+  const last: z.ZodMiniType<LastPosition> = strictObject('"last"', {
+    lesson: slug('"last.lesson"'),
+    section: z.optional(sectionId),
+    at: time,
+  });
+  return strictObject('The progress', {
+    lessons: z.record(slug('A lesson'), lesson, mustBe('"lessons" must be a JSON object ({} when empty)')),
+    quiz: z.optional(
+      atMost(
+        PROGRESS_LIMITS.maxQuizAttempts,
+        (count) => `Too many quiz attempts: ${count}; at most ${PROGRESS_LIMITS.maxQuizAttempts}.`,
+        z.array(quizAttempt, mustBe('"quiz" must be an array of attempts')),
+      ),
+    ),
+    last: z.optional(last),
+    resetAt: z.optional(time),
+    epoch: z.optional(z.int(mustBe('"epoch" must be a whole number ≥ 0')).check(z.gte(0))),
+  });
+}
+
+/** The file "Export as JSON" writes: its `format` and `version` are checked first, then the rest. */
+function progressExportSchema(knownLessons: ReadonlySet<string>) {
+  const header = z
+    .looseObject(
+      {
+        format: z.literal(PROGRESS_EXPORT_FORMAT, {
+          error: `This is not a Realtime Workbook progress file: "format" must be "${PROGRESS_EXPORT_FORMAT}".`,
+        }),
+      },
+      mustBe('The file must hold a JSON object'),
+    )
+    .check(
+      z.refine((file) => file.version === PROGRESS_EXPORT_VERSION, {
+        path: ['version'],
+        error: (issue) => {
+          const { version } = issue.input as { version?: unknown };
+          const found = version === undefined ? 'has no "version"' : `is version ${JSON.stringify(version)}`;
+          return `The file ${found}; this workbook reads version ${PROGRESS_EXPORT_VERSION}.`;
+        },
+      }),
     );
-  }
-  const unknown = Object.keys(value).find((key) => !['format', 'version', 'exportedAt', 'progress'].includes(key));
-  if (unknown !== undefined) return fail(`/${escapePointerToken(unknown)}`, `Unknown member "${unknown}".`);
-  if (!('progress' in value)) return fail('/progress', 'The file has no "progress".');
-  return validateProgress(value.progress, knownLessons, '/progress');
+  return z.pipe(
+    header,
+    strictObject('The file', {
+      format: z.literal(PROGRESS_EXPORT_FORMAT),
+      version: z.literal(PROGRESS_EXPORT_VERSION),
+      /** For people; ignored on import. */
+      exportedAt: z.optional(z.unknown()),
+      progress: progressSchema(knownLessons),
+    }),
+  );
 }
 
-class Checker {
-  readonly problems: ProgressProblem[] = [];
-  readonly unknownLessons = new Set<string>();
-  readonly #known: Set<string>;
+/** A time: ms since the epoch, as a JavaScript Date can hold it. */
+const time = z.int(mustBe('A time must be a whole number of ms since 1970 (≥ 0)')).check(z.gte(0), z.lte(PROGRESS_LIMITS.maxTime));
 
-  constructor(known: Set<string>) {
-    this.#known = known;
-  }
-
-  progress(value: unknown, at: string): Progress | undefined {
-    if (!this.#object(value, at, PROGRESS_MEMBERS, 'The progress')) return undefined;
-    const result: Progress = { lessons: {} };
-    if (!('lessons' in value)) this.#problem(`${at}/lessons`, '"lessons" is required (an object, {} when empty).');
-    else if (this.#object(value.lessons, `${at}/lessons`, undefined, '"lessons"')) {
-      for (const [slug, lesson] of Object.entries(value.lessons)) {
-        const where = `${at}/lessons/${escapePointerToken(slug)}`;
-        if (!this.#knownLesson(slug, where)) continue;
-        const checked = this.#lesson(lesson, where);
-        if (checked) result.lessons[slug] = checked;
-      }
-    }
-    if ('quiz' in value) result.quiz = this.#quiz(value.quiz, `${at}/quiz`);
-    if ('last' in value) result.last = this.#last(value.last, `${at}/last`);
-    if ('resetAt' in value) result.resetAt = this.#time(value.resetAt, `${at}/resetAt`);
-    if ('epoch' in value) {
-      const epoch = value.epoch;
-      if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 0) {
-        this.#problem(`${at}/epoch`, `"epoch" must be a whole number ≥ 0, not ${shown(epoch)}.`);
-      } else result.epoch = epoch;
-    }
-    return result;
-  }
-
-  #lesson(value: unknown, at: string): LessonProgress | undefined {
-    if (!this.#object(value, at, LESSON_MEMBERS, 'A lesson')) return undefined;
-    const result: LessonProgress = {};
-    for (const member of ['visitedAt', 'completedAt', 'uncompletedAt'] as const) {
-      if (member in value) result[member] = this.#time(value[member], `${at}/${member}`);
-    }
-    if ('exercises' in value && this.#object(value.exercises, `${at}/exercises`, undefined, '"exercises"')) {
-      const entries = Object.entries(value.exercises);
-      if (entries.length > PROGRESS_LIMITS.maxExercisesPerLesson) {
-        this.#problem(
-          `${at}/exercises`,
-          `Too many exercises: ${entries.length}; at most ${PROGRESS_LIMITS.maxExercisesPerLesson} per lesson.`,
-        );
-      } else {
-        result.exercises = {};
-        for (const [id, time] of entries) {
-          const where = `${at}/exercises/${escapePointerToken(id)}`;
-          if (this.#id(id, where, 'An exercise id')) result.exercises[id] = this.#time(time, where) ?? 0;
-        }
-      }
-    }
-    return result;
-  }
-
-  #quiz(value: unknown, at: string): QuizAttempt[] | undefined {
-    if (!Array.isArray(value)) {
-      this.#problem(at, `"quiz" must be an array of attempts, not ${kind(value)}.`);
-      return undefined;
-    }
-    if (value.length > PROGRESS_LIMITS.maxQuizAttempts) {
-      this.#problem(at, `Too many quiz attempts: ${value.length}; at most ${PROGRESS_LIMITS.maxQuizAttempts}.`);
-      return undefined;
-    }
-    const attempts: QuizAttempt[] = [];
-    value.forEach((item, index) => {
-      const where = `${at}/${index}`;
-      if (!this.#object(item, where, ATTEMPT_MEMBERS, 'A quiz attempt')) return;
-      for (const member of ATTEMPT_MEMBERS) {
-        if (!(member in item)) this.#problem(`${where}/${member}`, `A quiz attempt needs "${member}".`);
-      }
-      const id = this.#id(item.id, `${where}/id`, 'A quiz attempt id') ? (item.id as string) : '';
-      const time = this.#time(item.at, `${where}/at`) ?? 0;
-      const total = this.#count(item.total, `${where}/total`, 1, PROGRESS_LIMITS.maxQuizTotal);
-      const score = this.#count(item.score, `${where}/score`, 0, total ?? PROGRESS_LIMITS.maxQuizTotal);
-      const answers: Record<string, string> = {};
-      if (this.#object(item.answers, `${where}/answers`, undefined, '"answers"')) {
-        const entries = Object.entries(item.answers);
-        if (entries.length > PROGRESS_LIMITS.maxQuizAnswers) {
-          this.#problem(`${where}/answers`, `Too many answers: ${entries.length}; at most ${PROGRESS_LIMITS.maxQuizAnswers}.`);
-        }
-        for (const [scenario, answer] of entries.slice(0, PROGRESS_LIMITS.maxQuizAnswers)) {
-          const answerAt = `${where}/answers/${escapePointerToken(scenario)}`;
-          if (!this.#id(scenario, answerAt, 'A scenario id')) continue;
-          if (typeof answer !== 'string' || answer.length === 0 || answer.length > PROGRESS_LIMITS.maxAnswerLength) {
-            this.#problem(answerAt, `An answer must be a string of 1–${PROGRESS_LIMITS.maxAnswerLength} characters, not ${shown(answer)}.`);
-          } else answers[scenario] = answer;
-        }
-      }
-      attempts.push({ id, at: time, score: score ?? 0, total: total ?? 1, answers });
-    });
-    return attempts;
-  }
-
-  #last(value: unknown, at: string): LastPosition | undefined {
-    if (!this.#object(value, at, LAST_MEMBERS, '"last"')) return undefined;
-    const lesson = value.lesson;
-    if (typeof lesson !== 'string') {
-      this.#problem(`${at}/lesson`, `"last.lesson" must be a lesson slug, not ${shown(lesson)}.`);
-      return undefined;
-    }
-    if (!this.#knownLesson(lesson, `${at}/lesson`)) return undefined;
-    const result: LastPosition = { lesson, at: this.#time(value.at, `${at}/at`) ?? 0 };
-    if (!('at' in value)) this.#problem(`${at}/at`, '"last" needs "at".');
-    if ('section' in value) {
-      const section = value.section;
-      if (
-        typeof section !== 'string' ||
-        section.length === 0 ||
-        section.length > PROGRESS_LIMITS.maxSectionLength ||
-        /[\s#]/.test(section)
-      ) {
-        this.#problem(
-          `${at}/section`,
-          `"last.section" must be a heading id (1–${PROGRESS_LIMITS.maxSectionLength} characters, no spaces or #), not ${shown(section)}.`,
-        );
-      } else result.section = section;
-    }
-    return result;
-  }
-
-  #knownLesson(slug: string, at: string): boolean {
-    if (this.#known.has(slug)) return true;
-    if (this.unknownLessons.size < MAX_PROBLEMS) this.unknownLessons.add(slug.slice(0, 80));
-    this.#problem(at, `There is no lesson "${slug.slice(0, 80)}" in this workbook.`);
-    return false;
-  }
-
-  #time(value: unknown, at: string): number | undefined {
-    if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= PROGRESS_LIMITS.maxTime) {
-      return value;
-    }
-    this.#problem(at, `A time must be a whole number of ms since 1970 (≥ 0), not ${shown(value)}.`);
-    return undefined;
-  }
-
-  #count(value: unknown, at: string, min: number, max: number): number | undefined {
-    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
-    if (value !== undefined) this.#problem(at, `Must be a whole number from ${min} to ${max}, not ${shown(value)}.`);
-    return undefined;
-  }
-
-  #id(value: unknown, at: string, what: string): boolean {
-    if (typeof value === 'string' && value.length <= PROGRESS_LIMITS.maxIdLength && PROGRESS_ID_PATTERN.test(value)) {
-      return true;
-    }
-    if (value !== undefined) {
-      this.#problem(at, `${what} must be 1–${PROGRESS_LIMITS.maxIdLength} characters of A–Z a–z 0–9 . _ : -, not ${shown(value)}.`);
-    }
-    return false;
-  }
-
-  #object(value: unknown, at: string, members: readonly string[] | undefined, what: string): value is Record<string, unknown> {
-    if (!isObject(value)) {
-      this.#problem(at, `${what} must be a JSON object, not ${kind(value)}.`);
-      return false;
-    }
-    if (members) {
-      for (const key of Object.keys(value)) {
-        if (!members.includes(key)) {
-          this.#problem(`${at}/${escapePointerToken(key)}`, `Unknown member "${key.slice(0, 80)}"; allowed: ${members.join(', ')}.`);
-        }
-      }
-    }
-    return true;
-  }
-
-  #problem(field: string, message: string): void {
-    if (this.problems.length < MAX_PROBLEMS) this.problems.push({ field, message });
-  }
+/** An exercise, attempt or scenario id. */
+function progressId(what: string) {
+  return z
+    .string(mustBe(`${what} must be 1–${PROGRESS_LIMITS.maxIdLength} characters of A–Z a–z 0–9 . _ : -`))
+    .check(z.maxLength(PROGRESS_LIMITS.maxIdLength), z.regex(PROGRESS_ID_PATTERN));
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A slug of `knownLessons`; an unknown one is marked, so that the server can answer 422 instead of 400. */
+function lessonSlug(knownLessons: ReadonlySet<string>, what: string) {
+  return z.string(mustBe(`${what} must be a lesson slug`)).check(
+    z.refine((slug) => knownLessons.has(slug), {
+      error: (issue) => `There is no lesson ${JSON.stringify(String(issue.input).slice(0, 80))} in this workbook.`,
+      params: { unknownLesson: true },
+    }),
+  );
+}
+
+/** A section heading id, as `last.section`. */
+const sectionId = z
+  .string(mustBe(`"last.section" must be a heading id (1–${PROGRESS_LIMITS.maxSectionLength} characters, no spaces or #)`))
+  .check(z.minLength(1), z.maxLength(PROGRESS_LIMITS.maxSectionLength), z.regex(/^[^\s#]+$/));
+
+const quizScore = (total: number) => `"score" must be a whole number from 0 to ${total}`;
+
+const quizAttempt: z.ZodMiniType<QuizAttempt> = strictObject('A quiz attempt', {
+  id: progressId('A quiz attempt id'),
+  at: time,
+  score: z.int(mustBe(quizScore(PROGRESS_LIMITS.maxQuizTotal))).check(z.gte(0), z.lte(PROGRESS_LIMITS.maxQuizTotal)),
+  total: z
+    .int(mustBe(`"total" must be a whole number from 1 to ${PROGRESS_LIMITS.maxQuizTotal}`))
+    .check(z.gte(1), z.lte(PROGRESS_LIMITS.maxQuizTotal)),
+  answers: atMost(
+    PROGRESS_LIMITS.maxQuizAnswers,
+    (count) => `Too many answers: ${count}; at most ${PROGRESS_LIMITS.maxQuizAnswers}.`,
+    z.record(
+      progressId('A scenario id'),
+      z
+        .string(mustBe(`An answer must be a string of 1–${PROGRESS_LIMITS.maxAnswerLength} characters`))
+        .check(z.minLength(1), z.maxLength(PROGRESS_LIMITS.maxAnswerLength)),
+      mustBe('"answers" must be a JSON object'),
+    ),
+  ),
+}).check(
+  z.refine(({ score, total }) => score <= total, {
+    path: ['score'],
+    error: (issue) => {
+      const { score, total } = issue.input as QuizAttempt;
+      return `${quizScore(total)}, not ${score}.`;
+    },
+  }),
+);
+
+/**
+ * An object with exactly the members of `shape`. `what` names it in the
+ * message for a value that is not an object; an unknown member's problem
+ * lists the allowed ones (see {@link problemsOf}).
+ */
+function strictObject<Shape extends z.core.$ZodLooseShape>(what: string, shape: Shape) {
+  const allowed = Object.keys(shape).join(', ');
+  const notAnObject = mustBe(`${what} must be a JSON object`).error;
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `allowed: ${allowed}` : notAnObject(issue)),
+  });
+}
+
+/**
+ * `schema`, for an array or object of at most `max` items or members: a
+ * longer one is refused before its items are read, with one problem that
+ * names the limit rather than a problem for each item.
+ */
+function atMost<Schema extends z.ZodMiniType>(max: number, tooMany: (count: number) => string, schema: Schema) {
+  return z.pipe(
+    z.custom((value) => countOf(value) <= max, { error: (issue) => tooMany(countOf(issue.input)) }),
+    schema,
+  );
+}
+
+function countOf(value: unknown): number {
+  if (Array.isArray(value)) return value.length;
+  return typeof value === 'object' && value !== null ? Object.keys(value).length : 0;
+}
+
+/** A schema's `error`: `rule` says what the value must be; the message goes on with the value found, or says it is missing. */
+function mustBe(rule: string) {
+  return {
+    error: (issue: { input?: unknown }) => `${rule}${issue.input === undefined ? '; it is missing' : `, not ${shown(issue.input)}`}.`,
+  };
+}
+
+/**
+ * The problems of a failed check, in document order, one a field (the first
+ * says enough), at most {@link MAX_PROBLEMS}; and the unknown lessons named.
+ */
+function problemsOf(issues: readonly z.core.$ZodIssue[]): { problems: ProgressProblem[]; unknownLessons: string[] } {
+  const found: { path: readonly PropertyKey[]; problem: ProgressProblem }[] = [];
+  const unknownLessons = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      // zod reports an object's unknown members after its known ones; name them first,
+      // as a typo is the cause of the member it leaves missing.
+      const unknown = issue.keys.map((key) => ({
+        path: [...issue.path, key],
+        problem: { field: pointer([...issue.path, key]), message: `Unknown member ${JSON.stringify(key.slice(0, 80))}; ${issue.message}.` },
+      }));
+      const firstInside = found.findIndex(({ path }) => issue.path.every((key, i) => path[i] === key));
+      found.splice(firstInside === -1 ? found.length : firstInside, 0, ...unknown);
+      continue;
+    }
+    // A record's bad key (an unknown lesson, a malformed id): its key schema's issue says what is wrong.
+    const cause = issue.code === 'invalid_key' ? (issue.issues[0] ?? issue) : issue;
+    if (cause.code === 'custom' && cause.params?.unknownLesson && unknownLessons.size < MAX_PROBLEMS) {
+      unknownLessons.add(String(cause.input).slice(0, 80));
+    }
+    found.push({ path: issue.path, problem: { field: pointer(issue.path), message: cause.message } });
+  }
+  const fields = new Set<string>();
+  const problems = found
+    .map(({ problem }) => problem)
+    .filter(({ field }) => !fields.has(field) && fields.add(field))
+    .slice(0, MAX_PROBLEMS);
+  return { problems, unknownLessons: [...unknownLessons] };
 }
 
 /** RFC 6901 §3: `~` and `/` in a member name are escaped in a JSON Pointer. */
-function escapePointerToken(key: string): string {
-  return key.slice(0, 80).replaceAll('~', '~0').replaceAll('/', '~1');
-}
-
-function kind(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (value === undefined) return 'nothing';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+function pointer(path: readonly PropertyKey[]): string {
+  return path.map((key) => `/${String(key).slice(0, 80).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
 
 function shown(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return kind(value);
+  return describeJsonKind(value);
 }

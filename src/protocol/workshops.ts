@@ -179,6 +179,8 @@ export interface MemberView {
   lesson: string | null;
   /** Lesson slug → when it was completed (from their synced progress). */
   completed: Record<string, number>;
+  /** Lesson slug → when the server first verified one of its exercises for them (`src/protocol/exercise-runs.ts`). */
+  verified: Record<string, number>;
   quiz: MemberQuiz | null;
   doneAt: number | null;
 }
@@ -241,6 +243,7 @@ export const CSV_COLUMNS = [
   'current_lesson',
   'done',
   'lessons_completed',
+  'lessons_verified',
   'quiz_score',
   'quiz_points',
   'quiz_total',

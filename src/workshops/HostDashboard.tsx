@@ -255,7 +255,39 @@ function Grid({ roster, lessons, titles }: { roster: Roster; lessons: DashboardL
           </table>
         </div>
       )}
+      {members.length > 0 && (
+        <p class="workshop-hint">
+          <span class="workshop-complete">✓</span> complete, as the learner’s browser reports it ·{' '}
+          <span class="workshop-complete workshop-verified">✓</span> an exercise the server itself saw them pass
+        </p>
+      )}
     </section>
+  );
+}
+
+/** A member's lesson: verified by the server (it saw an exercise pass), complete (their browser says so), or not yet. */
+function LessonCell({ slug, member }: { slug: string; member: MemberView }) {
+  const complete = member.completed[slug] !== undefined;
+  const verified = member.verified[slug] !== undefined;
+  const label = verified ? 'verified by the server' : complete ? 'complete' : undefined;
+  return (
+    <td
+      class={label ? 'workshop-grid-cell workshop-complete' : 'workshop-grid-cell'}
+      data-lesson={slug}
+      data-complete={complete}
+      data-verified={verified}
+    >
+      {label ? (
+        <>
+          <span aria-hidden="true" class={verified ? 'workshop-verified' : undefined}>
+            ✓
+          </span>
+          <span class="visually-hidden">{label}</span>
+        </>
+      ) : (
+        <span aria-hidden="true">·</span>
+      )}
+    </td>
   );
 }
 
@@ -296,26 +328,9 @@ class MemberRow extends Component<RowProps> {
             ''
           )}
         </td>
-        {slugs.map((slug) => {
-          const complete = member.completed[slug] !== undefined;
-          return (
-            <td
-              key={slug}
-              class={complete ? 'workshop-grid-cell workshop-complete' : 'workshop-grid-cell'}
-              data-lesson={slug}
-              data-complete={complete}
-            >
-              {complete ? (
-                <>
-                  <span aria-hidden="true">✓</span>
-                  <span class="visually-hidden">complete</span>
-                </>
-              ) : (
-                <span aria-hidden="true">·</span>
-              )}
-            </td>
-          );
-        })}
+        {slugs.map((slug) => (
+          <LessonCell key={slug} slug={slug} member={member} />
+        ))}
         <td class="workshop-grid-cell">{member.quiz ? `${formatPoints(member.quiz.points)}/${member.quiz.total}` : '—'}</td>
       </tr>
     );

@@ -26,7 +26,7 @@ export interface ServerProcess {
 export async function spawnServer(env: Record<string, string> = {}, script = 'server/index.ts'): Promise<ServerProcess> {
   const child = spawn(process.execPath, [script], {
     cwd: repoRoot,
-    env: { ...process.env, API_ONLY: '1', PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:', ...env },
+    env: { ...process.env, API_ONLY: '1', PORT: '0', HOST: '127.0.0.1', DATA_DIR: ':memory:', RTW_CHECK_RESPONSES: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

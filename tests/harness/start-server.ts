@@ -42,7 +42,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     error: (message, error) => errors.push(`${message} ${error instanceof Error ? error.stack : (error ?? '')}`),
   };
   const config: ServerConfig = {
-    ...readConfig({ API_ONLY: '1' }),
+    // Every JSON answer is held to the API's contract: a drifting route fails the test that calls it.
+    ...readConfig({ API_ONLY: '1', RTW_CHECK_RESPONSES: '1' }),
     // Progress in memory unless a test gives a DATA_DIR: tests never write to the repository's data/.
     dataDir: ':memory:',
     ...options.config,

@@ -12,7 +12,8 @@ import { newLearnerId } from '../../server/progress/learner-cookie.ts';
 import { parseWire, openRawStream } from './helpers/raw-stream.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
 import { TestSocket } from './helpers/websocket-client.ts';
-import { asLearner, jsonRequest, learnerIdFrom, workshopClient } from './helpers/workshops.ts';
+import { learnerIdFrom } from './helpers/learner-cookie.ts';
+import { asLearner, jsonRequest, workshopClient } from './helpers/workshops.ts';
 
 /**
  * docs/security.md, "Reserved event types" and "Channel ownership": tried as

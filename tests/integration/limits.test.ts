@@ -13,7 +13,8 @@ import { openRawStream, type RawStream } from './helpers/raw-stream.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
 import { waitUntil } from '../harness/wait-until.ts';
 import { rawUpgrade } from './helpers/websocket-client.ts';
-import { jsonRequest, learnerIdFrom, workshopClient } from './helpers/workshops.ts';
+import { learnerIdFrom } from './helpers/learner-cookie.ts';
+import { asLearner, jsonRequest, workshopClient } from './helpers/workshops.ts';
 
 /** Asserts a 429 problem with a Retry-After of whole seconds; returns the problem. */
 async function assertTooMany(response: Response, type: string): Promise<Record<string, unknown>> {
@@ -33,7 +34,6 @@ function holdLongPoll(url: string): { destroy(): void } {
   return { destroy: () => request.destroy() };
 }
 
-const asLearner = (id: string) => ({ Cookie: `rtw_learner=${id}` });
 const putProgress = (baseUrl: string, headers: Record<string, string> = {}) =>
   fetch(`${baseUrl}${apiRoutes.progress.path()}`, jsonRequest('PUT', { lessons: {} }, headers));
 

@@ -5,12 +5,15 @@ import { after, before, describe, it } from 'node:test';
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { PROBLEM_TYPES, type ProblemDetails } from '../../src/protocol/problem.ts';
 import {
+  flattenedTheStorm,
   PRODUCTION_EVENTS,
+  STORM_EXERCISE,
   type StartStormResponse,
   type StormBin,
   type StormDone,
   type StormStrategy,
 } from '../../src/protocol/production.ts';
+import { LEARNER_COOKIE, type ProgressResponse } from '../../src/protocol/progress.ts';
 import { StormClient } from '../../server/experiments/storm-client.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
 import { waitUntil } from '../harness/wait-until.ts';
@@ -36,7 +39,7 @@ describe('reconnect storm', () => {
   after(() => server.stop());
 
   /** Starts a storm and collects its events until `storm-done`. */
-  async function storm(channel: string, strategy: StormStrategy, clients: number) {
+  async function storm(channel: string, strategy: StormStrategy, clients: number, headers: Record<string, string> = {}) {
     const bins: StormBin[] = [];
     const done = new Promise<StormDone>((resolve) => {
       const unsubscribe = server.app.bus.subscribe(channel, (event) => {
@@ -47,7 +50,11 @@ describe('reconnect storm', () => {
         }
       });
     });
-    const response = await fetch(`${server.baseUrl}${apiRoutes.storms.path()}`, postJson({ channel, strategy, clients }));
+    const request = postJson({ channel, strategy, clients });
+    const response = await fetch(`${server.baseUrl}${apiRoutes.storms.path()}`, {
+      ...request,
+      headers: { ...request.headers, ...headers },
+    });
     assert.equal(response.status, 202);
     const started = (await response.json()) as StartStormResponse;
     assert.deepEqual({ ...started, id: 'x' }, { id: 'x', channel, strategy, clients, binMs: 100, outageMs: 500 });
@@ -93,6 +100,18 @@ describe('reconnect storm', () => {
       jitter.attempts,
       jitter.bins.reduce((sum, count) => sum + count, 0),
     );
+  });
+
+  it("verifies lesson 7's exercise for the learner exactly when their two storms meet its rule", async () => {
+    const learner = { Cookie: `${LEARNER_COOKIE}=stormLearner0123456789` };
+    const none = (await storm('storm-verify', 'none', STORM_EXERCISE.minClients, learner)).done;
+    const jitter = (await storm('storm-verify', 'full-jitter', STORM_EXERCISE.minClients, learner)).done;
+    const met = flattenedTheStorm(none, jitter);
+    // The pass is recorded just after storm-done is published: wait for it when the rule is met.
+    const verified = async () =>
+      ((await (await fetch(server.baseUrl + apiRoutes.progress.path(), { headers: learner })).json()) as ProgressResponse).verified;
+    if (met) await waitUntil(async () => (await verified())['in-production'] !== undefined, 'the verified storm exercise');
+    assert.equal((await verified())['in-production']?.[STORM_EXERCISE.id] !== undefined, met, `peaks ${none.peak} and ${jitter.peak}`);
   });
 
   it('runs one storm per channel: a new start on it takes over, and DELETE stops one', async () => {

@@ -10,6 +10,7 @@ import { LEARNER_COOKIE, PROGRESS_LIMITS, type Progress, type ProgressResponse }
 import { DATABASE_FILE, migrateSqlite, openSqliteDatabase, sqliteSchemaVersion } from '../../server/store/sqlite-database.ts';
 import { SQLITE_MIGRATIONS } from '../../server/store/sqlite-migrations.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
+import { learnerIdFrom } from './helpers/learner-cookie.ts';
 
 const completedShortPolling: Progress = {
   lessons: { 'short-polling': { visitedAt: 1_000, completedAt: 2_000, exercises: { 'etag-run': 2_000 } } },
@@ -51,8 +52,7 @@ describe('the progress API', () => {
   async function newLearner(progress: Progress = completedShortPolling): Promise<string> {
     const response = await put(progress);
     assert.equal(response.status, 200);
-    const cookie = response.headers.getSetCookie()[0] ?? '';
-    return /rtw_learner=([^;]+)/.exec(cookie)![1]!;
+    return learnerIdFrom(response)!;
   }
 
   /** Reads the database file beside the running server (WAL lets a reader in). */
@@ -71,7 +71,7 @@ describe('the progress API', () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('cache-control'), 'no-store');
     assert.equal(response.headers.getSetCookie().length, 0);
-    assert.deepEqual(await response.json(), { progress: { lessons: {} }, updatedAt: null });
+    assert.deepEqual(await response.json(), { progress: { lessons: {} }, updatedAt: null, verified: {} });
     assert.equal(countLearners(), before);
   });
 
@@ -88,7 +88,7 @@ describe('the progress API', () => {
     assert.deepEqual(saved.progress, completedShortPolling);
     assert.equal(typeof saved.updatedAt, 'number');
 
-    const id = /rtw_learner=([^;]+)/.exec(cookie!)![1]!;
+    const id = learnerIdFrom(response)!;
     assert.deepEqual(await get(id), saved);
   });
 
@@ -277,7 +277,7 @@ describe('the progress API', () => {
     const learners = countLearners();
     const response = await fetch(url(), { method: 'DELETE' });
     assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { progress: { lessons: {} }, updatedAt: null });
+    assert.deepEqual(await response.json(), { progress: { lessons: {} }, updatedAt: null, verified: {} });
     assert.equal(countLearners(), learners);
   });
 

@@ -20,6 +20,7 @@ import {
 } from '../../src/protocol/scaling.ts';
 import { startTestRedis, type TestRedis } from '../harness/redis-server.ts';
 import { spawnServer } from '../harness/spawn-server.ts';
+import { LEARNER_COOKIE, type ProgressResponse } from '../../src/protocol/progress.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
 import { waitUntil } from '../harness/wait-until.ts';
 import { postJson } from './helpers/post-json.ts';
@@ -50,10 +51,13 @@ function alive(pid: number): boolean {
 class DemoClient {
   readonly server: RunningServer | { baseUrl: string };
   readonly channel: string;
+  /** The learner's cookie every request carries, if any: the demo is then theirs. */
+  readonly headers: Record<string, string>;
 
-  constructor(server: RunningServer | { baseUrl: string }, channel: string) {
+  constructor(server: RunningServer | { baseUrl: string }, channel: string, learnerId?: string) {
     this.server = server;
     this.channel = channel;
+    this.headers = learnerId ? { Cookie: `${LEARNER_COOKIE}=${learnerId}` } : {};
   }
 
   url(path: string): string {
@@ -61,14 +65,21 @@ class DemoClient {
   }
 
   async start(backplane: boolean): Promise<ScalingDemoState> {
-    const response = await fetch(this.url(apiRoutes.scalingDemo.path({ channel: this.channel })), postJson({ backplane }));
+    const request = postJson({ backplane });
+    const response = await fetch(this.url(apiRoutes.scalingDemo.path({ channel: this.channel })), {
+      ...request,
+      headers: { ...request.headers, ...this.headers },
+    });
     assert.equal(response.status, 201, await response.clone().text());
     return (await response.json()) as ScalingDemoState;
   }
 
   /** Stops the demo (its slot is free for the next test). */
   async stop(): Promise<void> {
-    const response = await fetch(this.url(apiRoutes.scalingDemo.path({ channel: this.channel })), { method: 'DELETE' });
+    const response = await fetch(this.url(apiRoutes.scalingDemo.path({ channel: this.channel })), {
+      method: 'DELETE',
+      headers: this.headers,
+    });
     assert.equal(response.status, 204);
   }
 
@@ -79,7 +90,10 @@ class DemoClient {
   }
 
   async act(instance: InstanceName, action: InstanceAction): Promise<ScalingDemoState> {
-    const response = await fetch(this.url(apiRoutes.scalingAction.path({ channel: this.channel, instance, action })), { method: 'POST' });
+    const response = await fetch(this.url(apiRoutes.scalingAction.path({ channel: this.channel, instance, action })), {
+      method: 'POST',
+      headers: this.headers,
+    });
     assert.equal(response.status, 200, await response.clone().text());
     return (await response.json()) as ScalingDemoState;
   }
@@ -205,7 +219,8 @@ describe('the scaling demo with a Redis backplane', { skip: noRedis }, () => {
     const stale = mkdtempSync(path.join(tmpdir(), 'rtw-demo-redis-'));
     const longAgo = new Date(Date.now() - 120_000);
     utimesSync(stale, longAgo, longAgo);
-    const demo = new DemoClient(server, 'scale-redis');
+    const learner = 'scaleLearner0123456789';
+    const demo = new DemoClient(server, 'scale-redis', learner);
     const started = await demo.start(true);
     assert.equal(started.redis?.source, 'redis-server');
     assert.ok(!existsSync(stale), 'the private Redis started after removing a dead one’s directory');
@@ -235,6 +250,11 @@ describe('the scaling demo with a Redis backplane', { skip: noRedis }, () => {
     assert.equal(state.exercise.resumed?.replayed, 2, 'the two notes published during the gap came from the shared log');
     assert.equal(state.exercise.passed, true);
     stream.source.close();
+    // The server judged it: the pass is the learner's verified completion.
+    const verified = async () =>
+      ((await (await fetch(demo.url(apiRoutes.progress.path()), { headers: demo.headers })).json()) as ProgressResponse).verified;
+    await waitUntil(async () => (await verified())['scaling-out'] !== undefined, 'the verified completion');
+    assert.deepEqual(Object.keys((await verified())['scaling-out']!), ['resume-across-instances']);
 
     // Restarted, B is a new process on a new port, and gets the feed again.
     const restarted = await demo.act('b', 'restart');

@@ -12,7 +12,8 @@ import { freePort } from '../harness/ports.ts';
 import { startTestPostgres } from '../harness/postgres-server.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.ts';
-import { asLearner, jsonRequest, learnerIdFrom, workshopClient } from './helpers/workshops.ts';
+import { learnerIdFrom } from './helpers/learner-cookie.ts';
+import { asLearner, jsonRequest, workshopClient } from './helpers/workshops.ts';
 
 const postgres = await startTestPostgres();
 after(() => postgres.stop());

@@ -150,6 +150,15 @@ describe('Server-Sent Events', () => {
     });
   }
 
+  it("refuses lastEventId given twice with a 400: which one to resume from is anyone's guess", async () => {
+    const response = await fetch(url(`${apiRoutes.sse.path({ channel: 'sse-bad' })}?lastEventId=1&lastEventId=2`));
+    const problem = (await response.json()) as ProblemDetails;
+    assert.equal(response.status, 400);
+    assert.equal(problem.type, PROBLEM_TYPES.invalidQuery);
+    assert.equal(problem.parameter, 'lastEventId');
+    assert.equal(problem.detail, '"lastEventId" is given 2 times; give it once.');
+  });
+
   it('refuses a bad channel name with a 400', async () => {
     const response = await fetch(url('/api/sse/no%20spaces'));
     assert.equal(response.status, 400);

@@ -156,6 +156,25 @@ for (const engine of engines) {
       });
     });
 
+    describe('verified exercises', () => {
+      it('keeps the first verification of each exercise, lists them by lesson, and forgets a learner', async () => {
+        const { verified } = await open(await engine.fresh());
+        assert.deepEqual(await verified.list('learner-a'), {});
+        assert.equal(await verified.record('learner-a', 'short-polling', 'etag-poller', 1_000), 1_000);
+        // A later pass changes nothing: the first verification stands.
+        assert.equal(await verified.record('learner-a', 'short-polling', 'etag-poller', 2_000), 1_000);
+        await verified.record('learner-a', 'long-polling', 'cursor', 3_000);
+        await verified.record('learner-b', 'short-polling', 'etag-poller', 4_000);
+        assert.deepEqual(await verified.list('learner-a'), {
+          'short-polling': { 'etag-poller': 1_000 },
+          'long-polling': { cursor: 3_000 },
+        });
+        await verified.forget('learner-a');
+        assert.deepEqual(await verified.list('learner-a'), {});
+        assert.deepEqual(await verified.list('learner-b'), { 'short-polling': { 'etag-poller': 4_000 } });
+      });
+    });
+
     describe('migrations', () => {
       it('are applied once when two instances start at once on a new database', async () => {
         const location = await engine.fresh();

@@ -73,7 +73,11 @@ for (const engine of engines) {
         presence: { lastSeenAt: 1_000, streams: [{ id: 's1', expiresAt: 5_000 }], lastStreamClosedAt: 900, withoutStream: true },
         lesson: 'websockets',
         channels: ['demo-a', 'demo_b'],
-        progress: { completed: { 'short-polling': 2_000 }, quiz: { at: 3_000, score: 1, points: 1.5, total: 2, answers: { chat: 'sse' } } },
+        progress: {
+          completed: { 'short-polling': 2_000 },
+          verified: { 'short-polling': 1_500 },
+          quiz: { at: 3_000, score: 1, points: 1.5, total: 2, answers: { chat: 'sse' } },
+        },
         sentKey: '{"id":"m1"}',
       };
       await first.updateMember('w2', 'm1', async () => keep('m1', record));

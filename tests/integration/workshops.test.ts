@@ -18,6 +18,7 @@ import { openRawStream, parseWire, type RawStream } from './helpers/raw-stream.t
 import { startServer, type RunningServer } from '../harness/start-server.ts';
 import { waitUntil } from '../harness/wait-until.ts';
 import { postJson } from './helpers/post-json.ts';
+import { learnerIdFrom } from './helpers/learner-cookie.ts';
 import { asLearner, bearer, jsonRequest, workshopClient } from './helpers/workshops.ts';
 
 /** The `member` events of a host stream, parsed. */
@@ -75,7 +76,7 @@ describe('workshops', () => {
     assert.equal(joined.status, 201);
     const cookie = joined.headers.getSetCookie()[0] ?? '';
     assert.match(cookie, /^rtw_learner=[A-Za-z0-9_-]{22}; Path=\/; .*HttpOnly; SameSite=Lax/);
-    const learnerId = /^rtw_learner=([^;]+)/.exec(cookie)![1]!;
+    const learnerId = learnerIdFrom(joined)!;
     const membership = (await joined.json()) as Membership;
     assert.equal(membership.member.name, 'Ada');
     assert.equal(membership.member.doneAt, null);
@@ -309,7 +310,8 @@ describe('workshops', () => {
     assert.match(cells[0]!, /^\d{4}-\d\d-\d\dT/); // joined_at
     assert.equal(cells[1], ''); // left_at
     assert.equal(cells[5], '1'); // lessons_completed
-    assert.deepEqual(cells.slice(6, 9), ['1', '1.5', '2']); // quiz score, points and total
+    assert.equal(cells[6], '0'); // lessons_verified
+    assert.deepEqual(cells.slice(7, 10), ['1', '1.5', '2']); // quiz score, points and total
     assert.ok(cells.includes(new Date(2_000).toISOString()));
     assert.deepEqual(cells.slice(-2), ['short-polling', 'websocket']);
     assert.ok(second!.startsWith(`"'=HYPERLINK(""x"")",`), second);

@@ -8,7 +8,8 @@ import { FakeEventSource as SharedFakeEventSource } from './widgets/helpers/fake
 import type { Clock } from '../../src/widgets/shared/clock.ts';
 import { createBackgroundTabsModel, type VisibilitySource } from '../../src/widgets/production/background-tabs-model.ts';
 import type { LongPollAnswer, ProductionClient } from '../../src/widgets/production/client.ts';
-import { STORM_EXERCISE, createStormModel } from '../../src/widgets/production/storm-model.ts';
+import { STORM_EXERCISE } from '../../src/protocol/production.ts';
+import { createStormModel } from '../../src/widgets/production/storm-model.ts';
 import { createHeldExperiment } from '../../src/widgets/production/held-experiment.ts';
 import { ApiError } from '../../src/widgets/shared/http.ts';
 import { deferred } from './support/deferred.ts';

@@ -63,7 +63,7 @@ class FakeServer {
       this.stored = mergeProgress(this.stored, body);
     }
     if (method === 'DELETE') this.stored = resetProgressAt(this.stored, Date.now());
-    return Response.json({ progress: this.stored, updatedAt: 1 } satisfies ProgressResponse);
+    return Response.json({ progress: this.stored, updatedAt: 1, verified: {} } satisfies ProgressResponse);
   };
 }
 

@@ -108,6 +108,24 @@ describe('validateProgress', () => {
     );
   });
 
+  it('says what a value must be and what it is, or that it is missing, once a field', () => {
+    const { problems } = problemsOf({ lessons: { sse: { visitedAt: -1.5 } }, last: { lesson: 'sse' } });
+    assert.deepEqual(problems, [
+      { field: '/lessons/sse/visitedAt', message: 'A time must be a whole number of ms since 1970 (≥ 0), not -1.5.' },
+      { field: '/last/at', message: 'A time must be a whole number of ms since 1970 (≥ 0); it is missing.' },
+    ]);
+  });
+
+  it('refuses too many quiz answers with one problem, before reading them', () => {
+    const answers = Object.fromEntries(Array.from({ length: PROGRESS_LIMITS.maxQuizAnswers + 1 }, (_, i) => [`s${i}`, '']));
+    assert.deepEqual(problemsOf({ lessons: {}, quiz: [{ id: 'a', at: 1, score: 0, total: 1, answers }] }).problems, [
+      {
+        field: '/quiz/0/answers',
+        message: `Too many answers: ${PROGRESS_LIMITS.maxQuizAnswers + 1}; at most ${PROGRESS_LIMITS.maxQuizAnswers}.`,
+      },
+    ]);
+  });
+
   it('stops after a bounded number of problems', () => {
     const lessons = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`unknown-${i}`, {}]));
     const { problems, unknownLessons } = problemsOf({ lessons });
@@ -137,6 +155,7 @@ describe('validateProgressExport', () => {
     };
     assert.equal(fieldOf({ lessons: {} }), '/format');
     assert.equal(fieldOf(file({ lessons: {} }, { version: 2 })), '/version');
+    assert.equal(fieldOf({ format: PROGRESS_EXPORT_FORMAT, progress: { lessons: {} } }), '/version');
     assert.equal(fieldOf(file({ lessons: {} }, { extra: true })), '/extra');
     assert.equal(fieldOf(file({ lessons: { sse: { visitedAt: 'x' } } })), '/progress/lessons/sse/visitedAt');
   });

@@ -39,6 +39,7 @@ function member(id: string, overrides: Partial<MemberView> = {}): MemberView {
     lastSeenAt: 1,
     lesson: null,
     completed: {},
+    verified: {},
     quiz: null,
     doneAt: null,
     ...overrides,

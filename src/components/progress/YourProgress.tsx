@@ -3,8 +3,8 @@ import type { LessonSummary } from '../../lessons/course.ts';
 import { PROGRESS_EXPORT_FILE_NAME, type Progress } from '../../protocol/progress.ts';
 import { formatPoints, scoreAttempt, type ScenarioKey } from '../../protocol/quiz/scenarios.ts';
 import { exportProgress, importProgress, lessonState } from '../../progress/local-progress.ts';
-import { resetEverywhere, syncStatus, type SyncStatus } from '../../progress/server-sync.ts';
-import { validateProgressExport, type ProgressProblem } from '../../protocol/validate-progress.ts';
+import { resetEverywhere, syncStatus, verifiedExercises, type SyncStatus } from '../../progress/server-sync.ts';
+import type { ProgressProblem } from '../../protocol/validate-progress.ts';
 import { useHydrated } from '../../islands/use-hydrated.ts';
 import { CourseBar } from './CourseBar.tsx';
 import { LessonStateIcon } from './LessonStateIcon.tsx';
@@ -18,6 +18,25 @@ interface Props {
 }
 
 const stateLabels = { 'not-started': 'Not started', 'in-progress': 'In progress', complete: 'Complete' } as const;
+
+/** A lesson's exercises done: those the server itself saw pass say so, apart from those this browser marked. */
+function ExerciseList({ exercises, verified }: { exercises: string[]; verified: Record<string, number> }) {
+  return (
+    <ul class="progress-exercises">
+      {exercises.map((id) => (
+        <li key={id}>
+          {id}
+          {verified[id] !== undefined && (
+            <span class="progress-verified" title={`Verified by the server on ${formatDate(verified[id])}`}>
+              {' '}
+              ✓ verified by the server
+            </span>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 /** The "Your progress" page: every lesson's state, quiz attempts, and export, import and reset. */
 export default function YourProgress({ lessons, scenarios }: Props) {
@@ -53,7 +72,9 @@ export default function YourProgress({ lessons, scenarios }: Props) {
           <tbody>
             {lessons.map((lesson, i) => {
               const entry = progress.lessons[lesson.slug];
-              const exercises = Object.keys(entry?.exercises ?? {});
+              const verified = verifiedExercises.value[lesson.slug] ?? {};
+              // What the server verified counts even before this browser has recorded it.
+              const exercises = [...new Set([...Object.keys(entry?.exercises ?? {}), ...Object.keys(verified)])];
               return (
                 <tr key={lesson.slug} data-lesson={lesson.slug} data-state={states[i]}>
                   <th scope="row">
@@ -67,7 +88,7 @@ export default function YourProgress({ lessons, scenarios }: Props) {
                       <span aria-hidden="true">{stateLabels[states[i]!]}</span>
                     </span>
                   </td>
-                  <td>{exercises.length > 0 ? exercises.join(', ') : '—'}</td>
+                  <td>{exercises.length > 0 ? <ExerciseList exercises={exercises} verified={verified} /> : '—'}</td>
                   <td>{states[i] === 'complete' && entry?.completedAt ? formatDate(entry.completedAt) : '—'}</td>
                 </tr>
               );
@@ -154,6 +175,12 @@ function ExportPanel() {
   );
 }
 
+/**
+ * The file check (zod: about 9 kB gzip) loads when the reader picks a file,
+ * not with the page: most visits never import. The module system keeps it once loaded.
+ */
+const loadFileCheck = () => import('../../protocol/validate-progress.ts');
+
 type ImportOutcome = { kind: 'none' } | { kind: 'problems'; problems: ProgressProblem[] } | { kind: 'done'; message: string };
 
 function ImportPanel({ lessons }: { lessons: LessonSummary[] }) {
@@ -194,7 +221,12 @@ function ImportPanel({ lessons }: { lessons: LessonSummary[] }) {
       setOutcome({ kind: 'problems', problems: [{ field: '', message: `The file is not JSON: ${reason}` }] });
       return;
     }
-    const checked = validateProgressExport(
+    const fileCheck = await loadFileCheck().catch(() => undefined);
+    if (!fileCheck) {
+      setOutcome({ kind: 'problems', problems: [{ field: '', message: 'The file check could not be loaded: is the server reachable?' }] });
+      return;
+    }
+    const checked = fileCheck.validateProgressExport(
       json,
       lessons.map((lesson) => lesson.slug),
     );
@@ -222,7 +254,16 @@ function ImportPanel({ lessons }: { lessons: LessonSummary[] }) {
       <p class="your-progress-muted">Bring in a file made with “Export as JSON”, here or in another browser.</p>
       <label class="your-progress-file">
         Progress file
-        <input ref={fileInput} type="file" accept="application/json,.json" onChange={() => setOutcome({ kind: 'none' })} />
+        <input
+          ref={fileInput}
+          type="file"
+          accept="application/json,.json"
+          onChange={() => {
+            setOutcome({ kind: 'none' });
+            // Start loading now; the press of "Import progress" waits for it (and reports a failure).
+            loadFileCheck().catch(() => {});
+          }}
+        />
       </label>
       <fieldset class="your-progress-mode">
         <legend>How</legend>

@@ -1,6 +1,7 @@
 import { useEffect, useId, useMemo, useState } from 'preact/hooks';
 import { DRAIN_LIMITS } from '../../protocol/production.ts';
 import { formatMs } from '../shared/format.ts';
+import { DurationOptions } from '../shared/DurationOptions.tsx';
 import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import { CLIENT_LABELS, type ClientKind, type OwnClient } from './drill-clients.ts';
@@ -88,11 +89,7 @@ export default function GracefulRestart({ baseUrl }: { baseUrl?: string }) {
             disabled={busy}
             onChange={(event) => (model.retryMs.value = Number(event.currentTarget.value))}
           >
-            {RETRY_CHOICES.map((ms) => (
-              <option key={ms} value={String(ms)}>
-                {formatMs(ms)}
-              </option>
-            ))}
+            <DurationOptions choices={RETRY_CHOICES} />
           </select>
           <label class="widget-check">
             <input

@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'preact/hooks';
 import { StatTile } from '../shared/StatTile.tsx';
 import { formatMs, formatOffset } from '../shared/format.ts';
+import { DurationOptions } from '../shared/DurationOptions.tsx';
 import { productionChannel } from './channel.ts';
 import { createProductionClient } from './client.ts';
 import { HEARTBEAT_CHOICES, IDLE_LIMIT_CHOICES, createIdleHopModel, type HopState, type IdleHopModel } from './idle-hop-model.ts';
@@ -106,11 +107,7 @@ function HopSettings({ model, change }: { model: IdleHopModel; change: (apply: (
           value={String(model.idleMs.value)}
           onChange={(event) => change(() => (model.idleMs.value = Number(event.currentTarget.value)))}
         >
-          {IDLE_LIMIT_CHOICES.map((ms) => (
-            <option key={ms} value={String(ms)}>
-              {formatMs(ms)}
-            </option>
-          ))}
+          <DurationOptions choices={IDLE_LIMIT_CHOICES} />
         </select>
         <p class="widget-hint">
           The hop cuts a connection that carries no byte for this long (nginx and AWS load balancers: 60 s by default).
@@ -136,11 +133,7 @@ function HopSettings({ model, change }: { model: IdleHopModel; change: (apply: (
             disabled={!model.heartbeats.value}
             onChange={(event) => change(() => (model.heartbeatMs.value = Number(event.currentTarget.value)))}
           >
-            {HEARTBEAT_CHOICES.map((ms) => (
-              <option key={ms} value={String(ms)}>
-                {formatMs(ms)}
-              </option>
-            ))}
+            <DurationOptions choices={HEARTBEAT_CHOICES} />
           </select>
         </div>
         <p class="widget-hint">

@@ -1,5 +1,8 @@
 import { batch, computed, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import {
+  flattenedTheStorm,
+  stormsComparable,
+  STORM_EXERCISE,
   PRODUCTION_EVENTS,
   STORM_LIMITS,
   STORM_STRATEGIES,
@@ -25,14 +28,6 @@ import { createHeldExperiment } from './held-experiment.ts';
 export const CLIENT_CHOICES = [10, 25, 50, 100, 200] as const;
 
 /** The lesson's exercise, checked by this widget. */
-export const STORM_EXERCISE = {
-  lesson: 'in-production',
-  id: 'flatten-the-storm',
-  /** The fleet must be at least this big… */
-  minClients: 100,
-  /** …and full jitter's peak at most 1/this of no backoff's. */
-  factor: 3,
-} as const;
 
 /** One storm as the widget saw it: live while it runs, complete after `storm-done`. */
 export interface StormRun {
@@ -203,14 +198,8 @@ export function createStormModel(client: ProductionClient): StormModel {
 function gradeStorms(runs: Partial<Record<StormStrategy, StormRun>>): StormExerciseCheck {
   const none = runs.none;
   const jitter = runs['full-jitter'];
-  const comparable =
-    none?.done === true &&
-    jitter?.done === true &&
-    !none.aborted &&
-    !jitter.aborted &&
-    none.clients === jitter.clients &&
-    none.clients >= STORM_EXERCISE.minClients;
-  return { none, jitter, comparable, met: comparable && jitter!.peak * STORM_EXERCISE.factor <= none!.peak };
+  const comparable = none?.done === true && jitter?.done === true && stormsComparable(none, jitter);
+  return { none, jitter, comparable, met: comparable && flattenedTheStorm(none, jitter) };
 }
 
 /** A storm just started: no bin yet. */

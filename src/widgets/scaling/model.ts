@@ -19,7 +19,6 @@ import { ReaderStream, type FeedEntry, type StreamConnection } from './reader-st
 export const POLL_MS = 1_000;
 
 /** The lesson's exercise, checked by the server. */
-export const EXERCISE = { lesson: 'scaling-out', id: 'resume-across-instances' } as const;
 
 export type DemoPhase = 'idle' | 'starting' | 'running' | 'stopped';
 

@@ -4,6 +4,7 @@ import type { DemoProps } from '../shared/demo-props.ts';
 import { ExerciseBox } from '../shared/ExerciseBox.tsx';
 import { ExerciseCheckItem } from '../shared/ExerciseCheckItem.tsx';
 import { formatBytes, formatMs } from '../shared/format.ts';
+import { DurationOptions } from '../shared/DurationOptions.tsx';
 import { lendConnections } from '../shared/lent-connections.ts';
 import { StatTile } from '../shared/StatTile.tsx';
 import { StatusLines } from '../shared/StatusLines.tsx';
@@ -164,11 +165,7 @@ function StreamControls({ model }: { model: SseModel }) {
           disabled={sending === 'retry'}
           onChange={(event) => void model.setRetry(Number(event.currentTarget.value))}
         >
-          {retryChoices.map((ms) => (
-            <option key={ms} value={String(ms)}>
-              {formatMs(ms)}
-            </option>
-          ))}
+          <DurationOptions choices={retryChoices} />
         </select>
         <p class="widget-hint">
           The server writes <code>retry: {retryMs}</code> to the open streams; after a loss the browser waits that long before it

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { LEARNER_COOKIE } from '../../../src/protocol/progress.ts';
 import { apiRoutes } from '../../../src/protocol/api-routes.ts';
 import type { CreatedWorkshop, HostSnapshot, Membership } from '../../../src/protocol/workshops.ts';
+import { learnerIdFrom } from './learner-cookie.ts';
 
 /** JSON request options for `fetch`, with extra headers (a cookie, a bearer secret). */
 export function jsonRequest(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
@@ -17,12 +18,6 @@ export const bearer = (secret: string): Record<string, string> => ({ Authorizati
 
 /** The `Cookie` header of a learner. */
 export const asLearner = (learnerId: string): Record<string, string> => ({ Cookie: `${LEARNER_COOKIE}=${learnerId}` });
-
-/** The learner id a response set in its `rtw_learner` cookie, if any. */
-export function learnerIdFrom(response: Response): string | undefined {
-  const cookie = response.headers.getSetCookie().find((value) => value.startsWith(`${LEARNER_COOKIE}=`));
-  return cookie && /^rtw_learner=([^;]+)/.exec(cookie)![1];
-}
 
 /** Calls on one running server, as the pages would. */
 export function workshopClient(baseUrl: string) {

@@ -1,0 +1,64 @@
+import { apiRoutes } from '../../src/protocol/api-routes.ts';
+import { EXERCISE_RUN_LIMITS } from '../../src/protocol/exercise-runs.ts';
+import { LAST_EVENT_ID_PARAM } from '../../src/protocol/sse.ts';
+import type { ChannelExerciseDeps, ExerciseKind, OpenExercise, RunSetup } from './exercise-kind.ts';
+import { TickScript } from './tick-script.ts';
+import { judgeResumeStream, type ObservedStream, RESUME_STREAM_RULES } from './resume-stream-checks.ts';
+import { tooManyRequests } from './too-many-requests.ts';
+
+/** Time between two events of lesson 4's run. */
+export const RESUME_STREAM_EVENT_MS = 700;
+
+/**
+ * Lesson 4's "Write it yourself": the learner's client reads the run's SSE
+ * stream. From the first stream the server publishes `tick` 1…6 and `done`,
+ * one every 700 ms, cuts the stream after tick 3, and judges the reconnect
+ * with {@link judgeResumeStream}.
+ */
+export function resumeStreamExercise({ bus, faults, gate, eventMs = RESUME_STREAM_EVENT_MS }: ChannelExerciseDeps): ExerciseKind {
+  return {
+    lesson: 'server-sent-events',
+    exercise: 'resume',
+    open({ channel, origin }: RunSetup): OpenExercise {
+      const streams: ObservedStream[] = [];
+      let requests = 0;
+      const script = new TickScript(bus, channel, RESUME_STREAM_RULES.ticks, eventMs, async (id) => {
+        if (id !== RESUME_STREAM_RULES.cutAfter) return;
+        // The stream dies after this event: whoever held it must come back with its id.
+        for (const stream of streams) if (stream.latestAtClose === undefined) stream.cut = true;
+        await faults.inject(channel, { type: 'kill-streams' });
+      });
+
+      const stopWatching = gate.watch(channel, async (context, answer) => {
+        requests += 1;
+        if (requests > EXERCISE_RUN_LIMITS.maxRequests) throw tooManyRequests();
+        const { request, response, url } = context;
+        const stream: ObservedStream = {
+          at: Date.now(),
+          lastEventId: request.headers['last-event-id']?.toString() ?? url.searchParams.get(LAST_EVENT_ID_PARAM) ?? undefined,
+          latestAtOpen: script.latestId,
+          latestAtClose: undefined,
+          cut: false,
+        };
+        streams.push(stream);
+        response.once('close', () => {
+          stream.latestAtClose = script.latestId;
+        });
+        script.start();
+        await answer(context);
+      });
+
+      return {
+        urls: { stream: origin + apiRoutes.sse.path({ channel }) },
+        get requests() {
+          return requests;
+        },
+        checks: (final) => judgeResumeStream(streams, script.latestId, final),
+        close() {
+          script.stop();
+          stopWatching();
+        },
+      };
+    },
+  };
+}
