@@ -123,6 +123,7 @@ function guardsFor(route: string, options: RouteLimitsOptions): Guard[] {
     case `PUT ${apiRoutes.progress.pattern}`:
       return [newLearner(options.isKnownLearner), rate('progressWrites')];
     case `DELETE ${apiRoutes.progress.pattern}`:
+    case `PUT ${apiRoutes.exerciseCode.pattern}`:
       return [rate('progressWrites')];
     case `POST ${apiRoutes.workshops.pattern}`:
       return [rate('workshopCreates')];
