@@ -198,6 +198,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     bus,
     faults,
     verified: stores.verified,
+    code: stores.code,
     settings: options.exercises,
     // A pass shows on the dashboard of the learner's workshops.
     onVerified: (learnerId) => workshops.progressSaved(learnerId),
@@ -290,7 +291,6 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
       return rejectUpgrade(socket, misdirected(request.headers.host));
     }
     // A WebSocket holds a stream slot like an SSE stream; past the cap the upgrade is refused with 429.
-    // `/ws`, or an exercise run's own socket (lesson 5).
     const endpoint = exercises.takesUpgrade(request) ? exercises : webSocket;
     if (isInternalRequest(request) || limits.admitUpgrade(request, socket)) endpoint.handleUpgrade(request, socket, head);
   });

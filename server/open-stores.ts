@@ -1,4 +1,7 @@
 import type { ServerConfig } from './config.ts';
+import type { CodeStore } from './exercises/code-store.ts';
+import { PostgresCodeStore } from './exercises/postgres-code-store.ts';
+import { SqliteCodeStore } from './exercises/sqlite-code-store.ts';
 import { PostgresVerifiedStore } from './exercises/postgres-verified-store.ts';
 import { SqliteVerifiedStore } from './exercises/sqlite-verified-store.ts';
 import type { VerifiedStore } from './exercises/verified-store.ts';
@@ -19,6 +22,8 @@ export interface Stores {
   readonly workshops: WorkshopStore;
   /** The exercises the server verified, per learner. */
   readonly verified: VerifiedStore;
+  /** The code learners write in the coded exercises. */
+  readonly code: CodeStore;
   /**
    * Resolves once the database answers and its schema is up to date: nothing
    * may be served before. Rejects with a `DatabaseStartError`.
@@ -56,6 +61,7 @@ export function openStores(
       progress: new PostgresProgressStore(pool),
       workshops: new PostgresWorkshopStore(pool),
       verified: new PostgresVerifiedStore(pool),
+      code: new PostgresCodeStore(pool),
       ready: () => prepared,
       close: () => pool.close(),
     };
@@ -65,6 +71,7 @@ export function openStores(
     progress: new SqliteProgressStore(database),
     workshops: new SqliteWorkshopStore(database),
     verified: new SqliteVerifiedStore(database),
+    code: new SqliteCodeStore(database),
     ready: async () => {},
     close: async () => {
       if (database.isOpen) database.close();

@@ -7,7 +7,9 @@ import { parseRequestUrl } from '../http/request-url.ts';
 import { type RouteHandler, Router } from '../http/router.ts';
 import { outboxSocketExercise } from './outbox-socket-exercise.ts';
 import type { JobStarter } from '../routes/jobs.ts';
+import { createExerciseCodeRoutes } from '../routes/exercise-code.ts';
 import { createExerciseRunRoutes } from '../routes/exercise-runs.ts';
+import type { CodeStore } from './code-store.ts';
 import type { JobLookup } from '../techniques/short-polling.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { ChannelFaults } from '../faults/channel-faults.ts';
@@ -58,6 +60,8 @@ export interface ExercisesOptions {
   bus: Pick<EventBus, 'publish'>;
   faults: Pick<ChannelFaults, 'inject'>;
   verified: VerifiedStore;
+  /** Where learners' code is kept. */
+  code: CodeStore;
   settings?: ExerciseSettings;
   /** Told after a learner's pass is recorded. */
   onVerified?: (learnerId: string) => void;
@@ -72,7 +76,7 @@ function socketIdOf(request: IncomingMessage): string | undefined {
   return match.kind === 'found' ? match.params.id : undefined;
 }
 
-export function createExercises({ jobs, bus, faults, verified, settings = {}, onVerified }: ExercisesOptions): Exercises {
+export function createExercises({ jobs, bus, faults, verified, code, settings = {}, onVerified }: ExercisesOptions): Exercises {
   const jobPolls = new RequestGate('id');
   const channels = new RequestGate('channel');
   const kinds = [
@@ -83,6 +87,7 @@ export function createExercises({ jobs, bus, faults, verified, settings = {}, on
   ];
   const runs = new ExerciseRunRegistry({ kinds, verified, limits: settings.limits, onVerified });
   const routes = createExerciseRunRoutes(runs);
+  const codeRoutes = createExerciseCodeRoutes(code, runs);
   const recordPass = async (learnerId: string, lesson: string, exercise: string) => {
     await verified.record(learnerId, lesson, exercise, Date.now());
     onVerified?.(learnerId);
@@ -99,6 +104,8 @@ export function createExercises({ jobs, bus, faults, verified, settings = {}, on
         .on(apiRoutes.exerciseRuns, 'POST', routes.start)
         .on(apiRoutes.exerciseRun, 'GET', routes.verdict)
         .on(apiRoutes.exerciseRunFinish, 'POST', routes.finish)
+        .on(apiRoutes.exerciseCode, 'GET', codeRoutes.get)
+        .on(apiRoutes.exerciseCode, 'PUT', codeRoutes.put)
         .on(apiRoutes.exerciseRunSocket, 'GET', () => {
           throw new HttpProblem({
             status: 426,

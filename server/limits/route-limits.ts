@@ -118,10 +118,12 @@ function guardsFor(route: string, options: RouteLimitsOptions): Guard[] {
     case `POST ${apiRoutes.slowConsumers.pattern}`:
     case `POST ${apiRoutes.drains.pattern}`:
     case `POST ${apiRoutes.scalingDemo.pattern}`:
+    case `POST ${apiRoutes.exerciseRuns.pattern}`:
       return [rate('experiments')];
     case `PUT ${apiRoutes.progress.pattern}`:
       return [newLearner(options.isKnownLearner), rate('progressWrites')];
     case `DELETE ${apiRoutes.progress.pattern}`:
+    case `PUT ${apiRoutes.exerciseCode.pattern}`:
       return [rate('progressWrites')];
     case `POST ${apiRoutes.workshops.pattern}`:
       return [rate('workshopCreates')];

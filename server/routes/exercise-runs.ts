@@ -55,7 +55,7 @@ async function ownRun<T>(id: string | undefined, request: IncomingMessage, work:
   }
 }
 
-function unknownExercise(lesson: string, exercise: string, known: readonly string[]): HttpProblem {
+export function unknownExercise(lesson: string, exercise: string, known: readonly string[]): HttpProblem {
   return new HttpProblem({
     status: 404,
     type: PROBLEM_TYPES.unknownExercise,

@@ -63,4 +63,17 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    description: 'the code learners write in the coded exercises',
+    sql: `
+      CREATE TABLE exercise_code (
+        learner_id text NOT NULL,
+        lesson text NOT NULL,
+        exercise text NOT NULL,
+        code text NOT NULL,
+        saved_at bigint NOT NULL,
+        PRIMARY KEY (learner_id, lesson, exercise)
+      );
+    `,
+  },
 ];

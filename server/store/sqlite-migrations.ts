@@ -58,4 +58,17 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    description: 'the code learners write in the coded exercises',
+    sql: `
+      CREATE TABLE exercise_code (
+        learner_id TEXT NOT NULL,
+        lesson TEXT NOT NULL,
+        exercise TEXT NOT NULL,
+        code TEXT NOT NULL,
+        saved_at INTEGER NOT NULL,
+        PRIMARY KEY (learner_id, lesson, exercise)
+      ) STRICT;
+    `,
+  },
 ];

@@ -95,6 +95,8 @@ export const apiRoutes = {
   exerciseRun: route('/api/exercise-runs/:id', ['GET']),
   /** `POST` → `ExerciseVerdict`: ends the run and judges it; a pass is recorded as verified. */
   exerciseRunFinish: route('/api/exercise-runs/:id/finish', ['POST']),
+  /** `GET` → `SavedCode`; `PUT {code, savedAt}` → `SavedCode`: the learner's code of a coded exercise, the newer copy kept. */
+  exerciseCode: route('/api/exercises/:lesson/:exercise/code', ['GET', 'PUT']),
   /** `GET` with `Upgrade: websocket`: the run's own socket (lesson 5), the run id its capability; a plain GET → 426. */
   exerciseRunSocket: route('/api/exercise-runs/:id/socket', ['GET']),
 

@@ -22,6 +22,7 @@ import {
   joinWorkshopRequest,
   publishRequest,
   runLabRequest,
+  saveCodeRequest,
   startBuildRequest,
   startDrainRequest,
   startJobRequest,
@@ -39,6 +40,7 @@ import {
   dropConnectionsResponse,
   exerciseRun,
   exerciseVerdict,
+  savedCode,
   faultResponse,
   hostSnapshot,
   hostWorkshop,
@@ -112,6 +114,7 @@ export const apiSchemas = {
   exerciseRuns: { POST: answers({ 201: exerciseRun }) },
   exerciseRun: { GET: answers({ 200: exerciseVerdict }) },
   exerciseRunFinish: { POST: answers({ 200: exerciseVerdict }) },
+  exerciseCode: { GET: answers({ 200: savedCode }), PUT: { body: saveCodeRequest, query: null, responses: { 200: savedCode } } },
   exerciseRunSocket: { GET: answers({ 101: { notJson: '101 Switching Protocols: the run’s WebSocket (a plain GET is a 426 problem)' } }) },
   exerciseSandbox: { GET: answers({ 200: { notJson: 'text/html: the sandbox frame that runs a learner’s code, with its own policy' } }) },
 

@@ -78,5 +78,19 @@ export interface ExerciseVerdict {
   verifiedAt?: number;
 }
 
+/** The learner's code of a coded exercise, as the server keeps it (`GET`/`PUT /api/exercises/{lesson}/{exercise}/code`). */
+export interface SavedCode {
+  /** The code, or null when the server has none for this learner. */
+  code: string | null;
+  /** When it was written, by the clock of the browser that wrote it; the newer copy wins. */
+  savedAt: number | null;
+}
+
+/** Bounds of {@link SavedCode}. */
+export const SAVED_CODE_LIMITS = {
+  /** Longest code kept, in UTF-16 code units (the editor's length): a starter is about 1 000. */
+  maxLength: 20_000,
+} as const;
+
 /** Verified completions: lesson slug → exercise id → when the server verified it. */
 export type VerifiedCompletions = Record<string, Record<string, number>>;

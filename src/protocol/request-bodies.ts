@@ -15,6 +15,7 @@ import { isValidChannel } from './channel.ts';
 import { EVENT_TYPE_PATTERN } from './events.ts';
 import { FAULT_LIMITS, FAULT_TYPES, type FaultRequest } from './faults.ts';
 import { isNoteEventData, JOB_LIMITS, NOTE_EVENT_TYPE } from './jobs.ts';
+import { SAVED_CODE_LIMITS } from './exercise-runs.ts';
 import { describeJsonKind } from './json-kind.ts';
 import { LAB_LIMITS } from './lab.ts';
 import { PROBLEM_TYPES } from './problem.ts';
@@ -148,6 +149,17 @@ export const broadcastRequest = z.strictObject({ text: plainText('text', WORKSHO
 
 /** Body of `PUT /api/workshops/{code}/host/state`. */
 export const workshopStateRequest = z.strictObject({ state: z.enum(WORKSHOP_STATES, { error: `one of ${WORKSHOP_STATES.join(', ')}` }) });
+
+/** Body of `PUT /api/exercises/{lesson}/{exercise}/code`: the learner's code, and when their browser saved it. */
+export const saveCodeRequest = z.strictObject({
+  code: z
+    .string({ error: 'the code, as a string' })
+    .check(z.maxLength(SAVED_CODE_LIMITS.maxLength, { error: `a string of at most ${SAVED_CODE_LIMITS.maxLength} characters` })),
+  savedAt: z
+    .int({ error: 'a time in ms since the epoch' })
+    .check(z.gte(0, { error: 'a time in ms since the epoch' }), z.lte(8.64e15, { error: 'a time in ms since the epoch' })),
+});
+export type SaveCodeRequest = z.input<typeof saveCodeRequest>;
 
 /** Body of `POST /api/channels/{channel}/events`: a `note` must carry `{text}` (unfinished jobs of the channel take it as their note). */
 export const publishRequest = z

@@ -13,7 +13,7 @@ import * as z from 'zod/mini';
 import type { StartBuildResponse } from './builds.ts';
 import type { ChannelLatestResponse } from './channel-latest.ts';
 import type { ChannelEvent, PublishResponse } from './events.ts';
-import type { ExerciseRun, ExerciseVerdict, VerifiedCompletions } from './exercise-runs.ts';
+import type { ExerciseRun, ExerciseVerdict, SavedCode, VerifiedCompletions } from './exercise-runs.ts';
 import { FAULT_TYPES, type FaultResponse } from './faults.ts';
 import type { Job, JobState, StartJobResponse } from './jobs.ts';
 import {
@@ -155,6 +155,8 @@ export const exerciseRun: z.ZodMiniType<ExerciseRun> = z.strictObject({
   startedAt: ms,
   endsAt: ms,
 });
+
+export const savedCode: z.ZodMiniType<SavedCode> = z.strictObject({ code: z.nullable(z.string()), savedAt: z.nullable(ms) });
 
 export const exerciseVerdict: z.ZodMiniType<ExerciseVerdict> = z.strictObject({
   run: exerciseRun,

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
-import type { ExerciseRun, ExerciseVerdict } from '../../src/protocol/exercise-runs.ts';
+import { type ExerciseRun, type ExerciseVerdict, SAVED_CODE_LIMITS } from '../../src/protocol/exercise-runs.ts';
 import { isTerminal, type Job } from '../../src/protocol/jobs.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { LEARNER_COOKIE, type ProgressResponse } from '../../src/protocol/progress.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
 import { finishRun, newLearner, startRun } from './helpers/exercise-runs.ts';
+import { learnerIdFrom } from './helpers/learner-cookie.ts';
 import { workshopClient } from './helpers/workshops.ts';
 
 /** How a poller under test behaves; the defaults are lesson 2's correct client. */
@@ -177,5 +178,41 @@ describe('exercises the server verifies (lesson 2: the ETag poller)', { concurre
 
     const reset = await fetch(server.baseUrl + apiRoutes.progress.path(), { method: 'DELETE', headers: as(learner) });
     assert.deepEqual(((await reset.json()) as ProgressResponse).verified, {});
+  });
+});
+
+describe("the learner's code of a coded exercise", () => {
+  const as = (learner: string) => ({ Cookie: `${LEARNER_COOKIE}=${learner}` });
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer();
+  });
+  after(() => server.stop());
+
+  const url = (exercise = 'etag-poller') => server.baseUrl + apiRoutes.exerciseCode.path({ lesson: 'short-polling', exercise });
+  const put = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(url(), { method: 'PUT', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+  it('keeps the newer copy per learner, and gives a visitor its cookie with the first save', async () => {
+    const first = await put({ code: 'let etag;', savedAt: 2_000 });
+    assert.equal(first.status, 200);
+    const learner = learnerIdFrom(first)!;
+    assert.deepEqual(await first.json(), { code: 'let etag;', savedAt: 2_000 });
+    // An older copy (another tab, a slow network) changes nothing; a newer one wins.
+    assert.deepEqual(await (await put({ code: 'older', savedAt: 1_000 }, as(learner))).json(), { code: 'let etag;', savedAt: 2_000 });
+    assert.deepEqual(await (await put({ code: 'newer', savedAt: 3_000 }, as(learner))).json(), { code: 'newer', savedAt: 3_000 });
+    assert.deepEqual(await (await fetch(url(), { headers: as(learner) })).json(), { code: 'newer', savedAt: 3_000 });
+    assert.deepEqual(await (await fetch(url(), { headers: as(newLearner().id) })).json(), { code: null, savedAt: null });
+  });
+
+  it('refuses an exercise that takes no code, and code past the limit', async () => {
+    assert.equal((await fetch(url('nope'))).status, 404);
+    const tooLong = await put({ code: 'x'.repeat(SAVED_CODE_LIMITS.maxLength + 1), savedAt: 1 });
+    assert.equal(tooLong.status, 400);
+    assert.match(
+      ((await tooLong.json()) as { detail: string }).detail,
+      /^"code" is the string "x+"; it must be a string of at most 20000 characters\.$/,
+    );
+    assert.equal((await put({ code: 'ok', savedAt: -1 })).status, 400);
   });
 });

@@ -175,6 +175,22 @@ for (const engine of engines) {
       });
     });
 
+    describe("learners' code", () => {
+      it('keeps the copy saved last, per learner and exercise', async () => {
+        const { code } = await open(await engine.fresh());
+        assert.deepEqual(await code.get('learner-a', 'short-polling', 'etag-poller'), { code: null, savedAt: null });
+        assert.deepEqual(await code.save('learner-a', 'short-polling', 'etag-poller', 'first', 2_000), { code: 'first', savedAt: 2_000 });
+        assert.deepEqual(await code.save('learner-a', 'short-polling', 'etag-poller', 'late and old', 1_000), {
+          code: 'first',
+          savedAt: 2_000,
+        });
+        assert.deepEqual(await code.save('learner-a', 'short-polling', 'etag-poller', 'newer', 3_000), { code: 'newer', savedAt: 3_000 });
+        await code.save('learner-a', 'long-polling', 'cursor-loop', 'other exercise', 1_000);
+        assert.deepEqual(await code.get('learner-a', 'short-polling', 'etag-poller'), { code: 'newer', savedAt: 3_000 });
+        assert.deepEqual(await code.get('learner-b', 'short-polling', 'etag-poller'), { code: null, savedAt: null });
+      });
+    });
+
     describe('migrations', () => {
       it('are applied once when two instances start at once on a new database', async () => {
         const location = await engine.fresh();
