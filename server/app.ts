@@ -15,7 +15,7 @@ import { RedisChannelFaults } from './faults/redis-channel-faults.ts';
 import { loadAstroSite, type AstroSite } from './http/astro-site.ts';
 import { clientErrorAnswerer } from './http/client-errors.ts';
 import { trackConnections } from './http/connection-tracker.ts';
-import { allowCrossOriginRead, allowsCrossOrigin, answerPreflight } from './http/cors.ts';
+import { allowCrossOriginRead, allowsCrossOrigin, answeredPreflight } from './http/cors.ts';
 import { createHostCheck } from './http/host-check.ts';
 import { pageScriptHashes } from './http/page-script-hashes.ts';
 import { HttpProblem } from './http/problem.ts';
@@ -302,7 +302,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     if (drainController.signal.aborted) closeConnectionAfter(response);
     if (!hostCheck.allows(request.headers.host)) throw new HttpProblem(misdirected(request.headers.host));
     const method = request.method ?? 'GET';
-    if (method === 'OPTIONS' && answeredPreflight(request, response)) return;
+    if (method === 'OPTIONS' && answeredPreflight(router, request, response)) return;
     if (!router.handlesMethod(method)) {
       // RFC 9110 §15.6.2: a method no resource here supports (TRACE, CONNECT, PATCH…).
       throw new HttpProblem({
@@ -367,16 +367,6 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     // What the renderer answers is a page: the 404 page, or "not built yet".
     for (const [name, value] of Object.entries(pageHeaders)) if (value !== undefined) response.setHeader(name, value);
     await loaded?.render(request, response);
-  }
-
-  /** A CORS preflight for a route the sandbox's learner code reads (server/http/cors.ts); other OPTIONS stay 501. */
-  function answeredPreflight(request: IncomingMessage, response: ServerResponse): boolean {
-    const { pathname } = parseRequestUrl(request);
-    if (!isApiPath(pathname) || !decodesAsPath(pathname)) return false;
-    const match = router.match('GET', pathname);
-    if (match.kind !== 'found' || !allowsCrossOrigin(match.pattern)) return false;
-    answerPreflight(response);
-    return true;
   }
 
   // #region begin-draining

@@ -1,4 +1,7 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodesAsPath, isApiPath } from './request-checks.ts';
+import { parseRequestUrl } from './request-url.ts';
+import type { Router } from './router.ts';
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { SERVER_TIME_HEADER } from '../../src/protocol/jobs.ts';
 
@@ -37,8 +40,21 @@ export function allowCrossOriginRead(response: ServerResponse): void {
   response.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(', '));
 }
 
+/**
+ * Answers an `OPTIONS` request that is a CORS preflight for a cross-origin
+ * route, and says whether it did: any other `OPTIONS` is left to the app (501).
+ */
+export function answeredPreflight(router: Pick<Router, 'match'>, request: IncomingMessage, response: ServerResponse): boolean {
+  const { pathname } = parseRequestUrl(request);
+  if (!isApiPath(pathname) || !decodesAsPath(pathname)) return false;
+  const match = router.match('GET', pathname);
+  if (match.kind !== 'found' || !allowsCrossOrigin(match.pattern)) return false;
+  answerPreflight(response);
+  return true;
+}
+
 /** Answers a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`, Fetch §4.8) for a cross-origin route: 204. */
-export function answerPreflight(response: ServerResponse): void {
+function answerPreflight(response: ServerResponse): void {
   allowCrossOriginRead(response);
   response.setHeader('Access-Control-Allow-Methods', 'GET, HEAD');
   response.setHeader('Access-Control-Allow-Headers', ALLOWED_REQUEST_HEADERS.join(', '));
