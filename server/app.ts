@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { isValidChannel } from '../src/protocol/channel.ts';
 import { apiRoutes } from '../src/protocol/api-routes.ts';
@@ -17,16 +16,15 @@ import { clientErrorAnswerer } from './http/client-errors.ts';
 import { trackConnections } from './http/connection-tracker.ts';
 import { allowCrossOriginRead, allowsCrossOrigin, answeredPreflight } from './http/cors.ts';
 import { createHostCheck } from './http/host-check.ts';
-import { pageScriptHashes } from './http/page-script-hashes.ts';
 import { HttpProblem } from './http/problem.ts';
 import { parseRequestUrl } from './http/request-url.ts';
 import { decodesAsPath, isApiPath, misdirected } from './http/request-checks.ts';
 import { answerError } from './http/answer-error.ts';
 import { expectResponses } from './http/response-contract.ts';
 import { Router } from './http/router.ts';
-import { API_CONTENT_SECURITY_POLICY, pageSecurityHeaders, setApiSecurityHeaders } from './http/security-headers.ts';
+import { setApiSecurityHeaders } from './http/security-headers.ts';
 import { SERVER_TIMEOUTS, type ServerTimeouts } from './http/server-timeouts.ts';
-import { createStaticFileHandler } from './http/static-files.ts';
+import { createSiteFiles } from './http/site-files.ts';
 import { JobSimulation, type JobSimulationLimits } from './jobs/job-simulation.ts';
 import { RATE_LIMITS, type RateLimit, type RateLimitName } from '../src/protocol/rate-limits.ts';
 import { RequestLimits } from './limits/request-limits.ts';
@@ -253,15 +251,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     () => (siteLoaded = true),
     () => {}, // reported through ready(); this handler only keeps the rejection from being "unhandled"
   );
-  const clientDir = path.join(config.siteDir, 'client');
-  // Read from the built pages once: the policy allows exactly the inline scripts this build emitted.
-  const pageHeaders = pageSecurityHeaders(config.apiOnly ? [] : pageScriptHashes(clientDir));
-  const serveStaticFile = createStaticFileHandler(clientDir, (contentType) => {
-    if (contentType.startsWith('text/html')) return pageHeaders;
-    // An SVG opened on its own is a document that could run script: it gets none.
-    if (contentType.startsWith('image/svg+xml')) return { 'Content-Security-Policy': API_CONTENT_SECURITY_POLICY };
-    return {};
-  });
+  const { pageHeaders, serveStaticFile } = createSiteFiles(config.siteDir, config.apiOnly);
   const hostCheck = createHostCheck(config.host, config.allowedHosts);
   const timeouts = { ...SERVER_TIMEOUTS, ...options.timeouts };
 
