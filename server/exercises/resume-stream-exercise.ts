@@ -12,7 +12,7 @@ export const RESUME_STREAM_EVENT_MS = 700;
 /**
  * Lesson 4's "Write it yourself": the learner's client reads the run's SSE
  * stream. From the first stream the server publishes `tick` 1…6 and `done`,
- * one every 700 ms, cuts the stream after tick 3, and judges the reconnect
+ * one every 700 ms, ends the stream after tick 3, and judges the reconnect
  * with {@link judgeResumeStream}.
  */
 export function resumeStreamExercise({ bus, faults, gate, eventMs = RESUME_STREAM_EVENT_MS }: ChannelExerciseDeps): ExerciseKind {
@@ -24,9 +24,10 @@ export function resumeStreamExercise({ bus, faults, gate, eventMs = RESUME_STREA
       let requests = 0;
       const script = new TickScript(bus, channel, RESUME_STREAM_RULES.ticks, eventMs, async (id) => {
         if (id !== RESUME_STREAM_RULES.cutAfter) return;
-        // The stream dies after this event: whoever held it must come back with its id.
+        // The stream ends after this event: whoever held it must come back with its id. Ended cleanly, as
+        // a restarting server ends it, so the event reaches the client first (a cut socket could lose it).
         for (const stream of streams) if (stream.latestAtClose === undefined) stream.cut = true;
-        await faults.inject(channel, { type: 'kill-streams' });
+        await faults.inject(channel, { type: 'restart-streams' });
       });
 
       const stopWatching = gate.watch(channel, async (context, answer) => {

@@ -7,7 +7,10 @@ import { type ExerciseContent, loadExerciseContent } from './exercise-content.ts
 import { hintButtonLabel, nextHintCount, visibleHints } from './hint-ladder.ts';
 import { type DiffLine, diffLines, diffSummary } from './line-diff.ts';
 import { finishExerciseRun, readExerciseRun, startExerciseRun } from './run-client.ts';
-import { loadSavedExercise, pageStorage, saveExercise } from './saved-code.ts';
+import { markExerciseDone } from '../progress/local-progress.ts';
+import { startServerSync } from '../progress/server-sync.ts';
+import { CodeSync } from './code-sync.ts';
+import { loadSavedExercise, pageStorage, type SavedExercise, saveExercise } from './saved-code.ts';
 import { describeSandboxError } from './sandbox-messages.ts';
 import { runInSandbox, type SandboxEnd } from './sandbox-runner.ts';
 import { verdictSummary } from './verdict-summary.ts';
@@ -63,11 +66,18 @@ export function CodeExercisePanel({ lesson, exercise }: CodeExercisePanelProps) 
   const [verdict, setVerdict] = useState<ExerciseVerdict | null>(null);
   const [status, setStatus] = useState('');
   const [diff, setDiff] = useState<DiffLine[] | null>(null);
-  const saved = useRef({ code: '', hintsShown: 0 });
+  const saved = useRef<SavedExercise>({ code: '', hintsShown: 0 });
+  const sync = useRef(new CodeSync(lesson, exercise));
 
-  const keep = (change: Partial<typeof saved.current>) => {
+  const keep = (change: Partial<SavedExercise>) => {
     saved.current = { ...saved.current, ...change };
     saveExercise(pageStorage(), lesson, exercise, saved.current);
+  };
+  /** The learner changed the code: kept here at once, on the server once the typing pauses. */
+  const edited = (code: string) => {
+    const savedAt = Date.now();
+    keep({ code, savedAt });
+    sync.current.push(code, savedAt);
   };
 
   useEffect(() => {
@@ -82,13 +92,33 @@ export function CodeExercisePanel({ lesson, exercise }: CodeExercisePanelProps) 
         editor.current = createCodeEditor(editorHost.current, {
           code: saved.current.code,
           label: 'Your code: the body of an async function given run, log, sleep and signal',
-          onChange: (code) => keep({ code }),
+          onChange: (code) => (adopting ? keep({ code }) : edited(code)),
         });
+        void adoptNewer(loaded.starter);
       },
       (error: unknown) => live && setLoadFailure(errorMessage(error)),
     );
+    /** The server's copy replaces this browser's when it was saved later (written in another browser). */
+    let adopting = false;
+    const adoptNewer = async (starter: string) => {
+      const remote = await sync.current.pull();
+      const local = saved.current;
+      if (!live || !editor.current) return;
+      if (remote && remote.savedAt > (local.savedAt ?? 0) && remote.code !== editor.current.code()) {
+        adopting = true;
+        editor.current.replace(remote.code);
+        adopting = false;
+        keep({ code: remote.code, savedAt: remote.savedAt });
+      } else if (local.savedAt !== undefined && local.code !== starter && (!remote || local.savedAt > remote.savedAt)) {
+        sync.current.push(local.code, local.savedAt);
+      }
+    };
+    const leaving = () => sync.current.flush();
+    window.addEventListener('pagehide', leaving);
     return () => {
       live = false;
+      window.removeEventListener('pagehide', leaving);
+      sync.current.flush();
       stopRun.current?.();
       editor.current?.destroy();
       editor.current = null;
@@ -167,11 +197,18 @@ export function CodeExercisePanel({ lesson, exercise }: CodeExercisePanelProps) 
       const final = await finishExerciseRun(started.id);
       setVerdict(final);
       setStatus(verdictSummary(final));
+      if (final.state === 'passed') passed();
     } catch (error) {
       setStatus(`Could not get the verdict: ${errorMessage(error)}`);
     }
     setPhase('idle');
     if (stopHadFocus) requestAnimationFrame(() => runButton.current?.focus());
+  };
+
+  /** A pass counts in the reader's progress at once; the server's "verified" comes with a fresh copy of it. */
+  const passed = () => {
+    markExerciseDone(lesson, exercise);
+    void startServerSync().pull();
   };
 
   const reset = () => {

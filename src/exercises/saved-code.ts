@@ -1,6 +1,6 @@
 /**
  * The learner's code for one exercise, kept in this browser's localStorage
- * (syncing it like progress comes later). Storage can be full or refused
+ * (and copied to the server by `code-sync.ts`). Storage can be full or refused
  * (private windows, a policy): then the code lives only as long as the page.
  */
 
@@ -9,6 +9,8 @@ export interface SavedExercise {
   code: string;
   /** Hints already shown (see hint-ladder.ts). */
   hintsShown: number;
+  /** When the code was last edited here (ms since the epoch): of this copy and the server's, the later wins. Absent: never edited. */
+  savedAt?: number;
 }
 
 /** `rtw-code:short-polling/etag-poller`: one key per lesson and exercise. */
@@ -21,9 +23,10 @@ export function loadSavedExercise(storage: Pick<Storage, 'getItem'>, lesson: str
   try {
     const value: unknown = JSON.parse(storage.getItem(savedCodeKey(lesson, exercise)) ?? 'null');
     if (typeof value !== 'object' || value === null) return undefined;
-    const { code, hintsShown } = value as Record<string, unknown>;
+    const { code, hintsShown, savedAt } = value as Record<string, unknown>;
     if (typeof code !== 'string') return undefined;
-    return { code, hintsShown: Number.isSafeInteger(hintsShown) && (hintsShown as number) > 0 ? (hintsShown as number) : 0 };
+    const shown = Number.isSafeInteger(hintsShown) && (hintsShown as number) > 0 ? (hintsShown as number) : 0;
+    return Number.isSafeInteger(savedAt) ? { code, hintsShown: shown, savedAt: savedAt as number } : { code, hintsShown: shown };
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Locator, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { openExercise as openLessonExercise, replaceCode } from './code-exercise-page.ts';
 import { expect, test } from './fixtures.ts';
 import { screenshot } from './screenshot.ts';
 
@@ -13,23 +14,7 @@ const exerciseFolder = new URL('../../content/exercises/short-polling/etag-polle
 const solution = readFileSync(new URL('solution.js', exerciseFolder), 'utf8');
 const hints = JSON.parse(readFileSync(new URL('hints.json', exerciseFolder), 'utf8')) as string[];
 
-async function openExercise(page: Page): Promise<Locator> {
-  await page.goto('/lessons/short-polling/');
-  const exercise = page.locator('[data-widget="code-exercise"]');
-  await exercise.scrollIntoViewIfNeeded();
-  await exercise.getByRole('button', { name: /Write it yourself/ }).click();
-  await expect(exercise.getByRole('textbox', { name: /Your code/ })).toBeVisible();
-  return exercise;
-}
-
-/** Replaces the editor's text as a learner would: select all, then type (CodeMirror auto-closes brackets, so paste). */
-async function replaceCode(page: Page, exercise: Locator, code: string): Promise<void> {
-  const editor = exercise.getByRole('textbox', { name: /Your code/ });
-  await editor.click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(code);
-}
+const openExercise = (page: Page) => openLessonExercise(page, 'short-polling');
 
 test('the editor loads only when the learner opens the exercise', async ({ page }) => {
   const editorScripts: string[] = [];
