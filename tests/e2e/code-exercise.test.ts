@@ -119,3 +119,17 @@ test('the starter fails, and the checks say why', async ({ page }) => {
     await expect(exercise.locator(`.widget-check-missed [data-check="${failed}"]`)).toBeVisible();
   }
 });
+
+test("the learner's code follows them to another browser", async ({ page, browser }) => {
+  const exercise = await openExercise(page);
+  const saved = page.waitForResponse((response) => response.url().endsWith('/code') && response.request().method() === 'PUT');
+  await replaceCode(page, exercise, 'log("written on the laptop");');
+  expect((await saved).status()).toBe(200);
+
+  // Another browser of the same learner: a fresh profile holding only the learner cookie.
+  const phone = await browser.newContext();
+  await phone.addCookies((await page.context().cookies()).filter((cookie) => cookie.name === 'rtw_learner'));
+  const there = await openLessonExercise(await phone.newPage(), 'short-polling');
+  await expect(there.getByRole('textbox', { name: /Your code/ })).toHaveText('log("written on the laptop");');
+  await phone.close();
+});
