@@ -200,6 +200,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     settings: options.exercises,
     // A pass shows on the dashboard of the learner's workshops.
     onVerified: (learnerId) => workshops.progressSaved(learnerId),
+    onError: (error) => logger.error('A passed exercise could not be recorded as verified:', error),
   });
   const progress = createProgressRoutes({
     store: stores.progress,

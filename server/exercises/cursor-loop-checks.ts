@@ -110,6 +110,15 @@ function exactlyOnce(polls: readonly ObservedLongPoll[], final: boolean): Verdic
   const twice = received.find((id, index) => received.indexOf(id) !== index);
   if (twice !== undefined)
     return verdictCheck('exactly-once', title, 'failed', `Event ${twice} reached the client twice: a poll went back to an older cursor.`);
+  const early = received.findIndex((id, index) => index > 0 && id < received[index - 1]!);
+  if (early !== -1) {
+    return verdictCheck(
+      'exactly-once',
+      title,
+      'failed',
+      `Event ${received[early]} reached the client after event ${received[early - 1]}: a poll went back to an older cursor.`,
+    );
+  }
   const missing = missingIds(received, DONE_EVENT_ID);
   if (missing.length === 0) return verdictCheck('exactly-once', title, 'passed', `Events 1–${DONE_EVENT_ID} arrived once each.`);
   return verdictCheck(

@@ -1,11 +1,10 @@
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
-import { EXERCISE_RUN_LIMITS } from '../../src/protocol/exercise-runs.ts';
 import type { LongPollResponse } from '../../src/protocol/long-polling.ts';
 import { captureEnd } from './answer-capture.ts';
 import { CURSOR_LOOP_RULES, judgeCursorLoop, type ObservedLongPoll } from './cursor-loop-checks.ts';
 import type { ChannelExerciseDeps, ExerciseKind, OpenExercise, RunSetup } from './exercise-kind.ts';
 import { TickScript } from './tick-script.ts';
-import { tooManyRequests } from './too-many-requests.ts';
+import { RequestBudget } from './request-budget.ts';
 
 /** Time between two events: each one wakes a held poll of its own. */
 export const CURSOR_LOOP_EVENT_MS = 800;
@@ -20,15 +19,14 @@ export function cursorLoopExercise({ bus, faults, gate, eventMs = CURSOR_LOOP_EV
   return {
     lesson: 'long-polling',
     exercise: 'cursor-loop',
-    open({ channel, origin }: RunSetup): OpenExercise {
+    open({ channel, origin, maxRequests }: RunSetup): OpenExercise {
       const polls: ObservedLongPoll[] = [];
-      let requests = 0;
+      const budget = new RequestBudget(maxRequests);
       let answersWithEvents = 0;
       const script = new TickScript(bus, channel, CURSOR_LOOP_RULES.ticks, eventMs);
 
       const stopWatching = gate.watch(channel, async (context, answer) => {
-        requests += 1;
-        if (requests > EXERCISE_RUN_LIMITS.maxRequests) throw tooManyRequests();
+        budget.takeOrThrow();
         const { response, url } = context;
         const cursorParam = url.searchParams.get('cursor');
         const poll: ObservedLongPoll = {
@@ -46,7 +44,7 @@ export function cursorLoopExercise({ bus, faults, gate, eventMs = CURSOR_LOOP_EV
           poll.status = response.statusCode;
           // The lost response: headers and half a body, then the connection cut (never ended).
           poll.dropped = poll.status === 200 && !response.writableFinished;
-          const body = poll.status === 200 && !poll.dropped ? (JSON.parse(sent() ?? '{}') as Partial<LongPollResponse>) : undefined;
+          const body = poll.status === 200 && !poll.dropped ? parseAnswer(sent()) : undefined;
           if (!body?.events?.length) return;
           poll.delivered = body.events.map((event) => event.id);
           poll.answerCursor = body.cursor;
@@ -62,7 +60,7 @@ export function cursorLoopExercise({ bus, faults, gate, eventMs = CURSOR_LOOP_EV
       return {
         urls: { poll: origin + apiRoutes.longPoll.path({ channel }) },
         get requests() {
-          return requests;
+          return budget.used;
         },
         checks: (final) => judgeCursorLoop(polls, final),
         close() {
@@ -72,4 +70,13 @@ export function cursorLoopExercise({ bus, faults, gate, eventMs = CURSOR_LOOP_EV
       };
     },
   };
+}
+
+/** A long poll's 200 answer as sent; undefined if it was not one (nothing the endpoint sends today). */
+function parseAnswer(text: string | undefined): Partial<LongPollResponse> | undefined {
+  try {
+    return JSON.parse(text ?? '') as Partial<LongPollResponse>;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,3 @@
-import { EXERCISE_RUN_LIMITS } from '../../src/protocol/exercise-runs.ts';
 import type { Job } from '../../src/protocol/jobs.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
@@ -9,7 +8,7 @@ import type { JobStarter } from '../routes/jobs.ts';
 import { ETAG_POLLER_RULES, judgeEtagPoller, type ObservedPoll } from './etag-poller-checks.ts';
 import type { ExerciseKind, OpenExercise, RunSetup } from './exercise-kind.ts';
 import type { RequestGate } from './request-gate.ts';
-import { tooManyRequests } from './too-many-requests.ts';
+import { RequestBudget } from './request-budget.ts';
 
 /** Long enough for a 1 s poller to see some 304s: ten steps of 1.6 s after 1 s queued. */
 export const ETAG_POLLER_JOB_MS = 16_000;
@@ -23,19 +22,18 @@ export function etagPollerExercise(jobs: JobStarter & JobLookup, gate: RequestGa
   return {
     lesson: 'short-polling',
     exercise: 'etag-poller',
-    async open({ channel, origin }: RunSetup): Promise<OpenExercise> {
+    async open({ channel, origin, maxRequests }: RunSetup): Promise<OpenExercise> {
       const job = await jobs.start({ channel, durationMs: jobDurationMs, outcome: 'succeeded' });
       const polls: ObservedPoll[] = [];
-      let requests = 0;
+      const budget = new RequestBudget(maxRequests);
       const stopWatching = gate.watch(job.id, async (context, answer) => {
-        requests += 1;
-        if (requests > EXERCISE_RUN_LIMITS.maxRequests) throw tooManyRequests();
+        budget.takeOrThrow();
         await observe(context, answer, polls.length + 1 === ETAG_POLLER_RULES.failedPoll);
       });
       return {
         urls: { job: origin + apiRoutes.job.path({ id: job.id }) },
         get requests() {
-          return requests;
+          return budget.used;
         },
         checks: (final) => judgeEtagPoller(polls, final),
         close: stopWatching,

@@ -13,6 +13,8 @@ export interface RunSetup {
   channel: string;
   /** `http(s)://host[:port]` as the learner's page reached the server: the run's URLs start with it. */
   origin: string;
+  /** Requests (and, for a socket, messages) the run's URLs answer before they refuse. */
+  maxRequests: number;
 }
 
 /** One running exercise: what the learner's client talks to, and what the server makes of it. */
@@ -39,7 +41,7 @@ export interface ChannelExerciseDeps {
   eventMs?: number;
 }
 
-/** An exercise the server can verify: lesson 2's poller, and more to come. */
+/** An exercise whose runs the server verifies: lessons 2–5's coded exercises. */
 export interface ExerciseKind {
   readonly lesson: string;
   readonly exercise: string;

@@ -23,6 +23,8 @@ export interface ExerciseRunRegistryOptions {
   limits?: Partial<typeof EXERCISE_RUN_LIMITS>;
   /** Told after a pass is recorded (a workshop's dashboard shows it). */
   onVerified?: (learnerId: string) => void;
+  /** Told when a pass could not be recorded (the database failed). */
+  onError?: (error: unknown) => void;
 }
 
 /** Thrown when a learner asks for a run that is not theirs, or no longer kept. */
@@ -41,14 +43,16 @@ export class ExerciseRunRegistry {
   readonly #verified: VerifiedStore;
   readonly #limits: typeof EXERCISE_RUN_LIMITS;
   readonly #onVerified: (learnerId: string) => void;
+  readonly #onError: (error: unknown) => void;
   /** In start order, so a learner's oldest open run is found first. */
   readonly #runs = new Map<string, RunRecord>();
 
-  constructor({ kinds, verified, limits, onVerified = () => {} }: ExerciseRunRegistryOptions) {
+  constructor({ kinds, verified, limits, onVerified = () => {}, onError = () => {} }: ExerciseRunRegistryOptions) {
     this.#kinds = new Map(kinds.map((kind) => [`${kind.lesson}/${kind.exercise}`, kind]));
     this.#verified = verified;
     this.#limits = { ...EXERCISE_RUN_LIMITS, ...limits };
     this.#onVerified = onVerified;
+    this.#onError = onError;
   }
 
   /** The exercises a run can be started for, as `lesson/exercise`. */
@@ -65,12 +69,9 @@ export class ExerciseRunRegistry {
   async start(learnerId: string, lesson: string, exercise: string, origin: string): Promise<ExerciseRun> {
     const kind = this.#kinds.get(`${lesson}/${exercise}`);
     if (!kind) throw new UnknownRunError(`No exercise ${lesson}/${exercise}.`);
-    const open = [...this.#runs.values()].filter((record) => record.learnerId === learnerId && !record.ended);
-    for (const record of open.slice(0, Math.max(0, open.length - this.#limits.maxOpenRunsPerLearner + 1))) void this.#end(record);
-
     const id = randomBytes(16).toString('base64url');
     const channel = `exercise-${id.slice(0, 16)}`;
-    const opened = await kind.open({ id, channel, origin });
+    const opened = await kind.open({ id, channel, origin, maxRequests: this.#limits.maxRequests });
     const startedAt = Date.now();
     const run: ExerciseRun = {
       id,
@@ -85,7 +86,15 @@ export class ExerciseRunRegistry {
     timer.unref();
     const record: RunRecord = { run, learnerId, exercise: opened, timer };
     this.#runs.set(id, record);
+    // Counted once this run is in: starts that were opening at the same time cannot all slip under the cap.
+    const open = [...this.#runs.values()].filter((candidate) => candidate.learnerId === learnerId && !candidate.ended);
+    for (const oldest of open.slice(0, Math.max(0, open.length - this.#limits.maxOpenRunsPerLearner))) void this.#end(oldest);
     return run;
+  }
+
+  /** How long a run is kept after it ends, for its verdict. */
+  get retainMs(): number {
+    return this.#limits.retainMs;
   }
 
   /** The verdict so far of the learner's run `id`. */
@@ -130,22 +139,28 @@ export class ExerciseRunRegistry {
     return record;
   }
 
+  /** Ends the run once (by the learner, its timer or the cap, whichever comes first) and keeps its verdict for `retainMs`. */
   #end(record: RunRecord): Promise<ExerciseVerdict> {
-    record.ended ??= (async () => {
-      clearTimeout(record.timer);
-      record.exercise.close();
-      const checks = record.exercise.checks(true);
-      const passed = checks.every((check) => check.state === 'passed');
-      const verdict = verdictOf(record, passed ? 'passed' : 'failed', checks);
-      if (passed) {
-        const { lesson, exercise } = record.run;
-        verdict.verifiedAt = await this.#verified.record(record.learnerId, lesson, exercise, Date.now());
-        this.#onVerified(record.learnerId);
-      }
-      setTimeout(() => this.#runs.delete(record.run.id), this.#limits.retainMs).unref();
-      return verdict;
-    })();
+    record.ended ??= this.#judge(record).finally(() => setTimeout(() => this.#runs.delete(record.run.id), this.#limits.retainMs).unref());
     return record.ended;
+  }
+
+  async #judge(record: RunRecord): Promise<ExerciseVerdict> {
+    clearTimeout(record.timer);
+    record.exercise.close();
+    const checks = record.exercise.checks(true);
+    const passed = checks.every((check) => check.state === 'passed');
+    const verdict = verdictOf(record, passed ? 'passed' : 'failed', checks);
+    if (!passed) return verdict;
+    try {
+      const { lesson, exercise } = record.run;
+      verdict.verifiedAt = await this.#verified.record(record.learnerId, lesson, exercise, Date.now());
+      this.#onVerified(record.learnerId);
+    } catch (error) {
+      // Passed, but the database could not keep it: the verdict says so by having no `verifiedAt`; another run can.
+      this.#onError(error);
+    }
+    return verdict;
   }
 }
 

@@ -65,6 +65,8 @@ export interface ExercisesOptions {
   settings?: ExerciseSettings;
   /** Told after a learner's pass is recorded. */
   onVerified?: (learnerId: string) => void;
+  /** Told when a pass could not be recorded. */
+  onError?: (error: unknown) => void;
 }
 
 /** Matches the run socket's pattern of the route table, so the pattern is written once. */
@@ -76,7 +78,7 @@ function socketIdOf(request: IncomingMessage): string | undefined {
   return match.kind === 'found' ? match.params.id : undefined;
 }
 
-export function createExercises({ jobs, bus, faults, verified, code, settings = {}, onVerified }: ExercisesOptions): Exercises {
+export function createExercises({ jobs, bus, faults, verified, code, settings = {}, onVerified, onError }: ExercisesOptions): Exercises {
   const jobPolls = new RequestGate('id');
   const channels = new RequestGate('channel');
   const kinds = [
@@ -85,20 +87,21 @@ export function createExercises({ jobs, bus, faults, verified, code, settings = 
     resumeStreamExercise({ bus, faults, gate: channels, eventMs: settings.resumeStreamEventMs }),
     outboxSocketExercise(settings.outboxOutageMs),
   ];
-  const runs = new ExerciseRunRegistry({ kinds, verified, limits: settings.limits, onVerified });
+  const runs = new ExerciseRunRegistry({ kinds, verified, limits: settings.limits, onVerified, onError });
   const routes = createExerciseRunRoutes(runs);
   const codeRoutes = createExerciseCodeRoutes(code, runs);
   const recordPass = async (learnerId: string, lesson: string, exercise: string) => {
     await verified.record(learnerId, lesson, exercise, Date.now());
     onVerified?.(learnerId);
   };
+  const reportFailure = (error: unknown) => onError?.(error);
   const storms = new StormVerifier(recordPass);
   return {
     runs,
     watchJobPolls: (jobRoute) => jobPolls.route(jobRoute),
     watchChannels: (channelRoute) => channels.route(channelRoute),
-    recordPass: (learnerId, lesson, exercise) => void recordPass(learnerId, lesson, exercise).catch(() => {}),
-    stormDone: (learnerId, done) => void storms.stormDone(learnerId, done).catch(() => {}),
+    recordPass: (learnerId, lesson, exercise) => void recordPass(learnerId, lesson, exercise).catch(reportFailure),
+    stormDone: (learnerId, done) => void storms.stormDone(learnerId, done).catch(reportFailure),
     register(router) {
       router
         .on(apiRoutes.exerciseRuns, 'POST', routes.start)

@@ -11,12 +11,12 @@ export const OUTBOX_SOCKET_RULES = {
   cutsAfterAck: [3, 4],
   /** After a cut, the server refuses every attempt for this long, as a restarting server would. */
   outageMs: 2_000,
-  /** More attempts than this in one outage is hammering it. */
-  maxAttemptsPerOutage: 6,
+  /** More attempts than this in one outage is hammering it (full jitter from 100 ms makes about 6). */
+  maxAttemptsPerOutage: 10,
   /** Waits after two cuts this close to one another are the same wait (no jitter): a share of the wait… */
-  jitterTolerance: 0.1,
+  jitterTolerance: 0.05,
   /** …or this many ms, whichever is more (the close and the connection take a few ms). */
-  jitterSlackMs: 40,
+  jitterSlackMs: 20,
 } as const;
 
 /** One upgrade attempt on the run's socket URL. */
@@ -142,15 +142,14 @@ function jittered(cuts: readonly ObservedCut[], final: boolean): VerdictCheck {
       `Waits seen after ${waits.length} cut${waits.length === 1 ? '' : 's'}; 2 are needed to compare.`,
     );
   const shown = waits.map((run, index) => `after cut ${index + 1}: ${run.map((wait) => `${wait} ms`).join(', ')}`).join('; ');
-  // Without jitter, every cut is followed by the same waits: a whole fleet would reconnect in step.
-  // Counted by position, most of them, so one wait stretched by a busy machine does not hide it.
+  // Without jitter, every cut is followed by the same waits: a whole fleet would reconnect in step. Only
+  // waits the same at every position count as that, so a client with even a little jitter is never failed.
   const same = (a: number, b: number) => Math.abs(a - b) <= Math.max(jitterTolerance * Math.max(a, b), jitterSlackMs);
-  const mostly = (flags: boolean[]) => flags.filter(Boolean).length >= Math.ceil((2 * flags.length) / 3);
   const length = Math.min(...waits.map((run) => run.length));
-  const inStep = mostly(Array.from({ length }, (_, index) => waits.every((run) => same(run[index]!, waits[0]![index]!))));
+  const inStep = Array.from({ length }, (_, index) => waits.every((run) => same(run[index]!, waits[0]![index]!))).every(Boolean);
   if (inStep) {
     const longest = waits.reduce((a, b) => (b.length > a.length ? b : a));
-    const doubling = longest.length > 1 && mostly(longest.slice(1).map((wait, index) => same(wait, 2 * longest[index]!)));
+    const doubling = longest.length > 1 && longest.slice(1).every((wait, index) => same(wait, 2 * longest[index]!));
     const why = doubling ? 'Exponential backoff, but no jitter' : 'The same waits after every cut';
     return verdictCheck('jitter', title, 'failed', `${why} (${shown}): a fleet of clients would all come back together.`);
   }

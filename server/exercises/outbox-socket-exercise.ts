@@ -2,12 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
-import { EXERCISE_RUN_LIMITS } from '../../src/protocol/exercise-runs.ts';
 import { WS_CLOSE } from '../../src/protocol/websocket.ts';
 import { rejectUpgrade } from '../websocket/reject-upgrade.ts';
 import type { ExerciseKind, OpenExercise, RunSetup } from './exercise-kind.ts';
 import { judgeOutboxSocket, OUTBOX_SOCKET_RULES, type ObservedCut, type ObservedMessage } from './outbox-socket-checks.ts';
-import { tooManyRequests } from './too-many-requests.ts';
+import { RequestBudget } from './request-budget.ts';
 
 /** What a `message` may hold: a clientId the client made up, and a short text. */
 const LIMITS = { maxClientIdLength: 64, maxTextLength: 200, maxPayloadBytes: 4_096 } as const;
@@ -25,12 +24,13 @@ export function outboxSocketExercise(outageMs: number = OUTBOX_SOCKET_RULES.outa
   return {
     lesson: 'websockets',
     exercise: 'outbox',
-    open({ id, origin }: RunSetup): OpenExercise {
+    open({ id, origin, maxRequests }: RunSetup): OpenExercise {
       const server = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxPayloadBytes });
       const messages: ObservedMessage[] = [];
       const cuts: ObservedCut[] = [];
       const ids = new Map<string, number>();
-      let requests = 0;
+      // Upgrades and messages alike: a runaway resend loop is cut off too.
+      const budget = new RequestBudget(maxRequests);
       let outageUntil = 0;
 
       /** Texts seen: each scripted cut happens once, on the first arrival of its message. */
@@ -48,12 +48,13 @@ export function outboxSocketExercise(outageMs: number = OUTBOX_SOCKET_RULES.outa
       const receive = (socket: WebSocket, data: RawData) => {
         // What arrives on a socket being cut is lost with it, as on a server that is going down.
         if (socket.readyState !== socket.OPEN) return;
+        if (!budget.take()) return socket.close(WS_CLOSE.policyViolation, budget.spent().message.slice(0, 120));
         const message = parseMessage(data);
         if (typeof message === 'string') return socket.send(JSON.stringify({ type: 'error', message }));
         const known = ids.get(message.clientId);
         const firstArrival = !texts.has(message.text);
         texts.add(message.text);
-        const id = known ?? messages.filter((candidate) => !candidate.resend).length + 1;
+        const id = known ?? ids.size + 1;
         ids.set(message.clientId, id);
         messages.push({ at: Date.now(), ...message, id, resend: known !== undefined });
         if (firstArrival && message.text === String(OUTBOX_SOCKET_RULES.cutBeforeAck)) return cut(socket);
@@ -64,12 +65,11 @@ export function outboxSocketExercise(outageMs: number = OUTBOX_SOCKET_RULES.outa
       return {
         urls: { socket: origin.replace(/^http/, 'ws') + apiRoutes.exerciseRunSocket.path({ id }) },
         get requests() {
-          return requests + messages.length;
+          return budget.used;
         },
         checks: (final) => judgeOutboxSocket(messages, cuts, final, outageMs),
         upgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
-          requests += 1;
-          if (requests + messages.length > EXERCISE_RUN_LIMITS.maxRequests) return rejectUpgrade(socket, tooManyRequests().init);
+          if (!budget.take()) return rejectUpgrade(socket, budget.spent().init);
           const at = Date.now();
           const accepted = at >= outageUntil;
           const open = cuts.at(-1);
@@ -83,6 +83,8 @@ export function outboxSocketExercise(outageMs: number = OUTBOX_SOCKET_RULES.outa
             });
           }
           server.handleUpgrade(request, socket, head, (webSocket) => {
+            // A frame `ws` refuses (too big, not UTF-8) is reported here, and it closes the socket itself (1009, 1007).
+            webSocket.on('error', () => {});
             webSocket.on('message', (data) => receive(webSocket, data));
           });
         },

@@ -31,16 +31,21 @@ export function createExerciseRunRoutes(runs: ExerciseRunRegistry): ExerciseRunR
       sendJson(response, 201, run, { Location: apiRoutes.exerciseRun.path({ id: run.id }) });
     },
     verdict: async ({ request, response, params }) => {
-      sendJson(response, 200, await ownRun(params.id, request, (id, learner) => runs.verdict(id, learner)));
+      sendJson(response, 200, await ownRun(runs, params.id, request, (id, learner) => runs.verdict(id, learner)));
     },
     finish: async ({ request, response, params }) => {
-      sendJson(response, 200, await ownRun(params.id, request, (id, learner) => runs.finish(id, learner)));
+      sendJson(response, 200, await ownRun(runs, params.id, request, (id, learner) => runs.finish(id, learner)));
     },
   };
 }
 
 /** `work` on the learner's run `id`; a 404 when it is not theirs (or not kept any more). */
-async function ownRun<T>(id: string | undefined, request: IncomingMessage, work: (id: string, learner: string) => Promise<T>): Promise<T> {
+async function ownRun<T>(
+  runs: Pick<ExerciseRunRegistry, 'retainMs'>,
+  id: string | undefined,
+  request: IncomingMessage,
+  work: (id: string, learner: string) => Promise<T>,
+): Promise<T> {
   const learner = learnerFrom(request);
   try {
     if (learner === undefined) throw new UnknownRunError('No learner cookie.');
@@ -50,7 +55,7 @@ async function ownRun<T>(id: string | undefined, request: IncomingMessage, work:
     throw new HttpProblem({
       status: 404,
       type: PROBLEM_TYPES.unknownExerciseRun,
-      detail: `This browser has no exercise run ${JSON.stringify(id?.slice(0, 40))}: runs are kept for 10 minutes after they end, for the learner who started them.`,
+      detail: `This browser has no exercise run ${JSON.stringify(id?.slice(0, 40))}: runs are kept for ${Math.round(runs.retainMs / 60_000)} minutes after they end, for the learner who started them.`,
     });
   }
 }

@@ -104,6 +104,16 @@
       else if (outputs === maxOutput + 1)
         post({ kind: 'log', text: `(${maxOutput} lines of output shown: the rest of this run's output is dropped)` });
     };
+    // crypto.randomUUID exists only in a secure context (https, localhost); a workshop on a LAN is plain http.
+    if (typeof crypto.randomUUID !== 'function') {
+      crypto.randomUUID = () => {
+        const bytes = crypto.getRandomValues(new Uint8Array(16));
+        bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4 (RFC 9562 §5.4)
+        bytes[8] = (bytes[8] & 0x3f) | 0x80; // the variant
+        const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+        return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+      };
+    }
     const stopping = new AbortController();
     let requests = 0;
     let maxRequests = 0;

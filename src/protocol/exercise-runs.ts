@@ -9,9 +9,9 @@
  */
 
 /**
- * The exercises the server verifies, by lesson slug: lessons 2–4's are runs
- * of the learner's own code; lesson 7's storm is judged from the storms the
- * server ran and counted for the learner.
+ * The exercises the server verifies, by lesson slug: lessons 2–5's are runs
+ * of the learner's own code; lessons 7 and 8's are judged from the storms and
+ * the two-instance demos the server ran for the learner.
  */
 export const VERIFIED_EXERCISES = {
   'short-polling': ['etag-poller'],
