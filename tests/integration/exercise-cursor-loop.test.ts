@@ -1,34 +1,8 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { ExerciseVerdict } from '../../src/protocol/exercise-runs.ts';
-import type { LongPollResponse } from '../../src/protocol/long-polling.ts';
 import { startServer, type RunningServer } from '../harness/start-server.ts';
-import { checkOf, finishRun, newLearner, startRun } from './helpers/exercise-runs.ts';
-
-/** What a long-poll loop under test does after a failed poll; the default is lesson 3's correct client. */
-type AfterFailure = 'same-cursor' | 'restart-from-zero' | 'give-up';
-
-/** A long-poll loop as the lesson's learner would write it: returns the ids it showed, in order. */
-async function longPollLoop(url: string, afterFailure: AfterFailure = 'same-cursor'): Promise<number[]> {
-  const shown: number[] = [];
-  let cursor = 0;
-  for (let polls = 0; polls < 40; polls += 1) {
-    try {
-      const response = await fetch(`${url}?cursor=${cursor}&timeout=5000`);
-      if (response.status === 204) continue;
-      const body = (await response.json()) as LongPollResponse;
-      for (const event of body.events) shown.push(event.id);
-      cursor = body.cursor;
-      if (body.events.some((event) => event.type === 'done')) return shown;
-    } catch {
-      if (afterFailure === 'give-up') return shown;
-      if (afterFailure === 'restart-from-zero') cursor = 0;
-      await sleep(200);
-    }
-  }
-  return shown;
-}
+import { checkOf, finishRun, longPollLoop, newLearner, startRun, type AfterFailure } from './helpers/exercise-runs.ts';
 
 describe('exercises the server verifies (lesson 3: the cursor loop)', { concurrency: true }, () => {
   let server: RunningServer;

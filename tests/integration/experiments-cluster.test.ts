@@ -28,6 +28,7 @@ import type { TestNginx } from '../harness/nginx-server.ts';
 import { openRawStream, parseWire, type RawStream } from './helpers/raw-stream.ts';
 import type { ServerProcess } from '../harness/spawn-server.ts';
 import { waitUntil } from '../harness/wait-until.ts';
+import { finishRun, longPollLoop, newLearner, startRun } from './helpers/exercise-runs.ts';
 import { postJson } from './helpers/post-json.ts';
 import { TestSocket, withTimeout } from './helpers/websocket-client.ts';
 
@@ -239,5 +240,17 @@ describe("lessons 6 and 7's experiments through nginx, on two instances", { skip
       log.close();
       streams.forEach((stream) => stream.destroy());
     }
+  });
+
+  it("runs lesson 3's coded exercise: the run's long polls reach the instance that holds the run, and a correct loop passes", async () => {
+    const { headers } = newLearner();
+    const run = await startRun(nginx.baseUrl, 'long-polling', 'cursor-loop', headers);
+    // The run's URLs are the address the request came in on: nginx's, as a browser would see it.
+    assert.ok(run.urls.poll!.startsWith(nginx.baseUrl), run.urls.poll);
+    const shown = await longPollLoop(run.urls.poll!);
+    const verdict = await finishRun(nginx.baseUrl, run, headers);
+    assert.deepEqual(shown, [1, 2, 3, 4, 5, 6, 7]);
+    assert.equal(verdict.state, 'passed', JSON.stringify(verdict.checks, null, 2));
+    assert.equal(typeof verdict.verifiedAt, 'number');
   });
 });
