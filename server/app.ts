@@ -191,10 +191,12 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     timings: options.workshops,
     onError: (error) => logger.error('A workshop stream listener or background update failed:', error),
   });
+  const sse = sseRoute({ bus, faults, streams: sseStreams, draining: drainController.signal, settings: sseSettings });
   const exercises = createExercises({
     jobs: sharedJobs ?? jobs,
     bus,
     faults,
+    sse,
     verified: stores.verified,
     code: stores.code,
     settings: options.exercises,
@@ -231,11 +233,7 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     .on(apiRoutes.channelLatest, 'GET', channelLatestRoute(bus))
     .on(apiRoutes.channelFaults, 'POST', injectFaultRoute(faults, channelAccess))
     .on(apiRoutes.longPoll, 'GET', exercises.watchChannels(longPolling.route))
-    .on(
-      apiRoutes.sse,
-      'GET',
-      exercises.watchChannels(sseRoute({ bus, faults, streams: sseStreams, draining: drainController.signal, settings: sseSettings })),
-    )
+    .on(apiRoutes.sse, 'GET', exercises.watchChannels(sse))
     .on(apiRoutes.builds, 'POST', startBuildRoute(builds, channelAccess))
     .on(apiRoutes.exerciseSandbox, 'GET', exerciseSandboxRoute());
   registerLabRoutes(router, labs);

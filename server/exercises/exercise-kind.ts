@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { VerdictCheck } from '../../src/protocol/exercise-runs.ts';
+import type { RouteContext } from '../http/router.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { ChannelFaults } from '../faults/channel-faults.ts';
 import type { RequestGate } from './request-gate.ts';
@@ -25,6 +26,8 @@ export interface OpenExercise {
   readonly requests: number;
   /** The checks as they stand; `final` once nothing more will be observed. */
   checks(final: boolean): VerdictCheck[];
+  /** A request on one of the run's own URLs (`/api/exercise-runs/{id}/instances/{instance}/stream`), for an exercise that has them. */
+  serve?(context: RouteContext): Promise<void>;
   /** A WebSocket upgrade on the run's socket URL, for an exercise that has one. */
   upgrade?(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Stops observing and frees what the run holds. */

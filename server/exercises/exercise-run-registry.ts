@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
+import { HttpProblem } from '../http/problem.ts';
+import type { RouteContext } from '../http/router.ts';
 import { rejectUpgrade } from '../websocket/reject-upgrade.ts';
 import { EXERCISE_RUN_LIMITS, type ExerciseRun, type ExerciseVerdict, type VerdictCheck } from '../../src/protocol/exercise-runs.ts';
 import type { ExerciseKind, OpenExercise } from './exercise-kind.ts';
@@ -115,6 +117,20 @@ export class ExerciseRunRegistry {
       status: 404,
       type: PROBLEM_TYPES.unknownExerciseRun,
       detail: 'No exercise run with a socket has this id now; start a new run.',
+    });
+  }
+
+  /**
+   * A request on one of run `id`'s own URLs. The id is the capability, as for
+   * the socket. 404 for a run that is over, unknown, or has no such URLs.
+   */
+  async serve(id: string, context: RouteContext): Promise<void> {
+    const record = this.#runs.get(id);
+    if (record && !record.ended && record.exercise.serve) return record.exercise.serve(context);
+    throw new HttpProblem({
+      status: 404,
+      type: PROBLEM_TYPES.unknownExerciseRun,
+      detail: 'No exercise run has this URL now; start a new run.',
     });
   }
 

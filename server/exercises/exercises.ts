@@ -15,6 +15,7 @@ import type { EventBus } from '../events/event-bus.ts';
 import type { ChannelFaults } from '../faults/channel-faults.ts';
 import { cursorLoopExercise } from './cursor-loop-exercise.ts';
 import { etagPollerExercise } from './etag-poller-exercise.ts';
+import { failoverExercise } from './failover-exercise.ts';
 import { resumeStreamExercise } from './resume-stream-exercise.ts';
 import { ExerciseRunRegistry } from './exercise-run-registry.ts';
 import { RequestGate } from './request-gate.ts';
@@ -52,6 +53,8 @@ export interface ExerciseSettings {
   resumeStreamEventMs?: number;
   /** How long lesson 5's server refuses reconnects after a cut (default `OUTBOX_SOCKET_RULES.outageMs`). */
   outboxOutageMs?: number;
+  /** Time between the events of lesson 8's run (default `FAILOVER_EVENT_MS`). */
+  failoverEventMs?: number;
   limits?: Partial<typeof EXERCISE_RUN_LIMITS>;
 }
 
@@ -59,6 +62,8 @@ export interface ExercisesOptions {
   jobs: JobStarter & JobLookup;
   bus: Pick<EventBus, 'publish'>;
   faults: Pick<ChannelFaults, 'inject'>;
+  /** The SSE endpoint, which lesson 8's run serves as two instances. */
+  sse: RouteHandler;
   verified: VerifiedStore;
   /** Where learners' code is kept. */
   code: CodeStore;
@@ -78,7 +83,17 @@ function socketIdOf(request: IncomingMessage): string | undefined {
   return match.kind === 'found' ? match.params.id : undefined;
 }
 
-export function createExercises({ jobs, bus, faults, verified, code, settings = {}, onVerified, onError }: ExercisesOptions): Exercises {
+export function createExercises({
+  jobs,
+  bus,
+  faults,
+  sse,
+  verified,
+  code,
+  settings = {},
+  onVerified,
+  onError,
+}: ExercisesOptions): Exercises {
   const jobPolls = new RequestGate('id');
   const channels = new RequestGate('channel');
   const kinds = [
@@ -86,6 +101,7 @@ export function createExercises({ jobs, bus, faults, verified, code, settings = 
     cursorLoopExercise({ bus, faults, gate: channels, eventMs: settings.cursorLoopEventMs }),
     resumeStreamExercise({ bus, faults, gate: channels, eventMs: settings.resumeStreamEventMs }),
     outboxSocketExercise(settings.outboxOutageMs),
+    failoverExercise({ bus, sse, eventMs: settings.failoverEventMs }),
   ];
   const runs = new ExerciseRunRegistry({ kinds, verified, limits: settings.limits, onVerified, onError });
   const routes = createExerciseRunRoutes(runs);
@@ -109,6 +125,7 @@ export function createExercises({ jobs, bus, faults, verified, code, settings = 
         .on(apiRoutes.exerciseRunFinish, 'POST', routes.finish)
         .on(apiRoutes.exerciseCode, 'GET', codeRoutes.get)
         .on(apiRoutes.exerciseCode, 'PUT', codeRoutes.put)
+        .on(apiRoutes.exerciseRunInstanceStream, 'GET', (context) => runs.serve(context.params.id ?? '', context))
         .on(apiRoutes.exerciseRunSocket, 'GET', () => {
           throw new HttpProblem({
             status: 426,

@@ -70,7 +70,8 @@ function resumed(streams: readonly ObservedStream[], final: boolean): VerdictChe
   );
 }
 
-function exactlyOnce(streams: readonly ObservedStream[], latestId: number, final: boolean): VerdictCheck {
+/** Every event from 1 to `done` was sent to the client once, across its streams: shared with lesson 8. */
+export function exactlyOnce(streams: readonly ObservedStream[], latestId: number, final: boolean): VerdictCheck {
   const title = `Received every event once (1 to ${DONE_ID})`;
   const sent: number[] = [];
   for (const stream of streams) {

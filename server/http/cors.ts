@@ -13,7 +13,12 @@ import { SERVER_TIME_HEADER } from '../../src/protocol/jobs.ts';
  * through them only what it could fetch itself without a cookie
  * (docs/security.md, "Cross-origin reads").
  */
-const CROSS_ORIGIN_PATTERNS: ReadonlySet<string> = new Set([apiRoutes.job.pattern, apiRoutes.longPoll.pattern, apiRoutes.sse.pattern]);
+const CROSS_ORIGIN_PATTERNS: ReadonlySet<string> = new Set([
+  apiRoutes.job.pattern,
+  apiRoutes.longPoll.pattern,
+  apiRoutes.sse.pattern,
+  apiRoutes.exerciseRunInstanceStream.pattern,
+]);
 
 /** The request headers a learner's client sends: conditional polls, resumed streams (Fetch §3.2.2: not CORS-safelisted). */
 const ALLOWED_REQUEST_HEADERS = ['If-None-Match', 'Last-Event-ID', 'Content-Type'];

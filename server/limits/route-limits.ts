@@ -106,6 +106,7 @@ function guardsFor(route: string, options: RouteLimitsOptions): Guard[] {
     case `GET ${apiRoutes.stormConnect.pattern}`:
     case `GET ${apiRoutes.scalingStream.pattern}`:
     case `GET ${apiRoutes.scalingStickyStream.pattern}`:
+    case `GET ${apiRoutes.exerciseRunInstanceStream.pattern}`:
       return [stream];
     case `POST ${apiRoutes.channelEvents.pattern}`:
     case `POST ${apiRoutes.scalingPublish.pattern}`:

@@ -97,6 +97,8 @@ export const apiRoutes = {
   exerciseRunFinish: route('/api/exercise-runs/:id/finish', ['POST']),
   /** `GET` → `SavedCode`; `PUT {code, savedAt}` → `SavedCode`: the learner's code of a coded exercise, the newer copy kept. */
   exerciseCode: route('/api/exercises/:lesson/:exercise/code', ['GET', 'PUT']),
+  /** `GET` SSE: the run's feed from one of its two instances (`a`, `b`; lesson 8), the run id its capability. */
+  exerciseRunInstanceStream: route('/api/exercise-runs/:id/instances/:instance/stream', ['GET'], takesQuery<SseQuery>()),
   /** `GET` with `Upgrade: websocket`: the run's own socket (lesson 5), the run id its capability; a plain GET → 426. */
   exerciseRunSocket: route('/api/exercise-runs/:id/socket', ['GET']),
 

@@ -115,6 +115,7 @@ export const apiSchemas = {
   exerciseRun: { GET: answers({ 200: exerciseVerdict }) },
   exerciseRunFinish: { POST: answers({ 200: exerciseVerdict }) },
   exerciseCode: { GET: answers({ 200: savedCode }), PUT: { body: saveCodeRequest, query: null, responses: { 200: savedCode } } },
+  exerciseRunInstanceStream: { GET: { body: null, query: sseQuery, responses: { 200: eventStream } } },
   exerciseRunSocket: { GET: answers({ 101: { notJson: '101 Switching Protocols: the run’s WebSocket (a plain GET is a 426 problem)' } }) },
   exerciseSandbox: { GET: answers({ 200: { notJson: 'text/html: the sandbox frame that runs a learner’s code, with its own policy' } }) },
 

@@ -19,7 +19,7 @@ export const VERIFIED_EXERCISES = {
   'server-sent-events': ['resume'],
   websockets: ['outbox'],
   'in-production': ['flatten-the-storm'],
-  'scaling-out': ['resume-across-instances'],
+  'scaling-out': ['resume-across-instances', 'failover'],
 } as const satisfies Readonly<Record<string, readonly string[]>>;
 
 export type VerifiedLesson = keyof typeof VERIFIED_EXERCISES;

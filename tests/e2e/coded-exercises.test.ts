@@ -3,7 +3,7 @@ import { openExercise, replaceCode } from './code-exercise-page.ts';
 import { expect, test } from './fixtures.ts';
 
 /**
- * Lessons 3–5's "Write it yourself", tried as a learner would: the reference
+ * Lessons 3–5 and 8's "Write it yourself", tried as a learner would: the reference
  * solution typed into the editor passes, verified by the real server; a
  * plausible mistake fails, and the check that failed says why. (Lesson 2's
  * is in code-exercise.test.ts, with the editor's own behaviour.)
@@ -52,6 +52,19 @@ const CASES: Case[] = [
       code: exerciseFile('websockets', 'outbox', 'solution.js').replace('Math.random() * Math.min(', 'Math.min('),
       failed: 'jitter',
       why: /Exponential backoff, but no jitter \(after cut 1: /,
+    },
+  },
+  {
+    lesson: 'scaling-out',
+    exercise: 'failover',
+    mistake: {
+      name: 'a failover that opens a fresh stream on a',
+      code: exerciseFile('scaling-out', 'failover', 'solution.js').replace(
+        "lastId === '' ? run.urls[instance]",
+        'true ? run.urls[instance]',
+      ),
+      failed: 'resumed',
+      why: /The stream on a gave no last id; b had sent up to 3\./,
     },
   },
 ];

@@ -157,7 +157,7 @@ describe('exercises the server verifies (lesson 2: the ETag poller)', { concurre
     assert.equal(problem.type, PROBLEM_TYPES.unknownExercise);
     assert.match(
       problem.detail,
-      /these do: short-polling\/etag-poller, long-polling\/cursor-loop, server-sent-events\/resume, websockets\/outbox\.$/,
+      /these do: short-polling\/etag-poller, long-polling\/cursor-loop, server-sent-events\/resume, websockets\/outbox, scaling-out\/failover\.$/,
     );
   });
 
