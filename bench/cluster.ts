@@ -22,7 +22,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { WireParser } from '../src/protocol/sse-wire-parser.ts';
 import { startTestRedis } from '../tests/harness/redis-server.ts';
-import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
+import { UNLIMITED_ENV } from './shared/server-env.ts';
 import { spawnServer, type ServerProcess } from '../tests/harness/spawn-server.ts';
 
 const subscriberCount = Number(process.argv[2] ?? 2_000);

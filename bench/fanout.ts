@@ -6,7 +6,7 @@
  *
  *   node bench/fanout.ts [subscribers…]      (default 1000 5000 10000)
  *   EVENTS=40 node bench/fanout.ts 2000
- *   TRANSPORTS=long-poll node bench/fanout.ts 1000   (default socket.io,sse,websocket)
+ *   TRANSPORTS=node-long-poll,long-poll node bench/fanout.ts 1000   (default socket.io,sse,websocket)
  *
  * Per server it prints:
  *  - latency, publish → each subscriber's parse (p50/p99), the harness being one
@@ -20,7 +20,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { apiRoutes } from '../src/protocol/api-routes.ts';
-import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
+import { UNLIMITED_ENV } from './shared/server-env.ts';
 import { spawnServer, type ServerProcess } from '../tests/harness/spawn-server.ts';
 import { subscribe, type BenchData, type Subscriber, type Transport } from './fanout/subscribers.ts';
 import { bytesWritten, cpuTimes, ensureFileDescriptors, quantile, rssKib } from './shared/proc-stats.ts';
@@ -35,8 +35,22 @@ const CONNECT_BATCH = 250;
 const CHANNEL = 'bench-fanout';
 // 140 characters: a chat message, so the framing is not the whole cost.
 const TEXT = 'x'.repeat(140);
-// Long polling on its own: a held poll answered, then the next one accepted, per delivery.
+// Long polling on its own: a held poll answered, then the next one accepted, per delivery;
+// `node-long-poll` is the same on bare node:http, the floor it is compared with.
 const TRANSPORTS = (process.env.TRANSPORTS ?? 'socket.io,sse,websocket').split(',') as Transport[];
+
+/** The comparison servers; every other transport is ours. */
+const SERVER_SCRIPTS: Partial<Record<Transport, string>> = {
+  'socket.io': 'bench/fanout/socketio-server.ts',
+  'node-long-poll': 'bench/fanout/node-long-poll-server.ts',
+};
+
+/** Which figures are divided by which. */
+const COMPARISONS: [Transport, Transport][] = [
+  ['sse', 'socket.io'],
+  ['websocket', 'socket.io'],
+  ['long-poll', 'node-long-poll'],
+];
 
 ensureFileDescriptors(Math.max(...SUBSCRIBER_COUNTS) + 1000);
 
@@ -60,19 +74,20 @@ for (const subscribers of SUBSCRIBER_COUNTS) {
     results.push(figures);
     console.log(line(figures));
   }
-  const base = results.find((r) => r.subscribers === subscribers && r.transport === 'socket.io');
-  for (const transport of ['sse', 'websocket', 'long-poll'] as const) {
-    const ours = results.find((r) => r.subscribers === subscribers && r.transport === transport);
+  const at = (transport: Transport) => results.find((r) => r.subscribers === subscribers && r.transport === transport);
+  for (const [transport, against] of COMPARISONS) {
+    const ours = at(transport);
+    const base = at(against);
     if (!base || !ours) continue;
     console.log(
-      `  ${transport.padEnd(9)} / socket.io at ${subscribers}: CPU per delivery ×${(ours.cpuMicrosPerDelivery / base.cpuMicrosPerDelivery).toFixed(2)}, ` +
+      `  ${transport.padEnd(14)} / ${against} at ${subscribers}: CPU per delivery ×${(ours.cpuMicrosPerDelivery / base.cpuMicrosPerDelivery).toFixed(2)}, ` +
         `memory per connection ×${(ours.kibPerConnection / base.kibPerConnection).toFixed(2)}, p99 ×${(ours.p99 / base.p99).toFixed(2)}`,
     );
   }
 }
 
 async function measure(transport: Transport, count: number): Promise<Figures> {
-  const server = transport === 'socket.io' ? await spawnServer({}, 'bench/fanout/socketio-server.ts') : await spawnServer(UNLIMITED_ENV);
+  const server = await spawnServer(UNLIMITED_ENV, SERVER_SCRIPTS[transport] ?? 'server/index.ts');
   const pid = server.child.pid!;
   const publishedAt = new Map<number, number>();
   const latencies: number[] = [];
@@ -149,7 +164,7 @@ async function stop(server: ServerProcess): Promise<void> {
 
 function line(f: Figures): string {
   return (
-    `${f.transport.padEnd(9)} ${String(f.subscribers).padStart(6)} subscribers × ${EVENTS} events: ` +
+    `${f.transport.padEnd(14)} ${String(f.subscribers).padStart(6)} subscribers × ${EVENTS} events: ` +
     `latency p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms; ` +
     `CPU ${f.cpuMicrosPerDelivery.toFixed(2)} µs/delivery (kernel ${f.systemMicrosPerDelivery.toFixed(2)}); ${f.bytesPerDelivery.toFixed(0)} B/delivery; ` +
     `${f.kibPerConnection.toFixed(1)} KiB/connection` +

@@ -27,6 +27,7 @@ import { createLabModel, type LabModel } from '../src/widgets/lab/model.ts';
 import { DURATION_STEPS, INTERVAL_STEPS, RATE_STEPS } from '../src/widgets/lab/settings.ts';
 import { describeRun, tableCells, TABLE_HEADER } from '../src/widgets/lab/summary.ts';
 import { spawnServer } from '../tests/harness/spawn-server.ts';
+import { AS_IN_PRODUCTION } from './shared/server-env.ts';
 
 const intervalMs = Number(process.argv[2] ?? 5_000);
 const slowMs = Number(process.argv[3] ?? 90_000);
@@ -36,7 +37,7 @@ const fastMs = Number(process.argv[4] ?? 30_000);
 (globalThis as { EventSource?: unknown }).EventSource ??= EventSource;
 
 // ——— the server ———
-const server = await spawnServer();
+const server = await spawnServer(AS_IN_PRODUCTION);
 const baseUrl = `${server.baseUrl}/`;
 
 /** One model, as the widget makes it, with settings outside the sliders' steps allowed. */

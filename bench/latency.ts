@@ -23,7 +23,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { LongPollResponse } from '../src/protocol/long-polling.ts';
 import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { WireParser } from '../src/protocol/sse-wire-parser.ts';
-import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
+import { UNLIMITED_ENV } from './shared/server-env.ts';
 import { spawnServer } from '../tests/harness/spawn-server.ts';
 
 const eventCount = Number(process.argv[2] ?? 1_000);

@@ -14,6 +14,7 @@ import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { PRODUCTION_EVENTS, STORM_LIMITS, type StormDone } from '../src/protocol/production.ts';
 import { seededRandom, simulateStorm, type BackoffStormStrategy } from '../src/protocol/storm-simulation.ts';
 import { spawnServer } from '../tests/harness/spawn-server.ts';
+import { AS_IN_PRODUCTION } from './shared/server-env.ts';
 
 const clients = Number(process.argv[2] ?? 100);
 const seeds = Number(process.argv[3] ?? 1_000);
@@ -62,7 +63,7 @@ for (const policy of [
 
 if (serverRuns > 0) {
   console.log(`\nThe companion server, ${serverRuns} run(s) each (real clients over loopback):`);
-  const server = await spawnServer();
+  const server = await spawnServer(AS_IN_PRODUCTION);
   try {
     for (const strategy of strategies) {
       for (let run = 0; run < serverRuns; run += 1) {

@@ -15,7 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { WS_LIMITS, WS_PATH, type ServerMessage } from '../src/protocol/websocket.ts';
-import { UNLIMITED_ENV } from './shared/unlimited-env.ts';
+import { UNLIMITED_ENV } from './shared/server-env.ts';
 import { spawnServer } from '../tests/harness/spawn-server.ts';
 
 const PUBLISHES = 1000;

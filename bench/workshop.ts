@@ -35,12 +35,13 @@ import {
   type Membership,
 } from '../src/protocol/workshops.ts';
 import { spawnServer } from '../tests/harness/spawn-server.ts';
+import { AS_IN_PRODUCTION } from './shared/server-env.ts';
 
 const LEARNERS = Number(process.argv[2] ?? 200);
 /** Learners acting one after another, for the unloaded latency. */
 const SEQUENTIAL_SAMPLES = 100;
 
-const server = await spawnServer();
+const server = await spawnServer(AS_IN_PRODUCTION);
 const { baseUrl, child } = server;
 
 const rssMb = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;

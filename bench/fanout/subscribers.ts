@@ -11,7 +11,8 @@ import type { LongPollResponse } from '../../src/protocol/long-polling.ts';
 import { WS_PATH, type ServerMessage } from '../../src/protocol/websocket.ts';
 import { WireParser } from '../../src/protocol/sse-wire-parser.ts';
 
-export type Transport = 'sse' | 'websocket' | 'long-poll' | 'socket.io';
+/** `node-long-poll` is long polling against bare `node:http` (bench/fanout/node-long-poll-server.ts), the floor. */
+export type Transport = 'sse' | 'websocket' | 'long-poll' | 'node-long-poll' | 'socket.io';
 
 /** What the bench publishes: its counter, and a payload the size of a chat message. */
 export interface BenchData {
@@ -29,7 +30,7 @@ type OnEvent = (seq: number) => void;
 export function subscribe(transport: Transport, baseUrl: string, channel: string, onEvent: OnEvent): Promise<Subscriber> {
   if (transport === 'sse') return subscribeSse(baseUrl, channel, onEvent);
   if (transport === 'websocket') return subscribeWebSocket(baseUrl, channel, onEvent);
-  if (transport === 'long-poll') return subscribeLongPoll(baseUrl, channel, onEvent);
+  if (transport === 'long-poll' || transport === 'node-long-poll') return subscribeLongPoll(baseUrl, channel, onEvent);
   return subscribeSocketIo(baseUrl, channel, onEvent);
 }
 

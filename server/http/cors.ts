@@ -24,7 +24,7 @@ const CROSS_ORIGIN_PATTERNS: ReadonlySet<string> = new Set([
 const ALLOWED_REQUEST_HEADERS = ['If-None-Match', 'Last-Event-ID', 'Content-Type'];
 
 /** The answer headers a learner's client reads; the rest stay hidden from a cross-origin script (Fetch §3.2.6). */
-const EXPOSED_HEADERS = ['ETag', 'Retry-After', SERVER_TIME_HEADER];
+const EXPOSED_HEADERS = ['ETag', 'Retry-After', SERVER_TIME_HEADER].join(', ');
 
 /** How long a browser may reuse a preflight's answer, in seconds (Chromium caps it at 7 200). */
 const PREFLIGHT_MAX_AGE_S = 600;
@@ -42,7 +42,7 @@ export function allowsCrossOrigin(pattern: string): boolean {
  */
 export function allowCrossOriginRead(response: ServerResponse): void {
   response.setHeader('Access-Control-Allow-Origin', '*');
-  response.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS.join(', '));
+  response.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
 }
 
 /**

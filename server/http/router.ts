@@ -24,6 +24,8 @@ export type RouteMatch =
   | { kind: 'not-found' };
 
 interface Route {
+  /** As registered, e.g. `/api/jobs/:id`. */
+  pattern: string;
   segments: string[];
   handlers: Map<string, RouteHandler>;
 }
@@ -46,10 +48,9 @@ export class Router {
   }
 
   #add(method: string, pattern: string, handler: RouteHandler): this {
-    const segments = pattern.split('/');
-    let route = this.#routes.find((candidate) => candidate.segments.join('/') === segments.join('/'));
+    let route = this.#routes.find((candidate) => candidate.pattern === pattern);
     if (!route) {
-      route = { segments, handlers: new Map() };
+      route = { pattern, segments: pattern.split('/'), handlers: new Map() };
       this.#routes.push(route);
     }
     route.handlers.set(method.toUpperCase(), handler);
@@ -64,7 +65,7 @@ export class Router {
 
   /** Every registered method and pattern, e.g. `{ method: 'GET', pattern: '/api/jobs/:id' }` (a test compares them with the table). */
   routes(): { method: string; pattern: string }[] {
-    return this.#routes.flatMap((route) => [...route.handlers.keys()].map((method) => ({ method, pattern: route.segments.join('/') })));
+    return this.#routes.flatMap((route) => [...route.handlers.keys()].map((method) => ({ method, pattern: route.pattern })));
   }
 
   /**
@@ -78,7 +79,7 @@ export class Router {
       const params = matchSegments(route.segments, requestSegments);
       if (!params) continue;
       const handler = route.handlers.get(method) ?? (method === 'HEAD' ? route.handlers.get('GET') : undefined);
-      if (handler) return { kind: 'found', handler, params, pattern: route.segments.join('/') };
+      if (handler) return { kind: 'found', handler, params, pattern: route.pattern };
       return { kind: 'wrong-method', allow: allowedMethods(route) };
     }
     return { kind: 'not-found' };
@@ -87,15 +88,15 @@ export class Router {
 
 function matchSegments(pattern: string[], actual: string[]): Record<string, string> | undefined {
   if (pattern.length !== actual.length) return undefined;
+  // Literals first: most routes fail there, before anything is decoded or allocated.
+  for (let index = 0; index < pattern.length; index += 1) {
+    const segment = pattern[index]!;
+    if (segment.startsWith(':') ? actual[index] === '' : segment !== actual[index]) return undefined;
+  }
   const params: Record<string, string> = {};
-  for (const [index, segment] of pattern.entries()) {
-    const value = actual[index] ?? '';
-    if (segment.startsWith(':')) {
-      if (value === '') return undefined;
-      params[segment.slice(1)] = decodeSegment(value);
-    } else if (segment !== value) {
-      return undefined;
-    }
+  for (let index = 0; index < pattern.length; index += 1) {
+    const segment = pattern[index]!;
+    if (segment.startsWith(':')) params[segment.slice(1)] = decodeSegment(actual[index]!);
   }
   return params;
 }
