@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadSavedExercise, savedCodeKey, saveExercise } from '../../src/exercises/saved-code.ts';
-
-/** A Storage that keeps items in a Map, as localStorage does (strings only). */
-function memoryStorage(): Pick<Storage, 'getItem' | 'setItem'> & { items: Map<string, string> } {
-  const items = new Map<string, string>();
-  return { items, getItem: (key) => items.get(key) ?? null, setItem: (key, value) => void items.set(key, String(value)) };
-}
+import { memoryStorage } from './support/memory-storage.ts';
 
 describe('the learner’s code, kept per lesson and exercise', () => {
   it('saves and loads the code and the hints shown under one key per exercise', () => {
