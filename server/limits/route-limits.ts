@@ -11,17 +11,18 @@ import type { RequestLimits } from './request-limits.ts';
 type Guard = (limits: RequestLimits, context: RouteContext, next: () => Promise<void>) => Promise<void>;
 
 /** Holds a stream slot while the response is open: SSE streams, held long polls, relayed streams. */
-const stream: Guard = async (limits, context, next) => {
+const stream: Guard = (limits, context, next) => {
+  // Not async: a guard that only checks first costs no promise of its own on every poll.
   limits.holdStream(context.request, context.response);
-  await next();
+  return next();
 };
 
 /** One token of `name` per request. */
 const rate =
   (name: RateLimitName): Guard =>
-  async (limits, context, next) => {
+  (limits, context, next) => {
     limits.spend(name, context.request);
-    await next();
+    return next();
   };
 
 /**

@@ -75,7 +75,9 @@ export function createLongPolling({ bus, faults, draining }: LongPollingOptions)
     assertValidChannel(channel, 'path');
     const { cursor, timeoutMs } = parseLongPollQuery(url.searchParams);
 
-    if (await faults.takeServerError(channel)) {
+    // In memory the fault is known at once: only Redis's answer is awaited.
+    const serverError = faults.takeServerError(channel);
+    if (typeof serverError === 'boolean' ? serverError : await serverError) {
       throw new HttpProblem({
         status: 503,
         type: PROBLEM_TYPES.injectedFault,
@@ -225,12 +227,12 @@ function reply(poll: Poll, outcome: PollOutcome, faults: LongPollingOptions['fau
       return;
     case 'events': {
       const delayMs = faults.slowDelayMs(poll.channel);
-      if (delayMs === 0) return void sendEvents(poll, outcome, faults);
+      if (delayMs === 0) return sendEvents(poll, outcome, faults);
       // The `slow` fault delays the answer only: the events were already taken when the poll woke.
       const send = () => {
         clearTimeout(timer);
         held.delete(send);
-        void sendEvents(poll, outcome, faults);
+        sendEvents(poll, outcome, faults);
       };
       const timer = setTimeout(send, delayMs);
       held.add(poll.channel, send); // a drain sends it at once
@@ -242,13 +244,22 @@ function reply(poll: Poll, outcome: PollOutcome, faults: LongPollingOptions['fau
   }
 }
 
-async function sendEvents(poll: Poll, { events, cursor, reset }: LongPollResponse, faults: LongPollingOptions['faults']): Promise<void> {
+function sendEvents(poll: Poll, answer: LongPollResponse, faults: LongPollingOptions['faults']): void {
+  if (poll.response.destroyed) return;
+  // Taken only for an answer about to be sent, so exactly one is lost (with Redis: across instances).
+  // In memory the fault is known at once: no promise per answer. A fault that cannot be checked now
+  // (Redis down) counts as not armed: the events are ready.
+  const drop = faults.takeDropNextResponse(poll.channel);
+  if (typeof drop === 'boolean') return send(poll, answer, drop);
+  drop.then(
+    (armed) => send(poll, answer, armed),
+    () => send(poll, answer, false),
+  );
+}
+
+function send(poll: Poll, { events, cursor, reset }: LongPollResponse, drop: boolean): void {
   if (poll.response.destroyed) return;
   const body: LongPollResponse = reset ? { events, cursor, reset } : { events, cursor };
-  // Taken only for an answer about to be sent, so exactly one is lost (with Redis: across instances).
-  // A fault that cannot be checked now (Redis down) counts as not armed: the events are ready.
-  const drop = await Promise.resolve(faults.takeDropNextResponse(poll.channel)).catch(() => false);
-  if (poll.response.destroyed) return;
   if (drop) {
     // The lost response: the events were taken, then the connection dies halfway through the body.
     // Dying before the first byte would not do: browsers silently resend a request whose reused
