@@ -7,6 +7,7 @@
  *
  *   node bench/allocations.ts [transport] [subscribers] [events]
  *   node bench/allocations.ts long-poll 1000 40        (the default)
+ *   REDIS_URL=redis://127.0.0.1:6379 node bench/allocations.ts sse   (events through Redis)
  *
  * The server runs in this process (the profiler is reached through
  * node:inspector), as production runs it; the subscribers run in a child
@@ -33,7 +34,7 @@ interface ProfileNode {
 }
 
 const app = createApp(
-  { ...readConfig({ ...UNLIMITED_ENV, API_ONLY: '1' }), dataDir: ':memory:', host: '127.0.0.1', port: 0 },
+  { ...readConfig({ ...process.env, ...UNLIMITED_ENV, API_ONLY: '1' }), dataDir: ':memory:', host: '127.0.0.1', port: 0 },
   { logger: quietLogger() },
 );
 await app.ready();

@@ -10,7 +10,8 @@ import { apiRoutes } from '../../src/protocol/api-routes.ts';
 import { subscribe, type Subscriber, type Transport } from '../fanout/subscribers.ts';
 
 const [baseUrl = '', transport = 'long-poll', count = '1000', events = '40'] = process.argv.slice(2);
-const CHANNEL = 'bench-allocations';
+// A channel of this run's own: with Redis, an earlier run's events are still in the shared log.
+const CHANNEL = `bench-allocations-${process.pid}`;
 const BATCH = 250;
 
 let delivered = 0;
