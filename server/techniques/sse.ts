@@ -163,11 +163,11 @@ export function streamEvents(
   heartbeats.add(stream, options.heartbeatMs, options.heartbeatsEnabled ?? always);
 
   // Every way a stream ends (client left, fault, drain, slow consumer) closes the response: release all.
-  response.once('close', () => {
+  stream.onClose = () => {
     unsubscribe();
     heartbeats.delete(stream, options.heartbeatMs);
     streams.delete(stream);
-  });
+  };
   return stream;
 }
 
