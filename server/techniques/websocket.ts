@@ -108,7 +108,6 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     },
     onTick: () => chat.sweep(),
   });
-  const untrackHeartbeat = new Map<WsConnection, () => void>();
 
   const closeAll = (code: number, reason: string, targets: Iterable<WsConnection>) => {
     const closing = [...targets];
@@ -146,7 +145,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     ws.on('error', ignoreError);
     connections.set(ws, connection);
     if (request.headers.cookie !== undefined) handshakeCookies.set(connection, request.headers.cookie);
-    untrackHeartbeat.set(connection, heartbeat.track(ws));
+    heartbeat.track(ws);
 
     connection.send({
       type: 'hello',
@@ -162,8 +161,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
   /** Everything a connection holds outside itself, given back once when it closes. */
   function release(connection: WsConnection): void {
     connections.delete(connection.socket);
-    untrackHeartbeat.get(connection)?.();
-    untrackHeartbeat.delete(connection);
+    heartbeat.untrack(connection.socket);
     messages.release(connection);
   }
 
