@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type RawData, WebSocketServer, type WebSocket } from 'ws';
 import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { WS_CLOSE, WS_LIMITS, WS_PATH } from '../../src/protocol/websocket.ts';
@@ -154,8 +154,20 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
       limits: WS_LIMITS,
       handshake: describeHandshake(request),
     });
-    ws.on('message', (data, isBinary) => messages.onMessage(connection, data, isBinary));
-    ws.on('ping', (data) => messages.onPing(connection, data));
+    ws.on('message', onMessage);
+    ws.on('ping', onPing);
+  }
+
+  // One listener of each kind for every socket (`this` is the socket), not a closure each: memory per idle socket.
+  // A socket leaves `connections` when its connection is released, closed: then, as before, nothing is handled.
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const connection = connections.get(this);
+    if (connection) messages.onMessage(connection, data, isBinary);
+  }
+
+  function onPing(this: WebSocket, data: Buffer): void {
+    const connection = connections.get(this);
+    if (connection) messages.onPing(connection, data);
   }
 
   /** Everything a connection holds outside itself, given back once when it closes. */
