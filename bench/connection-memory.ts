@@ -40,8 +40,8 @@ const SNAPSHOTS = process.env.SNAPSHOTS !== '0';
 const WARM_UP = 100;
 const TOP_KINDS = 25;
 
-// Both ends of every connection are in this process's limit (the child inherits it).
-ensureFileDescriptors(2 * (CONNECTIONS + WARM_UP) + 100);
+// The server's end of each connection is a descriptor here, the client's one in the child (which inherits the limit).
+ensureFileDescriptors(CONNECTIONS + WARM_UP + 100);
 
 if (TRANSPORTS.length > 1) {
   // One process per transport: memory the first one freed would be reused by the second, and hide in its RSS.
