@@ -256,6 +256,10 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
 
   /** Responses not yet finished, so draining can close their connection once they are. */
   const inFlight = new Set<ServerResponse>();
+  /** One listener for every response rather than a closure each (memory per held stream): `this` is the response. */
+  function forgetResponse(this: ServerResponse): void {
+    inFlight.delete(this);
+  }
 
   const server = createServer(
     {
@@ -265,7 +269,8 @@ export function createApp(config: ServerConfig, options: AppOptions = {}): Workb
     },
     (request, response) => {
       inFlight.add(response);
-      response.once('close', () => inFlight.delete(response));
+      // 'close' comes once per response, so `on` (no wrapper per listener, as `once` makes) is enough.
+      response.on('close', forgetResponse);
       handleRequest(request, response).catch((error: unknown) => answerError(request, response, error, logger));
     },
   );

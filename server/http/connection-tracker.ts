@@ -20,11 +20,18 @@ export interface ConnectionTracker {
  */
 export function trackConnections(server: Server): ConnectionTracker {
   const open = new Set<Socket>();
+  // One listener for every socket rather than a closure each (memory per held connection); 'close' comes once.
+  function forget(this: Socket): void {
+    open.delete(this);
+  }
   server.on('connection', (socket: Socket) => {
     open.add(socket);
-    socket.once('close', () => open.delete(socket));
+    socket.on('close', forget);
   });
-  server.on('upgrade', (_request, socket: Socket) => open.delete(socket));
+  server.on('upgrade', (_request, socket: Socket) => {
+    open.delete(socket);
+    socket.off('close', forget);
+  });
   return {
     endStragglers(inFlight) {
       const answering = new Set<Socket>();

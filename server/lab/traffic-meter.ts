@@ -33,25 +33,37 @@ export function attachTrafficMeter(server: Server, lookup: TrafficLookup): () =>
   const marks = new WeakMap<object, SocketMark>();
   const markNow = (socket: Socket): SocketMark => ({ read: socket.bytesRead, written: socket.bytesWritten });
 
+  // Every request moves the mark, counted or not, so the next request starts after it: at the response's
+  // 'finish', or at its 'close' when it was cut before it finished (the client left, a drop).
   const onRequest = (request: IncomingMessage, response: ServerResponse) => {
     const socket = request.socket;
     const start = marks.get(socket) ?? NOTHING_YET;
     const tag = readTrafficTag(request.url);
     const lane = lookup(tag, socket);
-    const exchange: Exchange | undefined = lane?.begin(socket, start);
+    if (!lane) {
+      // Not lab traffic (nearly every request, every SSE stream held): one listener shared by all, no closure each.
+      response.on('finish', moveMark);
+      response.on('close', moveMark);
+      return;
+    }
+    const exchange: Exchange = lane.begin(socket, start);
     let ended = false;
-    // Every request moves the mark, counted or not, so the next request starts after it.
     const end = () => {
       if (ended) return;
       ended = true;
       const mark = markNow(socket);
       marks.set(socket, mark);
-      if (lane && exchange) lane.end(exchange, mark);
+      lane.end(exchange, mark);
     };
     response.once('finish', end);
-    // A response cut before it finished (the client left, a drop): count what crossed until then.
     response.once('close', end);
   };
+  /** The mark of an uncounted response's connection, moved once: at 'finish' or 'close', whichever comes first. */
+  function moveMark(this: ServerResponse): void {
+    this.off('finish', moveMark);
+    this.off('close', moveMark);
+    marks.set(this.req.socket, markNow(this.req.socket));
+  }
 
   // A WebSocket handshake is not a 'request': the socket is handed over whole,
   // and counted until it closes — the 101, then every frame both ways.

@@ -67,7 +67,8 @@ export class RequestLimits {
   holdStream(request: IncomingMessage, response: ServerResponse): void {
     const grant = this.#slots.acquire(this.clientKey(request));
     if (!grant.ok) throw new HttpProblem(tooManyStreams(grant));
-    response.once('close', grant.release);
+    // `release` gives the slot back once however often it is called: `on` spares the wrapper `once` makes per listener.
+    response.on('close', grant.release);
   }
 
   /**
@@ -77,7 +78,7 @@ export class RequestLimits {
   admitUpgrade(request: IncomingMessage, socket: Duplex): boolean {
     const grant = this.#slots.acquire(this.clientKey(request));
     if (grant.ok) {
-      socket.once('close', grant.release);
+      socket.on('close', grant.release);
       return true;
     }
     const init = tooManyStreams(grant);

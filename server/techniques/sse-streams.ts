@@ -24,6 +24,12 @@ export class SseStream {
   congestedWrites = 0;
   /** How the stream ended; `undefined` while open. */
   endedBy: SseStreamEnd | undefined;
+  /**
+   * Called once when the response closes, which every way a stream ends does
+   * (the client left, a fault, a drain, a slow reader): what releases what
+   * the stream holds elsewhere.
+   */
+  onClose: (() => void) | undefined;
 
   /** `response`'s headers are already sent. */
   constructor(channel: string, response: ServerResponse, maxBufferedBytes: number) {
@@ -31,7 +37,11 @@ export class SseStream {
     this.#response = response;
     this.#maxBufferedBytes = maxBufferedBytes;
     this.#socket = chunkSocket(response);
-    response.once('close', () => (this.endedBy ??= 'client-left'));
+    // One listener per stream, and `on`: 'close' comes once, and `once` would wrap it (memory per held stream).
+    response.on('close', () => {
+      this.endedBy ??= 'client-left';
+      this.onClose?.();
+    });
   }
 
   get open(): boolean {

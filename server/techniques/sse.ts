@@ -116,7 +116,8 @@ export function streamEvents(
   { request, response }: { request: IncomingMessage; response: ServerResponse },
   options: EventStreamOptions,
 ): SseStream | undefined {
-  const { bus, channel, streams, draining } = options;
+  // Only what the closures below need is kept while the stream is open, not `options` (memory per held stream).
+  const { bus, channel, streams, draining, heartbeatMs } = options;
   response.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
     // The stream must reach the client as it is written, never from a cache.
@@ -160,14 +161,14 @@ export function streamEvents(
   // #endregion subscribe-then-replay
   // A comment line: EventSource ignores it, but it keeps proxies and NATs from
   // closing an idle connection, and lets the client notice a dead one.
-  heartbeats.add(stream, options.heartbeatMs, options.heartbeatsEnabled ?? always);
+  heartbeats.add(stream, heartbeatMs, options.heartbeatsEnabled ?? always);
 
   // Every way a stream ends (client left, fault, drain, slow consumer) closes the response: release all.
-  response.once('close', () => {
+  stream.onClose = () => {
     unsubscribe();
-    heartbeats.delete(stream, options.heartbeatMs);
+    heartbeats.delete(stream, heartbeatMs);
     streams.delete(stream);
-  });
+  };
   return stream;
 }
 

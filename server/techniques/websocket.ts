@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type RawData, WebSocketServer, type WebSocket } from 'ws';
 import type { ChannelEvent } from '../../src/protocol/events.ts';
 import { PROBLEM_TYPES } from '../../src/protocol/problem.ts';
 import { WS_CLOSE, WS_LIMITS, WS_PATH } from '../../src/protocol/websocket.ts';
@@ -108,7 +108,6 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     },
     onTick: () => chat.sweep(),
   });
-  const untrackHeartbeat = new Map<WsConnection, () => void>();
 
   const closeAll = (code: number, reason: string, targets: Iterable<WsConnection>) => {
     const closing = [...targets];
@@ -146,7 +145,7 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
     ws.on('error', ignoreError);
     connections.set(ws, connection);
     if (request.headers.cookie !== undefined) handshakeCookies.set(connection, request.headers.cookie);
-    untrackHeartbeat.set(connection, heartbeat.track(ws));
+    heartbeat.track(ws);
 
     connection.send({
       type: 'hello',
@@ -155,15 +154,26 @@ export function createWebSocketEndpoint(options: WebSocketEndpointOptions): WebS
       limits: WS_LIMITS,
       handshake: describeHandshake(request),
     });
-    ws.on('message', (data, isBinary) => messages.onMessage(connection, data, isBinary));
-    ws.on('ping', (data) => messages.onPing(connection, data));
+    ws.on('message', onMessage);
+    ws.on('ping', onPing);
+  }
+
+  // One listener of each kind for every socket (`this` is the socket), not a closure each: memory per idle socket.
+  // A socket leaves `connections` when its connection is released, closed: then, as before, nothing is handled.
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const connection = connections.get(this);
+    if (connection) messages.onMessage(connection, data, isBinary);
+  }
+
+  function onPing(this: WebSocket, data: Buffer): void {
+    const connection = connections.get(this);
+    if (connection) messages.onPing(connection, data);
   }
 
   /** Everything a connection holds outside itself, given back once when it closes. */
   function release(connection: WsConnection): void {
     connections.delete(connection.socket);
-    untrackHeartbeat.get(connection)?.();
-    untrackHeartbeat.delete(connection);
+    heartbeat.untrack(connection.socket);
     messages.release(connection);
   }
 

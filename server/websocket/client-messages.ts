@@ -154,8 +154,7 @@ export class ClientMessages {
       });
       return;
     }
-    // The shared log lost (Redis restarted empty): subscribe again from the last id sent, which gets a `reset`.
-    const subscription = new ChannelSubscription(connection, channel, (lastId) => this.#subscribe(connection, channel, lastId ?? cursor));
+    const subscription = new ChannelSubscription(connection, channel, this.#resubscribe(connection, channel, cursor));
     connection.subscriptions.set(channel, subscription);
     fanout.add(channel, subscription);
     connection.send({ type: 'subscribed', channel, cursor });
@@ -185,6 +184,16 @@ export class ClientMessages {
     );
   }
   // #endregion subscribe
+
+  /**
+   * What a subscription does when the shared log is lost (Redis restarted
+   * empty): subscribe again from the last id sent, which gets a `reset`.
+   * Made apart from {@link #subscribe}, so that what the subscription keeps
+   * while open is these three values, not everything its subscribe used.
+   */
+  #resubscribe(connection: WsConnection, channel: string, cursor: number): (lastId: number | undefined) => void {
+    return (lastId) => this.#subscribe(connection, channel, lastId ?? cursor);
+  }
 
   #unsubscribeFrom(connection: WsConnection, channel: string): void {
     const subscription = connection.subscriptions.get(channel);

@@ -61,7 +61,8 @@ export class WsConnection implements ChatParticipant, EncodedRecipient {
     this.member = { id: options.id, name: '' };
     this.#maxBufferedBytes = options.maxBufferedBytes;
     this.#release = options.release;
-    options.socket.once('close', () => this.#finish());
+    // `ws` emits 'close' once: `on` spares the wrapper `once` makes per listener (memory per idle socket).
+    options.socket.on('close', () => this.#finish());
   }
 
   /** True once the server started closing it or it closed: nothing more is sent or handled. */

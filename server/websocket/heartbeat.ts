@@ -27,8 +27,14 @@ export class Heartbeat {
   /** Whether each socket answered since the last ping. */
   readonly #answered = new Map<WebSocket, boolean>();
   readonly #timer: NodeJS.Timeout;
+  /** One `pong` listener for every socket (`this` is the socket), not a closure each: memory per idle socket. */
+  readonly #onPong: (this: WebSocket) => void;
 
   constructor(options: HeartbeatOptions) {
+    const answered = this.#answered;
+    this.#onPong = function (this: WebSocket) {
+      if (answered.has(this)) answered.set(this, true);
+    };
     this.#onSilent = options.onSilent;
     this.#onTick = options.onTick ?? (() => {});
     this.#timer = setInterval(() => this.#tick(), options.intervalMs);
@@ -36,17 +42,16 @@ export class Heartbeat {
     this.#timer.unref();
   }
 
-  /** Starts watching `socket`; returns the function that stops it (call it on close). */
-  track(socket: WebSocket): () => void {
+  /** Starts watching `socket`, until {@link untrack} (call it on close). */
+  track(socket: WebSocket): void {
     this.#answered.set(socket, true);
-    const onPong = () => {
-      if (this.#answered.has(socket)) this.#answered.set(socket, true);
-    };
-    socket.on('pong', onPong);
-    return () => {
-      this.#answered.delete(socket);
-      socket.off('pong', onPong);
-    };
+    socket.on('pong', this.#onPong);
+  }
+
+  /** Stops watching `socket`; harmless if it was not watched. */
+  untrack(socket: WebSocket): void {
+    this.#answered.delete(socket);
+    socket.off('pong', this.#onPong);
   }
 
   /** Sockets watched now. */

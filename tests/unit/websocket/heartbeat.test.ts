@@ -44,8 +44,8 @@ describe('Heartbeat', () => {
     const onSilent = mock.fn();
     const heartbeat = new Heartbeat({ intervalMs: 10, onSilent });
     const socket = new FakeSocket();
-    const untrack = heartbeat.track(asSocket(socket));
-    untrack();
+    heartbeat.track(asSocket(socket));
+    heartbeat.untrack(asSocket(socket));
     t.mock.timers.tick(50);
     assert.equal(socket.pings, 0);
     assert.equal(socket.listenerCount('pong'), 0);
