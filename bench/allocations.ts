@@ -16,11 +16,8 @@
  * functions with everything they call.
  */
 import { fork } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector/promises';
-import { createApp } from '../server/app.ts';
-import { readConfig } from '../server/config.ts';
-import { UNLIMITED_ENV } from './shared/server-env.ts';
+import { startInProcess } from './shared/in-process-server.ts';
 
 const [transport = 'long-poll', subscribers = '1000', events = '40'] = process.argv.slice(2);
 const deliveries = Number(subscribers) * Number(events);
@@ -33,19 +30,8 @@ interface ProfileNode {
   children: ProfileNode[];
 }
 
-const app = createApp(
-  { ...readConfig({ ...process.env, ...UNLIMITED_ENV, API_ONLY: '1' }), dataDir: ':memory:', host: '127.0.0.1', port: 0 },
-  { logger: quietLogger() },
-);
-await app.ready();
-await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
-const { port } = app.server.address() as AddressInfo;
-const clients = fork(new URL('./allocations/subscribers.ts', import.meta.url), [
-  `http://127.0.0.1:${port}`,
-  transport,
-  subscribers,
-  events,
-]);
+const { app, baseUrl } = await startInProcess(process.env);
+const clients = fork(new URL('./allocations/subscribers.ts', import.meta.url), [baseUrl, transport, subscribers, events]);
 const said = () => new Promise((resolve) => clients.once('message', resolve));
 await said(); // ready
 
@@ -96,8 +82,4 @@ function print(sizes: Map<string, number>, keep: (name: string) => boolean, coun
     .sort((a, b) => b[1] - a[1])
     .slice(0, count);
   for (const [name, bytes] of top) console.log(`${perDelivery(bytes).padStart(8)}  ${name}`);
-}
-
-function quietLogger() {
-  return { info: () => {}, warn: console.warn, error: console.error };
 }

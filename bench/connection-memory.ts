@@ -21,17 +21,14 @@
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { createApp } from '../server/app.ts';
-import { readConfig } from '../server/config.ts';
 import { type CensusEntry, heapCensus } from './connection-memory/heap-census.ts';
-import { UNLIMITED_ENV } from './shared/server-env.ts';
+import { startInProcess } from './shared/in-process-server.ts';
 import { ensureFileDescriptors } from './shared/proc-stats.ts';
 
 const CONNECTIONS = Number(process.argv[2] ?? 2000);
@@ -56,11 +53,7 @@ if (TRANSPORTS.length > 1) {
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
-const config = { ...readConfig({ ...UNLIMITED_ENV, API_ONLY: '1' }), dataDir: ':memory:', port: 0, host: '127.0.0.1' };
-const app = createApp(config);
-await app.ready();
-await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
-const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+const { app, baseUrl } = await startInProcess();
 
 const clients = spawn(process.execPath, [new URL('./connection-memory/idle-clients.ts', import.meta.url).pathname], {
   stdio: ['pipe', 'pipe', 'inherit'],

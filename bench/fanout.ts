@@ -22,7 +22,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { UNLIMITED_ENV } from './shared/server-env.ts';
 import { spawnServer, type ServerProcess } from '../tests/harness/spawn-server.ts';
-import { subscribe, type BenchData, type Subscriber, type Transport } from './fanout/subscribers.ts';
+import { subscribe, type BenchData, type Transport } from './fanout/subscribers.ts';
+import { openInBatches } from './shared/open-in-batches.ts';
 import { bytesWritten, cpuTimes, ensureFileDescriptors, quantile, rssKib } from './shared/proc-stats.ts';
 
 const COUNTS = process.argv
@@ -31,7 +32,6 @@ const COUNTS = process.argv
   .filter((n) => n > 0);
 const SUBSCRIBER_COUNTS = COUNTS.length > 0 ? COUNTS : [1000, 5000, 10_000];
 const EVENTS = Number(process.env.EVENTS ?? 40);
-const CONNECT_BATCH = 250;
 const CHANNEL = 'bench-fanout';
 // 140 characters: a chat message, so the framing is not the whole cost.
 const TEXT = 'x'.repeat(140);
@@ -102,12 +102,7 @@ async function measure(transport: Transport, count: number): Promise<Figures> {
 
   await delay(500);
   const rssBefore = rssKib(pid);
-  const subscribers: Subscriber[] = [];
-  for (let opened = 0; opened < count; opened += CONNECT_BATCH) {
-    // In batches: thousands of simultaneous SYNs would overflow the listen backlog.
-    const batch = Math.min(CONNECT_BATCH, count - opened);
-    subscribers.push(...(await Promise.all(Array.from({ length: batch }, () => subscribe(transport, server.baseUrl, CHANNEL, onEvent)))));
-  }
+  const subscribers = await openInBatches(count, () => subscribe(transport, server.baseUrl, CHANNEL, onEvent));
   await delay(2000);
   const rssAfter = rssKib(pid);
 

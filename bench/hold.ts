@@ -16,6 +16,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { WS_PATH } from '../src/protocol/websocket.ts';
+import { openInBatches } from './shared/open-in-batches.ts';
 import { UNLIMITED_ENV } from './shared/server-env.ts';
 import { spawnServer } from '../tests/harness/spawn-server.ts';
 import { ensureFileDescriptors, quantile, rssKib } from './shared/proc-stats.ts';
@@ -23,7 +24,6 @@ import { ensureFileDescriptors, quantile, rssKib } from './shared/proc-stats.ts'
 const PER_KIND = Number(process.argv[2] ?? 10_000);
 const HOLD_S = Number(process.env.HOLD_S ?? 30);
 const HEARTBEAT_MS = Number(process.env.HEARTBEAT_MS ?? 5000);
-const BATCH = 250;
 const CHANNEL = 'bench-hold';
 
 // Each connection is a descriptor here and one in the server; about 100 more cover files, pipes and listeners.
@@ -81,18 +81,10 @@ function openWebSocket(): Promise<WebSocket> {
 await delay(500);
 const rssBefore = rssKib(pid);
 const started = performance.now();
-const streams: ClientRequest[] = [];
-const sockets: WebSocket[] = [];
-for (let opened = 0; opened < PER_KIND; opened += BATCH) {
-  // In batches: thousands of simultaneous SYNs would overflow the listen backlog.
-  const batch = Math.min(BATCH, PER_KIND - opened);
-  const [newStreams, newSockets] = await Promise.all([
-    Promise.all(Array.from({ length: batch }, openSse)),
-    Promise.all(Array.from({ length: batch }, openWebSocket)),
-  ]);
-  streams.push(...newStreams);
-  sockets.push(...newSockets);
-}
+// One SSE stream and one WebSocket at a time, in batches of pairs.
+const pairs = await openInBatches(PER_KIND, () => Promise.all([openSse(), openWebSocket()]));
+const streams = pairs.map(([stream]) => stream);
+const sockets = pairs.map(([, socket]) => socket);
 const openedIn = (performance.now() - started) / 1000;
 await delay(2000);
 const rssHeld = rssKib(pid);

@@ -15,13 +15,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 import { apiRoutes } from '../src/protocol/api-routes.ts';
 import { WS_LIMITS, WS_PATH, type ServerMessage } from '../src/protocol/websocket.ts';
+import { openInBatches } from './shared/open-in-batches.ts';
 import { UNLIMITED_ENV } from './shared/server-env.ts';
 import { spawnServer } from '../tests/harness/spawn-server.ts';
 
 const PUBLISHES = 1000;
 const CHAT_MESSAGES = 500;
 const IDLE_CONNECTIONS = 5000;
-const BATCH = 250;
 
 const server = await spawnServer(UNLIMITED_ENV);
 const { baseUrl, child } = server;
@@ -116,11 +116,7 @@ function summary(label: string, samples: number[]): string {
 {
   await delay(500);
   const baseline = rssKb();
-  const sockets: WebSocket[] = [];
-  for (let opened = 0; opened < IDLE_CONNECTIONS; opened += BATCH) {
-    // In batches: thousands of simultaneous SYNs would overflow the listen backlog.
-    sockets.push(...(await Promise.all(Array.from({ length: Math.min(BATCH, IDLE_CONNECTIONS - opened) }, () => open()))));
-  }
+  const sockets = await openInBatches(IDLE_CONNECTIONS, open);
   await delay(2000);
   const loaded = rssKb();
   console.log(

@@ -7,12 +7,12 @@
  *   node bench/allocations/subscribers.ts <baseUrl> <transport> <subscribers> <events>
  */
 import { apiRoutes } from '../../src/protocol/api-routes.ts';
-import { subscribe, type Subscriber, type Transport } from '../fanout/subscribers.ts';
+import { subscribe, type Transport } from '../fanout/subscribers.ts';
+import { openInBatches } from '../shared/open-in-batches.ts';
 
 const [baseUrl = '', transport = 'long-poll', count = '1000', events = '40'] = process.argv.slice(2);
 // A channel of this run's own: with Redis, an earlier run's events are still in the shared log.
 const CHANNEL = `bench-allocations-${process.pid}`;
-const BATCH = 250;
 
 let delivered = 0;
 let wanted = 0;
@@ -22,13 +22,7 @@ const onEvent = () => {
   if (delivered === wanted) allArrived();
 };
 
-const subscribers: Subscriber[] = [];
-for (let opened = 0; opened < Number(count); opened += BATCH) {
-  const batch = Math.min(BATCH, Number(count) - opened);
-  subscribers.push(
-    ...(await Promise.all(Array.from({ length: batch }, () => subscribe(transport as Transport, baseUrl, CHANNEL, onEvent)))),
-  );
-}
+const subscribers = await openInBatches(Number(count), () => subscribe(transport as Transport, baseUrl, CHANNEL, onEvent));
 process.send?.('ready');
 await new Promise((resolve) => process.once('message', resolve));
 

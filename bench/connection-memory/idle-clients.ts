@@ -12,19 +12,14 @@
  */
 import { createInterface } from 'node:readline';
 import { subscribe, type Subscriber, type Transport } from '../fanout/subscribers.ts';
+import { openInBatches } from '../shared/open-in-batches.ts';
 
-// Thousands of simultaneous SYNs would overflow the server's listen backlog.
-const BATCH = 250;
 const open: Subscriber[] = [];
 
 for await (const line of createInterface({ input: process.stdin })) {
   const [command, transport, count, baseUrl, channel] = line.split(' ');
   if (command === 'open') {
-    for (let opened = 0; opened < Number(count); opened += BATCH) {
-      const batch = Math.min(BATCH, Number(count) - opened);
-      const subscribers = Array.from({ length: batch }, () => subscribe(transport as Transport, baseUrl!, channel!, () => {}));
-      open.push(...(await Promise.all(subscribers)));
-    }
+    open.push(...(await openInBatches(Number(count), () => subscribe(transport as Transport, baseUrl!, channel!, () => {}))));
     console.log(`opened ${count}`);
   } else if (command === 'close') {
     for (const subscriber of open.splice(0)) subscriber.close();
